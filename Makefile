@@ -1,0 +1,120 @@
+# blockd: build, install, test.  `make help` lists the targets.
+
+VERSION    := $(shell cat VERSION)
+PREFIX     ?= /usr/local
+SBINDIR    ?= $(PREFIX)/sbin
+BINDIR     ?= $(PREFIX)/bin
+MANDIR     ?= $(PREFIX)/share/man
+SYSCONFDIR ?= /etc
+DESTDIR    ?=
+
+CC      ?= cc
+B       ?= build
+PKGS    := libmnl libnetfilter_queue libnetfilter_log ldns libcrypto
+WARN    := -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes -Wmissing-prototypes
+HARDEN  := -fstack-protector-strong -fstack-clash-protection -fPIE -D_FORTIFY_SOURCE=2 -fcf-protection
+OPT     ?= -O2 -g
+CFLAGS  ?=
+CFLAGS  += -std=gnu11 $(OPT) $(WARN) $(HARDEN) -pthread
+CPPFLAGS += -D_GNU_SOURCE -DBLOCKD_VERSION='"$(VERSION)"' -Iblockd -Irules \
+	    -I/usr/include/iniparser $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
+LDFLAGS += -pie -Wl,-z,relro,-z,now -Wl,--as-needed -pthread
+LDLIBS  += $(shell pkg-config --libs $(PKGS) 2>/dev/null) -liniparser -lm
+
+# Every .c under blockd/ and rules/ is library code, except the programs' mains.
+MAINS        := blockd/main.c blockd/blockctl.c rules/blockrules.c
+RULES_SRC    := $(filter-out $(MAINS),$(wildcard rules/*.c))
+BLOCKD_SRC   := $(filter-out $(MAINS),$(wildcard blockd/*.c))
+RULES_OBJ    := $(RULES_SRC:%.c=$(B)/obj/%.o)
+BLOCKD_OBJ   := $(BLOCKD_SRC:%.c=$(B)/obj/%.o)
+UNIT_SRC     := $(wildcard tests/unit/*.c)
+BENCH_SRC    := $(wildcard tests/bench/*.c)
+PROGS        := $(B)/blockd $(B)/blockctl $(B)/blockrules
+MANPAGES     := $(wildcard man/*.[1-8])
+
+.PHONY: all install uninstall check check-unit check-asan check-integration check-man \
+	deps demo bench clean help
+
+all: $(PROGS) ## build blockd, blockctl and blockrules into build/
+
+$(B)/obj/%.o: %.c
+	@mkdir -p $(@D)
+	$(CC) $(CPPFLAGS) $(CFLAGS) -MMD -MP -c -o $@ $<
+
+$(B)/librules.a: $(RULES_OBJ)
+	@rm -f $@; $(AR) rcs $@ $^
+$(B)/libblockd.a: $(BLOCKD_OBJ)
+	@rm -f $@; $(AR) rcs $@ $^
+
+LIBS := $(B)/libblockd.a $(B)/librules.a
+$(B)/blockd: $(B)/obj/blockd/main.o $(LIBS)
+	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
+$(B)/blockctl: $(B)/obj/blockd/blockctl.o $(LIBS)
+	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
+$(B)/blockrules: $(B)/obj/rules/blockrules.o $(LIBS)
+	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
+
+# Unit tests: one Criterion binary over all of tests/unit/.
+$(B)/unit: $(UNIT_SRC:%.c=$(B)/obj/%.o) $(LIBS)
+	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS) -lcriterion
+
+# Benchmarks: one binary per tests/bench/*.c.
+$(B)/bench/%: $(B)/obj/tests/bench/%.o $(LIBS)
+	@mkdir -p $(@D)
+	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
+
+install: all ## install programs, man pages and example config (DESTDIR, PREFIX)
+	install -d $(DESTDIR)$(SBINDIR) $(DESTDIR)$(BINDIR)
+	install -m 0755 $(B)/blockd $(DESTDIR)$(SBINDIR)/blockd
+	install -m 0755 $(B)/blockctl $(DESTDIR)$(SBINDIR)/blockctl
+	install -m 0755 $(B)/blockrules $(DESTDIR)$(BINDIR)/blockrules
+	for m in $(MANPAGES); do s=$${m##*.}; install -d $(DESTDIR)$(MANDIR)/man$$s; \
+		install -m 0644 $$m $(DESTDIR)$(MANDIR)/man$$s/; done
+	if [ -f packaging/blockd.conf ]; then install -d $(DESTDIR)$(SYSCONFDIR)/blockd; \
+		install -m 0644 packaging/blockd.conf $(DESTDIR)$(SYSCONFDIR)/blockd/blockd.conf.example; fi
+
+uninstall: ## remove what install put in place
+	rm -f $(DESTDIR)$(SBINDIR)/blockd $(DESTDIR)$(SBINDIR)/blockctl $(DESTDIR)$(BINDIR)/blockrules
+	for m in $(MANPAGES); do s=$${m##*.}; rm -f $(DESTDIR)$(MANDIR)/man$$s/$${m##*/}; done
+	rm -f $(DESTDIR)$(SYSCONFDIR)/blockd/blockd.conf.example
+
+deps: ## install build and test dependencies (root, Debian 12)
+	@sh tests/lib/deps.sh
+
+check: deps ## everything a contributor keeps green: unit, sanitizers, man, integration
+	@$(MAKE) --no-print-directory all
+	@$(MAKE) --no-print-directory check-unit
+	@$(MAKE) --no-print-directory check-asan
+	@$(MAKE) --no-print-directory check-man
+	@$(MAKE) --no-print-directory check-integration
+
+check-unit: $(B)/unit ## Criterion unit tests
+	cd tests/unit && ../../$(B)/unit --jobs=2
+
+check-asan: ## unit tests under AddressSanitizer and UndefinedBehaviorSanitizer
+	@$(MAKE) --no-print-directory B=build/asan CC=clang \
+		OPT='-O1 -g -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer' \
+		LDFLAGS='-fsanitize=address,undefined -pthread' build/asan/unit
+	cd tests/unit && ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=print_stacktrace=1 \
+		../../build/asan/unit --jobs=2
+
+check-man: ## mandoc -Tlint on every man page
+	@for m in $(MANPAGES); do mandoc -Tlint -Wwarning $$m || exit 1; done; \
+		echo "man: $(words $(MANPAGES)) pages lint clean"
+
+check-integration: all ## network-namespace integration tests (root)
+	@sh tests/integration/run.sh
+
+demo: deps all ## a blocked and an allowed lookup and request, in namespaces (root)
+	@sh tests/demo.sh
+
+bench: deps all $(BENCH_SRC:tests/bench/%.c=$(B)/bench/%) ## benchmarks (root, about 10 minutes)
+	@sh tests/bench/run.sh
+
+clean: ## remove build/
+	rm -rf build
+
+help: ## list the targets
+	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | sed 's/:.*## /\t/' | expand -t 20
+
+-include $(shell find $(B) -name '*.d' 2>/dev/null)

@@ -1,0 +1,14 @@
+/* blockctl: program entry point. */
+#include <stdio.h>
+#include <string.h>
+
+int
+main(int argc, char *argv[])
+{
+	if (argc > 1 && strcmp(argv[1], "-V") == 0) {
+		printf("blockctl %s\n", BLOCKD_VERSION);
+		return 0;
+	}
+	fprintf(stderr, "usage: blockctl -V\n");
+	return 1;
+}
