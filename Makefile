@@ -33,7 +33,7 @@ PROGS        := $(B)/blockd $(B)/blockctl $(B)/blockrules
 MANPAGES     := $(wildcard man/*.[1-8])
 
 .PHONY: all install uninstall check check-unit check-asan check-integration check-man \
-	deps demo bench clean help
+	deps demo bench clean help format check-format
 
 all: $(PROGS) ## build blockd, blockctl and blockrules into build/
 
@@ -110,6 +110,15 @@ demo: deps all ## a blocked and an allowed lookup and request, in namespaces (ro
 
 bench: deps all $(BENCH_SRC:tests/bench/%.c=$(B)/bench/%) ## benchmarks (root, about 10 minutes)
 	@sh tests/bench/run.sh
+
+C_FILES = $(shell git ls-files '*.c' '*.h' 2>/dev/null)
+
+format: ## reformat every C file with clang-format (.clang-format)
+	clang-format -i $(C_FILES)
+
+check-format: ## fail on any C file clang-format would change
+	@bad=$$(for f in $(C_FILES); do clang-format $$f | cmp -s - $$f || echo $$f; done); \
+	if [ -n "$$bad" ]; then echo "not formatted:" $$bad; echo "fix with: make format"; exit 1; fi
 
 clean: ## remove build/
 	rm -rf build

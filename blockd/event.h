@@ -13,18 +13,18 @@ enum ev_method {
 };
 
 enum ev_action {
-	EV_NXDOMAIN = 1,	/* DNS: NXDOMAIN (+ EDE 16) */
-	EV_SINKHOLE,		/* DNS: answer pointing at the notice address */
-	EV_RESET,		/* TCP reset both ways */
-	EV_DROP,		/* packet(s) dropped */
-	EV_NOTICE,		/* HTTP 451 notice page, server side reset */
-	EV_REJECT,		/* IP: TCP reset or ICMP administratively prohibited */
+	EV_NXDOMAIN = 1, /* DNS: NXDOMAIN (+ EDE 16) */
+	EV_SINKHOLE,     /* DNS: answer pointing at the notice address */
+	EV_RESET,        /* TCP reset both ways */
+	EV_DROP,         /* packet(s) dropped */
+	EV_NOTICE,       /* HTTP 451 notice page, server side reset */
+	EV_REJECT,       /* IP: TCP reset or ICMP administratively prohibited */
 };
 
-#define EV_INDICATOR_MAX	512	/* name, SNI, host+path or address, truncated */
-#define EV_VALUE_MAX		256	/* the entry as written in the list, truncated */
-#define EV_REF_MAX		96
-#define EV_SERVICE_MAX		96
+#define EV_INDICATOR_MAX 512 /* name, SNI, host+path or address, truncated */
+#define EV_VALUE_MAX     256 /* the entry as written in the list, truncated */
+#define EV_REF_MAX       96
+#define EV_SERVICE_MAX   96
 
 /*
  * Fixed size and self-contained: workers fill one on the stack and copy it
@@ -33,20 +33,20 @@ enum ev_action {
  * and the appliance id; workers never allocate.
  */
 struct event {
-	uint64_t	time_us;	/* UTC microseconds since the epoch */
-	uint64_t	serial;		/* list serial in force */
-	uint8_t		method;		/* enum ev_method */
-	uint8_t		action;		/* enum ev_action */
-	uint8_t		family;		/* 4 or 6 */
-	uint8_t		proto;		/* IPPROTO_UDP, IPPROTO_TCP, ... */
-	uint16_t	dport;
-	uint8_t		entry_type;	/* enum rule_type */
-	uint8_t		client[16];	/* subscriber address, pseudonymised by the writer */
-	uint32_t	entry_line;	/* entry's line in the list file */
-	char		indicator[EV_INDICATOR_MAX];
-	char		value[EV_VALUE_MAX];
-	char		order_ref[EV_REF_MAX];
-	char		service[EV_SERVICE_MAX];
+	uint64_t time_us; /* UTC microseconds since the epoch */
+	uint64_t serial;  /* list serial in force */
+	uint8_t method;   /* enum ev_method */
+	uint8_t action;   /* enum ev_action */
+	uint8_t family;   /* 4 or 6 */
+	uint8_t proto;    /* IPPROTO_UDP, IPPROTO_TCP, ... */
+	uint16_t dport;
+	uint8_t entry_type;  /* enum rule_type */
+	uint8_t client[16];  /* subscriber address, pseudonymised by the writer */
+	uint32_t entry_line; /* entry's line in the list file */
+	char indicator[EV_INDICATOR_MAX];
+	char value[EV_VALUE_MAX];
+	char order_ref[EV_REF_MAX];
+	char service[EV_SERVICE_MAX];
 };
 
 struct match_snapshot;
@@ -57,8 +57,8 @@ struct match_hit;
  * truncated to fit, always NUL-terminated). indicator need not be
  * NUL-terminated. Pure; no allocation.
  */
-void	event_fill(struct event *ev, const struct match_snapshot *snap, const struct match_hit *hit,
-	    int method, int action, int family, int proto, const uint8_t *client, uint16_t dport,
-	    const char *indicator, size_t indlen, uint64_t time_us);
+void event_fill(struct event *ev, const struct match_snapshot *snap, const struct match_hit *hit,
+    int method, int action, int family, int proto, const uint8_t *client, uint16_t dport,
+    const char *indicator, size_t indlen, uint64_t time_us);
 
 #endif

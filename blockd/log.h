@@ -10,12 +10,13 @@
  * Every function may be called from any thread; none of them allocates.
  * The packet path must not log per packet: it counts instead.
  */
-void	log_init(const char *name, int to_syslog, int verbose);
-void	log_warn(const char *, ...) __attribute__((format(printf, 1, 2)));  /* appends strerror(errno) */
-void	log_warnx(const char *, ...) __attribute__((format(printf, 1, 2)));
-void	log_info(const char *, ...) __attribute__((format(printf, 1, 2)));
-void	log_debug(const char *, ...) __attribute__((format(printf, 1, 2)));
-void	fatal(const char *, ...) __attribute__((format(printf, 1, 2), noreturn));  /* + strerror */
-void	fatalx(const char *, ...) __attribute__((format(printf, 1, 2), noreturn));
+void log_init(const char *name, int to_syslog, int verbose);
+void log_warn(const char *, ...)
+    __attribute__((format(printf, 1, 2))); /* appends strerror(errno) */
+void log_warnx(const char *, ...) __attribute__((format(printf, 1, 2)));
+void log_info(const char *, ...) __attribute__((format(printf, 1, 2)));
+void log_debug(const char *, ...) __attribute__((format(printf, 1, 2)));
+void fatal(const char *, ...) __attribute__((format(printf, 1, 2), noreturn)); /* + strerror */
+void fatalx(const char *, ...) __attribute__((format(printf, 1, 2), noreturn));
 
 #endif

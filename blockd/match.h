@@ -11,15 +11,15 @@ struct match_snapshot;
 
 /* What a lookup found. entry and order index the snapshot's rule list. */
 struct match_hit {
-	uint32_t	entry;
-	uint32_t	order;
-	uint8_t		type;		/* enum rule_type of the matching entry */
+	uint32_t entry;
+	uint32_t order;
+	uint8_t type; /* enum rule_type of the matching entry */
 };
 
 /* Lookup results. */
-#define MATCH_NONE	0	/* no entry covers it */
-#define MATCH_BLOCK	1	/* hit is filled in */
-#define MATCH_ALLOW	2	/* covered by an entry, but the local allowlist overrides it */
+#define MATCH_NONE  0 /* no entry covers it */
+#define MATCH_BLOCK 1 /* hit is filled in */
+#define MATCH_ALLOW 2 /* covered by an entry, but the local allowlist overrides it */
 
 /*
  * match_build(): builds an immutable snapshot from an accepted list and the
@@ -29,9 +29,9 @@ struct match_hit {
  * On failure returns -1 with a message in err and list still owned by the
  * caller.
  */
-int	match_build(struct rulelist *list, const struct rule_entry *allow, size_t nallow,
-	    struct match_snapshot **out, char *err, size_t errlen);
-void	match_free(struct match_snapshot *);
+int match_build(struct rulelist *list, const struct rule_entry *allow, size_t nallow,
+    struct match_snapshot **out, char *err, size_t errlen);
+void match_free(struct match_snapshot *);
 const struct rulelist *match_list(const struct match_snapshot *);
 
 /*
@@ -47,15 +47,15 @@ const struct rulelist *match_list(const struct match_snapshot *);
  * (starts with '/'); URL-prefix entries for host first (longest prefix wins),
  * then domain and suffix entries for host.
  */
-int	match_domain(const struct match_snapshot *, const char *name, size_t len, int64_t now,
-	    struct match_hit *);
-int	match_addr(const struct match_snapshot *, int family, const uint8_t *addr, int64_t now,
-	    struct match_hit *);
-int	match_url(const struct match_snapshot *, const char *host, size_t hostlen,
-	    const char *path, size_t pathlen, int64_t now, struct match_hit *);
+int match_domain(
+    const struct match_snapshot *, const char *name, size_t len, int64_t now, struct match_hit *);
+int match_addr(const struct match_snapshot *, int family, const uint8_t *addr, int64_t now,
+    struct match_hit *);
+int match_url(const struct match_snapshot *, const char *host, size_t hostlen, const char *path,
+    size_t pathlen, int64_t now, struct match_hit *);
 
 /* Entry counts by type, for status and metrics. counts[] is indexed by enum rule_type. */
-void	match_counts(const struct match_snapshot *, size_t counts[6]);
+void match_counts(const struct match_snapshot *, size_t counts[6]);
 
 /*
  * The current snapshot, shared by the packet workers: readers take no lock,
@@ -66,12 +66,12 @@ void	match_counts(const struct match_snapshot *, size_t counts[6]);
 struct snapref;
 
 struct snapref *snapref_create(unsigned nreaders);
-void	snapref_destroy(struct snapref *);	/* frees the current snapshot */
+void snapref_destroy(struct snapref *); /* frees the current snapshot */
 /* Pin and return the current snapshot (may be NULL before the first list). */
 const struct match_snapshot *snapref_enter(struct snapref *, unsigned reader);
-void	snapref_leave(struct snapref *, unsigned reader);
+void snapref_leave(struct snapref *, unsigned reader);
 /* Publish s (ownership passes); waits for readers of the old one, then frees it. */
-void	snapref_swap(struct snapref *, struct match_snapshot *s);
+void snapref_swap(struct snapref *, struct match_snapshot *s);
 /* The current snapshot for the single control thread (not pinned; do not swap concurrently). */
 const struct match_snapshot *snapref_peek(struct snapref *);
 
