@@ -47,8 +47,9 @@ struct rule_entry {
 };
 
 /*
- * A list as parsed. Owns every string it points to (one arena, freed by
- * rulelist_free()). Immutable once returned: blockd shares it read-only
+ * A list as parsed. The struct, orders[] and entries[] are each one malloc()
+ * block and every string lives in arena, one more malloc() block; so
+ * rulelist_free() frees exactly those four. Immutable once returned: blockd shares it read-only
  * between threads through a match snapshot.
  */
 struct rulelist {
