@@ -69,9 +69,9 @@ struct evlog {
 	/* The writer's own state. */
 	_Atomic uint64_t deq_pos; /* only the writer stores it */
 	uint64_t drops_logged;
-	uint64_t seq;                       /* last seq written */
-	char prev[EVREC_HASH_HEX + 1];      /* hash of the last record */
-	uint64_t serial;                    /* in force, for state records */
+	uint64_t seq;                  /* last seq written */
+	char prev[EVREC_HASH_HEX + 1]; /* hash of the last record */
+	uint64_t serial;               /* in force, for state records */
 	int fd;
 	uint64_t file_bytes;
 	int64_t opened_us;
@@ -172,8 +172,8 @@ new_state(int state, uint64_t serial, const char *fmt, va_list ap)
 	return p;
 }
 
-static struct pending *
-make_state(int state, uint64_t serial, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+static struct pending *make_state(int state, uint64_t serial, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
 
 static struct pending *
 make_state(int state, uint64_t serial, const char *fmt, ...)
@@ -300,8 +300,8 @@ write_drops(struct evlog *l, uint64_t upto)
 	r.state = EVS_DROPPED;
 	r.count = upto - l->drops_logged;
 	r.after_seq = l->seq;
-	snprintf(r.reason, sizeof(r.reason),
-	    "%" PRIu64 " events dropped: the log queue was full", r.count);
+	snprintf(r.reason, sizeof(r.reason), "%" PRIu64 " events dropped: the log queue was full",
+	    r.count);
 	l->drops_logged = upto;
 	write_state(l, &r);
 }
@@ -629,8 +629,8 @@ evlog_close(struct evlog *l)
 		push_state(l, p);
 	drain(l);
 	if (l->olen > 0 && flush_out(l) < 0)
-		log_warnx("evlog: %zu bytes of records could not be written to %s", l->olen,
-		    l->path);
+		log_warnx(
+		    "evlog: %zu bytes of records could not be written to %s", l->olen, l->path);
 	sync_file(l);
 	save_head(l, "stopped");
 	free_log(l);
@@ -775,18 +775,21 @@ recover(struct evlog *l)
 		strcpy(l->prev, t.hash);
 		l->seq = t.parsed ? t.last.seq : hseq;
 	}
-	if (t.have_line && t.parsed && have_head && t.last.seq < hseq) {
-		/* The file ends before where the last run stopped. */
+	if (t.have_line && t.parsed && have_head && t.last.seq < hseq &&
+	    !(t.torn > 0 && hseq == t.last.seq + 1)) {
+		/*
+		 * The file ends before where the last run stopped: a power loss
+		 * took fsync'd data, or records were removed. The chain goes on
+		 * from what the file holds; this record keeps the evidence.
+		 */
 		gap = make_state(EVS_GAP, 0,
-		    "%s ends at seq %" PRIu64 " but the chain head saved at stop is seq %" PRIu64
-		    ": the file was replaced or records removed",
+		    "%s ends at seq %" PRIu64 " but the chain head saved by the last run is seq "
+		    "%" PRIu64 ": records were lost or removed",
 		    l->path, t.last.seq, hseq);
 		if (gap != NULL) {
 			gap->r.last_seq = t.last.seq;
 			gap->r.last_time_us = t.last.time_us;
 		}
-		l->seq = hseq;
-		strcpy(l->prev, hhash);
 	} else if (t.have_line && (!t.parsed || t.last.state != EVS_STOP || t.torn > 0)) {
 		gap = make_state(EVS_GAP, 0, "%s",
 		    t.torn > 0 ? "blockd ended without a stop record; a torn last line was cut off"

@@ -11,14 +11,26 @@
 
 static const char *const method_names[] = {
     [EV_DNS] = "dns", [EV_TLS] = "tls", [EV_QUIC] = "quic", [EV_HTTP] = "http", [EV_IP] = "ip"};
-static const char *const action_names[] = {[EV_NXDOMAIN] = "nxdomain", [EV_SINKHOLE] = "sinkhole",
-    [EV_RESET] = "reset", [EV_DROP] = "drop", [EV_NOTICE] = "notice", [EV_REJECT] = "reject"};
-static const char *const state_names[] = {[EVS_START] = "start", [EVS_STOP] = "stop",
-    [EVS_RELOAD] = "reload", [EVS_RELOAD_REFUSED] = "reload_refused",
-    [EVS_LIST_EXPIRED] = "list_expired", [EVS_FAILOPEN] = "failopen",
-    [EVS_FAILOPEN_CLEARED] = "failopen_cleared", [EVS_DROPPED] = "dropped", [EVS_GAP] = "gap"};
-static const char *const type_names[] = {[RULE_DOMAIN] = "domain", [RULE_SUFFIX] = "suffix",
-    [RULE_IPV4] = "ipv4", [RULE_IPV6] = "ipv6", [RULE_URL] = "url"};
+static const char *const action_names[] = {[EV_NXDOMAIN] = "nxdomain",
+    [EV_SINKHOLE] = "sinkhole",
+    [EV_RESET] = "reset",
+    [EV_DROP] = "drop",
+    [EV_NOTICE] = "notice",
+    [EV_REJECT] = "reject"};
+static const char *const state_names[] = {[EVS_START] = "start",
+    [EVS_STOP] = "stop",
+    [EVS_RELOAD] = "reload",
+    [EVS_RELOAD_REFUSED] = "reload_refused",
+    [EVS_LIST_EXPIRED] = "list_expired",
+    [EVS_FAILOPEN] = "failopen",
+    [EVS_FAILOPEN_CLEARED] = "failopen_cleared",
+    [EVS_DROPPED] = "dropped",
+    [EVS_GAP] = "gap"};
+static const char *const type_names[] = {[RULE_DOMAIN] = "domain",
+    [RULE_SUFFIX] = "suffix",
+    [RULE_IPV4] = "ipv4",
+    [RULE_IPV6] = "ipv6",
+    [RULE_URL] = "url"};
 
 #define NELEM(a) (sizeof(a) / sizeof((a)[0]))
 
@@ -206,9 +218,9 @@ evrec_time_parse(const char *s, int64_t *time_us)
 		if (strcmp(t, "Z") != 0 && strcmp(t, "z") != 0)
 			return -1;
 	}
-	*time_us = ((days_from_civil(y, (unsigned)mo, (unsigned)d) * 86400 + h * 3600 + mi * 60 +
-			sec) *
-		       1000000) +
+	*time_us =
+	    ((days_from_civil(y, (unsigned)mo, (unsigned)d) * 86400 + h * 3600 + mi * 60 + sec) *
+		1000000) +
 	    us;
 	return 0;
 }
@@ -401,7 +413,8 @@ evrec_parse(const char *line, size_t len, struct evrec *r, const char **err)
 	if (x != NULL && x->type == JSON_STRING && strcmp(x->val, "block") == 0) {
 		r->kind = EVREC_BLOCK;
 		x = json_get(f, n, "method");
-		if (x == NULL || x->type != JSON_STRING || (r->method = evrec_method_from(x->val)) == 0) {
+		if (x == NULL || x->type != JSON_STRING ||
+		    (r->method = evrec_method_from(x->val)) == 0) {
 			*err = "no valid method";
 			return -1;
 		}
@@ -420,7 +433,8 @@ evrec_parse(const char *line, size_t len, struct evrec *r, const char **err)
 	if (x != NULL && x->type == JSON_STRING && strcmp(x->val, "state") == 0) {
 		r->kind = EVREC_STATE;
 		x = json_get(f, n, "state");
-		if (x == NULL || x->type != JSON_STRING || (r->state = evrec_state_from(x->val)) == 0) {
+		if (x == NULL || x->type != JSON_STRING ||
+		    (r->state = evrec_state_from(x->val)) == 0) {
 			*err = "no valid state";
 			return -1;
 		}

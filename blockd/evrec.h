@@ -36,12 +36,12 @@ struct evrec {
 	int method; /* enum ev_method, for EVREC_BLOCK */
 	int action; /* enum ev_action */
 	uint64_t serial;
-	uint64_t count;      /* EVS_DROPPED: events lost */
-	uint64_t after_seq;  /* EVS_DROPPED: last record written before the loss */
-	uint64_t last_seq;   /* EVS_GAP: last complete record of the previous run */
+	uint64_t count;       /* EVS_DROPPED: events lost */
+	uint64_t after_seq;   /* EVS_DROPPED: last record written before the loss */
+	uint64_t last_seq;    /* EVS_GAP: last complete record of the previous run */
 	int64_t last_time_us; /* EVS_GAP: its time */
-	uint64_t torn_bytes; /* EVS_GAP: bytes of a torn last line removed */
-	int raw_client;      /* subscriber holds an address, not a pseudonym */
+	uint64_t torn_bytes;  /* EVS_GAP: bytes of a torn last line removed */
+	int raw_client;       /* subscriber holds an address, not a pseudonym */
 	char prev[EVREC_HASH_HEX + 1];
 	char order[3 * EV_REF_MAX];
 	char service[3 * EV_SERVICE_MAX];

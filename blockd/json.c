@@ -96,7 +96,8 @@ jbuf_str(struct jbuf *jb, const char *s, size_t len)
 	while (i < len) {
 		/* Copy runs of bytes that need no escaping in one go. */
 		run = i;
-		while (run < len && u[run] >= 0x20 && u[run] < 0x80 && u[run] != '"' && u[run] != '\\')
+		while (
+		    run < len && u[run] >= 0x20 && u[run] < 0x80 && u[run] != '"' && u[run] != '\\')
 			run++;
 		if (run > i) {
 			jbuf_raw(jb, s + i, run - i);
@@ -351,8 +352,9 @@ parse_string(struct jparse *p, const char **out, size_t *outlen)
 			}
 			p->i += 4;
 			if (cp >= 0xd800 && cp <= 0xdbff) {
-				if (p->i + 6 > p->len || p->s[p->i] != '\\' || p->s[p->i + 1] != 'u' ||
-				    hex4(p->s + p->i + 2, &lo) < 0 || lo < 0xdc00 || lo > 0xdfff) {
+				if (p->i + 6 > p->len || p->s[p->i] != '\\' ||
+				    p->s[p->i + 1] != 'u' || hex4(p->s + p->i + 2, &lo) < 0 ||
+				    lo < 0xdc00 || lo > 0xdfff) {
 					p->err = "unpaired surrogate";
 					return -1;
 				}
@@ -549,7 +551,7 @@ json_parse_flat(const char *s, size_t len, struct jfield *f, size_t maxf, char *
     const char **err)
 {
 	struct jparse p = {
-		.s = s, .len = len, .sb = sb, .sbcap = sbcap, .f = f, .maxf = maxf, .err = "bad JSON"};
+	    .s = s, .len = len, .sb = sb, .sbcap = sbcap, .f = f, .maxf = maxf, .err = "bad JSON"};
 
 	skip_ws(&p);
 	if (parse_object(&p, "", 0, 1) < 0) {

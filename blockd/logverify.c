@@ -40,9 +40,8 @@ logverify_init(struct logverify *v, uint64_t head_seq, const char *head_hash)
 	}
 }
 
-static void __attribute__((format(printf, 6, 7)))
-problem(struct logverify *v, int kind, const char *file, size_t line, uint64_t seq,
-    const char *fmt, ...)
+static void __attribute__((format(printf, 6, 7))) problem(struct logverify *v, int kind,
+    const char *file, size_t line, uint64_t seq, const char *fmt, ...)
 {
 	va_list ap;
 
@@ -67,8 +66,8 @@ check_record(struct logverify *v, const char *name, size_t lineno, const char *l
 	char hash[EVREC_HASH_HEX + 1];
 
 	if (evrec_parse(line, len - 1, &r, &err) < 0) {
-		problem(v, LV_MALFORMED, name, lineno, 0, "malformed record (%s): edited or corrupted",
-		    err);
+		problem(v, LV_MALFORMED, name, lineno, 0,
+		    "malformed record (%s): edited or corrupted", err);
 		return -1;
 	}
 	logverify_hash(line, len, hash);
@@ -80,14 +79,16 @@ check_record(struct logverify *v, const char *name, size_t lineno, const char *l
 			    v->pend_seq, r.seq, name, lineno);
 		else
 			problem(v, LV_REMOVED, v->pend_file, v->pend_line, v->pend_seq,
-			    "removed: records seq %" PRIu64 "..%" PRIu64 " are missing before this one",
+			    "removed: records seq %" PRIu64 "..%" PRIu64
+			    " are missing before this one",
 			    v->last_seq + 1, v->pend_seq - 1);
 		return -1;
 	}
 	if (v->records > 0) {
 		if (r.seq <= v->last_seq) {
 			problem(v, LV_REORDERED, name, lineno, r.seq,
-			    "reordered or duplicated: seq %" PRIu64 " follows seq %" PRIu64 " (%s:%zu)",
+			    "reordered or duplicated: seq %" PRIu64 " follows seq %" PRIu64
+			    " (%s:%zu)",
 			    r.seq, v->last_seq, v->last_file, v->last_line);
 			return -1;
 		}
@@ -144,8 +145,10 @@ logverify_feed(struct logverify *v, const char *name, const char *buf, size_t le
 				v->seq = 0;
 				v->torn_bytes = len - off;
 				snprintf(v->what, sizeof(v->what),
-				    "torn tail: %zu bytes after the last complete record; a crash or "
-				    "power loss, not tampering (blockd removes it at its next start)",
+				    "torn tail: %zu bytes after the last complete record; a crash "
+				    "or "
+				    "power loss, not tampering (blockd removes it at its next "
+				    "start)",
 				    len - off);
 			}
 			break;
@@ -187,7 +190,8 @@ logverify_print(const struct logverify *v, FILE *out)
 {
 	if (v->status == LOGVERIFY_BAD || v->status == LOGVERIFY_TORN) {
 		if (v->seq != 0)
-			fprintf(out, "%s:%zu: seq %" PRIu64 ": %s\n", v->file, v->line, v->seq, v->what);
+			fprintf(out, "%s:%zu: seq %" PRIu64 ": %s\n", v->file, v->line, v->seq,
+			    v->what);
 		else
 			fprintf(out, "%s:%zu: %s\n", v->file, v->line, v->what);
 	}
@@ -237,8 +241,8 @@ map_file(const char *path, const char **buf, size_t *len, FILE *out)
 }
 
 int
-logverify_read_head(const char *path, uint64_t *seq, char hash[EVREC_HASH_HEX + 1], int *stopped,
-    FILE *err)
+logverify_read_head(
+    const char *path, uint64_t *seq, char hash[EVREC_HASH_HEX + 1], int *stopped, FILE *err)
 {
 	char buf[256], magic[32], state[16], h[80];
 	FILE *f = fopen(path, "re");

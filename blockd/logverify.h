@@ -49,12 +49,12 @@ struct logverify {
 	char pend_file[256];
 	size_t pend_line;
 
-	int status;      /* LOGVERIFY_* */
-	int problem;     /* enum lv_problem of the first problem */
-	char file[256];  /* where */
-	size_t line;     /* 1-based */
-	uint64_t seq;    /* seq of the bad record, 0 if unknown */
-	char what[512];  /* one sentence */
+	int status;     /* LOGVERIFY_* */
+	int problem;    /* enum lv_problem of the first problem */
+	char file[256]; /* where */
+	size_t line;    /* 1-based */
+	uint64_t seq;   /* seq of the bad record, 0 if unknown */
+	char what[512]; /* one sentence */
 	uint64_t torn_bytes;
 };
 
@@ -80,8 +80,8 @@ int logverify_files_head(const char *const *paths, size_t n, const char *head_pa
  * logverify_read_head(): parse a saved head file. 0, or -1 with the reason
  * printed to err (if not NULL). stopped is set if written by a clean stop.
  */
-int logverify_read_head(const char *path, uint64_t *seq, char hash[EVREC_HASH_HEX + 1],
-    int *stopped, FILE *err);
+int logverify_read_head(
+    const char *path, uint64_t *seq, char hash[EVREC_HASH_HEX + 1], int *stopped, FILE *err);
 
 /* The SHA-256 of bytes as lowercase hex (65 bytes with NUL). */
 void logverify_hash(const void *buf, size_t len, char out[EVREC_HASH_HEX + 1]);

@@ -170,8 +170,8 @@ pseudonym_load(struct pseudonym *p, const char *path, int64_t today)
 		return -1;
 	}
 	if (fstat(fd, &st) == 0 && (st.st_mode & 077) != 0)
-		log_warnx("pseudonym key: %s is readable by others than its owner; chmod 0600 it",
-		    path);
+		log_warnx(
+		    "pseudonym key: %s is readable by others than its owner; chmod 0600 it", path);
 	n = read(fd, buf, sizeof(buf) - 1);
 	close(fd);
 	if (n < 0) {

@@ -40,8 +40,8 @@ int pseudonym_advance(struct pseudonym *, int64_t day);
  * 6: addr[0..15]) seen on day, into out (PSEUDONYM_HEX + 1 bytes). Uses
  * the current key, or the previous day's for the day before. Pure.
  */
-void pseudonym_of(const struct pseudonym *, int64_t day, int family, const uint8_t *addr,
-    char *out);
+void pseudonym_of(
+    const struct pseudonym *, int64_t day, int family, const uint8_t *addr, char *out);
 /* pseudonym_wipe(): erase key material. */
 void pseudonym_wipe(struct pseudonym *);
 

@@ -7,8 +7,11 @@
 #include "json.h"
 #include "report.h"
 
-static const char *const gap_names[] = {[GAP_NO_LOG] = "no_log", [GAP_DOWN] = "down",
-    [GAP_FAILOPEN] = "failopen", [GAP_EXPIRED] = "list_expired", [GAP_REFUSED] = "list_refused",
+static const char *const gap_names[] = {[GAP_NO_LOG] = "no_log",
+    [GAP_DOWN] = "down",
+    [GAP_FAILOPEN] = "failopen",
+    [GAP_EXPIRED] = "list_expired",
+    [GAP_REFUSED] = "list_refused",
     [GAP_DROPPED] = "events_dropped"};
 
 const char *
@@ -181,8 +184,7 @@ build_coverage(const struct evrec *recs, size_t n, struct report *rp)
 	int rc = 0;
 
 	if (n == 0)
-		return add_gap(rp, &cap, GAP_NO_LOG, rp->from_us, rp->to_us, 1, 0, 0,
-		    "no records");
+		return add_gap(rp, &cap, GAP_NO_LOG, rp->from_us, rp->to_us, 1, 0, 0, "no records");
 	if (recs[0].time_us > rp->from_us)
 		rc |= add_gap(rp, &cap, GAP_NO_LOG, rp->from_us, recs[0].time_us, 0, 0, 0,
 		    "no records before the first one");
@@ -207,7 +209,7 @@ build_coverage(const struct evrec *recs, size_t n, struct report *rp)
 				/* A crash: down since the last record of the previous run. */
 				open_gap(&down, r);
 				down.since = r->last_time_us != 0 ? r->last_time_us
-				    : i > 0			  ? recs[i - 1].time_us
+				    : i > 0                       ? recs[i - 1].time_us
 								  : t;
 			}
 			break;
@@ -364,8 +366,8 @@ write_json(const struct report *rp, FILE *out)
 		json_fstr(out, g->service);
 		fputs(",\"methods\":{", out);
 		for (m = EV_DNS; m <= EV_IP; m++)
-			fprintf(out, "%s\"%s\":%" PRIu64, m > EV_DNS ? "," : "", mname[m],
-			    g->count[m]);
+			fprintf(
+			    out, "%s\"%s\":%" PRIu64, m > EV_DNS ? "," : "", mname[m], g->count[m]);
 		fprintf(out, "},\"total\":%" PRIu64 ",\"subscribers\":%" PRIu64 ",\"serials\":[",
 		    g->total, g->subscribers);
 		for (k = 0; k < g->nserials; k++)
@@ -381,9 +383,9 @@ write_json(const struct report *rp, FILE *out)
 		    "%s\n{\"kind\":\"%s\",\"from\":\"%s\",\"to\":\"%s\",\"seconds\":%" PRId64
 		    ".%06" PRId64 ",\"open\":%s,\"events_dropped\":%" PRIu64 ",\"serial\":%" PRIu64
 		    ",\"reason\":",
-		    i ? "," : "", report_gap_name(g->kind), t1, t2, (g->to_us - g->from_us) / 1000000,
-		    (g->to_us - g->from_us) % 1000000, g->open_end ? "true" : "false", g->count,
-		    g->serial);
+		    i ? "," : "", report_gap_name(g->kind), t1, t2,
+		    (g->to_us - g->from_us) / 1000000, (g->to_us - g->from_us) % 1000000,
+		    g->open_end ? "true" : "false", g->count, g->serial);
 		json_fstr(out, g->reason);
 		fputc('}', out);
 	}

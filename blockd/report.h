@@ -27,8 +27,8 @@ enum report_gap_kind {
 };
 
 struct report_group {
-	int64_t day;         /* UTC day number */
-	const char *order;   /* points into the records */
+	int64_t day;       /* UTC day number */
+	const char *order; /* points into the records */
 	const char *service;
 	uint64_t count[EV_IP + 1]; /* by enum ev_method */
 	uint64_t total;
@@ -38,16 +38,16 @@ struct report_group {
 };
 
 struct report_gap {
-	int kind;           /* enum report_gap_kind */
+	int kind;               /* enum report_gap_kind */
 	int64_t from_us, to_us; /* clipped to the report's period */
-	int open_end;       /* still open at the end of the records */
-	uint64_t count;     /* GAP_DROPPED: events lost */
-	uint64_t serial;    /* the list serial concerned, 0 if none */
-	const char *reason; /* points into the records, "" if none */
+	int open_end;           /* still open at the end of the records */
+	uint64_t count;         /* GAP_DROPPED: events lost */
+	uint64_t serial;        /* the list serial concerned, 0 if none */
+	const char *reason;     /* points into the records, "" if none */
 };
 
 struct report {
-	int64_t from_us, to_us; /* [from, to) */
+	int64_t from_us, to_us;      /* [from, to) */
 	struct report_group *groups; /* by day, order, service */
 	size_t ngroups;
 	struct report_gap *gaps; /* by start time */
@@ -63,8 +63,8 @@ struct report {
  * The report points into recs, which must outlive it. Returns 0, or -1 if
  * out of memory. Pure.
  */
-int report_build(const struct evrec *recs, size_t n, int64_t from_us, int64_t to_us,
-    struct report *);
+int report_build(
+    const struct evrec *recs, size_t n, int64_t from_us, int64_t to_us, struct report *);
 void report_free(struct report *);
 
 /* report_write(): the report as CSV (two tables) or JSON. */

@@ -10,6 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include "event.h"
@@ -17,7 +18,7 @@
 #include "rulelist.h"
 
 /* 2026-11-21T10:00:00Z */
-#define T0 1795255200000000LL
+#define T0     1795255200000000LL
 #define DAY_US (86400LL * 1000000)
 
 static int64_t fake_now_us = T0;
@@ -140,7 +141,7 @@ tu_opts(struct evlog_opts *o, const char *dir, char *path, size_t pathlen)
 static inline size_t
 tu_files(const char *path, char ***out)
 {
-	char pat[4200];
+	char pat[4400];
 	glob_t g;
 	size_t i, n = 0;
 

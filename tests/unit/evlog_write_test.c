@@ -71,7 +71,8 @@ Test(evlog_write, one_record_per_method_every_field)
 	cr_assert_str_eq(sget(p, "record"), "state");
 	cr_assert_str_eq(sget(p, "state"), "start");
 	cr_assert_str_eq(sget(p, "seq"), "1");
-	cr_assert_str_eq(sget(p, "prev"), "0000000000000000000000000000000000000000000000000000000000000000");
+	cr_assert_str_eq(
+	    sget(p, "prev"), "0000000000000000000000000000000000000000000000000000000000000000");
 	for (i = 0; i < 5; i++) {
 		parse_line(lines[i + 1], p);
 		cr_assert_eq(strtoull(sget(p, "seq"), NULL, 10), i + 2);
@@ -133,7 +134,11 @@ Test(evlog_write, hostile_indicator_stays_one_valid_line)
 	buf = tu_slurp(path, &len);
 	cr_assert_eq(tu_lines(buf, &lines), 3);
 	parse_line(lines[1], p);
-	cr_assert_eq(strncmp(sget(p, "indicator"), "x\"\n\\\x01\xef\xbf\xbd\xc3\xa9" "AAA", 13), 0);
+	cr_assert_eq(strncmp(sget(p, "indicator"),
+			 "x\"\n\\\x01\xef\xbf\xbd\xc3\xa9"
+			 "AAA",
+			 13),
+	    0);
 	cr_assert_eq(strlen(sget(p, "indicator")), 10 + EV_INDICATOR_MAX - 8);
 	free(lines);
 	free(buf);
@@ -225,7 +230,8 @@ Test(evlog_write, pseudonyms_daily_and_raw_only_when_configured)
 	for (i = 0; i < 5; i++) {
 		parse_line(lines[i + 1], p);
 		snprintf(s[i], sizeof(s[i]), "%s", sget(p, "subscriber"));
-		cr_assert(strstr(lines[i + 1], "192.0.2") == NULL, "no address in %s", lines[i + 1]);
+		cr_assert(
+		    strstr(lines[i + 1], "192.0.2") == NULL, "no address in %s", lines[i + 1]);
 	}
 	cr_assert_str_eq(s[0], s[1], "same subscriber, same day");
 	cr_assert_str_neq(s[0], s[2], "different subscribers");
