@@ -20,10 +20,10 @@ struct key {
 	const char *name;
 	enum key_kind kind;
 	size_t off;
-	size_t size;	      /* K_STR and friends: buffer size */
+	size_t size; /* K_STR and friends: buffer size */
 	unsigned long long min, max;
 	const char *const *names; /* K_ENUM, indexed by value */
-	const char *def;	  /* default, in the file's syntax */
+	const char *def;          /* default, in the file's syntax */
 };
 
 static const char *const backend_names[] = {"auto", "nft", "iptables", NULL};
@@ -35,10 +35,22 @@ static const char *const dnsact_names[] = {"nxdomain", "sinkhole", NULL};
 static const char *const nosni_names[] = {"pass", "block", NULL};
 
 #define F(f) offsetof(struct blockd_config, f), sizeof(((struct blockd_config *)0)->f)
-#define STR(s, k, f, d)                {s, k, K_STR, F(f), 0, 0, NULL, d}
-#define UINT(s, k, f, lo, hi, d)       {s, k, K_UINT, F(f), lo, hi, NULL, d}
-#define KIND(s, k, kd, f, lo, hi, d)   {s, k, kd, F(f), lo, hi, NULL, d}
-#define ENUM(s, k, f, n, d)            {s, k, K_ENUM, F(f), 0, 0, n, d}
+#define STR(s, k, f, d)                          \
+	{                                        \
+		s, k, K_STR, F(f), 0, 0, NULL, d \
+	}
+#define UINT(s, k, f, lo, hi, d)                    \
+	{                                           \
+		s, k, K_UINT, F(f), lo, hi, NULL, d \
+	}
+#define KIND(s, k, kd, f, lo, hi, d)            \
+	{                                       \
+		s, k, kd, F(f), lo, hi, NULL, d \
+	}
+#define ENUM(s, k, f, n, d)                    \
+	{                                      \
+		s, k, K_ENUM, F(f), 0, 0, n, d \
+	}
 
 static const struct key keys[] = {
     STR("blockd", "appliance_id", appliance_id, ""),
@@ -93,8 +105,8 @@ static const struct key keys[] = {
 };
 #define NKEYS (sizeof(keys) / sizeof(keys[0]))
 
-static const char *const sections[] = {"blockd", "netfilter", "dns", "tls", "http",
-    "flows", "log", "metrics", NULL};
+static const char *const sections[] = {
+    "blockd", "netfilter", "dns", "tls", "http", "flows", "log", "metrics", NULL};
 
 /* Parses one value into the field k describes. Returns NULL or what is wrong. */
 static const char *
@@ -136,7 +148,8 @@ key_set(const struct key *k, struct blockd_config *c, const char *v, char *why, 
 			end++;
 		}
 		if (*end != '\0')
-			return k->kind == K_MARK ? "not a number, e.g. 0x00200000" : "trailing characters";
+			return k->kind == K_MARK ? "not a number, e.g. 0x00200000"
+						 : "trailing characters";
 		if (u < k->min || u > k->max) {
 			snprintf(why, whylen, "%llu is out of range %llu..%llu", u, k->min, k->max);
 			return why;
@@ -324,8 +337,9 @@ config_scan(const char *path, FILE *err)
 			id[i] = (char)tolower((unsigned char)id[i]);
 		for (i = 0; i < nseen; i++)
 			if (!strcmp(seen[i], id)) {
-				fprintf(err, "%s:%u: [%s] %s: duplicate key, first set on line %u\n",
-				    path, lineno, section, id, lines[i]);
+				fprintf(err,
+				    "%s:%u: [%s] %s: duplicate key, first set on line %u\n", path,
+				    lineno, section, id, lines[i]);
 				bad++;
 				break;
 			}
@@ -452,8 +466,8 @@ config_print(const struct blockd_config *c, FILE *out)
 			fprintf(out, "%u\n", *(const unsigned *)(const void *)p);
 			break;
 		case K_SIZE:
-			fprintf(out, "%llu\n",
-			    (unsigned long long)*(const uint64_t *)(const void *)p);
+			fprintf(
+			    out, "%llu\n", (unsigned long long)*(const uint64_t *)(const void *)p);
 			break;
 		case K_MARK:
 			fprintf(out, "0x%08x\n", *(const unsigned *)(const void *)p);
