@@ -18,12 +18,13 @@
 #include "logverify.h"
 #include "pseudonym.h"
 
-#define OBUF_SIZE  (256 * 1024)
-#define LINE_SIZE  (EVREC_LINE_MAX)
-#define IDLE_MS    5
-#define TORN_COPY  (1024 * 1024) /* bytes of a torn fragment kept */
-#define HEAD_MAGIC "blockd-evlog-head-v1"
-#define ZERO_HASH  "0000000000000000000000000000000000000000000000000000000000000000"
+#define OBUF_SIZE   (256 * 1024)
+#define LINE_SIZE   (EVREC_LINE_MAX)
+#define IDLE_MS     5
+#define DRAIN_BATCH 4096          /* records per pass between fsync/rotation checks */
+#define TORN_COPY   (1024 * 1024) /* bytes of a torn fragment kept */
+#define HEAD_MAGIC  "blockd-evlog-head-v1"
+#define ZERO_HASH   "0000000000000000000000000000000000000000000000000000000000000000"
 
 #ifndef BLOCKD_VERSION
 #define BLOCKD_VERSION "unknown"
@@ -264,13 +265,19 @@ emit(struct evlog *l, struct jbuf *jb)
 	atomic_fetch_add_explicit(&l->written, 1, memory_order_relaxed);
 }
 
-/* Room for one more record, writing out if needed. 0, or -1 if the disk refuses. */
+static void rotate_log(struct evlog *);
+
+/* Room for one more record, writing out (and rotating by size) if needed. 0, or -1 if the disk refuses. */
 static int
 room(struct evlog *l)
 {
 	if (OBUF_SIZE - l->olen >= LINE_SIZE)
 		return 0;
-	return flush_out(l);
+	if (flush_out(l) < 0)
+		return -1;
+	if (l->rotate_bytes > 0 && l->file_bytes >= l->rotate_bytes)
+		rotate_log(l);
+	return 0;
 }
 
 static void
@@ -357,8 +364,10 @@ drain(struct evlog *l)
 	struct pending *p;
 	struct slot *s;
 	uint64_t before = atomic_load_explicit(&l->written, memory_order_relaxed), d;
+	int batch;
 
-	for (;;) {
+	/* A bounded batch, so fsync and rotation still happen under constant load. */
+	for (batch = 0; batch < DRAIN_BATCH; batch++) {
 		if (room(l) < 0)
 			break;
 		s = &l->slots[l->deq_pos & l->mask];
@@ -448,8 +457,8 @@ rotate_log(struct evlog *l)
 		return;
 	sync_file(l);
 	evrec_time_fmt(now_us(l), t);
-	/* 2026-11-21T21:27:23.123456Z -> 20261121T212723Z: sorts by time. */
-	snprintf(stamp, sizeof(stamp), "%.4s%.2s%.2sT%.2s%.2s%.2sZ", t, t + 5, t + 8, t + 11,
+	/* 2026-11-21T21:27:23.123456Z -> 20261121T212723.123456Z: sorts by time. */
+	snprintf(stamp, sizeof(stamp), "%.4s%.2s%.2sT%.2s%.2s%.9sZ", t, t + 5, t + 8, t + 11,
 	    t + 14, t + 17);
 	snprintf(to, sizeof(to), "%s.%s", l->path, stamp);
 	for (k = 1; stat(to, &st) == 0 && k < 1000; k++)
@@ -495,8 +504,8 @@ evlog_pump(struct evlog *l)
 	do {
 		k = drain(l);
 		n += k;
+		maintain(l);
 	} while (k > 0 && l->olen == 0);
-	maintain(l);
 	if (l->olen > 0)
 		return -1;
 	return n;

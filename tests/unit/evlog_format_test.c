@@ -24,8 +24,9 @@ Test(evlog_format, jbuf_escapes_and_parses_back)
 	jbuf_kbool(&jb, "t", 1);
 	jbuf_close(&jb);
 	cr_assert_eq(jb.overflow, 0);
-	cr_assert_str_eq(mem, "{\"a\":\"q\\\"b\\\\s\\n\\t\\u0002\",\"o\":{\"u\":18446744073709551615,"
-			      "\"i\":-5},\"t\":true}");
+	cr_assert_str_eq(mem,
+	    "{\"a\":\"q\\\"b\\\\s\\n\\t\\u0002\",\"o\":{\"u\":18446744073709551615,"
+	    "\"i\":-5},\"t\":true}");
 	n = json_parse_flat(mem, jb.len, f, 8, sb, sizeof(sb), &err);
 	cr_assert_eq(n, 4);
 	cr_assert_str_eq(json_get(f, n, "a")->val, "q\"b\\s\n\t\x02");

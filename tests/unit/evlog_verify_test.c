@@ -272,7 +272,8 @@ Test(evlog_verify, chain_continues_across_rotation_and_reopen)
 	    "%s", msg);
 	cr_assert(strstr(msg, "23 records, seq 1..23") != NULL, "%s", msg);
 	/* Leaving a rotated file out is a removal. */
-	cr_assert_eq(verify((const char *const *)files + 1, 1, NULL, msg, sizeof(msg)), LOGVERIFY_OK);
+	cr_assert_eq(
+	    verify((const char *const *)files + 1, 1, NULL, msg, sizeof(msg)), LOGVERIFY_OK);
 	{
 		const char *two[2] = {files[0], files[2]};
 		cr_assert_eq(verify(two, 2, NULL, msg, sizeof(msg)), LOGVERIFY_BAD, "%s", msg);

@@ -3,14 +3,14 @@
 #include "evrec.h"
 #include "report.h"
 
-#define S(x) ((int64_t)(x) * 1000000)
+#define S(x) ((int64_t)(x)*1000000)
 
 static struct evrec recs[64];
 static size_t nrec;
 
 static void
-block(int64_t t, int method, const char *order, const char *service, const char *sub,
-    uint64_t serial)
+block(
+    int64_t t, int method, const char *order, const char *service, const char *sub, uint64_t serial)
 {
 	struct evrec *r = &recs[nrec];
 
@@ -222,23 +222,27 @@ Test(report, from_a_written_log_csv_and_json)
 
 	out = render(path, REPORT_CSV, T0, T0 + DAY_US, &rc);
 	cr_assert_eq(rc, REPORT_OK);
-	cr_assert(strstr(out, "day,order,service,dns,tls,quic,http,ip,total,subscribers,serials\r\n"
-			      "2026-11-21,CL-2026-000123,\"Deepfake, \"\"Studio\"\"\",4,0,0,3,0,7,2,"
-			      "42\r\n"
-			      "total,,,4,0,0,3,0,7,,\r\n") != NULL,
+	cr_assert(strstr(out,
+		      "day,order,service,dns,tls,quic,http,ip,total,subscribers,serials\r\n"
+		      "2026-11-21,CL-2026-000123,\"Deepfake, \"\"Studio\"\"\",4,0,0,3,0,7,2,"
+		      "42\r\n"
+		      "total,,,4,0,0,3,0,7,,\r\n") != NULL,
 	    "%s", out);
-	cr_assert(strstr(out, "failopen,2026-11-21T10:00:10.000000Z,2026-11-21T10:01:10.000000Z,"
-			      "60.000000,no,0,42,netfilter queue gone\r\n") != NULL,
+	cr_assert(strstr(out,
+		      "failopen,2026-11-21T10:00:10.000000Z,2026-11-21T10:01:10.000000Z,"
+		      "60.000000,no,0,42,netfilter queue gone\r\n") != NULL,
 	    "%s", out);
-	cr_assert(strstr(out, "down,2026-11-21T10:01:40.000000Z,2026-11-22T10:00:00.000000Z,"
-			      "86300.000000,yes,0,0,clean stop\r\n") != NULL,
+	cr_assert(strstr(out,
+		      "down,2026-11-21T10:01:40.000000Z,2026-11-22T10:00:00.000000Z,"
+		      "86300.000000,yes,0,0,clean stop\r\n") != NULL,
 	    "%s", out);
 	free(out);
 
 	out = render(path, REPORT_JSON, T0, T0 + DAY_US, &rc);
 	cr_assert_eq(rc, REPORT_OK);
-	cr_assert(strstr(out, "\"appliance\":\"isp-a-01\",\"records\":11,\"events\":7,"
-			      "\"totals\":{\"dns\":4,\"tls\":0,\"quic\":0,\"http\":3,\"ip\":0}") != NULL,
+	cr_assert(strstr(out,
+		      "\"appliance\":\"isp-a-01\",\"records\":11,\"events\":7,"
+		      "\"totals\":{\"dns\":4,\"tls\":0,\"quic\":0,\"http\":3,\"ip\":0}") != NULL,
 	    "%s", out);
 	cr_assert(strstr(out, "\"service\":\"Deepfake, \\\"Studio\\\"\"") != NULL, "%s", out);
 	cr_assert(strstr(out, "\"subscribers\":2,\"serials\":[42]") != NULL, "%s", out);
