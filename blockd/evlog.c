@@ -83,6 +83,7 @@ struct evlog {
 	size_t olen;
 	char line[LINE_SIZE];
 	struct pseudonym ps;
+	struct lv_hasher hasher;
 	_Atomic uint64_t written, rotations, write_errors;
 
 	char path[4096];
@@ -261,7 +262,7 @@ emit(struct evlog *l, struct jbuf *jb)
 	}
 	memcpy(l->obuf + l->olen, jb->p, jb->len);
 	l->olen += jb->len;
-	logverify_hash(jb->p, jb->len, l->prev);
+	lv_hasher_hex(&l->hasher, jb->p, jb->len, l->prev);
 	atomic_fetch_add_explicit(&l->written, 1, memory_order_relaxed);
 }
 
@@ -613,6 +614,7 @@ free_log(struct evlog *l)
 	if (l->fd >= 0)
 		close(l->fd);
 	pseudonym_wipe(&l->ps);
+	lv_hasher_free(&l->hasher);
 	pthread_mutex_destroy(&l->mu);
 	pthread_cond_destroy(&l->wake);
 	pthread_cond_destroy(&l->progress);
@@ -846,6 +848,7 @@ evlog_open(const struct evlog_opts *o)
 		return NULL;
 	}
 	l->fd = -1;
+	lv_hasher_init(&l->hasher);
 	pthread_mutex_init(&l->mu, NULL);
 	pthread_cond_init(&l->wake, NULL);
 	pthread_cond_init(&l->progress, NULL);

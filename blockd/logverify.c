@@ -9,21 +9,20 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <openssl/evp.h>
 #include <openssl/sha.h>
 
 #include "logverify.h"
 
 #define HEAD_MAGIC "blockd-evlog-head-v1"
 
-void
-logverify_hash(const void *buf, size_t len, char out[EVREC_HASH_HEX + 1])
+static void
+to_hex(const unsigned char *md, char out[EVREC_HASH_HEX + 1])
 {
 	static const char hex[] = "0123456789abcdef";
-	unsigned char md[SHA256_DIGEST_LENGTH];
 	size_t i;
 
-	SHA256(buf, len, md);
-	for (i = 0; i < sizeof(md); i++) {
+	for (i = 0; i < SHA256_DIGEST_LENGTH; i++) {
 		out[2 * i] = hex[md[i] >> 4];
 		out[2 * i + 1] = hex[md[i] & 15];
 	}
@@ -31,13 +30,64 @@ logverify_hash(const void *buf, size_t len, char out[EVREC_HASH_HEX + 1])
 }
 
 void
+logverify_hash(const void *buf, size_t len, char out[EVREC_HASH_HEX + 1])
+{
+	unsigned char md[SHA256_DIGEST_LENGTH];
+
+	SHA256(buf, len, md);
+	to_hex(md, out);
+}
+
+void
+lv_hasher_init(struct lv_hasher *h)
+{
+	h->md = EVP_MD_fetch(NULL, "SHA256", NULL);
+	h->ctx = h->md ? EVP_MD_CTX_new() : NULL;
+	if (h->ctx == NULL) {
+		EVP_MD_free(h->md);
+		h->md = NULL;
+	}
+}
+
+void
+lv_hasher_hex(struct lv_hasher *h, const void *buf, size_t len, char out[EVREC_HASH_HEX + 1])
+{
+	unsigned char md[EVP_MAX_MD_SIZE];
+	unsigned int mdlen;
+
+	if (h->md != NULL && EVP_DigestInit_ex(h->ctx, h->md, NULL) &&
+	    EVP_DigestUpdate(h->ctx, buf, len) && EVP_DigestFinal_ex(h->ctx, md, &mdlen) &&
+	    mdlen == SHA256_DIGEST_LENGTH) {
+		to_hex(md, out);
+		return;
+	}
+	logverify_hash(buf, len, out);
+}
+
+void
+lv_hasher_free(struct lv_hasher *h)
+{
+	EVP_MD_CTX_free(h->ctx);
+	EVP_MD_free(h->md);
+	h->ctx = NULL;
+	h->md = NULL;
+}
+
+void
 logverify_init(struct logverify *v, uint64_t head_seq, const char *head_hash)
 {
 	memset(v, 0, sizeof(*v));
+	lv_hasher_init(&v->hasher);
 	if (head_hash != NULL) {
 		v->head_seq = head_seq;
 		snprintf(v->head_hash, sizeof(v->head_hash), "%s", head_hash);
 	}
+}
+
+void
+logverify_free(struct logverify *v)
+{
+	lv_hasher_free(&v->hasher);
 }
 
 static void __attribute__((format(printf, 6, 7))) problem(struct logverify *v, int kind,
@@ -70,7 +120,7 @@ check_record(struct logverify *v, const char *name, size_t lineno, const char *l
 		    "malformed record (%s): edited or corrupted", err);
 		return -1;
 	}
-	logverify_hash(line, len, hash);
+	lv_hasher_hex(&v->hasher, line, len, hash);
 
 	if (v->pending) {
 		if (r.seq <= v->pend_seq)
@@ -282,6 +332,7 @@ verify(const char *const *paths, size_t n, uint64_t head_seq, const char *head_h
 	logverify_init(v, head_seq, head_hash);
 	for (i = 0; i < n; i++) {
 		if (map_file(paths[i], &buf, &len, out) < 0) {
+			logverify_free(v);
 			free(v);
 			return LOGVERIFY_ERROR;
 		}
@@ -293,6 +344,7 @@ verify(const char *const *paths, size_t n, uint64_t head_seq, const char *head_h
 	}
 	rc = logverify_finish(v);
 	logverify_print(v, out);
+	logverify_free(v);
 	free(v);
 	return rc;
 }

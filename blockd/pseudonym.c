@@ -6,6 +6,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <openssl/core_names.h>
 #include <openssl/crypto.h>
 #include <openssl/evp.h>
 #include <openssl/hmac.h>
@@ -38,6 +39,24 @@ derive_daykey(const uint8_t chain[32], int64_t day, uint8_t out[32])
 	hmac(chain, label, strlen(label), out);
 }
 
+/* An HMAC-SHA-256 context keyed with key, or NULL (callers fall back to one-shot HMAC). */
+static EVP_MAC_CTX *
+keyed_mac(const uint8_t key[32])
+{
+	OSSL_PARAM params[] = {
+	    OSSL_PARAM_construct_utf8_string(OSSL_MAC_PARAM_DIGEST, (char *)"SHA256", 0),
+	    OSSL_PARAM_construct_end()};
+	EVP_MAC *mac = EVP_MAC_fetch(NULL, "HMAC", NULL);
+	EVP_MAC_CTX *ctx = mac ? EVP_MAC_CTX_new(mac) : NULL;
+
+	EVP_MAC_free(mac); /* the context holds its own reference */
+	if (ctx != NULL && !EVP_MAC_init(ctx, key, 32, params)) {
+		EVP_MAC_CTX_free(ctx);
+		ctx = NULL;
+	}
+	return ctx;
+}
+
 void
 pseudonym_init(struct pseudonym *p, const uint8_t chain[32], int64_t day)
 {
@@ -45,6 +64,7 @@ pseudonym_init(struct pseudonym *p, const uint8_t chain[32], int64_t day)
 	memcpy(p->chain, chain, 32);
 	p->day = day;
 	derive_daykey(p->chain, p->day, p->daykey);
+	p->mac = keyed_mac(p->daykey);
 }
 
 int
@@ -55,6 +75,8 @@ pseudonym_advance(struct pseudonym *p, int64_t day)
 	if (day <= p->day)
 		return 0;
 	/* A clock far ahead would make this loop long; a year of steps is cheap anyway. */
+	EVP_MAC_CTX_free(p->prevmac);
+	p->prevmac = NULL;
 	while (p->day < day) {
 		hmac(p->chain, NEXT_LABEL, strlen(NEXT_LABEL), next);
 		memcpy(p->prevkey, p->daykey, 32);
@@ -64,6 +86,9 @@ pseudonym_advance(struct pseudonym *p, int64_t day)
 	}
 	/* The last step left the key of day - 1 in prevkey. */
 	p->have_prev = 1;
+	EVP_MAC_CTX_free(p->mac);
+	p->mac = keyed_mac(p->daykey);
+	p->prevmac = keyed_mac(p->prevkey);
 	OPENSSL_cleanse(next, sizeof(next));
 	return 1;
 }
@@ -74,13 +99,19 @@ pseudonym_of(const struct pseudonym *p, int64_t day, int family, const uint8_t *
 	static const char hex[] = "0123456789abcdef";
 	uint8_t msg[17], mac[32];
 	const uint8_t *key = p->daykey;
-	size_t alen = family == 6 ? 16 : 4, i;
+	EVP_MAC_CTX *ctx = p->mac;
+	size_t alen = family == 6 ? 16 : 4, i, outl;
 
-	if (day == p->day - 1 && p->have_prev)
+	if (day == p->day - 1 && p->have_prev) {
 		key = p->prevkey;
+		ctx = p->prevmac;
+	}
 	msg[0] = (uint8_t)family;
 	memcpy(msg + 1, addr, alen);
-	hmac(key, msg, 1 + alen, mac);
+	/* A NULL key re-initialises the context with the key it already holds. */
+	if (ctx == NULL || !EVP_MAC_init(ctx, NULL, 0, NULL) ||
+	    !EVP_MAC_update(ctx, msg, 1 + alen) || !EVP_MAC_final(ctx, mac, &outl, sizeof(mac)))
+		hmac(key, msg, 1 + alen, mac);
 	for (i = 0; i < PSEUDONYM_HEX / 2; i++) {
 		out[2 * i] = hex[mac[i] >> 4];
 		out[2 * i + 1] = hex[mac[i] & 15];
@@ -91,6 +122,8 @@ pseudonym_of(const struct pseudonym *p, int64_t day, int family, const uint8_t *
 void
 pseudonym_wipe(struct pseudonym *p)
 {
+	EVP_MAC_CTX_free(p->mac);
+	EVP_MAC_CTX_free(p->prevmac);
 	OPENSSL_cleanse(p, sizeof(*p));
 }
 

@@ -20,15 +20,19 @@
  * Within one day the same subscriber always gets the same pseudonym, so
  * reports can count distinct subscribers per day.
  */
+struct evp_mac_ctx_st;
+
 struct pseudonym {
 	int64_t day; /* UTC day number of chain */
 	uint8_t chain[32];
 	uint8_t daykey[32];
 	uint8_t prevkey[32]; /* the day before's key, for events queued across midnight */
 	int have_prev;
+	/* HMAC contexts keyed once per day (a one-shot HMAC costs ten times more); NULL: one-shot. */
+	struct evp_mac_ctx_st *mac, *prevmac;
 };
 
-/* pseudonym_init(): from a chain key for day. Pure. */
+/* pseudonym_init(): from a chain key for day. Pure; pseudonym_wipe() frees. */
 void pseudonym_init(struct pseudonym *, const uint8_t chain[32], int64_t day);
 /*
  * pseudonym_advance(): move forward to day (never backward: a clock set back
@@ -42,7 +46,7 @@ int pseudonym_advance(struct pseudonym *, int64_t day);
  */
 void pseudonym_of(
     const struct pseudonym *, int64_t day, int family, const uint8_t *addr, char *out);
-/* pseudonym_wipe(): erase key material. */
+/* pseudonym_wipe(): erase key material and free the contexts. */
 void pseudonym_wipe(struct pseudonym *);
 
 /*

@@ -152,4 +152,6 @@ Test(evlog_format, pseudonym_ratchet)
 	pseudonym_of(&q, d + 2, 4, a, y);
 	cr_assert_str_eq(x, y);
 	cr_assert_eq(memcmp(p.chain, chain, 32) != 0, 1, "the stored chain key moved on");
+	pseudonym_wipe(&p);
+	pseudonym_wipe(&q);
 }
