@@ -13,6 +13,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "config.h"
 #include "evlog.h"
 #include "log.h"
 #include "logverify.h"
@@ -96,6 +97,20 @@ struct evlog {
 	int64_t (*now_fn)(void *);
 	void *now_arg;
 };
+
+void
+evlog_opts_config(struct evlog_opts *o, const struct blockd_config *c)
+{
+	memset(o, 0, sizeof(*o));
+	o->path = c->log_path;
+	o->state_dir = c->state_dir;
+	o->appliance_id = c->appliance_id;
+	o->queue = c->log_queue;
+	o->fsync_interval_ms = c->fsync_interval_ms;
+	o->rotate_bytes = c->rotate_bytes;
+	o->rotate_seconds = c->rotate_seconds;
+	o->raw_addresses = c->raw_addresses;
+}
 
 static int64_t
 now_us(struct evlog *l)
@@ -734,6 +749,20 @@ scan_tail(struct evlog *l, int fd, struct tail *t)
 	return 0;
 }
 
+/* The time of the file's first record, so rotation by age survives restarts; 0 if none. */
+static int64_t
+first_record_time(struct evlog *l)
+{
+	struct evrec r;
+	const char *err, *nl;
+	ssize_t n = pread(l->fd, l->obuf, LINE_SIZE, 0);
+
+	if (n <= 0 || (nl = memchr(l->obuf, '\n', (size_t)n)) == NULL ||
+	    evrec_parse(l->obuf, (size_t)(nl - l->obuf), &r, &err) < 0)
+		return 0;
+	return r.time_us;
+}
+
 /* Keep a copy of a torn fragment in state_dir, then cut it off. */
 static int
 cut_torn(struct evlog *l, int fd, const struct tail *t)
@@ -767,6 +796,7 @@ recover(struct evlog *l)
 	struct pending *gap = NULL;
 	uint64_t hseq = 0;
 	int have_head, hstopped = 0;
+	int64_t first;
 	struct tail t;
 
 	snprintf(headpath, sizeof(headpath), "%s/evlog.head", l->state_dir);
@@ -779,6 +809,8 @@ recover(struct evlog *l)
 	if (t.torn > 0 && cut_torn(l, l->fd, &t) < 0)
 		return -1;
 	l->file_bytes = (uint64_t)t.keep;
+	if (t.have_line && (first = first_record_time(l)) != 0)
+		l->opened_us = first;
 
 	strcpy(l->prev, ZERO_HASH);
 	l->seq = 0;
@@ -885,7 +917,11 @@ evlog_open(const struct evlog_opts *o)
 		goto fail;
 	if (save_head(l, "running") < 0)
 		goto fail;
-	if ((p = make_state(EVS_START, 0, "blockd %s", BLOCKD_VERSION)) != NULL)
+	if (o->start_reason != NULL)
+		p = make_state(EVS_START, 0, "%s", o->start_reason);
+	else
+		p = make_state(EVS_START, 0, "blockd %s", BLOCKD_VERSION);
+	if (p != NULL)
 		push_state(l, p);
 	if (!o->manual) {
 		if ((errno = pthread_create(&l->thread, NULL, writer_main, l)) != 0) {

@@ -21,10 +21,16 @@ struct evlog_opts {
 	int raw_addresses;          /* log client addresses instead of pseudonyms */
 	uint64_t serial;            /* list serial in force at start, 0 for none */
 	int manual;                 /* no writer thread: the caller runs evlog_pump() */
+	const char *start_reason;   /* the start record's reason; NULL: "blockd VERSION" */
 	/* The wall clock, UTC microseconds; NULL for the system clock. */
 	int64_t (*now_us)(void *arg);
 	void *now_arg;
 };
+
+struct blockd_config;
+
+/* evlog_opts_config(): options from the daemon's configuration (strings point into conf). */
+void evlog_opts_config(struct evlog_opts *, const struct blockd_config *conf);
 
 struct evlog_stats {
 	uint64_t queued;  /* events accepted by evlog_append() */

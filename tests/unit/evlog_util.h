@@ -18,8 +18,9 @@
 #include "rulelist.h"
 
 /* 2026-11-21T10:00:00Z */
-#define T0     1795255200000000LL
-#define DAY_US (86400LL * 1000000)
+#define T0      1795255200000000LL
+#define DAY_US  (86400LL * 1000000)
+#define S_US(s) ((int64_t)(s)*1000000)
 
 static int64_t fake_now_us = T0;
 

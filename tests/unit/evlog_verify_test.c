@@ -327,3 +327,32 @@ Test(evlog_verify, crash_without_stop_is_a_gap_and_chain_continues)
 	free(r);
 	tu_rmdir(dir);
 }
+
+Test(evlog_verify, rotation_by_age_counts_from_the_first_record_across_restart)
+{
+	char *dir = tu_tmpdir(), path[4200], msg[1024], **files;
+	struct evlog_opts o;
+	struct evlog *l;
+	size_t nf;
+
+	tu_opts(&o, dir, path, sizeof(path));
+	o.rotate_seconds = 3600;
+	fake_now_us = T0;
+	cr_assert_not_null(l = evlog_open(&o));
+	evlog_pump(l);
+	fake_now_us = T0 + S_US(1800);
+	evlog_close(l);
+	/* Restarted 40 minutes later: the file is 70 minutes old, not 0. */
+	fake_now_us = T0 + S_US(4200);
+	cr_assert_not_null(l = evlog_open(&o));
+	evlog_pump(l);
+	evlog_close(l);
+	fake_now_us = T0;
+	nf = tu_files(path, &files);
+	cr_assert_eq(nf, 2, "one rotated file and the live one");
+	cr_assert(strstr(files[0], ".20261121T111000.000000Z") != NULL, "%s", files[0]);
+	cr_assert_eq(verify((const char *const *)files, nf, NULL, msg, sizeof(msg)), LOGVERIFY_OK,
+	    "%s", msg);
+	tu_free_files(files, nf);
+	tu_rmdir(dir);
+}
