@@ -650,10 +650,13 @@ evlog_close(struct evlog *l)
 		pthread_mutex_unlock(&l->mu);
 		pthread_join(l->thread, NULL);
 	}
-	drain(l);
+	/* drain() works in bounded batches: repeat until all is written (or the disk refuses). */
+	while (drain(l) > 0 && l->olen == 0)
+		;
 	if ((p = make_state(EVS_STOP, 0, "clean stop")) != NULL)
 		push_state(l, p);
-	drain(l);
+	while (drain(l) > 0 && l->olen == 0)
+		;
 	if (l->olen > 0 && flush_out(l) < 0)
 		log_warnx(
 		    "evlog: %zu bytes of records could not be written to %s", l->olen, l->path);

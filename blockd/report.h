@@ -27,9 +27,9 @@ enum report_gap_kind {
 };
 
 struct report_group {
-	int64_t day;       /* UTC day number */
-	const char *order; /* points into the records */
-	const char *service;
+	int64_t day; /* UTC day number */
+	char *order; /* owned by the report */
+	char *service;
 	uint64_t count[EV_IP + 1]; /* by enum ev_method */
 	uint64_t total;
 	uint64_t subscribers; /* distinct pseudonyms (or addresses) */
@@ -43,7 +43,7 @@ struct report_gap {
 	int open_end;           /* still open at the end of the records */
 	uint64_t count;         /* GAP_DROPPED: events lost */
 	uint64_t serial;        /* the list serial concerned, 0 if none */
-	const char *reason;     /* points into the records, "" if none */
+	char *reason;           /* owned by the report, "" if none */
 };
 
 struct report {
@@ -54,15 +54,28 @@ struct report {
 	size_t ngaps;
 	uint64_t total[EV_IP + 1];
 	uint64_t events, records;
-	const char *appliance; /* of the first record, "" if none */
+	char appliance[192]; /* of the first record, "" if none */
 };
 
+struct report_builder; /* private to report.c */
+
 /*
- * report_build(): from records in log order (n of them), the report for
- * [from_us, to_us). Records before from_us still set the state at from_us.
- * The report points into recs, which must outlive it. Returns 0, or -1 if
- * out of memory. Pure.
+ * The report is built one record at a time, in log order, so its memory
+ * grows with the number of groups and distinct subscribers per group, not
+ * with the number of records. Records before from_us still set the state at
+ * from_us (a fail-open engaged before the period is a gap from its start).
+ * Pure: no I/O.
+ *
+ * report_builder_new(): NULL if out of memory.
+ * report_add(): 0, or -1 if out of memory.
+ * report_finish(): the report into *rp (free with report_free()) and the
+ * builder freed, whatever the result. 0, or -1 if out of memory.
  */
+struct report_builder *report_builder_new(int64_t from_us, int64_t to_us);
+int report_add(struct report_builder *, const struct evrec *);
+int report_finish(struct report_builder *, struct report *rp);
+
+/* report_build(): all of recs[0..n) at once. 0, or -1 if out of memory. */
 int report_build(
     const struct evrec *recs, size_t n, int64_t from_us, int64_t to_us, struct report *);
 void report_free(struct report *);
