@@ -64,6 +64,7 @@ struct evlog {
 	pthread_mutex_t mu;
 	pthread_cond_t wake, progress;
 	struct pending *st_head, *st_tail;
+	_Atomic unsigned nstates; /* lets the writer skip the mutex when there are none */
 	int waiters;
 	pthread_t thread;
 	int threaded;
@@ -170,6 +171,7 @@ push_state(struct evlog *l, struct pending *p)
 	else
 		l->st_head = p;
 	l->st_tail = p;
+	atomic_fetch_add(&l->nstates, 1);
 	pthread_cond_signal(&l->wake);
 	pthread_mutex_unlock(&l->mu);
 }
@@ -337,6 +339,12 @@ write_event(struct evlog *l, const struct event *ev)
 	int64_t day;
 
 	if (l->raw) {
+		/*
+		 * Only when [log] raw_addresses says so: some jurisdictions
+		 * require the address itself in enforcement records. The log
+		 * then holds personal data and falls under data protection
+		 * law in full; the default is the daily pseudonym.
+		 */
 		if (inet_ntop(ev->family == 6 ? AF_INET6 : AF_INET, ev->client, sub, sizeof(sub)) ==
 		    NULL)
 			snprintf(sub, sizeof(sub), "?");
@@ -362,12 +370,15 @@ take_state(struct evlog *l, uint64_t pos, int any)
 {
 	struct pending *p = NULL;
 
+	if (atomic_load_explicit(&l->nstates, memory_order_acquire) == 0)
+		return NULL;
 	pthread_mutex_lock(&l->mu);
 	if (l->st_head != NULL && (any || l->st_head->ticket <= pos)) {
 		p = l->st_head;
 		l->st_head = p->next;
 		if (l->st_head == NULL)
 			l->st_tail = NULL;
+		atomic_fetch_sub(&l->nstates, 1);
 	}
 	pthread_mutex_unlock(&l->mu);
 	return p;

@@ -78,7 +78,11 @@ void evlog_rotate(struct evlog *);
  * writing failed (logged; the records are kept and retried).
  */
 int evlog_pump(struct evlog *);
-/* evlog_flush(): wait until everything queued before the call is written and fsync'd. */
+/*
+ * evlog_flush(): wait until everything queued before the call is written
+ * and fsync'd (for the control thread and tests; it waits as long as the
+ * disk refuses writes).
+ */
 void evlog_flush(struct evlog *);
 
 void evlog_stats(struct evlog *, struct evlog_stats *);

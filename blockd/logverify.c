@@ -325,6 +325,11 @@ verify(const char *const *paths, size_t n, uint64_t head_seq, const char *head_h
 	size_t i, len;
 	int rc;
 
+	if (n == 0) {
+		fprintf(out, "no log files given\n");
+		free(v);
+		return LOGVERIFY_ERROR;
+	}
 	if (v == NULL) {
 		fprintf(out, "out of memory\n");
 		return LOGVERIFY_ERROR;

@@ -22,6 +22,16 @@ report_gap_name(int kind)
 	return gap_names[kind];
 }
 
+int
+report_format_from(const char *s)
+{
+	if (strcmp(s, "csv") == 0)
+		return REPORT_CSV;
+	if (strcmp(s, "json") == 0)
+		return REPORT_JSON;
+	return 0;
+}
+
 /* A period opened by one state record and closed by a later one. */
 struct open_gap {
 	int open;

@@ -84,6 +84,8 @@ void report_free(struct report *);
 void report_write(const struct report *, int format, FILE *out);
 
 const char *report_gap_name(int kind);
+/* report_format_from(): "csv" or "json" to enum report_format, 0 if neither. */
+int report_format_from(const char *);
 
 struct report_opts {
 	const char *const *paths; /* one appliance's log files, oldest first */

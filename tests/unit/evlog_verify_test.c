@@ -356,3 +356,26 @@ Test(evlog_verify, rotation_by_age_counts_from_the_first_record_across_restart)
 	tu_free_files(files, nf);
 	tu_rmdir(dir);
 }
+
+Test(evlog_verify, edited_last_record_needs_the_saved_head)
+{
+	char *dir = tu_tmpdir(), path[4200], msg[1024], head[4300], *buf, **lines, *ed;
+	const char *p[1] = {path};
+	size_t len, n;
+
+	make_log(dir, path, sizeof(path), 2);
+	buf = tu_slurp(path, &len);
+	n = tu_lines(buf, &lines);
+	ed = strdup(lines[n - 1]);
+	memcpy(strstr(ed, "clean stop"), "clean STOP", 10);
+	rewrite(path, lines, n, n - 1, ed);
+	cr_assert_eq(verify(p, 1, NULL, msg, sizeof(msg)), LOGVERIFY_OK, "%s", msg);
+	snprintf(head, sizeof(head), "%s/evlog.head", dir);
+	cr_assert_eq(verify(p, 1, head, msg, sizeof(msg)), LOGVERIFY_BAD, "%s", msg);
+	cr_assert(strstr(msg, ":4: seq 4: edited") != NULL, "%s", msg);
+	cr_assert_eq(verify(p, 0, NULL, msg, sizeof(msg)), LOGVERIFY_ERROR);
+	free(ed);
+	free(lines);
+	free(buf);
+	tu_rmdir(dir);
+}
