@@ -12,8 +12,7 @@ struct buf {
 	int oom;
 };
 
-static void __attribute__((format(printf, 2, 3)))
-put(struct buf *b, const char *fmt, ...)
+static void __attribute__((format(printf, 2, 3))) put(struct buf *b, const char *fmt, ...)
 {
 	va_list ap;
 	int n;
@@ -56,8 +55,8 @@ rulelist_format(const struct rulelist *l, size_t *lenp)
 	b.p = malloc(b.cap);
 	if (b.p == NULL)
 		return NULL;
-	put(&b, "blocklist %d\nissuer %s\nscope %s\nserial %llu\n", RULES_FORMAT_VERSION,
-	    l->issuer, l->scope, (unsigned long long)l->serial);
+	put(&b, "blocklist %d\nissuer %s\nscope %s\nserial %llu\n", RULES_FORMAT_VERSION, l->issuer,
+	    l->scope, (unsigned long long)l->serial);
 	put(&b, "issued %s\nexpires %s\n", rules_time_format(l->issued, t1, sizeof t1),
 	    rules_time_format(l->expires, t2, sizeof t2));
 	if (l->previous)

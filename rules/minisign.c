@@ -8,8 +8,8 @@
 #include "minisign.h"
 
 #define UNTRUSTED_PREFIX "untrusted comment: "
-#define TRUSTED_PREFIX	 "trusted comment: "
-#define SECKEY_SIZE	 158 /* alg, kdf, chk alg, salt, opslimit, memlimit, keynum, sk, chk */
+#define TRUSTED_PREFIX   "trusted comment: "
+#define SECKEY_SIZE      158 /* alg, kdf, chk alg, salt, opslimit, memlimit, keynum, sk, chk */
 
 static int
 fail(char *why, size_t whylen, const char *msg)
@@ -113,8 +113,8 @@ has_prefix(const char *s, size_t n, const char *prefix)
 }
 
 int
-minisign_pubkey_parse(const char *buf, size_t len, struct minisign_pubkey *out, char *why,
-    size_t whylen)
+minisign_pubkey_parse(
+    const char *buf, size_t len, struct minisign_pubkey *out, char *why, size_t whylen)
 {
 	const char *l[3];
 	size_t n[3];
@@ -128,7 +128,8 @@ minisign_pubkey_parse(const char *buf, size_t len, struct minisign_pubkey *out, 
 		b = 1;
 	else
 		return fail(why, whylen,
-		    "not a minisign public key (expected an untrusted comment line and a base64 line)");
+		    "not a minisign public key (expected an untrusted comment line and a base64 "
+		    "line)");
 	if (minisign_b64_decode(l[b], n[b], raw, sizeof raw) != 42)
 		return fail(why, whylen, "public key is not 42 bytes of base64");
 	if (memcmp(raw, "Ed", 2) != 0)
@@ -160,8 +161,8 @@ seed_to_pk(const uint8_t seed[32], uint8_t pk[32])
 }
 
 int
-minisign_seckey_parse(const char *buf, size_t len, struct minisign_seckey *out, char *why,
-    size_t whylen)
+minisign_seckey_parse(
+    const char *buf, size_t len, struct minisign_seckey *out, char *why, size_t whylen)
 {
 	const char *l[3];
 	size_t n[3];
@@ -171,11 +172,13 @@ minisign_seckey_parse(const char *buf, size_t len, struct minisign_seckey *out, 
 	k = lines(buf, len, l, n, 3);
 	if (k != 2 || !has_prefix(l[0], n[0], UNTRUSTED_PREFIX))
 		return fail(why, whylen,
-		    "not a minisign secret key (expected an untrusted comment line and a base64 line)");
+		    "not a minisign secret key (expected an untrusted comment line and a base64 "
+		    "line)");
 	if (minisign_b64_decode(l[1], n[1], raw, sizeof raw) != SECKEY_SIZE)
 		return fail(why, whylen, "secret key is not 158 bytes of base64");
 	if (memcmp(raw, "Ed", 2) != 0 || memcmp(raw + 4, "B2", 2) != 0)
-		return fail(why, whylen, "secret key algorithm is not Ed25519 with a BLAKE2b checksum");
+		return fail(
+		    why, whylen, "secret key algorithm is not Ed25519 with a BLAKE2b checksum");
 	if (memcmp(raw + 2, "Sc", 2) == 0)
 		explicit_bzero(raw, sizeof raw);
 	if (raw[2] != 0 || raw[3] != 0)
@@ -194,8 +197,7 @@ minisign_seckey_parse(const char *buf, size_t len, struct minisign_seckey *out, 
 }
 
 int
-minisign_sig_parse(
-    const char *buf, size_t len, struct minisign_sig *out, char *why, size_t whylen)
+minisign_sig_parse(const char *buf, size_t len, struct minisign_sig *out, char *why, size_t whylen)
 {
 	const char *l[5];
 	size_t n[5], tl = strlen(TRUSTED_PREFIX);
@@ -211,7 +213,8 @@ minisign_sig_parse(
 		return fail(why, whylen, "signature line 2 is not 74 bytes of base64");
 	if (memcmp(raw, "Ed", 2) == 0)
 		return fail(why, whylen,
-		    "legacy signature (algorithm 'Ed', not prehashed): sign again without minisign -l");
+		    "legacy signature (algorithm 'Ed', not prehashed): sign again without minisign "
+		    "-l");
 	if (memcmp(raw, "ED", 2) != 0)
 		return fail(why, whylen, "signature algorithm is not 'ED' (Ed25519, prehashed)");
 	memcpy(out->keynum, raw + 2, 8);
@@ -267,7 +270,8 @@ minisign_verify(const struct minisign_pubkey *key, const struct minisign_sig *si
 	if (memcmp(key->keynum, sig->keynum, 8) != 0)
 		return fail(why, whylen, "signature was made by a different key");
 	if (ed25519_verify(key->pk, sig->sig, digest, 64) != 0)
-		return fail(why, whylen, "signature does not match the file (file changed or forged)");
+		return fail(
+		    why, whylen, "signature does not match the file (file changed or forged)");
 	g = malloc(64 + tl);
 	if (g == NULL)
 		return fail(why, whylen, "out of memory");
@@ -276,7 +280,8 @@ minisign_verify(const struct minisign_pubkey *key, const struct minisign_sig *si
 	r = ed25519_verify(key->pk, sig->global, g, 64 + tl);
 	free(g);
 	if (r != 0)
-		return fail(why, whylen, "trusted comment signature does not match (comment changed)");
+		return fail(
+		    why, whylen, "trusted comment signature does not match (comment changed)");
 	return 0;
 }
 
@@ -304,8 +309,8 @@ minisign_sign(const struct minisign_seckey *key, const uint8_t digest[64], const
 		s2 = b64_encode(g, 64);
 	}
 	if (s1 && s2) {
-		n = strlen(UNTRUSTED_PREFIX) + strlen(untrusted) + strlen(s1) + strlen(TRUSTED_PREFIX) +
-		    tl + strlen(s2) + 5;
+		n = strlen(UNTRUSTED_PREFIX) + strlen(untrusted) + strlen(s1) +
+		    strlen(TRUSTED_PREFIX) + tl + strlen(s2) + 5;
 		out = malloc(n);
 		if (out)
 			snprintf(out, n, "%s%s\n%s\n%s%s\n%s\n", UNTRUSTED_PREFIX, untrusted, s1,

@@ -5,10 +5,10 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#define MINISIGN_KEYNUM_SIZE   8
-#define MINISIGN_TRUSTED_MAX   8192  /* trusted comment, without "trusted comment: " */
-#define MINISIGN_SIGFILE_MAX   16384 /* cap on a .minisig file, checked before reading */
-#define MINISIGN_KEYFILE_MAX   4096  /* cap on a .pub or secret key file */
+#define MINISIGN_KEYNUM_SIZE 8
+#define MINISIGN_TRUSTED_MAX 8192  /* trusted comment, without "trusted comment: " */
+#define MINISIGN_SIGFILE_MAX 16384 /* cap on a .minisig file, checked before reading */
+#define MINISIGN_KEYFILE_MAX 4096  /* cap on a .pub or secret key file */
 
 struct minisign_pubkey {
 	uint8_t keynum[MINISIGN_KEYNUM_SIZE];
@@ -34,12 +34,12 @@ struct minisign_sig {
  * base64 line, as minisign -P takes it), struct out. Return 0, or -1 with the
  * reason in why (no file name: the caller adds it).
  */
-int minisign_pubkey_parse(const char *buf, size_t len, struct minisign_pubkey *out, char *why,
-    size_t whylen);
-int minisign_seckey_parse(const char *buf, size_t len, struct minisign_seckey *out, char *why,
-    size_t whylen);
-int minisign_sig_parse(const char *buf, size_t len, struct minisign_sig *out, char *why,
-    size_t whylen);
+int minisign_pubkey_parse(
+    const char *buf, size_t len, struct minisign_pubkey *out, char *why, size_t whylen);
+int minisign_seckey_parse(
+    const char *buf, size_t len, struct minisign_seckey *out, char *why, size_t whylen);
+int minisign_sig_parse(
+    const char *buf, size_t len, struct minisign_sig *out, char *why, size_t whylen);
 
 /*
  * minisign_verify(): does sig, made by key, sign the file whose BLAKE2b-512 is

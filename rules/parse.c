@@ -16,8 +16,7 @@ struct cursor {
 	size_t used;
 };
 
-static int __attribute__((format(printf, 2, 3)))
-bad(struct cursor *c, const char *fmt, ...)
+static int __attribute__((format(printf, 2, 3))) bad(struct cursor *c, const char *fmt, ...)
 {
 	char msg[RULES_ERR_MAX];
 	va_list ap;
@@ -137,13 +136,14 @@ parse_header(struct cursor *c, struct rulelist *l, uint64_t *norders, uint64_t *
 	if (n < 10 || memcmp(s, "blocklist ", 10) != 0)
 		return bad(c, "first line must be 'blocklist 1'");
 	if (n != 11 || s[10] != '1')
-		return bad(c, "unsupported format version '%.*s' (this blockd reads 1)", (int)n - 10,
-		    s + 10);
+		return bad(c, "unsupported format version '%.*s' (this blockd reads 1)",
+		    (int)n - 10, s + 10);
 	l->version = RULES_FORMAT_VERSION;
 	while (want < H_N) {
 		r = next_line(c, &s, &n);
 		if (r == 1)
-			return bad(c, "file ends inside the header (missing '%s')", header_keys[want]);
+			return bad(
+			    c, "file ends inside the header (missing '%s')", header_keys[want]);
 		if (r < 0)
 			return -1;
 		if (n == 0)
@@ -171,7 +171,8 @@ parse_header(struct cursor *c, struct rulelist *l, uint64_t *norders, uint64_t *
 		case H_SERIAL:
 			if (parse_u64(v, vn, &l->serial) != 0 || l->serial == 0)
 				return bad(c,
-				    "serial must be a decimal integer from 1 to 18446744073709551615 "
+				    "serial must be a decimal integer from 1 to "
+				    "18446744073709551615 "
 				    "without leading zeros");
 			break;
 		case H_ISSUED:
@@ -184,7 +185,8 @@ parse_header(struct cursor *c, struct rulelist *l, uint64_t *norders, uint64_t *
 			break;
 		case H_PREVIOUS:
 			if (vn != 128 || strspn(v, "0123456789abcdef") < 128)
-				return bad(c, "previous must be 128 lowercase hex digits (BLAKE2b-512)");
+				return bad(
+				    c, "previous must be 128 lowercase hex digits (BLAKE2b-512)");
 			l->previous = save(c, v, vn);
 			break;
 		case H_ORDERS:
@@ -207,13 +209,23 @@ parse_header(struct cursor *c, struct rulelist *l, uint64_t *norders, uint64_t *
 	return 0;
 }
 
-enum { F_AUTHORITY, F_DATE, F_SERVICE, F_NOT_BEFORE, F_NOT_AFTER, F_NOTICE, F_NOTICE_URL, F_WIDE, F_N };
-static const char *const order_keys[F_N] = {"authority", "date", "service", "not-before",
-    "not-after", "notice", "notice-url", "wide"};
+enum {
+	F_AUTHORITY,
+	F_DATE,
+	F_SERVICE,
+	F_NOT_BEFORE,
+	F_NOT_AFTER,
+	F_NOTICE,
+	F_NOTICE_URL,
+	F_WIDE,
+	F_N
+};
+static const char *const order_keys[F_N] = {
+    "authority", "date", "service", "not-before", "not-after", "notice", "notice-url", "wide"};
 
 static int
-parse_order(struct cursor *c, const char *s, size_t n, struct rule_order *o,
-    const struct rule_order *prev)
+parse_order(
+    struct cursor *c, const char *s, size_t n, struct rule_order *o, const struct rule_order *prev)
 {
 	const char *k, *v;
 	size_t kn, vn;
@@ -240,7 +252,8 @@ parse_order(struct cursor *c, const char *s, size_t n, struct rule_order *o,
 		if (r < 0)
 			return -1;
 		if (n == 0 || s[0] != '\t')
-			return bad(c, "order '%s': missing field '%s' (fields are indented by one tab)",
+			return bad(c,
+			    "order '%s': missing field '%s' (fields are indented by one tab)",
 			    o->ref, order_keys[f]);
 		split(s + 1, n - 1, &k, &kn, &v, &vn);
 		for (i = 0, found = -1; i < F_N; i++)
@@ -263,9 +276,9 @@ parse_order(struct cursor *c, const char *s, size_t n, struct rule_order *o,
 			if ((f == F_NOTICE_URL ? rules_check_notice_url(v, vn, why, sizeof why)
 					       : rules_check_text(v, vn, why, sizeof why)) != 0)
 				return bad(c, "%s: %s", order_keys[f], why);
-			*(f == F_AUTHORITY ? &o->authority
+			*(f == F_AUTHORITY       ? &o->authority
 				: f == F_SERVICE ? &o->service
-				: f == F_NOTICE	 ? &o->notice
+				: f == F_NOTICE  ? &o->notice
 						 : &o->notice_url) = save(c, v, vn);
 			break;
 		case F_DATE:
@@ -274,7 +287,8 @@ parse_order(struct cursor *c, const char *s, size_t n, struct rule_order *o,
 			break;
 		case F_NOT_BEFORE:
 		case F_NOT_AFTER:
-			if (rules_time_parse(v, vn, f == F_NOT_BEFORE ? &o->not_before : &o->not_after))
+			if (rules_time_parse(
+				v, vn, f == F_NOT_BEFORE ? &o->not_before : &o->not_after))
 				return bad(c, "%s must be a UTC time like 2026-01-31T12:00:00Z",
 				    order_keys[f]);
 			if (f == F_NOT_AFTER && o->not_after <= o->not_before)
@@ -296,8 +310,9 @@ parse_order(struct cursor *c, const char *s, size_t n, struct rule_order *o,
 	if (r < 0)
 		return -1;
 	if (n != 0)
-		return bad(c, n > 0 && s[0] == '\t' ? "unknown order field after 'wide'"
-						    : "expected an empty line after order '%s'",
+		return bad(c,
+		    n > 0 && s[0] == '\t' ? "unknown order field after 'wide'"
+					  : "expected an empty line after order '%s'",
 		    o->ref);
 	return 0;
 }
@@ -336,8 +351,8 @@ parse_entries(struct cursor *c, struct rulelist *l, uint64_t want, uint8_t *used
 	for (;;) {
 		r = next_line(c, &s, &n);
 		if (r == 1)
-			return bad(c, "file ends without the 'end %llu' line",
-			    (unsigned long long)want);
+			return bad(
+			    c, "file ends without the 'end %llu' line", (unsigned long long)want);
 		if (r < 0)
 			return -1;
 		if (n == 0)
@@ -365,8 +380,8 @@ parse_entries(struct cursor *c, struct rulelist *l, uint64_t want, uint8_t *used
 			return bad(c, "%.*s %.*s: %s", (int)kn, k, (int)vn, v, why);
 		o = find_order(l->orders, l->norders, ref, rn);
 		if (o < 0)
-			return bad(c, "entry names order '%.*s', which the list does not hold", (int)rn,
-			    ref);
+			return bad(c, "entry names order '%.*s', which the list does not hold",
+			    (int)rn, ref);
 		e->order = (uint32_t)o;
 		e->line = c->line;
 		if (e->type == RULE_DOMAIN || e->type == RULE_SUFFIX || e->type == RULE_URL) {
@@ -395,7 +410,8 @@ parse_entries(struct cursor *c, struct rulelist *l, uint64_t want, uint8_t *used
 	if (parse_u64(v, vn, &endn) != 0)
 		return bad(c, "expected 'end N' with N the number of entries");
 	if (endn != l->nentries || l->nentries != want)
-		return bad(c, "count mismatch: header says %llu entries, 'end' says %llu, file holds %zu",
+		return bad(c,
+		    "count mismatch: header says %llu entries, 'end' says %llu, file holds %zu",
 		    (unsigned long long)want, (unsigned long long)endn, l->nentries);
 	if (c->p != c->end) {
 		c->line++;
@@ -430,7 +446,8 @@ rulelist_parse(const char *buf, size_t len, const char *fname, const uint8_t *di
 		goto fail;
 	/* Counts bound the allocations: every order and entry takes some bytes of input. */
 	if (norders > len / 64 + 1 || nentries > len / 8 + 1 || (norders == 0) != (nentries == 0)) {
-		bad(&c, "header counts (orders %llu, entries %llu) cannot match a file of %zu bytes",
+		bad(&c,
+		    "header counts (orders %llu, entries %llu) cannot match a file of %zu bytes",
 		    (unsigned long long)norders, (unsigned long long)nentries, len);
 		goto fail;
 	}

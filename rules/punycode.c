@@ -131,7 +131,8 @@ punycode_decode(const char *s, size_t len, uint32_t *cp, size_t cpmax)
 			return -1;
 		cur += i / (uint32_t)(out + 1);
 		i %= (uint32_t)(out + 1);
-		if (cur < 0x80 || cur > 0x10ffff || (cur >= 0xd800 && cur <= 0xdfff) || out >= cpmax)
+		if (cur < 0x80 || cur > 0x10ffff || (cur >= 0xd800 && cur <= 0xdfff) ||
+		    out >= cpmax)
 			return -1;
 		memmove(cp + i + 1, cp + i, (out - i) * sizeof *cp);
 		cp[i++] = cur;

@@ -88,7 +88,8 @@ rules_check_name(const char *s, size_t len, char *why, size_t whylen)
 			if (!((s[i] >= 'a' && s[i] <= 'z') || (s[i] >= '0' && s[i] <= '9') ||
 				s[i] == '-'))
 				return fail(why, whylen,
-				    "character '%s' not allowed in a name (letters, digits, '-' only; "
+				    "character '%s' not allowed in a name (letters, digits, '-' "
+				    "only; "
 				    "use the A-label of an internationalised name)",
 				    c);
 			if (!(s[i] >= '0' && s[i] <= '9'))
@@ -105,7 +106,8 @@ rules_check_name(const char *s, size_t len, char *why, size_t whylen)
 		if (n >= 4 && s[start + 2] == '-' && s[start + 3] == '-') {
 			if (s[start] != 'x' || s[start + 1] != 'n')
 				return fail(why, whylen,
-				    "label with '--' in positions 3-4 that is not an A-label%s", "");
+				    "label with '--' in positions 3-4 that is not an A-label%s",
+				    "");
 			if (check_alabel(s + start, n) != 0)
 				return fail(why, whylen,
 				    "label is not a valid A-label (bad punycode)%s", "");
@@ -161,8 +163,8 @@ check_path(const char *p, size_t n, char *why, size_t whylen)
 }
 
 static int
-parse_addr(const char *value, size_t len, int withlen, struct rule_entry *e, char *why,
-    size_t whylen)
+parse_addr(
+    const char *value, size_t len, int withlen, struct rule_entry *e, char *why, size_t whylen)
 {
 	char buf[INET6_ADDRSTRLEN + 8], back[INET6_ADDRSTRLEN];
 	const char *slash;
@@ -177,7 +179,8 @@ parse_addr(const char *value, size_t len, int withlen, struct rule_entry *e, cha
 	slash = memchr(buf, '/', len);
 	if (withlen != (slash != NULL))
 		return fail(why, whylen,
-		    withlen ? "prefix without /length%s" : "address with /length (use a prefix entry)%s",
+		    withlen ? "prefix without /length%s"
+			    : "address with /length (use a prefix entry)%s",
 		    "");
 	alen = slash ? (size_t)(slash - buf) : len;
 	buf[alen] = '\0';
@@ -187,8 +190,8 @@ parse_addr(const char *value, size_t len, int withlen, struct rule_entry *e, cha
 		return fail(why, whylen, "'%s' is not an IPv4 or IPv6 address", buf);
 	inet_ntop(v6 ? AF_INET6 : AF_INET, e->addr, back, sizeof back);
 	if (strcmp(back, buf) != 0)
-		return fail(why, whylen, "address not in normal form (RFC 5952 for IPv6): write %s",
-		    back);
+		return fail(
+		    why, whylen, "address not in normal form (RFC 5952 for IPv6): write %s", back);
 	e->type = v6 ? RULE_IPV6 : RULE_IPV4;
 	if (!slash) {
 		e->plen = v6 ? 128 : 32;
@@ -205,8 +208,8 @@ parse_addr(const char *value, size_t len, int withlen, struct rule_entry *e, cha
 	if (plen > bits)
 		return fail(why, whylen, "prefix length /%s too long", slash + 1);
 	if (plen == bits)
-		return fail(why, whylen, "a full-length prefix /%s is written as an ip entry",
-		    slash + 1);
+		return fail(
+		    why, whylen, "a full-length prefix /%s is written as an ip entry", slash + 1);
 	e->plen = (uint8_t)plen;
 	for (i = plen; i < bits; i++)
 		if (e->addr[i / 8] & (0x80 >> (i % 8)))
@@ -237,12 +240,15 @@ rule_entry_parse_value(const char *kw, size_t kwlen, const char *value, size_t l
 		e->type = RULE_URL;
 		if (len > RULES_URL_MAX)
 			return fail(why, whylen, "URL longer than 2048 characters%s", "");
-		if (len >= 7 && (memcmp(value, "http://", 7) == 0 || memcmp(value, "https:/", 7) == 0))
-			return fail(why, whylen, "URL entries are host/path without a scheme%s", "");
+		if (len >= 7 &&
+		    (memcmp(value, "http://", 7) == 0 || memcmp(value, "https:/", 7) == 0))
+			return fail(
+			    why, whylen, "URL entries are host/path without a scheme%s", "");
 		slash = memchr(value, '/', len);
 		if (slash == NULL)
 			return fail(why, whylen,
-			    "URL entry without a path (write host/path, or use a domain entry)%s", "");
+			    "URL entry without a path (write host/path, or use a domain entry)%s",
+			    "");
 		if (rules_check_name(value, (size_t)(slash - value), why, whylen) != 0)
 			return -1;
 		return check_path(slash, len - (size_t)(slash - value), why, whylen);
