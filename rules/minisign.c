@@ -289,7 +289,7 @@ char *
 minisign_sign(const struct minisign_seckey *key, const uint8_t digest[64], const char *untrusted,
     const char *trusted)
 {
-	uint8_t raw[74], *g;
+	uint8_t raw[74], global[64], *g;
 	size_t tl = strlen(trusted), n;
 	char *s1 = NULL, *s2 = NULL, *out = NULL;
 
@@ -304,9 +304,9 @@ minisign_sign(const struct minisign_seckey *key, const uint8_t digest[64], const
 		return NULL;
 	memcpy(g, raw + 10, 64);
 	memcpy(g + 64, trusted, tl);
-	if (ed25519_sign(key->seed, g, 64 + tl, g) == 0) {
+	if (ed25519_sign(key->seed, g, 64 + tl, global) == 0) {
 		s1 = b64_encode(raw, sizeof raw);
-		s2 = b64_encode(g, 64);
+		s2 = b64_encode(global, 64);
 	}
 	if (s1 && s2) {
 		n = strlen(UNTRUSTED_PREFIX) + strlen(untrusted) + strlen(s1) +
