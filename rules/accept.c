@@ -28,6 +28,8 @@ refuse(struct accept_result *res, const char *fmt, ...)
 	vsnprintf(res->reason, sizeof res->reason, fmt, ap);
 	va_end(ap);
 	res->outcome = ACCEPT_REFUSED;
+	rulelist_free(res->list); /* a refused list is never handed out */
+	res->list = NULL;
 	return ACCEPT_REFUSED;
 }
 

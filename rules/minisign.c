@@ -179,8 +179,6 @@ minisign_seckey_parse(
 	if (memcmp(raw, "Ed", 2) != 0 || memcmp(raw + 4, "B2", 2) != 0)
 		return fail(
 		    why, whylen, "secret key algorithm is not Ed25519 with a BLAKE2b checksum");
-	if (memcmp(raw + 2, "Sc", 2) == 0)
-		explicit_bzero(raw, sizeof raw);
 	if (raw[2] != 0 || raw[3] != 0)
 		return fail(why, whylen,
 		    "secret key is encrypted: only unencrypted keys are supported "

@@ -311,7 +311,7 @@ Test(rules_parse, counts_must_match)
 	bad("end 8\n", "end 8\n\n", "t.list:40: text after the 'end' line");
 	bad("end 8\n", "", "t.list:38: file ends without the 'end 8' line");
 	bad("orders 2\n", "orders 1\n", "t.list:21: more orders than the header's 'orders 1'");
-	bad("domain x.example OSA-7\ndomain", "domain x.example OSA-7\n\ndomain",
+	bad("domain x.example OSA-7\nsuffix", "domain x.example OSA-7\n\nsuffix",
 	    "t.list:33: empty line among the entries");
 }
 
