@@ -47,8 +47,19 @@ next_line(struct cursor *c, const char **s, size_t *n)
 	c->p = nl + 1;
 	for (i = 0; i < *n; i++) {
 		b = (unsigned char)(*s)[i];
-		if (b >= 0x20 && b < 0x7f)
+		if (b > 0x20 && b < 0x7f)
 			continue;
+		if (b == ' ') {
+			if (i == 0)
+				return bad(
+				    c, "leading space (order fields are indented by one tab)");
+			if ((*s)[i - 1] == ' ')
+				return bad(
+				    c, "two spaces in a row (fields are separated by one space)");
+			if (i == *n - 1)
+				return bad(c, "trailing space");
+			continue;
+		}
 		if (b == '\r')
 			return bad(c, "carriage return (lines end with LF only)");
 		if (b >= 0x80)
@@ -58,12 +69,6 @@ next_line(struct cursor *c, const char **s, size_t *n)
 		if (i != 0)
 			return bad(c, "tab inside a line (fields are separated by one space)");
 	}
-	if (*n > 0 && (*s)[*n - 1] == ' ')
-		return bad(c, "trailing space");
-	if (*n > 0 && (*s)[0] == ' ')
-		return bad(c, "leading space (order fields are indented by one tab)");
-	if (memmem(*s, *n, "  ", 2) != NULL)
-		return bad(c, "two spaces in a row (fields are separated by one space)");
 	return 0;
 }
 

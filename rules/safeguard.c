@@ -162,6 +162,8 @@ check(const struct rulelist *l, const char *fname, const struct rule_entry *e,
 												: 1;
 		}
 		*reason = SAFEGUARD_ALLOWLIST;
+		if (strset_count(an) == 0)
+			return 0;
 		if (any_ancestor(an, name, n, A_SUFFIX, &hit, &hitlen))
 			return refuse(rep, fname, l, e,
 				   "overlaps the local allowlist entry suffix %.*s", (int)hitlen,
