@@ -134,6 +134,11 @@ cmd_keygen(int argc, char **argv)
 	}
 	if (optind != argc || pubpath == NULL || secpath == NULL)
 		return usage();
+	if (!force && (access(secpath, F_OK) == 0 || access(pubpath, F_OK) == 0)) {
+		warnx("%s exists: not overwriting it (-f to replace)",
+		    access(secpath, F_OK) == 0 ? secpath : pubpath);
+		return EX_USAGE;
+	}
 	if (minisign_keygen(&sk) != 0) {
 		warnx("no random bytes for a key");
 		return EX_SYSTEM;
