@@ -381,3 +381,30 @@ Test(rules_parse, names)
 	/* An xn-- label of plain ASCII is not an A-label. */
 	cr_assert_eq(rules_check_name("xn--abc-.example", 16, why, sizeof why), -1);
 }
+
+Test(rules_parse, mutated_lists_never_crash)
+{
+	uint32_t seed = 12345;
+	char buf[sizeof base], err[RULES_ERR_MAX];
+	struct rulelist *l;
+	int i, k, ok = 0;
+
+	/* Deterministic byte flips, inserts of odd bytes and truncations: every result is
+	 * either a list or a message naming the file. */
+	for (i = 0; i < 20000; i++) {
+		memcpy(buf, base, sizeof base);
+		for (k = 0; k < 1 + i % 3; k++) {
+			seed = seed * 1103515245u + 12345u;
+			buf[(seed >> 8) % (sizeof base - 1)] = (char)(seed >> 24);
+		}
+		seed = seed * 1103515245u + 12345u;
+		if (rulelist_parse(buf, i % 7 ? sizeof base - 1 : (seed >> 8) % sizeof base,
+			"t.list", NULL, &l, err, sizeof err) == 0) {
+			ok++;
+			cr_assert_eq(l->nentries, 8);
+			rulelist_free(l);
+		} else
+			cr_assert_eq(strncmp(err, "t.list:", 7), 0, "%s", err);
+	}
+	cr_assert_lt(ok, 20000);
+}
