@@ -332,6 +332,18 @@ write_drops(struct evlog *l, uint64_t upto)
 	write_state(l, &r);
 }
 
+/* Move the pseudonym key to day, overwriting the file so the old day's key is gone. */
+static void
+advance_key(struct evlog *l, int64_t day)
+{
+	char kp[4200];
+
+	if (l->raw || !pseudonym_advance(&l->ps, day))
+		return;
+	snprintf(kp, sizeof(kp), "%s/pseudonym.key", l->state_dir);
+	pseudonym_save(&l->ps, kp);
+}
+
 static void
 write_event(struct evlog *l, const struct event *ev)
 {
@@ -351,11 +363,7 @@ write_event(struct evlog *l, const struct event *ev)
 			snprintf(sub, sizeof(sub), "?");
 	} else {
 		day = evrec_day((int64_t)ev->time_us);
-		if (pseudonym_advance(&l->ps, day)) {
-			char kp[4200];
-			snprintf(kp, sizeof(kp), "%s/pseudonym.key", l->state_dir);
-			pseudonym_save(&l->ps, kp);
-		}
+		advance_key(l, day);
 		pseudonym_of(&l->ps, day, ev->family, ev->client, sub);
 	}
 	if (ev->serial != 0)
@@ -504,14 +512,17 @@ rotate_log(struct evlog *l)
 static void
 maintain(struct evlog *l)
 {
-	int64_t age;
+	int64_t age, now = now_us(l);
 	int req;
+
+	/* Even on a day without events, yesterday's key must not stay on disk. */
+	advance_key(l, evrec_day(now));
 
 	if (atomic_exchange(&l->reopen_req, 0)) {
 		flush_out(l);
 		reopen_log(l);
 	}
-	age = now_us(l) - l->opened_us;
+	age = now - l->opened_us;
 	if (atomic_exchange(&l->rotate_req, 0) ||
 	    (l->file_bytes > 0 && l->rotate_bytes > 0 && l->file_bytes >= l->rotate_bytes) ||
 	    (l->file_bytes > 0 && l->rotate_seconds > 0 &&
