@@ -44,30 +44,59 @@ accept_result_free(struct accept_result *res)
 	sigset_free(&res->sigset);
 }
 
+/* A decimal number ending at the next LF; *p moves past the LF. */
+static int
+read_number(const char **p, unsigned long long *v)
+{
+	char *end;
+
+	if (**p < '0' || **p > '9')
+		return -1;
+	errno = 0;
+	*v = strtoull(*p, &end, 10);
+	if (errno != 0 || *end != '\n')
+		return -1;
+	*p = end + 1;
+	return 0;
+}
+
+/* The value of a lowercase hex digit the caller has already checked. */
+static unsigned
+hexval(char c)
+{
+	return c >= '0' && c <= '9' ? (unsigned)(c - '0') : (unsigned)(c - 'a' + 10) & 15u;
+}
+
 /* The serial file: "serial N\ndigest HEX\nentries N\n". */
 int
 accept_last(const char *state_dir, uint64_t *serial, uint8_t digest[64], size_t *entries, char *err,
     size_t errlen)
 {
-	char path[4096], *buf, hex[129];
 	unsigned long long s, n;
+	const char *p;
+	char path[4096], *buf;
 	size_t len, i;
-	unsigned b;
+	int ok;
 
 	snprintf(path, sizeof path, "%s/%s", state_dir, STATE_SERIAL);
 	if (file_read_capped(path, STATE_FILE_MAX, &buf, &len, err, errlen) != 0)
 		return errno == ENOENT ? 0 : -1;
-	if (sscanf(buf, "serial %llu\ndigest %128[0-9a-f]\nentries %llu\n", &s, hex, &n) != 3 ||
-	    strlen(hex) != 128) {
-		snprintf(
-		    err, errlen, "%s: damaged (expected serial, digest and entries lines)", path);
-		free(buf);
-		return -1;
+	p = buf;
+	ok = strncmp(p, "serial ", 7) == 0 && (p += 7, read_number(&p, &s) == 0) &&
+	    strncmp(p, "digest ", 7) == 0 && strspn(p + 7, "0123456789abcdef") == 128 &&
+	    p[135] == '\n';
+	if (ok) {
+		for (i = 0; i < 64; i++)
+			digest[i] = (uint8_t)(hexval(p[7 + 2 * i]) << 4 | hexval(p[8 + 2 * i]));
+		p += 136;
+		ok = strncmp(p, "entries ", 8) == 0 && (p += 8, read_number(&p, &n) == 0) &&
+		    *p == '\0';
 	}
 	free(buf);
-	for (i = 0; i < 64; i++) {
-		sscanf(hex + 2 * i, "%2x", &b);
-		digest[i] = (uint8_t)b;
+	if (!ok) {
+		snprintf(
+		    err, errlen, "%s: damaged (expected serial, digest and entries lines)", path);
+		return -1;
 	}
 	*serial = s;
 	*entries = (size_t)n;

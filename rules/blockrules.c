@@ -614,7 +614,7 @@ cmd_export(int argc, char **argv)
 	struct safeguard_report rep = {NULL, 0};
 	struct allowlist *allow = NULL;
 	struct psl *psl = NULL;
-	struct rulelist *l;
+	struct rulelist *l = NULL;
 	size_t len, i;
 	int c, r, rpz = 0;
 

@@ -36,6 +36,8 @@ next_line(struct cursor *c, const char **s, size_t *n)
 	size_t i;
 	unsigned char b;
 
+	*s = c->p;
+	*n = 0;
 	if (c->p == c->end)
 		return 1;
 	c->line++;

@@ -142,8 +142,8 @@ check_path(const char *p, size_t n, char *why, size_t whylen)
 			    "character '%s' not allowed in a URL path (percent-encode it)", c);
 		if (i + 2 >= n)
 			return fail(why, whylen, "truncated percent-encoding in URL path%s", "");
-		hi = p[i + 1];
-		lo = p[i + 2];
+		hi = (unsigned char)p[i + 1];
+		lo = (unsigned char)p[i + 2];
 		if (!((hi >= '0' && hi <= '9') || (hi >= 'A' && hi <= 'F')) ||
 		    !((lo >= '0' && lo <= '9') || (lo >= 'A' && lo <= 'F')))
 			return fail(why, whylen,

@@ -407,3 +407,17 @@ Test(rules_accept, keyring_rejects_conflicting_key_ids)
 	sign(&key_a, 1);
 	expect_refused(&p, "is also in");
 }
+
+Test(rules_accept, damaged_state_refuses)
+{
+	struct accept_policy p = policy(1);
+	char path[256];
+
+	write_list(5, "2027-01-01T00:00:00Z", 3, 0);
+	sign(&key_a, 1);
+	accept_and_commit(&p);
+	snprintf(path, sizeof path, "%s/serial", statedir);
+	put(path, "serial 5\ndigest 00\nentries 3\n", 29);
+	expect_refused(&p, "state: ");
+	expect_refused(&p, "/serial: damaged (expected serial, digest and entries lines)");
+}
