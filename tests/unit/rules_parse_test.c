@@ -408,3 +408,19 @@ Test(rules_parse, mutated_lists_never_crash)
 	}
 	cr_assert_lt(ok, 20000);
 }
+
+Test(rules_parse, orders_in_force_between_not_before_and_not_after)
+{
+	struct rulelist *l;
+	char err[RULES_ERR_MAX];
+	const struct rule_order *o;
+
+	cr_assert_eq(rulelist_parse(base, strlen(base), "t.list", NULL, &l, err, sizeof err), 0);
+	o = &l->orders[0]; /* 2026-11-02T00:00:00Z to 2027-11-02T00:00:00Z */
+	cr_assert_not(rule_order_active(o, o->not_before - 1));
+	cr_assert(rule_order_active(o, o->not_before));
+	cr_assert(rule_order_active(o, o->not_after - 1));
+	cr_assert_not(rule_order_active(o, o->not_after));
+	cr_assert_eq(o->not_before, 1793577600);
+	rulelist_free(l);
+}
