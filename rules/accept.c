@@ -14,8 +14,10 @@
 #include "psl.h"
 #include "rulefmt.h"
 
-#define STATE_SERIAL   "serial"
-#define STATE_CURRENT  "current"
+/* In the state dir, which blockd shares with other state: every name starts "rules.". */
+#define STATE_SERIAL   "rules.serial"
+#define STATE_CURRENT  "rules.current"
+#define STATE_DIRNAME  "rules."
 #define STATE_FILE_MAX 4096
 #define PSL_MAX        (16u << 20)
 
@@ -260,21 +262,24 @@ remove_dir(const char *dir)
 	return rmdir(dir);
 }
 
-/* Removes list.N directories other than keep, left by earlier commits. */
+/* Removes rules.N directories other than keep, left by earlier commits. */
 static void
 prune(const char *state, const char *keep)
 {
 	char path[4096];
 	struct dirent *d;
+	struct stat st;
 	DIR *dp = opendir(state);
 
 	if (dp == NULL)
 		return;
 	while ((d = readdir(dp)) != NULL) {
-		if (strncmp(d->d_name, "list.", 5) != 0 || strcmp(d->d_name, keep) == 0)
+		if (strncmp(d->d_name, STATE_DIRNAME, strlen(STATE_DIRNAME)) != 0 ||
+		    strcmp(d->d_name, keep) == 0)
 			continue;
 		snprintf(path, sizeof path, "%s/%s", state, d->d_name);
-		remove_dir(path);
+		if (lstat(path, &st) == 0 && S_ISDIR(st.st_mode))
+			remove_dir(path);
 	}
 	closedir(dp);
 }
@@ -308,7 +313,7 @@ accept_commit(
 		snprintf(err, errlen, "no state dir configured");
 		return -1;
 	}
-	snprintf(name, sizeof name, "list.%llu", (unsigned long long)res->serial);
+	snprintf(name, sizeof name, STATE_DIRNAME "%llu", (unsigned long long)res->serial);
 	if (pathf(dir, sizeof dir, "%s/%s", p->state_dir, name) ||
 	    pathf(tmpdir, sizeof tmpdir, "%s/%s.tmp", p->state_dir, name) ||
 	    pathf(path, sizeof path, "%s/list", tmpdir) ||

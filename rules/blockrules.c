@@ -30,7 +30,7 @@
 #define EX_SYSTEM  3 /* a file could not be read or written */
 #define EX_PARTIAL 4 /* verify: acceptable, but safeguards refuse some entries */
 
-#define LIST_MAX_DEFAULT (512ull << 20)
+#define LIST_MAX_DEFAULT (256ull << 20) /* as blockd.conf's max_list_bytes */
 #define INPUT_MAX        (256u << 20)
 
 static const char usage_text[] =
