@@ -121,6 +121,9 @@ check(const struct accept_policy *p, const char *path, int restoring, struct acc
 	res->outcome = ACCEPT_REFUSED;
 	if (p->threshold < 1)
 		return refuse(res, "policy: the signature threshold must be at least 1");
+	if (p->keys_dir == NULL || p->psl_path == NULL)
+		return refuse(
+		    res, "policy: a keys directory and a public suffix list are required");
 	if (p->state_dir) {
 		have_last = accept_last(
 		    p->state_dir, &res->last_serial, last_digest, &last_entries, err, sizeof err);
