@@ -1,4 +1,4 @@
-/* Benchmark: verify and parse a signed 1,000,000-entry list; floor 1 s, judged on the best round. */
+/* Benchmark: verify and parse a signed 1,000,000-entry list; floor 1 s, on the best round. */
 #include <arpa/inet.h>
 #include <stdio.h>
 #include <stdlib.h>
