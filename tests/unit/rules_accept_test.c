@@ -1,4 +1,4 @@
-/* Unit tests for acceptance: thresholds, rollback, no-op, expiry, change, caps, commit and restore. */
+/* Unit tests for acceptance: thresholds, rollback, no-op, expiry, change, caps, state. */
 #include <sys/stat.h>
 
 #include <criterion/criterion.h>
