@@ -454,7 +454,14 @@ rulelist_parse(const char *buf, size_t len, const char *fname, const uint8_t *di
 	if (parse_header(&c, l, &norders, &nentries) != 0)
 		goto fail;
 	/* Counts bound the allocations: every order and entry takes some bytes of input. */
-	if (norders > len / 64 + 1 || nentries > len / 8 + 1 || (norders == 0) != (nentries == 0)) {
+	if ((norders == 0) != (nentries == 0)) {
+		bad(&c,
+		    "orders %llu with entries %llu: every order needs entries and every entry an "
+		    "order",
+		    (unsigned long long)norders, (unsigned long long)nentries);
+		goto fail;
+	}
+	if (norders > len / 64 + 1 || nentries > len / 8 + 1) {
 		bad(&c,
 		    "header counts (orders %llu, entries %llu) cannot match a file of %zu bytes",
 		    (unsigned long long)norders, (unsigned long long)nentries, len);
