@@ -285,6 +285,7 @@ emit(struct evlog *l, struct jbuf *jb)
 }
 
 static void rotate_log(struct evlog *);
+static int save_head(struct evlog *, const char *state);
 
 /* Room for one more record, writing out (and rotating by size) if needed. 0, or -1 if the disk refuses. */
 static int
@@ -487,18 +488,25 @@ rotate_log(struct evlog *l)
 {
 	char to[4200], t[32], stamp[32];
 	struct stat st;
+	int64_t when = now_us(l);
 	int k;
 
 	if (flush_out(l) < 0)
 		return;
 	sync_file(l);
-	evrec_time_fmt(now_us(l), t);
-	/* 2026-11-21T21:27:23.123456Z -> 20261121T212723.123456Z: sorts by time. */
-	snprintf(stamp, sizeof(stamp), "%.4s%.2s%.2sT%.2s%.2s%.9sZ", t, t + 5, t + 8, t + 11,
-	    t + 14, t + 17);
-	snprintf(to, sizeof(to), "%s.%s", l->path, stamp);
-	for (k = 1; stat(to, &st) == 0 && k < 1000; k++)
-		snprintf(to, sizeof(to), "%s.%s-%d", l->path, stamp, k);
+	/*
+	 * 2026-11-21T21:27:23.123456Z -> PATH.20261121T212723.123456Z: sorts by
+	 * time. A name already taken (a clock set back) moves on by a
+	 * microsecond, so every rotated name keeps that form.
+	 */
+	for (k = 0; k < 1000; k++, when++) {
+		evrec_time_fmt(when, t);
+		snprintf(stamp, sizeof(stamp), "%.4s%.2s%.2sT%.2s%.2s%.9sZ", t, t + 5, t + 8,
+		    t + 11, t + 14, t + 17);
+		snprintf(to, sizeof(to), "%s.%s", l->path, stamp);
+		if (stat(to, &st) != 0)
+			break;
+	}
 	if (rename(l->path, to) < 0) {
 		log_warn("evlog: rotate %s to %s", l->path, to);
 		l->opened_us = now_us(l); /* try again after another period */
@@ -506,6 +514,8 @@ rotate_log(struct evlog *l)
 	}
 	atomic_fetch_add(&l->rotations, 1);
 	reopen_log(l);
+	/* A crash before the new file's first record is durable must still find the chain. */
+	save_head(l, "running");
 }
 
 /* Reopen, rotation and fsync, when due. */
@@ -521,6 +531,7 @@ maintain(struct evlog *l)
 	if (atomic_exchange(&l->reopen_req, 0)) {
 		flush_out(l);
 		reopen_log(l);
+		save_head(l, "running");
 	}
 	age = now - l->opened_us;
 	if (atomic_exchange(&l->rotate_req, 0) ||
