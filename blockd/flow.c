@@ -9,7 +9,7 @@ struct flow_table {
 	uint32_t *buckets; /* index + 1 of chain head; 0 empty */
 	uint32_t nbuckets; /* power of two */
 	uint32_t capacity;
-	uint32_t nfree; /* flows never used yet are taken in order */
+	uint32_t nfree;     /* flows never used yet are taken in order */
 	uint32_t free_head; /* freed flows, chained through hnext */
 	uint32_t lru_head, lru_tail;
 	uint32_t timeout;

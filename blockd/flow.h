@@ -80,8 +80,8 @@ struct flow_table;
  * bytes so peers cannot aim collisions at one chain). Returns NULL if an
  * argument is 0 or memory is short.
  */
-struct flow_table *flow_table_create(uint32_t capacity, uint32_t nstreams, uint32_t timeout,
-    uint64_t seed);
+struct flow_table *flow_table_create(
+    uint32_t capacity, uint32_t nstreams, uint32_t timeout, uint64_t seed);
 void flow_table_destroy(struct flow_table *);
 
 /*

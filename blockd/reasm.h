@@ -42,11 +42,11 @@
 #define REASM_F_TRUNCATED 0x2
 
 struct reasm {
-	uint32_t contig;    /* bytes present from offset 0 without a gap */
-	uint32_t high;      /* one past the highest stored offset */
-	uint32_t flags;     /* REASM_F_* */
-	uint32_t conflicts; /* pieces that conflicted */
-	uint32_t next_free; /* pool free list link (internal) */
+	uint32_t contig;             /* bytes present from offset 0 without a gap */
+	uint32_t high;               /* one past the highest stored offset */
+	uint32_t flags;              /* REASM_F_* */
+	uint32_t conflicts;          /* pieces that conflicted */
+	uint32_t next_free;          /* pool free list link (internal) */
 	uint8_t have[REASM_MAX / 8]; /* bitmap of stored offsets */
 	uint8_t data[REASM_MAX];
 };

@@ -3,8 +3,8 @@
 
 #include "tls.h"
 
-#define TLS_RECORD_MAX 16384   /* plaintext record limit, RFC 8446 5.1 */
-#define TLS_HS_MAX     16384   /* handshake bytes gathered from records */
+#define TLS_RECORD_MAX 16384 /* plaintext record limit, RFC 8446 5.1 */
+#define TLS_HS_MAX     16384 /* handshake bytes gathered from records */
 #define TLS_EXT_SNI    0x0000
 #define TLS_EXT_ECH    0xfe0d
 #define TLS_EXT_SEEN   128 /* distinct extension types tracked for duplicates */
@@ -69,7 +69,7 @@ cur_skip(struct cur *c, size_t n)
 static struct cur
 cur_sub(struct cur *c, size_t n)
 {
-	struct cur s = { c->p, c->off, c->off, c->off, c->err };
+	struct cur s = {c->p, c->off, c->off, c->off, c->err};
 
 	if (c->err)
 		return s;

@@ -8,7 +8,7 @@
 static void
 key4(struct flow_key *k, unsigned n)
 {
-	uint8_t s[4] = { 192, 0, 2, (uint8_t)(n & 0xff) }, d[4] = { 198, 51, 100, 7 };
+	uint8_t s[4] = {192, 0, 2, (uint8_t)(n & 0xff)}, d[4] = {198, 51, 100, 7};
 
 	flow_key_v4(k, IPPROTO_TCP, s, (uint16_t)(40000 + (n >> 8)), d, 443);
 }
@@ -17,8 +17,8 @@ Test(flow, insert_lookup_v4_v6)
 {
 	struct flow_table *t = flow_table_create(16, 4, 60, 42);
 	struct flow_key a, b, c;
-	uint8_t s6[16] = { 0x20, 0x01, 0x0d, 0xb8, [15] = 1 }, d6[16] = { 0x20, 0x01, 0x0d, 0xb8,
-		[15] = 2 };
+	uint8_t s6[16] = {0x20, 0x01, 0x0d, 0xb8, [15] = 1},
+		d6[16] = {0x20, 0x01, 0x0d, 0xb8, [15] = 2};
 	struct flow *f;
 	int created;
 

@@ -71,14 +71,15 @@ Test(tls, every_prefix_needs_more_with_exact_need)
 		cr_assert_eq(r, TLS_NEED_MORE, "prefix %zu: %s", i, tls_result_name(r));
 		cr_assert_gt(h.need, i, "prefix %zu: need %zu", i, h.need);
 		if (i >= 9)
-			cr_assert_eq(h.need, full, "prefix %zu: need %zu, want %zu", i, h.need, full);
+			cr_assert_eq(
+			    h.need, full, "prefix %zu: need %zu, want %zu", i, h.need, full);
 	}
 }
 
 /* Every split point, fed through reasm in order and in reverse order. */
 Test(tls, split_at_every_offset_through_reasm)
 {
-	struct hello_opts o = { .sni = "split.blocked.example", .grease = 1, .pq = 1 };
+	struct hello_opts o = {.sni = "split.blocked.example", .grease = 1, .pq = 1};
 	size_t n = build_records(&o, 16384), k;
 	struct reasm *r = malloc(sizeof(*r));
 	struct tls_hello h;
@@ -88,20 +89,22 @@ Test(tls, split_at_every_offset_through_reasm)
 		/* in order */
 		reasm_reset(r);
 		cr_assert_eq(reasm_add(r, 0, rec, k), REASM_NEW);
-		cr_assert_eq(tls_parse_client_hello(reasm_data(r), reasm_contig(r), 0, &h),
-		    TLS_NEED_MORE);
+		cr_assert_eq(
+		    tls_parse_client_hello(reasm_data(r), reasm_contig(r), 0, &h), TLS_NEED_MORE);
 		cr_assert_eq(reasm_add(r, k, rec + k, n - k), REASM_NEW);
-		cr_assert_eq(tls_parse_client_hello(reasm_data(r), reasm_contig(r), 0, &h), TLS_SNI);
+		cr_assert_eq(
+		    tls_parse_client_hello(reasm_data(r), reasm_contig(r), 0, &h), TLS_SNI);
 		cr_assert_str_eq(h.sni, "split.blocked.example");
 		/* out of order: the tail first leaves nothing contiguous */
 		reasm_reset(r);
 		reasm_add(r, k, rec + k, n - k);
 		cr_assert_eq(reasm_contig(r), 0);
-		cr_assert_eq(tls_parse_client_hello(reasm_data(r), reasm_contig(r), 0, &h),
-		    TLS_NEED_MORE);
+		cr_assert_eq(
+		    tls_parse_client_hello(reasm_data(r), reasm_contig(r), 0, &h), TLS_NEED_MORE);
 		reasm_add(r, 0, rec, k);
 		cr_assert_eq(reasm_contig(r), n);
-		cr_assert_eq(tls_parse_client_hello(reasm_data(r), reasm_contig(r), 0, &h), TLS_SNI);
+		cr_assert_eq(
+		    tls_parse_client_hello(reasm_data(r), reasm_contig(r), 0, &h), TLS_SNI);
 		cr_assert_str_eq(h.sni, "split.blocked.example");
 	}
 	free(r);
@@ -109,13 +112,12 @@ Test(tls, split_at_every_offset_through_reasm)
 
 Test(tls, three_segments_any_order_with_retransmits)
 {
-	struct hello_opts o = { .sni = "seg.blocked.example", .pq = 1 };
+	struct hello_opts o = {.sni = "seg.blocked.example", .pq = 1};
 	size_t n = build_records(&o, 16384);
 	struct reasm *r = malloc(sizeof(*r));
 	size_t a = 500, b = 1000;
-	size_t cut[3][2] = { { 0, a }, { a, b }, { b, n } };
-	int perms[6][3] = { { 0, 1, 2 }, { 0, 2, 1 }, { 1, 0, 2 }, { 1, 2, 0 }, { 2, 0, 1 },
-		{ 2, 1, 0 } };
+	size_t cut[3][2] = {{0, a}, {a, b}, {b, n}};
+	int perms[6][3] = {{0, 1, 2}, {0, 2, 1}, {1, 0, 2}, {1, 2, 0}, {2, 0, 1}, {2, 1, 0}};
 	struct tls_hello h;
 	int p, i;
 
@@ -129,7 +131,8 @@ Test(tls, three_segments_any_order_with_retransmits)
 			reasm_add(r, cut[s][0], rec + cut[s][0], cut[s][1] - cut[s][0]);
 		}
 		cr_assert_eq(r->flags & REASM_F_CONFLICT, 0);
-		cr_assert_eq(tls_parse_client_hello(reasm_data(r), reasm_contig(r), 0, &h), TLS_SNI);
+		cr_assert_eq(
+		    tls_parse_client_hello(reasm_data(r), reasm_contig(r), 0, &h), TLS_SNI);
 		cr_assert_str_eq(h.sni, "seg.blocked.example");
 	}
 	free(r);
@@ -137,7 +140,7 @@ Test(tls, three_segments_any_order_with_retransmits)
 
 Test(tls, fragmented_over_records_of_every_size)
 {
-	struct hello_opts o = { .sni = "frag.blocked.example", .grease = 1 };
+	struct hello_opts o = {.sni = "frag.blocked.example", .grease = 1};
 	size_t hl = hello_build(hs, sizeof(hs), &o), frag;
 	struct tls_hello h;
 
@@ -145,8 +148,8 @@ Test(tls, fragmented_over_records_of_every_size)
 		size_t n = hello_records(rec, sizeof(rec), hs, hl, frag);
 		int r = parse_exact(rec, n, 0, &h);
 
-		cr_assert_eq(r, TLS_SNI, "frag %zu: %s %s", frag, tls_result_name(r),
-		    h.why ? h.why : "");
+		cr_assert_eq(
+		    r, TLS_SNI, "frag %zu: %s %s", frag, tls_result_name(r), h.why ? h.why : "");
 		cr_assert_str_eq(h.sni, "frag.blocked.example");
 		cr_assert_eq(h.nrecords, (hl + frag - 1) / frag);
 	}
@@ -154,7 +157,7 @@ Test(tls, fragmented_over_records_of_every_size)
 
 Test(tls, two_records_every_prefix_needs_more)
 {
-	struct hello_opts o = { .sni = "two.blocked.example", .pq = 1 };
+	struct hello_opts o = {.sni = "two.blocked.example", .pq = 1};
 	size_t hl = hello_build(hs, sizeof(hs), &o);
 	size_t n = hello_records(rec, sizeof(rec), hs, hl, hl / 2 + 1), i;
 	struct tls_hello h;
@@ -174,8 +177,11 @@ Test(tls, random_extension_order_and_grease)
 	struct tls_hello h;
 
 	for (seed = 1; seed <= 300; seed++) {
-		struct hello_opts o = { .sni = "Shuffled.Blocked.Example.", .grease = 1,
-			.pq = seed & 1, .ech = (seed % 3) == 0, .shuffle = seed };
+		struct hello_opts o = {.sni = "Shuffled.Blocked.Example.",
+		    .grease = 1,
+		    .pq = seed & 1,
+		    .ech = (seed % 3) == 0,
+		    .shuffle = seed};
 		size_t n = build_records(&o, 16384);
 		int r = parse_exact(rec, n, 0, &h);
 
@@ -187,7 +193,7 @@ Test(tls, random_extension_order_and_grease)
 
 Test(tls, ech_reports_outer_name)
 {
-	struct hello_opts o = { .sni = "public.ech.example", .ech = 1, .grease = 1 };
+	struct hello_opts o = {.sni = "public.ech.example", .ech = 1, .grease = 1};
 	struct tls_hello h;
 	size_t n = build_records(&o, 16384);
 
@@ -203,7 +209,7 @@ Test(tls, ech_reports_outer_name)
 
 Test(tls, no_sni_built)
 {
-	struct hello_opts o = { .grease = 1, .pq = 1 };
+	struct hello_opts o = {.grease = 1, .pq = 1};
 	struct tls_hello h;
 	size_t n = build_records(&o, 16384);
 
@@ -213,7 +219,7 @@ Test(tls, no_sni_built)
 static int
 parse_name(const char *name, size_t len, struct tls_hello *h)
 {
-	struct hello_opts o = { .sni = name, .sni_len = len };
+	struct hello_opts o = {.sni = name, .sni_len = len};
 	size_t n = build_records(&o, 16384);
 
 	return parse_exact(rec, n, 0, h);
@@ -258,7 +264,7 @@ Test(tls, sni_validation)
 
 Test(tls, duplicate_server_names_are_malformed)
 {
-	struct hello_opts o = { .sni = "one.example", .dup_sni = 1 };
+	struct hello_opts o = {.sni = "one.example", .dup_sni = 1};
 	struct tls_hello h;
 	size_t n = build_records(&o, 16384);
 
@@ -274,11 +280,10 @@ Test(tls, duplicate_server_names_are_malformed)
 Test(tls, not_tls)
 {
 	static const uint8_t get[] = "GET / HTTP/1.1\r\nHost: a.example\r\n\r\n";
-	static const uint8_t sslv2[] = { 0x80, 0x2e, 0x01, 0x00, 0x02 };
-	static const uint8_t alert[] = { 0x15, 0x03, 0x03, 0x00, 0x02, 0x02, 0x28 };
-	static const uint8_t serverhello[] = { 0x16, 0x03, 0x03, 0x00, 0x04, 0x02, 0x00, 0x00,
-		0x00 };
-	static const uint8_t v4[] = { 0x16, 0x04 };
+	static const uint8_t sslv2[] = {0x80, 0x2e, 0x01, 0x00, 0x02};
+	static const uint8_t alert[] = {0x15, 0x03, 0x03, 0x00, 0x02, 0x02, 0x28};
+	static const uint8_t serverhello[] = {0x16, 0x03, 0x03, 0x00, 0x04, 0x02, 0x00, 0x00, 0x00};
+	static const uint8_t v4[] = {0x16, 0x04};
 	struct tls_hello h;
 
 	cr_assert_eq(parse_exact(get, sizeof(get) - 1, 0, &h), TLS_NOT_TLS);
@@ -293,7 +298,7 @@ Test(tls, not_tls)
 
 Test(tls, malformed_records_and_lengths)
 {
-	struct hello_opts o = { .sni = "m.example" };
+	struct hello_opts o = {.sni = "m.example"};
 	size_t hl = hello_build(hs, sizeof(hs), &o), n;
 	struct tls_hello h;
 
@@ -335,7 +340,7 @@ Test(tls, malformed_records_and_lengths)
 Test(tls, partial_ok_reports_name_from_oversized_hello)
 {
 	/* SNI first, then enough padding that the hello outgrows the 16 KiB buffer. */
-	struct hello_opts o = { .sni = "padded.blocked.example", .pad = 19000 };
+	struct hello_opts o = {.sni = "padded.blocked.example", .pad = 19000};
 	size_t hl = hello_build(hs, sizeof(hs), &o);
 	size_t n = hello_records(rec, sizeof(rec), hs, hl, 16384);
 	struct tls_hello h;
@@ -353,7 +358,7 @@ Test(tls, partial_ok_reports_name_from_oversized_hello)
 
 Test(tls, mutated_hellos_never_overread)
 {
-	struct hello_opts o = { .sni = "fuzz.example", .grease = 1, .ech = 1 };
+	struct hello_opts o = {.sni = "fuzz.example", .grease = 1, .ech = 1};
 	size_t hl = hello_build(hs, sizeof(hs), &o);
 	size_t n = hello_records(rec, sizeof(rec), hs, hl, 100);
 	uint8_t m[2048];
@@ -378,7 +383,7 @@ Test(tls, mutated_hellos_never_overread)
 
 Test(tls, handshake_without_records)
 {
-	struct hello_opts o = { .sni = "quic.blocked.example" };
+	struct hello_opts o = {.sni = "quic.blocked.example"};
 	size_t hl = hello_build(hs, sizeof(hs), &o), i;
 	struct tls_hello h;
 
