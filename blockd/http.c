@@ -29,7 +29,25 @@ is_tchar(uint8_t c)
 {
 	if ((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9'))
 		return 1;
-	return c != 0 && strchr("!#$%&'*+-.^_`|~", c) != NULL;
+	switch (c) {
+	case '!':
+	case '#':
+	case '$':
+	case '%':
+	case '&':
+	case '\'':
+	case '*':
+	case '+':
+	case '-':
+	case '.':
+	case '^':
+	case '_':
+	case '`':
+	case '|':
+	case '~':
+		return 1;
+	}
+	return 0;
 }
 
 static int
@@ -537,7 +555,14 @@ http_parse(struct http_parser *p, const uint8_t *buf, size_t len, size_t *consum
 	const char *why = NULL;
 	size_t off, i, start;
 
-	memset(req, 0, sizeof(*req));
+	/* Field by field: the host and path buffers need only an empty string. */
+	req->method = req->target = NULL;
+	req->method_len = req->target_len = req->host_len = req->path_len = 0;
+	req->host[0] = req->path[0] = '\0';
+	req->content_length = 0;
+	req->has_host = req->form = req->version = req->chunked = req->upgrade = 0;
+	req->path_truncated = 0;
+	req->why = NULL;
 	*consumed = 0;
 	if (p->done)
 		return HTTP_DONE;
@@ -566,22 +591,30 @@ http_parse(struct http_parser *p, const uint8_t *buf, size_t len, size_t *consum
 		req->why = "request does not start with a method";
 		return HTTP_NOT_HTTP;
 	}
-	/* find the empty line that ends the head */
-	for (i = start; i < len; i++) {
-		if (i - start >= HTTP_HEAD_MAX) {
-			req->why = "request head longer than 16 KiB";
-			return HTTP_TOO_LONG;
-		}
-		if (buf[i] == '\n' &&
-		    ((i >= 1 && buf[i - 1] == '\n') ||
-			(i >= 2 && buf[i - 1] == '\r' && buf[i - 2] == '\n')) &&
-		    i > start) {
-			int r = parse_head(p, buf + start, i + 1 - start, req);
+	/* find the empty line that ends the head: LF, then LF or CR LF */
+	for (i = start; i < len;) {
+		const uint8_t *lf = memchr(buf + i, '\n', len - i);
+		size_t e;
 
-			if (r == HTTP_REQUEST)
-				*consumed = i + 1;
+		if (lf == NULL)
+			break;
+		e = (size_t)(lf - buf);
+		if (e > start &&
+		    (buf[e - 1] == '\n' ||
+			(e - start >= 2 && buf[e - 1] == '\r' && buf[e - 2] == '\n'))) {
+			int r;
+
+			if (e + 1 - start > HTTP_HEAD_MAX)
+				break;
+			if ((r = parse_head(p, buf + start, e + 1 - start, req)) == HTTP_REQUEST)
+				*consumed = e + 1;
 			return r;
 		}
+		i = e + 1;
+	}
+	if (len - start >= HTTP_HEAD_MAX) {
+		req->why = "request head longer than 16 KiB";
+		return HTTP_TOO_LONG;
 	}
 	*consumed = start;
 	return HTTP_NEED_MORE;

@@ -225,7 +225,10 @@ read_frames(const uint8_t *p, size_t len, struct reasm *crypto, struct quic_info
 			goto bad;
 		off += n;
 		switch (type) {
-		case 0x00: /* PADDING */
+		case 0x00: /* PADDING, usually a long run of it */
+			while (off < len && p[off] == 0)
+				off++;
+			break;
 		case 0x01: /* PING */
 			break;
 		case 0x02: /* ACK */
