@@ -28,6 +28,17 @@ void flow_key_v4(struct flow_key *, uint8_t proto, const uint8_t saddr[4], uint1
 void flow_key_v6(struct flow_key *, uint8_t proto, const uint8_t saddr[16], uint16_t sport,
     const uint8_t daddr[16], uint16_t dport);
 
+/*
+ * How a worker uses a flow (TCP): on the SYN, insert the flow and set
+ * client_isn and FLOW_F_ISN; on a data segment, flow_stream() and
+ * reasm_add_tcp(stream, client_isn, seq, ...), set FLOW_F_EVASIVE if it
+ * returns REASM_CONFLICT, then hand reasm_data()/reasm_contig() to
+ * tls_parse_client_hello() or http_parse() (the latter followed by
+ * reasm_consume() of what it consumed); once verdict is decided, release
+ * the stream. QUIC: one flow per UDP 5-tuple, its stream is the CRYPTO
+ * stream given to quic_parse_datagram().
+ */
+
 enum flow_verdict {
 	FLOW_UNDECIDED = 0,
 	FLOW_ALLOWED,

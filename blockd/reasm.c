@@ -14,6 +14,7 @@ struct reasm_pool {
 void
 reasm_reset(struct reasm *r)
 {
+	r->base = 0;
 	r->contig = 0;
 	r->high = 0;
 	r->flags = 0;
@@ -71,6 +72,15 @@ reasm_add(struct reasm *r, uint64_t off, const uint8_t *p, size_t len)
 
 	if (len == 0)
 		return 0;
+	if (off < r->base) {
+		/* bytes consumed already: skip them */
+		if (len <= r->base - off)
+			return 0;
+		p += r->base - off;
+		len -= (size_t)(r->base - off);
+		off = r->base;
+	}
+	off -= r->base;
 	if (off >= REASM_MAX) {
 		r->flags |= REASM_F_TRUNCATED;
 		return REASM_TRUNCATED;
@@ -123,17 +133,47 @@ reasm_add(struct reasm *r, uint64_t off, const uint8_t *p, size_t len)
 int
 reasm_add_tcp(struct reasm *r, uint32_t isn, uint32_t seq, const uint8_t *p, size_t len)
 {
-	uint32_t rel = seq - (isn + 1);
+	uint32_t rel = seq - (uint32_t)(isn + 1 + r->base); /* from the window's start */
 
 	if (rel >= 0x80000000u) {
-		/* Starts before the first data byte: keep only what lies after it. */
+		/* Starts before the window: keep only what lies after its start. */
 		uint32_t skip = (uint32_t)0 - rel;
 
 		if (len <= skip)
 			return 0;
-		return reasm_add(r, 0, p + skip, len - skip);
+		return reasm_add(r, r->base, p + skip, len - skip);
 	}
-	return reasm_add(r, rel, p, len);
+	return reasm_add(r, r->base + rel, p, len);
+}
+
+void
+reasm_consume(struct reasm *r, size_t n)
+{
+	uint32_t q, b, i, nbytes;
+
+	if (n > r->contig)
+		n = r->contig;
+	if (n == 0)
+		return;
+	memmove(r->data, r->data + n, r->high - n);
+	/* shift the bitmap down by n bits: q whole bytes and b bits */
+	q = (uint32_t)n >> 3;
+	b = (uint32_t)n & 7;
+	nbytes = (r->high + 7) >> 3;
+	for (i = 0; i + q < nbytes; i++) {
+		unsigned v = r->have[i + q] >> b;
+
+		if (b && i + q + 1 < nbytes)
+			v |= (unsigned)r->have[i + q + 1] << (8 - b);
+		r->have[i] = (uint8_t)v;
+	}
+	memset(r->have + (nbytes - q), 0, q);
+	r->high -= (uint32_t)n;
+	/* bits at or past high must be clear for the next pieces */
+	for (i = r->high; i < nbytes * 8 && (i & 7) != 0; i++)
+		r->have[i >> 3] &= (uint8_t) ~(1u << (i & 7));
+	r->contig -= (uint32_t)n;
+	r->base += n;
 }
 
 struct reasm_pool *

@@ -6,11 +6,15 @@
 #include <stdint.h>
 
 /*
- * A reasm buffer holds the first REASM_MAX bytes of one direction of one
+ * A reasm buffer holds a window of REASM_MAX bytes of one direction of one
  * stream (a TCP client's byte stream, or a QUIC Initial CRYPTO stream),
- * indexed by stream offset (0 is the first byte). Pieces may arrive in any
- * order, repeated or overlapping; reasm_contig() tells how many bytes from
- * offset 0 are present without a gap, and reasm_data() points at them.
+ * indexed by stream offset. The window starts at offset 0 (the first
+ * byte) and moves only when the caller consumes bytes it has parsed
+ * (reasm_consume(), for HTTP keep-alive); base is the stream offset of
+ * reasm_data()[0]. Pieces may arrive in any order, repeated or
+ * overlapping; reasm_contig() tells how many bytes from base are present
+ * without a gap, and reasm_data() points at them. Bytes before base were
+ * consumed already and are ignored.
  *
  * Policy for overlapping data (documented here because it decides what the
  * parsers see):
@@ -42,8 +46,9 @@
 #define REASM_F_TRUNCATED 0x2
 
 struct reasm {
-	uint32_t contig;             /* bytes present from offset 0 without a gap */
-	uint32_t high;               /* one past the highest stored offset */
+	uint64_t base;               /* stream offset of data[0] */
+	uint32_t contig;             /* bytes present from base without a gap */
+	uint32_t high;               /* one past the highest stored offset, from base */
 	uint32_t flags;              /* REASM_F_* */
 	uint32_t conflicts;          /* pieces that conflicted */
 	uint32_t next_free;          /* pool free list link (internal) */
@@ -56,7 +61,8 @@ void reasm_reset(struct reasm *);
 
 /*
  * reasm_add(): stores len bytes of p at stream offset off (any 64-bit
- * offset; only [0, REASM_MAX) is kept). Returns REASM_* bits as above.
+ * offset; only [base, base + REASM_MAX) is kept). Returns REASM_* bits as
+ * above.
  */
 int reasm_add(struct reasm *, uint64_t off, const uint8_t *p, size_t len);
 
@@ -64,11 +70,19 @@ int reasm_add(struct reasm *, uint64_t off, const uint8_t *p, size_t len);
  * reasm_add_tcp(): as reasm_add() for a TCP segment with sequence number
  * seq on a stream whose initial sequence number (the SYN's) is isn: the
  * first data byte is isn + 1. Sequence arithmetic wraps modulo 2^32; bytes
- * before the stream's start (a retransmitted SYN with data, or a segment
- * straddling it) are ignored, and a segment more than 2^31 bytes ahead is
- * taken as lying before the start.
+ * before the window (the SYN's own sequence number, or bytes consumed
+ * already) are ignored; a segment more than 2^31 bytes ahead of the
+ * window is taken as lying before it. Streams of any length work as long
+ * as the window keeps up (reasm_consume()).
  */
 int reasm_add_tcp(struct reasm *, uint32_t isn, uint32_t seq, const uint8_t *p, size_t len);
+
+/*
+ * reasm_consume(): drops the first n bytes of the contiguous prefix
+ * (n <= reasm_contig()) and moves the window on by n, keeping the pieces
+ * stored beyond them.
+ */
+void reasm_consume(struct reasm *, size_t n);
 
 /* Contiguous prefix: reasm_data(r)[0 .. reasm_contig(r)) is the stream's start. */
 static inline size_t

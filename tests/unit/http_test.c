@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "http.h"
+#include "reasm.h"
 
 static struct http_parser p;
 static struct http_request req;
@@ -404,4 +405,49 @@ Test(http, render_451_template_and_limits)
 	cr_assert_eq(http_template_check(http_default_template, err, sizeof(err)), 0);
 	cr_assert_eq(http_template_check("a\nb {{service}}\n{{servce}}", err, sizeof(err)), -1);
 	cr_assert(strncmp(err, "line 3: unknown placeholder {{servce}}", 38) == 0, "%s", err);
+}
+
+/* Keep-alive past the reassembly window: requests with bodies, segments out of order. */
+Test(http, keep_alive_through_reasm_window)
+{
+	static uint8_t stream[120000];
+	static char body[6000];
+	struct reasm *r = malloc(sizeof(*r));
+	size_t len = 0, off, seg = 1000, used;
+	uint32_t isn = 77;
+	int i, got = 0;
+
+	memset(body, 'b', sizeof(body) - 1);
+	for (i = 0; i < 15; i++)
+		len += (size_t)snprintf((char *)stream + len, sizeof(stream) - len,
+		    "POST /item/%d HTTP/1.1\r\nHost: h%d.example\r\nContent-Length: %zu\r\n\r\n%s",
+		    i, i, sizeof(body) - 1, body);
+	cr_assert_gt(len, 5 * REASM_MAX);
+	reasm_reset(r);
+	/* pairs of segments, the second of each pair first */
+	for (off = 0; off < len; off += 2 * seg) {
+		size_t a = len - off < seg ? len - off : seg;
+		size_t b = len - off - a < seg ? len - off - a : seg;
+		int rc;
+
+		if (b)
+			reasm_add_tcp(r, isn, isn + 1 + (uint32_t)(off + a), stream + off + a, b);
+		reasm_add_tcp(r, isn, isn + 1 + (uint32_t)off, stream + off, a);
+		while ((rc = http_parse(&p, reasm_data(r), reasm_contig(r), &used, &req)) ==
+		    HTTP_REQUEST) {
+			char want[32];
+
+			snprintf(want, sizeof(want), "h%d.example", got);
+			cr_assert_str_eq(req.host, want);
+			got++;
+			reasm_consume(r, used);
+		}
+		cr_assert_eq(
+		    rc, HTTP_NEED_MORE, "%s %s", http_result_name(rc), req.why ? req.why : "");
+		reasm_consume(r, used);
+	}
+	cr_assert_eq(got, 15);
+	cr_assert_eq(r->base, len, "base %llu len %zu contig %zu", (unsigned long long)r->base, len,
+	    reasm_contig(r));
+	free(r);
 }

@@ -189,3 +189,69 @@ Test(reasm, pool_exhaustion_counted)
 	cr_assert_null(reasm_pool_create(0));
 	reasm_pool_destroy(pool);
 }
+
+Test(reasm, consume_moves_the_window)
+{
+	reasm_add(r, 0, src, 100);
+	reasm_add(r, 150, src + 150, 50);
+	reasm_consume(r, 37);
+	cr_assert_eq(r->base, 37);
+	cr_assert_eq(reasm_contig(r), 63);
+	cr_assert_eq(memcmp(reasm_data(r), src + 37, 63), 0);
+	cr_assert_eq(reasm_add(r, 100, src + 100, 50), REASM_NEW);
+	cr_assert_eq(reasm_contig(r), 163);
+	cr_assert_eq(memcmp(reasm_data(r), src + 37, 163), 0);
+	/* consumed bytes come again: ignored, even when they differ */
+	cr_assert_eq(reasm_add(r, 0, src + 1, 37), 0);
+	cr_assert_eq(reasm_add(r, 30, src + 30, 20), 0);
+	cr_assert_eq(r->flags, 0);
+	reasm_consume(r, 1000); /* more than there is: all of the prefix */
+	cr_assert_eq(r->base, 200);
+	cr_assert_eq(reasm_contig(r), 0);
+}
+
+Test(reasm, consume_every_shift_keeps_pieces)
+{
+	size_t n;
+
+	for (n = 1; n <= 70; n++) {
+		size_t k;
+
+		reasm_reset(r);
+		reasm_add(r, 0, src, 80);
+		reasm_add(r, 90, src + 90, 13);
+		reasm_add(r, 120, src + 120, 7);
+		reasm_consume(r, n);
+		reasm_add(r, 80, src + 80, 10);
+		cr_assert_eq(reasm_contig(r), 103 - n, "shift %zu", n);
+		reasm_add(r, 103, src + 103, 17);
+		cr_assert_eq(reasm_contig(r), 127 - n, "shift %zu", n);
+		for (k = 0; k < 127 - n; k++)
+			cr_assert_eq(reasm_data(r)[k], src[n + k]);
+	}
+}
+
+Test(reasm, long_tcp_stream_through_a_moving_window)
+{
+	static uint8_t big[200000];
+	uint32_t isn = 0xffff0000u; /* wraps during the stream */
+	size_t sent = 0, got = 0, i;
+
+	for (i = 0; i < sizeof(big); i++)
+		big[i] = (uint8_t)(i * 31 + (i >> 9));
+	while (sent < sizeof(big)) {
+		size_t n = sizeof(big) - sent < 1448 ? sizeof(big) - sent : 1448;
+
+		/* each segment twice, the second time a little early */
+		if (sent >= 1448)
+			reasm_add_tcp(
+			    r, isn, isn + 1 + (uint32_t)(sent - 1448), big + sent - 1448, 1448 + n);
+		reasm_add_tcp(r, isn, isn + 1 + (uint32_t)sent, big + sent, n);
+		sent += n;
+		cr_assert_eq(memcmp(reasm_data(r), big + got, reasm_contig(r)), 0);
+		got += reasm_contig(r);
+		reasm_consume(r, reasm_contig(r));
+	}
+	cr_assert_eq(got, sizeof(big));
+	cr_assert_eq(r->flags, 0);
+}
