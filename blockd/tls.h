@@ -16,6 +16,18 @@ enum tls_result {
 	TLS_MALFORMED,     /* looked like TLS but breaks the format; why says how */
 };
 
+/*
+ * About TLS_ECH: Chrome and Firefox send an encrypted_client_hello
+ * extension on every connection, a GREASE one (random bytes, true name
+ * as the outer SNI) when they have no ECH config for the server, and it
+ * cannot be told apart from real ECH (where the outer SNI is the
+ * client-facing server's public name). So TLS_ECH with has_sni is the
+ * everyday result for those browsers: match sni as for TLS_SNI, and treat
+ * "ECH present" as a fact to count, not as "name hidden". Checked against
+ * a captured Chrome hello (X25519MLKEM768 key share, GREASE ECH, 2061
+ * bytes): TLS_ECH, sni as sent.
+ */
+
 /* tls_parse_*() flags */
 #define TLS_PARTIAL_OK 0x1 /* no more bytes will come (buffer full): report what was seen */
 
