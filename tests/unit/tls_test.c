@@ -394,3 +394,50 @@ Test(tls, handshake_without_records)
 		cr_assert_eq(h.need, i < 4 ? 4 : hl);
 	}
 }
+
+/*
+ * A retransmission that rewrites the name: each byte's first copy is kept,
+ * so the name read mixes both ("fi" + "her"), and the conflict is flagged
+ * for the worker to treat the flow as evasive rather than trust the name.
+ */
+Test(tls, conflicting_retransmission_flagged)
+{
+	struct hello_opts o = {.sni = "first.blocked.example", .pq = 1};
+	size_t n = build_records(&o, 16384);
+	struct reasm *r = malloc(sizeof(*r));
+	uint8_t evil[4096];
+	uint8_t *at;
+	struct tls_hello h;
+	size_t split;
+
+	memcpy(evil, rec, n);
+	at = memmem(evil, n, "first", 5);
+	cr_assert_not_null(at);
+	memcpy(at, "other", 5);
+	split = (size_t)(at - evil) + 2; /* the name straddles the two segments */
+
+	/* the original's head, then a differing copy of everything */
+	reasm_reset(r);
+	reasm_add(r, 0, rec, split);
+	cr_assert_eq(reasm_add(r, 0, evil, n), REASM_NEW | REASM_CONFLICT);
+	cr_assert_eq(tls_parse_client_hello(reasm_data(r), reasm_contig(r), 0, &h), TLS_SNI);
+	cr_assert_str_eq(h.sni, "fiher.blocked.example");
+	cr_assert(r->flags & REASM_F_CONFLICT);
+
+	/* the differing tail first, then the original whole */
+	reasm_reset(r);
+	reasm_add(r, split, evil + split, n - split);
+	cr_assert_eq(reasm_add(r, 0, rec, n), REASM_NEW | REASM_CONFLICT);
+	cr_assert_eq(tls_parse_client_hello(reasm_data(r), reasm_contig(r), 0, &h), TLS_SNI);
+	cr_assert_str_eq(h.sni, "fiher.blocked.example");
+	cr_assert_eq(r->conflicts, 1);
+
+	/* the same bytes again: no conflict */
+	reasm_reset(r);
+	reasm_add(r, split, rec + split, n - split);
+	cr_assert_eq(reasm_add(r, 0, rec, n), REASM_NEW);
+	cr_assert_eq(tls_parse_client_hello(reasm_data(r), reasm_contig(r), 0, &h), TLS_SNI);
+	cr_assert_str_eq(h.sni, "first.blocked.example");
+	cr_assert_eq(r->flags, 0);
+	free(r);
+}
