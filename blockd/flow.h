@@ -93,6 +93,7 @@ struct flow_table;
  */
 struct flow_table *flow_table_create(
     uint32_t capacity, uint32_t nstreams, uint32_t timeout, uint64_t seed);
+/* flow_table_destroy(): frees the table, its flows and every stream buffer; NULL is ignored. */
 void flow_table_destroy(struct flow_table *);
 
 /*
