@@ -376,3 +376,52 @@ Test(quic, mutated_datagrams_do_not_crash)
 	}
 	free(pkt);
 }
+
+/*
+ * As Chrome does: the ClientHello cut into many CRYPTO frames, shuffled,
+ * spread over two Initials in two datagrams, with PING and PADDING between.
+ */
+Test(quic, shuffled_crypto_frames_over_two_datagrams)
+{
+	struct hello_opts o = {
+	    .sni = "chaos.blocked.example", .grease = 1, .pq = 1, .ech = 1, .shuffle = 9};
+	size_t hl = hello_build(hs, sizeof(hs), &o);
+	size_t bounds[13], nb = 0, i, f[2] = {0, 0}, n;
+	uint8_t frames[2][2048], d[1500];
+	unsigned order[12], seed = 4242;
+	struct quic_info qi;
+	int k, r;
+
+	for (i = 0; i <= 12; i++)
+		bounds[nb++] = hl * i / 12;
+	for (i = 0; i < 12; i++)
+		order[i] = (unsigned)i;
+	for (i = 11; i > 0; i--) {
+		unsigned j, t;
+
+		seed = seed * 1103515245u + 12345u;
+		j = (seed >> 16) % (unsigned)(i + 1);
+		t = order[i];
+		order[i] = order[j];
+		order[j] = t;
+	}
+	for (i = 0; i < 12; i++) {
+		int pk = (int)(i % 2);
+
+		frames[pk][f[pk]++] = 0x01; /* PING */
+		frames[pk][f[pk]++] = 0x00; /* PADDING */
+		f[pk] += crypto_frame(frames[pk] + f[pk], hs, bounds[order[i]],
+		    bounds[order[i] + 1] - bounds[order[i]]);
+	}
+	cr_assert_lt(f[0], 1400);
+	cr_assert_lt(f[1], 1400);
+	for (k = 0; k < 2; k++) {
+		n = build_initial(d, QUIC_V1, (uint64_t)k, frames[k], f[k], 1350);
+		r = quic_parse_datagram(q, d, n, crypto, &qi);
+		cr_assert_eq(r, k == 0 ? QUIC_NEED_MORE : QUIC_ECH, "datagram %d: %s", k,
+		    quic_result_name(r));
+		cr_assert_eq(qi.crypto_frames, 6);
+	}
+	cr_assert_str_eq(qi.hello.sni, "chaos.blocked.example");
+	cr_assert_eq(qi.hello.ech, 1);
+}
