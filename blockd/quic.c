@@ -1,11 +1,10 @@
 /* QUIC client Initial parser: RFC 9000 headers and frames, RFC 9001 / RFC 9369 Initial protection. */
 #include <string.h>
 
-#include <openssl/core_names.h>
 #include <openssl/evp.h>
-#include <openssl/params.h>
 
 #include "quic.h"
+#include "sha256.h"
 
 #define QUIC_PKT_MAX 65536 /* largest UDP payload */
 #define QUIC_TAG_LEN 16
@@ -16,8 +15,6 @@ static const uint8_t salt_v2[20] = {0x0d, 0xed, 0xe3, 0xde, 0xf7, 0x00, 0xa6, 0x
     0x81, 0xbe, 0x6e, 0x26, 0x9d, 0xcb, 0xf9, 0xbd, 0x2e, 0xd9};
 
 struct quic_ctx {
-	EVP_MAC *mac;
-	EVP_MAC_CTX *hmac;
 	EVP_CIPHER *ecb, *gcm;
 	EVP_CIPHER_CTX *hp, *aead;
 	/* the last DCID's keys: a split ClientHello's packets share one */
@@ -33,24 +30,16 @@ struct quic_ctx *
 quic_ctx_create(void)
 {
 	struct quic_ctx *q;
-	OSSL_PARAM params[2];
-	char digest[] = "SHA256";
 
 	if ((q = OPENSSL_zalloc(sizeof(*q))) == NULL)
 		return NULL;
-	q->mac = EVP_MAC_fetch(NULL, "HMAC", NULL);
 	q->ecb = EVP_CIPHER_fetch(NULL, "AES-128-ECB", NULL);
 	q->gcm = EVP_CIPHER_fetch(NULL, "AES-128-GCM", NULL);
 	q->hp = EVP_CIPHER_CTX_new();
 	q->aead = EVP_CIPHER_CTX_new();
-	if (q->mac == NULL || q->ecb == NULL || q->gcm == NULL || q->hp == NULL || q->aead == NULL)
+	if (q->ecb == NULL || q->gcm == NULL || q->hp == NULL || q->aead == NULL)
 		goto fail;
-	if ((q->hmac = EVP_MAC_CTX_new(q->mac)) == NULL)
-		goto fail;
-	params[0] = OSSL_PARAM_construct_utf8_string(OSSL_MAC_PARAM_DIGEST, digest, 0);
-	params[1] = OSSL_PARAM_construct_end();
-	if (!EVP_MAC_CTX_set_params(q->hmac, params))
-		goto fail;
+	/* Set each context up once, so later calls only re-key it. */
 	if (!EVP_EncryptInit_ex(q->hp, q->ecb, NULL, NULL, NULL) ||
 	    !EVP_CIPHER_CTX_set_padding(q->hp, 0))
 		goto fail;
@@ -67,8 +56,6 @@ quic_ctx_destroy(struct quic_ctx *q)
 {
 	if (q == NULL)
 		return;
-	EVP_MAC_CTX_free(q->hmac);
-	EVP_MAC_free(q->mac);
 	EVP_CIPHER_CTX_free(q->hp);
 	EVP_CIPHER_CTX_free(q->aead);
 	EVP_CIPHER_free(q->ecb);
@@ -76,25 +63,9 @@ quic_ctx_destroy(struct quic_ctx *q)
 	OPENSSL_clear_free(q, sizeof(*q));
 }
 
-static int
-hmac_sha256(struct quic_ctx *q, const uint8_t *key, size_t keylen, const uint8_t *a, size_t alen,
-    const uint8_t *b, size_t blen, uint8_t out[32])
-{
-	size_t n = 0;
-
-	if (!EVP_MAC_init(q->hmac, key, keylen, NULL) || !EVP_MAC_update(q->hmac, a, alen))
-		return -1;
-	if (blen && !EVP_MAC_update(q->hmac, b, blen))
-		return -1;
-	if (!EVP_MAC_final(q->hmac, out, &n, 32) || n != 32)
-		return -1;
-	return 0;
-}
-
 /* HKDF-Expand-Label (RFC 8446 7.1) with an empty context, for outputs up to one hash long. */
-static int
-expand_label(
-    struct quic_ctx *q, const uint8_t secret[32], const char *label, uint8_t *out, size_t outlen)
+static void
+expand_label(const uint8_t secret[32], const char *label, uint8_t *out, size_t outlen)
 {
 	uint8_t info[2 + 1 + 255 + 1], t[32];
 	size_t llen = strlen(label), n = 0;
@@ -108,11 +79,8 @@ expand_label(
 	memcpy(info + n, label, llen);
 	n += llen;
 	info[n++] = 0;
-	if (hmac_sha256(q, secret, 32, info, n, &one, 1, t) < 0)
-		return -1;
+	hmac_sha256(secret, 32, info, n, &one, 1, t);
 	memcpy(out, t, outlen);
-	OPENSSL_cleanse(t, sizeof(t));
-	return 0;
 }
 
 int
@@ -122,7 +90,6 @@ quic_initial_keys(
 	uint8_t initial[32], client[32];
 	const uint8_t *salt;
 	const char *lk, *li, *lh;
-	int rc = -1;
 
 	if (version == QUIC_V1) {
 		salt = salt_v1;
@@ -144,22 +111,17 @@ quic_initial_keys(
 		*k = q->cached;
 		return 0;
 	}
-	/* HKDF-Extract(salt, dcid) is HMAC with the salt as key. */
-	if (hmac_sha256(q, salt, 20, dcid, dcid_len, NULL, 0, initial) < 0 ||
-	    expand_label(q, initial, "client in", client, 32) < 0 ||
-	    expand_label(q, client, lk, k->key, 16) < 0 ||
-	    expand_label(q, client, li, k->iv, 12) < 0 ||
-	    expand_label(q, client, lh, k->hp, 16) < 0)
-		goto out;
+	/* HKDF-Extract(salt, dcid) is HMAC with the salt as key. (All of it is public.) */
+	hmac_sha256(salt, 20, dcid, dcid_len, NULL, 0, initial);
+	expand_label(initial, "client in", client, 32);
+	expand_label(client, lk, k->key, 16);
+	expand_label(client, li, k->iv, 12);
+	expand_label(client, lh, k->hp, 16);
 	q->cached_version = version;
 	memcpy(q->cached_dcid, dcid, dcid_len);
 	q->cached_dcid_len = dcid_len;
 	q->cached = *k;
-	rc = 0;
-out:
-	OPENSSL_cleanse(initial, sizeof(initial));
-	OPENSSL_cleanse(client, sizeof(client));
-	return rc;
+	return 0;
 }
 
 /* Variable-length integer (RFC 9000 16); returns bytes used, 0 if it runs past end. */

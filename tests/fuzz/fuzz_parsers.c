@@ -5,7 +5,7 @@
  * whole and in two pieces through reasm.
  * Build and run (not part of make check):
  *   clang -g -O1 -fsanitize=fuzzer,address,undefined -D_GNU_SOURCE -Iblockd \
- *     tests/fuzz/fuzz_parsers.c blockd/tls.c blockd/quic.c blockd/http.c \
+ *     tests/fuzz/fuzz_parsers.c blockd/tls.c blockd/quic.c blockd/sha256.c blockd/http.c \
  *     blockd/reasm.c -lcrypto -o build/fuzz_parsers
  *   build/fuzz_parsers -max_total_time=60
  */

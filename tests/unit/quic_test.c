@@ -6,6 +6,7 @@
 
 #include "hello_build.h"
 #include "quic.h"
+#include "sha256.h"
 
 static struct quic_ctx *q;
 static struct reasm *crypto;
@@ -424,4 +425,40 @@ Test(quic, shuffled_crypto_frames_over_two_datagrams)
 	}
 	cr_assert_str_eq(qi.hello.sni, "chaos.blocked.example");
 	cr_assert_eq(qi.hello.ech, 1);
+}
+
+/* FIPS 180-4 examples and RFC 4231 test case 2, for the digest under the key derivation. */
+Test(quic, sha256_and_hmac_vectors)
+{
+	struct sha256 s;
+	uint8_t out[32], want[32];
+	static uint8_t million[1000000];
+	size_t i;
+
+	sha256_init(&s);
+	sha256_update(&s, "abc", 3);
+	sha256_final(&s, out);
+	unhex("ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad", want);
+	cr_assert_eq(memcmp(out, want, 32), 0);
+	sha256_init(&s);
+	sha256_final(&s, out);
+	unhex("e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855", want);
+	cr_assert_eq(memcmp(out, want, 32), 0);
+	sha256_init(&s);
+	sha256_update(&s, "abcdbcdecdefdefgefghfghighijhijkijkljklmklmnlmnomnopnopq", 56);
+	sha256_final(&s, out);
+	unhex("248d6a61d20638b8e5c026930c3e6039a33ce45964ff2167f6ecedd419db06c1", want);
+	cr_assert_eq(memcmp(out, want, 32), 0);
+	memset(million, 'a', sizeof(million));
+	sha256_init(&s);
+	for (i = 0; i < sizeof(million); i += 997) /* odd pieces cross block boundaries */
+		sha256_update(
+		    &s, million + i, sizeof(million) - i < 997 ? sizeof(million) - i : 997);
+	sha256_final(&s, out);
+	unhex("cdc76e5c9914fb9281a1c7e284d73e67f1809a48a497200e046d39ccc7112cd0", want);
+	cr_assert_eq(memcmp(out, want, 32), 0);
+	hmac_sha256((const uint8_t *)"Jefe", 4, (const uint8_t *)"what do ya want ", 16,
+	    (const uint8_t *)"for nothing?", 12, out);
+	unhex("5bdcc146bf60754e6a042426089575c75a003f089d2739839dec58b964ec3843", want);
+	cr_assert_eq(memcmp(out, want, 32), 0);
 }
