@@ -102,6 +102,17 @@ main(int argc, char **argv)
 		sink += (unsigned long)quic_parse_datagram(q, initial, il, NULL, &qi);
 	report("quic_parse_datagram (RFC 9001 A.2)", now_s() - t, n);
 
+	t = now_s();
+	for (i = 0; i < n; i++) {
+		struct quic_keys k;
+		uint8_t dcid[8] = {
+		    (uint8_t)i, (uint8_t)(i >> 8), (uint8_t)(i >> 16), 1, 2, 3, 4, 5};
+
+		sink +=
+		    (unsigned long)quic_initial_keys(q, QUIC_V1, dcid, sizeof(dcid), &k) + k.key[0];
+	}
+	report("quic_initial_keys (new DCID)", now_s() - t, n);
+
 	n = 1000000;
 	t = now_s();
 	for (i = 0; i < n; i++) {
