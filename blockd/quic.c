@@ -17,6 +17,7 @@ static const uint8_t salt_v2[20] = {0x0d, 0xed, 0xe3, 0xde, 0xf7, 0x00, 0xa6, 0x
 struct quic_ctx {
 	EVP_CIPHER *ecb, *gcm;
 	EVP_CIPHER_CTX *hp, *aead;
+	struct hmac_sha256_key extract_v1, extract_v2; /* HKDF-Extract keys, prepared once */
 	/* the last DCID's keys: a split ClientHello's packets share one */
 	uint32_t cached_version;
 	uint8_t cached_dcid[QUIC_CID_MAX];
@@ -33,6 +34,8 @@ quic_ctx_create(void)
 
 	if ((q = OPENSSL_zalloc(sizeof(*q))) == NULL)
 		return NULL;
+	hmac_sha256_key(&q->extract_v1, salt_v1, sizeof(salt_v1));
+	hmac_sha256_key(&q->extract_v2, salt_v2, sizeof(salt_v2));
 	q->ecb = EVP_CIPHER_fetch(NULL, "AES-128-ECB", NULL);
 	q->gcm = EVP_CIPHER_fetch(NULL, "AES-128-GCM", NULL);
 	q->hp = EVP_CIPHER_CTX_new();
@@ -65,7 +68,7 @@ quic_ctx_destroy(struct quic_ctx *q)
 
 /* HKDF-Expand-Label (RFC 8446 7.1) with an empty context, for outputs up to one hash long. */
 static void
-expand_label(const uint8_t secret[32], const char *label, uint8_t *out, size_t outlen)
+expand_label(const struct hmac_sha256_key *secret, const char *label, uint8_t *out, size_t outlen)
 {
 	uint8_t info[2 + 1 + 255 + 1], t[32];
 	size_t llen = strlen(label), n = 0;
@@ -79,7 +82,7 @@ expand_label(const uint8_t secret[32], const char *label, uint8_t *out, size_t o
 	memcpy(info + n, label, llen);
 	n += llen;
 	info[n++] = 0;
-	hmac_sha256(secret, 32, info, n, &one, 1, t);
+	hmac_sha256_with(secret, info, n, &one, 1, t);
 	memcpy(out, t, outlen);
 }
 
@@ -88,16 +91,14 @@ quic_initial_keys(
     struct quic_ctx *q, uint32_t version, const uint8_t *dcid, size_t dcid_len, struct quic_keys *k)
 {
 	uint8_t initial[32], client[32];
-	const uint8_t *salt;
+	struct hmac_sha256_key hk;
 	const char *lk, *li, *lh;
 
 	if (version == QUIC_V1) {
-		salt = salt_v1;
 		lk = "quic key";
 		li = "quic iv";
 		lh = "quic hp";
 	} else if (version == QUIC_V2) {
-		salt = salt_v2;
 		lk = "quicv2 key";
 		li = "quicv2 iv";
 		lh = "quicv2 hp";
@@ -112,11 +113,14 @@ quic_initial_keys(
 		return 0;
 	}
 	/* HKDF-Extract(salt, dcid) is HMAC with the salt as key. (All of it is public.) */
-	hmac_sha256(salt, 20, dcid, dcid_len, NULL, 0, initial);
-	expand_label(initial, "client in", client, 32);
-	expand_label(client, lk, k->key, 16);
-	expand_label(client, li, k->iv, 12);
-	expand_label(client, lh, k->hp, 16);
+	hmac_sha256_with(
+	    version == QUIC_V1 ? &q->extract_v1 : &q->extract_v2, dcid, dcid_len, NULL, 0, initial);
+	hmac_sha256_key(&hk, initial, sizeof(initial));
+	expand_label(&hk, "client in", client, 32);
+	hmac_sha256_key(&hk, client, sizeof(client));
+	expand_label(&hk, lk, k->key, 16);
+	expand_label(&hk, li, k->iv, 12);
+	expand_label(&hk, lh, k->hp, 16);
 	q->cached_version = version;
 	memcpy(q->cached_dcid, dcid, dcid_len);
 	q->cached_dcid_len = dcid_len;

@@ -124,33 +124,51 @@ sha256_final(struct sha256 *s, uint8_t out[32])
 }
 
 void
-hmac_sha256(const uint8_t *key, size_t keylen, const uint8_t *a, size_t alen, const uint8_t *b,
-    size_t blen, uint8_t out[32])
+hmac_sha256_key(struct hmac_sha256_key *k, const uint8_t *key, size_t keylen)
 {
-	struct sha256 s;
-	uint8_t pad[64], inner[32];
+	uint8_t pad[64];
 	size_t i;
 
 	memset(pad, 0, sizeof(pad));
 	if (keylen > sizeof(pad)) {
-		sha256_init(&s);
-		sha256_update(&s, key, keylen);
-		sha256_final(&s, pad);
+		sha256_init(&k->inner);
+		sha256_update(&k->inner, key, keylen);
+		sha256_final(&k->inner, pad);
 	} else {
 		memcpy(pad, key, keylen);
 	}
 	for (i = 0; i < sizeof(pad); i++)
 		pad[i] ^= 0x36;
-	sha256_init(&s);
-	sha256_update(&s, pad, sizeof(pad));
+	sha256_init(&k->inner);
+	sha256_update(&k->inner, pad, sizeof(pad));
+	for (i = 0; i < sizeof(pad); i++)
+		pad[i] ^= 0x36 ^ 0x5c;
+	sha256_init(&k->outer);
+	sha256_update(&k->outer, pad, sizeof(pad));
+}
+
+void
+hmac_sha256_with(const struct hmac_sha256_key *k, const uint8_t *a, size_t alen, const uint8_t *b,
+    size_t blen, uint8_t out[32])
+{
+	struct sha256 s = k->inner;
+	uint8_t inner[32];
+
 	sha256_update(&s, a, alen);
 	if (blen)
 		sha256_update(&s, b, blen);
 	sha256_final(&s, inner);
-	for (i = 0; i < sizeof(pad); i++)
-		pad[i] ^= 0x36 ^ 0x5c;
-	sha256_init(&s);
-	sha256_update(&s, pad, sizeof(pad));
+	s = k->outer;
 	sha256_update(&s, inner, sizeof(inner));
 	sha256_final(&s, out);
+}
+
+void
+hmac_sha256(const uint8_t *key, size_t keylen, const uint8_t *a, size_t alen, const uint8_t *b,
+    size_t blen, uint8_t out[32])
+{
+	struct hmac_sha256_key k;
+
+	hmac_sha256_key(&k, key, keylen);
+	hmac_sha256_with(&k, a, alen, b, blen, out);
 }

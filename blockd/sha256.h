@@ -23,7 +23,17 @@ void sha256_init(struct sha256 *);
 void sha256_update(struct sha256 *, const void *p, size_t n);
 void sha256_final(struct sha256 *, uint8_t out[32]);
 
-/* hmac_sha256(): HMAC over a then b (b may be NULL with blen 0); keys of any length. */
+/* A key's padded inner and outer states, computed once for several MACs with it. */
+struct hmac_sha256_key {
+	struct sha256 inner, outer;
+};
+
+void hmac_sha256_key(struct hmac_sha256_key *, const uint8_t *key, size_t keylen);
+/* hmac_sha256_with(): HMAC over a then b (b may be NULL with blen 0) with a prepared key. */
+void hmac_sha256_with(const struct hmac_sha256_key *, const uint8_t *a, size_t alen,
+    const uint8_t *b, size_t blen, uint8_t out[32]);
+
+/* hmac_sha256(): the same in one call; keys of any length. */
 void hmac_sha256(const uint8_t *key, size_t keylen, const uint8_t *a, size_t alen, const uint8_t *b,
     size_t blen, uint8_t out[32]);
 
