@@ -2,6 +2,7 @@
 #include <arpa/inet.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <glob.h>
 #include <inttypes.h>
 #include <pthread.h>
 #include <stdarg.h>
@@ -825,6 +826,29 @@ cut_torn(struct evlog *l, int fd, const struct tail *t)
 	return 0;
 }
 
+/*
+ * The last complete record of the newest file blockd rotated (PATH.<time>Z,
+ * names that sort by time). 0 with *r filled, or -1 if there is none.
+ */
+static int
+newest_rotated(struct evlog *l, struct tail *r)
+{
+	char pat[4200];
+	glob_t g;
+	int fd, rc = -1;
+
+	snprintf(pat, sizeof(pat), "%s.[0-9]*Z", l->path);
+	if (glob(pat, 0, NULL, &g) != 0)
+		return -1;
+	if (g.gl_pathc > 0 && (fd = open(g.gl_pathv[g.gl_pathc - 1], O_RDONLY | O_CLOEXEC)) >= 0) {
+		if (scan_tail(l, fd, r) == 0 && r->parsed)
+			rc = 0;
+		close(fd);
+	}
+	globfree(&g);
+	return rc;
+}
+
 /* Where the chain continues, and whether the previous run ended without a stop. */
 static int
 recover(struct evlog *l)
@@ -833,8 +857,8 @@ recover(struct evlog *l)
 	struct pending *gap = NULL;
 	uint64_t hseq = 0;
 	int have_head, hstopped = 0;
-	int64_t first;
-	struct tail t;
+	int64_t first, hlast_us = 0;
+	struct tail t, rt;
 
 	snprintf(headpath, sizeof(headpath), "%s/evlog.head", l->state_dir);
 	have_head = logverify_read_head(headpath, &hseq, hhash, &hstopped, NULL) == 0;
@@ -848,6 +872,19 @@ recover(struct evlog *l)
 	l->file_bytes = (uint64_t)t.keep;
 	if (t.have_line && (first = first_record_time(l)) != 0)
 		l->opened_us = first;
+
+	/*
+	 * An empty live file after a rotation: the chain goes on from the
+	 * rotated file if it is ahead of the saved head (a crash can come
+	 * between the rename and saving the head).
+	 */
+	if (!t.have_line && newest_rotated(l, &rt) == 0 && (!have_head || rt.last.seq > hseq)) {
+		have_head = 1;
+		hseq = rt.last.seq;
+		strcpy(hhash, rt.hash);
+		hstopped = rt.last.state == EVS_STOP;
+		hlast_us = rt.last.time_us;
+	}
 
 	strcpy(l->prev, ZERO_HASH);
 	l->seq = 0;
@@ -886,8 +923,10 @@ recover(struct evlog *l)
 			gap = make_state(EVS_GAP, 0,
 			    "blockd ended without a stop record; its last records are not in %s",
 			    l->path);
-		if (gap != NULL)
+		if (gap != NULL) {
 			gap->r.last_seq = hseq;
+			gap->r.last_time_us = hlast_us;
+		}
 	} else if (t.torn > 0) {
 		gap = make_state(EVS_GAP, 0, "a torn first line was cut off");
 	}

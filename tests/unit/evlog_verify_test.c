@@ -380,7 +380,8 @@ Test(evlog_verify, edited_last_record_needs_the_saved_head)
 	tu_rmdir(dir);
 }
 
-Test(evlog_verify, crash_just_after_rotation_continues_from_the_rotated_file)
+static void
+crash_after_rotation(int stale_head)
 {
 	char *dir = tu_tmpdir(), path[4200], msg[1024], **files;
 	struct evlog_opts o;
@@ -407,6 +408,15 @@ Test(evlog_verify, crash_just_after_rotation_continues_from_the_rotated_file)
 	cr_assert_eq(status, 0);
 	cr_assert_eq(stat(path, &st), 0);
 	cr_assert_eq(st.st_size, 0);
+	if (stale_head) {
+		/* Killed between the rename and saving the head: the head is the one from open. */
+		char hp[4300];
+		const char *old = "blockd-evlog-head-v1 0 "
+				  "0000000000000000000000000000000000000000000000000000000000000000"
+				  " running 0\n";
+		snprintf(hp, sizeof(hp), "%s/evlog.head", dir);
+		tu_write(hp, old, strlen(old));
+	}
 	cr_assert_not_null(l = evlog_open(&o));
 	evlog_pump(l);
 	evlog_close(l);
@@ -418,4 +428,14 @@ Test(evlog_verify, crash_just_after_rotation_continues_from_the_rotated_file)
 	    strstr(msg, "5 records, seq 1..5") != NULL, "start, event | gap, start, stop: %s", msg);
 	tu_free_files(files, nf);
 	tu_rmdir(dir);
+}
+
+Test(evlog_verify, crash_just_after_rotation_continues_from_the_rotated_file)
+{
+	crash_after_rotation(0);
+}
+
+Test(evlog_verify, crash_before_the_head_is_saved_still_finds_the_rotated_file)
+{
+	crash_after_rotation(1);
 }
