@@ -130,6 +130,6 @@ clean: ## remove build/
 	rm -rf build
 
 help: ## list the targets
-	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | sed 's/:.*## /\t/' | expand -t 20
+	@grep -hE '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | sed 's/:.*## /\t/' | expand -t 20
 
 -include $(shell find $(B) -name '*.d' 2>/dev/null)
