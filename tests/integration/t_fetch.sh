@@ -112,19 +112,19 @@ same() { cmp -s "$1" "$2" || fail "$1 differs from $2"; }
 publish "list one"
 conf "BLOCKD_FETCH_URL=https://$name/uk.list"
 run || fail "first fetch: $(cat "$tmp/out")"
-grep -q 'uk.list updated' "$tmp/out" || fail "first fetch said: $(cat "$tmp/out")"
-same "$rules/uk.list" "$www/uk.list"
-same "$rules/uk.list.minisig" "$www/uk.list.minisig"
-[ "$(stat -c %a "$rules/uk.list")" = 644 ] || fail "uk.list mode $(stat -c %a "$rules/uk.list"), want 644"
-[ -s "$cache/uk.list.etag" ] || fail "no ETag saved"
+grep -q 'blocklist updated' "$tmp/out" || fail "first fetch said: $(cat "$tmp/out")"
+same "$rules/blocklist" "$www/uk.list"
+same "$rules/blocklist.minisig" "$www/uk.list.minisig"
+[ "$(stat -c %a "$rules/blocklist")" = 644 ] || fail "blocklist mode $(stat -c %a "$rules/blocklist"), want 644"
+[ -s "$cache/blocklist.etag" ] || fail "no ETag saved"
 no_temps
 ok "first fetch: $(cat "$tmp/out")"
 
 # --- unchanged: 304 via If-None-Match, nothing rewritten ---------------------------
-ino=$(stat -c %i "$rules/uk.list")
+ino=$(stat -c %i "$rules/blocklist")
 run || fail "second fetch: $(cat "$tmp/out")"
-grep -q 'uk.list unchanged' "$tmp/out" || fail "second fetch said: $(cat "$tmp/out")"
-[ "$(stat -c %i "$rules/uk.list")" = "$ino" ] || fail "unchanged list was rewritten"
+grep -q 'blocklist unchanged' "$tmp/out" || fail "second fetch said: $(cat "$tmp/out")"
+[ "$(stat -c %i "$rules/blocklist")" = "$ino" ] || fail "unchanged list was rewritten"
 tail -n 1 "$tmp/nginx/access.log" | grep -q '^304 /uk.list port=443 inm=[^-]' || fail "no 304 with If-None-Match"
 tail -n 1 "$tmp/nginx/access.log" | grep -q 'ims=[A-Z]' || fail "no If-Modified-Since sent"
 no_temps
@@ -133,50 +133,50 @@ ok "unchanged list: 304 with If-None-Match and If-Modified-Since, file untouched
 # --- a new list replaces the old one ------------------------------------------------
 publish "list two"
 run || fail "fetch of list two: $(cat "$tmp/out")"
-same "$rules/uk.list" "$www/uk.list"
-same "$rules/uk.list.minisig" "$www/uk.list.minisig"
+same "$rules/blocklist" "$www/uk.list"
+same "$rules/blocklist.minisig" "$www/uk.list.minisig"
 ok "new list fetched with its signature"
 
 # --- a list without its signature changes nothing ---------------------------------
-cp "$rules/uk.list" "$tmp/keep.list"
-cp "$rules/uk.list.minisig" "$tmp/keep.sig"
+cp "$rules/blocklist" "$tmp/keep.list"
+cp "$rules/blocklist.minisig" "$tmp/keep.sig"
 publish "list three"
 rm "$www/uk.list.minisig"
 if run; then fail "fetch succeeded without a signature"; fi
 grep -q 'uk.list.minisig: HTTP 404' "$tmp/out" || fail "missing signature said: $(cat "$tmp/out")"
-same "$rules/uk.list" "$tmp/keep.list"
-same "$rules/uk.list.minisig" "$tmp/keep.sig"
+same "$rules/blocklist" "$tmp/keep.list"
+same "$rules/blocklist.minisig" "$tmp/keep.sig"
 no_temps
 ok "missing signature: refused, rules directory as it was ($(cat "$tmp/out"))"
 
 # --- every configured signer's signature is required --------------------------------
 publish "list four"
-printf 'sig b\n' >"$www/uk.list.b.minisig"
-conf "BLOCKD_FETCH_URL=https://$name/uk.list" 'BLOCKD_FETCH_SIGNATURES=".minisig .b.minisig .c.minisig"'
+printf 'sig 2\n' >"$www/uk.list.minisig.2"
+conf "BLOCKD_FETCH_URL=https://$name/uk.list" 'BLOCKD_FETCH_SIGNATURES=".minisig .minisig.2 .minisig.3"'
 if run; then fail "fetch succeeded with a signer's file missing"; fi
-same "$rules/uk.list" "$tmp/keep.list"
-[ ! -e "$rules/uk.list.b.minisig" ] || fail "a partial set of signatures was installed"
-printf 'sig c\n' >"$www/uk.list.c.minisig"
+same "$rules/blocklist" "$tmp/keep.list"
+[ ! -e "$rules/blocklist.minisig.2" ] || fail "a partial set of signatures was installed"
+printf 'sig 3\n' >"$www/uk.list.minisig.3"
 run || fail "fetch with three signatures: $(cat "$tmp/out")"
-for s in .minisig .b.minisig .c.minisig; do same "$rules/uk.list$s" "$www/uk.list$s"; done
-same "$rules/uk.list" "$www/uk.list"
+for s in .minisig .minisig.2 .minisig.3; do same "$rules/blocklist$s" "$www/uk.list$s"; done
+same "$rules/blocklist" "$www/uk.list"
 no_temps
 ok "three signers: all or nothing"
 
 # --- a list deleted locally is fetched again despite the saved ETag ------------------
-rm "$rules/uk.list"
+rm "$rules/blocklist"
 conf "BLOCKD_FETCH_URL=https://$name/uk.list"
 run || fail "refetch: $(cat "$tmp/out")"
-same "$rules/uk.list" "$www/uk.list"
+same "$rules/blocklist" "$www/uk.list"
 ok "deleted list fetched again"
 
 # --- size caps, announced and streamed ----------------------------------------------
-cp "$rules/uk.list" "$tmp/keep.list"
+cp "$rules/blocklist" "$tmp/keep.list"
 head -c 300000 /dev/zero | tr '\0' a >"$www/uk.list"
 conf "BLOCKD_FETCH_URL=https://$name/uk.list" BLOCKD_FETCH_MAX_BYTES=100000
 if run; then fail "oversized list accepted"; fi
 grep -q 'larger than 100000 bytes' "$tmp/out" || fail "oversized list said: $(cat "$tmp/out")"
-same "$rules/uk.list" "$tmp/keep.list"
+same "$rules/blocklist" "$tmp/keep.list"
 no_temps
 ok "oversized list with Content-Length refused ($(cat "$tmp/out"))"
 mkdir -p "$www/stream"
@@ -185,7 +185,7 @@ printf 'sig\n' >"$www/stream/uk.list.minisig"
 conf "BLOCKD_FETCH_URL=https://$name/stream/uk.list" BLOCKD_FETCH_MAX_BYTES=100000
 if run; then fail "oversized streamed list accepted"; fi
 grep -q 'larger than 100000 bytes' "$tmp/out" || fail "oversized stream said: $(cat "$tmp/out")"
-[ ! -e "$rules/uk.list" ] || cmp -s "$rules/uk.list" "$tmp/keep.list" || fail "streamed oversize replaced the list"
+[ ! -e "$rules/blocklist" ] || cmp -s "$rules/blocklist" "$tmp/keep.list" || fail "streamed oversize replaced the list"
 no_temps
 ok "oversized list without Content-Length refused ($(cat "$tmp/out"))"
 
@@ -200,9 +200,9 @@ if grep -q ' port=80 ' "$tmp/nginx/access.log"; then fail "a plain HTTP request 
 conf "BLOCKD_FETCH_URL=https://$name/uk.list" BLOCKD_FETCH_MAX_BYTES=lots
 if run; then fail "BLOCKD_FETCH_MAX_BYTES=lots accepted"; fi
 grep -q 'BLOCKD_FETCH_MAX_BYTES: lots' "$tmp/out" || fail "bad max said: $(cat "$tmp/out")"
-conf "BLOCKD_FETCH_URL=https://$name/"
-if run; then fail "URL without a file name accepted"; fi
-grep -q 'set BLOCKD_FETCH_NAME' "$tmp/out" || fail "no name said: $(cat "$tmp/out")"
+conf "BLOCKD_FETCH_URL=https://$name/uk.list" BLOCKD_FETCH_NAME=../blocklist
+if run; then fail "BLOCKD_FETCH_NAME=../blocklist accepted"; fi
+grep -q 'BLOCKD_FETCH_NAME: "../blocklist"' "$tmp/out" || fail "bad name said: $(cat "$tmp/out")"
 no_temps
 ok "http:// refused, redirect to http:// refused, bad settings named"
 echo "t_fetch: all checks passed"
