@@ -106,7 +106,7 @@ ok "blockd -V, blockctl -V, blockrules -V print $ver"
 
 # The unit's ExecStartPre runs blockd -n as _blockd with its two capabilities.
 as_blockd="setpriv --reuid=_blockd --regid=_blockd --init-groups --inh-caps=+net_admin,+net_raw --ambient-caps=+net_admin,+net_raw"
-if [ -f blockd/config.c ]; then
+if grep -q config_load blockd/main.c; then
 	$as_blockd /usr/sbin/blockd -n >"$tmp/n.log" 2>&1 || {
 		cat "$tmp/n.log"
 		fail "blockd -n with the shipped /etc/blockd/blockd.conf, as _blockd, exited non-zero"
@@ -115,7 +115,7 @@ if [ -f blockd/config.c ]; then
 else
 	rc=0
 	$as_blockd /usr/sbin/blockd -n >"$tmp/n.log" 2>&1 || rc=$?
-	note "blockd/config.c not in this tree: blockd -n not checked (it exited $rc: $(head -n 1 "$tmp/n.log"))"
+	note "blockd/main.c does not load the configuration yet: blockd -n not checked (it exited $rc: $(head -n 1 "$tmp/n.log"))"
 fi
 
 # --- the user and the directories -------------------------------------------
@@ -163,7 +163,7 @@ else
 	fail "systemd-analyze verify"
 fi
 unit=/lib/systemd/system/blockd.service
-for k in Type=notify WatchdogSec= "ExecStartPre=/usr/sbin/blockd -n" "ExecReload=/bin/kill -HUP \$MAINPID" \
+for k in Type=notify WatchdogSec= "ExecStartPre=/usr/sbin/blockd -n" "ExecStart=/usr/sbin/blockd -d" "ExecReload=/bin/kill -HUP \$MAINPID" \
 	Restart=on-failure User=_blockd "CapabilityBoundingSet=CAP_NET_ADMIN CAP_NET_RAW" NoNewPrivileges=yes \
 	ProtectSystem=strict ReadWritePaths=/var/log/blockd StateDirectory=blockd RuntimeDirectory=blockd UMask=0027 \
 	ConditionDirectoryNotEmpty=/etc/blockd/keys.d ConditionDirectoryNotEmpty=/etc/blockd/rules; do
@@ -172,7 +172,12 @@ done
 score=$(systemd-analyze security --offline=yes "$unit" 2>/dev/null | sed -n 's/.*Overall exposure level for blockd.service: \([0-9.]*\).*/\1/p')
 [ -n "$score" ] || fail "systemd-analyze security --offline=yes gave no score"
 awk -v s="$score" 'BEGIN { exit !(s < 3.0) }' || fail "blockd.service exposure $score, want below 3.0"
-ok "blockd.service keys present; systemd-analyze security exposure $score"
+for k in ExecStart=/usr/sbin/blockd-fetch CapabilityBoundingSet= ProtectSystem=strict ReadWritePaths=/etc/blockd/rules; do
+	grep -qxF "$k" /lib/systemd/system/blockd-fetch.service || fail "blockd-fetch.service lacks $k"
+done
+fscore=$(systemd-analyze security --offline=yes /lib/systemd/system/blockd-fetch.service 2>/dev/null |
+	sed -n 's/.*Overall exposure level for blockd-fetch.service: \([0-9.]*\).*/\1/p')
+ok "blockd.service keys present; systemd-analyze security exposure $score (blockd-fetch.service $fscore)"
 [ -L /etc/systemd/system/multi-user.target.wants/blockd.service ] || fail "blockd.service is not enabled"
 [ ! -e /etc/systemd/system/timers.target.wants/blockd-fetch.timer ] || fail "blockd-fetch.timer enabled without a URL"
 ok "blockd.service enabled, blockd-fetch.timer left for the administrator"
