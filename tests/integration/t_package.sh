@@ -104,20 +104,6 @@ for p in /usr/sbin/blockd:blockd /usr/sbin/blockctl:blockctl /usr/bin/blockrules
 done
 ok "blockd -V, blockctl -V, blockrules -V print $ver"
 
-# The unit's ExecStartPre runs blockd -n as _blockd with its two capabilities.
-as_blockd="setpriv --reuid=_blockd --regid=_blockd --init-groups --inh-caps=+net_admin,+net_raw --ambient-caps=+net_admin,+net_raw"
-if grep -q config_load blockd/main.c; then
-	$as_blockd /usr/sbin/blockd -n >"$tmp/n.log" 2>&1 || {
-		cat "$tmp/n.log"
-		fail "blockd -n with the shipped /etc/blockd/blockd.conf, as _blockd, exited non-zero"
-	}
-	ok "blockd -n accepts the shipped blockd.conf (run as _blockd, as the unit does)"
-else
-	rc=0
-	$as_blockd /usr/sbin/blockd -n >"$tmp/n.log" 2>&1 || rc=$?
-	note "blockd/main.c does not load the configuration yet: blockd -n not checked (it exited $rc: $(head -n 1 "$tmp/n.log"))"
-fi
-
 # --- the user and the directories -------------------------------------------
 pw=$(getent passwd _blockd) || fail "postinst did not create user _blockd"
 uid=$(echo "$pw" | cut -d: -f3)
@@ -145,6 +131,42 @@ for c in /etc/blockd/blockd.conf /etc/default/blockd-fetch /etc/logrotate.d/bloc
 	grep -q "^ $c " "$tmp/conffiles" || fail "$c is not a conffile"
 done
 ok "directories, modes and conffiles"
+
+# --- a signed list, as an ISP would install it: blockd can read it -----------
+# A regulator's key and list made with the installed blockrules; the public key
+# goes to keys.d, the list and its signature to rules/ (see blockd(8) FILES).
+(
+	cd "$tmp"
+	blockrules keygen -p regulator.pub -s regulator.key >/dev/null
+	blockrules build -i "Example Regulator" -S "test jurisdiction" -d 30 -n 1 -o blocklist \
+		"$OLDPWD/tests/data/rules/x.order" >/dev/null
+	blockrules sign -s regulator.key blocklist >/dev/null
+) >"$tmp/list.log" 2>&1 || {
+	cat "$tmp/list.log"
+	fail "making a signed list with the installed blockrules"
+}
+install -m 0644 "$tmp/regulator.pub" /etc/blockd/keys.d/regulator.pub
+install -m 0644 "$tmp/blocklist" "$tmp/blocklist.minisig" /etc/blockd/rules/
+# The unit runs blockd (and its ExecStartPre blockd -n) as _blockd with two
+# capabilities; do the same here.
+as_blockd="setpriv --reuid=_blockd --regid=_blockd --init-groups --inh-caps=+net_admin,+net_raw --ambient-caps=+net_admin,+net_raw"
+$as_blockd blockrules verify -k /etc/blockd/keys.d -p /usr/share/publicsuffix/public_suffix_list.dat \
+	/etc/blockd/rules/blocklist >"$tmp/verify-list.log" 2>&1 || {
+	cat "$tmp/verify-list.log"
+	fail "_blockd cannot verify the installed list with the installed key"
+}
+ok "signed list in /etc/blockd/rules, key in keys.d: $(tail -n 1 "$tmp/verify-list.log")"
+if grep -q config_load blockd/main.c; then
+	$as_blockd /usr/sbin/blockd -n >"$tmp/n.log" 2>&1 || {
+		cat "$tmp/n.log"
+		fail "blockd -n with the shipped /etc/blockd/blockd.conf, as _blockd, exited non-zero"
+	}
+	ok "blockd -n accepts the shipped blockd.conf and the list (run as _blockd, as the unit does)"
+else
+	rc=0
+	$as_blockd /usr/sbin/blockd -n >"$tmp/n.log" 2>&1 || rc=$?
+	note "blockd/main.c does not load the configuration yet: blockd -n not checked (it exited $rc: $(head -n 1 "$tmp/n.log"))"
+fi
 
 # --- systemd units ------------------------------------------------------------
 for u in blockd.service blockd-fetch.service blockd-fetch.timer; do
@@ -231,7 +253,6 @@ want_mode /var/log/blockd "2750 _blockd adm"
 ok "reinstall keeps the user and modes"
 
 # --- remove keeps configuration, keys, state and logs -------------------------
-echo "untrusted-comment: test key" >/etc/blockd/keys.d/regulator.pub
 echo state >/var/lib/blockd/serial
 echo '{"test":2}' >/var/log/blockd/enforcement.jsonl
 dpkg -r blockd blockrules >"$tmp/remove.log" 2>&1 || {
@@ -241,12 +262,12 @@ dpkg -r blockd blockrules >"$tmp/remove.log" 2>&1 || {
 for f in /usr/sbin/blockd /usr/sbin/blockctl /usr/bin/blockrules /lib/systemd/system/blockd.service; do
 	[ ! -e "$f" ] || fail "dpkg -r left $f"
 done
-for f in /etc/blockd/blockd.conf /etc/blockd/keys.d/regulator.pub /var/lib/blockd/serial \
+for f in /etc/blockd/blockd.conf /etc/blockd/keys.d/regulator.pub /etc/blockd/rules/blocklist /var/lib/blockd/serial \
 	/var/log/blockd/enforcement.jsonl; do
 	[ -f "$f" ] || fail "dpkg -r removed $f"
 done
 getent passwd _blockd >/dev/null || fail "dpkg -r removed user _blockd"
-ok "dpkg -r: programs gone; config, keys, state, logs and _blockd kept"
+ok "dpkg -r: programs gone; config, keys, list, state, logs and _blockd kept"
 
 # --- purge leaves nothing of blockd behind ------------------------------------
 dpkg -P blockd blockrules >"$tmp/purge.log" 2>&1 || {
