@@ -185,7 +185,7 @@ else
 	fail "systemd-analyze verify"
 fi
 unit=/lib/systemd/system/blockd.service
-for k in Type=notify WatchdogSec= "ExecStartPre=/usr/sbin/blockd -n" "ExecStart=/usr/sbin/blockd -d" "ExecReload=/bin/kill -HUP \$MAINPID" \
+for k in Type=notify WatchdogSec= "ExecStartPost=-+/bin/chgrp _blockd /proc/net/netfilter/nfnetlink_queue" "ExecStartPre=/usr/sbin/blockd -n" "ExecStart=/usr/sbin/blockd -d" "ExecReload=/bin/kill -HUP \$MAINPID" \
 	Restart=on-failure User=_blockd "CapabilityBoundingSet=CAP_NET_ADMIN CAP_NET_RAW" NoNewPrivileges=yes \
 	ProtectSystem=strict ReadWritePaths=/var/log/blockd StateDirectory=blockd RuntimeDirectory=blockd UMask=0027 \
 	ConditionDirectoryNotEmpty=/etc/blockd/keys.d ConditionDirectoryNotEmpty=/etc/blockd/rules; do
