@@ -80,7 +80,7 @@ uninstall: ## remove what install put in place
 
 deb: ## Debian packages blockd and blockrules into build/deb/ (dpkg-buildpackage)
 	@rm -rf build/deb; mkdir -p build/deb
-	a=$$(dpkg --print-architecture); DEB_OUTDIR=build/deb dpkg-buildpackage -us -uc -b \
+	a=$$(dpkg --print-architecture); DEB_OUTDIR=build/deb dpkg-buildpackage -us -uc -b -tc \
 		--changes-option=-ubuild/deb --changes-file=build/deb/blockd_$(VERSION)_$$a.changes \
 		--buildinfo-option=-ubuild/deb --buildinfo-file=build/deb/blockd_$(VERSION)_$$a.buildinfo
 
