@@ -1,0 +1,145 @@
+/* Inside the match snapshot: the name table and the prefix tables that match.c assembles. */
+#ifndef BLOCKD_MATCH_INT_H
+#define BLOCKD_MATCH_INT_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "match.h"
+
+/*
+ * A member ties one list (or allowlist) entry to a key. ref holds the entry
+ * index and two flags; order is the index into the list's orders (unused for
+ * allowlist members).
+ */
+#define MREF_SUFFIX    0x80000000u /* covers the key's subdomains too */
+#define MREF_ALLOW     0x40000000u /* index is into the allowlist copy */
+#define MREF_INDEX     0x3fffffffu
+#define MATCH_MAX_REFS MREF_INDEX
+
+struct mmember {
+	uint32_t ref;
+	uint32_t order;
+};
+
+/*
+ * Names: open addressing over 64-bit hashes of the lowercase key (a domain
+ * name, or a URL host). A slot holds the hash's upper 32 bits as a tag and
+ * the record's offset (in 4-byte units, plus one; 0 is empty). A record is
+ * [u32 nmemb][u8 len][name bytes][pad to 4][struct mmember * nmemb];
+ * the name is checked byte for byte on every tag hit.
+ */
+struct name_table {
+	uint64_t *slots;
+	uint64_t mask;
+	uint8_t *recs;
+	size_t recslen;
+	size_t nkeys;
+};
+
+/* One key to insert: name is lowercase, already validated. */
+struct name_item {
+	const char *name;
+	uint32_t len;
+	uint32_t ref;
+	uint32_t order;
+};
+
+/* Build from items (any order, duplicates grouped); 0, or -1 on allocation failure. */
+int name_table_build(struct name_table *, const struct name_item *, size_t n);
+void name_table_free(struct name_table *);
+size_t name_table_bytes(const struct name_table *);
+
+/* Hashing shared by build and lookup: bytes are fed from the right end. */
+#define NAME_HASH_SEED 0xcbf29ce484222325ull
+static inline uint64_t
+name_hash_step(uint64_t h, uint8_t c)
+{
+	return (h ^ c) * 0x100000001b3ull;
+}
+static inline uint64_t
+name_hash_final(uint64_t h)
+{
+	h ^= h >> 33;
+	h *= 0xff51afd7ed558ccdull;
+	h ^= h >> 33;
+	h *= 0xc4ceb9fe1a85ec53ull;
+	h ^= h >> 33;
+	return h;
+}
+
+/* The record for key (len bytes, lowercase) with final hash h, or NULL. */
+const uint8_t *name_table_find(const struct name_table *, uint64_t h, const char *key, size_t len);
+static inline uint32_t
+name_rec_nmemb(const uint8_t *rec)
+{
+	uint32_t n;
+	__builtin_memcpy(&n, rec, 4);
+	return n;
+}
+static inline const struct mmember *
+name_rec_members(const uint8_t *rec)
+{
+	return (const struct mmember *)(rec + ((5u + rec[4] + 3u) & ~3u));
+}
+
+/*
+ * Prefixes of one family, flattened into disjoint intervals: starts[] is
+ * sorted, and interval i (starts[i] up to the next start) is covered most
+ * specifically by node nodes[i] (0: none). Each node lists its members and
+ * its parent, the next less specific prefix, so lookups can fall through
+ * entries whose order is not in force.
+ */
+struct pfx_node {
+	uint32_t parent;
+	uint32_t first; /* into members */
+	uint32_t n;
+};
+
+struct pfx_table {
+	int family;
+	size_t nint;
+	uint32_t *starts4;          /* family 4 */
+	unsigned __int128 *starts6; /* family 6 */
+	uint32_t *bucket4;          /* family 4: 65537 entries, interval holding (k << 16) */
+	uint32_t *ints;             /* node per interval */
+	struct pfx_node *nodes;     /* nodes[0] unused */
+	size_t nnodes;
+	struct mmember *members;
+	size_t nmembers;
+};
+
+struct pfx_item {
+	unsigned __int128 lo, hi;
+	uint32_t ref;
+	uint32_t order;
+};
+
+/* Build from items (may be reordered); 0, or -1 on allocation failure. */
+int pfx_table_build(struct pfx_table *, int family, struct pfx_item *, size_t n);
+void pfx_table_free(struct pfx_table *);
+size_t pfx_table_bytes(const struct pfx_table *);
+/* The most specific node covering a (0: none). */
+uint32_t pfx_table_find4(const struct pfx_table *, uint32_t a);
+uint32_t pfx_table_find6(const struct pfx_table *, unsigned __int128 a);
+
+/*
+ * Domain names as lookups take them: checks the syntax (LDH and '_', labels
+ * of 1..63 bytes, at most 253 bytes without the optional trailing dot) and
+ * writes the lowercase form to out (RULES_NAME_MAX + 1 bytes). Returns the
+ * length, or -1 if the name is malformed.
+ */
+int match_name_normalize(const char *name, size_t len, char *out);
+
+struct match_snapshot {
+	struct rulelist *list;
+	struct rule_entry *allow;
+	size_t nallow;
+	struct name_table names; /* RULE_DOMAIN, RULE_SUFFIX and allowlist names */
+	struct name_table urls;  /* RULE_URL, keyed by host */
+	struct pfx_table v4, v6;
+	int names_allow, v4_allow, v6_allow; /* any allowlist members there? */
+	size_t counts[6];
+};
+
+#endif
