@@ -379,7 +379,7 @@ set_hit(struct match_hit *hit, const struct mmember *m, uint8_t type)
 
 /*
  * One pass over the suffixes of a normalized name, most specific first. The
- * hash of each suffix comes from a single right-to-left pass; all slots are
+ * hash of each suffix comes from a single right-to-left pass; all fingerprints are
  * prefetched before the first probe. With allow_only, only reports whether
  * the allowlist covers the name.
  */
@@ -391,14 +391,14 @@ domain_scan(const struct match_snapshot *s, const char *buf, int n, int64_t now,
 	uint8_t at[RULES_NAME_MAX / 2 + 1];
 	int i, j, nl = 0, found = 0, allowed = 0;
 
-	if (s->names.slots == NULL)
+	if (s->names.fps == NULL)
 		return MATCH_NONE;
 	for (i = n - 1; i >= 0; i--) {
 		h = name_hash_step(h, (uint8_t)buf[i]);
 		if (i == 0 || buf[i - 1] == '.') {
 			uint64_t f = name_hash_final(h);
 
-			__builtin_prefetch(&s->names.slots[f & s->names.mask]);
+			__builtin_prefetch(&s->names.fps[f & s->names.mask]);
 			hs[nl] = f;
 			at[nl++] = (uint8_t)i;
 		}
@@ -463,7 +463,7 @@ match_url(const struct match_snapshot *s, const char *host, size_t hostlen, cons
 	n = match_name_normalize(host, hostlen, buf);
 	if (n < 0)
 		return MATCH_NONE;
-	if (s->urls.slots != NULL && path != NULL) {
+	if (s->urls.fps != NULL && path != NULL) {
 		for (i = n - 1; i >= 0; i--)
 			h = name_hash_step(h, (uint8_t)buf[i]);
 		rec = name_table_find(&s->urls, name_hash_final(h), buf, (size_t)n);

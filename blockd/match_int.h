@@ -24,13 +24,16 @@ struct mmember {
 
 /*
  * Names: open addressing over 64-bit hashes of the lowercase key (a domain
- * name, or a URL host). A slot holds the hash's upper 32 bits as a tag and
- * the record's offset (in 4-byte units, plus one; 0 is empty). A record is
- * [u32 nmemb][u8 len][name bytes][pad to 4][struct mmember * nmemb];
- * the name is checked byte for byte on every tag hit.
+ * name, or a URL host), in two parallel arrays. fps[] holds a 16-bit
+ * fingerprint of each key's hash (0: empty slot): small enough to stay in
+ * cache, so a name that is not listed is usually turned away without
+ * touching main memory. offs[] holds the record's offset in 4-byte units.
+ * A record is [u32 nmemb][u8 len][name bytes][pad to 4][struct mmember * nmemb];
+ * the name is checked byte for byte on every fingerprint hit.
  */
 struct name_table {
-	uint64_t *slots;
+	uint16_t *fps;
+	uint32_t *offs;
 	uint64_t mask;
 	uint8_t *recs;
 	size_t recslen;
@@ -45,6 +48,9 @@ struct name_item {
 	uint32_t order;
 };
 
+/* Zeroed memory for a large table, on huge pages if it is large; free() releases it. */
+void *match_table_alloc(size_t n);
+
 /* Build from items (any order, duplicates grouped); 0, or -1 on allocation failure. */
 int name_table_build(struct name_table *, const struct name_item *, size_t n);
 void name_table_free(struct name_table *);
@@ -56,6 +62,13 @@ static inline uint64_t
 name_hash_step(uint64_t h, uint8_t c)
 {
 	return (h ^ c) * 0x100000001b3ull;
+}
+static inline uint16_t
+name_hash_fp(uint64_t h)
+{
+	uint16_t f = (uint16_t)(h >> 48);
+
+	return f ? f : 1;
 }
 static inline uint64_t
 name_hash_final(uint64_t h)

@@ -55,31 +55,23 @@ hash_key(const char *key, size_t len)
 	return name_hash_final(h);
 }
 
-static const uint8_t *
-rec_at(const struct name_table *t, uint64_t slot)
-{
-	return t->recs + ((slot & 0xffffffffu) - 1) * 4;
-}
-
 const uint8_t *
 name_table_find(const struct name_table *t, uint64_t h, const char *key, size_t len)
 {
-	uint64_t i, s;
-	uint32_t tag = (uint32_t)(h >> 32);
+	uint64_t i;
+	uint16_t fp = name_hash_fp(h), f;
 
-	if (t->slots == NULL)
+	if (t->fps == NULL)
 		return NULL;
-	for (i = h & t->mask;; i = (i + 1) & t->mask) {
-		s = t->slots[i];
-		if (s == 0)
-			return NULL;
-		if ((uint32_t)(s >> 32) == tag) {
-			const uint8_t *rec = rec_at(t, s);
+	for (i = h & t->mask; (f = t->fps[i]) != 0; i = (i + 1) & t->mask) {
+		if (f == fp) {
+			const uint8_t *rec = t->recs + (size_t)(t->offs[i] - 1) * 4;
 
 			if (rec[4] == len && memcmp(rec + 5, key, len) == 0)
 				return rec;
 		}
 	}
+	return NULL;
 }
 
 struct build_key {
@@ -111,35 +103,34 @@ name_table_build(struct name_table *t, const struct name_item *it, size_t n)
 	/* Load at most 3/4: linear probing stays short and a miss ends at an empty slot. */
 	while (cap < n + n / 3 + 1)
 		cap <<= 1;
-	t->slots = calloc(cap, sizeof(*t->slots));
+	t->fps = match_table_alloc(cap * sizeof(*t->fps));
+	t->offs = match_table_alloc(cap * sizeof(*t->offs));
 	keys = malloc(n * sizeof(*keys));
 	keyof = malloc(n * sizeof(*keyof));
-	if (t->slots == NULL || keys == NULL || keyof == NULL)
+	if (t->fps == NULL || t->offs == NULL || keys == NULL || keyof == NULL)
 		goto fail;
 	t->mask = cap - 1;
 
-	/* Pass 1: group items by name; a slot holds the key number while building. */
+	/* Pass 1: group items by name; offs[] holds the key number while building. */
 	for (i = 0; i < n; i++) {
 		uint64_t h = hash_key(it[i].name, it[i].len), j;
-		uint32_t tag = (uint32_t)(h >> 32);
+		uint16_t fp = name_hash_fp(h);
 
 		for (j = h & t->mask;; j = (j + 1) & t->mask) {
-			uint64_t s = t->slots[j];
-
-			if (s == 0) {
+			if (t->fps[j] == 0) {
 				keys[nkeys].item = (uint32_t)i;
 				keys[nkeys].count = 1;
 				keyof[i] = (uint32_t)nkeys;
-				t->slots[j] = (uint64_t)tag << 32 | (nkeys + 1);
+				t->fps[j] = fp;
+				t->offs[j] = (uint32_t)nkeys;
 				nkeys++;
 				break;
 			}
-			if ((uint32_t)(s >> 32) == tag) {
-				uint32_t k = (uint32_t)(s & 0xffffffffu) - 1;
+			if (t->fps[j] == fp) {
+				uint32_t k = t->offs[j];
 				const struct name_item *o = &it[keys[k].item];
 
-				if (o->len == it[i].len &&
-				    memcmp(o->name, it[i].name, o->len) == 0) {
+				if (o->len == it[i].len && memcmp(o->name, it[i].name, o->len) == 0) {
 					keys[k].count++;
 					keyof[i] = k;
 					break;
@@ -156,7 +147,7 @@ name_table_build(struct name_table *t, const struct name_item *it, size_t n)
 	}
 	if (total / 4 >= 0xffffffffu)
 		goto fail;
-	t->recs = calloc(1, total);
+	t->recs = match_table_alloc(total);
 	if (t->recs == NULL)
 		goto fail;
 	t->recslen = total;
@@ -175,13 +166,9 @@ name_table_build(struct name_table *t, const struct name_item *it, size_t n)
 
 		memcpy(rec + rec_head(rec[4]) + k->fill++ * sizeof(m), &m, sizeof(m));
 	}
-	for (i = 0; i <= t->mask; i++) {
-		uint64_t s = t->slots[i];
-
-		if (s != 0)
-			t->slots[i] =
-			    (s & 0xffffffff00000000ull) | (keys[(s & 0xffffffffu) - 1].off / 4 + 1);
-	}
+	for (i = 0; i <= t->mask; i++)
+		if (t->fps[i] != 0)
+			t->offs[i] = (uint32_t)(keys[t->offs[i]].off / 4 + 1);
 	t->nkeys = nkeys;
 	free(keys);
 	free(keyof);
@@ -196,7 +183,8 @@ fail:
 void
 name_table_free(struct name_table *t)
 {
-	free(t->slots);
+	free(t->fps);
+	free(t->offs);
 	free(t->recs);
 	memset(t, 0, sizeof(*t));
 }
@@ -204,5 +192,5 @@ name_table_free(struct name_table *t)
 size_t
 name_table_bytes(const struct name_table *t)
 {
-	return (t->slots ? (t->mask + 1) * sizeof(*t->slots) : 0) + t->recslen;
+	return (t->fps ? (t->mask + 1) * (sizeof(*t->fps) + sizeof(*t->offs)) : 0) + t->recslen;
 }
