@@ -305,6 +305,7 @@ snapshot_free(struct match_snapshot *s)
 	pfx_table_free(&s->v4);
 	pfx_table_free(&s->v6);
 	free(s->allow);
+	free(s->win);
 	free(s);
 }
 
@@ -328,6 +329,15 @@ match_build(struct rulelist *list, const struct rule_entry *allow, size_t nallow
 	if (nallow > MATCH_MAX_REFS) {
 		errf(err, errlen, "allowlist: %zu entries is too many", nallow);
 		goto fail;
+	}
+	s->win = malloc((list->norders ? list->norders : 1) * sizeof(*s->win));
+	if (s->win == NULL) {
+		errf(err, errlen, "match: out of memory");
+		goto fail;
+	}
+	for (size_t i = 0; i < list->norders; i++) {
+		s->win[i].not_before = list->orders[i].not_before;
+		s->win[i].not_after = list->orders[i].not_after;
 	}
 	if (check_entries(list, s->counts, err, errlen) < 0 ||
 	    copy_allow(s, allow, nallow, err, errlen) < 0 || build_names(s, err, errlen) < 0 ||
@@ -364,7 +374,8 @@ match_counts(const struct match_snapshot *s, size_t counts[6])
 static inline int
 order_active(const struct match_snapshot *s, uint32_t order, int64_t now)
 {
-	return rule_order_active(&s->list->orders[order], now);
+	/* Same test as rule_order_active(), on the snapshot's compact copy. */
+	return now >= s->win[order].not_before && now < s->win[order].not_after;
 }
 
 static inline void
@@ -529,6 +540,22 @@ prefix_walk(const struct match_snapshot *s, const struct pfx_table *t, uint32_t 
 	return allowed ? MATCH_ALLOW : MATCH_BLOCK;
 }
 
+/* The common case in the interval itself: one entry on the prefix, in force, no allowlist. */
+static inline int
+prefix_lookup(const struct match_snapshot *s, const struct pfx_table *t,
+    const struct pfx_leaf *lf, int has_allow, int64_t now, struct match_hit *hit)
+{
+	if (lf == NULL || lf->node == 0)
+		return MATCH_NONE;
+	if (!has_allow && !(lf->ref & (PFX_MORE | MREF_ALLOW)) && order_active(s, lf->order, now)) {
+		struct mmember m = {lf->ref, lf->order};
+
+		set_hit(hit, &m, t->family == 4 ? RULE_IPV4 : RULE_IPV6);
+		return MATCH_BLOCK;
+	}
+	return prefix_walk(s, t, lf->node, has_allow, now, hit);
+}
+
 int
 match_addr(const struct match_snapshot *s, int family, const uint8_t *addr, int64_t now,
     struct match_hit *hit)
@@ -539,7 +566,7 @@ match_addr(const struct match_snapshot *s, int family, const uint8_t *addr, int6
 		uint32_t a = (uint32_t)addr[0] << 24 | (uint32_t)addr[1] << 16 |
 		    (uint32_t)addr[2] << 8 | addr[3];
 
-		return prefix_walk(s, &s->v4, pfx_table_find4(&s->v4, a), s->v4_allow, now, hit);
+		return prefix_lookup(s, &s->v4, pfx_table_find4(&s->v4, a), s->v4_allow, now, hit);
 	}
 	if (family == 6) {
 		u128 a = 0;
@@ -547,7 +574,7 @@ match_addr(const struct match_snapshot *s, int family, const uint8_t *addr, int6
 
 		for (i = 0; i < 16; i++)
 			a = a << 8 | addr[i];
-		return prefix_walk(s, &s->v6, pfx_table_find6(&s->v6, a), s->v6_allow, now, hit);
+		return prefix_lookup(s, &s->v6, pfx_table_find6(&s->v6, a), s->v6_allow, now, hit);
 	}
 	return MATCH_NONE;
 }

@@ -142,13 +142,21 @@ struct pfx_node {
 	uint32_t n;
 };
 
+/* Per interval: its most specific node and that node's first member, so most lookups stop here. */
+#define PFX_MORE 0x80000000u /* in leaf ref: the node has more members */
+struct pfx_leaf {
+	uint32_t node;
+	uint32_t ref;
+	uint32_t order;
+};
+
 struct pfx_table {
 	int family;
 	size_t nint;
 	uint32_t *starts4;          /* family 4 */
 	unsigned __int128 *starts6; /* family 6 */
 	uint32_t *bucket4;          /* family 4: 65537 entries, interval holding (k << 16) */
-	uint32_t *ints;             /* node per interval */
+	struct pfx_leaf *leaves;      /* per interval */
 	struct pfx_node *nodes;     /* nodes[0] unused */
 	size_t nnodes;
 	struct mmember *members;
@@ -165,9 +173,9 @@ struct pfx_item {
 int pfx_table_build(struct pfx_table *, int family, struct pfx_item *, size_t n);
 void pfx_table_free(struct pfx_table *);
 size_t pfx_table_bytes(const struct pfx_table *);
-/* The most specific node covering a (0: none). */
-uint32_t pfx_table_find4(const struct pfx_table *, uint32_t a);
-uint32_t pfx_table_find6(const struct pfx_table *, unsigned __int128 a);
+/* The interval holding a (its node is 0 if no prefix covers a); NULL if the table is empty. */
+const struct pfx_leaf *pfx_table_find4(const struct pfx_table *, uint32_t a);
+const struct pfx_leaf *pfx_table_find6(const struct pfx_table *, unsigned __int128 a);
 
 /*
  * Domain names as lookups take them: checks the syntax (LDH and '_', labels
@@ -177,8 +185,14 @@ uint32_t pfx_table_find6(const struct pfx_table *, unsigned __int128 a);
  */
 int match_name_normalize(const char *name, size_t len, char *out);
 
+/* An order's window, copied out of struct rule_order: small enough to stay in cache. */
+struct order_win {
+	int64_t not_before, not_after;
+};
+
 struct match_snapshot {
 	struct rulelist *list;
+	struct order_win *win; /* per order */
 	struct rule_entry *allow;
 	size_t nallow;
 	struct name_table names; /* RULE_DOMAIN, RULE_SUFFIX and allowlist names */

@@ -98,121 +98,117 @@ name_table_find(const struct name_table *t, uint64_t h, const char *key, size_t 
 	}
 }
 
+/* A key during the build: a run of items in sorted order with the same name. */
 struct build_key {
-	uint64_t h;
-	uint32_t item;  /* first item with this name */
-	uint32_t count; /* items with this name */
-	uint32_t first; /* into the members scratch, grouped by key */
-	uint32_t home;
-	uint32_t size; /* bytes in a bucket */
+	size_t first, count; /* into the sorted order */
+	uint32_t size;       /* bytes it takes in a bucket */
 };
 
-static int
-home_cmp(const void *a, const void *b)
+/* The run of items starting at order[i] that share a name with it (equal names are adjacent). */
+static struct build_key
+next_key(const struct name_item *it, const uint64_t *hs, uint32_t *order, size_t i, size_t n)
 {
-	const struct build_key *x = a, *y = b;
+	struct build_key k = {i, 1, 0};
+	const struct name_item *a = &it[order[i]];
+	size_t j, sz;
 
-	return x->home < y->home ? -1 : x->home > y->home;
+	for (j = i + 1; j < n && hs[order[j]] == hs[order[i]]; j++) {
+		const struct name_item *b = &it[order[j]];
+
+		if (b->len == a->len && memcmp(b->name, a->name, a->len) == 0) {
+			/* Bring it next to the run, keeping item order within both groups. */
+			uint32_t x = order[j];
+
+			memmove(order + i + k.count + 1, order + i + k.count,
+			    (j - i - k.count) * sizeof(*order));
+			order[i + k.count++] = x;
+		}
+	}
+	sz = 4 + a->len + k.count * sizeof(struct mmember);
+	k.size = sz > NAME_BUCKET_DATA || k.count >= NAME_EXT ? 8 : (uint32_t)sz;
+	return k;
+}
+
+static uint32_t
+home_of(const struct name_table *t, uint64_t h)
+{
+	return (uint32_t)(((h >> 32) * t->nhome) >> 32);
 }
 
 int
 name_table_build(struct name_table *t, const struct name_item *it, size_t n)
 {
-	struct build_key *keys = NULL;
-	uint32_t *keyof = NULL, *dedup = NULL, *fill = NULL;
-	struct mmember *mem = NULL;
-	size_t dcap = 16, i, k, nkeys = 0, inl = 0, ext = 0, nb, cur, used, xoff;
-	double target;
+	uint64_t *hs = NULL;
+	uint32_t *order = NULL, *start = NULL;
+	size_t i, j, nb, cur, used, ext = 0, xoff = 0, nkeys = 0;
+	double bytes = 0, target;
 
 	memset(t, 0, sizeof(*t));
 	if (n == 0)
 		return 0;
 	if (n > MATCH_MAX_REFS)
 		return -1;
-	while (dcap < 2 * n)
-		dcap <<= 1;
-	keys = malloc(n * sizeof(*keys));
-	keyof = malloc(n * sizeof(*keyof));
-	dedup = calloc(dcap, sizeof(*dedup));
-	mem = malloc(n * sizeof(*mem));
-	if (keys == NULL || keyof == NULL || dedup == NULL || mem == NULL)
+	hs = malloc(n * sizeof(*hs));
+	order = malloc(n * sizeof(*order));
+	if (hs == NULL || order == NULL)
 		goto fail;
-
-	/* Group items by name (a scratch table of key numbers). */
 	for (i = 0; i < n; i++) {
-		uint64_t h = hash_key(it[i].name, it[i].len), j;
-
-		for (j = h & (dcap - 1);; j = (j + 1) & (dcap - 1)) {
-			if (dedup[j] == 0) {
-				keys[nkeys] = (struct build_key){h, (uint32_t)i, 1, 0, 0, 0};
-				keyof[i] = (uint32_t)nkeys;
-				dedup[j] = (uint32_t)++nkeys;
-				break;
-			}
-			k = dedup[j] - 1;
-			if (keys[k].h == h && it[keys[k].item].len == it[i].len &&
-			    memcmp(it[keys[k].item].name, it[i].name, it[i].len) == 0) {
-				keys[k].count++;
-				keyof[i] = (uint32_t)k;
-				break;
-			}
-		}
+		hs[i] = hash_key(it[i].name, it[i].len);
+		bytes += 4 + it[i].len + sizeof(struct mmember);
 	}
-	free(dedup);
-	dedup = NULL;
+	/* Buckets about 70% full (less with repeated names): short runs into the next bucket. */
+	target = bytes / (NAME_BUCKET_DATA * 0.7);
+	t->nhome = target < 1 ? 1 : target > 0x7fffffff ? 0x7fffffff : (uint32_t)target;
 
-	/* Members grouped by key, each group in item order. */
-	fill = malloc(nkeys * sizeof(*fill));
-	if (fill == NULL)
+	/* Items by home bucket (counting sort, stable), then by hash within one. */
+	start = calloc((size_t)t->nhome + 1, sizeof(*start));
+	if (start == NULL)
 		goto fail;
-	for (k = 0, used = 0; k < nkeys; k++) {
-		size_t sz = 4 + it[keys[k].item].len + (size_t)keys[k].count * sizeof(struct mmember);
-
-		keys[k].first = (uint32_t)used;
-		fill[k] = (uint32_t)used;
-		used += keys[k].count;
-		if (sz > NAME_BUCKET_DATA || keys[k].count >= NAME_EXT) {
-			keys[k].size = 8;
-			ext += sz;
-		} else
-			keys[k].size = (uint32_t)sz;
-		inl += keys[k].size;
-	}
 	for (i = 0; i < n; i++)
-		mem[fill[keyof[i]]++] = (struct mmember){it[i].ref, it[i].order};
-	free(fill);
-	fill = NULL;
-	free(keyof);
-	keyof = NULL;
+		start[home_of(t, hs[i]) + 1]++;
+	for (i = 0; i < t->nhome; i++)
+		start[i + 1] += start[i];
+	for (i = 0; i < n; i++)
+		order[start[home_of(t, hs[i])]++] = (uint32_t)i;
+	free(start);
+	start = NULL;
+	for (i = 1; i < n; i++) {
+		uint32_t x = order[i];
 
-	/* Buckets about 70% full: short overflow runs, and a few bytes of slack per key. */
-	target = (double)inl / (NAME_BUCKET_DATA * 0.7);
-	t->nhome = target < 1 ? 1 : target > 0xffffffffu ? 0xffffffffu : (uint32_t)target;
-	for (k = 0; k < nkeys; k++)
-		keys[k].home = (uint32_t)(((keys[k].h >> 32) * t->nhome) >> 32);
-	qsort(keys, nkeys, sizeof(*keys), home_cmp);
+		for (j = i; j > 0 && home_of(t, hs[order[j - 1]]) == home_of(t, hs[x]) &&
+		     hs[order[j - 1]] > hs[x];
+		     j--)
+			order[j] = order[j - 1];
+		order[j] = x;
+	}
 
-	/* Place records in home order; count the buckets, tail included. */
-	for (k = 0, cur = 0, used = 0; k < nkeys; k++) {
-		if (keys[k].home > cur) {
-			cur = keys[k].home;
+	/* Sizing pass: the buckets the greedy placement below will use. */
+	for (i = 0, cur = 0, used = 0; i < n; i += j) {
+		struct build_key k = next_key(it, hs, order, i, n);
+		uint32_t home = home_of(t, hs[order[i]]);
+
+		j = k.count;
+		if (home > cur) {
+			cur = home;
 			used = 0;
 		}
-		if (used + keys[k].size > NAME_BUCKET_DATA) {
+		if (used + k.size > NAME_BUCKET_DATA) {
 			cur++;
 			used = 0;
 		}
-		used += keys[k].size;
+		used += k.size;
+		if (k.size == 8)
+			ext += 4 + it[order[i]].len + k.count * sizeof(struct mmember);
+		nkeys++;
 	}
-	nb = cur + 1;
-	if (nb < t->nhome)
-		nb = t->nhome;
+	nb = cur + 1 > t->nhome ? cur + 1 : t->nhome;
 	if (ext > 0xffffffffu)
 		goto fail;
 	t->buckets = match_table_alloc(nb * NAME_BUCKET);
 	t->ext = ext ? malloc(ext) : NULL;
 	for (t->bloom_mask = 1; t->bloom_mask * 64 < nkeys * 8; t->bloom_mask <<= 1)
 		;
+	/* About 8 bits a key: a million names keep their filter in 1 MiB of cache. */
 	t->bloom = match_table_alloc(t->bloom_mask * sizeof(*t->bloom));
 	t->bloom_mask--;
 	if (t->buckets == NULL || (ext && t->ext == NULL) || t->bloom == NULL)
@@ -220,52 +216,59 @@ name_table_build(struct name_table *t, const struct name_item *it, size_t n)
 	t->nbuckets = nb;
 	t->extlen = ext;
 
-	for (k = 0, cur = 0, xoff = 0; k < nkeys; k++) {
-		const struct build_key *bk = &keys[k];
-		const struct name_item *o = &it[bk->item];
-		uint8_t *b, *p;
-		uint16_t fp = (uint16_t)bk->h;
+	/* Placement pass: records in home order, each in its home or the next bucket with room. */
+	for (i = 0, cur = 0; i < n; i += j) {
+		struct build_key k = next_key(it, hs, order, i, n);
+		const struct name_item *o = &it[order[i]];
+		uint64_t h = hs[order[i]];
+		uint32_t home = home_of(t, h);
+		uint16_t fp = (uint16_t)h;
+		uint8_t *b, *p, *m;
 		size_t c;
 
-		if (bk->home > cur)
-			cur = bk->home;
-		if (t->buckets[cur * NAME_BUCKET] + bk->size > NAME_BUCKET_DATA)
+		j = k.count;
+		if (home > cur)
+			cur = home;
+		if (t->buckets[cur * NAME_BUCKET] + k.size > NAME_BUCKET_DATA)
 			cur++;
-		/* Every bucket from home up to here must send lookups further on. */
-		for (c = bk->home; c < cur; c++)
+		for (c = home; c < cur; c++) /* lookups from home must read on to here */
 			t->buckets[c * NAME_BUCKET + 1] = 1;
 		b = t->buckets + cur * NAME_BUCKET;
 		p = b + 2 + b[0];
-		b[0] = (uint8_t)(b[0] + bk->size);
+		b[0] = (uint8_t)(b[0] + k.size);
 		memcpy(p, &fp, 2);
 		p[2] = (uint8_t)o->len;
-		if (bk->size == 8) {
-			uint32_t off = (uint32_t)xoff;
+		if (k.size == 8) {
+			uint32_t off = (uint32_t)xoff, cnt = (uint32_t)k.count;
 			uint8_t *x = t->ext + xoff;
 
 			p[3] = NAME_EXT;
 			memcpy(p + 4, &off, 4);
-			memcpy(x, &bk->count, 4);
+			memcpy(x, &cnt, 4);
 			memcpy(x + 4, o->name, o->len);
-			memcpy(x + 4 + o->len, mem + bk->first, bk->count * sizeof(*mem));
-			xoff += 4 + o->len + bk->count * sizeof(*mem);
+			m = x + 4 + o->len;
+			xoff += 4 + o->len + k.count * sizeof(struct mmember);
 		} else {
-			p[3] = (uint8_t)bk->count;
+			p[3] = (uint8_t)k.count;
 			memcpy(p + 4, o->name, o->len);
-			memcpy(p + 4 + o->len, mem + bk->first, bk->count * sizeof(*mem));
+			m = p + 4 + o->len;
 		}
-		t->bloom[(bk->h >> 40) & t->bloom_mask] |= name_bloom_bits(bk->h);
+		for (c = 0; c < k.count; c++) {
+			const struct name_item *e = &it[order[i + c]];
+			struct mmember mm = {e->ref, e->order};
+
+			memcpy(m + c * sizeof(mm), &mm, sizeof(mm));
+		}
+		t->bloom[(h >> 40) & t->bloom_mask] |= name_bloom_bits(h);
 	}
 	t->nkeys = nkeys;
-	free(keys);
-	free(mem);
+	free(hs);
+	free(order);
 	return 0;
 fail:
-	free(keys);
-	free(keyof);
-	free(dedup);
-	free(mem);
-	free(fill);
+	free(hs);
+	free(order);
+	free(start);
 	name_table_free(t);
 	return -1;
 }

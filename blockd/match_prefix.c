@@ -104,10 +104,20 @@ pfx_table_build(struct pfx_table *t, int family, struct pfx_item *it, size_t n)
 	}
 
 	t->nint = w.n;
-	t->ints = malloc(w.n * sizeof(*t->ints));
-	if (t->ints == NULL)
+	t->leaves = malloc(w.n * sizeof(*t->leaves));
+	if (t->leaves == NULL)
 		goto fail;
-	memcpy(t->ints, w.node, w.n * sizeof(*t->ints));
+	for (i = 0; i < w.n; i++) {
+		const struct pfx_node *nd = &t->nodes[w.node[i]];
+		struct pfx_leaf *lf = &t->leaves[i];
+
+		lf->node = w.node[i];
+		lf->ref = lf->order = 0;
+		if (lf->node != 0) {
+			lf->ref = t->members[nd->first].ref | (nd->n > 1 ? PFX_MORE : 0);
+			lf->order = t->members[nd->first].order;
+		}
+	}
 	if (family == 4) {
 		size_t k, j = 0;
 
@@ -152,7 +162,7 @@ pfx_table_free(struct pfx_table *t)
 	free(t->starts4);
 	free(t->starts6);
 	free(t->bucket4);
-	free(t->ints);
+	free(t->leaves);
 	free(t->nodes);
 	free(t->members);
 	memset(t, 0, sizeof(*t));
@@ -161,7 +171,7 @@ pfx_table_free(struct pfx_table *t)
 size_t
 pfx_table_bytes(const struct pfx_table *t)
 {
-	size_t b = t->nint * sizeof(*t->ints) +
+	size_t b = t->nint * sizeof(*t->leaves) +
 	    (t->nodes ? (t->nnodes + 1) * sizeof(*t->nodes) : 0) +
 	    t->nmembers * sizeof(*t->members);
 
@@ -172,13 +182,13 @@ pfx_table_bytes(const struct pfx_table *t)
 	return b;
 }
 
-uint32_t
+const struct pfx_leaf *
 pfx_table_find4(const struct pfx_table *t, uint32_t a)
 {
 	uint32_t lo, hi;
 
 	if (t->nint == 0)
-		return 0;
+		return NULL;
 	lo = t->bucket4[a >> 16];
 	hi = t->bucket4[(a >> 16) + 1];
 	while (lo < hi) {
@@ -189,16 +199,16 @@ pfx_table_find4(const struct pfx_table *t, uint32_t a)
 		else
 			hi = mid - 1;
 	}
-	return t->ints[lo];
+	return &t->leaves[lo];
 }
 
-uint32_t
+const struct pfx_leaf *
 pfx_table_find6(const struct pfx_table *t, u128 a)
 {
 	size_t lo = 0, hi;
 
 	if (t->nint == 0)
-		return 0;
+		return NULL;
 	hi = t->nint - 1;
 	while (lo < hi) {
 		size_t mid = lo + (hi - lo + 1) / 2;
@@ -208,5 +218,5 @@ pfx_table_find6(const struct pfx_table *t, u128 a)
 		else
 			hi = mid - 1;
 	}
-	return t->ints[lo];
+	return &t->leaves[lo];
 }

@@ -10,7 +10,9 @@
 #include "match.h"
 #include "match_int.h"
 
+#ifndef NDOMAINS
 #define NDOMAINS 1000000
+#endif
 #define NV4      100000
 #define NV6      20000
 #define NORDERS  1000
