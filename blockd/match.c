@@ -44,7 +44,7 @@ copy_allow(struct match_snapshot *s, const struct rule_entry *allow, size_t nall
 	p = (char *)(s->allow + nallow);
 	for (i = 0; i < nallow; i++) {
 		struct rule_entry *e = &s->allow[i];
-		char buf[RULES_NAME_MAX + 1];
+		char buf[NAME_BUF];
 		int n;
 
 		*e = allow[i];
@@ -92,7 +92,7 @@ copy_allow(struct match_snapshot *s, const struct rule_entry *allow, size_t nall
 static int
 name_is_canonical(const char *name, size_t len)
 {
-	char buf[RULES_NAME_MAX + 1];
+	char buf[NAME_BUF];
 
 	return name != NULL && match_name_normalize(name, len, buf) == (int)len &&
 	    memcmp(buf, name, len) == 0;
@@ -396,35 +396,30 @@ set_hit(struct match_hit *hit, const struct mmember *m, uint8_t type)
  * the name.
  */
 static int
-domain_scan(const struct match_snapshot *s, const char *buf, int n, int64_t now,
-    struct match_hit *hit, int allow_only)
+domain_scan(const struct match_snapshot *s, const char *buf, int n, const uint8_t *lab, int nlab,
+    int64_t now, struct match_hit *hit, int allow_only)
 {
 	uint64_t hs[RULES_NAME_MAX / 2 + 1], h = NAME_HASH_SEED;
 	uint8_t at[RULES_NAME_MAX / 2 + 1];
-	int i, j, nl = 0, nc = 0, found = 0, allowed = 0;
+	int j, nl = 0, nc = 0, found = 0, allowed = 0, end = n;
 
 	if (s->names.bloom == NULL)
 		return MATCH_NONE;
 	/* Hash every suffix and start loading its filter word and home bucket at once. */
-	for (i = n - 1; i >= 0; i--) {
-		h = name_hash_step(h, (uint8_t)buf[i]);
-		if (i == 0 || buf[i - 1] == '.') {
-			uint64_t f = name_hash_final(h);
+	for (j = nlab - 1; j >= 0; j--) {
+		uint64_t f;
 
-			__builtin_prefetch(name_bloom_word(&s->names, f));
-#ifndef MATCH_NO_BUCKET_PREFETCH
-			__builtin_prefetch(name_home(&s->names, f));
-#endif
-			hs[nl] = f;
-			at[nl++] = (uint8_t)i;
-		}
+		h = name_hash_label(h, buf + lab[j], (size_t)(end - lab[j]));
+		end = lab[j] - 1;
+		f = name_hash_final(h);
+		__builtin_prefetch(name_bloom_word(&s->names, f));
+		__builtin_prefetch(name_home(&s->names, f));
+		hs[nl] = f;
+		at[nl++] = lab[j];
 	}
 	for (j = 0; j < nl; j++) {
 		if (!name_table_maybe(&s->names, hs[j]))
 			continue;
-#ifdef MATCH_NO_BUCKET_PREFETCH
-		__builtin_prefetch(name_home(&s->names, hs[j]));
-#endif
 		hs[nc] = hs[j];
 		at[nc++] = at[j];
 	}
@@ -460,36 +455,36 @@ int
 match_domain(const struct match_snapshot *s, const char *name, size_t len, int64_t now,
     struct match_hit *hit)
 {
-	char buf[RULES_NAME_MAX + 1];
-	int n;
+	char buf[NAME_BUF];
+	uint8_t lab[RULES_NAME_MAX + 2];
+	int n, nlab;
 
 	if (s == NULL || name == NULL)
 		return MATCH_NONE;
-	n = match_name_normalize(name, len, buf);
+	n = match_name_split(name, len, buf, lab, &nlab);
 	if (n < 0)
 		return MATCH_NONE;
-	return domain_scan(s, buf, n, now, hit, 0);
+	return domain_scan(s, buf, n, lab, nlab, now, hit, 0);
 }
 
 int
 match_url(const struct match_snapshot *s, const char *host, size_t hostlen, const char *path,
     size_t pathlen, int64_t now, struct match_hit *hit)
 {
-	char buf[RULES_NAME_MAX + 1];
-	int n, i;
-	uint64_t h = NAME_HASH_SEED;
+	char buf[NAME_BUF];
+	uint8_t lab[RULES_NAME_MAX + 2];
+	int n, nlab;
 
 	if (s == NULL || host == NULL)
 		return MATCH_NONE;
-	n = match_name_normalize(host, hostlen, buf);
+	n = match_name_split(host, hostlen, buf, lab, &nlab);
 	if (n < 0)
 		return MATCH_NONE;
 	if (s->urls.bloom != NULL && path != NULL) {
 		struct name_rec r;
 
-		for (i = n - 1; i >= 0; i--)
-			h = name_hash_step(h, (uint8_t)buf[i]);
-		if (name_table_find(&s->urls, name_hash_final(h), buf, (size_t)n, &r)) {
+		if (name_table_find(
+			&s->urls, match_name_hash(buf, (size_t)n), buf, (size_t)n, &r)) {
 			uint32_t k;
 
 			/* Members run from the longest path down: the first active match wins. */
@@ -501,14 +496,15 @@ match_url(const struct match_snapshot *s, const char *host, size_t hostlen, cons
 				if (plen <= pathlen && memcmp(e->name + n, path, plen) == 0 &&
 				    order_active(s, m.order, now)) {
 					set_hit(hit, &m, RULE_URL);
-					if (s->names_allow && domain_scan(s, buf, n, now, NULL, 1))
+					if (s->names_allow &&
+					    domain_scan(s, buf, n, lab, nlab, now, NULL, 1))
 						return MATCH_ALLOW;
 					return MATCH_BLOCK;
 				}
 			}
 		}
 	}
-	return domain_scan(s, buf, n, now, hit, 0);
+	return domain_scan(s, buf, n, lab, nlab, now, hit, 0);
 }
 
 static int
@@ -542,8 +538,8 @@ prefix_walk(const struct match_snapshot *s, const struct pfx_table *t, uint32_t 
 
 /* The common case in the interval itself: one entry on the prefix, in force, no allowlist. */
 static inline int
-prefix_lookup(const struct match_snapshot *s, const struct pfx_table *t,
-    const struct pfx_leaf *lf, int has_allow, int64_t now, struct match_hit *hit)
+prefix_lookup(const struct match_snapshot *s, const struct pfx_table *t, const struct pfx_leaf *lf,
+    int has_allow, int64_t now, struct match_hit *hit)
 {
 	if (lf == NULL || lf->node == 0)
 		return MATCH_NONE;

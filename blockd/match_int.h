@@ -82,12 +82,37 @@ int name_table_build(struct name_table *, const struct name_item *, size_t n);
 void name_table_free(struct name_table *);
 size_t name_table_bytes(const struct name_table *);
 
-/* Hashing shared by build and lookup: bytes are fed from the right end. */
+/*
+ * Hashing shared by build and lookup. A name is hashed label by label from
+ * the right, eight bytes at a time, so the hash of every suffix falls out of
+ * one pass; name_hash_final() is taken at each label boundary. Label bytes
+ * are read in whole words: buffers passed here have NAME_BUF_PAD bytes of
+ * slack after the name.
+ */
 #define NAME_HASH_SEED 0xcbf29ce484222325ull
+#define NAME_BUF_PAD   8
+#define NAME_BUF       (RULES_NAME_MAX + 1 + NAME_BUF_PAD)
 static inline uint64_t
-name_hash_step(uint64_t h, uint8_t c)
+name_mix(uint64_t h, uint64_t w)
 {
-	return (h ^ c) * 0x100000001b3ull;
+	h = (h ^ w) * 0x9fb21c651e98df25ull;
+	return h ^ (h >> 29);
+}
+static inline uint64_t
+name_hash_label(uint64_t h, const char *p, size_t len)
+{
+	uint64_t w;
+	size_t k;
+
+	for (k = 0; k + 8 <= len; k += 8) {
+		__builtin_memcpy(&w, p + k, 8);
+		h = name_mix(h, w);
+	}
+	if (k < len) {
+		__builtin_memcpy(&w, p + k, 8);
+		h = name_mix(h, w & ((1ull << ((len - k) * 8)) - 1));
+	}
+	return name_mix(h, len); /* the length ends the label: "ab.c" is not "a.bc" */
 }
 static inline uint64_t
 name_hash_final(uint64_t h)
@@ -126,8 +151,8 @@ name_table_maybe(const struct name_table *t, uint64_t h)
 }
 
 /* Find key (len bytes, lowercase) with final hash h: 1 and *r filled, or 0. */
-int name_table_find(const struct name_table *, uint64_t h, const char *key, size_t len,
-    struct name_rec *r);
+int name_table_find(
+    const struct name_table *, uint64_t h, const char *key, size_t len, struct name_rec *r);
 
 /*
  * Prefixes of one family, flattened into disjoint intervals: starts[] is
@@ -156,7 +181,7 @@ struct pfx_table {
 	uint32_t *starts4;          /* family 4 */
 	unsigned __int128 *starts6; /* family 6 */
 	uint32_t *bucket4;          /* family 4: 65537 entries, interval holding (k << 16) */
-	struct pfx_leaf *leaves;      /* per interval */
+	struct pfx_leaf *leaves;    /* per interval */
 	struct pfx_node *nodes;     /* nodes[0] unused */
 	size_t nnodes;
 	struct mmember *members;
@@ -180,10 +205,15 @@ const struct pfx_leaf *pfx_table_find6(const struct pfx_table *, unsigned __int1
 /*
  * Domain names as lookups take them: checks the syntax (LDH and '_', labels
  * of 1..63 bytes, at most 253 bytes without the optional trailing dot) and
- * writes the lowercase form to out (RULES_NAME_MAX + 1 bytes). Returns the
- * length, or -1 if the name is malformed.
+ * writes the lowercase form to out (NAME_BUF bytes), NUL-terminated.
+ * Returns the length, or -1 if the name is malformed. match_name_split()
+ * also gives where each label starts (lab: RULES_NAME_MAX + 2 entries) and
+ * how many there are.
  */
 int match_name_normalize(const char *name, size_t len, char *out);
+int match_name_split(const char *name, size_t len, char *out, uint8_t *lab, int *nlab);
+/* The hash of a whole normalized name in a NAME_BUF buffer. */
+uint64_t match_name_hash(const char *buf, size_t len);
 
 /* An order's window, copied out of struct rule_order: small enough to stay in cache. */
 struct order_win {

@@ -4,19 +4,272 @@
 
 #include "match_int.h"
 
-/* 1: lowercase letter, digit, '-' or '_'; 2: uppercase letter. */
-static const uint8_t name_class[256] = {
-    ['0' ... '9'] = 1,
-    ['a' ... 'z'] = 1,
-    ['A' ... 'Z'] = 2,
-    ['-'] = 1,
-    ['_'] = 1,
+/* Each byte a name may hold, lowercased ('.' stays '.'); 0 for every other byte. */
+static const uint8_t name_lower[256] = {
+    0,
+    0,
+    0,
+    0,
+    0,
+    0,
+    0,
+    0,
+    0,
+    0,
+    0,
+    0,
+    0,
+    0,
+    0,
+    0,
+    0,
+    0,
+    0,
+    0,
+    0,
+    0,
+    0,
+    0,
+    0,
+    0,
+    0,
+    0,
+    0,
+    0,
+    0,
+    0,
+    0,
+    0,
+    0,
+    0,
+    0,
+    0,
+    0,
+    0,
+    0,
+    0,
+    0,
+    0,
+    0,
+    45,
+    46,
+    0,
+    48,
+    49,
+    50,
+    51,
+    52,
+    53,
+    54,
+    55,
+    56,
+    57,
+    0,
+    0,
+    0,
+    0,
+    0,
+    0,
+    0,
+    97,
+    98,
+    99,
+    100,
+    101,
+    102,
+    103,
+    104,
+    105,
+    106,
+    107,
+    108,
+    109,
+    110,
+    111,
+    112,
+    113,
+    114,
+    115,
+    116,
+    117,
+    118,
+    119,
+    120,
+    121,
+    122,
+    0,
+    0,
+    0,
+    0,
+    95,
+    0,
+    97,
+    98,
+    99,
+    100,
+    101,
+    102,
+    103,
+    104,
+    105,
+    106,
+    107,
+    108,
+    109,
+    110,
+    111,
+    112,
+    113,
+    114,
+    115,
+    116,
+    117,
+    118,
+    119,
+    120,
+    121,
+    122,
+    0,
+    0,
+    0,
+    0,
+    0,
+    0,
+    0,
+    0,
+    0,
+    0,
+    0,
+    0,
+    0,
+    0,
+    0,
+    0,
+    0,
+    0,
+    0,
+    0,
+    0,
+    0,
+    0,
+    0,
+    0,
+    0,
+    0,
+    0,
+    0,
+    0,
+    0,
+    0,
+    0,
+    0,
+    0,
+    0,
+    0,
+    0,
+    0,
+    0,
+    0,
+    0,
+    0,
+    0,
+    0,
+    0,
+    0,
+    0,
+    0,
+    0,
+    0,
+    0,
+    0,
+    0,
+    0,
+    0,
+    0,
+    0,
+    0,
+    0,
+    0,
+    0,
+    0,
+    0,
+    0,
+    0,
+    0,
+    0,
+    0,
+    0,
+    0,
+    0,
+    0,
+    0,
+    0,
+    0,
+    0,
+    0,
+    0,
+    0,
+    0,
+    0,
+    0,
+    0,
+    0,
+    0,
+    0,
+    0,
+    0,
+    0,
+    0,
+    0,
+    0,
+    0,
+    0,
+    0,
+    0,
+    0,
+    0,
+    0,
+    0,
+    0,
+    0,
+    0,
+    0,
+    0,
+    0,
+    0,
+    0,
+    0,
+    0,
+    0,
+    0,
+    0,
+    0,
+    0,
+    0,
+    0,
+    0,
+    0,
+    0,
+    0,
+    0,
+    0,
+    0,
+    0,
+    0,
+    0,
+    0,
+    0,
+    0,
+    0,
+    0,
 };
 
 int
-match_name_normalize(const char *name, size_t len, char *out)
+match_name_split(const char *name, size_t len, char *out, uint8_t *lab, int *nlab)
 {
-	size_t i, lab = 0;
+	size_t i;
+	int n = 0, j;
+	uint8_t bad = 0;
 
 	if (len > RULES_NAME_MAX + 1)
 		return -1; /* before reading a byte of it */
@@ -24,40 +277,67 @@ match_name_normalize(const char *name, size_t len, char *out)
 		len--;
 	if (len == 0 || len > RULES_NAME_MAX)
 		return -1;
+	lab[n++] = 0;
 	for (i = 0; i < len; i++) {
-		uint8_t c = (uint8_t)name[i], k;
+		uint8_t c = name_lower[(uint8_t)name[i]];
 
-		if (c == '.') {
-			if (lab == 0)
-				return -1;
-			lab = 0;
-			out[i] = '.';
-			continue;
-		}
-		k = name_class[c];
-		if (k == 0 || ++lab > 63)
-			return -1;
-		out[i] = (char)(c | (uint8_t)((k >> 1) << 5));
+		out[i] = (char)c;
+		bad |= (uint8_t)(c == 0);
+		if (c == '.')
+			lab[n++] = (uint8_t)(i + 1);
 	}
-	if (lab == 0)
+	if (bad)
 		return -1;
-	out[len] = '\0';
+	for (j = 0; j < n; j++) {
+		size_t end = j + 1 < n ? (size_t)lab[j + 1] - 1 : len;
+
+		if (end == lab[j] || end - lab[j] > 63)
+			return -1;
+	}
+	memset(out + len, 0, NAME_BUF_PAD + 1);
+	*nlab = n;
 	return (int)len;
+}
+
+int
+match_name_normalize(const char *name, size_t len, char *out)
+{
+	uint8_t lab[RULES_NAME_MAX + 2];
+	int n;
+
+	return match_name_split(name, len, out, lab, &n);
+}
+
+uint64_t
+match_name_hash(const char *buf, size_t len)
+{
+	uint64_t h = NAME_HASH_SEED;
+	size_t end = len, i = len;
+
+	/* Labels from the right, as lookups hash them. */
+	while (i > 0) {
+		i--;
+		if (i == 0 || buf[i - 1] == '.') {
+			h = name_hash_label(h, buf + i, end - i);
+			end = i - (i > 0);
+		}
+	}
+	return name_hash_final(h);
 }
 
 static uint64_t
 hash_key(const char *key, size_t len)
 {
-	uint64_t h = NAME_HASH_SEED;
+	char buf[NAME_BUF];
 
-	while (len > 0)
-		h = name_hash_step(h, (uint8_t)key[--len]);
-	return name_hash_final(h);
+	memcpy(buf, key, len);
+	memset(buf + len, 0, NAME_BUF_PAD);
+	return match_name_hash(buf, len);
 }
 
 int
-name_table_find(const struct name_table *t, uint64_t h, const char *key, size_t len,
-    struct name_rec *r)
+name_table_find(
+    const struct name_table *t, uint64_t h, const char *key, size_t len, struct name_rec *r)
 {
 	const uint8_t *b;
 	uint16_t fp = (uint16_t)h;

@@ -79,11 +79,39 @@ static const struct {
 	const char *tld;
 	unsigned weight;
 } tlds[] = {
-    {"com", 460}, {"net", 60}, {"org", 50}, {"de", 40}, {"ru", 40}, {"co.uk", 30}, {"xyz", 30},
-    {"top", 30}, {"io", 20}, {"info", 20}, {"cn", 20}, {"com.br", 20}, {"fr", 15}, {"nl", 15},
-    {"online", 15}, {"site", 15}, {"tk", 15}, {"pl", 10}, {"it", 10}, {"jp", 10}, {"me", 10},
-    {"club", 10}, {"shop", 10}, {"vip", 10}, {"app", 10}, {"cc", 10}, {"com.au", 10}, {"in", 10},
-    {"es", 10}, {"live", 5}, {"icu", 5}, {"biz", 5}, {"tv", 5},
+    {"com", 460},
+    {"net", 60},
+    {"org", 50},
+    {"de", 40},
+    {"ru", 40},
+    {"co.uk", 30},
+    {"xyz", 30},
+    {"top", 30},
+    {"io", 20},
+    {"info", 20},
+    {"cn", 20},
+    {"com.br", 20},
+    {"fr", 15},
+    {"nl", 15},
+    {"online", 15},
+    {"site", 15},
+    {"tk", 15},
+    {"pl", 10},
+    {"it", 10},
+    {"jp", 10},
+    {"me", 10},
+    {"club", 10},
+    {"shop", 10},
+    {"vip", 10},
+    {"app", 10},
+    {"cc", 10},
+    {"com.au", 10},
+    {"in", 10},
+    {"es", 10},
+    {"live", 5},
+    {"icu", 5},
+    {"biz", 5},
+    {"tv", 5},
 };
 
 static const char *
@@ -104,7 +132,8 @@ pick_tld(void)
 static size_t
 rand_label(char *p, unsigned minlen, unsigned spread)
 {
-	static const char alnum[] = "abcdefghijklmnopqrstuvwxyzabcdefghijklmnopqrstuvwxyz0123456789";
+	static const char alnum[] =
+	    "abcdefghijklmnopqrstuvwxyzabcdefghijklmnopqrstuvwxyz0123456789";
 	size_t n = minlen + rng() % spread + rng() % spread, i;
 
 	for (i = 0; i < n; i++)
@@ -253,7 +282,8 @@ gen_queries(const struct rulelist *l)
 			const struct rule_entry *e = &l->entries[NDOMAINS + rng() % NV4];
 			uint32_t base = (uint32_t)e->addr[0] << 24 | (uint32_t)e->addr[1] << 16 |
 			    (uint32_t)e->addr[2] << 8 | e->addr[3];
-			uint32_t host = e->plen == 32 ? 0 : (uint32_t)((1ull << (32 - e->plen)) - 1);
+			uint32_t host =
+			    e->plen == 32 ? 0 : (uint32_t)((1ull << (32 - e->plen)) - 1);
 
 			a = (base & ~host) | (a & host);
 		}
@@ -363,8 +393,9 @@ main(int argc, char **argv)
 		else if (strcmp(argv[i], "--build-only") == 0)
 			build_only = 1;
 		else {
-			fprintf(stderr, "usage: match_bench [--json FILE] [--names FILE] "
-					"[--build-only]\n");
+			fprintf(stderr,
+			    "usage: match_bench [--json FILE] [--names FILE] "
+			    "[--build-only]\n");
 			return 2;
 		}
 	}
@@ -405,15 +436,16 @@ main(int argc, char **argv)
 
 		q = gen_queries(g.list);
 		for (n = 0; n < NQUERIES; n++) /* warm-up and hit count */
-			hits += match_domain(s, q.buf + q.off[n], q.len[n], NOW, NULL) != MATCH_NONE;
+			hits +=
+			    match_domain(s, q.buf + q.off[n], q.len[n], NOW, NULL) != MATCH_NONE;
 		hit_ratio = (double)hits / NQUERIES;
 		for (r = 0, best = 1e9; r < rounds; r++) {
 			t = cpu_s();
 			for (n = 0; n < NQUERIES; n++) {
 				struct match_hit h;
 
-				sink += (unsigned)match_domain(s, q.buf + q.off[n], q.len[n], NOW,
-				    &h);
+				sink +=
+				    (unsigned)match_domain(s, q.buf + q.off[n], q.len[n], NOW, &h);
 			}
 			t = cpu_s() - t;
 			best = t < best ? t : best;
@@ -477,9 +509,9 @@ main(int argc, char **argv)
 		    "\"list_entries_bytes\":%zu,\"domain_lookups_per_s\":%.0f,"
 		    "\"domain_hit_ratio\":%.3f,\"ipv4_lookups_per_s\":%.0f,\"ipv4_hit_ratio\":%.3f,"
 		    "\"text_load_s\":%.4f,\"text_load_rss_bytes\":%zu,\"floors_met\":%s}\n",
-		    NDOMAINS, NV4, NV6, nrules, build_s, build_cpu_s, rss_snap, acct, bpr, g.arena_bytes,
-		    nrules * sizeof(struct rule_entry), dom_lps, hit_ratio, v4_lps, v4_hit_ratio,
-		    text_s, rss_text, ok ? "true" : "false");
+		    NDOMAINS, NV4, NV6, nrules, build_s, build_cpu_s, rss_snap, acct, bpr,
+		    g.arena_bytes, nrules * sizeof(struct rule_entry), dom_lps, hit_ratio, v4_lps,
+		    v4_hit_ratio, text_s, rss_text, ok ? "true" : "false");
 		fclose(f);
 	}
 	if (sink == 1)
