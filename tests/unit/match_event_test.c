@@ -89,8 +89,8 @@ Test(event, names_urls_and_truncation, .init = setup, .fini = teardown)
 
 	memset(ind, 'x', sizeof(ind));
 	cr_assert_eq(match_url(snap, "evil.test", 9, "/videos/1", 9, 1, &hit), MATCH_BLOCK);
-	event_fill(&ev, snap, &hit, EV_HTTP, EV_NOTICE, 4, IPPROTO_TCP, NULL, 80, ind, sizeof(ind),
-	    1);
+	event_fill(
+	    &ev, snap, &hit, EV_HTTP, EV_NOTICE, 4, IPPROTO_TCP, NULL, 80, ind, sizeof(ind), 1);
 	cr_assert_str_eq(ev.value, "evil.test/videos/");
 	cr_assert_eq(strlen(ev.indicator), EV_INDICATOR_MAX - 1);
 	n = strlen(ev.service);
