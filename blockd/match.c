@@ -389,29 +389,28 @@ set_hit(struct match_hit *hit, const struct mmember *m, uint8_t type)
 }
 
 /*
- * One pass over the suffixes of a normalized name, most specific first. The
- * hash of each suffix comes from a single right-to-left pass; suffixes the
- * Bloom filter cannot rule out have their bucket prefetched before the
- * first probe. With allow_only, only reports whether the allowlist covers
- * the name.
+ * The suffixes of a normalized name, most specific first; only those the
+ * Bloom filter cannot rule out are probed. With allow_only, only reports
+ * whether the allowlist covers the name.
  */
 static int
 domain_scan(const struct match_snapshot *s, const char *buf, int n, const uint8_t *lab, int nlab,
     int64_t now, struct match_hit *hit, int allow_only)
 {
-	uint64_t hs[RULES_NAME_MAX / 2 + 1], h = NAME_HASH_SEED;
+	uint64_t hs[RULES_NAME_MAX / 2 + 1];
 	uint8_t at[RULES_NAME_MAX / 2 + 1];
-	int j, nl = 0, nc = 0, found = 0, allowed = 0, end = n;
+	int j, nl = 0, nc = 0, found = 0, allowed = 0;
 
 	if (s->names.bloom == NULL)
 		return MATCH_NONE;
-	/* Hash every suffix and start loading its filter word and home bucket at once. */
-	for (j = nlab - 1; j >= 0; j--) {
-		uint64_t f;
+	/*
+	 * Hash the suffixes, most specific first, and start loading each one's
+	 * filter word and home bucket at once. Suffixes with more labels than
+	 * any listed name cannot match.
+	 */
+	for (j = nlab > s->names.max_labels ? nlab - s->names.max_labels : 0; j < nlab; j++) {
+		uint64_t f = name_hash(buf + lab[j], (size_t)(n - lab[j]));
 
-		h = name_hash_label(h, buf + lab[j], (size_t)(end - lab[j]));
-		end = lab[j] - 1;
-		f = name_hash_final(h);
 		__builtin_prefetch(name_bloom_word(&s->names, f));
 		__builtin_prefetch(name_home(&s->names, f));
 		hs[nl] = f;
@@ -423,7 +422,7 @@ domain_scan(const struct match_snapshot *s, const char *buf, int n, const uint8_
 		hs[nc] = hs[j];
 		at[nc++] = at[j];
 	}
-	for (j = nc - 1; j >= 0; j--) {
+	for (j = 0; j < nc; j++) {
 		struct name_rec r;
 		uint32_t k;
 
@@ -483,8 +482,7 @@ match_url(const struct match_snapshot *s, const char *host, size_t hostlen, cons
 	if (s->urls.bloom != NULL && path != NULL) {
 		struct name_rec r;
 
-		if (name_table_find(
-			&s->urls, match_name_hash(buf, (size_t)n), buf, (size_t)n, &r)) {
+		if (name_table_find(&s->urls, name_hash(buf, (size_t)n), buf, (size_t)n, &r)) {
 			uint32_t k;
 
 			/* Members run from the longest path down: the first active match wins. */

@@ -49,6 +49,7 @@ struct name_table {
 	uint8_t *ext;
 	size_t extlen;
 	size_t nkeys;
+	int max_labels; /* of any key: longer suffixes of a query need no probe */
 };
 
 /* A found key: its members are read with name_rec_member(). */
@@ -83,11 +84,11 @@ void name_table_free(struct name_table *);
 size_t name_table_bytes(const struct name_table *);
 
 /*
- * Hashing shared by build and lookup. A name is hashed label by label from
- * the right, eight bytes at a time, so the hash of every suffix falls out of
- * one pass; name_hash_final() is taken at each label boundary. Label bytes
- * are read in whole words: buffers passed here have NAME_BUF_PAD bytes of
- * slack after the name.
+ * Hashing shared by build and lookup: each suffix of a name is one string
+ * (dots included), hashed eight bytes at a time. The suffixes of a query are
+ * independent chains the CPU runs side by side, and the most specific one
+ * is hashed, and its bucket fetched, first. Buffers passed here have
+ * NAME_BUF_PAD bytes of slack after the name: words are read whole.
  */
 #define NAME_HASH_SEED 0xcbf29ce484222325ull
 #define NAME_BUF_PAD   8
@@ -98,10 +99,11 @@ name_mix(uint64_t h, uint64_t w)
 	h = (h ^ w) * 0x9fb21c651e98df25ull;
 	return h ^ (h >> 29);
 }
+static inline uint64_t name_hash_final(uint64_t h);
 static inline uint64_t
-name_hash_label(uint64_t h, const char *p, size_t len)
+name_hash(const char *p, size_t len)
 {
-	uint64_t w;
+	uint64_t h = NAME_HASH_SEED ^ len, w;
 	size_t k;
 
 	for (k = 0; k + 8 <= len; k += 8) {
@@ -112,7 +114,7 @@ name_hash_label(uint64_t h, const char *p, size_t len)
 		__builtin_memcpy(&w, p + k, 8);
 		h = name_mix(h, w & ((1ull << ((len - k) * 8)) - 1));
 	}
-	return name_mix(h, len); /* the length ends the label: "ab.c" is not "a.bc" */
+	return name_hash_final(h);
 }
 static inline uint64_t
 name_hash_final(uint64_t h)
@@ -212,8 +214,6 @@ const struct pfx_leaf *pfx_table_find6(const struct pfx_table *, unsigned __int1
  */
 int match_name_normalize(const char *name, size_t len, char *out);
 int match_name_split(const char *name, size_t len, char *out, uint8_t *lab, int *nlab);
-/* The hash of a whole normalized name in a NAME_BUF buffer. */
-uint64_t match_name_hash(const char *buf, size_t len);
 
 /* An order's window, copied out of struct rule_order: small enough to stay in cache. */
 struct order_win {

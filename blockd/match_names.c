@@ -267,9 +267,9 @@ static const uint8_t name_lower[256] = {
 int
 match_name_split(const char *name, size_t len, char *out, uint8_t *lab, int *nlab)
 {
-	size_t i;
-	int n = 0, j;
-	uint8_t bad = 0;
+	size_t i, start = 0;
+	int n = 0, dot;
+	unsigned bad = 0;
 
 	if (len > RULES_NAME_MAX + 1)
 		return -1; /* before reading a byte of it */
@@ -278,22 +278,19 @@ match_name_split(const char *name, size_t len, char *out, uint8_t *lab, int *nla
 	if (len == 0 || len > RULES_NAME_MAX)
 		return -1;
 	lab[n++] = 0;
+	/* Branch-free: a dot ends a label that must hold 1..63 bytes. */
 	for (i = 0; i < len; i++) {
 		uint8_t c = name_lower[(uint8_t)name[i]];
 
 		out[i] = (char)c;
-		bad |= (uint8_t)(c == 0);
-		if (c == '.')
-			lab[n++] = (uint8_t)(i + 1);
+		dot = c == '.';
+		bad |= (unsigned)(c == 0) | ((unsigned)dot & (i - start - 1 > 62));
+		lab[n] = (uint8_t)(i + 1);
+		n += dot;
+		start = dot ? i + 1 : start;
 	}
-	if (bad)
+	if (bad || len - start - 1 > 62)
 		return -1;
-	for (j = 0; j < n; j++) {
-		size_t end = j + 1 < n ? (size_t)lab[j + 1] - 1 : len;
-
-		if (end == lab[j] || end - lab[j] > 63)
-			return -1;
-	}
 	memset(out + len, 0, NAME_BUF_PAD + 1);
 	*nlab = n;
 	return (int)len;
@@ -308,23 +305,6 @@ match_name_normalize(const char *name, size_t len, char *out)
 	return match_name_split(name, len, out, lab, &n);
 }
 
-uint64_t
-match_name_hash(const char *buf, size_t len)
-{
-	uint64_t h = NAME_HASH_SEED;
-	size_t end = len, i = len;
-
-	/* Labels from the right, as lookups hash them. */
-	while (i > 0) {
-		i--;
-		if (i == 0 || buf[i - 1] == '.') {
-			h = name_hash_label(h, buf + i, end - i);
-			end = i - (i > 0);
-		}
-	}
-	return name_hash_final(h);
-}
-
 static uint64_t
 hash_key(const char *key, size_t len)
 {
@@ -332,7 +312,17 @@ hash_key(const char *key, size_t len)
 
 	memcpy(buf, key, len);
 	memset(buf + len, 0, NAME_BUF_PAD);
-	return match_name_hash(buf, len);
+	return name_hash(buf, len);
+}
+
+static int
+count_labels(const char *name, size_t len)
+{
+	int n = 1;
+
+	while (len-- > 0)
+		n += name[len] == '.';
+	return n;
 }
 
 int
@@ -422,6 +412,7 @@ name_table_build(struct name_table *t, const struct name_item *it, size_t n)
 	uint32_t *order = NULL, *start = NULL;
 	size_t i, j, nb, cur, used, ext = 0, xoff = 0, nkeys = 0;
 	double bytes = 0, target;
+	int max_labels = 0;
 
 	memset(t, 0, sizeof(*t));
 	if (n == 0)
@@ -433,8 +424,11 @@ name_table_build(struct name_table *t, const struct name_item *it, size_t n)
 	if (hs == NULL || order == NULL)
 		goto fail;
 	for (i = 0; i < n; i++) {
+		int nl = count_labels(it[i].name, it[i].len);
+
 		hs[i] = hash_key(it[i].name, it[i].len);
 		bytes += 4 + it[i].len + sizeof(struct mmember);
+		max_labels = nl > max_labels ? nl : max_labels;
 	}
 	/* Buckets about 70% full (less with repeated names): short runs into the next bucket. */
 	target = bytes / (NAME_BUCKET_DATA * 0.7);
@@ -542,6 +536,7 @@ name_table_build(struct name_table *t, const struct name_item *it, size_t n)
 		t->bloom[(h >> 40) & t->bloom_mask] |= name_bloom_bits(h);
 	}
 	t->nkeys = nkeys;
+	t->max_labels = max_labels;
 	free(hs);
 	free(order);
 	return 0;
