@@ -45,7 +45,8 @@ struct blockd_config {
 	unsigned rcvbuf_mb;
 	int failure;          /* enum cfg_failure */
 	int on_stop;          /* enum cfg_stop */
-	uint32_t mark;        /* packet/conntrack mark bit blockd owns */
+	uint32_t mark;        /* packet/conntrack mark bit: flow decided, allowed */
+	uint32_t mark_block;  /* packet/conntrack mark bit: flow decided, blocked */
 	int ip_action;        /* enum cfg_ipaction */
 	unsigned ip_log_rate; /* NFLOG events per second for IP blocks */
 	unsigned nflog_group;

@@ -1,0 +1,486 @@
+/* blockd.conf: one table of keys drives defaults, parsing, checking and printing. */
+#include <arpa/inet.h>
+#include <ctype.h>
+#include <errno.h>
+#include <limits.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include <iniparser.h>
+
+#include "config.h"
+
+enum key_kind { K_STR, K_UINT, K_BOOL, K_ENUM, K_SIZE, K_FRAC, K_MARK, K_ADDR4, K_ADDR6, K_LISTEN };
+
+struct key {
+	const char *section;
+	const char *name;
+	enum key_kind kind;
+	size_t off;
+	size_t size; /* K_STR and friends: buffer size */
+	unsigned long long min, max;
+	const char *const *names; /* K_ENUM, indexed by value */
+	const char *def;          /* default, in the file's syntax */
+};
+
+static const char *const backend_names[] = {"auto", "nft", "iptables", NULL};
+static const char *const hook_names[] = {"forward", "local", "both", NULL};
+static const char *const failure_names[] = {"open", "closed", NULL};
+static const char *const stop_names[] = {"remove", "keep", NULL};
+static const char *const ipaction_names[] = {"reject", "drop", NULL};
+static const char *const dnsact_names[] = {"nxdomain", "sinkhole", NULL};
+static const char *const nosni_names[] = {"pass", "block", NULL};
+
+#define F(f) offsetof(struct blockd_config, f), sizeof(((struct blockd_config *)0)->f)
+#define STR(s, k, f, d)                          \
+	{                                        \
+		s, k, K_STR, F(f), 0, 0, NULL, d \
+	}
+#define UINT(s, k, f, lo, hi, d)                    \
+	{                                           \
+		s, k, K_UINT, F(f), lo, hi, NULL, d \
+	}
+#define KIND(s, k, kd, f, lo, hi, d)            \
+	{                                       \
+		s, k, kd, F(f), lo, hi, NULL, d \
+	}
+#define ENUM(s, k, f, n, d)                    \
+	{                                      \
+		s, k, K_ENUM, F(f), 0, 0, n, d \
+	}
+
+static const struct key keys[] = {
+    STR("blockd", "appliance_id", appliance_id, ""),
+    STR("blockd", "rules_dir", rules_dir, "/etc/blockd/rules"),
+    STR("blockd", "keys_dir", keys_dir, "/etc/blockd/keys.d"),
+    UINT("blockd", "signatures_required", signatures_required, 1, 16, "1"),
+    STR("blockd", "state_dir", state_dir, "/var/lib/blockd"),
+    STR("blockd", "allowlist", allowlist, ""),
+    STR("blockd", "public_suffix", public_suffix, "/usr/share/publicsuffix/public_suffix_list.dat"),
+    KIND("blockd", "max_list_bytes", K_SIZE, max_list_bytes, 1024, 1ULL << 32, "256M"),
+    KIND("blockd", "max_change", K_FRAC, max_change, 0, 0, "0.5"),
+    STR("blockd", "control_socket", control_socket, "/run/blockd/control.sock"),
+    STR("blockd", "control_group", control_group, "_blockd"),
+    STR("blockd", "user", user, "_blockd"),
+
+    ENUM("netfilter", "backend", backend, backend_names, "auto"),
+    ENUM("netfilter", "hook", hook, hook_names, "forward"),
+    UINT("netfilter", "queues", queues, 0, 64, "0"),
+    UINT("netfilter", "queue_base", queue_base, 0, 65535 - 64, "4200"),
+    UINT("netfilter", "queue_maxlen", queue_maxlen, 64, 1u << 20, "8192"),
+    UINT("netfilter", "rcvbuf_mb", rcvbuf_mb, 1, 1024, "16"),
+    ENUM("netfilter", "failure", failure, failure_names, "open"),
+    ENUM("netfilter", "on_stop", on_stop, stop_names, "remove"),
+    KIND("netfilter", "mark", K_MARK, mark, 1, 0xffffffffULL, "0x00100000"),
+    KIND("netfilter", "mark_block", K_MARK, mark_block, 1, 0xffffffffULL, "0x00200000"),
+    ENUM("netfilter", "ip_action", ip_action, ipaction_names, "reject"),
+    UINT("netfilter", "ip_log_rate", ip_log_rate, 1, 100000, "100"),
+    UINT("netfilter", "nflog_group", nflog_group, 1, 65535, "4242"),
+
+    ENUM("dns", "action", dns_action, dnsact_names, "nxdomain"),
+    KIND("dns", "sinkhole_v4", K_ADDR4, sinkhole_v4, 0, 0, ""),
+    KIND("dns", "sinkhole_v6", K_ADDR6, sinkhole_v6, 0, 0, ""),
+    UINT("dns", "ttl", dns_ttl, 0, 86400, "300"),
+    KIND("dns", "ede", K_BOOL, dns_ede, 0, 1, "yes"),
+
+    ENUM("tls", "no_sni", no_sni, nosni_names, "pass"),
+
+    STR("http", "notice_template", notice_template, ""),
+    STR("http", "appeal_url", appeal_url, ""),
+
+    UINT("flows", "max", flow_max, 1024, 1u << 24, "262144"),
+    UINT("flows", "timeout", flow_timeout, 1, 3600, "30"),
+
+    STR("log", "path", log_path, "/var/log/blockd/enforcement.jsonl"),
+    UINT("log", "queue", log_queue, 64, 1u << 20, "65536"),
+    UINT("log", "fsync_interval_ms", fsync_interval_ms, 0, 3600000, "1000"),
+    KIND("log", "rotate_size", K_SIZE, rotate_bytes, 0, 1ULL << 40, "0"),
+    UINT("log", "rotate_seconds", rotate_seconds, 0, 31ULL * 86400, "86400"),
+    KIND("log", "raw_addresses", K_BOOL, raw_addresses, 0, 1, "no"),
+
+    KIND("metrics", "listen", K_LISTEN, metrics_listen, 0, 0, ""),
+};
+#define NKEYS (sizeof(keys) / sizeof(keys[0]))
+
+static const char *const sections[] = {
+    "blockd", "netfilter", "dns", "tls", "http", "flows", "log", "metrics", NULL};
+
+/* Parses one value into the field k describes. Returns NULL or what is wrong. */
+static const char *
+key_set(const struct key *k, struct blockd_config *c, const char *v, char *why, size_t whylen)
+{
+	char *p = (char *)c + k->off;
+	char *end;
+	unsigned long long u;
+	double d;
+	int i;
+
+	switch (k->kind) {
+	case K_STR:
+		if (strlen(v) >= k->size) {
+			snprintf(why, whylen, "longer than %zu bytes", k->size - 1);
+			return why;
+		}
+		for (const char *s = v; *s; s++)
+			if (!isprint((unsigned char)*s))
+				return "contains a control or non-ASCII byte";
+		strcpy(p, v);
+		return NULL;
+	case K_UINT:
+	case K_SIZE:
+	case K_MARK:
+		if (!isdigit((unsigned char)*v))
+			return k->kind == K_SIZE ? "not a size (e.g. 64M)" : "not a number";
+		errno = 0;
+		u = strtoull(v, &end, k->kind == K_MARK ? 0 : 10);
+		if (errno != 0)
+			return "out of range";
+		if (k->kind == K_SIZE && *end != '\0' && end[1] == '\0') {
+			int shift = *end == 'K' ? 10 : *end == 'M' ? 20 : *end == 'G' ? 30 : -1;
+			if (shift < 0)
+				return "not a size: use a number with an optional K, M or G";
+			if (u > (ULLONG_MAX >> shift))
+				return "out of range";
+			u <<= shift;
+			end++;
+		}
+		if (*end != '\0')
+			return k->kind == K_MARK ? "not a number, e.g. 0x00200000"
+						 : "trailing characters";
+		if (u < k->min || u > k->max) {
+			snprintf(why, whylen, "%llu is out of range %llu..%llu", u, k->min, k->max);
+			return why;
+		}
+		if (k->kind == K_MARK && (u & (u - 1)) != 0)
+			return "must be a single bit, e.g. 0x00100000";
+		if (k->size == sizeof(uint64_t))
+			*(uint64_t *)(void *)p = u;
+		else
+			*(unsigned *)(void *)p = (unsigned)u;
+		return NULL;
+	case K_BOOL:
+		if (!strcmp(v, "yes") || !strcmp(v, "true") || !strcmp(v, "on") || !strcmp(v, "1"))
+			*(int *)(void *)p = 1;
+		else if (!strcmp(v, "no") || !strcmp(v, "false") || !strcmp(v, "off") ||
+		    !strcmp(v, "0"))
+			*(int *)(void *)p = 0;
+		else
+			return "not a boolean: use yes or no";
+		return NULL;
+	case K_ENUM:
+		for (i = 0; k->names[i] != NULL; i++)
+			if (!strcmp(v, k->names[i])) {
+				*(int *)(void *)p = i;
+				return NULL;
+			}
+		snprintf(why, whylen, "\"%s\" is not one of:", v);
+		for (i = 0; k->names[i] != NULL; i++)
+			snprintf(why + strlen(why), whylen - strlen(why), " %s", k->names[i]);
+		return why;
+	case K_FRAC:
+		errno = 0;
+		d = strtod(v, &end);
+		if (errno != 0 || end == v || *end != '\0' || !(d > 0.0 && d <= 1.0))
+			return "not a fraction in (0, 1], e.g. 0.25";
+		*(double *)(void *)p = d;
+		return NULL;
+	case K_ADDR4:
+	case K_ADDR6: {
+		unsigned char buf[16];
+		int af = k->kind == K_ADDR4 ? AF_INET : AF_INET6;
+		if (*v != '\0' && (strlen(v) >= k->size || inet_pton(af, v, buf) != 1))
+			return af == AF_INET ? "not an IPv4 address" : "not an IPv6 address";
+		strcpy(p, v);
+		return NULL;
+	}
+	case K_LISTEN: {
+		/* Metrics carry no secrets but are not for subscribers: loopback only. */
+		char host[64];
+		unsigned char buf[16];
+		const char *colon = strrchr(v, ':');
+		if (*v == '\0') {
+			*p = '\0';
+			return NULL;
+		}
+		if (colon == NULL || strlen(v) >= k->size)
+			return "not ADDRESS:PORT (e.g. 127.0.0.1:9153 or [::1]:9153)";
+		snprintf(host, sizeof(host), "%.*s", (int)(colon - v), v);
+		if (host[0] == '[' && host[strlen(host) - 1] == ']') {
+			memmove(host, host + 1, strlen(host) - 2);
+			host[strlen(host) - 2] = '\0';
+			if (inet_pton(AF_INET6, host, buf) != 1)
+				return "not ADDRESS:PORT (bad IPv6 address)";
+			if (memcmp(buf, &in6addr_loopback, 16) != 0)
+				return "must be a loopback address";
+		} else {
+			if (inet_pton(AF_INET, host, buf) != 1)
+				return "not ADDRESS:PORT (bad IPv4 address; IPv6 goes in brackets)";
+			if (buf[0] != 127)
+				return "must be a loopback address";
+		}
+		errno = 0;
+		u = strtoull(colon + 1, &end, 10);
+		if (!isdigit((unsigned char)colon[1]) || *end != '\0' || u == 0 || u > 65535)
+			return "port must be 1..65535";
+		strcpy(p, v);
+		return NULL;
+	}
+	}
+	return "unknown key kind";
+}
+
+void
+config_defaults(struct blockd_config *c)
+{
+	char why[128];
+	size_t i;
+
+	memset(c, 0, sizeof(*c));
+	for (i = 0; i < NKEYS; i++)
+		if (key_set(&keys[i], c, keys[i].def, why, sizeof(why)) != NULL)
+			abort(); /* the table itself is wrong */
+}
+
+static int
+section_known(const char *s)
+{
+	for (int i = 0; sections[i] != NULL; i++)
+		if (!strcmp(s, sections[i]))
+			return 1;
+	return 0;
+}
+
+static const struct key *
+key_find(const char *section, const char *name)
+{
+	for (size_t i = 0; i < NKEYS; i++)
+		if (!strcmp(keys[i].section, section) && !strcmp(keys[i].name, name))
+			return &keys[i];
+	return NULL;
+}
+
+/* iniparser reports syntax errors through a printf-like callback with no context pointer. */
+static FILE *ini_err;
+static const char *ini_path;
+static int ini_errors;
+
+static int
+ini_error(const char *fmt, ...)
+{
+	char buf[512], *s, *nl;
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(buf, sizeof(buf), fmt, ap);
+	va_end(ap);
+	/* "iniparser: syntax error in FILE (LINE):\n-> TEXT\n" */
+	s = strstr(buf, "syntax error in ");
+	if (s != NULL && ini_err != NULL) {
+		s = strrchr(buf, '(');
+		nl = strstr(buf, "-> ");
+		fprintf(ini_err, "%s:%ld: syntax error: %s", ini_path,
+		    s ? strtol(s + 1, NULL, 10) : 0L, nl ? nl + 3 : "\n");
+	} else if (ini_err != NULL) {
+		fprintf(ini_err, "%s: %s", ini_path, buf);
+	}
+	ini_errors++;
+	return 0;
+}
+
+/*
+ * iniparser silently keeps the last of duplicate keys and drops keys that
+ * come before any section; both hide an operator's mistake, so a line scan
+ * reports them. Returns the number of problems written to err.
+ */
+static int
+config_scan(const char *path, FILE *err)
+{
+	char line[1024], section[64] = "", seen[96][96];
+	unsigned lines[96];
+	size_t nseen = 0;
+	unsigned lineno = 0;
+	int bad = 0;
+	FILE *f = fopen(path, "r");
+
+	if (f == NULL)
+		return 0; /* iniparser already said why */
+	while (fgets(line, sizeof(line), f) != NULL) {
+		char *s = line, *e, id[96];
+		size_t i;
+
+		lineno++;
+		while (isspace((unsigned char)*s))
+			s++;
+		if (*s == '\0' || *s == '#' || *s == ';')
+			continue;
+		if (*s == '[') {
+			e = strchr(s, ']');
+			snprintf(section, sizeof(section), "%.*s", e ? (int)(e - s - 1) : 0, s + 1);
+			nseen = 0;
+			continue;
+		}
+		if ((e = strchr(s, '=')) == NULL)
+			continue;
+		while (e > s && isspace((unsigned char)e[-1]))
+			e--;
+		if (section[0] == '\0') {
+			fprintf(err, "%s:%u: %.*s: key outside any section\n", path, lineno,
+			    (int)(e - s), s);
+			bad++;
+			continue;
+		}
+		snprintf(id, sizeof(id), "%.*s", (int)(e - s), s);
+		for (i = 0; id[i]; i++)
+			id[i] = (char)tolower((unsigned char)id[i]);
+		for (i = 0; i < nseen; i++)
+			if (!strcmp(seen[i], id)) {
+				fprintf(err,
+				    "%s:%u: [%s] %s: duplicate key, first set on line %u\n", path,
+				    lineno, section, id, lines[i]);
+				bad++;
+				break;
+			}
+		if (i == nseen && nseen < sizeof(seen) / sizeof(seen[0])) {
+			strcpy(seen[nseen], id);
+			lines[nseen++] = lineno;
+		}
+	}
+	fclose(f);
+	return bad;
+}
+
+int
+config_load(struct blockd_config *c, const char *path, FILE *err)
+{
+	dictionary *d;
+	struct stat st;
+	int nsec, i, j, bad = 0;
+	char why[160];
+
+	config_defaults(c);
+	if (stat(path, &st) == -1) {
+		fprintf(err, "%s: %s\n", path, strerror(errno));
+		return -1;
+	}
+	if (!S_ISREG(st.st_mode)) {
+		fprintf(err, "%s: not a regular file\n", path);
+		return -1;
+	}
+	ini_err = err;
+	ini_path = path;
+	ini_errors = 0;
+	iniparser_set_error_callback(ini_error);
+	d = iniparser_load(path);
+	iniparser_set_error_callback(NULL);
+	if (d == NULL) {
+		if (ini_errors == 0)
+			fprintf(err, "%s: cannot be read\n", path);
+		return -1;
+	}
+	bad = ini_errors;
+
+	nsec = iniparser_getnsec(d);
+	for (i = 0; i < nsec; i++) {
+		const char *sec = iniparser_getsecname(d, i);
+		int nk = iniparser_getsecnkeys(d, sec);
+		const char **names;
+
+		if (!section_known(sec)) {
+			fprintf(err, "%s: [%s]: unknown section\n", path, sec);
+			bad++;
+			continue;
+		}
+		if (nk <= 0)
+			continue;
+		names = calloc((size_t)nk, sizeof(*names));
+		if (names == NULL) {
+			fprintf(err, "%s: out of memory\n", path);
+			iniparser_freedict(d);
+			return -1;
+		}
+		iniparser_getseckeys(d, sec, names);
+		for (j = 0; j < nk; j++) {
+			const char *name = strchr(names[j], ':');
+			const char *v = iniparser_getstring(d, names[j], NULL);
+			const struct key *k;
+			const char *msg;
+
+			name = name ? name + 1 : names[j];
+			k = key_find(sec, name);
+			if (k == NULL) {
+				fprintf(err, "%s: [%s] %s: unknown key\n", path, sec, name);
+				bad++;
+				continue;
+			}
+			if (v == NULL)
+				v = "";
+			msg = key_set(k, c, v, why, sizeof(why));
+			if (msg != NULL) {
+				fprintf(err, "%s: [%s] %s: %s\n", path, sec, name, msg);
+				bad++;
+			}
+		}
+		free(names);
+	}
+	iniparser_freedict(d);
+	bad += config_scan(path, err);
+
+	if (c->mark == c->mark_block) {
+		fprintf(err, "%s: [netfilter] mark_block: must differ from mark\n", path);
+		bad++;
+	}
+	if (c->dns_action == CFG_DNS_SINKHOLE && c->sinkhole_v4[0] == '\0' &&
+	    c->sinkhole_v6[0] == '\0') {
+		fprintf(err, "%s: [dns] action: sinkhole needs sinkhole_v4 or sinkhole_v6\n", path);
+		bad++;
+	}
+	return bad ? -1 : 0;
+}
+
+void
+config_print(const struct blockd_config *c, FILE *out)
+{
+	const char *last = NULL;
+	const char *p;
+
+	for (size_t i = 0; i < NKEYS; i++) {
+		const struct key *k = &keys[i];
+
+		p = (const char *)c + k->off;
+		if (last == NULL || strcmp(last, k->section) != 0) {
+			fprintf(out, "%s[%s]\n", last ? "\n" : "", k->section);
+			last = k->section;
+		}
+		fprintf(out, "%s = ", k->name);
+		switch (k->kind) {
+		case K_STR:
+		case K_ADDR4:
+		case K_ADDR6:
+		case K_LISTEN:
+			fprintf(out, "%s\n", p);
+			break;
+		case K_UINT:
+			fprintf(out, "%u\n", *(const unsigned *)(const void *)p);
+			break;
+		case K_SIZE:
+			fprintf(
+			    out, "%llu\n", (unsigned long long)*(const uint64_t *)(const void *)p);
+			break;
+		case K_MARK:
+			fprintf(out, "0x%08x\n", *(const unsigned *)(const void *)p);
+			break;
+		case K_BOOL:
+			fprintf(out, "%s\n", *(const int *)(const void *)p ? "yes" : "no");
+			break;
+		case K_ENUM:
+			fprintf(out, "%s\n", k->names[*(const int *)(const void *)p]);
+			break;
+		case K_FRAC:
+			fprintf(out, "%g\n", *(const double *)(const void *)p);
+			break;
+		}
+	}
+}
