@@ -466,6 +466,54 @@ match_domain(const struct match_snapshot *s, const char *name, size_t len, int64
 	return domain_scan(s, buf, n, lab, nlab, now, hit, 0);
 }
 
+static int
+hexval(char c)
+{
+	if (c >= '0' && c <= '9')
+		return c - '0';
+	if (c >= 'a' && c <= 'f')
+		return c - 'a' + 10;
+	if (c >= 'A' && c <= 'F')
+		return c - 'A' + 10;
+	return -1;
+}
+
+/*
+ * A request path in the form list entries are written in (RFC 3986 6.2.2):
+ * percent-encoded unreserved characters decoded, other percent-encodings in
+ * uppercase hex, so "/vid%65os" cannot slip past "/videos". Writes at most
+ * cap bytes: enough for any entry's path, which is all a prefix compares.
+ */
+static size_t
+url_path_normalize(const char *p, size_t n, char *out, size_t cap)
+{
+	static const char hex[] = "0123456789ABCDEF";
+	size_t i = 0, o = 0;
+
+	while (i < n && o < cap) {
+		int hi, lo, v;
+
+		if (p[i] != '%' || i + 2 >= n || (hi = hexval(p[i + 1])) < 0 ||
+		    (lo = hexval(p[i + 2])) < 0) {
+			out[o++] = p[i++];
+			continue;
+		}
+		v = hi * 16 + lo;
+		if ((v >= 'a' && v <= 'z') || (v >= 'A' && v <= 'Z') || (v >= '0' && v <= '9') ||
+		    v == '-' || v == '.' || v == '_' || v == '~')
+			out[o++] = (char)v;
+		else {
+			if (o + 3 > cap)
+				break;
+			out[o++] = '%';
+			out[o++] = hex[hi];
+			out[o++] = hex[lo];
+		}
+		i += 3;
+	}
+	return o;
+}
+
 int
 match_url(const struct match_snapshot *s, const char *host, size_t hostlen, const char *path,
     size_t pathlen, int64_t now, struct match_hit *hit)
@@ -485,13 +533,16 @@ match_url(const struct match_snapshot *s, const char *host, size_t hostlen, cons
 		if (name_table_find(&s->urls, name_hash(buf, (size_t)n), buf, (size_t)n, &r)) {
 			uint32_t k;
 
+			char np[RULES_URL_MAX];
+			size_t nplen = url_path_normalize(path, pathlen, np, sizeof(np));
+
 			/* Members run from the longest path down: the first active match wins. */
 			for (k = 0; k < r.nmemb; k++) {
 				struct mmember m = name_rec_member(&r, k);
 				const struct rule_entry *e = &s->list->entries[m.ref & MREF_INDEX];
 				size_t plen = e->namelen - (size_t)n;
 
-				if (plen <= pathlen && memcmp(e->name + n, path, plen) == 0 &&
+				if (plen <= nplen && memcmp(e->name + n, np, plen) == 0 &&
 				    order_active(s, m.order, now)) {
 					set_hit(hit, &m, RULE_URL);
 					if (s->names_allow &&

@@ -491,9 +491,10 @@ Test(match, url_prefixes)
 	    {RULE_SUFFIX, "other.test", 0},        /* 4 */
 	    {RULE_URL, "evil.test/expired", 1},    /* 5 */
 	    {RULE_URL, "x.other.test/p", 0},       /* 6 */
+	    {RULE_URL, "x.other.test/a%2Fb", 0},   /* 7 */
 	};
 	static const struct twin win[] = {{0, 0}, {0, 10}};
-	struct match_snapshot *s = build(t, 7, win, 2, NULL, 0);
+	struct match_snapshot *s = build(t, sizeof(t) / sizeof(t[0]), win, 2, NULL, 0);
 	struct match_hit hit;
 
 #define URL(h, p) match_url(s, h, strlen(h), p, strlen(p), NOW, &hit)
@@ -517,7 +518,22 @@ Test(match, url_prefixes)
 	cr_assert_eq(hit.entry, 6);
 	cr_assert_eq(URL("x.other.test", "/q"), MATCH_BLOCK);
 	cr_assert_eq(hit.entry, 4);
+	cr_assert_eq(URL("x.other.test", "/a%2fb"), MATCH_BLOCK);
+	cr_assert_eq(hit.entry, 7);
+	cr_assert_eq(URL("x.other.test", "/a/b"), MATCH_BLOCK);
+	cr_assert_eq(hit.entry, 4, "a decoded slash is another path");
 	cr_assert_eq(URL("bad host.test", "/"), MATCH_NONE);
+	/* Request paths are compared in the normal form entries are written in. */
+	cr_assert_eq(URL("evil.test", "/vid%65os/1"), MATCH_BLOCK, "encoded unreserved byte");
+	cr_assert_eq(hit.entry, 0);
+	cr_assert_eq(URL("evil.test", "/%76%69%64%65%6F%73/bad"), MATCH_BLOCK);
+	cr_assert_eq(hit.entry, 1);
+	cr_assert_eq(
+	    URL("evil.test", "/videos%2fbad"), MATCH_NONE, "an encoded slash is no separator");
+	cr_assert_eq(URL("evil.test", "/%55pper"), MATCH_BLOCK);
+	cr_assert_eq(hit.entry, 2);
+	cr_assert_eq(URL("evil.test", "/videos%"), MATCH_NONE, "a stray percent is kept");
+	cr_assert_eq(URL("evil.test", "/Upper%zz"), MATCH_BLOCK);
 	cr_assert_eq(match_domain(s, "evil.test", 9, NOW, NULL), MATCH_NONE,
 	    "a URL entry does not block the name");
 #undef URL
