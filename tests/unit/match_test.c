@@ -629,3 +629,104 @@ Test(match, many_names)
 	free(t);
 	free(txt);
 }
+
+/* A random name over a tiny alphabet, so that names and suffixes collide often. */
+static size_t
+tiny_name(uint64_t *st, char *p)
+{
+	static const char *labels[] = {"a", "b", "c", "ab", "xn--ab"};
+	size_t n = 0, k, nl = 1 + xs(st) % 4;
+
+	for (k = 0; k < nl; k++) {
+		const char *l = labels[xs(st) % 5];
+
+		if (k > 0)
+			p[n++] = '.';
+		memcpy(p + n, l, strlen(l));
+		n += strlen(l);
+	}
+	p[n] = '\0';
+	return n;
+}
+
+Test(match, domains_against_brute_force)
+{
+	enum { N = 300, Q = 20000 };
+	static const struct twin win[] = {{0, 0}, {0, 10}, {0, 0}};
+	struct tent *t = calloc(N, sizeof(*t));
+	char(*txt)[32] = calloc(N, 32);
+	struct match_snapshot *s;
+	uint64_t st = 0x2545f4914f6cdd1dull;
+	char q[40];
+	int i, k;
+
+	for (i = 0; i < N; i++) {
+		tiny_name(&st, txt[i]);
+		t[i] = (struct tent){
+		    xs(&st) % 2 ? RULE_SUFFIX : RULE_DOMAIN, txt[i], (uint32_t)(xs(&st) % 3)};
+	}
+	s = build(t, N, win, 3, NULL, 0);
+	for (k = 0; k < Q; k++) {
+		size_t qn = tiny_name(&st, q), j;
+		int best = -1, got;
+
+		/* The most specific entry in force: longest name, exact before suffix, list order. */
+		for (i = 0; i < N; i++) {
+			size_t en = strlen(txt[i]);
+			int covers;
+
+			if (t[i].order == 1)
+				continue;
+			covers = en == qn && memcmp(txt[i], q, qn) == 0;
+			if (!covers && t[i].type == RULE_SUFFIX && en < qn)
+				covers =
+				    q[qn - en - 1] == '.' && memcmp(q + qn - en, txt[i], en) == 0;
+			if (!covers)
+				continue;
+			if (best < 0 || en > strlen(txt[best]) ||
+			    (en == strlen(txt[best]) && t[i].type == RULE_DOMAIN &&
+				t[best].type == RULE_SUFFIX))
+				best = i;
+		}
+		for (j = 0; j < qn; j++) /* DNS 0x20 */
+			if (xs(&st) % 2 && q[j] >= 'a' && q[j] <= 'z')
+				q[j] ^= 0x20;
+		got = dom_entry(s, q);
+		cr_assert_eq(got, best, "%s: got entry %d, want %d", q, got, best);
+	}
+	match_free(s);
+	free(t);
+	free(txt);
+}
+
+/* Random bytes never crash a lookup, and anything that is not a name is refused. */
+Test(match, random_input_is_refused_or_matched)
+{
+	static const struct tent t[] = {
+	    {RULE_SUFFIX, "a", 0},
+	    {RULE_URL, "a/x", 0},
+	};
+	struct match_snapshot *s = build(t, 2, NULL, 1, NULL, 0);
+	uint64_t st = 0x9e3779b97f4a7c15ull;
+	char buf[300];
+	int k;
+
+	for (k = 0; k < 200000; k++) {
+		size_t n = xs(&st) % sizeof(buf), i;
+		int r;
+
+		for (i = 0; i < n; i++) {
+			uint64_t x = xs(&st);
+
+			/* Mostly name-like bytes, with dots and anything else mixed in. */
+			buf[i] = x % 4 == 0 ? '.' : x % 7 == 0 ? (char)(x >> 8) : "aA0-_"[x % 5];
+		}
+		if (n > 0 && xs(&st) % 2)
+			buf[n - 1] = 'a';
+		r = match_domain(s, buf, n, NOW, NULL);
+		cr_assert(r == MATCH_NONE || r == MATCH_BLOCK);
+		r = match_url(s, buf, n, buf, n, NOW, NULL);
+		cr_assert(r == MATCH_NONE || r == MATCH_BLOCK);
+	}
+	match_free(s);
+}
