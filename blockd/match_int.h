@@ -24,15 +24,17 @@ struct mmember {
 
 /*
  * Names: a hash table of the lowercase keys (domain names, or URL hosts),
- * laid out so that a lookup costs at most one trip to main memory:
- * - bloom[]: a blocked Bloom filter (one 64-bit word per key, three bits),
- *   small enough to stay in cache, turns most absent names away;
+ * laid out so that a listed name costs one trip to main memory and an
+ * unlisted one usually none:
+ * - bloom[]: a blocked Bloom filter (about 8 bits a key, three bits set in
+ *   one 64-bit word), 1 MiB for a million names, turns most absent names
+ *   away from cache;
  * - buckets[]: 128 bytes (two cache lines, fetched together), each
- *   [u8 used][u8 more][records...]; a key's
- *   record sits in its home bucket or, if that filled up, in a following
- *   one ("more" says to keep looking). A record is
+ *   [u8 used][u8 more][records...]; a key's record sits in its home bucket
+ *   or, if that filled up, in a following one ("more" says to keep
+ *   looking). A record is
  *   [u16 fingerprint][u8 len][u8 nmemb][name][struct mmember * nmemb],
- *   unaligned; a key whose record does not fit in a line (long name, many
+ *   unaligned; a key whose record does not fit in a bucket (long name, many
  *   members) leaves an 8-byte stub [u16 fp][u8 len][0xff][u32 offset] and
  *   keeps [u32 nmemb][name][members] in ext[].
  * The name is checked byte for byte on every fingerprint hit.
