@@ -380,8 +380,8 @@ next_key(const struct name_item *it, const uint64_t *hs, uint32_t *order, size_t
 {
 	struct build_key k = {i, 1, 0};
 	/* order[] is a permutation of 0..n-1, filled by the counting sort in the caller. */
-	const struct name_item *a =
-	    &it[order[i]]; /* NOLINT(clang-analyzer-core.uninitialized.ArraySubscript) */
+	/* NOLINTNEXTLINE(clang-analyzer-core.uninitialized.ArraySubscript) */
+	const struct name_item *a = &it[order[i]];
 	size_t j, sz;
 
 	for (j = i + 1; j < n && hs[order[j]] == hs[order[i]]; j++) {
