@@ -1,0 +1,68 @@
+/* Packet workers: one thread per queue, from a queued packet to a verdict (and an injected answer). */
+#ifndef BLOCKD_WORKER_H
+#define BLOCKD_WORKER_H
+
+#include <pthread.h>
+#include <stdint.h>
+
+#include "dns.h"
+#include "inject.h"
+#include "nfq.h"
+
+struct blockd_config;
+struct snapref;
+struct event;
+
+/*
+ * What a worker did with the packets it was given, beyond the queue's own
+ * counters (struct nfqueue_counters). Written by the worker only; others read
+ * them with __atomic_load_n(..., __ATOMIC_RELAXED).
+ */
+struct worker_counters {
+	uint64_t pkt_bad[5];    /* indexed by enum pkt_status (PKT_OK unused); passed */
+	uint64_t pkt_truncated; /* the kernel copied less than the packet; passed */
+	uint64_t other;         /* not DNS, and no parser for it yet: passed */
+	uint64_t dns_queries;   /* queries read (UDP datagrams, TCP messages) */
+	uint64_t dns_bad;       /* DNS payloads that were not a query we could read; passed */
+	uint64_t dns_odd_name;  /* names with bytes no host name has; passed */
+	uint64_t dns_blocked;   /* queries answered by blockd */
+	uint64_t dns_allowed;   /* covered by the list, overridden by the local allowlist */
+	uint64_t dns_verify_failed; /* blocked name, but ldns rejected the query: dropped unanswered */
+	uint64_t dns_tcp_partial;   /* TCP segments ending inside a message: passed */
+	uint64_t inject_errors;
+	uint64_t events;
+};
+
+struct worker {
+	unsigned index; /* snapref reader slot */
+	uint16_t queue;
+	const struct blockd_config *cfg;
+	struct snapref *snaps;
+	int stopfd; /* eventfd: readable when the worker must stop */
+	pthread_t thread;
+	int running;
+	struct nfqueue q;
+	struct injector inj;
+	struct dns_block block; /* answer template; ede_text set per hit */
+	uint8_t sink4[4], sink6[16];
+	int64_t now; /* UTC seconds, once per batch */
+	uint64_t now_us;
+	struct worker_counters c;
+};
+
+/*
+ * worker_start(): opens queue (nfqueue_open) and the raw sockets, then starts
+ * the thread. cfg and snaps must outlive the worker. Returns 0, or -1 with a
+ * message in err (nothing left open).
+ */
+int worker_start(struct worker *, unsigned index, uint16_t queue, const struct blockd_config *cfg,
+    struct snapref *snaps, int stopfd, char *err, size_t errlen);
+/* worker_join(): waits for the thread (after stopfd was signalled) and closes everything. */
+void worker_join(struct worker *);
+
+/*
+ * enforce_emit(): hands one enforcement event to the log. Never blocks.
+ */
+void enforce_emit(const struct event *);
+
+#endif
