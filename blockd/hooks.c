@@ -20,8 +20,7 @@ struct sbuf {
 	int over;
 };
 
-static void __attribute__((format(printf, 2, 3)))
-sb_add(struct sbuf *b, const char *fmt, ...)
+static void __attribute__((format(printf, 2, 3))) sb_add(struct sbuf *b, const char *fmt, ...)
 {
 	va_list ap;
 	if (b->over)
@@ -88,9 +87,8 @@ hooks_nft_ruleset(const struct hooks_spec *s, char *out, size_t outlen)
 			    "\t\tct mark & 0x%x != 0 return\n"
 			    "\t\tct direction != original return\n",
 			    h, h, HOOKS_QUEUE_PRIO, s->mark_block, s->mark);
-			static const char *const sel[] = {
-			    "udp dport 53", "tcp dport 53", "tcp dport 443", "udp dport 443",
-			    "tcp dport 80"};
+			static const char *const sel[] = {"udp dport 53", "tcp dport 53",
+			    "tcp dport 443", "udp dport 443", "tcp dport 80"};
 			for (size_t j = 0; j < 5; j++) {
 				sb_add(&b, "\t\t%s ", sel[j]);
 				if (j >= 2)
@@ -136,11 +134,11 @@ hooks_ipt_rules(const struct hooks_spec *s, char *out, size_t outlen)
 		sb_add(&b, "-A %s -m connmark --mark 0x%x/0x%x -j DROP\n", c, s->mark_block,
 		    s->mark_block);
 		sb_add(&b, "-A %s -m connmark --mark 0x%x/0x%x -j RETURN\n", c, s->mark, s->mark);
-		sb_add(&b, "-A %s -m conntrack ! --ctdir ORIGINAL -j RETURN\n", c);
+		sb_add(&b, "-A %s -m conntrack --ctdir REPLY -j RETURN\n", c);
 		sb_add(&b, "-A %s -p udp --dport 53 %s%s\n", c, q, bypass);
 		sb_add(&b, "-A %s -p tcp --dport 53 %s%s\n", c, q, bypass);
-		static const char *const sel[] = {"-p tcp --dport 443", "-p udp --dport 443",
-		    "-p tcp --dport 80"};
+		static const char *const sel[] = {
+		    "-p tcp --dport 443", "-p udp --dport 443", "-p tcp --dport 80"};
 		for (size_t j = 0; j < 3; j++)
 			sb_add(&b,
 			    "-A %s %s -m connbytes --connbytes 0:%u --connbytes-dir original "
@@ -150,6 +148,26 @@ hooks_ipt_rules(const struct hooks_spec *s, char *out, size_t outlen)
 	}
 	sb_add(&b, "COMMIT\n");
 	return sb_done(&b);
+}
+
+int
+hooks_ipt_table_empty(const char *save)
+{
+	int seen = 0;
+	for (const char *l = save; l && *l;) {
+		const char *e = strchr(l, '\n');
+		size_t n = e ? (size_t)(e - l) : strlen(l);
+		if (n == 0 || l[0] == '#' || (n == 7 && strncmp(l, "*mangle", 7) == 0) ||
+		    (n == 6 && strncmp(l, "COMMIT", 6) == 0)) {
+			/* framing */
+		} else if (l[0] == ':' && memmem(l, n, " ACCEPT ", 8) != NULL) {
+			seen = 1; /* a built-in chain with the default policy */
+		} else {
+			return 0;
+		}
+		l = e ? e + 1 : NULL;
+	}
+	return seen;
 }
 
 size_t
@@ -164,8 +182,8 @@ hooks_ipt_removal(const char *save, char *out, size_t outlen)
 	for (const char *l = save; l && *l;) {
 		const char *e = strchr(l, '\n');
 		size_t n = e ? (size_t)(e - l) : strlen(l);
-		if (n > 3 && strncmp(l, "-A ", 3) == 0 && !(n > 3 + 7 &&
-		    strncmp(l + 3, HOOKS_CHAIN_PREFIX, 7) == 0)) {
+		if (n > 3 && strncmp(l, "-A ", 3) == 0 &&
+		    !(n > 3 + 7 && strncmp(l + 3, HOOKS_CHAIN_PREFIX, 7) == 0)) {
 			/* A rule in someone's chain: ours only if it is exactly a jump to our chain. */
 			const char *j = memmem(l, n, " -j " HOOKS_CHAIN_PREFIX, 11);
 			if (j && memchr(j + 4, ' ', n - (size_t)(j + 4 - l)) == NULL) {
@@ -209,8 +227,7 @@ drain(int fd, char *buf, size_t cap, size_t *len)
 }
 
 int
-hooks_run(char *const argv[], const char *input, char *out, size_t outlen, char *err,
-    size_t errlen)
+hooks_run(char *const argv[], const char *input, char *out, size_t outlen, char *err, size_t errlen)
 {
 	static char *const envp[] = {"PATH=/usr/sbin:/usr/bin:/sbin:/bin", "LC_ALL=C", NULL};
 	int in[2] = {-1, -1}, po[2] = {-1, -1}, pe[2] = {-1, -1};
@@ -223,7 +240,8 @@ hooks_run(char *const argv[], const char *input, char *out, size_t outlen, char 
 		out[0] = '\0';
 	if (err && errlen)
 		err[0] = '\0';
-	if (pipe2(in, O_CLOEXEC) == -1 || pipe2(po, O_CLOEXEC) == -1 || pipe2(pe, O_CLOEXEC) == -1) {
+	if (pipe2(in, O_CLOEXEC) == -1 || pipe2(po, O_CLOEXEC) == -1 ||
+	    pipe2(pe, O_CLOEXEC) == -1) {
 		snprintf(err, errlen, "pipe: %s", strerror(errno));
 		goto out;
 	}
@@ -301,8 +319,8 @@ hooks_detect(char *err, size_t errlen)
 	char e[512];
 	const char *probe = "table inet " HOOKS_PROBE_TABLE " {\n"
 			    "\tchain probe {\n\t\tudp dport 9 queue num 0 bypass\n\t}\n}\n";
-	const char *gone = "table inet " HOOKS_PROBE_TABLE "\ndelete table inet " HOOKS_PROBE_TABLE
-			   "\n";
+	const char *gone =
+	    "table inet " HOOKS_PROBE_TABLE "\ndelete table inet " HOOKS_PROBE_TABLE "\n";
 
 	int ok = nft_apply(probe, e, sizeof(e)) == 0;
 	(void)nft_apply(gone, NULL, 0);
@@ -350,6 +368,17 @@ hooks_remove(char *err, size_t errlen)
 		if (hooks_run(rs, del, NULL, 0, e, sizeof(e)) != 0) {
 			snprintf(err, errlen, "%s (removing blockd chains): %s", ipt_restore[f], e);
 			rc = -1;
+			continue;
+		}
+		/*
+		 * iptables-nft created the mangle table for our chains; if nothing but
+		 * empty built-in chains with default policies is left, take it away too.
+		 */
+		if (hooks_run(sv, NULL, save, sizeof(save), e, sizeof(e)) == 0 &&
+		    hooks_ipt_table_empty(save)) {
+			char *const dt[] = {
+			    "nft", "delete", "table", f == 0 ? "ip" : "ip6", "mangle", NULL};
+			(void)hooks_run(dt, NULL, NULL, 0, e, sizeof(e));
 		}
 	}
 	/* Declaring then deleting succeeds whether or not the table was there. */

@@ -5,11 +5,11 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#define HOOKS_TABLE       "blockd"   /* nft: table inet blockd */
-#define HOOKS_PROBE_TABLE "blockd_probe"
+#define HOOKS_TABLE        "blockd" /* nft: table inet blockd */
+#define HOOKS_PROBE_TABLE  "blockd_probe"
 #define HOOKS_CHAIN_PREFIX "BLOCKD-" /* iptables backend: mangle chains BLOCKD-FWD, -OUT, -IN */
-#define HOOKS_QUEUE_PRIO  -150       /* where mangle sits: after conntrack, before filter */
-#define HOOKS_MARK_PRIO   -140       /* copies the verdict's packet mark into the ct mark */
+#define HOOKS_QUEUE_PRIO   -150      /* where mangle sits: after conntrack, before filter */
+#define HOOKS_MARK_PRIO    -140      /* copies the verdict's packet mark into the ct mark */
 
 /* Which rules to install. backend is CFG_BACKEND_NFT or CFG_BACKEND_IPTABLES (resolved). */
 struct hooks_spec {
@@ -17,8 +17,8 @@ struct hooks_spec {
 	int hook;      /* enum cfg_hook */
 	int fail_open; /* queue rules bypass when no program listens or a queue is full */
 	unsigned qfirst, qlast;
-	uint32_t mark;          /* ct/packet mark bit: flow decided, allowed (leaves the queue) */
-	uint32_t mark_block;    /* ct/packet mark bit: flow decided, blocked (dropped in the kernel) */
+	uint32_t mark;       /* ct/packet mark bit: flow decided, allowed (leaves the queue) */
+	uint32_t mark_block; /* ct/packet mark bit: flow decided, blocked (dropped in the kernel) */
 	unsigned first_packets; /* client packets of a 443/80 flow sent to the queue at most */
 };
 
@@ -36,6 +36,12 @@ size_t hooks_ipt_rules(const struct hooks_spec *, char *out, size_t outlen);
  * length (0: nothing of ours there). Pure.
  */
 size_t hooks_ipt_removal(const char *save, char *out, size_t outlen);
+
+/*
+ * hooks_ipt_table_empty(): does iptables-save -t mangle output hold nothing
+ * but built-in chains with policy ACCEPT and no rules? Pure.
+ */
+int hooks_ipt_table_empty(const char *save);
 
 /*
  * hooks_detect(): which backend this kernel supports: tries a native nft
@@ -58,7 +64,7 @@ int hooks_remove(char *err, size_t errlen);
  * hooks_run(): runs argv (no shell) with input on stdin, collecting stdout
  * into out (may be NULL) and stderr into err. Returns the exit status, or -1.
  */
-int hooks_run(char *const argv[], const char *input, char *out, size_t outlen, char *err,
-    size_t errlen);
+int hooks_run(
+    char *const argv[], const char *input, char *out, size_t outlen, char *err, size_t errlen);
 
 #endif
