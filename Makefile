@@ -33,7 +33,7 @@ PROGS        := $(B)/blockd $(B)/blockctl $(B)/blockrules
 MANPAGES     := $(wildcard man/*.[1-8])
 
 .PHONY: all install uninstall check check-unit check-asan check-integration check-man \
-	deps demo bench clean help format check-format
+	deps demo bench clean help format check-format lint
 
 all: $(PROGS) ## build blockd, blockctl and blockrules into build/
 
@@ -81,8 +81,9 @@ uninstall: ## remove what install put in place
 deps: ## install build and test dependencies (root, Debian 12)
 	@sh tests/lib/deps.sh
 
-check: deps ## everything a contributor keeps green: unit, sanitizers, man, integration
+check: deps ## everything a contributor keeps green: lint, unit, sanitizers, man, integration
 	@$(MAKE) --no-print-directory all
+	@$(MAKE) --no-print-directory lint
 	@$(MAKE) --no-print-directory check-unit
 	@$(MAKE) --no-print-directory check-asan
 	@$(MAKE) --no-print-directory check-man
@@ -111,7 +112,7 @@ demo: deps all ## a blocked and an allowed lookup and request, in namespaces (ro
 bench: deps all $(BENCH_SRC:tests/bench/%.c=$(B)/bench/%) ## benchmarks (root, about 10 minutes)
 	@sh tests/bench/run.sh
 
-C_FILES = $(shell git ls-files '*.c' '*.h' 2>/dev/null)
+C_FILES = $(wildcard blockd/*.[ch] rules/*.[ch] tests/*/*.[ch])
 
 format: ## reformat every C file with clang-format (.clang-format)
 	clang-format -i $(C_FILES)
@@ -119,6 +120,20 @@ format: ## reformat every C file with clang-format (.clang-format)
 check-format: ## fail on any C file clang-format would change
 	@bad=$$(for f in $(C_FILES); do clang-format $$f | cmp -s - $$f || echo $$f; done); \
 	if [ -n "$$bad" ]; then echo "not formatted:" $$bad; echo "fix with: make format"; exit 1; fi
+
+LINT_SRC = $(wildcard blockd/*.c rules/*.c)
+
+lint: check-format ## formatting, cppcheck and clang-tidy (.clang-tidy); zero findings
+	cppcheck --enable=warning,portability,performance --std=c11 --error-exitcode=1 \
+		--inline-suppr --quiet --suppress=missingIncludeSystem \
+		-D_GNU_SOURCE -Iblockd -Irules -I/usr/include/iniparser blockd rules
+	printf '%s\n' $(LINT_SRC) | xargs -P 2 -I{} clang-tidy --quiet {} \
+		-- -std=gnu11 $(CPPFLAGS) 2>/dev/null
+	@echo "lint: clean"
+
+compile_commands.json: ## compilation database for editors and clang tools (bear)
+	$(MAKE) clean
+	bear -- $(MAKE) all $(B)/unit
 
 clean: ## remove build/
 	rm -rf build

@@ -98,7 +98,7 @@ static const struct key keys[] = {
     UINT("log", "queue", log_queue, 64, 1u << 20, "65536"),
     UINT("log", "fsync_interval_ms", fsync_interval_ms, 0, 3600000, "1000"),
     KIND("log", "rotate_size", K_SIZE, rotate_bytes, 0, 1ULL << 40, "0"),
-    UINT("log", "rotate_seconds", rotate_seconds, 0, 31u * 86400, "86400"),
+    UINT("log", "rotate_seconds", rotate_seconds, 0, 31ULL * 86400, "86400"),
     KIND("log", "raw_addresses", K_BOOL, raw_addresses, 0, 1, "no"),
 
     KIND("metrics", "listen", K_LISTEN, metrics_listen, 0, 0, ""),
@@ -281,8 +281,8 @@ ini_error(const char *fmt, ...)
 	if (s != NULL && ini_err != NULL) {
 		s = strrchr(buf, '(');
 		nl = strstr(buf, "-> ");
-		fprintf(ini_err, "%s:%d: syntax error: %s", ini_path, s ? atoi(s + 1) : 0,
-		    nl ? nl + 3 : "\n");
+		fprintf(ini_err, "%s:%ld: syntax error: %s", ini_path,
+		    s ? strtol(s + 1, NULL, 10) : 0L, nl ? nl + 3 : "\n");
 	} else if (ini_err != NULL) {
 		fprintf(ini_err, "%s: %s", ini_path, buf);
 	}

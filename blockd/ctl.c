@@ -56,8 +56,8 @@ ctl_parse(char *buf, size_t len, struct ctl_request *req, char *err, size_t errl
 	buf[len] = '\0';
 	for (p = buf;;) {
 		if (*p == ' ' || nw == sizeof(w) / sizeof(w[0])) {
-			snprintf(err, errlen, "%s", *p == ' ' ? "words must be separated by one space" :
-			    "too many words");
+			snprintf(err, errlen, "%s",
+			    *p == ' ' ? "words must be separated by one space" : "too many words");
 			return -1;
 		}
 		w[nw++] = p;
@@ -226,7 +226,7 @@ ctl_serve(struct ctl *c, const struct ctl_ops *ops, void *ctx)
 {
 	struct timeval tv = {.tv_sec = 1};
 	struct ctl_request req;
-	char buf[CTL_REQUEST_MAX + 1], err[128], *body = NULL;
+	char buf[CTL_REQUEST_MAX + 1] = "", err[128], *body = NULL;
 	size_t len = 0, blen = 0;
 	FILE *out;
 	int fd, status = 2;
@@ -250,8 +250,9 @@ ctl_serve(struct ctl *c, const struct ctl_ops *ops, void *ctx)
 	}
 	if (memchr(buf, '\n', len) == NULL) {
 		c->refused++;
-		snprintf(err, sizeof(err), "%s\n", len >= CTL_REQUEST_MAX ?
-		    "request too long" : "incomplete request (no newline within one second)");
+		snprintf(err, sizeof(err), "%s\n",
+		    len >= CTL_REQUEST_MAX ? "request too long"
+					   : "incomplete request (no newline within one second)");
 		answer(fd, 2, err, strlen(err));
 		close(fd);
 		return -1;
@@ -341,7 +342,7 @@ ctl_request(const char *path, const char *line, FILE *out, char *err, size_t err
 			if (!strcmp(buf, "OK"))
 				status = 0;
 			else if (!strncmp(buf, "ERR ", 4))
-				status = atoi(buf + 4);
+				status = (int)strtol(buf + 4, NULL, 10);
 			else
 				break;
 			got_head = 1;

@@ -14,14 +14,14 @@
  * or one JSON object when the request began with "json"), then closes.
  */
 #define CTL_REQUEST_MAX 4096
-#define CTL_ARGS_MAX	4
+#define CTL_ARGS_MAX    4
 
 enum ctl_cmd { CTL_STATUS = 1, CTL_RELOAD, CTL_LOOKUP, CTL_STATS };
 
 struct ctl_request {
-	int cmd;	 /* enum ctl_cmd */
-	int json;	 /* answer in JSON */
-	int override;	 /* reload: accept a change above max_change */
+	int cmd;         /* enum ctl_cmd */
+	int json;        /* answer in JSON */
+	int override;    /* reload: accept a change above max_change */
 	const char *arg; /* lookup: what to look up; points into the parsed buffer */
 };
 

@@ -124,8 +124,9 @@ Test(ctl, round_trip)
 	cr_assert_eq(ctl_request(path, "lookup 192.0.2.1", out, err, sizeof(err)), 0);
 	cr_assert_eq(ctl_request(path, "lookup", out, err, sizeof(err)), 2);
 	fclose(out);
-	cr_assert_str_eq(body, "{\"serial\":7}\nrefused despite override\nlooked up 192.0.2.1\n"
-			       "lookup takes 1 argument\n");
+	cr_assert_str_eq(body,
+	    "{\"serial\":7}\nrefused despite override\nlooked up 192.0.2.1\n"
+	    "lookup takes 1 argument\n");
 	pthread_join(t, NULL);
 	cr_assert_eq(ctl_refused(s.ctl), 1);
 	ctl_close(s.ctl);
@@ -137,6 +138,7 @@ Test(ctl, no_daemon)
 {
 	char err[256];
 
-	cr_assert_eq(ctl_request("/nonexistent/blockd.sock", "status", stdout, err, sizeof(err)), -1);
+	cr_assert_eq(
+	    ctl_request("/nonexistent/blockd.sock", "status", stdout, err, sizeof(err)), -1);
 	cr_assert(strstr(err, "is blockd running?") != NULL);
 }
