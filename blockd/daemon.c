@@ -26,8 +26,8 @@ state_emit(const char *what, const char *fmt, ...)
 }
 
 int
-daemon_load_list(const struct blockd_config *cfg, struct match_snapshot **out, char *err,
-    size_t errlen)
+daemon_load_list(
+    const struct blockd_config *cfg, struct match_snapshot **out, char *err, size_t errlen)
 {
 	(void)cfg;
 	(void)err;
@@ -114,12 +114,11 @@ daemon_start(struct blockd *d, char *err, size_t errlen)
 	if (hooks_install(&d->spec, err, errlen) == -1)
 		goto fail;
 	d->hooks_installed = 1;
-	state_emit("start",
-	    "backend=%s hook=%s queues=%u-%u failure=%s",
+	state_emit("start", "backend=%s hook=%s queues=%u-%u failure=%s",
 	    backend == CFG_BACKEND_NFT ? "nft" : "iptables",
-	    d->cfg.hook == CFG_HOOK_FORWARD ? "forward"
-	    : d->cfg.hook == CFG_HOOK_LOCAL ? "local"
-					    : "both",
+	    d->cfg.hook == CFG_HOOK_FORWARD     ? "forward"
+		: d->cfg.hook == CFG_HOOK_LOCAL ? "local"
+						: "both",
 	    d->spec.qfirst, d->spec.qlast, d->spec.fail_open ? "open" : "closed");
 	return 0;
 fail:
@@ -147,7 +146,8 @@ daemon_reload(struct blockd *d)
 		return -1;
 	}
 	if (snap == NULL) {
-		log_warnx("reload: no list found in %s; keeping the current list", d->cfg.rules_dir);
+		log_warnx(
+		    "reload: no list found in %s; keeping the current list", d->cfg.rules_dir);
 		return -1;
 	}
 	state_emit("reload", "serial=%" PRIu64 " entries=%zu", match_list(snap)->serial,
@@ -194,8 +194,7 @@ daemon_stop(struct blockd *d)
 		if (d->cfg.on_stop == CFG_STOP_KEEP) {
 			state_emit(d->cfg.failure == CFG_FAIL_OPEN ? "fail-open" : "fail-closed",
 			    "rules kept at stop: queued traffic is %s until blockd runs again",
-			    d->cfg.failure == CFG_FAIL_OPEN ? "passed unchecked"
-							    : "dropped");
+			    d->cfg.failure == CFG_FAIL_OPEN ? "passed unchecked" : "dropped");
 		} else if (hooks_remove(err, sizeof(err)) == -1) {
 			log_warnx("removing netfilter rules: %s", err);
 		} else {

@@ -34,8 +34,8 @@ struct blockd {
  * Returns 0 with *out set (NULL when there is no list at all yet, which is
  * not an error), or -1 with exactly why in err.
  */
-int daemon_load_list(const struct blockd_config *, struct match_snapshot **out, char *err,
-    size_t errlen);
+int daemon_load_list(
+    const struct blockd_config *, struct match_snapshot **out, char *err, size_t errlen);
 
 /*
  * daemon_start(): snapshot first, then the queues and their workers, then

@@ -149,7 +149,8 @@ dns_query_verify(const uint8_t *msg, size_t len, const struct dns_query *q)
 		if (n && (n >= q->namelen || q->name[n++] != '.'))
 			goto out;
 		for (uint8_t i = 0; i < l; i++, off++) {
-			if (off >= wl || n >= q->namelen || tolower(w[off]) != (uint8_t)q->name[n++])
+			if (off >= wl || n >= q->namelen ||
+			    tolower(w[off]) != (uint8_t)q->name[n++])
 				goto out;
 		}
 	}
@@ -165,8 +166,8 @@ out:
 
 /* Header and question shared by every answer. Returns the offset after the question or 0. */
 static size_t
-put_head(const struct dns_query *q, uint8_t rcode, uint16_t ancount, uint16_t arcount,
-    uint8_t *out, size_t outlen)
+put_head(const struct dns_query *q, uint8_t rcode, uint16_t ancount, uint16_t arcount, uint8_t *out,
+    size_t outlen)
 {
 	if (outlen < 12 + q->qlen)
 		return 0;
@@ -183,8 +184,8 @@ put_head(const struct dns_query *q, uint8_t rcode, uint16_t ancount, uint16_t ar
 }
 
 static size_t
-put_opt(const struct dns_query *q, const struct dns_block *b, uint8_t *out, size_t off,
-    size_t outlen)
+put_opt(
+    const struct dns_query *q, const struct dns_block *b, uint8_t *out, size_t off, size_t outlen)
 {
 	size_t tl = 0, optlen = 0;
 	if (b && b->ede) {
@@ -210,8 +211,7 @@ put_opt(const struct dns_query *q, const struct dns_block *b, uint8_t *out, size
 }
 
 size_t
-dns_answer_block(const struct dns_query *q, const struct dns_block *b, uint8_t *out,
-    size_t outlen)
+dns_answer_block(const struct dns_query *q, const struct dns_block *b, uint8_t *out, size_t outlen)
 {
 	const uint8_t *rdata = NULL;
 	size_t rdlen = 0;

@@ -5,8 +5,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#define DNS_NAME_MAX    253 /* presentation form, no trailing dot */
-#define DNS_EDE_CENSORED 16 /* RFC 8914 info-code */
+#define DNS_NAME_MAX     253 /* presentation form, no trailing dot */
+#define DNS_EDE_CENSORED 16  /* RFC 8914 info-code */
 #define DNS_EDE_TEXT_MAX 200
 #define DNS_EDNS_PAYLOAD 1232 /* UDP payload size advertised in our OPT record */
 
@@ -20,16 +20,16 @@ struct dns_query {
 	size_t qlen;
 	char name[DNS_NAME_MAX + 2]; /* lowercase, no trailing dot; "" for the root */
 	size_t namelen;
-	uint8_t edns;     /* the query carried an OPT record */
-	uint8_t edns_do;  /* ... with the DO bit */
+	uint8_t edns;    /* the query carried an OPT record */
+	uint8_t edns_do; /* ... with the DO bit */
 };
 
 /* dns_query_parse() results. */
 enum dns_status {
 	DNS_OK = 0,
-	DNS_NOT_QUERY,  /* a response, or an opcode other than QUERY: not ours to judge */
-	DNS_MALFORMED,  /* too short, bad counts, bad name, trailing garbage */
-	DNS_ODD_NAME,   /* a label holds '.', or bytes that cannot name a host: passed */
+	DNS_NOT_QUERY, /* a response, or an opcode other than QUERY: not ours to judge */
+	DNS_MALFORMED, /* too short, bad counts, bad name, trailing garbage */
+	DNS_ODD_NAME,  /* a label holds '.', or bytes that cannot name a host: passed */
 };
 
 /*
@@ -48,12 +48,12 @@ int dns_query_verify(const uint8_t *msg, size_t len, const struct dns_query *q);
 
 /* How to answer a blocked query. */
 struct dns_block {
-	int sinkhole;          /* 0: NXDOMAIN; 1: A/AAAA to the addresses below, NODATA otherwise */
-	const uint8_t *v4;     /* 4 bytes, or NULL for NODATA on A */
-	const uint8_t *v6;     /* 16 bytes, or NULL for NODATA on AAAA */
-	uint32_t ttl;          /* of the sinkhole record */
-	int ede;               /* add Extended DNS Error 16 when the query had EDNS */
-	const char *ede_text;  /* EXTRA-TEXT (UTF-8), truncated to DNS_EDE_TEXT_MAX */
+	int sinkhole;         /* 0: NXDOMAIN; 1: A/AAAA to the addresses below, NODATA otherwise */
+	const uint8_t *v4;    /* 4 bytes, or NULL for NODATA on A */
+	const uint8_t *v6;    /* 16 bytes, or NULL for NODATA on AAAA */
+	uint32_t ttl;         /* of the sinkhole record */
+	int ede;              /* add Extended DNS Error 16 when the query had EDNS */
+	const char *ede_text; /* EXTRA-TEXT (UTF-8), truncated to DNS_EDE_TEXT_MAX */
 };
 
 /*
@@ -62,8 +62,8 @@ struct dns_block {
  * if b->ede) is added only when the query had one (RFC 6891 6.1.1). Returns
  * the length, or 0 if outlen is too small. Pure, no allocation.
  */
-size_t dns_answer_block(const struct dns_query *q, const struct dns_block *b, uint8_t *out,
-    size_t outlen);
+size_t dns_answer_block(
+    const struct dns_query *q, const struct dns_block *b, uint8_t *out, size_t outlen);
 
 /*
  * dns_answer_servfail(): a SERVFAIL answer echoing the question, used for the

@@ -108,8 +108,7 @@ inject_build_udp(uint8_t *out, size_t outlen, const struct inj_tuple *t, uint16_
 
 size_t
 inject_build_tcp(uint8_t *out, size_t outlen, const struct inj_tuple *t, uint16_t ipid,
-    uint32_t seq, uint32_t ack, uint8_t flags, uint16_t window, const uint8_t *payload,
-    size_t plen)
+    uint32_t seq, uint32_t ack, uint8_t flags, uint16_t window, const uint8_t *payload, size_t plen)
 {
 	uint32_t pseudo;
 	size_t l4len = 20 + plen;
@@ -140,10 +139,9 @@ inject_open(struct injector *in, char *err, size_t errlen)
 	if (getrandom(&in->rng, sizeof(in->rng), 0) != sizeof(in->rng) || in->rng == 0)
 		in->rng = 0x9e3779b97f4a7c15ULL;
 	in->fd4 = socket(AF_INET, SOCK_RAW | SOCK_NONBLOCK | SOCK_CLOEXEC, IPPROTO_RAW);
-	if (in->fd4 == -1 ||
-	    setsockopt(in->fd4, IPPROTO_IP, IP_HDRINCL, &one, sizeof(one)) == -1) {
-		snprintf(err, errlen, "raw IPv4 socket: %s (blockd needs CAP_NET_RAW)",
-		    strerror(errno));
+	if (in->fd4 == -1 || setsockopt(in->fd4, IPPROTO_IP, IP_HDRINCL, &one, sizeof(one)) == -1) {
+		snprintf(
+		    err, errlen, "raw IPv4 socket: %s (blockd needs CAP_NET_RAW)", strerror(errno));
 		inject_close(in);
 		return -1;
 	}

@@ -49,8 +49,8 @@ config_send(struct nfqueue *q, struct nlmsghdr *nlh, char *err, size_t errlen, c
 }
 
 int
-nfqueue_open(struct nfqueue *q, uint16_t queue, unsigned maxlen, size_t rcvbuf, int fail_open, char *err,
-    size_t errlen)
+nfqueue_open(struct nfqueue *q, uint16_t queue, unsigned maxlen, size_t rcvbuf, int fail_open,
+    char *err, size_t errlen)
 {
 	char buf[MNL_SOCKET_BUFFER_SIZE];
 	struct nlmsghdr *nlh;
@@ -267,8 +267,8 @@ nfqueue_kstats_parse(const char *line, struct nfqueue_kstats *s)
 	unsigned copy_mode, copy_range, one;
 
 	memset(s, 0, sizeof(*s));
-	if (sscanf(line, "%" SCNu32 " %" SCNu32 " %" SCNu32 " %u %u %" SCNu32 " %" SCNu32
-			 " %" SCNu32 " %u",
+	if (sscanf(line,
+		"%" SCNu32 " %" SCNu32 " %" SCNu32 " %u %u %" SCNu32 " %" SCNu32 " %" SCNu32 " %u",
 		&s->queue, &s->portid, &s->total, &copy_mode, &copy_range, &s->dropped,
 		&s->user_dropped, &s->id_sequence, &one) != 9)
 		return -1;

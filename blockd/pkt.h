@@ -7,11 +7,11 @@
 
 /* pkt_parse() results. */
 enum pkt_status {
-	PKT_OK = 0,       /* headers parsed; payload is the transport payload */
-	PKT_TRUNCATED,    /* a length field points past the buffer */
-	PKT_MALFORMED,    /* version, header length or extension chain is invalid */
-	PKT_FRAGMENT,     /* a non-first fragment: no transport header to read */
-	PKT_OTHER_PROTO,  /* neither TCP nor UDP (ICMP, ESP, no next header, ...) */
+	PKT_OK = 0,      /* headers parsed; payload is the transport payload */
+	PKT_TRUNCATED,   /* a length field points past the buffer */
+	PKT_MALFORMED,   /* version, header length or extension chain is invalid */
+	PKT_FRAGMENT,    /* a non-first fragment: no transport header to read */
+	PKT_OTHER_PROTO, /* neither TCP nor UDP (ICMP, ESP, no next header, ...) */
 };
 
 #define PKT_TCP_FIN 0x01
@@ -25,9 +25,9 @@ enum pkt_status {
  * must outlive the struct. Addresses: IPv4 in the first 4 bytes.
  */
 struct pkt {
-	uint8_t family; /* 4 or 6 */
-	uint8_t proto;  /* IPPROTO_TCP, IPPROTO_UDP, or the last next-header seen */
-	uint8_t ttl;    /* TTL or hop limit */
+	uint8_t family;         /* 4 or 6 */
+	uint8_t proto;          /* IPPROTO_TCP, IPPROTO_UDP, or the last next-header seen */
+	uint8_t ttl;            /* TTL or hop limit */
 	uint8_t first_fragment; /* 1: more fragments follow, payload is incomplete */
 	uint8_t src[16];
 	uint8_t dst[16];

@@ -109,7 +109,8 @@ dns_udp(struct worker *w, const struct match_snapshot *snap, const struct pkt *p
 	size_t alen = dns_answer_block(&q, &b, ans, sizeof(ans));
 	struct inj_tuple t;
 	reply_tuple(p, &t);
-	size_t n = alen ? inject_build_udp(out, sizeof(out), &t, inject_ipid(&w->inj), ans, alen) : 0;
+	size_t n =
+	    alen ? inject_build_udp(out, sizeof(out), &t, inject_ipid(&w->inj), ans, alen) : 0;
 	if (n == 0 || inject_send(&w->inj, out, n) == -1)
 		CNT(w, inject_errors);
 	CNT(w, dns_blocked);
@@ -160,13 +161,15 @@ dns_tcp(struct worker *w, const struct match_snapshot *snap, const struct pkt *p
 			}
 			struct dns_block b = w->block;
 			b.ede_text = ede;
-			alen = dns_answer_block(&q, &b, stream + slen + 2, sizeof(stream) - slen - 2);
+			alen =
+			    dns_answer_block(&q, &b, stream + slen + 2, sizeof(stream) - slen - 2);
 			if (alen) {
 				CNT(w, dns_blocked);
 				emit(w, snap, &hit, dns_action(w), p, &q);
 			}
 		} else {
-			alen = dns_answer_servfail(&q, stream + slen + 2, sizeof(stream) - slen - 2);
+			alen =
+			    dns_answer_servfail(&q, stream + slen + 2, sizeof(stream) - slen - 2);
 		}
 		if (alen == 0)
 			continue;
@@ -194,8 +197,8 @@ dns_tcp(struct worker *w, const struct match_snapshot *snap, const struct pkt *p
 	if (n == 0 || inject_send(&w->inj, out, n) == -1)
 		CNT(w, inject_errors);
 
-	struct inj_tuple s = {.family = p->family, .ttl = p->ttl, .sport = p->sport,
-	    .dport = p->dport};
+	struct inj_tuple s = {
+	    .family = p->family, .ttl = p->ttl, .sport = p->sport, .dport = p->dport};
 	memcpy(s.src, p->src, 16);
 	memcpy(s.dst, p->dst, 16);
 	n = inject_build_tcp(out, sizeof(out), &s, inject_ipid(&w->inj), p->seq, p->ack,

@@ -27,8 +27,9 @@ struct worker_counters {
 	uint64_t dns_odd_name;  /* names with bytes no host name has; passed */
 	uint64_t dns_blocked;   /* queries answered by blockd */
 	uint64_t dns_allowed;   /* covered by the list, overridden by the local allowlist */
-	uint64_t dns_verify_failed; /* blocked name, but ldns rejected the query: dropped unanswered */
-	uint64_t dns_tcp_partial;   /* TCP segments ending inside a message: passed */
+	uint64_t
+	    dns_verify_failed; /* blocked name, but ldns rejected the query: dropped unanswered */
+	uint64_t dns_tcp_partial; /* TCP segments ending inside a message: passed */
 	uint64_t inject_errors;
 	uint64_t events;
 };

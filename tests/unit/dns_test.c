@@ -13,8 +13,8 @@ query(const char *name, ldns_rr_type type, int edns, uint8_t *out, size_t cap)
 	uint8_t *wire = NULL;
 	size_t len = 0;
 
-	cr_assert_eq(ldns_pkt_query_new_frm_str(&p, name, type, LDNS_RR_CLASS_IN, LDNS_RD),
-	    LDNS_STATUS_OK);
+	cr_assert_eq(
+	    ldns_pkt_query_new_frm_str(&p, name, type, LDNS_RR_CLASS_IN, LDNS_RD), LDNS_STATUS_OK);
 	ldns_pkt_set_id(p, 0x4242);
 	if (edns) {
 		ldns_pkt_set_edns_udp_size(p, 1232);
@@ -76,7 +76,7 @@ Test(dns, parse_refuses_bad_messages)
 	memcpy(r, m, n);
 	r[n] = 0;
 	cr_assert_eq(dns_query_parse(r, n + 1, &q), DNS_MALFORMED); /* trailing byte */
-	r[2] |= 0x80;                                              /* QR: a response */
+	r[2] |= 0x80;                                               /* QR: a response */
 	cr_assert_eq(dns_query_parse(r, n, &q), DNS_NOT_QUERY);
 	memcpy(r, m, n);
 	r[2] |= 0x28; /* opcode 5 (UPDATE) */
@@ -111,8 +111,9 @@ Test(dns, root_and_longest_name)
 
 	char name[300] = "";
 	for (int i = 0; i < 4; i++)
-		strcat(name, i < 3 ? "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa."
-				   : "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa");
+		strcat(name,
+		    i < 3 ? "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa."
+			  : "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa");
 	n = query(name, LDNS_RR_TYPE_A, 0, m, sizeof(m));
 	cr_assert_eq(dns_query_parse(m, n, &q), DNS_OK);
 	cr_assert_eq(q.namelen, 253);
@@ -180,7 +181,8 @@ Test(dns, sinkhole_a_aaaa_and_nodata)
 	uint8_t m[512], a[512];
 	static const uint8_t v4[4] = {203, 0, 113, 7};
 	static const uint8_t v6[16] = {0x20, 0x01, 0x0d, 0xb8, [15] = 7};
-	struct dns_block b = {.sinkhole = 1, .v4 = v4, .v6 = v6, .ttl = 300, .ede = 1, .ede_text = "o"};
+	struct dns_block b = {
+	    .sinkhole = 1, .v4 = v4, .v6 = v6, .ttl = 300, .ede = 1, .ede_text = "o"};
 	struct dns_query q;
 
 	size_t n = query("blocked.example", LDNS_RR_TYPE_A, 1, m, sizeof(m));

@@ -17,8 +17,8 @@ udp4(uint8_t *out, const char *payload)
 	struct inj_tuple t = {.family = 4, .ttl = 63, .sport = 40000, .dport = 53};
 	memcpy(t.src, v4src, 4);
 	memcpy(t.dst, v4dst, 4);
-	return inject_build_udp(out, INJECT_MAX, &t, 0x1234, (const uint8_t *)payload,
-	    strlen(payload));
+	return inject_build_udp(
+	    out, INJECT_MAX, &t, 0x1234, (const uint8_t *)payload, strlen(payload));
 }
 
 Test(pkt, udp4_roundtrip)
@@ -39,8 +39,8 @@ Test(pkt, udp4_roundtrip)
 	cr_assert_eq(memcmp(p.src, v4src, 4), 0);
 	/* IP header and UDP checksums verify (sum over the covered bytes is 0). */
 	cr_assert_eq(inet_csum(b, 20, 0), 0);
-	uint32_t ps = (192 << 8 | 0) + (2 << 8 | 10) + (198 << 8 | 51) + (100 << 8 | 53) +
-		      IPPROTO_UDP + 13;
+	uint32_t ps =
+	    (192 << 8 | 0) + (2 << 8 | 10) + (198 << 8 | 51) + (100 << 8 | 53) + IPPROTO_UDP + 13;
 	cr_assert_eq(inet_csum(b + 20, 13, ps), 0);
 }
 
@@ -129,7 +129,8 @@ Test(pkt, tcp6_roundtrip)
 	/* TCP checksum over pseudo header + segment folds to 0. */
 	uint32_t ps = IPPROTO_TCP + 26;
 	for (int i = 0; i < 16; i += 2)
-		ps += (uint32_t)(v6src[i] << 8 | v6src[i + 1]) + (uint32_t)(v6dst[i] << 8 | v6dst[i + 1]);
+		ps += (uint32_t)(v6src[i] << 8 | v6src[i + 1]) +
+		    (uint32_t)(v6dst[i] << 8 | v6dst[i + 1]);
 	cr_assert_eq(inet_csum(b + 40, 26, ps), 0);
 }
 
@@ -139,7 +140,7 @@ with_ext(uint8_t *o, const uint8_t *b, size_t n, uint8_t type, size_t elen)
 {
 	memcpy(o, b, 40);
 	memset(o + 40, 0, elen);
-	o[40] = b[6];                       /* next header: what followed before */
+	o[40] = b[6]; /* next header: what followed before */
 	o[41] = type == IPPROTO_AH ? (uint8_t)(elen / 4 - 2) : (uint8_t)(elen / 8 - 1);
 	o[6] = type;
 	memcpy(o + 40 + elen, b + 40, n - 40);
@@ -227,7 +228,8 @@ Test(pkt, udp_checksum_zero_sent_as_ffff)
 Test(nfq, kstats_line)
 {
 	struct nfqueue_kstats s;
-	cr_assert_eq(nfqueue_kstats_parse("4200  12345     3 2 65535     7     9   1234  1\n", &s), 0);
+	cr_assert_eq(
+	    nfqueue_kstats_parse("4200  12345     3 2 65535     7     9   1234  1\n", &s), 0);
 	cr_assert_eq(s.queue, 4200);
 	cr_assert_eq(s.portid, 12345);
 	cr_assert_eq(s.total, 3);
