@@ -291,9 +291,12 @@ hooks_run(char *const argv[], const char *input, char *out, size_t outlen, char 
 	while (waitpid(pid, &status, 0) == -1 && errno == EINTR)
 		;
 	status = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
-	/* One line of the tool's complaint is enough for a message. */
-	if (err && el > 0 && err[el - 1] == '\n')
-		err[el - 1] = '\0';
+	/* The first line of the tool's complaint is the one that says what is wrong. */
+	if (err && el > 0) {
+		char *nl = strchr(err, '\n');
+		if (nl)
+			*nl = '\0';
+	}
 out:
 	for (int i = 0; i < 2; i++) {
 		if (in[i] != -1)
@@ -415,7 +418,11 @@ hooks_install(const struct hooks_spec *s, char *err, size_t errlen)
 		return -1;
 	}
 	if (nft_apply(text, e, sizeof(e)) != 0) {
-		snprintf(err, errlen, "nft -f (table inet %s): %s", HOOKS_TABLE, e);
+		snprintf(err, errlen, "nft -f (table inet %s): %s%s", HOOKS_TABLE, e,
+		    s->backend == CFG_BACKEND_NFT
+			? " (if this kernel lacks the nft queue expression, set backend = iptables "
+			  "or auto)"
+			: "");
 		goto fail;
 	}
 	if (s->backend == CFG_BACKEND_IPTABLES) {

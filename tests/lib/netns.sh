@@ -196,6 +196,8 @@ server:
 	access-control: 192.0.2.0/24 allow
 	access-control: 2001:db8:1::/64 allow
 	access-control: 127.0.0.0/8 allow
+	access-control: 198.51.100.0/24 allow
+	access-control: 2001:db8:2::/64 allow
 	local-zone: "example." static
 	local-zone: "test." static
 EOC
@@ -229,23 +231,27 @@ tb_start_unbound() {
 # everything under $TB_DIR; arguments override or add keys.
 tb_blockd_conf() {
 	mkdir -p "$TB_DIR/rules" "$TB_DIR/keys" "$TB_DIR/state"
-	_over="$*"
+	_defaults="blockd.rules_dir=$TB_DIR/rules blockd.keys_dir=$TB_DIR/keys
+blockd.state_dir=$TB_DIR/state blockd.control_socket=$TB_DIR/control.sock blockd.user=
+blockd.appliance_id=tb-$TB_ID netfilter.queues=2 netfilter.hook=forward
+log.path=$TB_DIR/enforcement.jsonl"
+	_all=""
+	for _kv in $_defaults; do
+		case " $* " in
+		*" ${_kv%%=*}="*) ;;
+		*) _all="$_all $_kv" ;;
+		esac
+	done
+	_all="$_all $*"
 	{
-		for _s in blockd netfilter dns log; do
+		for _s in blockd netfilter dns tls http flows log metrics; do
 			echo "[$_s]"
-			case $_s in
-			blockd)
-				printf 'rules_dir = %s\nkeys_dir = %s\nstate_dir = %s\n' \
-					"$TB_DIR/rules" "$TB_DIR/keys" "$TB_DIR/state"
-				printf 'control_socket = %s\nuser =\nappliance_id = tb-%s\n' \
-					"$TB_DIR/control.sock" "$TB_ID"
-				;;
-			netfilter) printf 'queues = 2\nhook = forward\n' ;;
-			log) printf 'path = %s\n' "$TB_DIR/enforcement.jsonl" ;;
-			esac
-			for _kv in $_over; do
+			for _kv in $_all; do
 				case $_kv in
-				"$_s".*) _kv=${_kv#"$_s".}; echo "${_kv%%=*} = ${_kv#*=}" ;;
+				"$_s".*)
+					_kv=${_kv#"$_s".}
+					echo "${_kv%%=*} = ${_kv#*=}"
+					;;
 				esac
 			done
 		done
@@ -258,7 +264,7 @@ tb_start_blockd() {
 	[ -f "$TB_DIR/blockd.conf" ] || tb_blockd_conf
 	tb_spawn blockd "$TB_NS_APPL" "${BLOCKD:-build/blockd}" -d -v -f "$TB_DIR/blockd.conf"
 	_end=$(($(date +%s) + 10))
-	until grep -q "state start" "$TB_DIR/blockd.log"; do
+	until grep -q "state start" "$TB_DIR/blockd.log" 2>/dev/null; do
 		tb_alive blockd || tb_fail "blockd exited at start: $(cat "$TB_DIR/blockd.log")"
 		[ "$(date +%s)" -lt "$_end" ] || tb_fail "blockd did not start within 10 s"
 		sleep 0.05
@@ -272,4 +278,14 @@ tb_stop_blockd() {
 	tb_wait_for sh -c "! kill -0 $_pid" || tb_fail "blockd did not exit after SIG${1:-TERM}"
 	wait "$_pid" 2>/dev/null
 	return 0
+}
+
+# tb_list ENTRY...: puts a block list into blockd's rules directory. Each ENTRY is
+# "TYPE NAME ORDER-REF" with TYPE domain (this name only) or suffix (this name and below).
+tb_list() {
+	mkdir -p "$TB_DIR/rules"
+	: >"$TB_DIR/rules/dev.list"
+	for _e in "$@"; do
+		echo "$_e" >>"$TB_DIR/rules/dev.list"
+	done
 }
