@@ -205,7 +205,8 @@ put_opt(
 		wr16(o + 11, 15); /* OPTION-CODE: Extended DNS Error */
 		wr16(o + 13, (uint16_t)(2 + tl));
 		wr16(o + 15, DNS_EDE_CENSORED);
-		memcpy(o + 17, b->ede_text, tl);
+		if (tl)
+			memcpy(o + 17, b->ede_text, tl);
 	}
 	return off + 11 + optlen;
 }

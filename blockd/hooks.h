@@ -8,8 +8,8 @@
 #define HOOKS_TABLE        "blockd" /* nft: table inet blockd */
 #define HOOKS_PROBE_TABLE  "blockd_probe"
 #define HOOKS_CHAIN_PREFIX "BLOCKD-" /* iptables backend: mangle chains BLOCKD-FWD, -OUT, -IN */
-#define HOOKS_QUEUE_PRIO   -150      /* where mangle sits: after conntrack, before filter */
-#define HOOKS_MARK_PRIO    -140      /* copies the verdict's packet mark into the ct mark */
+#define HOOKS_QUEUE_PRIO   (-150)    /* where mangle sits: after conntrack, before filter */
+#define HOOKS_MARK_PRIO    (-140)    /* copies the verdict's packet mark into the ct mark */
 
 /* Which rules to install. backend is CFG_BACKEND_NFT or CFG_BACKEND_IPTABLES (resolved). */
 struct hooks_spec {

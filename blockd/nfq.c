@@ -16,7 +16,7 @@
 #include "nfq.h"
 
 #define NFQ_COPY_RANGE 0xffff
-#define NFQ_VBUF       (64 * 1024)
+#define NFQ_VBUF       ((size_t)64 * 1024)
 #define NFQ_VMSG_MAX   64 /* bytes one verdict message takes, rounded up */
 
 /* Sends one config message and waits for the kernel's acknowledgement. */
@@ -264,14 +264,29 @@ nfqueue_recv_batch(struct nfqueue *q, unsigned max, nfqueue_packet_fn fn, void *
 int
 nfqueue_kstats_parse(const char *line, struct nfqueue_kstats *s)
 {
-	unsigned copy_mode, copy_range, one;
+	/* queue portid total copy_mode copy_range dropped user_dropped id_sequence 1 */
+	unsigned long v[9];
+	const char *p = line;
 
 	memset(s, 0, sizeof(*s));
-	if (sscanf(line,
-		"%" SCNu32 " %" SCNu32 " %" SCNu32 " %u %u %" SCNu32 " %" SCNu32 " %" SCNu32 " %u",
-		&s->queue, &s->portid, &s->total, &copy_mode, &copy_range, &s->dropped,
-		&s->user_dropped, &s->id_sequence, &one) != 9)
-		return -1;
+	for (int i = 0; i < 9; i++) {
+		char *end;
+		while (*p == ' ' || *p == '\t')
+			p++;
+		if (*p < '0' || *p > '9')
+			return -1;
+		errno = 0;
+		v[i] = strtoul(p, &end, 10);
+		if (errno || v[i] > UINT32_MAX)
+			return -1;
+		p = end;
+	}
+	s->queue = (uint32_t)v[0];
+	s->portid = (uint32_t)v[1];
+	s->total = (uint32_t)v[2];
+	s->dropped = (uint32_t)v[5];
+	s->user_dropped = (uint32_t)v[6];
+	s->id_sequence = (uint32_t)v[7];
 	return 0;
 }
 
