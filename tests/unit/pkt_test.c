@@ -4,7 +4,6 @@
 #include <string.h>
 
 #include "inject.h"
-#include "nfq.h"
 #include "pkt.h"
 
 static const uint8_t v4src[4] = {192, 0, 2, 10}, v4dst[4] = {198, 51, 100, 53};
@@ -223,18 +222,4 @@ Test(pkt, udp_checksum_zero_sent_as_ffff)
 		cr_assert(b[26] != 0 || b[27] != 0);
 		cr_assert_eq(n, 30);
 	}
-}
-
-Test(nfq, kstats_line)
-{
-	struct nfqueue_kstats s;
-	cr_assert_eq(
-	    nfqueue_kstats_parse("4200  12345     3 2 65535     7     9   1234  1\n", &s), 0);
-	cr_assert_eq(s.queue, 4200);
-	cr_assert_eq(s.portid, 12345);
-	cr_assert_eq(s.total, 3);
-	cr_assert_eq(s.dropped, 7);
-	cr_assert_eq(s.user_dropped, 9);
-	cr_assert_eq(s.id_sequence, 1234);
-	cr_assert_eq(nfqueue_kstats_parse("garbage\n", &s), -1);
 }
