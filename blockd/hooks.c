@@ -74,7 +74,20 @@ hooks_nft_ruleset(const struct hooks_spec *s, char *out, size_t outlen)
 {
 	struct sbuf b = {out, 0, outlen, 0};
 
+	uint32_t inj = s->mark | s->mark_block;
+
 	sb_add(&b, "table inet %s {\n", HOOKS_TABLE);
+	/*
+	 * blockd's own injected packets carry both mark bits. An injected UDP
+	 * answer must not create a conntrack entry: the client's next query
+	 * from the same port would match it as a reply and skip the queue.
+	 */
+	sb_add(&b,
+	    "\tchain inject_output {\n"
+	    "\t\ttype filter hook output priority %d; policy accept;\n"
+	    "\t\tmeta mark & 0x%x == 0x%x meta l4proto udp notrack\n"
+	    "\t}\n",
+	    HOOKS_RAW_PRIO, inj, inj);
 	for (size_t i = 0; i < sizeof(places) / sizeof(places[0]); i++) {
 		if (!place_wanted(s, places[i].forward))
 			continue;
@@ -83,10 +96,11 @@ hooks_nft_ruleset(const struct hooks_spec *s, char *out, size_t outlen)
 			sb_add(&b,
 			    "\tchain queue_%s {\n"
 			    "\t\ttype filter hook %s priority %d; policy accept;\n"
+			    "\t\tmeta mark & 0x%x == 0x%x return\n"
 			    "\t\tct mark & 0x%x != 0 drop\n"
 			    "\t\tct mark & 0x%x != 0 return\n"
 			    "\t\tct direction != original return\n",
-			    h, h, HOOKS_QUEUE_PRIO, s->mark_block, s->mark);
+			    h, h, HOOKS_QUEUE_PRIO, inj, inj, s->mark_block, s->mark);
 			static const char *const sel[] = {"udp dport 53", "tcp dport 53",
 			    "tcp dport 443", "udp dport 443", "tcp dport 80"};
 			for (size_t j = 0; j < 5; j++) {
@@ -101,11 +115,12 @@ hooks_nft_ruleset(const struct hooks_spec *s, char *out, size_t outlen)
 		sb_add(&b,
 		    "\tchain mark_%s {\n"
 		    "\t\ttype filter hook %s priority %d; policy accept;\n"
+		    "\t\tmeta mark & 0x%x == 0x%x return\n"
 		    "\t\tmeta mark & 0x%x == 0x%x ct mark set ct mark | 0x%x\n"
 		    "\t\tmeta mark & 0x%x == 0x%x ct mark set ct mark | 0x%x\n"
 		    "\t}\n",
-		    h, h, HOOKS_MARK_PRIO, s->mark, s->mark, s->mark, s->mark_block, s->mark_block,
-		    s->mark_block);
+		    h, h, HOOKS_MARK_PRIO, inj, inj, s->mark, s->mark, s->mark, s->mark_block,
+		    s->mark_block, s->mark_block);
 	}
 	sb_add(&b, "}\n");
 	return sb_done(&b);
@@ -131,6 +146,8 @@ hooks_ipt_rules(const struct hooks_spec *s, char *out, size_t outlen)
 		if (!place_wanted(s, places[i].forward))
 			continue;
 		const char *c = places[i].our_chain;
+		sb_add(&b, "-A %s -m mark --mark 0x%x/0x%x -j RETURN\n", c, s->mark | s->mark_block,
+		    s->mark | s->mark_block);
 		sb_add(&b, "-A %s -m connmark --mark 0x%x/0x%x -j DROP\n", c, s->mark_block,
 		    s->mark_block);
 		sb_add(&b, "-A %s -m connmark --mark 0x%x/0x%x -j RETURN\n", c, s->mark, s->mark);

@@ -8,6 +8,7 @@
 #define HOOKS_TABLE        "blockd" /* nft: table inet blockd */
 #define HOOKS_PROBE_TABLE  "blockd_probe"
 #define HOOKS_CHAIN_PREFIX "BLOCKD-" /* iptables backend: mangle chains BLOCKD-FWD, -OUT, -IN */
+#define HOOKS_RAW_PRIO     (-300)    /* before conntrack: injected UDP answers stay untracked */
 #define HOOKS_QUEUE_PRIO   (-150)    /* where mangle sits: after conntrack, before filter */
 #define HOOKS_MARK_PRIO    (-140)    /* copies the verdict's packet mark into the ct mark */
 

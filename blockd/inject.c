@@ -131,7 +131,7 @@ inject_build_tcp(uint8_t *out, size_t outlen, const struct inj_tuple *t, uint16_
 }
 
 int
-inject_open(struct injector *in, char *err, size_t errlen)
+inject_open(struct injector *in, uint32_t mark, char *err, size_t errlen)
 {
 	int one = 1;
 
@@ -149,6 +149,13 @@ inject_open(struct injector *in, char *err, size_t errlen)
 	in->fd6 = socket(AF_INET6, SOCK_RAW | SOCK_NONBLOCK | SOCK_CLOEXEC, IPPROTO_RAW);
 	if (in->fd6 == -1) {
 		snprintf(err, errlen, "raw IPv6 socket: %s", strerror(errno));
+		inject_close(in);
+		return -1;
+	}
+	if (setsockopt(in->fd4, SOL_SOCKET, SO_MARK, &mark, sizeof(mark)) == -1 ||
+	    setsockopt(in->fd6, SOL_SOCKET, SO_MARK, &mark, sizeof(mark)) == -1) {
+		snprintf(err, errlen, "SO_MARK on raw sockets: %s (blockd needs CAP_NET_ADMIN)",
+		    strerror(errno));
 		inject_close(in);
 		return -1;
 	}

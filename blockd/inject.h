@@ -32,7 +32,8 @@ size_t inject_build_tcp(uint8_t *out, size_t outlen, const struct inj_tuple *t, 
 uint16_t inet_csum(const void *buf, size_t len, uint32_t sum);
 
 /*
- * A sender: one raw socket per family, owned by one worker thread.
+ * A sender: one raw socket per family, owned by one worker thread. Every
+ * packet sent carries mark (SO_MARK) so blockd's own rules recognise it.
  * inject_open() returns 0, or -1 with a message in err.
  */
 struct injector {
@@ -41,7 +42,7 @@ struct injector {
 	uint64_t rng; /* xorshift state for IPv4 identification values */
 };
 
-int inject_open(struct injector *, char *err, size_t errlen);
+int inject_open(struct injector *, uint32_t mark, char *err, size_t errlen);
 void inject_close(struct injector *);
 /* A fresh, unpredictable IPv4 identification. */
 uint16_t inject_ipid(struct injector *);

@@ -293,7 +293,7 @@ worker_start(struct worker *w, unsigned index, uint16_t queue, const struct bloc
 	if (cfg->sinkhole_v6[0] && inet_pton(AF_INET6, cfg->sinkhole_v6, w->sink6) == 1)
 		w->block.v6 = w->sink6;
 
-	if (inject_open(&w->inj, err, errlen) == -1)
+	if (inject_open(&w->inj, cfg->mark | cfg->mark_block, err, errlen) == -1)
 		return -1;
 	if (nfqueue_open(&w->q, queue, cfg->queue_maxlen, (size_t)cfg->rcvbuf_mb << 20,
 		cfg->failure == CFG_FAIL_OPEN, err, errlen) == -1) {

@@ -32,7 +32,11 @@ Test(hooks, nft_forward_fail_open)
 	cr_assert_not_null(strstr(t, "ct mark & 0x200000 != 0 drop"));
 	cr_assert_not_null(
 	    strstr(t, "meta mark & 0x100000 == 0x100000 ct mark set ct mark | 0x100000"));
-	cr_assert_null(strstr(t, "hook output"));
+	cr_assert_null(strstr(t, "chain queue_output"));
+	cr_assert_not_null(
+	    strstr(t, "chain inject_output {\n\t\ttype filter hook output priority -300;"));
+	cr_assert_not_null(strstr(t, "meta mark & 0x300000 == 0x300000 meta l4proto udp notrack"));
+	cr_assert_not_null(strstr(t, "meta mark & 0x300000 == 0x300000 return"));
 	cr_assert_null(strstr(t, "fanout")); /* flow hash, not CPU: a flow stays on one queue */
 }
 
@@ -41,8 +45,8 @@ Test(hooks, nft_local_fail_closed_single_queue)
 	char t[8192];
 	struct hooks_spec s = spec(CFG_BACKEND_NFT, CFG_HOOK_LOCAL, 0, 7, 7);
 	cr_assert_gt(hooks_nft_ruleset(&s, t, sizeof(t)), 0);
-	cr_assert_not_null(strstr(t, "hook output"));
-	cr_assert_not_null(strstr(t, "hook input"));
+	cr_assert_not_null(strstr(t, "chain queue_output"));
+	cr_assert_not_null(strstr(t, "chain queue_input"));
 	cr_assert_null(strstr(t, "hook forward"));
 	cr_assert_not_null(strstr(t, "udp dport 53 queue num 7\n"));
 	cr_assert_null(strstr(t, "bypass"));
@@ -54,11 +58,13 @@ Test(hooks, iptables_backend_keeps_mark_chains_only_in_nft)
 	struct hooks_spec s = spec(CFG_BACKEND_IPTABLES, CFG_HOOK_BOTH, 1, 0, 1);
 	cr_assert_gt(hooks_nft_ruleset(&s, t, sizeof(t)), 0);
 	cr_assert_null(strstr(t, "queue"));
+	cr_assert_not_null(strstr(t, "chain inject_output"));
 	cr_assert_not_null(strstr(t, "chain mark_forward"));
 	cr_assert_not_null(strstr(t, "chain mark_output"));
 
 	cr_assert_gt(hooks_ipt_rules(&s, t, sizeof(t)), 0);
 	cr_assert_eq(strncmp(t, "*mangle\n:BLOCKD-FWD - [0:0]\n", 28), 0);
+	cr_assert_not_null(strstr(t, "-A BLOCKD-FWD -m mark --mark 0x300000/0x300000 -j RETURN\n"));
 	cr_assert_not_null(strstr(
 	    t, "-A BLOCKD-FWD -p udp --dport 53 -j NFQUEUE --queue-balance 0:1 --queue-bypass\n"));
 	cr_assert_not_null(
