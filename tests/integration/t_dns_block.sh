@@ -88,6 +88,13 @@ echo "$out" | grep -q "OPT PSEUDOSECTION" && fail "OPT record added to a query w
 out=$(tb_client dig +tcp +keepopen +time=3 +tries=1 @"$TB_RESOLVER4" blocked.example A allowed.example A)
 echo "$out" | grep -q "status: NXDOMAIN" || fail "TCP keepopen: blocked name not answered"
 
+# Many queries from one socket (one source port): each one is judged, none slips through.
+for i in $(seq 1 50); do echo "blocked.example A"; echo "allowed.example AAAA"; done >"$TB_DIR/q.txt"
+out=$(tb_client dnsperf -s "$TB_RESOLVER4" -d "$TB_DIR/q.txt" -c 1 -n 1 -t 3 2>&1)
+echo "$out" | grep -q "NXDOMAIN 50 " || fail "same-port queries: $(echo "$out" | grep -i "response codes")"
+echo "$out" | grep -q "NOERROR 50 " || fail "same-port queries: allowed answers missing"
+echo "PASS same source port, 100 queries"
+
 # Every block was logged with its order.
 n=$(grep -c "enforce .*order=CL-2026-000123" "$TB_DIR/blockd.log")
 [ "$n" -ge 24 ] || fail "expected at least 24 enforcement records for CL-2026-000123, got $n"
