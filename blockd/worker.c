@@ -118,11 +118,40 @@ dns_udp(struct worker *w, const struct match_snapshot *snap, const struct pkt *p
 	return NF_DROP;
 }
 
+/* The slot for p's connection: found (tuple matches) or, with create, taken over. */
+static struct tcpdns_slot *
+tcpdns_slot(struct worker *w, const struct pkt *p, int create)
+{
+	uint32_t h = 2166136261u;
+	const uint8_t *parts[2] = {p->src, p->dst};
+	for (int i = 0; i < 2; i++)
+		for (int j = 0; j < 16; j++)
+			h = (h ^ parts[i][j]) * 16777619u;
+	h = (h ^ p->sport) * 16777619u;
+	h = (h ^ p->dport) * 16777619u;
+	struct tcpdns_slot *s = &w->tcpdns[h % TCPDNS_SLOTS];
+	int match = s->used && s->family == p->family && s->sport == p->sport &&
+	    s->dport == p->dport && memcmp(s->src, p->src, 16) == 0 &&
+	    memcmp(s->dst, p->dst, 16) == 0;
+	if (match)
+		return s;
+	if (!create)
+		return NULL;
+	s->used = 1;
+	s->family = p->family;
+	s->sport = p->sport;
+	s->dport = p->dport;
+	memcpy(s->src, p->src, 16);
+	memcpy(s->dst, p->dst, 16);
+	s->len = 0;
+	return s;
+}
+
 static int
 dns_tcp(struct worker *w, const struct match_snapshot *snap, const struct pkt *p)
 {
-	const uint8_t *msg;
-	size_t mlen, off = 0;
+	const uint8_t *msg, *data = p->payload;
+	size_t mlen, off = 0, len = p->paylen, last = 0;
 	int r, blocked = 0;
 	struct dns_query q;
 	struct match_hit hit;
@@ -130,16 +159,42 @@ dns_tcp(struct worker *w, const struct match_snapshot *snap, const struct pkt *p
 
 	if (p->paylen == 0)
 		return NF_ACCEPT;
+	/* The rest of a message whose start an earlier segment brought? */
+	struct tcpdns_slot *held = tcpdns_slot(w, p, 0);
+	if (held) {
+		if (held->next_seq == p->seq && w->now - held->time <= TCPDNS_AGE &&
+		    held->len + p->paylen <= sizeof(w->joined)) {
+			memcpy(w->joined, held->buf, held->len);
+			memcpy(w->joined + held->len, p->payload, p->paylen);
+			data = w->joined;
+			len = held->len + p->paylen;
+		}
+		held->used = 0;
+	}
+
 	/* First pass: is any message in this segment blocked? */
-	while ((r = dns_tcp_next(p->payload, p->paylen, &off, &msg, &mlen)) == 1) {
+	while ((r = dns_tcp_next(data, len, &off, &msg, &mlen)) == 1) {
+		last = off;
 		if (dns_query_parse(msg, mlen, &q) != DNS_OK)
 			continue;
 		CNT(w, dns_queries);
 		if (lookup(w, snap, &q, &hit, ede, sizeof(ede)) == MATCH_BLOCK)
 			blocked = 1;
 	}
-	if (r == -1)
+	if (r == -1 && !blocked) {
+		/* Pass the segment, keep the unfinished message's start for the next one. */
 		CNT(w, dns_tcp_partial);
+		if (len - last > TCPDNS_HOLD) {
+			CNT(w, dns_tcp_unheld);
+			return NF_ACCEPT;
+		}
+		struct tcpdns_slot *s = tcpdns_slot(w, p, 1);
+		memcpy(s->buf, data + last, len - last);
+		s->len = (uint16_t)(len - last);
+		s->next_seq = p->seq + (uint32_t)p->paylen;
+		s->time = w->now;
+		return NF_ACCEPT;
+	}
 	if (!blocked)
 		return NF_ACCEPT;
 
@@ -147,7 +202,7 @@ dns_tcp(struct worker *w, const struct match_snapshot *snap, const struct pkt *p
 	uint8_t stream[TCP_DNS_OUT], out[INJECT_MAX];
 	size_t slen = 0;
 	off = 0;
-	while (dns_tcp_next(p->payload, p->paylen, &off, &msg, &mlen) == 1) {
+	while (dns_tcp_next(data, len, &off, &msg, &mlen) == 1) {
 		size_t alen = 0;
 		if (slen + 2 >= sizeof(stream))
 			break;

@@ -29,9 +29,30 @@ struct worker_counters {
 	uint64_t dns_allowed;   /* covered by the list, overridden by the local allowlist */
 	uint64_t
 	    dns_verify_failed; /* blocked name, but ldns rejected the query: dropped unanswered */
-	uint64_t dns_tcp_partial; /* TCP segments ending inside a message: passed */
+	uint64_t dns_tcp_partial; /* TCP segments ending inside a message: passed, start held */
+	uint64_t dns_tcp_unheld;  /* ... whose unfinished message was too long to hold */
 	uint64_t inject_errors;
 	uint64_t events;
+};
+
+/*
+ * A TCP DNS message split across segments (say the 2-byte length alone,
+ * then the query): its start is kept here, per connection, until the rest
+ * arrives, so a client cannot slip a query past by splitting it.
+ */
+#define TCPDNS_HOLD  1024 /* bytes of an unfinished message kept */
+#define TCPDNS_SLOTS 256  /* connections with an unfinished message, per worker */
+#define TCPDNS_AGE   30   /* seconds a held start stays valid */
+
+struct tcpdns_slot {
+	uint8_t used;
+	uint8_t family;
+	uint16_t sport, dport;
+	uint16_t len;
+	uint32_t next_seq; /* the sequence number the rest must start at */
+	int64_t time;
+	uint8_t src[16], dst[16];
+	uint8_t buf[TCPDNS_HOLD];
 };
 
 struct worker {
@@ -49,6 +70,8 @@ struct worker {
 	int64_t now; /* UTC seconds, once per batch */
 	uint64_t now_us;
 	struct worker_counters c;
+	struct tcpdns_slot tcpdns[TCPDNS_SLOTS];
+	uint8_t joined[TCPDNS_HOLD + 65536]; /* a held start plus the next segment */
 };
 
 /*

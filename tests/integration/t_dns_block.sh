@@ -88,6 +88,17 @@ echo "$out" | grep -q "OPT PSEUDOSECTION" && fail "OPT record added to a query w
 out=$(tb_client dig +tcp +keepopen +time=3 +tries=1 @"$TB_RESOLVER4" blocked.example A allowed.example A)
 echo "$out" | grep -q "status: NXDOMAIN" || fail "TCP keepopen: blocked name not answered"
 
+# A TCP query split across segments (the length alone, then the rest; or cut mid-name).
+for cut in 2 2,9 20; do
+	for srv in "$TB_RESOLVER4" "$TB_RESOLVER6"; do
+		got=$(tb_client python3 tests/lib/dns_split.py "$srv" www.blocked.example $cut)
+		[ "$got" = NXDOMAIN ] || fail "split TCP query (cut $cut, $srv): got $got"
+		got=$(tb_client python3 tests/lib/dns_split.py "$srv" allowed.example $cut)
+		[ "$got" = NOERROR ] || fail "split TCP query for an allowed name (cut $cut, $srv): got $got"
+	done
+done
+echo "PASS split TCP queries"
+
 # Many queries from one socket (one source port): each one is judged, none slips through.
 for i in $(seq 1 50); do echo "blocked.example A"; echo "allowed.example AAAA"; done >"$TB_DIR/q.txt"
 out=$(tb_client dnsperf -s "$TB_RESOLVER4" -d "$TB_DIR/q.txt" -c 1 -n 1 -t 3 2>&1)
