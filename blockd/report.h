@@ -1,0 +1,107 @@
+/* Regulatory reports over the enforcement log: counts per order, service and day, and coverage gaps. */
+#ifndef BLOCKD_REPORT_H
+#define BLOCKD_REPORT_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+
+#include "evrec.h"
+
+/* Results, also blockctl report's exit status. */
+#define REPORT_OK      0 /* report written */
+#define REPORT_PARTIAL 1 /* written, but some lines were not records (run blockctl log verify) */
+#define REPORT_USAGE   2 /* bad options */
+#define REPORT_ERROR   3 /* a file could not be read, or out of memory */
+
+enum report_format { REPORT_CSV = 1, REPORT_JSON };
+
+/* Why enforcement was not (fully) in force during a period. */
+enum report_gap_kind {
+	GAP_NO_LOG = 1, /* no records from the start of the period */
+	GAP_DOWN,       /* blockd not running: stop (or crash) to the next start */
+	GAP_FAILOPEN,   /* fail-open engaged */
+	GAP_EXPIRED,    /* the list in force expired, no replacement yet */
+	GAP_REFUSED,    /* a new list was refused; the regulator's latest list not in force */
+	GAP_DROPPED,    /* enforced, but events were not logged */
+};
+
+struct report_group {
+	int64_t day; /* UTC day number */
+	char *order; /* owned by the report */
+	char *service;
+	uint64_t count[EV_IP + 1]; /* by enum ev_method */
+	uint64_t total;
+	uint64_t subscribers; /* distinct pseudonyms (or addresses) */
+	uint64_t *serials;    /* distinct, ascending */
+	size_t nserials;
+};
+
+struct report_gap {
+	int kind;               /* enum report_gap_kind */
+	int64_t from_us, to_us; /* clipped to the report's period */
+	int open_end;           /* still open at the end of the records */
+	uint64_t count;         /* GAP_DROPPED: events lost */
+	uint64_t serial;        /* the list serial concerned, 0 if none */
+	char *reason;           /* owned by the report, "" if none */
+};
+
+struct report {
+	int64_t from_us, to_us;      /* [from, to) */
+	struct report_group *groups; /* by day, order, service */
+	size_t ngroups;
+	struct report_gap *gaps; /* by start time */
+	size_t ngaps;
+	uint64_t total[EV_IP + 1];
+	uint64_t events, records;
+	char appliance[192]; /* of the first record, "" if none */
+};
+
+struct report_builder; /* private to report.c */
+
+/*
+ * The report is built one record at a time, in log order, so its memory
+ * grows with the number of groups and distinct subscribers per group, not
+ * with the number of records. Records before from_us still set the state at
+ * from_us (a fail-open engaged before the period is a gap from its start).
+ * Pure: no I/O.
+ *
+ * report_builder_new(): NULL if out of memory.
+ * report_add(): 0, or -1 if out of memory.
+ * report_finish(): the report into *rp (free with report_free()) and the
+ * builder freed, whatever the result. 0, or -1 if out of memory.
+ */
+struct report_builder *report_builder_new(int64_t from_us, int64_t to_us);
+int report_add(struct report_builder *, const struct evrec *);
+int report_finish(struct report_builder *, struct report *rp);
+
+/* report_build(): all of recs[0..n) at once. 0, or -1 if out of memory. */
+int report_build(
+    const struct evrec *recs, size_t n, int64_t from_us, int64_t to_us, struct report *);
+void report_free(struct report *);
+
+/* report_write(): the report as CSV (two tables) or JSON. */
+void report_write(const struct report *, int format, FILE *out);
+
+const char *report_gap_name(int kind);
+/* report_format_from(): "csv" or "json" to enum report_format, 0 if neither. */
+int report_format_from(const char *);
+
+struct report_opts {
+	const char *const *paths; /* one appliance's log files, oldest first */
+	size_t npaths;
+	int64_t from_us, to_us;
+	int format; /* enum report_format */
+};
+
+/*
+ * report_render(): read the files, build and write the report into a
+ * malloc'd buffer (*buf, *len; the caller frees it). These exact bytes are
+ * what a signature would cover. Problems are written to err. Returns
+ * REPORT_*; *buf is set for REPORT_OK and REPORT_PARTIAL.
+ */
+int report_render(const struct report_opts *, char **buf, size_t *len, FILE *err);
+/* report_run(): report_render() to out, problems to stderr. Returns REPORT_*. */
+int report_run(const struct report_opts *, FILE *out);
+
+#endif

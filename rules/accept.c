@@ -1,0 +1,342 @@
+/* The acceptance pipeline: caps, signatures, parse, serial, expiry, change, safeguards; commit. */
+#include <sys/stat.h>
+
+#include <dirent.h>
+#include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "accept.h"
+#include "fileio.h"
+#include "psl.h"
+#include "rulefmt.h"
+
+#define STATE_SERIAL   "serial"
+#define STATE_CURRENT  "current"
+#define STATE_FILE_MAX 4096
+#define PSL_MAX        (16u << 20)
+
+static int __attribute__((format(printf, 2, 3)))
+refuse(struct accept_result *res, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(res->reason, sizeof res->reason, fmt, ap);
+	va_end(ap);
+	res->outcome = ACCEPT_REFUSED;
+	rulelist_free(res->list); /* a refused list is never handed out */
+	res->list = NULL;
+	return ACCEPT_REFUSED;
+}
+
+void
+accept_result_free(struct accept_result *res)
+{
+	rulelist_free(res->list);
+	res->list = NULL;
+	safeguard_report_free(&res->report);
+	free(res->raw);
+	res->raw = NULL;
+	sigset_free(&res->sigset);
+}
+
+/* The serial file: "serial N\ndigest HEX\nentries N\n". */
+int
+accept_last(const char *state_dir, uint64_t *serial, uint8_t digest[64], size_t *entries, char *err,
+    size_t errlen)
+{
+	char path[4096], *buf, hex[129];
+	unsigned long long s, n;
+	size_t len, i;
+	unsigned b;
+
+	snprintf(path, sizeof path, "%s/%s", state_dir, STATE_SERIAL);
+	if (file_read_capped(path, STATE_FILE_MAX, &buf, &len, err, errlen) != 0)
+		return errno == ENOENT ? 0 : -1;
+	if (sscanf(buf, "serial %llu\ndigest %128[0-9a-f]\nentries %llu\n", &s, hex, &n) != 3 ||
+	    strlen(hex) != 128) {
+		snprintf(
+		    err, errlen, "%s: damaged (expected serial, digest and entries lines)", path);
+		free(buf);
+		return -1;
+	}
+	free(buf);
+	for (i = 0; i < 64; i++) {
+		sscanf(hex + 2 * i, "%2x", &b);
+		digest[i] = (uint8_t)b;
+	}
+	*serial = s;
+	*entries = (size_t)n;
+	return 1;
+}
+
+static int
+check(const struct accept_policy *p, const char *path, int restoring, struct accept_result *res)
+{
+	char err[RULES_ERR_MAX * 2], t[32];
+	struct keyring *keys = NULL;
+	struct psl *psl = NULL;
+	uint8_t last_digest[64];
+	size_t last_entries = 0, len;
+	char *pslbuf;
+	int have_last = 0;
+	double change;
+
+	memset(res, 0, sizeof *res);
+	res->outcome = ACCEPT_REFUSED;
+	if (p->threshold < 1)
+		return refuse(res, "policy: the signature threshold must be at least 1");
+	if (p->state_dir) {
+		have_last = accept_last(
+		    p->state_dir, &res->last_serial, last_digest, &last_entries, err, sizeof err);
+		if (have_last < 0)
+			return refuse(res, "state: %s", err);
+	}
+	if (restoring && !have_last)
+		return refuse(res, "state dir %s holds no accepted list yet", p->state_dir);
+
+	/* 1. Sizes, then signatures over the raw bytes: nothing is parsed before this. */
+	if (file_read_capped(path, p->max_list_bytes, &res->raw, &res->rawlen, err, sizeof err))
+		return refuse(res, "%s", err);
+	if (sigset_read(path, &res->sigset, err, sizeof err) != 0)
+		return refuse(res, "%s", err);
+	if (res->sigset.n == 0)
+		return refuse(res, "%s: no signature file (expected %s.minisig)", path, path);
+	if (keyring_load(p->keys_dir, &keys, err, sizeof err) != 0)
+		return refuse(res, "%s", err);
+	if (rules_blake2b512(res->raw, res->rawlen, res->digest) != 0) {
+		keyring_free(keys);
+		return refuse(res, "%s: BLAKE2b-512 failed", path);
+	}
+	if (sigset_verify(keys, &res->sigset, path, res->digest, p->threshold, &res->valid_keys,
+		res->sigs, sizeof res->sigs) != 0) {
+		keyring_free(keys);
+		return refuse(res,
+		    "%s: signed by %u distinct trusted key%s, %u required (keys in %s)", path,
+		    res->valid_keys, res->valid_keys == 1 ? "" : "s", p->threshold, p->keys_dir);
+	}
+	keyring_free(keys);
+
+	/* 2. The strict parse. */
+	if (rulelist_parse(res->raw, res->rawlen, path, res->digest, &res->list, err, sizeof err))
+		return refuse(res, "%s", err);
+	res->serial = res->list->serial;
+	res->signed_entries = res->list->nentries;
+
+	/* 3. Serial: never roll back; the same list again is a no-op. */
+	if (have_last && res->serial < res->last_serial)
+		return refuse(res,
+		    "%s: serial %llu is lower than the accepted serial %llu (rollback)", path,
+		    (unsigned long long)res->serial, (unsigned long long)res->last_serial);
+	if (have_last && res->serial == res->last_serial) {
+		if (memcmp(res->digest, last_digest, 64) != 0)
+			return refuse(res,
+			    "%s: serial %llu was already accepted with different content (a new "
+			    "list needs a higher serial)",
+			    path, (unsigned long long)res->serial);
+		if (!restoring) {
+			rulelist_free(res->list);
+			res->list = NULL;
+			snprintf(res->reason, sizeof res->reason,
+			    "%s: serial %llu is already the accepted list: nothing to do", path,
+			    (unsigned long long)res->serial);
+			res->outcome = ACCEPT_SAME;
+			return ACCEPT_SAME;
+		}
+	}
+
+	/* 4. Expiry. */
+	if (p->now >= res->list->expires)
+		return refuse(res, "%s: expired at %s (ask the issuer for a current list)", path,
+		    rules_time_format(res->list->expires, t, sizeof t));
+
+	/* 5. Change against the last accepted list. */
+	if (have_last && !restoring && p->max_change >= 0) {
+		change = last_entries == 0
+		    ? (res->signed_entries ? 1e300 : 0)
+		    : ((double)res->signed_entries - (double)last_entries) / (double)last_entries;
+		if (change < 0)
+			change = -change;
+		if (change > p->max_change && !p->change_override)
+			return refuse(res,
+			    "%s: %zu entries against %zu in the accepted serial %llu, a change of "
+			    "more than %.0f %%: accept it with the change override if it is "
+			    "intended",
+			    path, res->signed_entries, last_entries,
+			    (unsigned long long)res->last_serial, p->max_change * 100);
+	}
+
+	/* 6. Safeguards, entry by entry. */
+	if (file_read_capped(p->psl_path, PSL_MAX, &pslbuf, &len, err, sizeof err) != 0)
+		return refuse(
+		    res, "public suffix list: %s (install the publicsuffix package)", err);
+	if (psl_parse(pslbuf, len, p->psl_path, &psl, err, sizeof err) != 0) {
+		free(pslbuf);
+		return refuse(res, "%s", err);
+	}
+	free(pslbuf);
+	if (safeguard_apply(res->list, path, psl, p->allow, p->nallow, &res->report) != 0) {
+		psl_free(psl);
+		return refuse(res, "%s: out of memory in the safeguards", path);
+	}
+	psl_free(psl);
+	snprintf(res->reason, sizeof res->reason,
+	    "%s: serial %llu accepted: %zu of %zu entries, %zu refused by safeguards, %u "
+	    "signature%s",
+	    path, (unsigned long long)res->serial, res->list->nentries, res->signed_entries,
+	    res->report.n, res->valid_keys, res->valid_keys == 1 ? "" : "s");
+	res->outcome = ACCEPT_NEW;
+	return ACCEPT_NEW;
+}
+
+int
+accept_check(const struct accept_policy *p, const char *path, struct accept_result *res)
+{
+	return check(p, path, 0, res);
+}
+
+int
+accept_restore(const struct accept_policy *p, struct accept_result *res)
+{
+	char path[4096];
+
+	if (p->state_dir == NULL) {
+		memset(res, 0, sizeof *res);
+		return refuse(res, "no state dir to restore from");
+	}
+	snprintf(path, sizeof path, "%s/%s/list", p->state_dir, STATE_CURRENT);
+	return check(p, path, 1, res);
+}
+
+static int
+remove_dir(const char *dir)
+{
+	char path[4096];
+	struct dirent *d;
+	DIR *dp = opendir(dir);
+
+	if (dp == NULL)
+		return errno == ENOENT ? 0 : -1;
+	while ((d = readdir(dp)) != NULL) {
+		if (strcmp(d->d_name, ".") == 0 || strcmp(d->d_name, "..") == 0)
+			continue;
+		snprintf(path, sizeof path, "%s/%s", dir, d->d_name);
+		unlink(path);
+	}
+	closedir(dp);
+	return rmdir(dir);
+}
+
+/* Removes list.N directories other than keep, left by earlier commits. */
+static void
+prune(const char *state, const char *keep)
+{
+	char path[4096];
+	struct dirent *d;
+	DIR *dp = opendir(state);
+
+	if (dp == NULL)
+		return;
+	while ((d = readdir(dp)) != NULL) {
+		if (strncmp(d->d_name, "list.", 5) != 0 || strcmp(d->d_name, keep) == 0)
+			continue;
+		snprintf(path, sizeof path, "%s/%s", state, d->d_name);
+		remove_dir(path);
+	}
+	closedir(dp);
+}
+
+/* snprintf for paths: -1 if the result would not fit. */
+static int __attribute__((format(printf, 3, 4))) pathf(char *buf, size_t size, const char *fmt, ...)
+{
+	va_list ap;
+	int n;
+
+	va_start(ap, fmt);
+	n = vsnprintf(buf, size, fmt, ap);
+	va_end(ap);
+	return n < 0 || (size_t)n >= size ? -1 : 0;
+}
+
+int
+accept_commit(
+    const struct accept_policy *p, const struct accept_result *res, char *err, size_t errlen)
+{
+	char dir[4096], tmpdir[4096], path[4096], name[64], sig[4096], cur[4096], curtmp[4096];
+	char hex[129], text[512], target[64];
+	ssize_t n;
+	size_t i;
+
+	if (res->outcome != ACCEPT_NEW || res->raw == NULL) {
+		snprintf(err, errlen, "only a newly accepted list can be committed");
+		return -1;
+	}
+	if (p->state_dir == NULL) {
+		snprintf(err, errlen, "no state dir configured");
+		return -1;
+	}
+	snprintf(name, sizeof name, "list.%llu", (unsigned long long)res->serial);
+	if (pathf(dir, sizeof dir, "%s/%s", p->state_dir, name) ||
+	    pathf(tmpdir, sizeof tmpdir, "%s/%s.tmp", p->state_dir, name) ||
+	    pathf(path, sizeof path, "%s/list", tmpdir) ||
+	    pathf(cur, sizeof cur, "%s/%s", p->state_dir, STATE_CURRENT) ||
+	    pathf(curtmp, sizeof curtmp, "%s/%s.tmp", p->state_dir, STATE_CURRENT)) {
+		snprintf(err, errlen, "%s: path too long", p->state_dir);
+		return -1;
+	}
+	if (mkdir(p->state_dir, 0750) != 0 && errno != EEXIST) {
+		snprintf(err, errlen, "%s: %s", p->state_dir, strerror(errno));
+		return -1;
+	}
+	/* Committing the list that is already current (after a restore) changes nothing. */
+	n = readlink(cur, target, sizeof target - 1);
+	if (n > 0 && (size_t)n == strlen(name) && memcmp(target, name, (size_t)n) == 0) {
+		uint64_t last = 0;
+		uint8_t d[64];
+		size_t e;
+
+		if (accept_last(p->state_dir, &last, d, &e, err, errlen) == 1 &&
+		    last == res->serial && memcmp(d, res->digest, 64) == 0)
+			return 0;
+	}
+	remove_dir(tmpdir);
+	if (mkdir(tmpdir, 0750) != 0) {
+		snprintf(err, errlen, "%s: %s", tmpdir, strerror(errno));
+		return -1;
+	}
+	if (file_write_atomic(path, res->raw, res->rawlen, 0640, err, errlen) != 0)
+		goto fail;
+	for (i = 0; i < res->sigset.n; i++) {
+		if (sigset_path(path, res->sigset.index[i], sig, sizeof sig) != 0 ||
+		    file_write_atomic(
+			sig, res->sigset.text[i], res->sigset.len[i], 0640, err, errlen) != 0)
+			goto fail;
+	}
+	/* First the new directory, then the "current" link, then the serial. */
+	remove_dir(dir);
+	if (rename(tmpdir, dir) != 0 || file_fsync_dir(p->state_dir) != 0) {
+		snprintf(err, errlen, "%s: %s", dir, strerror(errno));
+		goto fail;
+	}
+	unlink(curtmp);
+	if (symlink(name, curtmp) != 0 || rename(curtmp, cur) != 0 ||
+	    file_fsync_dir(p->state_dir) != 0) {
+		snprintf(err, errlen, "%s: %s", cur, strerror(errno));
+		return -1;
+	}
+	rules_hex(res->digest, 64, hex);
+	snprintf(text, sizeof text, "serial %llu\ndigest %s\nentries %zu\n",
+	    (unsigned long long)res->serial, hex, res->signed_entries);
+	if (pathf(path, sizeof path, "%s/%s", p->state_dir, STATE_SERIAL) ||
+	    file_write_atomic(path, text, strlen(text), 0640, err, errlen) != 0)
+		return -1;
+	prune(p->state_dir, name);
+	return 0;
+fail:
+	remove_dir(tmpdir);
+	return -1;
+}

@@ -1,0 +1,85 @@
+/* Accepting a block list: verify and check it, then (separately) commit it as the last accepted. */
+#ifndef BLOCKD_ACCEPT_H
+#define BLOCKD_ACCEPT_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "rulelist.h"
+#include "safeguard.h"
+#include "sigset.h"
+
+struct accept_policy {
+	const char *keys_dir;  /* directory of trusted minisign .pub files */
+	unsigned threshold;    /* distinct trusted keys that must sign, at least 1 */
+	size_t max_list_bytes; /* cap on the list file, checked before reading */
+	double max_change;     /* largest growth or shrinkage in entries, as a fraction of
+				   the last accepted list's count (0.5: 50 %); < 0: no limit */
+	int change_override;   /* accept a larger change this once */
+	const char *state_dir; /* last accepted serial and copy; NULL: no state (a dry check) */
+	const char *psl_path;  /* public suffix list, normally PSL_DEFAULT_PATH */
+	const struct rule_entry *allow; /* the local allowlist */
+	size_t nallow;
+	int64_t now; /* UTC seconds */
+};
+
+enum accept_outcome {
+	ACCEPT_REFUSED = -1, /* reason says why; nothing is to change */
+	ACCEPT_NEW = 0,      /* list holds the accepted entries; commit after using it */
+	ACCEPT_SAME = 1,     /* this serial (and content) is already the accepted one */
+};
+
+struct accept_result {
+	int outcome;           /* enum accept_outcome */
+	char reason[2048];     /* REFUSED: the exact reason; otherwise a one-line summary */
+	char sigs[2048];       /* what became of each signature file, one line each */
+	struct rulelist *list; /* NEW: after safeguards; the caller may take it (set to NULL) */
+	struct safeguard_report report; /* NEW: entries refused by safeguards */
+	uint64_t serial;                /* the list's serial (0 if it could not be read) */
+	uint64_t last_serial;           /* last accepted serial, 0 if none */
+	size_t signed_entries;          /* entries in the signed list, before safeguards */
+	unsigned valid_keys;            /* distinct trusted keys with a good signature */
+
+	/* Kept for accept_commit(): the verified bytes and signature files. */
+	char *raw;
+	size_t rawlen;
+	struct sigset sigset;
+	uint8_t digest[64];
+};
+
+/*
+ * accept_check(): the whole check of the list at path and its signature files
+ * (path.minisig, path.minisig.2 ...), in this order: size caps, signatures on
+ * the raw bytes (threshold of distinct trusted keys), strict parse, serial
+ * against the state dir (lower: refused; equal with the same content:
+ * ACCEPT_SAME), expiry, change fraction, then the per-entry safeguards.
+ * Changes nothing on disk. Returns the outcome (also in res->outcome); free
+ * res with accept_result_free() in every case.
+ */
+int accept_check(const struct accept_policy *p, const char *path, struct accept_result *res);
+
+/*
+ * accept_restore(): accept_check() on the copy in the state dir (for a
+ * daemon starting up): its own serial is not a no-op and the change fraction
+ * is not applied. Returns ACCEPT_NEW or ACCEPT_REFUSED (also when the state
+ * dir holds no list yet: then res->serial is 0).
+ */
+int accept_restore(const struct accept_policy *p, struct accept_result *res);
+
+/*
+ * accept_commit(): makes an ACCEPT_NEW result the last accepted: copies the
+ * list and its signature files into a new directory in the state dir, points
+ * "current" at it and writes the serial file, each step written, fsync'd and
+ * renamed, then the directory fsync'd. Call it only once the list is in use.
+ * 0, or -1 with the reason in err (the previous state is then intact).
+ */
+int accept_commit(
+    const struct accept_policy *p, const struct accept_result *res, char *err, size_t errlen);
+
+/* accept_last(): the last accepted serial from the state dir. 1 and *serial, 0 if none, -1 with err. */
+int accept_last(const char *state_dir, uint64_t *serial, uint8_t digest[64], size_t *entries,
+    char *err, size_t errlen);
+
+void accept_result_free(struct accept_result *res);
+
+#endif

@@ -1,0 +1,508 @@
+/* The strict block list parser: raw bytes in, struct rulelist out, no I/O and no repairs. */
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "rulefmt.h"
+
+struct cursor {
+	const char *p, *end;
+	const char *fname;
+	uint32_t line;
+	char *err;
+	size_t errlen;
+	char *arena;
+	size_t used;
+};
+
+static int __attribute__((format(printf, 2, 3))) bad(struct cursor *c, const char *fmt, ...)
+{
+	char msg[RULES_ERR_MAX];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof msg, fmt, ap);
+	va_end(ap);
+	snprintf(c->err, c->errlen, "%s:%u: %s", c->fname, c->line, msg);
+	return -1;
+}
+
+/* The next line without its LF; 0, 1 at end of input, -1 on a byte the format forbids. */
+static int
+next_line(struct cursor *c, const char **s, size_t *n)
+{
+	const char *nl;
+	size_t i;
+	unsigned char b;
+
+	if (c->p == c->end)
+		return 1;
+	c->line++;
+	nl = memchr(c->p, '\n', (size_t)(c->end - c->p));
+	if (nl == NULL)
+		return bad(c, "last line does not end with a newline");
+	*s = c->p;
+	*n = (size_t)(nl - c->p);
+	c->p = nl + 1;
+	for (i = 0; i < *n; i++) {
+		b = (unsigned char)(*s)[i];
+		if (b > 0x20 && b < 0x7f)
+			continue;
+		if (b == ' ') {
+			if (i == 0)
+				return bad(
+				    c, "leading space (order fields are indented by one tab)");
+			if ((*s)[i - 1] == ' ')
+				return bad(
+				    c, "two spaces in a row (fields are separated by one space)");
+			if (i == *n - 1)
+				return bad(c, "trailing space");
+			continue;
+		}
+		if (b == '\r')
+			return bad(c, "carriage return (lines end with LF only)");
+		if (b >= 0x80)
+			return bad(c, "non-ASCII byte 0x%02x (names are A-labels, texts ASCII)", b);
+		if (b != '\t')
+			return bad(c, "control character 0x%02x", b);
+		if (i != 0)
+			return bad(c, "tab inside a line (fields are separated by one space)");
+	}
+	return 0;
+}
+
+static const char *
+save(struct cursor *c, const char *s, size_t n)
+{
+	char *d = c->arena + c->used;
+
+	memcpy(d, s, n);
+	d[n] = '\0';
+	c->used += n + 1;
+	return d;
+}
+
+/* A count or serial: decimal, no sign, no leading zero. */
+static int
+parse_u64(const char *s, size_t n, uint64_t *v)
+{
+	size_t i;
+
+	if (n == 0 || n > 20 || (n > 1 && s[0] == '0'))
+		return -1;
+	*v = 0;
+	for (i = 0; i < n; i++) {
+		if (s[i] < '0' || s[i] > '9')
+			return -1;
+		if (*v > (UINT64_MAX - (uint64_t)(s[i] - '0')) / 10)
+			return -1;
+		*v = *v * 10 + (uint64_t)(s[i] - '0');
+	}
+	return 0;
+}
+
+/* Splits "key value" at the first space; value may be empty if there is none. */
+static void
+split(const char *s, size_t n, const char **k, size_t *kn, const char **v, size_t *vn)
+{
+	const char *sp = memchr(s, ' ', n);
+
+	*k = s;
+	*kn = sp ? (size_t)(sp - s) : n;
+	*v = sp ? sp + 1 : s + n;
+	*vn = sp ? n - *kn - 1 : 0;
+}
+
+static int
+keyis(const char *k, size_t kn, const char *want)
+{
+	return strlen(want) == kn && memcmp(k, want, kn) == 0;
+}
+
+enum { H_ISSUER, H_SCOPE, H_SERIAL, H_ISSUED, H_EXPIRES, H_PREVIOUS, H_ORDERS, H_ENTRIES, H_N };
+static const char *const header_keys[H_N] = {
+    "issuer", "scope", "serial", "issued", "expires", "previous", "orders", "entries"};
+
+static int
+parse_header(struct cursor *c, struct rulelist *l, uint64_t *norders, uint64_t *nentries)
+{
+	const char *s, *k, *v;
+	size_t n, kn, vn;
+	int want = H_ISSUER, i, r, found;
+	char why[RULES_ERR_MAX];
+	uint64_t u;
+
+	r = next_line(c, &s, &n);
+	if (r == 1)
+		return bad(c, "empty file (a list starts with 'blocklist 1')");
+	if (r < 0)
+		return -1;
+	if (n < 10 || memcmp(s, "blocklist ", 10) != 0)
+		return bad(c, "first line must be 'blocklist 1'");
+	if (n != 11 || s[10] != '1')
+		return bad(c, "unsupported format version '%.*s' (this blockd reads 1)",
+		    (int)n - 10, s + 10);
+	l->version = RULES_FORMAT_VERSION;
+	while (want < H_N) {
+		r = next_line(c, &s, &n);
+		if (r == 1)
+			return bad(
+			    c, "file ends inside the header (missing '%s')", header_keys[want]);
+		if (r < 0)
+			return -1;
+		if (n == 0)
+			return bad(c, "header ends before '%s'", header_keys[want]);
+		split(s, n, &k, &kn, &v, &vn);
+		for (i = 0, found = -1; i < H_N; i++)
+			if (keyis(k, kn, header_keys[i]))
+				found = i;
+		if (found < 0)
+			return bad(c, "unknown header key '%.*s'", (int)kn, k);
+		if (found < want)
+			return bad(c, "duplicate or misplaced header key '%s'", header_keys[found]);
+		if (found > want && !(want == H_PREVIOUS && found == H_ORDERS))
+			return bad(c, "header key '%s' out of order: expected '%s'",
+			    header_keys[found], header_keys[want]);
+		if (vn == 0)
+			return bad(c, "header key '%s' without a value", header_keys[found]);
+		switch (found) {
+		case H_ISSUER:
+		case H_SCOPE:
+			if (rules_check_text(v, vn, why, sizeof why) != 0)
+				return bad(c, "%s: %s", header_keys[found], why);
+			*(found == H_ISSUER ? &l->issuer : &l->scope) = save(c, v, vn);
+			break;
+		case H_SERIAL:
+			if (parse_u64(v, vn, &l->serial) != 0 || l->serial == 0)
+				return bad(c,
+				    "serial must be a decimal integer from 1 to "
+				    "18446744073709551615 "
+				    "without leading zeros");
+			break;
+		case H_ISSUED:
+		case H_EXPIRES:
+			if (rules_time_parse(v, vn, found == H_ISSUED ? &l->issued : &l->expires))
+				return bad(c, "%s must be a UTC time like 2026-01-31T12:00:00Z",
+				    header_keys[found]);
+			if (found == H_EXPIRES && l->expires <= l->issued)
+				return bad(c, "expires is not after issued");
+			break;
+		case H_PREVIOUS:
+			if (vn != 128 || strspn(v, "0123456789abcdef") < 128)
+				return bad(
+				    c, "previous must be 128 lowercase hex digits (BLAKE2b-512)");
+			l->previous = save(c, v, vn);
+			break;
+		case H_ORDERS:
+		case H_ENTRIES:
+			if (parse_u64(v, vn, &u) != 0)
+				return bad(c, "%s must be a decimal count without leading zeros",
+				    header_keys[found]);
+			*(found == H_ORDERS ? norders : nentries) = u;
+			break;
+		}
+		want = found + 1;
+	}
+	r = next_line(c, &s, &n);
+	if (r == 1)
+		return bad(c, "file ends after the header");
+	if (r < 0)
+		return -1;
+	if (n != 0)
+		return bad(c, "expected an empty line after the header");
+	return 0;
+}
+
+enum {
+	F_AUTHORITY,
+	F_DATE,
+	F_SERVICE,
+	F_NOT_BEFORE,
+	F_NOT_AFTER,
+	F_NOTICE,
+	F_NOTICE_URL,
+	F_WIDE,
+	F_N
+};
+static const char *const order_keys[F_N] = {
+    "authority", "date", "service", "not-before", "not-after", "notice", "notice-url", "wide"};
+
+static int
+parse_order(
+    struct cursor *c, const char *s, size_t n, struct rule_order *o, const struct rule_order *prev)
+{
+	const char *k, *v;
+	size_t kn, vn;
+	int f, i, found, r;
+	char why[RULES_ERR_MAX];
+
+	split(s, n, &k, &kn, &v, &vn);
+	if (!keyis(k, kn, "order"))
+		return bad(c, "expected 'order REFERENCE' (the header says more orders follow)");
+	if (rules_check_ref(v, vn, why, sizeof why) != 0)
+		return bad(c, "%s", why);
+	o->ref = save(c, v, vn);
+	o->line = c->line;
+	if (prev && strcmp(prev->ref, o->ref) >= 0)
+		return bad(c,
+		    strcmp(prev->ref, o->ref) == 0 ? "duplicate order '%s'"
+						   : "order '%s' out of canonical order (orders "
+						     "are sorted by reference)",
+		    o->ref);
+	for (f = 0; f < F_N; f++) {
+		r = next_line(c, &s, &n);
+		if (r == 1)
+			return bad(c, "file ends inside order '%s'", o->ref);
+		if (r < 0)
+			return -1;
+		if (n == 0 || s[0] != '\t')
+			return bad(c,
+			    "order '%s': missing field '%s' (fields are indented by one tab)",
+			    o->ref, order_keys[f]);
+		split(s + 1, n - 1, &k, &kn, &v, &vn);
+		for (i = 0, found = -1; i < F_N; i++)
+			if (keyis(k, kn, order_keys[i]))
+				found = i;
+		if (found < 0)
+			return bad(c, "unknown order field '%.*s'", (int)kn, k);
+		if (found < f)
+			return bad(c, "duplicate or misplaced order field '%s'", order_keys[found]);
+		if (found > f)
+			return bad(c, "order field '%s' out of order: expected '%s'",
+			    order_keys[found], order_keys[f]);
+		if (vn == 0)
+			return bad(c, "order field '%s' without a value", order_keys[f]);
+		switch (f) {
+		case F_AUTHORITY:
+		case F_SERVICE:
+		case F_NOTICE:
+		case F_NOTICE_URL:
+			if ((f == F_NOTICE_URL ? rules_check_notice_url(v, vn, why, sizeof why)
+					       : rules_check_text(v, vn, why, sizeof why)) != 0)
+				return bad(c, "%s: %s", order_keys[f], why);
+			*(f == F_AUTHORITY       ? &o->authority
+				: f == F_SERVICE ? &o->service
+				: f == F_NOTICE  ? &o->notice
+						 : &o->notice_url) = save(c, v, vn);
+			break;
+		case F_DATE:
+			if (rules_date_parse(v, vn, &o->date) != 0)
+				return bad(c, "date must be a day like 2026-01-31");
+			break;
+		case F_NOT_BEFORE:
+		case F_NOT_AFTER:
+			if (rules_time_parse(
+				v, vn, f == F_NOT_BEFORE ? &o->not_before : &o->not_after))
+				return bad(c, "%s must be a UTC time like 2026-01-31T12:00:00Z",
+				    order_keys[f]);
+			if (f == F_NOT_AFTER && o->not_after <= o->not_before)
+				return bad(c, "not-after is not after not-before");
+			break;
+		case F_WIDE:
+			if (keyis(v, vn, "yes"))
+				o->allow_wide = 1;
+			else if (keyis(v, vn, "no"))
+				o->allow_wide = 0;
+			else
+				return bad(c, "wide must be 'yes' or 'no'");
+			break;
+		}
+	}
+	r = next_line(c, &s, &n);
+	if (r == 1)
+		return bad(c, "file ends after order '%s'", o->ref);
+	if (r < 0)
+		return -1;
+	if (n != 0)
+		return bad(c,
+		    n > 0 && s[0] == '\t' ? "unknown order field after 'wide'"
+					  : "expected an empty line after order '%s'",
+		    o->ref);
+	return 0;
+}
+
+static int
+find_order(const struct rule_order *orders, size_t n, const char *ref, size_t len)
+{
+	size_t lo = 0, hi = n, mid;
+	int c;
+
+	while (lo < hi) {
+		mid = lo + (hi - lo) / 2;
+		c = strncmp(orders[mid].ref, ref, len);
+		if (c == 0 && orders[mid].ref[len] != '\0')
+			c = 1;
+		if (c == 0)
+			return (int)mid;
+		if (c < 0)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return -1;
+}
+
+static int
+parse_entries(struct cursor *c, struct rulelist *l, uint64_t want, uint8_t *used)
+{
+	const char *s, *k, *v, *ref, *sp;
+	size_t n, kn, vn, rn;
+	char why[RULES_ERR_MAX], sbuf[RULES_URL_MAX + 1];
+	struct rule_entry *e;
+	uint64_t endn;
+	int o, r, cmp;
+
+	for (;;) {
+		r = next_line(c, &s, &n);
+		if (r == 1)
+			return bad(
+			    c, "file ends without the 'end %llu' line", (unsigned long long)want);
+		if (r < 0)
+			return -1;
+		if (n == 0)
+			return bad(c, "empty line among the entries");
+		if (n > 0 && s[0] == '\t')
+			return bad(c, "indented line among the entries");
+		split(s, n, &k, &kn, &v, &vn);
+		if (keyis(k, kn, "end"))
+			break;
+		if (keyis(k, kn, "order"))
+			return bad(c, "more orders than the header's 'orders %zu'", l->norders);
+		if (l->nentries == want)
+			return bad(c, "more entries than the header's 'entries %llu'",
+			    (unsigned long long)want);
+		sp = memchr(v, ' ', vn);
+		if (sp == NULL)
+			return bad(c, "expected 'KIND VALUE ORDER'");
+		ref = sp + 1;
+		rn = vn - (size_t)(ref - v);
+		vn = (size_t)(sp - v);
+		if (memchr(ref, ' ', rn) != NULL)
+			return bad(c, "expected 'KIND VALUE ORDER' (too many fields)");
+		e = &l->entries[l->nentries];
+		if (rule_entry_parse_value(k, kn, v, vn, e, why, sizeof why) != 0)
+			return bad(c, "%.*s %.*s: %s", (int)kn, k, (int)vn, v, why);
+		o = find_order(l->orders, l->norders, ref, rn);
+		if (o < 0)
+			return bad(c, "entry names order '%.*s', which the list does not hold",
+			    (int)rn, ref);
+		e->order = (uint32_t)o;
+		e->line = c->line;
+		if (e->type == RULE_DOMAIN || e->type == RULE_SUFFIX || e->type == RULE_URL) {
+			e->name = save(c, v, vn);
+			e->namelen = (uint32_t)vn;
+		} else {
+			e->name = NULL;
+			e->namelen = 0;
+		}
+		if (l->nentries > 0) {
+			cmp = rule_entry_cmp(e - 1, e, l->orders);
+			if (cmp == 0)
+				return bad(c, "duplicate entry %s %s for order %s",
+				    rule_entry_keyword(e), rule_entry_value(e, sbuf, sizeof sbuf),
+				    l->orders[o].ref);
+			if (cmp > 0)
+				return bad(c,
+				    "entry out of canonical order: %s %s must come before line %u "
+				    "(see blockd-rules(5))",
+				    rule_entry_keyword(e), rule_entry_value(e, sbuf, sizeof sbuf),
+				    (e - 1)->line);
+		}
+		used[o] = 1;
+		l->nentries++;
+	}
+	if (parse_u64(v, vn, &endn) != 0)
+		return bad(c, "expected 'end N' with N the number of entries");
+	if (endn != l->nentries || l->nentries != want)
+		return bad(c,
+		    "count mismatch: header says %llu entries, 'end' says %llu, file holds %zu",
+		    (unsigned long long)want, (unsigned long long)endn, l->nentries);
+	if (c->p != c->end) {
+		c->line++;
+		return bad(c, "text after the 'end' line");
+	}
+	return 0;
+}
+
+int
+rulelist_parse(const char *buf, size_t len, const char *fname, const uint8_t *digest,
+    struct rulelist **out, char *err, size_t errlen)
+{
+	struct cursor c = {buf, buf + len, fname, 0, err, errlen, NULL, 0};
+	struct rulelist *l;
+	uint64_t norders = 0, nentries = 0, i;
+	uint8_t *used = NULL;
+	const char *s;
+	size_t n;
+	int r;
+
+	*out = NULL;
+	l = calloc(1, sizeof *l);
+	c.arena = malloc(len + 1);
+	if (l == NULL || c.arena == NULL) {
+		free(l);
+		free(c.arena);
+		snprintf(err, errlen, "%s: out of memory", fname);
+		return -1;
+	}
+	l->arena = c.arena;
+	if (parse_header(&c, l, &norders, &nentries) != 0)
+		goto fail;
+	/* Counts bound the allocations: every order and entry takes some bytes of input. */
+	if (norders > len / 64 + 1 || nentries > len / 8 + 1 || (norders == 0) != (nentries == 0)) {
+		bad(&c,
+		    "header counts (orders %llu, entries %llu) cannot match a file of %zu bytes",
+		    (unsigned long long)norders, (unsigned long long)nentries, len);
+		goto fail;
+	}
+	l->orders = calloc(norders ? norders : 1, sizeof *l->orders);
+	l->entries = calloc(nentries ? nentries : 1, sizeof *l->entries);
+	used = calloc(norders ? norders : 1, 1);
+	if (l->orders == NULL || l->entries == NULL || used == NULL) {
+		snprintf(err, errlen, "%s: out of memory", fname);
+		goto fail;
+	}
+	for (i = 0; i < norders; i++) {
+		r = next_line(&c, &s, &n);
+		if (r == 1) {
+			bad(&c, "file ends before order %llu of %llu", (unsigned long long)i + 1,
+			    (unsigned long long)norders);
+			goto fail;
+		}
+		if (r < 0)
+			goto fail;
+		if (n >= 4 && memcmp(s, "end ", 4) == 0) {
+			bad(&c, "fewer orders than the header's 'orders %llu'",
+			    (unsigned long long)norders);
+			goto fail;
+		}
+		if (parse_order(&c, s, n, &l->orders[i], i ? &l->orders[i - 1] : NULL) != 0)
+			goto fail;
+		l->norders++;
+	}
+	if (parse_entries(&c, l, nentries, used) != 0)
+		goto fail;
+	for (i = 0; i < norders; i++) {
+		if (!used[i]) {
+			c.line = l->orders[i].line;
+			bad(&c, "order '%s' has no entries (remove it, or add its entries)",
+			    l->orders[i].ref);
+			goto fail;
+		}
+	}
+	free(used);
+	if (digest)
+		memcpy(l->digest, digest, sizeof l->digest);
+	else if (rules_blake2b512(buf, len, l->digest) != 0) {
+		snprintf(err, errlen, "%s: BLAKE2b-512 failed", fname);
+		rulelist_free(l);
+		return -1;
+	}
+	*out = l;
+	return 0;
+fail:
+	free(used);
+	rulelist_free(l);
+	return -1;
+}

@@ -1,0 +1,456 @@
+/* Entry values, references, texts and times: checked strictly, in one normal form each. */
+#include <arpa/inet.h>
+#include <openssl/evp.h>
+#include <stdio.h>
+#include <string.h>
+#include <time.h>
+
+#include "punycode.h"
+#include "rulefmt.h"
+
+static const char *const keywords[] = {NULL, "domain", "suffix", NULL, NULL, "url"};
+
+const char *
+rule_entry_keyword(const struct rule_entry *e)
+{
+	if (e->type == RULE_IPV4)
+		return e->plen == 32 ? "ip" : "prefix";
+	if (e->type == RULE_IPV6)
+		return e->plen == 128 ? "ip" : "prefix";
+	return e->type <= RULE_URL && keywords[e->type] ? keywords[e->type] : "?";
+}
+
+char *
+rule_entry_value(const struct rule_entry *e, char *buf, size_t bufsz)
+{
+	char a[INET6_ADDRSTRLEN];
+
+	if (e->type == RULE_IPV4 || e->type == RULE_IPV6) {
+		inet_ntop(e->type == RULE_IPV4 ? AF_INET : AF_INET6, e->addr, a, sizeof a);
+		if (e->plen == (e->type == RULE_IPV4 ? 32 : 128))
+			snprintf(buf, bufsz, "%s", a);
+		else
+			snprintf(buf, bufsz, "%s/%u", a, e->plen);
+	} else
+		snprintf(buf, bufsz, "%.*s", (int)e->namelen, e->name ? e->name : "");
+	return buf;
+}
+
+static int
+fail(char *why, size_t whylen, const char *fmt, const char *arg)
+{
+	snprintf(why, whylen, fmt, arg);
+	return -1;
+}
+
+/* An xn-- label must decode to something non-ASCII and re-encode to itself. */
+static int
+check_alabel(const char *l, size_t n)
+{
+	uint32_t cp[64];
+	char again[64];
+	int ncp, i, wide = 0;
+
+	ncp = punycode_decode(l + 4, n - 4, cp, 64);
+	if (ncp <= 0)
+		return -1;
+	for (i = 0; i < ncp; i++) {
+		if (cp[i] >= 0x80)
+			wide = 1;
+		else if (cp[i] >= 'A' && cp[i] <= 'Z')
+			return -1; /* not lowercase: not what IDNA produces */
+	}
+	if (!wide || punycode_encode(cp, (size_t)ncp, again, sizeof again) != (int)(n - 4) ||
+	    memcmp(again, l + 4, n - 4) != 0)
+		return -1;
+	return 0;
+}
+
+int
+rules_check_name(const char *s, size_t len, char *why, size_t whylen)
+{
+	size_t i, start = 0, n;
+	int alldigit = 1;
+	char c[2] = {0, 0};
+
+	if (len == 0)
+		return fail(why, whylen, "empty name%s", "");
+	if (len > RULES_NAME_MAX)
+		return fail(why, whylen, "name longer than 253 characters%s", "");
+	if (s[len - 1] == '.')
+		return fail(why, whylen, "trailing dot in name (write names without it)%s", "");
+	for (i = 0; i <= len; i++) {
+		if (i < len && s[i] != '.') {
+			c[0] = s[i];
+			if (s[i] >= 'A' && s[i] <= 'Z')
+				return fail(why, whylen,
+				    "uppercase '%s' in name (names are lowercase A-labels)", c);
+			if (!((s[i] >= 'a' && s[i] <= 'z') || (s[i] >= '0' && s[i] <= '9') ||
+				s[i] == '-'))
+				return fail(why, whylen,
+				    "character '%s' not allowed in a name (letters, digits, '-' "
+				    "only; "
+				    "use the A-label of an internationalised name)",
+				    c);
+			if (!(s[i] >= '0' && s[i] <= '9'))
+				alldigit = 0;
+			continue;
+		}
+		n = i - start;
+		if (n == 0)
+			return fail(why, whylen, "empty label in name%s", "");
+		if (n > 63)
+			return fail(why, whylen, "label longer than 63 characters%s", "");
+		if (s[start] == '-' || s[i - 1] == '-')
+			return fail(why, whylen, "label starts or ends with '-'%s", "");
+		if (n >= 4 && s[start + 2] == '-' && s[start + 3] == '-') {
+			if (s[start] != 'x' || s[start + 1] != 'n')
+				return fail(why, whylen,
+				    "label with '--' in positions 3-4 that is not an A-label%s",
+				    "");
+			if (check_alabel(s + start, n) != 0)
+				return fail(why, whylen,
+				    "label is not a valid A-label (bad punycode)%s", "");
+		}
+		if (i < len)
+			alldigit = 1;
+		start = i + 1;
+	}
+	if (alldigit)
+		return fail(why, whylen,
+		    "last label is all digits: not a domain name (use an ip entry for addresses)%s",
+		    "");
+	return 0;
+}
+
+/* The path of a URL entry: RFC 3986 path and query characters, normal percent-encoding. */
+static int
+check_path(const char *p, size_t n, char *why, size_t whylen)
+{
+	static const char ok[] = "-._~!$&'()*+,;=:@/?";
+	char c[2] = {0, 0};
+	size_t i;
+	int hi, lo;
+
+	for (i = 0; i < n; i++) {
+		c[0] = p[i];
+		if ((p[i] >= 'a' && p[i] <= 'z') || (p[i] >= 'A' && p[i] <= 'Z') ||
+		    (p[i] >= '0' && p[i] <= '9') || (p[i] != '\0' && strchr(ok, p[i])))
+			continue;
+		if (p[i] != '%')
+			return fail(why, whylen,
+			    "character '%s' not allowed in a URL path (percent-encode it)", c);
+		if (i + 2 >= n)
+			return fail(why, whylen, "truncated percent-encoding in URL path%s", "");
+		hi = p[i + 1];
+		lo = p[i + 2];
+		if (!((hi >= '0' && hi <= '9') || (hi >= 'A' && hi <= 'F')) ||
+		    !((lo >= '0' && lo <= '9') || (lo >= 'A' && lo <= 'F')))
+			return fail(why, whylen,
+			    "percent-encoding in URL path is not two uppercase hex digits%s", "");
+		hi = hi <= '9' ? hi - '0' : hi - 'A' + 10;
+		lo = lo <= '9' ? lo - '0' : lo - 'A' + 10;
+		c[0] = (char)(hi * 16 + lo);
+		if ((c[0] >= 'a' && c[0] <= 'z') || (c[0] >= 'A' && c[0] <= 'Z') ||
+		    (c[0] >= '0' && c[0] <= '9') || (c[0] != '\0' && strchr("-._~", c[0])))
+			return fail(why, whylen,
+			    "percent-encoded unreserved character '%s' in URL path (write it "
+			    "plainly)",
+			    c);
+		i += 2;
+	}
+	return 0;
+}
+
+static int
+parse_addr(
+    const char *value, size_t len, int withlen, struct rule_entry *e, char *why, size_t whylen)
+{
+	char buf[INET6_ADDRSTRLEN + 8], back[INET6_ADDRSTRLEN];
+	const char *slash;
+	size_t alen, i, bits;
+	unsigned long plen = 0;
+	int v6;
+
+	if (len >= sizeof buf)
+		return fail(why, whylen, "address too long%s", "");
+	memcpy(buf, value, len);
+	buf[len] = '\0';
+	slash = memchr(buf, '/', len);
+	if (withlen != (slash != NULL))
+		return fail(why, whylen,
+		    withlen ? "prefix without /length%s"
+			    : "address with /length (use a prefix entry)%s",
+		    "");
+	alen = slash ? (size_t)(slash - buf) : len;
+	buf[alen] = '\0';
+	v6 = memchr(buf, ':', alen) != NULL;
+	memset(e->addr, 0, sizeof e->addr);
+	if (inet_pton(v6 ? AF_INET6 : AF_INET, buf, e->addr) != 1)
+		return fail(why, whylen, "'%s' is not an IPv4 or IPv6 address", buf);
+	inet_ntop(v6 ? AF_INET6 : AF_INET, e->addr, back, sizeof back);
+	if (strcmp(back, buf) != 0)
+		return fail(
+		    why, whylen, "address not in normal form (RFC 5952 for IPv6): write %s", back);
+	e->type = v6 ? RULE_IPV6 : RULE_IPV4;
+	if (!slash) {
+		e->plen = v6 ? 128 : 32;
+		return 0;
+	}
+	if (slash[1] == '\0' || (slash[1] == '0' && slash[2] != '\0') || strlen(slash + 1) > 3)
+		return fail(why, whylen, "bad prefix length '%s'", slash + 1);
+	for (i = 1; slash[i]; i++) {
+		if (slash[i] < '0' || slash[i] > '9')
+			return fail(why, whylen, "bad prefix length '%s'", slash + 1);
+		plen = plen * 10 + (unsigned long)(slash[i] - '0');
+	}
+	bits = v6 ? 128 : 32;
+	if (plen > bits)
+		return fail(why, whylen, "prefix length /%s too long", slash + 1);
+	if (plen == bits)
+		return fail(
+		    why, whylen, "a full-length prefix /%s is written as an ip entry", slash + 1);
+	e->plen = (uint8_t)plen;
+	for (i = plen; i < bits; i++)
+		if (e->addr[i / 8] & (0x80 >> (i % 8)))
+			return fail(why, whylen, "prefix has host bits set after /%s", slash + 1);
+	return 0;
+}
+
+int
+rule_entry_parse_value(const char *kw, size_t kwlen, const char *value, size_t len,
+    struct rule_entry *e, char *why, size_t whylen)
+{
+	const char *slash;
+
+	e->plen = 0;
+	if (kwlen == 6 && memcmp(kw, "domain", 6) == 0) {
+		e->type = RULE_DOMAIN;
+		return rules_check_name(value, len, why, whylen);
+	}
+	if (kwlen == 6 && memcmp(kw, "suffix", 6) == 0) {
+		e->type = RULE_SUFFIX;
+		return rules_check_name(value, len, why, whylen);
+	}
+	if (kwlen == 2 && memcmp(kw, "ip", 2) == 0)
+		return parse_addr(value, len, 0, e, why, whylen);
+	if (kwlen == 6 && memcmp(kw, "prefix", 6) == 0)
+		return parse_addr(value, len, 1, e, why, whylen);
+	if (kwlen == 3 && memcmp(kw, "url", 3) == 0) {
+		e->type = RULE_URL;
+		if (len > RULES_URL_MAX)
+			return fail(why, whylen, "URL longer than 2048 characters%s", "");
+		if (len >= 7 &&
+		    (memcmp(value, "http://", 7) == 0 || memcmp(value, "https:/", 7) == 0))
+			return fail(
+			    why, whylen, "URL entries are host/path without a scheme%s", "");
+		slash = memchr(value, '/', len);
+		if (slash == NULL)
+			return fail(why, whylen,
+			    "URL entry without a path (write host/path, or use a domain entry)%s",
+			    "");
+		if (rules_check_name(value, (size_t)(slash - value), why, whylen) != 0)
+			return -1;
+		return check_path(slash, len - (size_t)(slash - value), why, whylen);
+	}
+	return fail(why, whylen, "unknown entry kind (domain, suffix, ip, prefix, url)%s", "");
+}
+
+static int
+type_rank(const struct rule_entry *e)
+{
+	switch (e->type) {
+	case RULE_DOMAIN:
+		return 0;
+	case RULE_SUFFIX:
+		return 1;
+	case RULE_IPV4:
+		return e->plen == 32 ? 2 : 4;
+	case RULE_IPV6:
+		return e->plen == 128 ? 3 : 5;
+	default:
+		return 6;
+	}
+}
+
+int
+rule_entry_cmp(
+    const struct rule_entry *a, const struct rule_entry *b, const struct rule_order *orders)
+{
+	int ra = type_rank(a), rb = type_rank(b), c;
+	size_t n;
+
+	/* ip entries (v4 then v6) before prefix entries (v4 then v6). */
+	if (ra != rb)
+		return ra < rb ? -1 : 1;
+	if (a->type == RULE_IPV4 || a->type == RULE_IPV6) {
+		c = memcmp(a->addr, b->addr, a->type == RULE_IPV4 ? 4 : 16);
+		if (c == 0 && a->plen != b->plen)
+			c = a->plen < b->plen ? -1 : 1;
+	} else {
+		n = a->namelen < b->namelen ? a->namelen : b->namelen;
+		c = memcmp(a->name, b->name, n);
+		if (c == 0 && a->namelen != b->namelen)
+			c = a->namelen < b->namelen ? -1 : 1;
+	}
+	if (c != 0 || a->order == b->order)
+		return c;
+	return strcmp(orders[a->order].ref, orders[b->order].ref);
+}
+
+int
+rules_check_ref(const char *s, size_t len, char *why, size_t whylen)
+{
+	size_t i;
+
+	if (len == 0 || len > RULES_REF_MAX)
+		return fail(why, whylen, "order reference must be 1 to 64 characters%s", "");
+	for (i = 0; i < len; i++)
+		if (!((s[i] >= 'a' && s[i] <= 'z') || (s[i] >= 'A' && s[i] <= 'Z') ||
+			(s[i] >= '0' && s[i] <= '9') || strchr("._:/-", s[i])) ||
+		    s[i] == '\0')
+			return fail(why, whylen,
+			    "order reference may hold only letters, digits and . _ : / -%s", "");
+	return 0;
+}
+
+int
+rules_check_text(const char *s, size_t len, char *why, size_t whylen)
+{
+	size_t i;
+
+	if (len == 0)
+		return fail(why, whylen, "empty value%s", "");
+	if (len > RULES_TEXT_MAX)
+		return fail(why, whylen, "value longer than 1024 characters%s", "");
+	if (s[0] == ' ' || s[len - 1] == ' ')
+		return fail(why, whylen, "leading or trailing space in value%s", "");
+	for (i = 0; i < len; i++)
+		if ((unsigned char)s[i] < 0x20 || (unsigned char)s[i] > 0x7e)
+			return fail(why, whylen, "value holds a control or non-ASCII byte%s", "");
+	return 0;
+}
+
+int
+rules_check_notice_url(const char *s, size_t len, char *why, size_t whylen)
+{
+	size_t i, skip;
+
+	if (rules_check_text(s, len, why, whylen) != 0)
+		return -1;
+	if (len > 8 && memcmp(s, "https://", 8) == 0)
+		skip = 8;
+	else if (len > 7 && memcmp(s, "http://", 7) == 0)
+		skip = 7;
+	else
+		return fail(why, whylen, "notice URL must start with https:// or http://%s", "");
+	for (i = skip; i < len; i++)
+		if (s[i] == ' ')
+			return fail(why, whylen, "space in notice URL (percent-encode it)%s", "");
+	return 0;
+}
+
+/* Days from 1970-01-01 to y-m-d in the proleptic Gregorian calendar. */
+static int64_t
+days_from_civil(int64_t y, unsigned m, unsigned d)
+{
+	int64_t era;
+	unsigned yoe, doy, doe;
+
+	y -= m <= 2;
+	era = (y >= 0 ? y : y - 399) / 400;
+	yoe = (unsigned)(y - era * 400);
+	doy = (153 * (m + (m > 2 ? -3 : 9)) + 2) / 5 + d - 1;
+	doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+	return era * 146097 + (int64_t)doe - 719468;
+}
+
+static int
+digits(const char *s, size_t n, unsigned *v)
+{
+	size_t i;
+
+	*v = 0;
+	for (i = 0; i < n; i++) {
+		if (s[i] < '0' || s[i] > '9')
+			return -1;
+		*v = *v * 10 + (unsigned)(s[i] - '0');
+	}
+	return 0;
+}
+
+int
+rules_date_parse(const char *s, size_t len, int64_t *t)
+{
+	static const unsigned mdays[] = {31, 29, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
+	unsigned y, m, d;
+
+	if (len != 10 || s[4] != '-' || s[7] != '-' || digits(s, 4, &y) || digits(s + 5, 2, &m) ||
+	    digits(s + 8, 2, &d))
+		return -1;
+	if (y < 1970 || m < 1 || m > 12 || d < 1 || d > mdays[m - 1])
+		return -1;
+	if (m == 2 && d == 29 && !(y % 4 == 0 && (y % 100 != 0 || y % 400 == 0)))
+		return -1;
+	*t = days_from_civil(y, m, d) * 86400;
+	return 0;
+}
+
+int
+rules_time_parse(const char *s, size_t len, int64_t *t)
+{
+	unsigned h, mi, se;
+
+	if (len != 20 || s[10] != 'T' || s[13] != ':' || s[16] != ':' || s[19] != 'Z')
+		return -1;
+	if (rules_date_parse(s, 10, t) != 0 || digits(s + 11, 2, &h) || digits(s + 14, 2, &mi) ||
+	    digits(s + 17, 2, &se))
+		return -1;
+	if (h > 23 || mi > 59 || se > 59)
+		return -1;
+	*t += h * 3600 + mi * 60 + se;
+	return 0;
+}
+
+char *
+rules_time_format(int64_t t, char *buf, size_t bufsz)
+{
+	struct tm tm;
+	time_t tt = (time_t)t;
+
+	gmtime_r(&tt, &tm);
+	strftime(buf, bufsz, "%Y-%m-%dT%H:%M:%SZ", &tm);
+	return buf;
+}
+
+char *
+rules_date_format(int64_t t, char *buf, size_t bufsz)
+{
+	struct tm tm;
+	time_t tt = (time_t)t;
+
+	gmtime_r(&tt, &tm);
+	strftime(buf, bufsz, "%Y-%m-%d", &tm);
+	return buf;
+}
+
+void
+rules_hex(const uint8_t *in, size_t n, char *out)
+{
+	static const char hx[] = "0123456789abcdef";
+	size_t i;
+
+	for (i = 0; i < n; i++) {
+		out[2 * i] = hx[in[i] >> 4];
+		out[2 * i + 1] = hx[in[i] & 15];
+	}
+	out[2 * n] = '\0';
+}
+
+int
+rules_blake2b512(const void *buf, size_t len, uint8_t out[64])
+{
+	unsigned int n = 64;
+
+	return EVP_Digest(buf, len, out, &n, EVP_blake2b512(), NULL) == 1 && n == 64 ? 0 : -1;
+}
