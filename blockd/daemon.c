@@ -1,7 +1,6 @@
 /* The daemon's life: load the list, bind the queues, install the hooks, reload, stop. */
 #include <errno.h>
 #include <inttypes.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -9,32 +8,12 @@
 #include <unistd.h>
 
 #include "daemon.h"
+#include "evlog.h"
+#include "listload.h"
 #include "log.h"
 #include "match.h"
+#include "pkt.h"
 #include "worker.h"
-
-void
-state_emit(const char *what, const char *fmt, ...)
-{
-	char buf[512];
-	va_list ap;
-
-	va_start(ap, fmt);
-	vsnprintf(buf, sizeof(buf), fmt, ap);
-	va_end(ap);
-	log_info("state %s %s", what, buf);
-}
-
-int
-daemon_load_list(
-    const struct blockd_config *cfg, struct match_snapshot **out, char *err, size_t errlen)
-{
-	(void)cfg;
-	(void)err;
-	(void)errlen;
-	*out = NULL;
-	return 0;
-}
 
 static unsigned
 queue_count(const struct blockd_config *cfg)
@@ -47,6 +26,12 @@ queue_count(const struct blockd_config *cfg)
 	return n > DAEMON_QUEUES_MAX ? DAEMON_QUEUES_MAX : n;
 }
 
+static const char *
+hook_name(int hook)
+{
+	return hook == CFG_HOOK_FORWARD ? "forward" : hook == CFG_HOOK_LOCAL ? "local" : "both";
+}
+
 static void
 workers_stop(struct blockd *d)
 {
@@ -57,30 +42,49 @@ workers_stop(struct blockd *d)
 		worker_join(&d->workers[i]);
 }
 
+/* Publishes a freshly loaded list and records it as the last accepted. */
+static void
+publish(struct blockd *d, struct listload *ll, int reload)
+{
+	char err[1024];
+	const struct rulelist *l = match_list(ll->snap);
+
+	d->serial = l->serial;
+	log_info("list serial %" PRIu64 " in force: %zu entries, %zu orders%s", l->serial,
+	    l->nentries, l->norders, ll->fresh ? "" : " (last accepted)");
+	snapref_swap(d->snaps, ll->snap);
+	ll->snap = NULL;
+	if (reload && d->log)
+		evlog_state(
+		    d->log, EVS_RELOAD, d->serial, "list serial %" PRIu64 " accepted", d->serial);
+	if (listload_commit(&d->cfg, ll, err, sizeof(err)) == -1)
+		log_warnx("list serial %" PRIu64 " is in force but not recorded as accepted: %s",
+		    d->serial, err);
+}
+
 int
 daemon_start(struct blockd *d, char *err, size_t errlen)
 {
-	struct match_snapshot *snap = NULL;
-	char e[512];
+	struct listload ll;
 
 	d->stopfd = -1;
 	d->nworkers = queue_count(&d->cfg);
-	if (daemon_load_list(&d->cfg, &snap, err, errlen) == -1)
-		return -1;
 	d->snaps = snapref_create(d->nworkers);
 	if (d->snaps == NULL) {
 		snprintf(err, errlen, "out of memory");
-		match_free(snap);
 		return -1;
 	}
-	if (snap) {
-		state_emit("list", "serial=%" PRIu64 " entries=%zu", match_list(snap)->serial,
-		    match_list(snap)->nentries);
-		snapref_swap(d->snaps, snap);
-	} else {
-		log_warnx("no block list in %s or %s yet: passing all traffic until one arrives",
-		    d->cfg.rules_dir, d->cfg.state_dir);
+	if (listload(&d->cfg, LISTLOAD_START, &ll, err, errlen) == -1) {
+		listload_done(&ll);
+		goto fail;
 	}
+	if (ll.snap)
+		publish(d, &ll, 0);
+	else
+		log_warnx("no block list in %s/%s and none accepted before in %s: passing all "
+			  "traffic until one arrives (then send SIGHUP)",
+		    d->cfg.rules_dir, LISTLOAD_FILE, d->cfg.state_dir);
+	listload_done(&ll);
 
 	int backend = d->cfg.backend;
 	if (backend == CFG_BACKEND_AUTO && (backend = hooks_detect(err, errlen)) == -1)
@@ -93,8 +97,18 @@ daemon_start(struct blockd *d, char *err, size_t errlen)
 	    .qlast = d->cfg.queue_base + d->nworkers - 1,
 	    .mark = d->cfg.mark,
 	    .mark_block = d->cfg.mark_block,
-	    .first_packets = 8,
+	    .first_packets = DAEMON_FIRST_PACKETS,
 	};
+
+	struct evlog_opts eo;
+	evlog_opts_config(&eo, &d->cfg);
+	eo.serial = d->serial;
+	d->log = evlog_open(&eo);
+	if (d->log == NULL) {
+		snprintf(
+		    err, errlen, "cannot open the enforcement log %s (see above)", d->cfg.log_path);
+		goto fail;
+	}
 
 	d->stopfd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
 	d->workers = calloc(d->nworkers, sizeof(*d->workers));
@@ -104,7 +118,7 @@ daemon_start(struct blockd *d, char *err, size_t errlen)
 	}
 	for (unsigned i = 0; i < d->nworkers; i++) {
 		if (worker_start(&d->workers[i], i, (uint16_t)(d->cfg.queue_base + i), &d->cfg,
-			d->snaps, d->stopfd, err, errlen) == -1) {
+			d->snaps, d->log, d->stopfd, err, errlen) == -1) {
 			d->nworkers = i;
 			goto fail;
 		}
@@ -114,12 +128,9 @@ daemon_start(struct blockd *d, char *err, size_t errlen)
 	if (hooks_install(&d->spec, err, errlen) == -1)
 		goto fail;
 	d->hooks_installed = 1;
-	state_emit("start", "backend=%s hook=%s queues=%u-%u failure=%s",
-	    backend == CFG_BACKEND_NFT ? "nft" : "iptables",
-	    d->cfg.hook == CFG_HOOK_FORWARD     ? "forward"
-		: d->cfg.hook == CFG_HOOK_LOCAL ? "local"
-						: "both",
-	    d->spec.qfirst, d->spec.qlast, d->spec.fail_open ? "open" : "closed");
+	log_info("state start backend=%s hook=%s queues=%u-%u failure=%s",
+	    backend == CFG_BACKEND_NFT ? "nft" : "iptables", hook_name(d->cfg.hook), d->spec.qfirst,
+	    d->spec.qlast, d->spec.fail_open ? "open" : "closed");
 	return 0;
 fail:
 	workers_stop(d);
@@ -129,30 +140,33 @@ fail:
 	if (d->stopfd != -1)
 		close(d->stopfd);
 	d->stopfd = -1;
+	if (d->log)
+		evlog_close(d->log);
+	d->log = NULL;
 	snapref_destroy(d->snaps);
 	d->snaps = NULL;
-	(void)e;
 	return -1;
 }
 
 int
-daemon_reload(struct blockd *d)
+daemon_reload(struct blockd *d, int override, char *err, size_t errlen)
 {
-	struct match_snapshot *snap = NULL;
-	char err[1024];
+	struct listload ll;
 
-	if (daemon_load_list(&d->cfg, &snap, err, sizeof(err)) == -1) {
-		log_warnx("reload failed, keeping the current list: %s", err);
+	int mode = override ? LISTLOAD_RELOAD_OVERRIDE : LISTLOAD_RELOAD;
+	if (listload(&d->cfg, mode, &ll, err, errlen) == -1) {
+		log_warnx("reload refused, serial %" PRIu64 " stays in force: %s", d->serial, err);
+		evlog_state(d->log, EVS_RELOAD_REFUSED, ll.res.serial ? ll.res.serial : d->serial,
+		    "%s", err);
+		listload_done(&ll);
 		return -1;
 	}
-	if (snap == NULL) {
-		log_warnx(
-		    "reload: no list found in %s; keeping the current list", d->cfg.rules_dir);
-		return -1;
+	if (ll.same || ll.snap == NULL) {
+		log_info("reload: %s", ll.same ? err : "nothing new");
+		listload_done(&ll);
+		return 0;
 	}
-	state_emit("reload", "serial=%" PRIu64 " entries=%zu", match_list(snap)->serial,
-	    match_list(snap)->nentries);
-	snapref_swap(d->snaps, snap);
+	publish(d, &ll, 1);
 	return 0;
 }
 
@@ -168,19 +182,29 @@ daemon_poll_stats(struct blockd *d)
 			continue;
 		uint32_t dq = k.dropped - d->kprev[i].dropped;
 		uint32_t du = k.user_dropped - d->kprev[i].user_dropped;
-		if (dq || du) {
-			d->failopen_kernel += dq + du;
-			state_emit("overload",
-			    "queue=%u queue_full_dropped=%" PRIu32 " delivery_dropped=%" PRIu32,
+		if (dq || du)
+			log_warnx("queue %" PRIu32 ": the kernel dropped %" PRIu32
+				  " packets (queue full) and %" PRIu32
+				  " (delivery failed); raise queue_maxlen or rcvbuf_mb",
 			    k.queue, dq, du);
-		}
 		d->kprev[i] = k;
 	}
 	if (missed != d->missed_prev) {
-		state_emit(d->cfg.failure == CFG_FAIL_OPEN ? "fail-open" : "fail-closed",
-		    "packets_not_delivered=%" PRIu64 " total=%" PRIu64, missed - d->missed_prev,
-		    missed);
+		uint64_t n = missed - d->missed_prev;
 		d->missed_prev = missed;
+		if (d->cfg.failure == CFG_FAIL_OPEN) {
+			log_warnx(
+			    "fail-open: %" PRIu64 " packets passed unjudged (queue overrun)", n);
+			evlog_state(d->log, EVS_FAILOPEN, 0,
+			    "queue overrun: %" PRIu64 " packets passed unjudged", n);
+			d->failopen = 1;
+		} else {
+			log_warnx(
+			    "fail-closed: %" PRIu64 " packets dropped unjudged (queue overrun)", n);
+		}
+	} else if (d->failopen) {
+		evlog_state(d->log, EVS_FAILOPEN_CLEARED, 0, "every queued packet judged again");
+		d->failopen = 0;
 	}
 }
 
@@ -192,13 +216,19 @@ daemon_stop(struct blockd *d)
 	daemon_poll_stats(d);
 	if (d->hooks_installed) {
 		if (d->cfg.on_stop == CFG_STOP_KEEP) {
-			state_emit(d->cfg.failure == CFG_FAIL_OPEN ? "fail-open" : "fail-closed",
-			    "rules kept at stop: queued traffic is %s until blockd runs again",
-			    d->cfg.failure == CFG_FAIL_OPEN ? "passed unchecked" : "dropped");
+			const char *what = d->cfg.failure == CFG_FAIL_OPEN
+			    ? "passes unjudged (queue bypass)"
+			    : "is dropped";
+			log_warnx("state %s rules kept at stop: traffic for the queues %s until "
+				  "blockd runs again",
+			    d->cfg.failure == CFG_FAIL_OPEN ? "fail-open" : "fail-closed", what);
+			if (d->cfg.failure == CFG_FAIL_OPEN)
+				evlog_state(d->log, EVS_FAILOPEN, 0,
+				    "stopped with rules kept: traffic passes unjudged");
 		} else if (hooks_remove(err, sizeof(err)) == -1) {
 			log_warnx("removing netfilter rules: %s", err);
 		} else {
-			state_emit("stop", "rules removed: traffic passes unchecked");
+			log_info("rules removed");
 		}
 	}
 	workers_stop(d);
@@ -207,11 +237,12 @@ daemon_stop(struct blockd *d)
 		const struct nfqueue_counters *q = &w->q.c;
 		log_info("queue %u: received=%" PRIu64 " accepted=%" PRIu64 " dropped=%" PRIu64
 			 " missed=%" PRIu64 " enobufs=%" PRIu64 " verdict_msgs=%" PRIu64
-			 " dns_queries=%" PRIu64 " dns_blocked=%" PRIu64 " dns_bad=%" PRIu64
-			 " fragments=%" PRIu64 " inject_errors=%" PRIu64,
+			 " sends=%" PRIu64 " dns_queries=%" PRIu64 " dns_blocked=%" PRIu64
+			 " dns_bad=%" PRIu64 " dns_tcp_partial=%" PRIu64 " fragments=%" PRIu64
+			 " inject_errors=%" PRIu64,
 		    w->queue, q->received, q->accepted, q->dropped, q->missed, q->enobufs,
-		    q->verdict_msgs, w->c.dns_queries, w->c.dns_blocked, w->c.dns_bad,
-		    w->c.pkt_bad[3], w->c.inject_errors);
+		    q->verdict_msgs, q->sends, w->c.dns_queries, w->c.dns_blocked, w->c.dns_bad,
+		    w->c.dns_tcp_partial, w->c.pkt_bad[PKT_FRAGMENT], w->c.inject_errors);
 	}
 	free(d->workers);
 	d->workers = NULL;
@@ -219,6 +250,9 @@ daemon_stop(struct blockd *d)
 	if (d->stopfd != -1)
 		close(d->stopfd);
 	d->stopfd = -1;
+	if (d->log)
+		evlog_close(d->log);
+	d->log = NULL;
 	snapref_destroy(d->snaps);
 	d->snaps = NULL;
 }

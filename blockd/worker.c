@@ -10,6 +10,7 @@
 
 #include "config.h"
 #include "event.h"
+#include "evlog.h"
 #include "log.h"
 #include "match.h"
 #include "pkt.h"
@@ -19,17 +20,6 @@
 #define TCP_DNS_OUT   4096 /* answers to the messages of one segment */
 #define CNT(w, field) __atomic_store_n(&(w)->c.field, (w)->c.field + 1, __ATOMIC_RELAXED)
 
-/* Until the enforcement log writer is wired in, each event is one structured line. */
-void
-enforce_emit(const struct event *ev)
-{
-	log_info("enforce method=%u action=%u family=%u proto=%u dport=%u serial=%llu order=%s "
-		 "entry_line=%u value=%s indicator=%s",
-	    ev->method, ev->action, ev->family, ev->proto, ev->dport,
-	    (unsigned long long)ev->serial, ev->order_ref, ev->entry_line, ev->value,
-	    ev->indicator);
-}
-
 static void
 emit(struct worker *w, const struct match_snapshot *snap, const struct match_hit *hit, int action,
     const struct pkt *p, const struct dns_query *q)
@@ -37,8 +27,10 @@ emit(struct worker *w, const struct match_snapshot *snap, const struct match_hit
 	struct event ev;
 	event_fill(&ev, snap, hit, EV_DNS, action, p->family, p->proto, p->src, p->dport, q->name,
 	    q->namelen, w->now_us);
-	enforce_emit(&ev);
-	CNT(w, events);
+	if (evlog_append(w->log, &ev) == 0)
+		CNT(w, events);
+	else
+		CNT(w, events_lost);
 }
 
 /* Looks q up; on a block fills ede text and hit. Returns the MATCH_* result. */
@@ -332,13 +324,14 @@ worker_main(void *arg)
 
 int
 worker_start(struct worker *w, unsigned index, uint16_t queue, const struct blockd_config *cfg,
-    struct snapref *snaps, int stopfd, char *err, size_t errlen)
+    struct snapref *snaps, struct evlog *log, int stopfd, char *err, size_t errlen)
 {
 	memset(w, 0, sizeof(*w));
 	w->index = index;
 	w->queue = queue;
 	w->cfg = cfg;
 	w->snaps = snaps;
+	w->log = log;
 	w->stopfd = stopfd;
 	w->block.sinkhole = cfg->dns_action == CFG_DNS_SINKHOLE;
 	w->block.ttl = cfg->dns_ttl;

@@ -11,7 +11,7 @@
 
 struct blockd_config;
 struct snapref;
-struct event;
+struct evlog;
 
 /*
  * What a worker did with the packets it was given, beyond the queue's own
@@ -32,7 +32,8 @@ struct worker_counters {
 	uint64_t dns_tcp_partial; /* TCP segments ending inside a message: passed, start held */
 	uint64_t dns_tcp_unheld;  /* ... whose unfinished message was too long to hold */
 	uint64_t inject_errors;
-	uint64_t events;
+	uint64_t events;      /* handed to the enforcement log */
+	uint64_t events_lost; /* the log's queue was full (it records the loss too) */
 };
 
 /*
@@ -60,7 +61,8 @@ struct worker {
 	uint16_t queue;
 	const struct blockd_config *cfg;
 	struct snapref *snaps;
-	int stopfd; /* eventfd: readable when the worker must stop */
+	struct evlog *log; /* enforcement events go here */
+	int stopfd;        /* eventfd: readable when the worker must stop */
 	pthread_t thread;
 	int running;
 	struct nfqueue q;
@@ -80,13 +82,8 @@ struct worker {
  * message in err (nothing left open).
  */
 int worker_start(struct worker *, unsigned index, uint16_t queue, const struct blockd_config *cfg,
-    struct snapref *snaps, int stopfd, char *err, size_t errlen);
+    struct snapref *snaps, struct evlog *log, int stopfd, char *err, size_t errlen);
 /* worker_join(): waits for the thread (after stopfd was signalled) and closes everything. */
 void worker_join(struct worker *);
-
-/*
- * enforce_emit(): hands one enforcement event to the log. Never blocks.
- */
-void enforce_emit(const struct event *);
 
 #endif

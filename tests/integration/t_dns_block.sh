@@ -107,7 +107,7 @@ echo "$out" | grep -q "NOERROR 50 " || fail "same-port queries: allowed answers 
 echo "PASS same source port, 100 queries"
 
 # Every block was logged with its order.
-n=$(grep -c "enforce .*order=CL-2026-000123" "$TB_DIR/blockd.log")
+n=$(grep -c "\"record\":\"block\".*\"order\":\"CL-2026-000123\"" "$TB_DIR/enforcement.jsonl")
 [ "$n" -ge 24 ] || fail "expected at least 24 enforcement records for CL-2026-000123, got $n"
 
 tb_stop_blockd

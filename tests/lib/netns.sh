@@ -280,12 +280,39 @@ tb_stop_blockd() {
 	return 0
 }
 
-# tb_list ENTRY...: puts a block list into blockd's rules directory. Each ENTRY is
-# "TYPE NAME ORDER-REF" with TYPE domain (this name only) or suffix (this name and below).
+# tb_list ENTRY...: builds a block list of ENTRYs ("TYPE VALUE ORDER-REF", TYPE as in
+# blockd-rules(5): domain, suffix, ip, prefix, url), one order per distinct ref, signs it with the
+# run's regulator key (made on first use, its public half in blockd's keys_dir) and puts it in
+# blockd's rules directory as blocklist + blocklist.minisig. Each call raises the serial.
+TB_SERIAL=0
 tb_list() {
-	mkdir -p "$TB_DIR/rules"
-	: >"$TB_DIR/rules/dev.list"
+	_br=${BLOCKRULES:-build/blockrules}
+	mkdir -p "$TB_DIR/rules" "$TB_DIR/keys" "$TB_DIR/orders"
+	if [ ! -f "$TB_DIR/regulator.key" ]; then
+		"$_br" keygen -p "$TB_DIR/keys/regulator.pub" -s "$TB_DIR/regulator.key" >/dev/null ||
+			tb_fail "blockrules keygen"
+	fi
+	rm -f "$TB_DIR/orders/"*.order
+	_nb=$(date -u -d '-1 day' +%Y-%m-%dT%H:%M:%SZ)
+	_na=$(date -u -d '+30 days' +%Y-%m-%dT%H:%M:%SZ)
+	_today=$(date -u +%Y-%m-%d)
 	for _e in "$@"; do
-		echo "$_e" >>"$TB_DIR/rules/dev.list"
+		set -- $_e
+		_f="$TB_DIR/orders/$3.order"
+		if [ ! -f "$_f" ]; then
+			printf 'order %s\nauthority Test Court\ndate %s\nservice Service %s\n' \
+				"$3" "$_today" "$3" >"$_f"
+			printf 'not-before %s\nnot-after %s\n' "$_nb" "$_na" >>"$_f"
+			printf 'notice Blocked by order %s.\nnotice-url https://orders.example/%s\n' \
+				"$3" "$3" >>"$_f"
+		fi
+		echo "$1 $2" >>"$_f"
 	done
+	TB_SERIAL=$((TB_SERIAL + 1))
+	rm -f "$TB_DIR/rules/blocklist" "$TB_DIR/rules/blocklist.minisig"*
+	"$_br" build -i "Test Regulator" -S "test bed" -d 30 -n "$TB_SERIAL" \
+		-o "$TB_DIR/rules/blocklist" "$TB_DIR/orders/"*.order >"$TB_DIR/blockrules.log" 2>&1 ||
+		tb_fail "blockrules build: $(cat "$TB_DIR/blockrules.log")"
+	"$_br" sign -s "$TB_DIR/regulator.key" "$TB_DIR/rules/blocklist" >>"$TB_DIR/blockrules.log" 2>&1 ||
+		tb_fail "blockrules sign: $(cat "$TB_DIR/blockrules.log")"
 }
