@@ -112,5 +112,28 @@ n=$(grep -c "\"record\":\"block\".*\"order\":\"CL-2026-000123\"" "$TB_DIR/enforc
 
 tb_stop_blockd
 grep -q "dns_blocked=" "$TB_DIR/blockd.log" || fail "no counters logged at stop"
+
+# Sinkhole answers: A and AAAA point at the notice addresses, other types get NODATA; ede=no
+# keeps the OPT record but drops the Extended DNS Error.
+tb_blockd_conf dns.action=sinkhole dns.sinkhole_v4=203.0.113.7 dns.sinkhole_v6=2001:db8:3::7 \
+	dns.ttl=60 dns.ede=no
+tb_start_blockd
+for tr in notcp tcp; do
+	out=$(tb_client dig +$tr +short +time=3 +tries=1 @"$TB_RESOLVER4" www.blocked.example A)
+	[ "$out" = 203.0.113.7 ] || fail "sinkhole A over $tr: got '$out'"
+	out=$(tb_client dig +$tr +short +time=3 +tries=1 @"$TB_RESOLVER6" www.blocked.example AAAA)
+	[ "$out" = 2001:db8:3::7 ] || fail "sinkhole AAAA over $tr: got '$out'"
+done
+out=$(tb_client dig +time=3 +tries=1 @"$TB_RESOLVER4" blocked.example HTTPS)
+echo "$out" | grep -q "status: NOERROR" || fail "sinkhole HTTPS: not NOERROR"
+echo "$out" | grep -q "ANSWER: 0" || fail "sinkhole HTTPS: not NODATA"
+echo "$out" | grep -q "EDE:" && fail "ede=no still sends an Extended DNS Error"
+echo "$out" | grep -q "OPT PSEUDOSECTION" || fail "ede=no dropped the OPT record"
+out=$(tb_client dig +time=3 +tries=1 @"$TB_RESOLVER4" blocked.example A)
+echo "$out" | grep -q "blocked.example.[[:space:]]*60[[:space:]]*IN[[:space:]]*A[[:space:]]*203.0.113.7" ||
+	fail "sinkhole record lacks ttl 60"
+grep -q '"action":"sinkhole"' "$TB_DIR/enforcement.jsonl" || fail "no sinkhole record in the log"
+tb_stop_blockd
+echo "PASS sinkhole"
 [ $fails -eq 0 ] || exit 1
 echo "t_dns_block: all passed"
