@@ -174,6 +174,7 @@ void
 daemon_poll_stats(struct blockd *d)
 {
 	uint64_t missed = 0;
+	int full = 0;
 
 	for (unsigned i = 0; i < d->nworkers; i++) {
 		struct nfqueue_kstats k;
@@ -187,7 +188,21 @@ daemon_poll_stats(struct blockd *d)
 				  " packets (queue full) and %" PRIu32
 				  " (delivery failed); raise queue_maxlen or rcvbuf_mb",
 			    k.queue, dq, du);
+		/*
+		 * A full fail-open queue passes packets without counting them
+		 * anywhere; seeing it full is all the evidence there is.
+		 */
+		if (k.total >= d->cfg.queue_maxlen && d->cfg.failure == CFG_FAIL_OPEN) {
+			log_warnx("fail-open: queue %" PRIu32 " is full (%" PRIu32
+				  " packets waiting): new packets pass unjudged",
+			    k.queue, k.total);
+			full = 1;
+		}
 		d->kprev[i] = k;
+	}
+	if (full && !d->failopen) {
+		evlog_state(d->log, EVS_FAILOPEN, 0, "a queue is full: packets pass unjudged");
+		d->failopen = 1;
 	}
 	if (missed != d->missed_prev) {
 		uint64_t n = missed - d->missed_prev;
@@ -202,7 +217,7 @@ daemon_poll_stats(struct blockd *d)
 			log_warnx(
 			    "fail-closed: %" PRIu64 " packets dropped unjudged (queue overrun)", n);
 		}
-	} else if (d->failopen) {
+	} else if (d->failopen && !full) {
 		evlog_state(d->log, EVS_FAILOPEN_CLEARED, 0, "every queued packet judged again");
 		d->failopen = 0;
 	}
