@@ -55,11 +55,36 @@ expect other.test resolves "tampered list refused"
 grep -q '"state":"reload_refused"' "$TB_DIR/enforcement.jsonl" || tb_fail "no reload_refused record"
 grep -q '"state":"reload","serial":2' "$TB_DIR/enforcement.jsonl" || tb_fail "no reload record"
 
+# The same through blockctl: lookup names the order, reload answers with the outcome.
+ctl() {
+	"${BLOCKCTL:-build/blockctl}" -s "$TB_DIR/control.sock" "$@"
+}
+tb_wait_for test -S "$TB_DIR/control.sock" || tb_fail "no control socket"
+out=$(ctl lookup sub.exact.test) && tb_fail "lookup: sub.exact.test reported blocked: $out"
+out=$(ctl lookup EXACT.test.) || tb_fail "lookup: exact.test not blocked: $out"
+echo "$out" | grep -q "blocked by domain exact.test (line [0-9]*) of order CL-2026-000456" ||
+	tb_fail "lookup answer: $out"
+out=$(ctl -j status) || tb_fail "status failed"
+echo "$out" | grep -q '"serial":2' || tb_fail "status: $out"
+out=$(ctl reload) && tb_fail "blockctl reload accepted the tampered list: $out"
+echo "$out" | grep -q "refused, serial 2 stays in force: .*signed by 0 distinct trusted keys" ||
+	tb_fail "blockctl reload: $out"
+tb_list "domain exact.test CL-2026-000456" "domain other.test CL-2026-000456"
+# One entry to two is a change above max_change (50 %): refused unless overridden.
+out=$(ctl reload) && tb_fail "blockctl reload accepted a change above max_change: $out"
+echo "$out" | grep -q "a change of more than 50 %" || tb_fail "blockctl reload: $out"
+out=$(ctl reload --override) || tb_fail "blockctl reload --override refused: $out"
+[ "$out" = "serial 3 in force" ] || tb_fail "blockctl reload --override: $out"
+expect other.test blocked "blockctl reload"
+out=$(ctl stats) || tb_fail "stats failed"
+echo "$out" | grep -q "dns_blocked [1-9]" || tb_fail "stats show no blocks: $out"
+echo "PASS blockctl lookup, status, reload, stats"
+
 # Restart with no list in rules_dir: the last accepted one (serial 2) is enforced.
 tb_stop_blockd TERM
 rm -f "$TB_DIR/rules/blocklist"*
 tb_start_blockd
-grep -q "list serial 2 in force.*(last accepted)" "$TB_DIR/blockd.log" ||
+grep -q "list serial 3 in force.*(last accepted)" "$TB_DIR/blockd.log" ||
 	tb_fail "restart did not restore the last accepted list"
 expect exact.test blocked "restored"
 
@@ -67,7 +92,7 @@ expect exact.test blocked "restored"
 tb_list "suffix blocked.example CL-2026-000123"
 "${BLOCKD:-build/blockd}" -n -f "$TB_DIR/blockd.conf" 2>"$TB_DIR/check.log" ||
 	tb_fail "blockd -n refused a good setup: $(cat "$TB_DIR/check.log")"
-grep -q "list serial 3: 1 entries" "$TB_DIR/check.log" || tb_fail "-n does not report the list"
+grep -q "list serial 4: 1 entries" "$TB_DIR/check.log" || tb_fail "-n does not report the list"
 echo garbage >>"$TB_DIR/rules/blocklist"
 if "${BLOCKD:-build/blockd}" -n -f "$TB_DIR/blockd.conf" 2>"$TB_DIR/check.log"; then
 	tb_fail "blockd -n accepted a tampered list"

@@ -233,6 +233,7 @@ tb_blockd_conf() {
 	mkdir -p "$TB_DIR/rules" "$TB_DIR/keys" "$TB_DIR/state"
 	_defaults="blockd.rules_dir=$TB_DIR/rules blockd.keys_dir=$TB_DIR/keys
 blockd.state_dir=$TB_DIR/state blockd.control_socket=$TB_DIR/control.sock blockd.user=
+blockd.control_group=
 blockd.appliance_id=tb-$TB_ID netfilter.queues=2 netfilter.hook=forward
 log.path=$TB_DIR/enforcement.jsonl"
 	_all=""
