@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/eventfd.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "daemon.h"
@@ -170,11 +171,31 @@ daemon_reload(struct blockd *d, int override, char *err, size_t errlen)
 	return 0;
 }
 
+/* A list past its expiry is stale: it stops being enforced, and that is recorded. */
+static void
+check_expiry(struct blockd *d)
+{
+	const struct match_snapshot *s = snapref_peek(d->snaps);
+	if (s == NULL)
+		return;
+	const struct rulelist *l = match_list(s);
+	if (l->expires > (int64_t)time(NULL))
+		return;
+	log_warnx("list serial %" PRIu64 " expired: nothing is enforced until a newer list "
+		  "arrives",
+	    l->serial);
+	evlog_state(
+	    d->log, EVS_LIST_EXPIRED, l->serial, "list serial %" PRIu64 " expired", l->serial);
+	snapref_swap(d->snaps, NULL);
+}
+
 void
 daemon_poll_stats(struct blockd *d)
 {
 	uint64_t missed = 0;
 	int full = 0;
+
+	check_expiry(d);
 
 	for (unsigned i = 0; i < d->nworkers; i++) {
 		struct nfqueue_kstats k;

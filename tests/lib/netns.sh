@@ -74,7 +74,9 @@ tb_spawn() {
 	_name=$1
 	_ns=$2
 	shift 2
-	ip netns exec "$_ns" "$@" >"$TB_DIR/$_name.log" 2>&1 &
+	# Truncated here, not in the background child, so no one reads the last run's log.
+	: >"$TB_DIR/$_name.log"
+	ip netns exec "$_ns" "$@" >>"$TB_DIR/$_name.log" 2>&1 &
 	_pid=$!
 	echo "$_pid" >"$TB_DIR/$_name.pid"
 	TB_PIDS="$TB_PIDS $_pid"
