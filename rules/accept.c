@@ -14,8 +14,10 @@
 #include "psl.h"
 #include "rulefmt.h"
 
-#define STATE_SERIAL   "serial"
-#define STATE_CURRENT  "current"
+/* In the state dir, which blockd shares with other state: every name starts "rules.". */
+#define STATE_SERIAL   "rules.serial"
+#define STATE_CURRENT  "rules.current"
+#define STATE_DIRNAME  "rules."
 #define STATE_FILE_MAX 4096
 #define PSL_MAX        (16u << 20)
 
@@ -44,30 +46,59 @@ accept_result_free(struct accept_result *res)
 	sigset_free(&res->sigset);
 }
 
+/* A decimal number ending at the next LF; *p moves past the LF. */
+static int
+read_number(const char **p, unsigned long long *v)
+{
+	char *end;
+
+	if (**p < '0' || **p > '9')
+		return -1;
+	errno = 0;
+	*v = strtoull(*p, &end, 10);
+	if (errno != 0 || *end != '\n')
+		return -1;
+	*p = end + 1;
+	return 0;
+}
+
+/* The value of a lowercase hex digit the caller has already checked. */
+static unsigned
+hexval(char c)
+{
+	return c >= '0' && c <= '9' ? (unsigned)(c - '0') : (unsigned)(c - 'a' + 10) & 15u;
+}
+
 /* The serial file: "serial N\ndigest HEX\nentries N\n". */
 int
 accept_last(const char *state_dir, uint64_t *serial, uint8_t digest[64], size_t *entries, char *err,
     size_t errlen)
 {
-	char path[4096], *buf, hex[129];
 	unsigned long long s, n;
+	const char *p;
+	char path[4096], *buf;
 	size_t len, i;
-	unsigned b;
+	int ok;
 
 	snprintf(path, sizeof path, "%s/%s", state_dir, STATE_SERIAL);
 	if (file_read_capped(path, STATE_FILE_MAX, &buf, &len, err, errlen) != 0)
 		return errno == ENOENT ? 0 : -1;
-	if (sscanf(buf, "serial %llu\ndigest %128[0-9a-f]\nentries %llu\n", &s, hex, &n) != 3 ||
-	    strlen(hex) != 128) {
-		snprintf(
-		    err, errlen, "%s: damaged (expected serial, digest and entries lines)", path);
-		free(buf);
-		return -1;
+	p = buf;
+	ok = strncmp(p, "serial ", 7) == 0 && (p += 7, read_number(&p, &s) == 0) &&
+	    strncmp(p, "digest ", 7) == 0 && strspn(p + 7, "0123456789abcdef") == 128 &&
+	    p[135] == '\n';
+	if (ok) {
+		for (i = 0; i < 64; i++)
+			digest[i] = (uint8_t)(hexval(p[7 + 2 * i]) << 4 | hexval(p[8 + 2 * i]));
+		p += 136;
+		ok = strncmp(p, "entries ", 8) == 0 && (p += 8, read_number(&p, &n) == 0) &&
+		    *p == '\0';
 	}
 	free(buf);
-	for (i = 0; i < 64; i++) {
-		sscanf(hex + 2 * i, "%2x", &b);
-		digest[i] = (uint8_t)b;
+	if (!ok) {
+		snprintf(
+		    err, errlen, "%s: damaged (expected serial, digest and entries lines)", path);
+		return -1;
 	}
 	*serial = s;
 	*entries = (size_t)n;
@@ -90,6 +121,9 @@ check(const struct accept_policy *p, const char *path, int restoring, struct acc
 	res->outcome = ACCEPT_REFUSED;
 	if (p->threshold < 1)
 		return refuse(res, "policy: the signature threshold must be at least 1");
+	if (p->keys_dir == NULL || p->psl_path == NULL)
+		return refuse(
+		    res, "policy: a keys directory and a public suffix list are required");
 	if (p->state_dir) {
 		have_last = accept_last(
 		    p->state_dir, &res->last_serial, last_digest, &last_entries, err, sizeof err);
@@ -231,21 +265,24 @@ remove_dir(const char *dir)
 	return rmdir(dir);
 }
 
-/* Removes list.N directories other than keep, left by earlier commits. */
+/* Removes rules.N directories other than keep, left by earlier commits. */
 static void
 prune(const char *state, const char *keep)
 {
 	char path[4096];
 	struct dirent *d;
+	struct stat st;
 	DIR *dp = opendir(state);
 
 	if (dp == NULL)
 		return;
 	while ((d = readdir(dp)) != NULL) {
-		if (strncmp(d->d_name, "list.", 5) != 0 || strcmp(d->d_name, keep) == 0)
+		if (strncmp(d->d_name, STATE_DIRNAME, strlen(STATE_DIRNAME)) != 0 ||
+		    strcmp(d->d_name, keep) == 0)
 			continue;
 		snprintf(path, sizeof path, "%s/%s", state, d->d_name);
-		remove_dir(path);
+		if (lstat(path, &st) == 0 && S_ISDIR(st.st_mode))
+			remove_dir(path);
 	}
 	closedir(dp);
 }
@@ -279,7 +316,7 @@ accept_commit(
 		snprintf(err, errlen, "no state dir configured");
 		return -1;
 	}
-	snprintf(name, sizeof name, "list.%llu", (unsigned long long)res->serial);
+	snprintf(name, sizeof name, STATE_DIRNAME "%llu", (unsigned long long)res->serial);
 	if (pathf(dir, sizeof dir, "%s/%s", p->state_dir, name) ||
 	    pathf(tmpdir, sizeof tmpdir, "%s/%s.tmp", p->state_dir, name) ||
 	    pathf(path, sizeof path, "%s/list", tmpdir) ||

@@ -68,15 +68,21 @@ int accept_restore(const struct accept_policy *p, struct accept_result *res);
 
 /*
  * accept_commit(): makes an ACCEPT_NEW result the last accepted: copies the
- * list and its signature files into a new directory in the state dir, points
- * "current" at it and writes the serial file, each step written, fsync'd and
- * renamed, then the directory fsync'd. Call it only once the list is in use.
+ * list and its signature files into a new directory STATE/rules.SERIAL/ (as
+ * "list", "list.minisig", ...), points the symlink STATE/rules.current at
+ * it, then writes STATE/rules.serial ("serial N", "digest HEX", "entries N"
+ * lines); each file is written, fsync'd and renamed, and the directory
+ * fsync'd. Older rules.N directories are removed; nothing else in STATE is
+ * touched. Call it only once the list is in use.
  * 0, or -1 with the reason in err (the previous state is then intact).
  */
 int accept_commit(
     const struct accept_policy *p, const struct accept_result *res, char *err, size_t errlen);
 
-/* accept_last(): the last accepted serial from the state dir. 1 and *serial, 0 if none, -1 with err. */
+/*
+ * accept_last(): the last accepted serial, digest and signed entry count from
+ * STATE/rules.serial. 1 and the values, 0 if there is none yet, -1 with err.
+ */
 int accept_last(const char *state_dir, uint64_t *serial, uint8_t digest[64], size_t *entries,
     char *err, size_t errlen);
 

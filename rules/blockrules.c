@@ -30,7 +30,7 @@
 #define EX_SYSTEM  3 /* a file could not be read or written */
 #define EX_PARTIAL 4 /* verify: acceptable, but safeguards refuse some entries */
 
-#define LIST_MAX_DEFAULT (512ull << 20)
+#define LIST_MAX_DEFAULT (256ull << 20) /* as blockd.conf's max_list_bytes */
 #define INPUT_MAX        (256u << 20)
 
 static const char usage_text[] =
@@ -554,7 +554,7 @@ static int
 cmd_show(int argc, char **argv)
 {
 	int64_t now = (int64_t)time(NULL);
-	size_t counts[6], i, j, len;
+	size_t *counts, i, len;
 	char t1[32], t2[32], hex[129], *buf;
 	const struct rule_order *o;
 	struct rulelist *l;
@@ -579,12 +579,17 @@ cmd_show(int argc, char **argv)
 	    rules_time_format(l->expires, t2, sizeof t2), now >= l->expires ? " (expired)" : "");
 	printf("digest    %s\nprevious  %s\n", hex, l->previous ? l->previous : "(none)");
 	printf("orders    %zu\nentries   %zu\n", l->norders, l->nentries);
+	/* Entries by order and kind, in one pass. */
+	counts = calloc(l->norders ? l->norders * 6 : 1, sizeof *counts);
+	if (counts == NULL) {
+		warnx("out of memory");
+		rulelist_free(l);
+		return EX_SYSTEM;
+	}
+	for (i = 0; i < l->nentries; i++)
+		counts[l->entries[i].order * 6 + l->entries[i].type]++;
 	for (i = 0; i < l->norders; i++) {
 		o = &l->orders[i];
-		memset(counts, 0, sizeof counts);
-		for (j = 0; j < l->nentries; j++)
-			if (l->entries[j].order == i)
-				counts[l->entries[j].type]++;
 		printf("\norder %s (%s)\n  authority %s, %s\n  service   %s\n", o->ref,
 		    rule_order_active(o, now) ? "in force"
 			: now < o->not_before ? "not yet in force"
@@ -595,9 +600,10 @@ cmd_show(int argc, char **argv)
 		printf("  notice    %s\n  url       %s\n  wide      %s\n", o->notice, o->notice_url,
 		    o->allow_wide ? "yes" : "no");
 		printf("  entries   %zu domain, %zu suffix, %zu IPv4, %zu IPv6, %zu url\n",
-		    counts[RULE_DOMAIN], counts[RULE_SUFFIX], counts[RULE_IPV4], counts[RULE_IPV6],
-		    counts[RULE_URL]);
+		    counts[i * 6 + RULE_DOMAIN], counts[i * 6 + RULE_SUFFIX],
+		    counts[i * 6 + RULE_IPV4], counts[i * 6 + RULE_IPV6], counts[i * 6 + RULE_URL]);
 	}
+	free(counts);
 	rulelist_free(l);
 	return EX_OK;
 }
@@ -614,7 +620,7 @@ cmd_export(int argc, char **argv)
 	struct safeguard_report rep = {NULL, 0};
 	struct allowlist *allow = NULL;
 	struct psl *psl = NULL;
-	struct rulelist *l;
+	struct rulelist *l = NULL;
 	size_t len, i;
 	int c, r, rpz = 0;
 

@@ -293,7 +293,8 @@ minisign_sign(const struct minisign_seckey *key, const uint8_t digest[64], const
 
 	if (strchr(trusted, '\n') || strchr(untrusted, '\n') || tl > MINISIGN_TRUSTED_MAX)
 		return NULL;
-	memcpy(raw, "ED", 2);
+	raw[0] = 'E';
+	raw[1] = 'D';
 	memcpy(raw + 2, key->keynum, 8);
 	if (ed25519_sign(key->seed, digest, 64, raw + 10) != 0)
 		return NULL;
@@ -346,7 +347,8 @@ minisign_pubkey_format(const struct minisign_pubkey *key)
 	char id[17], *b, *out;
 	size_t n;
 
-	memcpy(raw, "Ed", 2);
+	raw[0] = 'E';
+	raw[1] = 'd';
 	memcpy(raw + 2, key->keynum, 8);
 	memcpy(raw + 10, key->pk, 32);
 	b = b64_encode(raw, sizeof raw);
@@ -373,8 +375,10 @@ minisign_seckey_format(const struct minisign_seckey *key)
 	size_t n;
 
 	memset(raw, 0, sizeof raw);
-	memcpy(raw, "Ed", 2);
-	memcpy(raw + 4, "B2", 2);
+	raw[0] = 'E';
+	raw[1] = 'd';
+	raw[4] = 'B';
+	raw[5] = '2';
 	memcpy(raw + 54, key->keynum, 8);
 	memcpy(raw + 62, key->seed, 32);
 	memcpy(raw + 94, key->pk, 32);

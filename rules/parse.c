@@ -28,35 +28,35 @@ static int __attribute__((format(printf, 2, 3))) bad(struct cursor *c, const cha
 	return -1;
 }
 
-/* The next line without its LF; 0, 1 at end of input, -1 on a byte the format forbids. */
+/*
+ * The next line without its LF; 0, 1 at end of input, -1 on a byte the
+ * format forbids. One pass over the bytes finds the LF and checks them.
+ */
 static int
 next_line(struct cursor *c, const char **s, size_t *n)
 {
-	const char *nl;
-	size_t i;
+	const char *p = c->p, *start = c->p;
 	unsigned char b;
 
-	if (c->p == c->end)
+	*s = c->p;
+	*n = 0;
+	if (p == c->end)
 		return 1;
 	c->line++;
-	nl = memchr(c->p, '\n', (size_t)(c->end - c->p));
-	if (nl == NULL)
-		return bad(c, "last line does not end with a newline");
-	*s = c->p;
-	*n = (size_t)(nl - c->p);
-	c->p = nl + 1;
-	for (i = 0; i < *n; i++) {
-		b = (unsigned char)(*s)[i];
+	for (; p < c->end; p++) {
+		b = (unsigned char)*p;
 		if (b > 0x20 && b < 0x7f)
 			continue;
+		if (b == '\n')
+			break;
 		if (b == ' ') {
-			if (i == 0)
+			if (p == start)
 				return bad(
 				    c, "leading space (order fields are indented by one tab)");
-			if ((*s)[i - 1] == ' ')
+			if (p[-1] == ' ')
 				return bad(
 				    c, "two spaces in a row (fields are separated by one space)");
-			if (i == *n - 1)
+			if (p + 1 < c->end && p[1] == '\n')
 				return bad(c, "trailing space");
 			continue;
 		}
@@ -66,9 +66,13 @@ next_line(struct cursor *c, const char **s, size_t *n)
 			return bad(c, "non-ASCII byte 0x%02x (names are A-labels, texts ASCII)", b);
 		if (b != '\t')
 			return bad(c, "control character 0x%02x", b);
-		if (i != 0)
+		if (p != start)
 			return bad(c, "tab inside a line (fields are separated by one space)");
 	}
+	if (p == c->end)
+		return bad(c, "last line does not end with a newline");
+	*n = (size_t)(p - start);
+	c->p = p + 1;
 	return 0;
 }
 
@@ -450,7 +454,14 @@ rulelist_parse(const char *buf, size_t len, const char *fname, const uint8_t *di
 	if (parse_header(&c, l, &norders, &nentries) != 0)
 		goto fail;
 	/* Counts bound the allocations: every order and entry takes some bytes of input. */
-	if (norders > len / 64 + 1 || nentries > len / 8 + 1 || (norders == 0) != (nentries == 0)) {
+	if ((norders == 0) != (nentries == 0)) {
+		bad(&c,
+		    "orders %llu with entries %llu: every order needs entries and every entry an "
+		    "order",
+		    (unsigned long long)norders, (unsigned long long)nentries);
+		goto fail;
+	}
+	if (norders > len / 64 + 1 || nentries > len / 8 + 1) {
 		bad(&c,
 		    "header counts (orders %llu, entries %llu) cannot match a file of %zu bytes",
 		    (unsigned long long)norders, (unsigned long long)nentries, len);

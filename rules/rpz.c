@@ -11,7 +11,8 @@
 char *
 rpz_ip_owner(const struct rule_entry *e, char *buf, size_t bufsz)
 {
-	unsigned w[8], i, best = 0, bestlen = 0, run;
+	unsigned w[8], best = 0, bestlen = 0, run;
+	size_t i;
 	size_t o;
 
 	if (e->type == RULE_IPV4) {
@@ -26,7 +27,7 @@ rpz_ip_owner(const struct rule_entry *e, char *buf, size_t bufsz)
 		for (run = 0; i + run < 8 && w[i + run] == 0; run++)
 			;
 		if (run > bestlen) {
-			best = i;
+			best = (unsigned)i;
 			bestlen = run;
 		}
 	}

@@ -66,6 +66,82 @@ check_alabel(const char *l, size_t n)
 	return 0;
 }
 
+/* Byte classes for the fast path of rules_check_name(): 1 letter or digit, 2 '-', 3 '.'. */
+static const unsigned char ldh[256] = {['0'] = 1,
+    ['1'] = 1,
+    ['2'] = 1,
+    ['3'] = 1,
+    ['4'] = 1,
+    ['5'] = 1,
+    ['6'] = 1,
+    ['7'] = 1,
+    ['8'] = 1,
+    ['9'] = 1,
+    ['a'] = 1,
+    ['b'] = 1,
+    ['c'] = 1,
+    ['d'] = 1,
+    ['e'] = 1,
+    ['f'] = 1,
+    ['g'] = 1,
+    ['h'] = 1,
+    ['i'] = 1,
+    ['j'] = 1,
+    ['k'] = 1,
+    ['l'] = 1,
+    ['m'] = 1,
+    ['n'] = 1,
+    ['o'] = 1,
+    ['p'] = 1,
+    ['q'] = 1,
+    ['r'] = 1,
+    ['s'] = 1,
+    ['t'] = 1,
+    ['u'] = 1,
+    ['v'] = 1,
+    ['w'] = 1,
+    ['x'] = 1,
+    ['y'] = 1,
+    ['z'] = 1,
+    ['-'] = 2,
+    ['.'] = 3};
+
+/*
+ * The common case, checked in one pass: LDH labels of 1 to 63 bytes, no
+ * hyphen at either end or in positions 3-4, a last label not all digits.
+ * Anything else (including xn-- labels) goes to the full check for its message.
+ */
+static int
+plain_name(const char *s, size_t len)
+{
+	size_t i, start = 0;
+	int digits = 1;
+	unsigned char k;
+
+	if (len == 0 || len > RULES_NAME_MAX)
+		return 0;
+	for (i = 0; i < len; i++) {
+		k = ldh[(unsigned char)s[i]];
+		if (k == 1) {
+			if (s[i] > '9')
+				digits = 0;
+			continue;
+		}
+		if (k == 2) {
+			if (i == start || i + 1 == len || s[i + 1] == '.' || i == start + 2 ||
+			    i == start + 3)
+				return 0;
+			digits = 0;
+			continue;
+		}
+		if (k != 3 || i == start || i - start > 63)
+			return 0;
+		start = i + 1;
+		digits = 1;
+	}
+	return i - start <= 63 && !digits;
+}
+
 int
 rules_check_name(const char *s, size_t len, char *why, size_t whylen)
 {
@@ -73,6 +149,8 @@ rules_check_name(const char *s, size_t len, char *why, size_t whylen)
 	int alldigit = 1;
 	char c[2] = {0, 0};
 
+	if (plain_name(s, len))
+		return 0;
 	if (len == 0)
 		return fail(why, whylen, "empty name%s", "");
 	if (len > RULES_NAME_MAX)
@@ -142,8 +220,8 @@ check_path(const char *p, size_t n, char *why, size_t whylen)
 			    "character '%s' not allowed in a URL path (percent-encode it)", c);
 		if (i + 2 >= n)
 			return fail(why, whylen, "truncated percent-encoding in URL path%s", "");
-		hi = p[i + 1];
-		lo = p[i + 2];
+		hi = (unsigned char)p[i + 1];
+		lo = (unsigned char)p[i + 2];
 		if (!((hi >= '0' && hi <= '9') || (hi >= 'A' && hi <= 'F')) ||
 		    !((lo >= '0' && lo <= '9') || (lo >= 'A' && lo <= 'F')))
 			return fail(why, whylen,

@@ -1,4 +1,4 @@
-/* Unit tests for acceptance: thresholds, rollback, no-op, expiry, change, caps, commit and restore. */
+/* Unit tests for acceptance: thresholds, rollback, no-op, expiry, change, caps, state. */
 #include <sys/stat.h>
 
 #include <criterion/criterion.h>
@@ -357,6 +357,12 @@ Test(rules_accept, commit_persists_and_restores)
 	uint64_t serial;
 	size_t len, entries;
 
+	/* Other state shares the directory and must survive commits. */
+	cr_assert_eq(mkdir(statedir, 0755), 0);
+	snprintf(path, sizeof path, "%s/chain.head", statedir);
+	put(path, "x\n", 2);
+	snprintf(path, sizeof path, "%s/list.5", statedir);
+	cr_assert_eq(mkdir(path, 0755), 0);
 	write_list(9, "2027-01-01T00:00:00Z", 3, 0);
 	sign(&key_a, 1);
 	sign(&key_b, 2);
@@ -364,7 +370,7 @@ Test(rules_accept, commit_persists_and_restores)
 	cr_assert_eq(accept_last(statedir, &serial, d, &entries, err, sizeof err), 1, "%s", err);
 	cr_assert_eq(serial, 9);
 	cr_assert_eq(entries, 3);
-	snprintf(path, sizeof path, "%s/current/list.minisig.2", statedir);
+	snprintf(path, sizeof path, "%s/rules.current/list.minisig.2", statedir);
 	cr_assert_eq(access(path, R_OK), 0);
 	/* The list file itself may go away: blockd starts from the state dir's copy. */
 	unlink(listpath);
@@ -378,9 +384,15 @@ Test(rules_accept, commit_persists_and_restores)
 	sign(&key_a, 1);
 	sign(&key_b, 2);
 	accept_and_commit(&p);
-	snprintf(path, sizeof path, "%s/list.9", statedir);
+	snprintf(path, sizeof path, "%s/rules.9", statedir);
 	cr_assert_neq(access(path, F_OK), 0);
-	snprintf(path, sizeof path, "%s/serial", statedir);
+	snprintf(path, sizeof path, "%s/rules.10", statedir);
+	cr_assert_eq(access(path, F_OK), 0);
+	snprintf(path, sizeof path, "%s/chain.head", statedir);
+	cr_assert_eq(access(path, F_OK), 0);
+	snprintf(path, sizeof path, "%s/list.5", statedir);
+	cr_assert_eq(access(path, F_OK), 0);
+	snprintf(path, sizeof path, "%s/rules.serial", statedir);
 	cr_assert_eq(file_read_capped(path, 4096, &buf, &len, err, sizeof err), 0);
 	cr_assert_eq(strncmp(buf, "serial 10\ndigest ", 17), 0, "%s", buf);
 	free(buf);
@@ -406,4 +418,18 @@ Test(rules_accept, keyring_rejects_conflicting_key_ids)
 	write_list(5, "2027-01-01T00:00:00Z", 3, 0);
 	sign(&key_a, 1);
 	expect_refused(&p, "is also in");
+}
+
+Test(rules_accept, damaged_state_refuses)
+{
+	struct accept_policy p = policy(1);
+	char path[256];
+
+	write_list(5, "2027-01-01T00:00:00Z", 3, 0);
+	sign(&key_a, 1);
+	accept_and_commit(&p);
+	snprintf(path, sizeof path, "%s/rules.serial", statedir);
+	put(path, "serial 5\ndigest 00\nentries 3\n", 29);
+	expect_refused(&p, "state: ");
+	expect_refused(&p, "/rules.serial: damaged (expected serial, digest and entries lines)");
 }

@@ -408,3 +408,37 @@ Test(rules_parse, mutated_lists_never_crash)
 	}
 	cr_assert_lt(ok, 20000);
 }
+
+Test(rules_parse, orders_in_force_between_not_before_and_not_after)
+{
+	struct rulelist *l;
+	char err[RULES_ERR_MAX];
+	const struct rule_order *o;
+
+	cr_assert_eq(rulelist_parse(base, strlen(base), "t.list", NULL, &l, err, sizeof err), 0);
+	o = &l->orders[0]; /* 2026-11-02T00:00:00Z to 2027-11-02T00:00:00Z */
+	cr_assert_not(rule_order_active(o, o->not_before - 1));
+	cr_assert(rule_order_active(o, o->not_before));
+	cr_assert(rule_order_active(o, o->not_after - 1));
+	cr_assert_not(rule_order_active(o, o->not_after));
+	cr_assert_eq(o->not_before, 1793577600);
+	rulelist_free(l);
+}
+
+Test(rules_parse, empty_list_lifts_every_block)
+{
+	static const char empty[] = "blocklist 1\nissuer A\nscope B\nserial 3\n"
+				    "issued 2026-01-01T00:00:00Z\nexpires 2027-01-01T00:00:00Z\n"
+				    "orders 0\nentries 0\n\nend 0\n";
+	struct rulelist *l;
+	char err[RULES_ERR_MAX], *t;
+
+	cr_assert_eq(rulelist_parse(empty, strlen(empty), "t.list", NULL, &l, err, sizeof err), 0,
+	    "%s", err);
+	cr_assert_eq(l->norders, 0);
+	cr_assert_eq(l->nentries, 0);
+	rulelist_free(l);
+	t = edit_text(empty, "entries 0", "entries 1");
+	refused(t, strlen(t), "t.list:9: orders 0 with entries 1: every order needs entries");
+	free(t);
+}

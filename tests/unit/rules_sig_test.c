@@ -1,4 +1,4 @@
-/* Unit tests for minisign keys and signatures: interoperation with minisign's files, and forgeries. */
+/* Unit tests for minisign keys and signatures: minisign's own files, and forgeries. */
 #include <criterion/criterion.h>
 #include <stdio.h>
 #include <stdlib.h>
