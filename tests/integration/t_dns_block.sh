@@ -106,12 +106,20 @@ echo "$out" | grep -q "NXDOMAIN 50 " || fail "same-port queries: $(echo "$out" |
 echo "$out" | grep -q "NOERROR 50 " || fail "same-port queries: allowed answers missing"
 echo "PASS same source port, 100 queries"
 
+# Malformed queries of every kind: passed and counted, and blockd keeps blocking.
+tb_client python3 tests/lib/dns_junk.py "$TB_RESOLVER4" 400
+tb_client python3 tests/lib/dns_junk.py "$TB_RESOLVER6" 400
+tb_alive blockd || tb_fail "blockd died on malformed queries"
+blocked dig notcp "$TB_RESOLVER4" A blocked.example CL-2026-000123
+blocked dig tcp "$TB_RESOLVER6" A blocked.example CL-2026-000123
+
 # Every block was logged with its order.
 n=$(grep -c "\"record\":\"block\".*\"order\":\"CL-2026-000123\"" "$TB_DIR/enforcement.jsonl")
 [ "$n" -ge 24 ] || fail "expected at least 24 enforcement records for CL-2026-000123, got $n"
 
 tb_stop_blockd
 grep -q "dns_blocked=" "$TB_DIR/blockd.log" || fail "no counters logged at stop"
+grep -q "dns_bad=[1-9]" "$TB_DIR/blockd.log" || fail "malformed queries not counted"
 
 # Sinkhole answers: A and AAAA point at the notice addresses, other types get NODATA; ede=no
 # keeps the OPT record but drops the Extended DNS Error.
