@@ -31,6 +31,7 @@ for addr in "$TB_SERVER4" "$TB_SERVER6"; do
 		case $out in
 		*"served"*) fail "curl $name via $addr reached nginx" ;;
 		*"exit 0") fail "curl $name via $addr succeeded" ;;
+		*"exit 28") fail "curl $name via $addr timed out: the reset did not reach it" ;;
 		*) echo "PASS curl reset $name $addr" ;;
 		esac
 		out=$(tb_client openssl s_client -connect "$hp" -servername $name \
@@ -57,6 +58,9 @@ for addr in "$TB_SERVER4" "$TB_SERVER6"; do
 		[ "$out" = handshake ] || fail "split $mode allowed via $addr: $out"
 		echo "PASS split $mode $addr"
 	done
+	# No server_name: passed under the default no_sni = pass.
+	out=$(tb_client python3 tests/lib/tls_split.py "$addr" - whole 2>&1)
+	[ "$out" = handshake ] || fail "no SNI via $addr: $out"
 done
 
 log="$TB_DIR/enforcement.jsonl"

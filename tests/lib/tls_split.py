@@ -2,9 +2,10 @@
 """Sends a real ClientHello for NAME to ADDR:443 in pieces, one TCP segment each.
 
 usage: tls_split.py ADDR NAME MODE
-MODE: whole | at1 | at2 | insni | records (the hello spread over two TLS records, each
+NAME "-" sends no server_name. MODE: whole | at1 | at2 | insni | records (the hello spread over two TLS records, each
 its own segment). Prints "reset" if the connection was reset or closed before any
-server bytes came, "handshake" if the server answered with a TLS handshake record.
+server bytes came, "timeout" if nothing came within 5 s, "handshake" if the server
+answered with a TLS handshake record.
 """
 import socket
 import ssl
@@ -16,7 +17,7 @@ def client_hello(name):
     ctx.check_hostname = False
     ctx.verify_mode = ssl.CERT_NONE
     inc, out = ssl.MemoryBIO(), ssl.MemoryBIO()
-    obj = ctx.wrap_bio(inc, out, server_hostname=name)
+    obj = ctx.wrap_bio(inc, out, server_hostname=None if name == "-" else name)
     try:
         obj.do_handshake()
     except ssl.SSLWantReadError:
@@ -55,8 +56,11 @@ def main():
         s.send(p)
     try:
         got = s.recv(5)
-    except (ConnectionResetError, socket.timeout):
+    except ConnectionResetError:
         got = b""
+    except socket.timeout:
+        print("timeout")  # neither an answer nor a reset the client accepted
+        return
     print("handshake" if got[:1] == b"\x16" else "reset")
 
 
