@@ -2,8 +2,8 @@
 """Sends a real ClientHello for NAME to ADDR:443 in pieces, one TCP segment each.
 
 usage: tls_split.py ADDR NAME MODE
-NAME "-" sends no server_name. MODE: whole | at1 | at2 | insni | records (the hello spread over two TLS records, each
-its own segment). Prints "reset" if the connection was reset or closed before any
+NAME "-" sends no server_name. MODE: whole | at1 | at2 | insni | records (the hello
+spread over two TLS records, each its own segment). Prints "reset" if the connection was reset or closed before any
 server bytes came, "timeout" if nothing came within 5 s, "handshake" if the server
 answered with a TLS handshake record.
 """
