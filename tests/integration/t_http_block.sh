@@ -1,13 +1,22 @@
 #!/bin/sh
-# HTTP on port 80: curl gets the 451 notice for a blocked host and for a blocked URL prefix, and
-# nginx's page otherwise; a blocked request later on a keep-alive connection still gets the
-# notice; IPv4 and IPv6; each notice is in the enforcement log under its order.
+# HTTP on port 80: curl gets the 451 notice (from the operator's template) for a blocked host and
+# for a blocked URL prefix, and nginx's page otherwise; a blocked request later on a keep-alive
+# connection still gets the notice; IPv4 and IPv6; each notice is in the enforcement log under
+# its order.
 set -u
 . tests/lib/netns.sh
 
 tb_setup
 tb_start_nginx
-tb_blockd_conf http.appeal_url=https://appeal.example/blockd
+# The operator's own page: every placeholder, and a line that tells it from the built-in page.
+cat >"$TB_DIR/notice.html" <<'EOT'
+<!DOCTYPE html>
+<title>Operator notice</title>
+<p>Operator notice page.</p>
+<p>{{service}} / {{order}} / {{authority}}</p>
+<p>{{notice}} <a href="{{notice_url}}">order</a> <a href="{{appeal_url}}">appeal</a></p>
+EOT
+tb_blockd_conf http.appeal_url=https://appeal.example/blockd http.notice_template="$TB_DIR/notice.html"
 tb_list "suffix blocked.example CL-2026-000123" "url allowed.example/private CL-2026-000789"
 tb_start_blockd
 
@@ -34,8 +43,8 @@ notice() {
 	}
 	echo "$1" | grep -qi "^Link: <https://orders.example/$2>; rel=\"blocked-by\"" ||
 		fail "$3: no Link rel=blocked-by to the notice"
-	for want in "$2" "Service $2" "Test Court" "Blocked by order $2." \
-		"https://appeal.example/blockd"; do
+	for want in "Operator notice page." "Service $2 / $2 / Test Court" "Blocked by order $2." \
+		"https://orders.example/$2" "https://appeal.example/blockd"; do
 		echo "$1" | grep -qF "$want" || fail "$3: the page lacks '$want'"
 	done
 	echo "$1" | grep -q "served" && fail "$3: nginx's page came too"
