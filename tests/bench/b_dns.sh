@@ -9,7 +9,7 @@ set -u
 cd "$(dirname "$0")/../.."
 . tests/lib/netns.sh
 json=${1:-build/bench/results/b_dns.json}
-secs=${BENCH_SECONDS:-6}
+secs=${BENCH_SECONDS:-3}
 entries=${BENCH_ENTRIES:-1000000}
 floor_bin=build/bench/nfq_accept
 lat_bin=build/bench/dns_latency
@@ -90,7 +90,7 @@ iperf_run() { # -> Mbit/s
 }
 tls_run() { # -> handshakes/s
 	tb_client timeout 30 python3 tests/bench/tls_rate.py "$TB_SERVER4" 443 allowed.example "$secs" 2 |
-		awk '{ print $6, $8 }'
+		awk '{ print $6 }'
 }
 # nginx holds 198.51.100.80:443; the bulk flow goes to iperf3 on port 443 of a second address.
 bulk4=198.51.100.81
@@ -98,45 +98,105 @@ tb_server ip addr add "$bulk4/24" dev s0
 tb_spawn iperf "$TB_NS_SERVER" iperf3 -s -B "$bulk4" -p 443
 tb_wait_for tb_server sh -c "ss -ltn | grep -q '$bulk4:443 '" || tb_fail "iperf3 server"
 
-# 1. No queue at all.
-stamp "no queue: DNS"
-qps_none=$(qps_max)
-
-# 2. blockd with the 1M list.
+# blockd with the 1M list; its hooks (nft, or iptables-nft where the kernel lacks the nft queue
+# expression) are saved so the three modes can be switched in a moment while blockd keeps running:
+# blockd (its own rules), floor (the same rules sending to nfq_accept's queues 4300-4301) and
+# none (no rules). The modes take turns, round after round, and each figure is the median of its
+# rounds, so a machine that gets busier during the run does not favour one of them.
 t0=$(now_ms)
 tb_start_blockd
 start_ms=$(($(now_ms) - t0))
 grep -q "serial 1" "$TB_DIR/blockd.log" || tb_fail "blockd did not load serial 1"
-# blockd's hooks (nft, or iptables-nft where the kernel lacks the nft queue expression), kept to
-# feed the floor the very same packets.
 tb_appliance nft list table inet blockd >"$TB_DIR/hooks.nft" || tb_fail "no nft table blockd"
 tb_appliance iptables-nft-save -t mangle >"$TB_DIR/hooks.ipt4" 2>/dev/null
 tb_appliance ip6tables-nft-save -t mangle >"$TB_DIR/hooks.ipt6" 2>/dev/null
 backend=nft
 grep -q NFQUEUE "$TB_DIR/hooks.ipt4" && backend=iptables
-stamp "blockd: DNS (started with serial 1 in $start_ms ms)"
-qps_blockd=$(qps_max)
+for f in nft ipt4 ipt6; do
+	sed -e 's/4200-4201/4300-4301/g; s/4200:4201/4300:4301/g' \
+		-e 's/queue num 4200 /queue num 4300 /g; s/queue-num 4200 /queue-num 4300 /g' \
+		"$TB_DIR/hooks.$f" >"$TB_DIR/floor.$f"
+done
+grep -q 4200 "$TB_DIR/floor.nft" "$TB_DIR/floor.ipt4" && tb_fail "queue numbers not as expected (4200-4201)"
+tb_spawn floor "$TB_NS_APPL" "$floor_bin" -q 4300 -n 2 -m 8192 -r 16
+tb_wait_for grep -q ready "$TB_DIR/floor.log" || tb_fail "nfq_accept: $(cat "$TB_DIR/floor.log")"
+
+mode() { # none | floor | blockd (the appliance namespace is the bench's own: nothing else is in it)
+	tb_appliance nft flush ruleset || tb_fail "nft flush ruleset"
+	case $1 in
+	none) return 0 ;;
+	floor) _p=floor ;;
+	blockd) _p=hooks ;;
+	esac
+	tb_appliance nft -f "$TB_DIR/$_p.nft" || tb_fail "cannot load $_p.nft"
+	if [ "$backend" = iptables ]; then
+		tb_appliance iptables-nft-restore <"$TB_DIR/$_p.ipt4" &&
+			tb_appliance ip6tables-nft-restore <"$TB_DIR/$_p.ipt6" ||
+			tb_fail "cannot load $_p iptables rules"
+	fi
+}
+median() { tr ' ' '\n' | grep . | sort -n | awk '{ v[NR] = $1 } END { print NR ? v[int((NR + 1) / 2)] : 0 }'; }
+rounds=${BENCH_ROUNDS:-3}
+modes="none floor blockd"
+# each FUNCTION VAR_PREFIX: runs FUNCTION in every mode, rounds times; VAR_PREFIX_MODE gets the median.
+each() {
+	_r=0
+	for _m in $modes; do eval "_v_$_m=''"; done
+	while [ $_r -lt "$rounds" ]; do
+		for _m in $modes; do
+			mode "$_m"
+			_x=$($1)
+			eval "_v_$_m=\"\$_v_$_m $_x\""
+		done
+		_r=$((_r + 1))
+	done
+	for _m in $modes; do
+		eval "$2_$_m=\$(echo \$_v_$_m | median)"
+		eval "stamp \"$2 $_m: \$_v_$_m\""
+	done
+}
+
+stamp "DNS queries per second, one in ten blocked ($rounds rounds of $secs s per mode)"
+each qps_max qps
+pass_only() { grep -v blocked "$TB_DIR/queries.all" >"$TB_DIR/queries.txt"; }
+cp "$TB_DIR/queries.txt" "$TB_DIR/queries.all"
+pass_only
+stamp "DNS queries per second, none blocked"
+each qps_max qpspass
+cp "$TB_DIR/queries.all" "$TB_DIR/queries.txt"
 rate=$((qps_blockd / 2))
 [ "$rate" -ge 100 ] || tb_fail "blockd answered $qps_blockd queries/s"
-stamp "blockd: latency at $rate queries/s"
-set -- $(latency "$rate")
-b_p50=${1:-0} b_p99=${2:-0} b_lat_lost=${3:-0}
-
-stamp "blockd: TCP 443"
-bulk_blockd=$(bulk_run)
-stamp "blockd: TLS handshakes"
-tls_blockd=$(tls_run)
+stamp "latency at $rate queries/s"
+# One run gives both: p50 goes through each(), p99 to a file per mode ($_m is each()'s mode).
+lat_run() {
+	set -- $(latency "$rate")
+	echo "${2:-0}" >>"$TB_DIR/p99.$_m"
+	echo "${1:-0}"
+}
+each lat_run p50
+for m in $modes; do
+	eval "p99_$m=\$(median <\"\$TB_DIR/p99.$m\")"
+done
+stamp "p99: none $p99_none floor $p99_floor blockd $p99_blockd"
+stamp "TCP 443 bulk"
+each iperf_run mbps
+mode blockd
+set -- $(bulk_run)
+pk_flow=$2 pk_user=$3
+stamp "TLS handshakes"
+each tls_run tls
+mode blockd
 # Whether this build reads the SNI: its stats count ClientHellos once the TLS parser is wired in.
 build/blockctl -s "$TB_DIR/control.sock" stats >"$TB_DIR/stats.txt" 2>&1
 sni=false
 grep -Eq '^[a-z_]*(tls|sni|client_?hello)[a-z_]* +[1-9]' "$TB_DIR/stats.txt" && sni=true
 
-# 5. Reload under load: first the same load without a reload, for the losses it has anyway.
+# Reload under load: first the load without a reload (the losses it has anyway), then the same
+# load with blockctl reload of serial 2 (1M entries) after secs.
+stamp "reload of $entries entries under $rate queries/s"
 dnsperf_run $((secs * 2)) -Q "$rate"
 control_lost=$(field "Queries lost")
 control_sent=$(field "Queries sent")
-# Then the same load for 2 x secs with blockctl reload after secs.: dnsperf at half rate for 3 x secs; blockctl reload after secs.
-stamp "blockd: reload of $entries entries under $rate queries/s"
 cp "$TB_DIR/next/blocklist" "$TB_DIR/next/blocklist.minisig" "$TB_DIR/rules/"
 dnsperf_run $((secs * 2)) -Q "$rate" &
 dp=$!
@@ -151,57 +211,19 @@ case $reload_out in
 *"serial 2 in force"*) ;;
 *) tb_fail "reload: $reload_out" ;;
 esac
+build/blockctl -s "$TB_DIR/control.sock" status 2>&1 | grep -q "serial 2" || tb_fail "status does not show serial 2"
 tb_stop_blockd
-tb_appliance nft list tables | grep -q "inet blockd" && tb_fail "blockd left its nft table"
 
-# 3. The floor: blockd's own rules, every queued packet accepted by nfq_accept.
-stamp "floor: DNS through nfq_accept"
-tb_appliance nft -f "$TB_DIR/hooks.nft" || tb_fail "cannot replay blockd's nft rules"
-if [ "$backend" = iptables ]; then
-	tb_appliance iptables-nft-restore <"$TB_DIR/hooks.ipt4" &&
-		tb_appliance ip6tables-nft-restore <"$TB_DIR/hooks.ipt6" ||
-		tb_fail "cannot replay blockd's iptables rules"
-fi
-tb_spawn floor "$TB_NS_APPL" "$floor_bin" -q 4200 -n 2 -m 8192 -r 16
-tb_wait_for grep -q ready "$TB_DIR/floor.log" || tb_fail "nfq_accept: $(cat "$TB_DIR/floor.log")"
-qps_floor=$(qps_max)
-set -- $(latency "$rate")
-f_p50=${1:-0} f_p99=${2:-0}
-bulk_floor=$(bulk_run)
-tls_floor=$(tls_run)
-kill "$(tb_pid floor)"
-tb_wait_for sh -c "! kill -0 $(tb_pid floor)" || tb_fail "nfq_accept did not stop"
-# The appliance namespace is the bench's own: nothing else has rules in it.
-tb_appliance nft flush ruleset
-
-# 4. No queue again, at the same rates.
-stamp "no queue: latency, TCP 443, TLS"
-set -- $(latency "$rate")
-n_p50=${1:-0} n_p99=${2:-0}
-bulk_none=$(bulk_run)
-tls_none=$(tls_run)
-
-set -- $tls_blockd
-tls_blockd=$1 tls_fail=$2
-set -- $tls_floor
-tls_floor=$1
-set -- $tls_none
-tls_none=$1
-set -- $bulk_blockd
-mb_b=$1 pk_flow=$2 pk_user=$3
-set -- $bulk_floor
-mb_f=$1 pk_user_floor=$3
-set -- $bulk_none
-mb_n=$1
 mkdir -p "$(dirname "$json")"
 cat >"$json" <<EOJ
-{"bench":"appliance","seconds":$secs,"list_entries":$entries,"blocked_share":0.1,
+{"bench":"appliance","seconds":$secs,"rounds":$rounds,"list_entries":$entries,"blocked_share":0.1,
  "dns_qps":{"blockd":$qps_blockd,"nfq_floor":$qps_floor,"no_queue":$qps_none},
- "dns_latency_us":{"rate_qps":$rate,"blockd":{"p50":$b_p50,"p99":$b_p99,"lost":$b_lat_lost},
-   "nfq_floor":{"p50":$f_p50,"p99":$f_p99},"no_queue":{"p50":$n_p50,"p99":$n_p99}},
- "tcp443_mbps":{"blockd":$mb_b,"nfq_floor":$mb_f,"no_queue":$mb_n},
- "tcp443_packets":{"flow":$pk_flow,"to_user_space":$pk_user,"to_user_space_floor":$pk_user_floor},
- "tls_handshakes_per_s":{"blockd":${tls_blockd:-0},"blockd_failed":${tls_fail:-0},"nfq_floor":${tls_floor:-0},"no_queue":${tls_none:-0}},
+ "dns_qps_none_blocked":{"blockd":$qpspass_blockd,"nfq_floor":$qpspass_floor,"no_queue":$qpspass_none},
+ "dns_latency_us":{"rate_qps":$rate,"blockd":{"p50":$p50_blockd,"p99":$p99_blockd},
+   "nfq_floor":{"p50":$p50_floor,"p99":$p99_floor},"no_queue":{"p50":$p50_none,"p99":$p99_none}},
+ "tcp443_mbps":{"blockd":$mbps_blockd,"nfq_floor":$mbps_floor,"no_queue":$mbps_none},
+ "tcp443_packets":{"flow":$pk_flow,"to_user_space":$pk_user},
+ "tls_handshakes_per_s":{"blockd":${tls_blockd:-0},"nfq_floor":${tls_floor:-0},"no_queue":${tls_none:-0}},
  "reload":{"entries":$entries,"ms":$reload_ms,"queries_sent":${reload_sent:-0},"queries_lost":${reload_lost:-0},"load_qps":$rate,
    "control_queries_sent":${control_sent:-0},"control_queries_lost":${control_lost:-0}},
  "hooks_backend":"$backend","tls_sni_inspected":$sni,
