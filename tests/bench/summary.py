@@ -83,9 +83,12 @@ def main():
             h["blockd"], h["no_queue"], round(hr, 3), "-", True)
         rl = a["reload"]
         row("reload 1M list under %d qps: swap ms" % rl["load_qps"], rl["ms"], None, None, "-", True)
+        # The same load loses some queries without a reload too; what the reload adds is
+        # judged against that, within 0.1 % of the queries sent.
+        extra = rl["queries_lost"] - rl["control_queries_lost"]
         row("reload: queries lost (baseline same load, no reload)", rl["queries_lost"],
-            rl["control_queries_lost"], None, "0 more than baseline",
-            rl["queries_lost"] <= rl["control_queries_lost"])
+            rl["control_queries_lost"], extra, "added <= 0.1% of sent",
+            extra <= 0.001 * rl["queries_sent"])
     else:
         missing("appliance (b_dns)")
 
