@@ -71,7 +71,7 @@ main(int argc, char **argv)
 		return 2;
 	}
 	struct sockaddr_in sa = {.sin_family = AF_INET, .sin_port = htons(53)};
-	double rate = atof(argv[2]), secs = atof(argv[3]);
+	double rate = strtod(argv[2], NULL), secs = strtod(argv[3], NULL);
 	if (inet_pton(AF_INET, argv[1], &sa.sin_addr) != 1 || rate < 1 || secs <= 0 ||
 	    rate * secs > 50e6) {
 		fprintf(stderr, "dns_latency: bad server, rate or duration\n");
@@ -88,8 +88,11 @@ main(int argc, char **argv)
 	size_t total = (size_t)(rate * secs);
 	uint64_t *sent_at = calloc(65536, sizeof(*sent_at));
 	uint32_t *lat = calloc(total + 1, sizeof(*lat));
-	if (sent_at == NULL || lat == NULL)
+	if (sent_at == NULL || lat == NULL) {
+		free(sent_at);
+		free(lat);
 		return 1;
+	}
 	uint64_t interval = (uint64_t)(1e9 / rate), start = now_ns(),
 		 end = start + (uint64_t)(secs * 1e9);
 	uint64_t grace = end + 1000000000u; /* replies may arrive up to 1 s after the last query */
