@@ -54,6 +54,15 @@ query_put(uint8_t *buf, uint16_t id, const char *name)
 	return n;
 }
 
+static uint32_t
+next_rand(uint32_t *x)
+{
+	*x ^= *x << 13;
+	*x ^= *x >> 17;
+	*x ^= *x << 5;
+	return *x;
+}
+
 static int
 cmp_u32(const void *a, const void *b)
 {
@@ -99,14 +108,14 @@ main(int argc, char **argv)
 	size_t sent = 0, got = 0;
 	uint8_t q[512], r[4096];
 	char name[64];
-	srand(12345);
+	uint32_t seed = 12345; /* the same names every run: xorshift32 */
 	for (;;) {
 		uint64_t t = now_ns();
 		while (sent < total && t >= start + sent * interval) {
 			uint16_t id = (uint16_t)sent;
 			if (sent % 10 == 9)
-				snprintf(
-				    name, sizeof(name), "b%07d.blocked.example", rand() % 1000000);
+				snprintf(name, sizeof(name), "b%07d.blocked.example",
+				    (int)(next_rand(&seed) % 1000000));
 			else
 				snprintf(name, sizeof(name), "allowed.example");
 			size_t len = query_put(q, id, name);
