@@ -8,7 +8,6 @@
 #include "ctlops.h"
 #include "daemon.h"
 #include "evlog.h"
-#include "ipset.h"
 #include "json.h"
 #include "match.h"
 #include "pkt.h"
@@ -32,6 +31,25 @@ entry_type_name(const struct rule_entry *e)
 	if (e->type == RULE_IPV4 || e->type == RULE_IPV6)
 		return e->plen == (e->type == RULE_IPV4 ? 32 : 128) ? "ip" : "prefix";
 	return e->type <= RULE_URL ? type_names[e->type] : "?";
+}
+
+/*
+ * Is addr in the kernel's block set? The sets hold exactly what the snapshot
+ * they were built from blocked at build time (ipset.h), so that answers it
+ * without dumping a set of a million elements through nft. Returns 1, 0,
+ * or -1 when the sets were built from another list than the one in force
+ * (a reload under way, or a load nft refused).
+ */
+static int
+kernel_set_has(
+    const struct blockd *d, const struct match_snapshot *s, int family, const uint8_t *addr)
+{
+	struct match_hit h;
+	if (!d->hooks_installed || s != d->ipset_snap || d->ipset_dirty)
+		return -1;
+	if (s == NULL)
+		return 0;
+	return match_addr(s, family, addr, d->ipset_built, &h) == MATCH_BLOCK;
 }
 
 static void
@@ -169,8 +187,7 @@ op_lookup(void *ctx, const char *what, int json, FILE *out)
 		/* The snapshot the kernel's sets were built from, and what the kernel holds now. */
 		r = s ? match_addr(s, family, addr, now, &hit) : MATCH_NONE;
 		action = d->cfg.ip_action == CFG_IP_DROP ? "drop" : "reject";
-		if (d->hooks_installed)
-			inset = ipset_has(family, addr);
+		inset = kernel_set_has(d, s, family, addr);
 	} else if (strncmp(what, "http://", 7) == 0) {
 		const char *host = what + 7, *path = strchr(host, '/');
 		size_t hl = path ? (size_t)(path - host) : strlen(host);

@@ -217,19 +217,3 @@ ipset_load(const char *text, size_t len, char *err, size_t errlen)
 	(void)len;
 	return hooks_run(argv, text, NULL, 0, err, errlen) == 0 ? 0 : -1;
 }
-
-int
-ipset_has(int family, const uint8_t *addr)
-{
-	char a[INET6_ADDRSTRLEN], el[INET6_ADDRSTRLEN + 8], e[256];
-	if (inet_ntop(family == 4 ? AF_INET : AF_INET6, addr, a, sizeof(a)) == NULL)
-		return -1;
-	snprintf(el, sizeof(el), "{ %s }", a);
-	char *const argv[] = {"nft", "get", "element", "inet", HOOKS_TABLE,
-	    family == 4 ? IPSET_BLOCK4 : IPSET_BLOCK6, el, NULL};
-	int rc = hooks_run(argv, NULL, NULL, 0, e, sizeof(e));
-	if (rc == 0)
-		return 1;
-	/* nft says "No such file or directory" for an address not in the set. */
-	return strstr(e, "No such file") || strstr(e, "not found") ? 0 : -1;
-}

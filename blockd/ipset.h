@@ -38,10 +38,4 @@ int ipset_text(const struct rulelist *list, const struct rule_entry *allow, size
  */
 int ipset_load(const char *text, size_t len, char *err, size_t errlen);
 
-/*
- * ipset_has(): is addr (family 4 or 6) in the kernel's block set now?
- * Returns 1 yes, 0 no, -1 when nft could not be asked.
- */
-int ipset_has(int family, const uint8_t *addr);
-
 #endif
