@@ -127,6 +127,25 @@ ip_start(struct blockd *d, char *err, size_t errlen)
 	return 0;
 }
 
+/*
+ * Before the rules go: the kernel's count of new blocked flows; those it
+ * did not log (ip_log_rate) are the difference to what NFLOG delivered.
+ */
+static void
+ip_report_kernel(struct blockd *d)
+{
+	char out[1024], e[256];
+	uint64_t flows;
+	char *const argv[] = {"nft", "list", "counter", "inet", HOOKS_TABLE, "ip_new", NULL};
+	if (d->nflog == NULL || hooks_run(argv, NULL, out, sizeof(out), e, sizeof(e)) != 0 ||
+	    ipset_counter_packets(out, &flows) == -1)
+		return;
+	uint64_t got = __atomic_load_n(&d->nflog->c.received, __ATOMIC_RELAXED);
+	log_info("ip: %" PRIu64 " new flows blocked in the kernel, %" PRIu64
+		 " not logged (over ip_log_rate or lost)",
+	    flows, flows > got ? flows - got : 0);
+}
+
 /* After the workers: stopfd is already readable. */
 static void
 ip_stop(struct blockd *d)
@@ -365,6 +384,8 @@ daemon_stop(struct blockd *d)
 	char err[1024];
 
 	daemon_poll_stats(d);
+	if (d->hooks_installed)
+		ip_report_kernel(d);
 	if (d->hooks_installed) {
 		if (d->cfg.on_stop == CFG_STOP_KEEP) {
 			const char *what = d->cfg.failure == CFG_FAIL_OPEN

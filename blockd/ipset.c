@@ -217,3 +217,20 @@ ipset_load(const char *text, size_t len, char *err, size_t errlen)
 	(void)len;
 	return hooks_run(argv, text, NULL, 0, err, errlen) == 0 ? 0 : -1;
 }
+
+int
+ipset_counter_packets(const char *nft_out, uint64_t *n)
+{
+	const char *p = nft_out ? strstr(nft_out, "packets ") : NULL;
+	char *end;
+	if (p == NULL)
+		return -1;
+	p += 8;
+	if (*p < '0' || *p > '9')
+		return -1;
+	unsigned long long v = strtoull(p, &end, 10);
+	if (end == p)
+		return -1;
+	*n = v;
+	return 0;
+}

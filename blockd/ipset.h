@@ -38,4 +38,11 @@ int ipset_text(const struct rulelist *list, const struct rule_entry *allow, size
  */
 int ipset_load(const char *text, size_t len, char *err, size_t errlen);
 
+/*
+ * ipset_counter_packets(): the packet count in `nft list counter` output
+ * (counter ip_new of hooks.c: new flows the kernel blocked, logged or not).
+ * Returns 0 and *n, or -1 when the text holds none. Pure.
+ */
+int ipset_counter_packets(const char *nft_out, uint64_t *n);
+
 #endif

@@ -116,6 +116,8 @@ refused 198.51.100.81 CL-2026-000201
 
 tb_stop_blockd
 grep -q "nflog group .*events=[1-9]" "$TB_DIR/blockd.log" || fail "no NFLOG events counted"
+grep -q "ip: [1-9][0-9]* new flows blocked in the kernel" "$TB_DIR/blockd.log" ||
+	fail "the kernel's count of blocked flows is not logged"
 tb_appliance nft list tables | grep -q blockd && fail "table inet blockd left after stop"
 passes 198.51.100.81
 

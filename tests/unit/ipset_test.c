@@ -193,3 +193,15 @@ Test(ipset, hooks_drop_action)
 	cr_assert_null(strstr(t, "chain ip_output"));
 	cr_assert_not_null(strstr(t, "limit rate 5/second log group 7"));
 }
+
+Test(ipset, counter_packets_from_nft_output)
+{
+	uint64_t n = 0;
+	const char *out = "table inet blockd {\n\tcounter ip_new {\n\t\tpackets 17 bytes 1020\n"
+			  "\t}\n}\n";
+	cr_assert_eq(ipset_counter_packets(out, &n), 0);
+	cr_assert_eq(n, 17);
+	cr_assert_eq(ipset_counter_packets("table inet blockd {\n}\n", &n), -1);
+	cr_assert_eq(ipset_counter_packets("packets x", &n), -1);
+	cr_assert_eq(ipset_counter_packets(NULL, &n), -1);
+}
