@@ -108,6 +108,7 @@ tb_cleanup() {
 	done
 	for _ns in $TB_NAMESPACES; do
 		ip netns del "$_ns" 2>/dev/null
+		rm -rf "/etc/netns/$_ns"
 	done
 	if [ -n "$TB_DIR" ] && [ -d "$TB_DIR" ]; then
 		if [ "$_rc" -ne 0 ]; then
@@ -318,4 +319,53 @@ tb_list() {
 		tb_fail "blockrules build: $(cat "$TB_DIR/blockrules.log")"
 	"$_br" sign -s "$TB_DIR/regulator.key" "$TB_DIR/rules/blocklist" >>"$TB_DIR/blockrules.log" 2>&1 ||
 		tb_fail "blockrules sign: $(cat "$TB_DIR/blockrules.log")"
+}
+
+# tb_client_resolver ADDRESS: the client's /etc/resolv.conf (through ip netns exec's
+# /etc/netns/NS/ bind mount) names ADDRESS, so curl and other stub resolvers use it.
+tb_client_resolver() {
+	mkdir -p "/etc/netns/$TB_NS_CLIENT"
+	printf 'nameserver %s\noptions timeout:2 attempts:1\n' "$1" >"/etc/netns/$TB_NS_CLIENT/resolv.conf"
+}
+
+# tb_start_nginx: nginx in the server namespace, HTTP on 80 and HTTPS on 443, IPv4 and IPv6,
+# with a self-signed certificate for every test name. Each page says which host and path it
+# served, so tests can tell the real page from anything else. Returns once both ports answer.
+tb_start_nginx() {
+	openssl req -x509 -newkey rsa:2048 -nodes -days 2 -subj "/CN=test bed" \
+		-addext "subjectAltName=DNS:*.example,DNS:*.test,DNS:allowed.example,DNS:blocked.example,DNS:www.blocked.example,DNS:exact.test" \
+		-keyout "$TB_DIR/nginx.key" -out "$TB_DIR/nginx.crt" >/dev/null 2>&1 ||
+		tb_fail "openssl could not make the test bed certificate"
+	mkdir -p "$TB_DIR/nginx"
+	cat >"$TB_DIR/nginx.conf" <<EON
+daemon off;
+master_process off;
+worker_processes 1;
+pid $TB_DIR/nginx.pid;
+error_log $TB_DIR/nginx-error.log;
+events { worker_connections 256; }
+http {
+	access_log off;
+	client_body_temp_path $TB_DIR/nginx/body;
+	proxy_temp_path $TB_DIR/nginx/proxy;
+	fastcgi_temp_path $TB_DIR/nginx/fastcgi;
+	uwsgi_temp_path $TB_DIR/nginx/uwsgi;
+	scgi_temp_path $TB_DIR/nginx/scgi;
+	default_type text/plain;
+	server {
+		listen $TB_SERVER4:80;
+		listen [$TB_SERVER6]:80;
+		listen $TB_SERVER4:443 ssl;
+		listen [$TB_SERVER6]:443 ssl;
+		ssl_certificate $TB_DIR/nginx.crt;
+		ssl_certificate_key $TB_DIR/nginx.key;
+		location / { return 200 "served \$host\$uri by the test bed\n"; }
+	}
+}
+EON
+	tb_spawn nginx "$TB_NS_SERVER" nginx -c "$TB_DIR/nginx.conf" -p "$TB_DIR/nginx"
+	tb_wait_for tb_server curl -s --max-time 1 "http://$TB_SERVER4/" ||
+		tb_fail "nginx does not answer on port 80 (see $TB_DIR/nginx-error.log)"
+	tb_wait_for tb_server curl -sk --max-time 1 "https://[$TB_SERVER6]/" ||
+		tb_fail "nginx does not answer on port 443 (see $TB_DIR/nginx-error.log)"
 }
