@@ -12,6 +12,7 @@
 
 #include "event.h"
 #include "evlog.h"
+#include "log.h"
 #include "match.h"
 #include "nflog.h"
 #include "pkt.h"
@@ -111,9 +112,15 @@ nflog_main(void *arg)
 			break;
 		ssize_t r = recv(pf[0].fd, n->buf, sizeof(n->buf), MSG_DONTWAIT);
 		if (r == -1) {
-			if (errno == ENOBUFS)
-				count(
-				    &n->c.lost); /* the kernel dropped log messages: counted, go on */
+			/* ENOBUFS: the kernel dropped log messages; counted, go on. */
+			if (errno == ENOBUFS) {
+				count(&n->c.lost);
+			} else if (errno != EINTR && errno != EAGAIN) {
+				log_warn("NFLOG group %u: recv (IP blocks are still enforced, "
+					 "no longer recorded)",
+				    n->group);
+				break;
+			}
 			continue;
 		}
 		if (mnl_cb_run(n->buf, (size_t)r, 0, portid, on_packet, n) < 0 && errno != ENOENT)
