@@ -33,6 +33,25 @@ entry_type_name(const struct rule_entry *e)
 	return e->type <= RULE_URL ? type_names[e->type] : "?";
 }
 
+/*
+ * Is addr in the kernel's block set? The sets hold exactly what the snapshot
+ * they were built from blocked at build time (ipset.h), so that answers it
+ * without dumping a set of a million elements through nft. Returns 1, 0,
+ * or -1 when the sets were built from another list than the one in force
+ * (a reload under way, or a load nft refused).
+ */
+static int
+kernel_set_has(
+    const struct blockd *d, const struct match_snapshot *s, int family, const uint8_t *addr)
+{
+	struct match_hit h;
+	if (!d->hooks_installed || s != d->ipset_snap || d->ipset_dirty)
+		return -1;
+	if (s == NULL)
+		return 0;
+	return match_addr(s, family, addr, d->ipset_built, &h) == MATCH_BLOCK;
+}
+
 static void
 jbuf_print(struct jbuf *j, FILE *out)
 {
@@ -158,13 +177,17 @@ op_lookup(void *ctx, const char *what, int json, FILE *out)
 	int r = MATCH_NONE;
 	const char *action;
 	int64_t now = (int64_t)time(NULL);
+	int family = 0, inset = -1;
 
-	if (inet_pton(AF_INET, what, addr) == 1) {
-		r = s ? match_addr(s, 4, addr, now, &hit) : MATCH_NONE;
+	if (inet_pton(AF_INET, what, addr) == 1)
+		family = 4;
+	else if (inet_pton(AF_INET6, what, addr) == 1)
+		family = 6;
+	if (family) {
+		/* The snapshot the kernel's sets were built from, and what the kernel holds now. */
+		r = s ? match_addr(s, family, addr, now, &hit) : MATCH_NONE;
 		action = d->cfg.ip_action == CFG_IP_DROP ? "drop" : "reject";
-	} else if (inet_pton(AF_INET6, what, addr) == 1) {
-		r = s ? match_addr(s, 6, addr, now, &hit) : MATCH_NONE;
-		action = d->cfg.ip_action == CFG_IP_DROP ? "drop" : "reject";
+		inset = kernel_set_has(d, s, family, addr);
 	} else if (strncmp(what, "http://", 7) == 0) {
 		const char *host = what + 7, *path = strchr(host, '/');
 		size_t hl = path ? (size_t)(path - host) : strlen(host);
@@ -196,6 +219,12 @@ op_lookup(void *ctx, const char *what, int json, FILE *out)
 			json_fstr(out, o->service);
 			fprintf(out, ",\"action\":\"%s\"", action);
 		}
+		if (family)
+			fprintf(out, ",\"kernel_set\":%s,\"set_serial\":%" PRIu64,
+			    inset == 1       ? "true"
+				: inset == 0 ? "false"
+					     : "null",
+			    d->ipset_serial);
 		fputs("}\n", out);
 	} else if (e) {
 		char a[INET6_ADDRSTRLEN] = "", val[INET6_ADDRSTRLEN + 8];
@@ -211,6 +240,13 @@ op_lookup(void *ctx, const char *what, int json, FILE *out)
 	} else {
 		fprintf(out, "%s: not blocked\n", what);
 	}
+	if (family)
+		fprintf(out, "%s: %s the kernel's block set (built from serial %" PRIu64 ")\n",
+		    what,
+		    inset == 1       ? "in"
+			: inset == 0 ? "not in"
+				     : "cannot tell whether it is in",
+		    d->ipset_serial);
 	return e ? 0 : 1;
 }
 

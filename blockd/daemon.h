@@ -7,6 +7,7 @@
 
 #include "config.h"
 #include "hooks.h"
+#include "ipset.h"
 #include "nfq.h"
 
 #define DAEMON_QUEUES_MAX    64
@@ -15,6 +16,8 @@
 struct worker;
 struct snapref;
 struct evlog;
+struct nflog;
+struct match_snapshot;
 
 struct blockd {
 	struct blockd_config cfg;
@@ -29,6 +32,14 @@ struct blockd {
 	struct nfqueue_kstats kprev[DAEMON_QUEUES_MAX];
 	uint64_t missed_prev;
 	int failopen; /* a fail-open period is in progress (packets went unjudged) */
+
+	/* IP enforcement: the kernel's sets and the NFLOG listener (daemon.c ip_*) */
+	struct nflog *nflog;
+	const struct match_snapshot *ipset_snap; /* snapshot the sets were built from */
+	uint64_t ipset_serial;                   /* its serial, 0 for none */
+	int64_t ipset_built;                     /* when (UTC seconds), 0 never */
+	int ipset_dirty;                         /* the last load failed: retry on the tick */
+	struct ipset_stats ipset_st;
 };
 
 /*

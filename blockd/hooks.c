@@ -12,6 +12,7 @@
 
 #include "config.h"
 #include "hooks.h"
+#include "ipset.h"
 
 /* An appender that remembers overflow. */
 struct sbuf {
@@ -69,6 +70,53 @@ nft_queue_stmt(struct sbuf *b, const struct hooks_spec *s)
 		sb_add(b, "queue num %u-%u%s", s->qfirst, s->qlast, s->fail_open ? " bypass" : "");
 }
 
+/* The IP sets and, per wanted hook, the chain matching them (forward, and output for local). */
+static void
+nft_ip_chains(struct sbuf *b, const struct hooks_spec *s)
+{
+	static const char *const fam[2][3] = {
+	    {"ip", IPSET_ALLOW4, IPSET_BLOCK4}, {"ip6", IPSET_ALLOW6, IPSET_BLOCK6}};
+	uint32_t inj = s->mark | s->mark_block;
+
+	for (int f = 0; f < 2; f++)
+		sb_add(b,
+		    "\tset %s {\n\t\ttype %s; flags interval;\n\t}\n"
+		    "\tset %s {\n\t\ttype %s; flags interval;\n\t}\n",
+		    fam[f][1], f ? "ipv6_addr" : "ipv4_addr", fam[f][2],
+		    f ? "ipv6_addr" : "ipv4_addr");
+	sb_add(b, "\tcounter ip_new {\n\t}\n");
+	for (size_t i = 0; i < 2; i++) {
+		if (!place_wanted(s, places[i].forward))
+			continue;
+		const char *h = places[i].nft_hook;
+		sb_add(b,
+		    "\tchain ip_%s {\n"
+		    "\t\ttype filter hook %s priority %d; policy accept;\n"
+		    "\t\tmeta mark & 0x%x == 0x%x return\n",
+		    h, h, HOOKS_IP_PRIO, inj, inj);
+		for (int f = 0; f < 2; f++)
+			sb_add(b, "\t\t%s daddr @%s return\n", fam[f][0], fam[f][1]);
+		for (int f = 0; f < 2; f++) {
+			const char *m = fam[f][0], *set = fam[f][2];
+			sb_add(b, "\t\t%s daddr @%s ct state new counter name ip_new", m, set);
+			if (s->ip_log_rate)
+				sb_add(b, " limit rate %u/second", s->ip_log_rate);
+			sb_add(b, " log group %u\n", s->nflog_group);
+			if (s->ip_action == CFG_IP_DROP) {
+				sb_add(b, "\t\t%s daddr @%s drop\n", m, set);
+			} else {
+				sb_add(b,
+				    "\t\t%s daddr @%s meta l4proto tcp reject with tcp reset\n", m,
+				    set);
+				sb_add(b,
+				    "\t\t%s daddr @%s reject with icmpx type admin-prohibited\n", m,
+				    set);
+			}
+		}
+		sb_add(b, "\t}\n");
+	}
+}
+
 size_t
 hooks_nft_ruleset(const struct hooks_spec *s, char *out, size_t outlen)
 {
@@ -88,6 +136,7 @@ hooks_nft_ruleset(const struct hooks_spec *s, char *out, size_t outlen)
 	    "\t\tmeta mark & 0x%x == 0x%x meta l4proto udp notrack\n"
 	    "\t}\n",
 	    HOOKS_RAW_PRIO, inj, inj);
+	nft_ip_chains(&b, s);
 	for (size_t i = 0; i < sizeof(places) / sizeof(places[0]); i++) {
 		if (!place_wanted(s, places[i].forward))
 			continue;

@@ -21,12 +21,22 @@ struct hooks_spec {
 	uint32_t mark;       /* ct/packet mark bit: flow decided, allowed (leaves the queue) */
 	uint32_t mark_block; /* ct/packet mark bit: flow decided, blocked (dropped in the kernel) */
 	unsigned first_packets; /* client packets of a 443/80 flow sent to the queue at most */
+	/* IP enforcement (both backends: always nft sets and chains in table inet blockd) */
+	int ip_action;        /* enum cfg_ipaction */
+	unsigned ip_log_rate; /* first packets of blocked flows sent to NFLOG per second */
+	unsigned nflog_group;
 };
+
+#define HOOKS_IP_PRIO \
+	(-160) /* after conntrack, before the queue chains: blocked flows never queue */
 
 /*
  * hooks_nft_ruleset(): the nft -f text for table inet blockd. With the nft
  * backend it holds the queue chains and the mark chains; with iptables only
- * the mark chains. Returns the length written, or 0 if out is too small. Pure.
+ * the mark chains. Both hold the IP sets (empty; see ipset.h) and the chains
+ * that block their addresses in the kernel: allow sets first, then the
+ * first packet of a new blocked flow to NFLOG (rate-limited), then reject
+ * or drop. Returns the length written, or 0 if out is too small. Pure.
  */
 size_t hooks_nft_ruleset(const struct hooks_spec *, char *out, size_t outlen);
 /* hooks_ipt_rules(): iptables-restore --noflush input for the mangle chains. Pure. */

@@ -365,6 +365,13 @@ match_list(const struct match_snapshot *s)
 	return s->list;
 }
 
+const struct rule_entry *
+match_allowlist(const struct match_snapshot *s, size_t *n)
+{
+	*n = s->nallow;
+	return s->allow;
+}
+
 void
 match_counts(const struct match_snapshot *s, size_t counts[6])
 {

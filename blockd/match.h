@@ -38,6 +38,8 @@ int match_build(struct rulelist *list, const struct rule_entry *allow, size_t na
     struct match_snapshot **out, char *err, size_t errlen);
 void match_free(struct match_snapshot *);
 const struct rulelist *match_list(const struct match_snapshot *);
+/* match_allowlist(): the snapshot's copy of the local allowlist (*n entries; owned by the snapshot). */
+const struct rule_entry *match_allowlist(const struct match_snapshot *, size_t *n);
 
 /*
  * Lookups: pure, lock-free, never allocate; safe from any number of threads.
