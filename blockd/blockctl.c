@@ -1,12 +1,19 @@
 /* blockctl: the operator's view of a running blockd, and the log tools. */
 #include <getopt.h>
+#include <glob.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "config.h"
 #include "ctl.h"
+#include "fileio.h"
+#include "logverify.h"
+#include "minisign.h"
+#include "report.h"
+#include "rulefmt.h"
 
 /* Exit statuses, documented in blockctl(8). */
 #define EX_OK       0
@@ -22,8 +29,205 @@ usage(void)
 	    "       blockctl [-j] [-f config] [-s socket] reload [--override]\n"
 	    "       blockctl [-j] [-f config] [-s socket] lookup name | address | url\n"
 	    "       blockctl [-j] [-f config] [-s socket] stats\n"
+	    "       blockctl [-f config] log verify [file ...]\n"
+	    "       blockctl [-f config] report --from time --to time [--format csv | json]\n"
+	    "                [-o file [--sign seckey]] [file ...]\n"
 	    "       blockctl -V\n");
 	exit(EX_USAGE);
+}
+
+/* Without -f, a missing default config file means the defaults. */
+static int
+config_file(struct blockd_config *conf, const char *cfpath)
+{
+	if (cfpath == NULL && access(BLOCKD_CONF_PATH, F_OK) == -1) {
+		config_defaults(conf);
+		return 0;
+	}
+	return config_load(conf, cfpath ? cfpath : BLOCKD_CONF_PATH, stderr);
+}
+
+/*
+ * The log's files, oldest first: blockd's rotated files (PATH.YYYYMMDDTHHMMSS...Z,
+ * which sort by time) and then the live file. Returns the number found.
+ */
+static size_t
+log_files(const struct blockd_config *conf, glob_t *g)
+{
+	char pat[sizeof(conf->log_path) + 32];
+
+	snprintf(pat, sizeof(pat), "%s.[0-9]*Z", conf->log_path);
+	if (glob(pat, 0, NULL, g) != 0)
+		g->gl_pathc = 0;
+	if (access(conf->log_path, F_OK) == 0)
+		glob(conf->log_path, GLOB_APPEND, NULL, g);
+	return g->gl_pathc;
+}
+
+/* blockctl log verify [file ...] */
+static int
+cmd_log(const struct blockd_config *conf, int argc, char **argv)
+{
+	char head[sizeof(conf->state_dir) + 16];
+	glob_t g = {0};
+	int rc;
+
+	if (argc < 2 || strcmp(argv[1], "verify") != 0)
+		usage();
+	if (argc > 2)
+		return logverify_files((const char *const *)argv + 2, (size_t)argc - 2, stdout);
+	if (log_files(conf, &g) == 0) {
+		fprintf(stderr, "blockctl: %s: no log files\n", conf->log_path);
+		return LOGVERIFY_ERROR;
+	}
+	/* The whole log of this appliance: the saved head also catches a cut-off end. */
+	snprintf(head, sizeof(head), "%s/evlog.head", conf->state_dir);
+	if (access(head, R_OK) == 0)
+		rc =
+		    logverify_files_head((const char *const *)g.gl_pathv, g.gl_pathc, head, stdout);
+	else
+		rc = logverify_files((const char *const *)g.gl_pathv, g.gl_pathc, stdout);
+	globfree(&g);
+	return rc;
+}
+
+/* "2026-11-21", "2026-11-21T10:00:00Z": UTC microseconds, or -1. */
+static int64_t
+parse_time(const char *s)
+{
+	struct tm tm = {0};
+	const char *end;
+
+	end = strptime(s, "%Y-%m-%dT%H:%M:%SZ", &tm);
+	if (end == NULL || *end != '\0') {
+		memset(&tm, 0, sizeof(tm));
+		end = strptime(s, "%Y-%m-%d", &tm);
+		if (end == NULL || *end != '\0')
+			return -1;
+	}
+	return (int64_t)timegm(&tm) * 1000000;
+}
+
+/* The report's signature goes beside it, in the same minisign format as lists. */
+static int
+sign_report(const char *seckey, const char *out, const char *buf, size_t len)
+{
+	struct minisign_seckey sk;
+	char err[512], why[256], sigpath[4096], tc[512], untrusted[128], id[17], *kbuf, *sig;
+	uint8_t digest[64];
+	size_t klen;
+	int r;
+
+	if (file_read_capped(seckey, MINISIGN_KEYFILE_MAX, &kbuf, &klen, err, sizeof(err)) != 0) {
+		fprintf(stderr, "blockctl: %s\n", err);
+		return REPORT_ERROR;
+	}
+	r = minisign_seckey_parse(kbuf, klen, &sk, why, sizeof(why));
+	explicit_bzero(kbuf, klen);
+	free(kbuf);
+	if (r != 0) {
+		fprintf(stderr, "blockctl: %s: %s\n", seckey, why);
+		return REPORT_USAGE;
+	}
+	rules_blake2b512(buf, len, digest);
+	minisign_keyid(sk.keynum, id);
+	snprintf(untrusted, sizeof(untrusted), "signature from blockd report key %s", id);
+	snprintf(tc, sizeof(tc), "timestamp:%lld\tfile:%s\thashed", (long long)time(NULL), out);
+	sig = minisign_sign(&sk, digest, untrusted, tc);
+	explicit_bzero(&sk, sizeof(sk));
+	snprintf(sigpath, sizeof(sigpath), "%s.minisig", out);
+	if (sig == NULL ||
+	    file_write_atomic(sigpath, sig, strlen(sig), 0644, err, sizeof(err)) != 0) {
+		fprintf(stderr, "blockctl: %s\n", sig == NULL ? "signing failed" : err);
+		free(sig);
+		return REPORT_ERROR;
+	}
+	free(sig);
+	return REPORT_OK;
+}
+
+/* blockctl report --from T --to T [--format F] [-o FILE [--sign KEY]] [file ...] */
+static int
+cmd_report(const struct blockd_config *conf, int argc, char **argv)
+{
+	static const struct option opts[] = {
+	    {"from", required_argument, NULL, 'F'},
+	    {"to", required_argument, NULL, 'T'},
+	    {"format", required_argument, NULL, 'm'},
+	    {"output", required_argument, NULL, 'o'},
+	    {"sign", required_argument, NULL, 'k'},
+	    {NULL, 0, NULL, 0},
+	};
+	struct report_opts ro = {.format = REPORT_CSV};
+	const char *out = NULL, *seckey = NULL;
+	char err[512], *buf = NULL;
+	size_t len = 0;
+	glob_t g = {0};
+	int ch, rc;
+
+	ro.from_us = ro.to_us = -1;
+	optind = 1;
+	while ((ch = getopt_long(argc, argv, "o:", opts, NULL)) != -1) {
+		switch (ch) {
+		case 'F':
+			ro.from_us = parse_time(optarg);
+			break;
+		case 'T':
+			ro.to_us = parse_time(optarg);
+			break;
+		case 'm':
+			if ((ro.format = report_format_from(optarg)) == 0) {
+				fprintf(stderr, "blockctl: --format: csv or json\n");
+				return REPORT_USAGE;
+			}
+			break;
+		case 'o':
+			out = optarg;
+			break;
+		case 'k':
+			seckey = optarg;
+			break;
+		default:
+			usage();
+		}
+	}
+	if (ro.from_us < 0 || ro.to_us < 0 || ro.to_us <= ro.from_us) {
+		fprintf(stderr,
+		    "blockctl: report: --from and --to are required, as YYYY-MM-DD or "
+		    "YYYY-MM-DDTHH:MM:SSZ, with --from before --to\n");
+		return REPORT_USAGE;
+	}
+	if (seckey != NULL && out == NULL) {
+		fprintf(stderr,
+		    "blockctl: report: --sign needs -o FILE (the signature is FILE.minisig)\n");
+		return REPORT_USAGE;
+	}
+	if (optind < argc) {
+		ro.paths = (const char *const *)argv + optind;
+		ro.npaths = (size_t)(argc - optind);
+	} else if (log_files(conf, &g) > 0) {
+		ro.paths = (const char *const *)g.gl_pathv;
+		ro.npaths = g.gl_pathc;
+	} else {
+		fprintf(stderr, "blockctl: %s: no log files\n", conf->log_path);
+		return REPORT_ERROR;
+	}
+	rc = report_render(&ro, &buf, &len, stderr);
+	globfree(&g);
+	if (rc != REPORT_OK && rc != REPORT_PARTIAL)
+		return rc;
+	if (out == NULL) {
+		fwrite(buf, 1, len, stdout);
+	} else if (file_write_atomic(out, buf, len, 0644, err, sizeof(err)) != 0) {
+		fprintf(stderr, "blockctl: %s\n", err);
+		rc = REPORT_ERROR;
+	} else if (seckey != NULL) {
+		int sr = sign_report(seckey, out, buf, len);
+		if (sr != REPORT_OK)
+			rc = sr;
+	}
+	free(buf);
+	return rc;
 }
 
 int
@@ -83,11 +287,15 @@ main(int argc, char *argv[])
 	if (override && strcmp(cmd, "reload") != 0)
 		usage();
 
+	if (!strcmp(cmd, "log") || !strcmp(cmd, "report")) {
+		if (config_file(&conf, cfpath) == -1)
+			return EX_USAGE;
+		if (!strcmp(cmd, "log"))
+			return cmd_log(&conf, argc, argv);
+		return cmd_report(&conf, argc, argv);
+	}
 	if (sock == NULL) {
-		/* Without -f, a missing default config file means the defaults. */
-		if (cfpath == NULL && access(BLOCKD_CONF_PATH, F_OK) == -1)
-			config_defaults(&conf);
-		else if (config_load(&conf, cfpath ? cfpath : BLOCKD_CONF_PATH, stderr) == -1)
+		if (config_file(&conf, cfpath) == -1)
 			return EX_USAGE;
 		sock = conf.control_socket;
 	}

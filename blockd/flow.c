@@ -1,0 +1,292 @@
+/* Flow table: fixed arrays, keyed hash with chains, LRU list, all indices so nothing moves. */
+#include <stdlib.h>
+#include <string.h>
+
+#include "flow.h"
+
+struct flow_table {
+	struct flow *flows;
+	uint32_t *buckets; /* index + 1 of chain head; 0 empty */
+	uint32_t nbuckets; /* power of two */
+	uint32_t capacity;
+	uint32_t nfree;     /* flows never used yet are taken in order */
+	uint32_t free_head; /* freed flows, chained through hnext */
+	uint32_t lru_head, lru_tail;
+	uint32_t timeout;
+	uint64_t seed;
+	struct reasm_pool *pool;
+	struct flow_stats st;
+};
+
+void
+flow_key_v4(struct flow_key *k, uint8_t proto, const uint8_t saddr[4], uint16_t sport,
+    const uint8_t daddr[4], uint16_t dport)
+{
+	memset(k, 0, sizeof(*k));
+	memcpy(k->saddr, saddr, 4);
+	memcpy(k->daddr, daddr, 4);
+	k->sport = sport;
+	k->dport = dport;
+	k->family = 4;
+	k->proto = proto;
+}
+
+void
+flow_key_v6(struct flow_key *k, uint8_t proto, const uint8_t saddr[16], uint16_t sport,
+    const uint8_t daddr[16], uint16_t dport)
+{
+	memset(k, 0, sizeof(*k));
+	memcpy(k->saddr, saddr, 16);
+	memcpy(k->daddr, daddr, 16);
+	k->sport = sport;
+	k->dport = dport;
+	k->family = 6;
+	k->proto = proto;
+}
+
+static inline uint64_t
+mix(uint64_t h)
+{
+	h ^= h >> 33;
+	h *= 0xff51afd7ed558ccdULL;
+	h ^= h >> 33;
+	h *= 0xc4ceb9fe1a85ec53ULL;
+	h ^= h >> 33;
+	return h;
+}
+
+/* Keyed hash over the key's 40 bytes: each word mixed with the seed and the running state. */
+static uint32_t
+key_hash(const struct flow_table *t, const struct flow_key *k)
+{
+	uint64_t w[5], h = t->seed;
+	size_t i;
+
+	_Static_assert(sizeof(struct flow_key) == sizeof(w), "flow_key is 40 bytes");
+	memcpy(w, k, sizeof(w));
+	for (i = 0; i < 5; i++)
+		h = mix(h ^ w[i] ^ (t->seed + i));
+	return (uint32_t)h & (t->nbuckets - 1);
+}
+
+struct flow_table *
+flow_table_create(uint32_t capacity, uint32_t nstreams, uint32_t timeout, uint64_t seed)
+{
+	struct flow_table *t;
+	uint32_t nb = 1;
+
+	if (capacity == 0 || nstreams == 0 || timeout == 0 || capacity > 0x40000000u)
+		return NULL;
+	if ((t = calloc(1, sizeof(*t))) == NULL)
+		return NULL;
+	while (nb < capacity)
+		nb <<= 1;
+	t->nbuckets = nb;
+	t->capacity = capacity;
+	t->timeout = timeout;
+	t->seed = mix(seed ^ 0x9e3779b97f4a7c15ULL);
+	t->flows = calloc(capacity, sizeof(*t->flows));
+	t->buckets = calloc(nb, sizeof(*t->buckets));
+	t->pool = reasm_pool_create(nstreams);
+	if (t->flows == NULL || t->buckets == NULL || t->pool == NULL) {
+		flow_table_destroy(t);
+		return NULL;
+	}
+	t->st.capacity = capacity;
+	return t;
+}
+
+void
+flow_table_destroy(struct flow_table *t)
+{
+	if (t == NULL)
+		return;
+	reasm_pool_destroy(t->pool);
+	free(t->buckets);
+	free(t->flows);
+	free(t);
+}
+
+static inline uint32_t
+idx(const struct flow_table *t, const struct flow *f)
+{
+	return (uint32_t)(f - t->flows) + 1;
+}
+
+static inline struct flow *
+at(struct flow_table *t, uint32_t i)
+{
+	return &t->flows[i - 1];
+}
+
+static void
+lru_unlink(struct flow_table *t, struct flow *f)
+{
+	if (f->prev)
+		at(t, f->prev)->next = f->next;
+	else
+		t->lru_head = f->next;
+	if (f->next)
+		at(t, f->next)->prev = f->prev;
+	else
+		t->lru_tail = f->prev;
+	f->prev = f->next = 0;
+}
+
+static void
+lru_push_head(struct flow_table *t, struct flow *f)
+{
+	uint32_t i = idx(t, f);
+
+	f->prev = 0;
+	f->next = t->lru_head;
+	if (t->lru_head)
+		at(t, t->lru_head)->prev = i;
+	else
+		t->lru_tail = i;
+	t->lru_head = i;
+}
+
+/* Unlinks f from its chain and the LRU list, frees its stream and its slot. */
+static void
+drop(struct flow_table *t, struct flow *f)
+{
+	uint32_t i = idx(t, f);
+	uint32_t *pp = &t->buckets[key_hash(t, &f->key)];
+
+	while (*pp && *pp != i)
+		pp = &at(t, *pp)->hnext;
+	if (*pp == i)
+		*pp = f->hnext;
+	lru_unlink(t, f);
+	reasm_put(t->pool, f->stream);
+	memset(f, 0, sizeof(*f));
+	f->hnext = t->free_head;
+	t->free_head = i;
+	t->st.active--;
+}
+
+static inline int
+expired(const struct flow_table *t, const struct flow *f, int64_t now)
+{
+	return now - f->last_seen >= (int64_t)t->timeout;
+}
+
+static struct flow *
+find(struct flow_table *t, const struct flow_key *k, uint32_t h)
+{
+	uint32_t i;
+
+	for (i = t->buckets[h]; i; i = at(t, i)->hnext) {
+		struct flow *f = at(t, i);
+
+		if (memcmp(&f->key, k, sizeof(*k)) == 0)
+			return f;
+	}
+	return NULL;
+}
+
+struct flow *
+flow_lookup(struct flow_table *t, const struct flow_key *k, int64_t now)
+{
+	struct flow *f;
+
+	t->st.lookups++;
+	if ((f = find(t, k, key_hash(t, k))) == NULL)
+		return NULL;
+	if (expired(t, f, now)) {
+		drop(t, f);
+		t->st.expirations++;
+		return NULL;
+	}
+	t->st.hits++;
+	f->last_seen = now;
+	lru_unlink(t, f);
+	lru_push_head(t, f);
+	return f;
+}
+
+struct flow *
+flow_insert(struct flow_table *t, const struct flow_key *k, int64_t now, int *created)
+{
+	struct flow *f;
+	uint32_t h, i;
+
+	if ((f = flow_lookup(t, k, now)) != NULL) {
+		if (created)
+			*created = 0;
+		return f;
+	}
+	if (t->st.active == t->capacity) {
+		/* Full: the least recently used goes, expired or not. */
+		struct flow *old = at(t, t->lru_tail);
+
+		if (expired(t, old, now))
+			t->st.expirations++;
+		else
+			t->st.evictions++;
+		drop(t, old);
+	}
+	if (t->free_head) {
+		i = t->free_head;
+		t->free_head = at(t, i)->hnext;
+	} else {
+		i = ++t->nfree;
+	}
+	f = at(t, i);
+	memset(f, 0, sizeof(*f));
+	f->key = *k;
+	f->last_seen = now;
+	h = key_hash(t, k);
+	f->hnext = t->buckets[h];
+	t->buckets[h] = i;
+	lru_push_head(t, f);
+	t->st.active++;
+	t->st.inserts++;
+	if (created)
+		*created = 1;
+	return f;
+}
+
+void
+flow_remove(struct flow_table *t, struct flow *f)
+{
+	drop(t, f);
+	t->st.removals++;
+}
+
+struct reasm *
+flow_stream(struct flow_table *t, struct flow *f)
+{
+	if (f->stream == NULL && (f->stream = reasm_get(t->pool)) == NULL)
+		f->flags |= FLOW_F_NOSTREAM;
+	return f->stream;
+}
+
+void
+flow_stream_release(struct flow_table *t, struct flow *f)
+{
+	reasm_put(t->pool, f->stream);
+	f->stream = NULL;
+}
+
+size_t
+flow_expire(struct flow_table *t, int64_t now, size_t max)
+{
+	size_t n = 0;
+
+	/* The LRU tail is the longest idle, so stop at the first live one. */
+	while (n < max && t->lru_tail && expired(t, at(t, t->lru_tail), now)) {
+		drop(t, at(t, t->lru_tail));
+		t->st.expirations++;
+		n++;
+	}
+	return n;
+}
+
+void
+flow_stats(const struct flow_table *t, struct flow_stats *st)
+{
+	*st = t->st;
+	reasm_pool_stats(t->pool, &st->streams);
+}

@@ -1,0 +1,130 @@
+/* Flow table: one worker's flows by 5-tuple, bounded, with timeouts, LRU eviction and a stream buffer each. */
+#ifndef BLOCKD_FLOW_H
+#define BLOCKD_FLOW_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "reasm.h"
+
+/*
+ * A flow is keyed by the client-to-server 5-tuple as the worker sees it on
+ * the queue (only original-direction packets are queued, so no direction
+ * normalisation is done). Build keys with flow_key_v4()/flow_key_v6() so the
+ * unused address bytes are zero; the key is compared and hashed bytewise.
+ */
+struct flow_key {
+	uint8_t saddr[16]; /* IPv4: first 4 bytes, rest zero */
+	uint8_t daddr[16];
+	uint16_t sport; /* host byte order */
+	uint16_t dport;
+	uint8_t family; /* 4 or 6 */
+	uint8_t proto;  /* IPPROTO_TCP, IPPROTO_UDP */
+	uint8_t pad[2]; /* zero */
+};
+
+void flow_key_v4(struct flow_key *, uint8_t proto, const uint8_t saddr[4], uint16_t sport,
+    const uint8_t daddr[4], uint16_t dport);
+void flow_key_v6(struct flow_key *, uint8_t proto, const uint8_t saddr[16], uint16_t sport,
+    const uint8_t daddr[16], uint16_t dport);
+
+/*
+ * How a worker uses a flow (TCP): on the SYN, insert the flow and set
+ * client_isn and FLOW_F_ISN; on a data segment, flow_stream() and
+ * reasm_add_tcp(stream, client_isn, seq, ...), set FLOW_F_EVASIVE if it
+ * returns REASM_CONFLICT, then hand reasm_data()/reasm_contig() to
+ * tls_parse_client_hello() or http_parse() (the latter followed by
+ * reasm_consume() of what it consumed); once verdict is decided, release
+ * the stream. QUIC: one flow per UDP 5-tuple, its stream is the CRYPTO
+ * stream given to quic_parse_datagram().
+ */
+
+enum flow_verdict {
+	FLOW_UNDECIDED = 0,
+	FLOW_ALLOWED,
+	FLOW_BLOCKED,
+};
+
+#define FLOW_F_ISN      0x01 /* client_isn is set */
+#define FLOW_F_EVASIVE  0x02 /* conflicting overlaps or similar: treat as suspicious */
+#define FLOW_F_NOSTREAM 0x04 /* wanted a stream buffer, the pool had none */
+
+/*
+ * A flow's fields are the worker's to read and write, except key, stream
+ * and the internal links. A flow pointer stays valid until the next
+ * flow_insert(), flow_lookup() or flow_expire() on the same table (any of
+ * which may evict or expire it) or flow_remove() of it.
+ */
+struct flow {
+	struct flow_key key;
+	int64_t last_seen; /* the now of the last lookup or insert */
+	uint32_t client_isn;
+	uint8_t verdict; /* enum flow_verdict */
+	uint8_t flags;   /* FLOW_F_* */
+	uint16_t app;    /* free for the worker: e.g. which parser owns the stream */
+	uint32_t app_state;
+	struct reasm *stream; /* NULL until flow_stream() */
+	/* internal */
+	uint32_t hnext; /* hash chain, index + 1 */
+	uint32_t prev;  /* LRU list, index + 1; head is most recent */
+	uint32_t next;
+};
+
+struct flow_stats {
+	uint64_t lookups;     /* flow_lookup() and flow_insert() calls */
+	uint64_t hits;        /* ... that found a live flow */
+	uint64_t inserts;     /* new flows */
+	uint64_t evictions;   /* live flows dropped to make room (table full) */
+	uint64_t expirations; /* flows dropped after timeout */
+	uint64_t removals;    /* flow_remove() */
+	uint32_t active;
+	uint32_t capacity;
+	struct reasm_pool_stats streams;
+};
+
+struct flow_table;
+
+/*
+ * flow_table_create(): room for capacity flows and nstreams stream buffers
+ * (REASM_MAX bytes each), all allocated here; timeout is the idle time in
+ * seconds after which a flow is dropped; seed keys the hash (pass random
+ * bytes so peers cannot aim collisions at one chain). Returns NULL if an
+ * argument is 0 or memory is short.
+ */
+struct flow_table *flow_table_create(
+    uint32_t capacity, uint32_t nstreams, uint32_t timeout, uint64_t seed);
+/* flow_table_destroy(): frees the table, its flows and every stream buffer; NULL is ignored. */
+void flow_table_destroy(struct flow_table *);
+
+/*
+ * flow_lookup(): the live flow for key, or NULL. A flow idle for timeout
+ * seconds or more at now is expired instead (counted) and NULL returned.
+ * A hit refreshes last_seen and makes the flow most recently used.
+ */
+struct flow *flow_lookup(struct flow_table *, const struct flow_key *, int64_t now);
+
+/*
+ * flow_insert(): the flow for key, created (zeroed, UNDECIDED) if absent.
+ * When the table is full, the least recently used flow is evicted
+ * (counted). Sets *created to 1 for a new flow, 0 otherwise (created may be
+ * NULL). Never fails.
+ */
+struct flow *flow_insert(struct flow_table *, const struct flow_key *, int64_t now, int *created);
+
+/* flow_remove(): drops f now and returns its stream buffer to the pool. */
+void flow_remove(struct flow_table *, struct flow *f);
+
+/*
+ * flow_stream(): f's stream buffer, taken from the pool on first use; NULL
+ * when the pool is exhausted (counted, and FLOW_F_NOSTREAM set on f).
+ * flow_stream_release(): returns it early, e.g. once a verdict is reached.
+ */
+struct reasm *flow_stream(struct flow_table *, struct flow *f);
+void flow_stream_release(struct flow_table *, struct flow *f);
+
+/* flow_expire(): drops up to max flows idle for timeout at now; returns how many. */
+size_t flow_expire(struct flow_table *, int64_t now, size_t max);
+
+void flow_stats(const struct flow_table *, struct flow_stats *);
+
+#endif

@@ -1,0 +1,243 @@
+/* Per-flow stream reassembly into fixed buffers from a preallocated pool. */
+#include <stdlib.h>
+#include <string.h>
+
+#include "reasm.h"
+
+struct reasm_pool {
+	struct reasm *bufs;
+	uint32_t size;
+	uint32_t free_head; /* index + 1; 0 when empty */
+	struct reasm_pool_stats st;
+};
+
+void
+reasm_reset(struct reasm *r)
+{
+	r->base = 0;
+	r->contig = 0;
+	r->high = 0;
+	r->flags = 0;
+	r->conflicts = 0;
+	memset(r->have, 0, sizeof(r->have));
+}
+
+static inline int
+have_bit(const struct reasm *r, uint32_t i)
+{
+	return (r->have[i >> 3] >> (i & 7)) & 1;
+}
+
+/* Marks [from, to) present; whole bytes of the bitmap at a time where it can. */
+static void
+set_bits(struct reasm *r, uint32_t from, uint32_t to)
+{
+	while (from < to && (from & 7) != 0) {
+		r->have[from >> 3] |= (uint8_t)(1u << (from & 7));
+		from++;
+	}
+	if (to - from >= 8) {
+		uint32_t n = (to - from) >> 3;
+
+		memset(&r->have[from >> 3], 0xff, n);
+		from += n << 3;
+	}
+	while (from < to) {
+		r->have[from >> 3] |= (uint8_t)(1u << (from & 7));
+		from++;
+	}
+}
+
+/* Advances contig over bytes now present. */
+static void
+grow_contig(struct reasm *r)
+{
+	uint32_t c = r->contig;
+
+	while (c < r->high && (c & 7) != 0 && have_bit(r, c))
+		c++;
+	while (c + 8 <= r->high && r->have[c >> 3] == 0xff)
+		c += 8;
+	while (c < r->high && have_bit(r, c))
+		c++;
+	r->contig = c;
+}
+
+int
+reasm_add(struct reasm *r, uint64_t off, const uint8_t *p, size_t len)
+{
+	int res = 0;
+	uint32_t start, end, i;
+	int conflict = 0;
+
+	if (len == 0)
+		return 0;
+	if (off < r->base) {
+		/* bytes consumed already: skip them */
+		if (len <= r->base - off)
+			return 0;
+		p += r->base - off;
+		len -= (size_t)(r->base - off);
+		off = r->base;
+	}
+	off -= r->base;
+	if (off >= REASM_MAX) {
+		r->flags |= REASM_F_TRUNCATED;
+		return REASM_TRUNCATED;
+	}
+	start = (uint32_t)off;
+	if (len > REASM_MAX - start) {
+		len = REASM_MAX - start;
+		res |= REASM_TRUNCATED;
+		r->flags |= REASM_F_TRUNCATED;
+	}
+	end = start + (uint32_t)len;
+
+	/* The common case: the next bytes in order, nothing stored past them. */
+	if (start == r->contig && r->high <= start) {
+		memcpy(&r->data[start], p, len);
+		set_bits(r, start, end);
+		r->contig = end;
+		r->high = end;
+		return res | REASM_NEW;
+	}
+
+	for (i = start; i < end;) {
+		if (have_bit(r, i)) {
+			if (r->data[i] != p[i - start])
+				conflict = 1;
+			i++;
+			continue;
+		}
+		/* A run of missing bytes: copy it in one go. */
+		uint32_t j = i + 1;
+
+		while (j < end && !have_bit(r, j))
+			j++;
+		memcpy(&r->data[i], p + (i - start), j - i);
+		set_bits(r, i, j);
+		res |= REASM_NEW;
+		i = j;
+	}
+	if (end > r->high)
+		r->high = end;
+	if (conflict) {
+		res |= REASM_CONFLICT;
+		r->flags |= REASM_F_CONFLICT;
+		r->conflicts++;
+	}
+	grow_contig(r);
+	return res;
+}
+
+int
+reasm_add_tcp(struct reasm *r, uint32_t isn, uint32_t seq, const uint8_t *p, size_t len)
+{
+	uint32_t rel = seq - (uint32_t)(isn + 1 + r->base); /* from the window's start */
+
+	if (rel >= 0x80000000u) {
+		/* Starts before the window: keep only what lies after its start. */
+		uint32_t skip = (uint32_t)0 - rel;
+
+		if (len <= skip)
+			return 0;
+		return reasm_add(r, r->base, p + skip, len - skip);
+	}
+	return reasm_add(r, r->base + rel, p, len);
+}
+
+void
+reasm_consume(struct reasm *r, size_t n)
+{
+	uint32_t q, b, i, nbytes;
+
+	if (n > r->contig)
+		n = r->contig;
+	if (n == 0)
+		return;
+	memmove(r->data, r->data + n, r->high - n);
+	/* shift the bitmap down by n bits: q whole bytes and b bits */
+	q = (uint32_t)n >> 3;
+	b = (uint32_t)n & 7;
+	nbytes = (r->high + 7) >> 3;
+	for (i = 0; i + q < nbytes; i++) {
+		unsigned v = r->have[i + q] >> b;
+
+		if (b && i + q + 1 < nbytes)
+			v |= (unsigned)r->have[i + q + 1] << (8 - b);
+		r->have[i] = (uint8_t)v;
+	}
+	memset(r->have + (nbytes - q), 0, q);
+	r->high -= (uint32_t)n;
+	/* bits at or past high must be clear for the next pieces */
+	for (i = r->high; i < nbytes * 8 && (i & 7) != 0; i++)
+		r->have[i >> 3] &= (uint8_t) ~(1u << (i & 7));
+	r->contig -= (uint32_t)n;
+	r->base += n;
+}
+
+struct reasm_pool *
+reasm_pool_create(uint32_t n)
+{
+	struct reasm_pool *pool;
+	uint32_t i;
+
+	if (n == 0)
+		return NULL;
+	if ((pool = calloc(1, sizeof(*pool))) == NULL)
+		return NULL;
+	if ((pool->bufs = calloc(n, sizeof(*pool->bufs))) == NULL) {
+		free(pool);
+		return NULL;
+	}
+	pool->size = n;
+	for (i = 0; i < n; i++)
+		pool->bufs[i].next_free = i + 2 <= n ? i + 2 : 0;
+	pool->free_head = 1;
+	pool->st.size = n;
+	return pool;
+}
+
+void
+reasm_pool_destroy(struct reasm_pool *pool)
+{
+	if (pool == NULL)
+		return;
+	free(pool->bufs);
+	free(pool);
+}
+
+struct reasm *
+reasm_get(struct reasm_pool *pool)
+{
+	struct reasm *r;
+
+	if (pool->free_head == 0) {
+		pool->st.exhausted++;
+		return NULL;
+	}
+	r = &pool->bufs[pool->free_head - 1];
+	pool->free_head = r->next_free;
+	r->next_free = 0;
+	reasm_reset(r);
+	pool->st.gets++;
+	pool->st.in_use++;
+	return r;
+}
+
+void
+reasm_put(struct reasm_pool *pool, struct reasm *r)
+{
+	if (r == NULL)
+		return;
+	r->next_free = pool->free_head;
+	pool->free_head = (uint32_t)(r - pool->bufs) + 1;
+	pool->st.puts++;
+	pool->st.in_use--;
+}
+
+void
+reasm_pool_stats(const struct reasm_pool *pool, struct reasm_pool_stats *st)
+{
+	*st = pool->st;
+}

@@ -1,0 +1,120 @@
+/* Per-flow stream reassembly: the client's first bytes, in order, from segments or CRYPTO frames. */
+#ifndef BLOCKD_REASM_H
+#define BLOCKD_REASM_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+/*
+ * A reasm buffer holds a window of REASM_MAX bytes of one direction of one
+ * stream (a TCP client's byte stream, or a QUIC Initial CRYPTO stream),
+ * indexed by stream offset. The window starts at offset 0 (the first
+ * byte) and moves only when the caller consumes bytes it has parsed
+ * (reasm_consume(), for HTTP keep-alive); base is the stream offset of
+ * reasm_data()[0]. Pieces may arrive in any order, repeated or
+ * overlapping; reasm_contig() tells how many bytes from base are present
+ * without a gap, and reasm_data() points at them. Bytes before base were
+ * consumed already and are ignored.
+ *
+ * Policy for overlapping data (documented here because it decides what the
+ * parsers see):
+ *  - First copy wins. A byte, once stored, is never overwritten.
+ *  - A later piece that covers stored bytes with different values is a
+ *    conflict: its new bytes (the gaps it fills) are still stored, the
+ *    stored bytes are kept, REASM_CONFLICT is returned, the buffer's
+ *    conflicts count goes up and REASM_F_CONFLICT stays set. Real stacks
+ *    retransmit the same bytes; differing overlaps are a known way to show
+ *    a middlebox one name and the server another, so the worker should
+ *    treat a flow with this flag as evasive (policy: block or reset), not
+ *    trust the name it reads.
+ *  - Bytes at or beyond REASM_MAX are not stored: REASM_TRUNCATED is
+ *    returned and REASM_F_TRUNCATED set.
+ *
+ * Buffers come from a reasm_pool created once per worker; nothing is
+ * allocated per packet. Not thread-safe: one pool per worker thread.
+ */
+
+#define REASM_MAX 16384 /* bytes kept per stream */
+
+/* reasm_add() result bits. 0 means the piece added nothing (pure duplicate, or empty). */
+#define REASM_NEW       0x1 /* at least one byte was stored */
+#define REASM_CONFLICT  0x2 /* overlapped stored bytes with different values */
+#define REASM_TRUNCATED 0x4 /* some bytes lay beyond REASM_MAX and were dropped */
+
+/* Sticky flags, kept in reasm.flags until reasm_reset(). */
+#define REASM_F_CONFLICT  0x1
+#define REASM_F_TRUNCATED 0x2
+
+struct reasm {
+	uint64_t base;               /* stream offset of data[0] */
+	uint32_t contig;             /* bytes present from base without a gap */
+	uint32_t high;               /* one past the highest stored offset, from base */
+	uint32_t flags;              /* REASM_F_* */
+	uint32_t conflicts;          /* pieces that conflicted */
+	uint32_t next_free;          /* pool free list link (internal) */
+	uint8_t have[REASM_MAX / 8]; /* bitmap of stored offsets */
+	uint8_t data[REASM_MAX];
+};
+
+/* Forget everything; the buffer is then empty. */
+void reasm_reset(struct reasm *);
+
+/*
+ * reasm_add(): stores len bytes of p at stream offset off (any 64-bit
+ * offset; only [base, base + REASM_MAX) is kept). Returns REASM_* bits as
+ * above.
+ */
+int reasm_add(struct reasm *, uint64_t off, const uint8_t *p, size_t len);
+
+/*
+ * reasm_add_tcp(): as reasm_add() for a TCP segment with sequence number
+ * seq on a stream whose initial sequence number (the SYN's) is isn: the
+ * first data byte is isn + 1. Sequence arithmetic wraps modulo 2^32; bytes
+ * before the window (the SYN's own sequence number, or bytes consumed
+ * already) are ignored; a segment more than 2^31 bytes ahead of the
+ * window is taken as lying before it. Streams of any length work as long
+ * as the window keeps up (reasm_consume()).
+ */
+int reasm_add_tcp(struct reasm *, uint32_t isn, uint32_t seq, const uint8_t *p, size_t len);
+
+/*
+ * reasm_consume(): drops the first n bytes of the contiguous prefix
+ * (n <= reasm_contig()) and moves the window on by n, keeping the pieces
+ * stored beyond them.
+ */
+void reasm_consume(struct reasm *, size_t n);
+
+/* Contiguous prefix: reasm_data(r)[0 .. reasm_contig(r)) is the stream's start. */
+static inline size_t
+reasm_contig(const struct reasm *r)
+{
+	return r->contig;
+}
+
+static inline const uint8_t *
+reasm_data(const struct reasm *r)
+{
+	return r->data;
+}
+
+/* A fixed pool of buffers, allocated once. */
+struct reasm_pool;
+
+struct reasm_pool_stats {
+	uint64_t gets;      /* buffers handed out */
+	uint64_t puts;      /* buffers returned */
+	uint64_t exhausted; /* reasm_get() found none free */
+	uint32_t in_use;
+	uint32_t size;
+};
+
+/* reasm_pool_create(): n buffers (about 18 KiB each). NULL if n is 0 or memory is short. */
+struct reasm_pool *reasm_pool_create(uint32_t n);
+void reasm_pool_destroy(struct reasm_pool *);
+/* reasm_get(): an empty buffer, or NULL when all are in use (counted in exhausted). */
+struct reasm *reasm_get(struct reasm_pool *);
+/* reasm_put(): gives r (from this pool) back; NULL is ignored. */
+void reasm_put(struct reasm_pool *, struct reasm *r);
+void reasm_pool_stats(const struct reasm_pool *, struct reasm_pool_stats *);
+
+#endif

@@ -1,0 +1,257 @@
+/* Unit tests for reasm.c: order, gaps, duplicates, conflicting overlaps, limits, TCP sequence wrap, pool. */
+#include <criterion/criterion.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "reasm.h"
+
+static struct reasm *r;
+static uint8_t src[REASM_MAX + 100];
+
+static void
+setup(void)
+{
+	size_t i;
+
+	r = malloc(sizeof(*r));
+	reasm_reset(r);
+	for (i = 0; i < sizeof(src); i++)
+		src[i] = (uint8_t)(i * 7 + 3);
+}
+
+static void
+teardown(void)
+{
+	free(r);
+}
+
+TestSuite(reasm, .init = setup, .fini = teardown);
+
+Test(reasm, in_order)
+{
+	cr_assert_eq(reasm_add(r, 0, src, 10), REASM_NEW);
+	cr_assert_eq(reasm_add(r, 10, src + 10, 20), REASM_NEW);
+	cr_assert_eq(reasm_contig(r), 30);
+	cr_assert_eq(memcmp(reasm_data(r), src, 30), 0);
+	cr_assert_eq(reasm_add(r, 0, NULL, 0), 0);
+}
+
+Test(reasm, gap_then_fill)
+{
+	cr_assert_eq(reasm_add(r, 100, src + 100, 50), REASM_NEW);
+	cr_assert_eq(reasm_contig(r), 0);
+	cr_assert_eq(reasm_add(r, 0, src, 60), REASM_NEW);
+	cr_assert_eq(reasm_contig(r), 60);
+	cr_assert_eq(reasm_add(r, 60, src + 60, 40), REASM_NEW);
+	cr_assert_eq(reasm_contig(r), 150);
+	cr_assert_eq(memcmp(reasm_data(r), src, 150), 0);
+}
+
+Test(reasm, every_byte_backwards)
+{
+	int i;
+
+	for (i = 999; i >= 0; i--) {
+		cr_assert_eq(reasm_add(r, (uint64_t)i, src + i, 1), REASM_NEW);
+		cr_assert_eq(reasm_contig(r), i == 0 ? 1000u : 0u);
+	}
+	cr_assert_eq(memcmp(reasm_data(r), src, 1000), 0);
+}
+
+Test(reasm, duplicate_and_overlap_same_bytes)
+{
+	reasm_add(r, 0, src, 100);
+	cr_assert_eq(reasm_add(r, 0, src, 100), 0);
+	cr_assert_eq(reasm_add(r, 50, src + 50, 100), REASM_NEW);
+	cr_assert_eq(reasm_contig(r), 150);
+	cr_assert_eq(r->flags, 0);
+	cr_assert_eq(r->conflicts, 0);
+}
+
+Test(reasm, conflicting_overlap_first_copy_wins)
+{
+	uint8_t evil[100];
+
+	memcpy(evil, src + 50, sizeof(evil));
+	evil[10] ^= 0xff; /* offset 60 differs */
+	reasm_add(r, 0, src, 100);
+	cr_assert_eq(reasm_add(r, 50, evil, 100), REASM_NEW | REASM_CONFLICT);
+	cr_assert_eq(reasm_contig(r), 150);
+	cr_assert_eq(memcmp(reasm_data(r), src, 150), 0, "first copy must win");
+	cr_assert(r->flags & REASM_F_CONFLICT);
+	cr_assert_eq(r->conflicts, 1);
+	/* conflict with no new bytes */
+	cr_assert_eq(reasm_add(r, 60, evil + 10, 1), REASM_CONFLICT);
+	cr_assert_eq(r->conflicts, 2);
+}
+
+Test(reasm, conflict_filling_a_hole_keeps_both_sides)
+{
+	uint8_t evil[300];
+
+	reasm_add(r, 0, src, 100);
+	reasm_add(r, 200, src + 200, 100);
+	memcpy(evil, src, sizeof(evil));
+	evil[250] ^= 1;
+	cr_assert_eq(reasm_add(r, 0, evil, 300), REASM_NEW | REASM_CONFLICT);
+	cr_assert_eq(reasm_contig(r), 300);
+	cr_assert_eq(memcmp(reasm_data(r), src, 300), 0);
+}
+
+Test(reasm, limit)
+{
+	cr_assert_eq(reasm_add(r, REASM_MAX - 10, src, 20), REASM_NEW | REASM_TRUNCATED);
+	cr_assert_eq(reasm_add(r, REASM_MAX, src, 20), REASM_TRUNCATED);
+	cr_assert_eq(reasm_add(r, UINT64_MAX - 5, src, 20), REASM_TRUNCATED);
+	cr_assert(r->flags & REASM_F_TRUNCATED);
+	reasm_add(r, 0, src, REASM_MAX - 10);
+	cr_assert_eq(reasm_contig(r), REASM_MAX);
+}
+
+Test(reasm, fill_whole_buffer_in_odd_pieces)
+{
+	size_t off = 0, step = 1;
+
+	/* odd-sized pieces, the odd ones first, then the even ones */
+	while (off < REASM_MAX) {
+		size_t n = step < REASM_MAX - off ? step : REASM_MAX - off;
+
+		if ((step & 1) == 1)
+			reasm_add(r, off, src + off, n);
+		off += n;
+		step = step % 97 + 1;
+	}
+	off = 0;
+	step = 1;
+	while (off < REASM_MAX) {
+		size_t n = step < REASM_MAX - off ? step : REASM_MAX - off;
+
+		if ((step & 1) == 0)
+			reasm_add(r, off, src + off, n);
+		off += n;
+		step = step % 97 + 1;
+	}
+	cr_assert_eq(reasm_contig(r), REASM_MAX);
+	cr_assert_eq(memcmp(reasm_data(r), src, REASM_MAX), 0);
+	cr_assert_eq(r->flags, 0);
+}
+
+Test(reasm, tcp_sequence_wraps)
+{
+	uint32_t isn = 0xfffffff0u;
+
+	cr_assert_eq(reasm_add_tcp(r, isn, isn + 1, src, 10), REASM_NEW);
+	cr_assert_eq(reasm_add_tcp(r, isn, isn + 11, src + 10, 30), REASM_NEW); /* wraps past 0 */
+	cr_assert_eq(reasm_contig(r), 40);
+	cr_assert_eq(memcmp(reasm_data(r), src, 40), 0);
+}
+
+Test(reasm, tcp_bytes_before_start_ignored)
+{
+	uint8_t seg[20];
+	uint32_t isn = 1000;
+
+	/* a segment starting at the SYN's sequence number: its first byte is not data */
+	seg[0] = 0xee;
+	memcpy(seg + 1, src, 19);
+	cr_assert_eq(reasm_add_tcp(r, isn, isn, seg, 20), REASM_NEW);
+	cr_assert_eq(reasm_contig(r), 19);
+	cr_assert_eq(memcmp(reasm_data(r), src, 19), 0);
+	cr_assert_eq(reasm_add_tcp(r, isn, isn - 100, src, 50), 0);
+	cr_assert_eq(reasm_contig(r), 19);
+}
+
+Test(reasm, pool_exhaustion_counted)
+{
+	struct reasm_pool *pool = reasm_pool_create(2);
+	struct reasm_pool_stats st;
+	struct reasm *a, *b;
+
+	cr_assert_not_null(pool);
+	a = reasm_get(pool);
+	b = reasm_get(pool);
+	cr_assert(a && b && a != b);
+	cr_assert_null(reasm_get(pool));
+	reasm_add(a, 0, src, 10);
+	reasm_put(pool, a);
+	a = reasm_get(pool);
+	cr_assert_not_null(a);
+	cr_assert_eq(reasm_contig(a), 0, "a buffer from the pool starts empty");
+	reasm_pool_stats(pool, &st);
+	cr_assert_eq(st.exhausted, 1);
+	cr_assert_eq(st.in_use, 2);
+	cr_assert_eq(st.gets, 3);
+	reasm_put(pool, a);
+	reasm_put(pool, b);
+	reasm_put(pool, NULL);
+	reasm_pool_stats(pool, &st);
+	cr_assert_eq(st.in_use, 0);
+	cr_assert_null(reasm_pool_create(0));
+	reasm_pool_destroy(pool);
+}
+
+Test(reasm, consume_moves_the_window)
+{
+	reasm_add(r, 0, src, 100);
+	reasm_add(r, 150, src + 150, 50);
+	reasm_consume(r, 37);
+	cr_assert_eq(r->base, 37);
+	cr_assert_eq(reasm_contig(r), 63);
+	cr_assert_eq(memcmp(reasm_data(r), src + 37, 63), 0);
+	cr_assert_eq(reasm_add(r, 100, src + 100, 50), REASM_NEW);
+	cr_assert_eq(reasm_contig(r), 163);
+	cr_assert_eq(memcmp(reasm_data(r), src + 37, 163), 0);
+	/* consumed bytes come again: ignored, even when they differ */
+	cr_assert_eq(reasm_add(r, 0, src + 1, 37), 0);
+	cr_assert_eq(reasm_add(r, 30, src + 30, 20), 0);
+	cr_assert_eq(r->flags, 0);
+	reasm_consume(r, 1000); /* more than there is: all of the prefix */
+	cr_assert_eq(r->base, 200);
+	cr_assert_eq(reasm_contig(r), 0);
+}
+
+Test(reasm, consume_every_shift_keeps_pieces)
+{
+	size_t n;
+
+	for (n = 1; n <= 70; n++) {
+		size_t k;
+
+		reasm_reset(r);
+		reasm_add(r, 0, src, 80);
+		reasm_add(r, 90, src + 90, 13);
+		reasm_add(r, 120, src + 120, 7);
+		reasm_consume(r, n);
+		reasm_add(r, 80, src + 80, 10);
+		cr_assert_eq(reasm_contig(r), 103 - n, "shift %zu", n);
+		reasm_add(r, 103, src + 103, 17);
+		cr_assert_eq(reasm_contig(r), 127 - n, "shift %zu", n);
+		for (k = 0; k < 127 - n; k++)
+			cr_assert_eq(reasm_data(r)[k], src[n + k]);
+	}
+}
+
+Test(reasm, long_tcp_stream_through_a_moving_window)
+{
+	static uint8_t big[200000];
+	uint32_t isn = 0xffff0000u; /* wraps during the stream */
+	size_t sent = 0, got = 0, i;
+
+	for (i = 0; i < sizeof(big); i++)
+		big[i] = (uint8_t)(i * 31 + (i >> 9));
+	while (sent < sizeof(big)) {
+		size_t n = sizeof(big) - sent < 1448 ? sizeof(big) - sent : 1448;
+
+		/* each segment twice, the second time a little early */
+		if (sent >= 1448)
+			reasm_add_tcp(
+			    r, isn, isn + 1 + (uint32_t)(sent - 1448), big + sent - 1448, 1448 + n);
+		reasm_add_tcp(r, isn, isn + 1 + (uint32_t)sent, big + sent, n);
+		sent += n;
+		cr_assert_eq(memcmp(reasm_data(r), big + got, reasm_contig(r)), 0);
+		got += reasm_contig(r);
+		reasm_consume(r, reasm_contig(r));
+	}
+	cr_assert_eq(got, sizeof(big));
+	cr_assert_eq(r->flags, 0);
+}

@@ -1,0 +1,443 @@
+/* Unit tests for tls.c: ClientHellos whole, cut, fragmented, reordered, odd and hostile. */
+#include <criterion/criterion.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "hello_build.h"
+#include "reasm.h"
+#include "tls.h"
+
+static uint8_t hs[32768], rec[40000];
+
+/* Parses a heap copy of exactly len bytes, so ASan catches any read past the end. */
+static int
+parse_exact(const uint8_t *p, size_t len, int flags, struct tls_hello *h)
+{
+	uint8_t *copy = malloc(len ? len : 1);
+	int r;
+
+	cr_assert_not_null(copy);
+	memcpy(copy, p, len);
+	r = tls_parse_client_hello(copy, len, flags, h);
+	free(copy);
+	return r;
+}
+
+static size_t
+build_records(const struct hello_opts *o, size_t frag)
+{
+	size_t n = hello_build(hs, sizeof(hs), o);
+
+	cr_assert_gt(n, 0);
+	return hello_records(rec, sizeof(rec), hs, n, frag);
+}
+
+Test(tls, openssl_client_hello_sni_lowercased)
+{
+	uint8_t buf[4096];
+	size_t n = hello_read_file("../data/tls/openssl-sni.bin", buf, sizeof(buf));
+	struct tls_hello h;
+
+	cr_assert_gt(n, 100, "tests/data/tls/openssl-sni.bin missing");
+	cr_assert_eq(parse_exact(buf, n, 0, &h), TLS_SNI);
+	cr_assert_str_eq(h.sni, "www.blocked.example");
+	cr_assert_eq(h.sni_len, strlen("www.blocked.example"));
+	cr_assert_eq(h.ech, 0);
+	cr_assert_eq(h.nrecords, 1);
+}
+
+Test(tls, openssl_client_hello_without_sni)
+{
+	uint8_t buf[4096];
+	size_t n = hello_read_file("../data/tls/openssl-nosni.bin", buf, sizeof(buf));
+	struct tls_hello h;
+
+	cr_assert_gt(n, 100, "tests/data/tls/openssl-nosni.bin missing");
+	cr_assert_eq(parse_exact(buf, n, 0, &h), TLS_NO_SNI);
+	cr_assert_eq(h.has_sni, 0);
+}
+
+Test(tls, every_prefix_needs_more_with_exact_need)
+{
+	uint8_t buf[4096];
+	size_t n = hello_read_file("../data/tls/openssl-sni.bin", buf, sizeof(buf)), i;
+	struct tls_hello h;
+	size_t full = 5 + ((size_t)buf[3] << 8 | buf[4]);
+
+	cr_assert_eq(n, full);
+	for (i = 0; i < n; i++) {
+		int r = parse_exact(buf, i, 0, &h);
+
+		cr_assert_eq(r, TLS_NEED_MORE, "prefix %zu: %s", i, tls_result_name(r));
+		cr_assert_gt(h.need, i, "prefix %zu: need %zu", i, h.need);
+		if (i >= 9)
+			cr_assert_eq(
+			    h.need, full, "prefix %zu: need %zu, want %zu", i, h.need, full);
+	}
+}
+
+/* Every split point, fed through reasm in order and in reverse order. */
+Test(tls, split_at_every_offset_through_reasm)
+{
+	struct hello_opts o = {.sni = "split.blocked.example", .grease = 1, .pq = 1};
+	size_t n = build_records(&o, 16384), k;
+	struct reasm *r = malloc(sizeof(*r));
+	struct tls_hello h;
+
+	cr_assert_gt(n, 1300, "PQ key share should push the hello past one packet");
+	for (k = 1; k < n; k++) {
+		/* in order */
+		reasm_reset(r);
+		cr_assert_eq(reasm_add(r, 0, rec, k), REASM_NEW);
+		cr_assert_eq(
+		    tls_parse_client_hello(reasm_data(r), reasm_contig(r), 0, &h), TLS_NEED_MORE);
+		cr_assert_eq(reasm_add(r, k, rec + k, n - k), REASM_NEW);
+		cr_assert_eq(
+		    tls_parse_client_hello(reasm_data(r), reasm_contig(r), 0, &h), TLS_SNI);
+		cr_assert_str_eq(h.sni, "split.blocked.example");
+		/* out of order: the tail first leaves nothing contiguous */
+		reasm_reset(r);
+		reasm_add(r, k, rec + k, n - k);
+		cr_assert_eq(reasm_contig(r), 0);
+		cr_assert_eq(
+		    tls_parse_client_hello(reasm_data(r), reasm_contig(r), 0, &h), TLS_NEED_MORE);
+		reasm_add(r, 0, rec, k);
+		cr_assert_eq(reasm_contig(r), n);
+		cr_assert_eq(
+		    tls_parse_client_hello(reasm_data(r), reasm_contig(r), 0, &h), TLS_SNI);
+		cr_assert_str_eq(h.sni, "split.blocked.example");
+	}
+	free(r);
+}
+
+Test(tls, three_segments_any_order_with_retransmits)
+{
+	struct hello_opts o = {.sni = "seg.blocked.example", .pq = 1};
+	size_t n = build_records(&o, 16384);
+	struct reasm *r = malloc(sizeof(*r));
+	size_t a = 500, b = 1000;
+	size_t cut[3][2] = {{0, a}, {a, b}, {b, n}};
+	int perms[6][3] = {{0, 1, 2}, {0, 2, 1}, {1, 0, 2}, {1, 2, 0}, {2, 0, 1}, {2, 1, 0}};
+	struct tls_hello h;
+	int p, i;
+
+	for (p = 0; p < 6; p++) {
+		reasm_reset(r);
+		for (i = 0; i < 3; i++) {
+			int s = perms[p][i];
+
+			reasm_add(r, cut[s][0], rec + cut[s][0], cut[s][1] - cut[s][0]);
+			/* retransmitted, same bytes: no conflict */
+			reasm_add(r, cut[s][0], rec + cut[s][0], cut[s][1] - cut[s][0]);
+		}
+		cr_assert_eq(r->flags & REASM_F_CONFLICT, 0);
+		cr_assert_eq(
+		    tls_parse_client_hello(reasm_data(r), reasm_contig(r), 0, &h), TLS_SNI);
+		cr_assert_str_eq(h.sni, "seg.blocked.example");
+	}
+	free(r);
+}
+
+Test(tls, fragmented_over_records_of_every_size)
+{
+	struct hello_opts o = {.sni = "frag.blocked.example", .grease = 1};
+	size_t hl = hello_build(hs, sizeof(hs), &o), frag;
+	struct tls_hello h;
+
+	for (frag = 1; frag <= hl; frag++) {
+		size_t n = hello_records(rec, sizeof(rec), hs, hl, frag);
+		int r = parse_exact(rec, n, 0, &h);
+
+		cr_assert_eq(
+		    r, TLS_SNI, "frag %zu: %s %s", frag, tls_result_name(r), h.why ? h.why : "");
+		cr_assert_str_eq(h.sni, "frag.blocked.example");
+		cr_assert_eq(h.nrecords, (hl + frag - 1) / frag);
+	}
+}
+
+Test(tls, two_records_every_prefix_needs_more)
+{
+	struct hello_opts o = {.sni = "two.blocked.example", .pq = 1};
+	size_t hl = hello_build(hs, sizeof(hs), &o);
+	size_t n = hello_records(rec, sizeof(rec), hs, hl, hl / 2 + 1), i;
+	struct tls_hello h;
+
+	for (i = 0; i < n; i++) {
+		cr_assert_eq(parse_exact(rec, i, 0, &h), TLS_NEED_MORE, "prefix %zu", i);
+		cr_assert_gt(h.need, i);
+		cr_assert_leq(h.need, n, "prefix %zu: need %zu of %zu", i, h.need, n);
+	}
+	cr_assert_eq(parse_exact(rec, n, 0, &h), TLS_SNI);
+	cr_assert_eq(h.nrecords, 2);
+}
+
+Test(tls, random_extension_order_and_grease)
+{
+	unsigned seed;
+	struct tls_hello h;
+
+	for (seed = 1; seed <= 300; seed++) {
+		struct hello_opts o = {.sni = "Shuffled.Blocked.Example.",
+		    .grease = 1,
+		    .pq = seed & 1,
+		    .ech = (seed % 3) == 0,
+		    .shuffle = seed};
+		size_t n = build_records(&o, 16384);
+		int r = parse_exact(rec, n, 0, &h);
+
+		cr_assert_eq(r, o.ech ? TLS_ECH : TLS_SNI, "seed %u: %s", seed, tls_result_name(r));
+		cr_assert_str_eq(h.sni, "shuffled.blocked.example");
+		cr_assert_eq(h.ech, o.ech);
+	}
+}
+
+Test(tls, ech_reports_outer_name)
+{
+	struct hello_opts o = {.sni = "public.ech.example", .ech = 1, .grease = 1};
+	struct tls_hello h;
+	size_t n = build_records(&o, 16384);
+
+	cr_assert_eq(parse_exact(rec, n, 0, &h), TLS_ECH);
+	cr_assert_eq(h.has_sni, 1);
+	cr_assert_str_eq(h.sni, "public.ech.example");
+
+	o.sni = NULL;
+	n = build_records(&o, 16384);
+	cr_assert_eq(parse_exact(rec, n, 0, &h), TLS_ECH);
+	cr_assert_eq(h.has_sni, 0);
+}
+
+Test(tls, no_sni_built)
+{
+	struct hello_opts o = {.grease = 1, .pq = 1};
+	struct tls_hello h;
+	size_t n = build_records(&o, 16384);
+
+	cr_assert_eq(parse_exact(rec, n, 0, &h), TLS_NO_SNI);
+}
+
+static int
+parse_name(const char *name, size_t len, struct tls_hello *h)
+{
+	struct hello_opts o = {.sni = name, .sni_len = len};
+	size_t n = build_records(&o, 16384);
+
+	return parse_exact(rec, n, 0, h);
+}
+
+Test(tls, sni_validation)
+{
+	struct tls_hello h;
+	char longname[300], label64[80];
+
+	cr_assert_eq(parse_name("a.example", 0, &h), TLS_SNI);
+	cr_assert_eq(parse_name("xn--bcher-kva.example", 0, &h), TLS_SNI);
+	cr_assert_eq(parse_name("MiXeD-Case.Example", 0, &h), TLS_SNI);
+	cr_assert_str_eq(h.sni, "mixed-case.example");
+	cr_assert_eq(parse_name("trailing.example.", 0, &h), TLS_SNI);
+	cr_assert_str_eq(h.sni, "trailing.example");
+
+	cr_assert_eq(parse_name("evil.example\0.good.example", 26, &h), TLS_MALFORMED);
+	cr_assert_str_eq(h.why, "NUL in server name");
+	cr_assert_eq(parse_name("under_score.example", 0, &h), TLS_MALFORMED);
+	cr_assert_eq(parse_name("sp ace.example", 0, &h), TLS_MALFORMED);
+	cr_assert_eq(parse_name("a..example", 0, &h), TLS_MALFORMED);
+	cr_assert_eq(parse_name(".example", 0, &h), TLS_MALFORMED);
+	cr_assert_eq(parse_name(".", 0, &h), TLS_MALFORMED);
+	cr_assert_eq(parse_name("example..", 0, &h), TLS_MALFORMED);
+	cr_assert_eq(parse_name("caf\xc3\xa9.example", 0, &h), TLS_MALFORMED);
+
+	memset(label64, 'a', 64);
+	strcpy(label64 + 64, ".example");
+	cr_assert_eq(parse_name(label64, 0, &h), TLS_MALFORMED);
+	cr_assert_eq(parse_name(label64 + 1, 0, &h), TLS_SNI);
+
+	/* 253 bytes is the limit */
+	memset(longname, 0, sizeof(longname));
+	for (size_t i = 0; i < 253; i++)
+		longname[i] = (i % 50 == 49) ? '.' : 'b';
+	cr_assert_eq(parse_name(longname, 253, &h), TLS_SNI);
+	cr_assert_eq(h.sni_len, 253);
+	longname[253] = 'c';
+	cr_assert_eq(parse_name(longname, 254, &h), TLS_MALFORMED);
+}
+
+Test(tls, duplicate_server_names_are_malformed)
+{
+	struct hello_opts o = {.sni = "one.example", .dup_sni = 1};
+	struct tls_hello h;
+	size_t n = build_records(&o, 16384);
+
+	cr_assert_eq(parse_exact(rec, n, 0, &h), TLS_MALFORMED);
+	cr_assert_str_eq(h.why, "extension type repeated");
+	o.dup_sni = 0;
+	o.two_names = 1;
+	n = build_records(&o, 16384);
+	cr_assert_eq(parse_exact(rec, n, 0, &h), TLS_MALFORMED);
+	cr_assert_str_eq(h.why, "more than one host_name in server_name");
+}
+
+Test(tls, not_tls)
+{
+	static const uint8_t get[] = "GET / HTTP/1.1\r\nHost: a.example\r\n\r\n";
+	static const uint8_t sslv2[] = {0x80, 0x2e, 0x01, 0x00, 0x02};
+	static const uint8_t alert[] = {0x15, 0x03, 0x03, 0x00, 0x02, 0x02, 0x28};
+	static const uint8_t serverhello[] = {0x16, 0x03, 0x03, 0x00, 0x04, 0x02, 0x00, 0x00, 0x00};
+	static const uint8_t v4[] = {0x16, 0x04};
+	struct tls_hello h;
+
+	cr_assert_eq(parse_exact(get, sizeof(get) - 1, 0, &h), TLS_NOT_TLS);
+	cr_assert_eq(parse_exact(sslv2, sizeof(sslv2), 0, &h), TLS_NOT_TLS);
+	cr_assert_eq(parse_exact(alert, sizeof(alert), 0, &h), TLS_NOT_TLS);
+	cr_assert_eq(parse_exact(serverhello, sizeof(serverhello), 0, &h), TLS_NOT_TLS);
+	cr_assert_eq(parse_exact(serverhello, 6, 0, &h), TLS_NOT_TLS);
+	cr_assert_eq(parse_exact(v4, sizeof(v4), 0, &h), TLS_NOT_TLS);
+	cr_assert_eq(parse_exact(get, 0, 0, &h), TLS_NEED_MORE);
+	cr_assert_eq(parse_exact(get, 0, 0, &h), TLS_NEED_MORE);
+}
+
+Test(tls, malformed_records_and_lengths)
+{
+	struct hello_opts o = {.sni = "m.example"};
+	size_t hl = hello_build(hs, sizeof(hs), &o), n;
+	struct tls_hello h;
+
+	/* zero-length record */
+	n = hello_records(rec, sizeof(rec), hs, hl, 16384);
+	memmove(rec + 5, rec, n);
+	memcpy(rec, "\x16\x03\x01\x00\x00", 5);
+	cr_assert_eq(parse_exact(rec, n + 5, 0, &h), TLS_MALFORMED);
+
+	/* an alert between two fragments */
+	n = hello_records(rec, sizeof(rec), hs, hl, 40);
+	rec[45] = 0x15;
+	cr_assert_eq(parse_exact(rec, n, 0, &h), TLS_MALFORMED);
+
+	/* extensions length one byte too long, and one too short */
+	n = hello_records(rec, sizeof(rec), hs, hl, 16384);
+	{
+		size_t eo = 5 + 4 + 2 + 32 + 1 + 32 + 2 + 6 + 2;
+		unsigned el = (unsigned)rec[eo] << 8 | rec[eo + 1];
+
+		rec[eo] = (uint8_t)((el + 1) >> 8);
+		rec[eo + 1] = (uint8_t)(el + 1);
+		cr_assert_eq(parse_exact(rec, n, 0, &h), TLS_MALFORMED);
+		rec[eo] = (uint8_t)((el - 1) >> 8);
+		rec[eo + 1] = (uint8_t)(el - 1);
+		cr_assert_eq(parse_exact(rec, n, 0, &h), TLS_MALFORMED);
+	}
+
+	/* session id longer than 32 */
+	n = hello_records(rec, sizeof(rec), hs, hl, 16384);
+	rec[5 + 4 + 2 + 32] = 33;
+	cr_assert_eq(parse_exact(rec, n, 0, &h), TLS_MALFORMED);
+
+	/* record longer than 2^14 */
+	memcpy(rec, "\x16\x03\x01\x40\x01\x01", 6);
+	cr_assert_eq(parse_exact(rec, 6, 0, &h), TLS_MALFORMED);
+}
+
+Test(tls, partial_ok_reports_name_from_oversized_hello)
+{
+	/* SNI first, then enough padding that the hello outgrows the 16 KiB buffer. */
+	struct hello_opts o = {.sni = "padded.blocked.example", .pad = 19000};
+	size_t hl = hello_build(hs, sizeof(hs), &o);
+	size_t n = hello_records(rec, sizeof(rec), hs, hl, 16384);
+	struct tls_hello h;
+
+	cr_assert_gt(n, REASM_MAX);
+	cr_assert_eq(parse_exact(rec, REASM_MAX, 0, &h), TLS_NEED_MORE);
+	/* padding is appended last, so SNI comes before it unless shuffled */
+	cr_assert_eq(parse_exact(rec, REASM_MAX, TLS_PARTIAL_OK, &h), TLS_SNI);
+	cr_assert_eq(h.truncated, 1);
+	cr_assert_str_eq(h.sni, "padded.blocked.example");
+	/* the whole of it is still more than the parser keeps */
+	cr_assert_eq(parse_exact(rec, n, 0, &h), TLS_SNI);
+	cr_assert_eq(h.truncated, 1);
+}
+
+Test(tls, mutated_hellos_never_overread)
+{
+	struct hello_opts o = {.sni = "fuzz.example", .grease = 1, .ech = 1};
+	size_t hl = hello_build(hs, sizeof(hs), &o);
+	size_t n = hello_records(rec, sizeof(rec), hs, hl, 100);
+	uint8_t m[2048];
+	unsigned seed = 1, i, j;
+	struct tls_hello h;
+
+	cr_assert_lt(n, sizeof(m));
+	for (i = 0; i < 3000; i++) {
+		memcpy(m, rec, n);
+		for (j = 0; j < 1 + i % 4; j++) {
+			seed = seed * 1103515245u + 12345u;
+			m[(seed >> 8) % n] = (uint8_t)(seed >> 20);
+		}
+		seed = seed * 1103515245u + 12345u;
+		int r = parse_exact(m, (seed >> 8) % (n + 1), (int)(i & 1), &h);
+
+		cr_assert(r >= TLS_NEED_MORE && r <= TLS_MALFORMED);
+		if (r == TLS_SNI || (r == TLS_ECH && h.has_sni))
+			cr_assert_eq(strlen(h.sni), h.sni_len);
+	}
+}
+
+Test(tls, handshake_without_records)
+{
+	struct hello_opts o = {.sni = "quic.blocked.example"};
+	size_t hl = hello_build(hs, sizeof(hs), &o), i;
+	struct tls_hello h;
+
+	cr_assert_eq(tls_parse_handshake(hs, hl, 0, &h), TLS_SNI);
+	cr_assert_str_eq(h.sni, "quic.blocked.example");
+	for (i = 0; i < hl; i++) {
+		cr_assert_eq(tls_parse_handshake(hs, i, 0, &h), TLS_NEED_MORE);
+		cr_assert_eq(h.need, i < 4 ? 4 : hl);
+	}
+}
+
+/*
+ * A retransmission that rewrites the name: each byte's first copy is kept,
+ * so the name read mixes both ("fi" + "her"), and the conflict is flagged
+ * for the worker to treat the flow as evasive rather than trust the name.
+ */
+Test(tls, conflicting_retransmission_flagged)
+{
+	struct hello_opts o = {.sni = "first.blocked.example", .pq = 1};
+	size_t n = build_records(&o, 16384);
+	struct reasm *r = malloc(sizeof(*r));
+	uint8_t evil[4096];
+	uint8_t *at;
+	struct tls_hello h;
+	size_t split;
+
+	memcpy(evil, rec, n);
+	at = memmem(evil, n, "first", 5);
+	cr_assert_not_null(at);
+	memcpy(at, "other", 5);
+	split = (size_t)(at - evil) + 2; /* the name straddles the two segments */
+
+	/* the original's head, then a differing copy of everything */
+	reasm_reset(r);
+	reasm_add(r, 0, rec, split);
+	cr_assert_eq(reasm_add(r, 0, evil, n), REASM_NEW | REASM_CONFLICT);
+	cr_assert_eq(tls_parse_client_hello(reasm_data(r), reasm_contig(r), 0, &h), TLS_SNI);
+	cr_assert_str_eq(h.sni, "fiher.blocked.example");
+	cr_assert(r->flags & REASM_F_CONFLICT);
+
+	/* the differing tail first, then the original whole */
+	reasm_reset(r);
+	reasm_add(r, split, evil + split, n - split);
+	cr_assert_eq(reasm_add(r, 0, rec, n), REASM_NEW | REASM_CONFLICT);
+	cr_assert_eq(tls_parse_client_hello(reasm_data(r), reasm_contig(r), 0, &h), TLS_SNI);
+	cr_assert_str_eq(h.sni, "fiher.blocked.example");
+	cr_assert_eq(r->conflicts, 1);
+
+	/* the same bytes again: no conflict */
+	reasm_reset(r);
+	reasm_add(r, split, rec + split, n - split);
+	cr_assert_eq(reasm_add(r, 0, rec, n), REASM_NEW);
+	cr_assert_eq(tls_parse_client_hello(reasm_data(r), reasm_contig(r), 0, &h), TLS_SNI);
+	cr_assert_str_eq(h.sni, "first.blocked.example");
+	cr_assert_eq(r->flags, 0);
+	free(r);
+}
