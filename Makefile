@@ -33,7 +33,7 @@ PROGS        := $(B)/blockd $(B)/blockctl $(B)/blockrules
 MANPAGES     := $(wildcard man/*.[1-8])
 
 .PHONY: all install uninstall check check-unit check-asan check-integration check-man \
-	deps demo bench clean help format check-format lint fuzz fuzz-build check-fuzz
+	deps demo bench clean help format check-format lint deb fuzz fuzz-build check-fuzz
 
 all: $(PROGS) ## build blockd, blockctl and blockrules into build/
 
@@ -77,6 +77,12 @@ uninstall: ## remove what install put in place
 	rm -f $(DESTDIR)$(SBINDIR)/blockd $(DESTDIR)$(SBINDIR)/blockctl $(DESTDIR)$(BINDIR)/blockrules
 	for m in $(MANPAGES); do s=$${m##*.}; rm -f $(DESTDIR)$(MANDIR)/man$$s/$${m##*/}; done
 	rm -f $(DESTDIR)$(SYSCONFDIR)/blockd/blockd.conf.example
+
+deb: ## Debian packages blockd and blockrules into build/deb/ (dpkg-buildpackage)
+	@rm -rf build/deb; mkdir -p build/deb
+	a=$$(dpkg --print-architecture); DEB_OUTDIR=build/deb dpkg-buildpackage -us -uc -b -tc \
+		--changes-option=-ubuild/deb --changes-file=build/deb/blockd_$(VERSION)_$$a.changes \
+		--buildinfo-option=-ubuild/deb --buildinfo-file=build/deb/blockd_$(VERSION)_$$a.buildinfo
 
 deps: ## install build and test dependencies (root, Debian 12)
 	@sh tests/lib/deps.sh
@@ -159,6 +165,6 @@ clean: ## remove build/
 	rm -rf build
 
 help: ## list the targets
-	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | sed 's/:.*## /\t/' | expand -t 20
+	@grep -hE '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | sed 's/:.*## /\t/' | expand -t 20
 
 -include $(shell find $(B) -name '*.d' 2>/dev/null)

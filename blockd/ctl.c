@@ -147,7 +147,8 @@ ctl_open(const char *path, const char *group, char *err, size_t errlen)
 		goto fail;
 	}
 	umask(old);
-	if (chown(path, 0, c->gid) == -1 && geteuid() == 0) {
+	/* Started as root: root owns it. Started as the service user: it keeps the owner. */
+	if (chown(path, geteuid() == 0 ? 0 : (uid_t)-1, c->gid) == -1) {
 		snprintf(err, errlen, "%s: chown: %s", path, strerror(errno));
 		goto fail;
 	}
