@@ -2,18 +2,20 @@
 # Runs every fuzz harness in build/fuzz/ for SECONDS each on a copy of its seed corpus.
 #
 # usage: tests/fuzz/run.sh SECONDS [NAME ...]   (NAME: rulelist, minisign, ...; default all)
-# FUZZ_JOBS harnesses run at a time (default 2). Fails if any harness finds a crash,
-# leak or timeout; the input that did it is kept in build/fuzz/artifacts/.
-# The checked-in corpora are never written to.
+# FUZZ_JOBS harnesses run at a time (default 2); FUZZ_BIN names the directory of the
+# binaries (default build/fuzz). Fails if any harness finds a crash, leak or timeout;
+# the input that did it is kept in build/fuzz/artifacts/ and each run's log in
+# build/fuzz/logs/. The checked-in corpora are never written to.
 
 set -u
 secs=${1:-60}
 [ $# -gt 0 ] && shift
 jobs=${FUZZ_JOBS:-2}
 top=$(cd "$(dirname "$0")/../.." && pwd)
-bin=$top/build/fuzz
-art=$bin/artifacts
-mkdir -p "$art"
+bin=${FUZZ_BIN:-$top/build/fuzz}
+art=$top/build/fuzz/artifacts
+logs=$top/build/fuzz/logs
+mkdir -p "$art" "$logs"
 work=$(mktemp -d /tmp/blockd-fuzz.XXXXXX)
 trap 'rm -rf "$work"' EXIT INT TERM
 
@@ -37,6 +39,7 @@ run() {
 		-max_len=65536 -print_final_stats=1 -artifact_prefix="$art/$n-" \
 		"$work/corpus-$n" >"$work/$n.log" 2>&1
 	echo $? >"$work/$n.rc"
+	cp "$work/$n.log" "$logs/$n.log"
 }
 
 fail=0
