@@ -5,7 +5,7 @@
 # FUZZ_JOBS harnesses run at a time (default 2); FUZZ_BIN names the directory of the
 # binaries (default build/fuzz). Fails if any harness finds a crash, leak or timeout;
 # the input that did it is kept in build/fuzz/artifacts/ and each run's log in
-# build/fuzz/logs/. The checked-in corpora are never written to.
+# build/fuzz/logs/ (the grown corpus in build/fuzz/corpus/). The checked-in corpora are never written to.
 
 set -u
 secs=${1:-60}
@@ -40,6 +40,10 @@ run() {
 		"$work/corpus-$n" >"$work/$n.log" 2>&1
 	echo $? >"$work/$n.rc"
 	cp "$work/$n.log" "$logs/$n.log"
+	# The grown corpus, to look at (never copied back into tests/fuzz/corpus).
+	rm -rf "$top/build/fuzz/corpus/$n"
+	mkdir -p "$top/build/fuzz/corpus"
+	mv "$work/corpus-$n" "$top/build/fuzz/corpus/$n"
 }
 
 fail=0
