@@ -218,9 +218,9 @@ evrec_time_parse(const char *s, int64_t *time_us)
 		if (strcmp(t, "Z") != 0 && strcmp(t, "z") != 0)
 			return -1;
 	}
-	*time_us =
-	    ((days_from_civil(y, (unsigned)mo, (unsigned)d) * 86400 + h * 3600 + mi * 60 + sec) *
-		1000000) +
+	*time_us = ((days_from_civil(y, (unsigned)mo, (unsigned)d) * 86400 + (int64_t)h * 3600 +
+			(int64_t)mi * 60 + sec) *
+		       1000000) +
 	    us;
 	return 0;
 }

@@ -294,7 +294,7 @@ int
 logverify_read_head(
     const char *path, uint64_t *seq, char hash[EVREC_HASH_HEX + 1], int *stopped, FILE *err)
 {
-	char buf[256], magic[32], state[16], h[80];
+	char buf[256], magic[32], num[24], state[16], h[80], *end;
 	FILE *f = fopen(path, "re");
 	int ok;
 
@@ -304,8 +304,13 @@ logverify_read_head(
 		return -1;
 	}
 	ok = fgets(buf, sizeof(buf), f) != NULL &&
-	    sscanf(buf, "%31s %" SCNu64 " %79s %15s", magic, seq, h, state) == 4 &&
+	    sscanf(buf, "%31s %23s %79s %15s", magic, num, h, state) == 4 &&
 	    strcmp(magic, HEAD_MAGIC) == 0 && strlen(h) == EVREC_HASH_HEX;
+	if (ok) {
+		errno = 0;
+		*seq = strtoull(num, &end, 10);
+		ok = errno == 0 && *end == '\0' && num[0] != '-';
+	}
 	fclose(f);
 	if (!ok) {
 		if (err != NULL)

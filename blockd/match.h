@@ -20,6 +20,11 @@ struct match_hit {
 #define MATCH_NONE  0 /* no entry covers it */
 #define MATCH_BLOCK 1 /* hit is filled in */
 #define MATCH_ALLOW 2 /* covered by an entry, but the local allowlist overrides it */
+/*
+ * With MATCH_ALLOW, hit names the entry that was overridden. An allowlist
+ * entry covering the name (or address) overrides every block entry,
+ * however specific.
+ */
 
 /*
  * match_build(): builds an immutable snapshot from an accepted list and the

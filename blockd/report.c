@@ -400,7 +400,8 @@ report_finish(struct report_builder *b, struct report *rp)
 	if (rc == 0 && b->rp.records == 0)
 		rc |= add_gap(b, GAP_NO_LOG, b->rp.from_us, b->rp.to_us, 1, 0, 0, "no records");
 	if (rc == 0 && b->down.open)
-		rc |= add_gap(b, GAP_DOWN, b->down.since, b->rp.to_us, 1, 0, 0, b->down.reason);
+		rc |= add_gap(
+		    b, GAP_DOWN, b->down.since, b->rp.to_us, 1, 0, b->down.serial, b->down.reason);
 	if (rc == 0 && b->failopen.open)
 		rc |= add_gap(b, GAP_FAILOPEN, b->failopen.since, b->rp.to_us, 1, 0,
 		    b->failopen.serial, b->failopen.reason);

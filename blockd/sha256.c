@@ -23,7 +23,7 @@ static void
 compress(uint32_t h[8], const uint8_t *blk)
 {
 	uint32_t w[64], a, b, c, d, e, f, g, k, t1, t2;
-	int i;
+	size_t i;
 
 	for (i = 0; i < 16; i++)
 		w[i] = (uint32_t)blk[4 * i] << 24 | (uint32_t)blk[4 * i + 1] << 16 |
@@ -103,7 +103,7 @@ void
 sha256_final(struct sha256 *s, uint8_t out[32])
 {
 	uint64_t bits = s->bytes * 8;
-	int i;
+	size_t i;
 
 	s->block[s->fill++] = 0x80;
 	if (s->fill > 56) {

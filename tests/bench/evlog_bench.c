@@ -13,6 +13,7 @@
 #include "evlog.h"
 #include "log.h"
 #include "logverify.h"
+#include "report.h"
 #include "rulelist.h"
 
 /*
@@ -21,6 +22,7 @@
  * evlog_bench --restart DIR    open (recovering a crash) and close again
  * evlog_bench --writer DIR     the writer alone, without producers
  * evlog_bench --verify FILE... the verifier blockctl log verify runs
+ * evlog_bench --report FROM TO csv|json FILE...  the report blockctl report writes
  */
 
 #define PRODUCERS 2
@@ -245,6 +247,17 @@ main(int argc, char *argv[])
 	if (argc == 3 && strcmp(argv[1], "--writer") == 0) {
 		printf("the writer alone: %.0f records/s\n", writer_rate(argv[2]));
 		return 0;
+	}
+	if (argc >= 6 && strcmp(argv[1], "--report") == 0) {
+		struct report_opts ro = {.paths = (const char *const *)argv + 5,
+		    .npaths = (size_t)argc - 5,
+		    .format = report_format_from(argv[4])};
+		if (evrec_time_parse(argv[2], &ro.from_us) < 0 ||
+		    evrec_time_parse(argv[3], &ro.to_us) < 0) {
+			fprintf(stderr, "evlog_bench: FROM and TO: YYYY-MM-DD or RFC 3339 UTC\n");
+			return REPORT_USAGE;
+		}
+		return report_run(&ro, stdout);
 	}
 	if (argc >= 3 && strcmp(argv[1], "--verify") == 0)
 		return logverify_files((const char *const *)argv + 2, (size_t)argc - 2, stdout);

@@ -379,3 +379,63 @@ Test(evlog_verify, edited_last_record_needs_the_saved_head)
 	free(buf);
 	tu_rmdir(dir);
 }
+
+static void
+crash_after_rotation(int stale_head)
+{
+	char *dir = tu_tmpdir(), path[4200], msg[1024], **files;
+	struct evlog_opts o;
+	struct evlog *l;
+	struct event ev;
+	struct stat st;
+	size_t nf;
+	pid_t pid;
+	int status;
+
+	tu_opts(&o, dir, path, sizeof(path));
+	pid = fork();
+	if (pid == 0) {
+		if ((l = evlog_open(&o)) == NULL)
+			_exit(1);
+		tu_event(&ev, EV_DNS, "192.0.2.7", T0);
+		evlog_append(l, &ev);
+		evlog_pump(l);
+		evlog_rotate(l);
+		evlog_pump(l);
+		_exit(0); /* killed with an empty live file */
+	}
+	cr_assert_eq(waitpid(pid, &status, 0), pid);
+	cr_assert_eq(status, 0);
+	cr_assert_eq(stat(path, &st), 0);
+	cr_assert_eq(st.st_size, 0);
+	if (stale_head) {
+		/* Killed between the rename and saving the head: the head is the one from open. */
+		char hp[4300];
+		const char *old = "blockd-evlog-head-v1 0 "
+				  "0000000000000000000000000000000000000000000000000000000000000000"
+				  " running 0\n";
+		snprintf(hp, sizeof(hp), "%s/evlog.head", dir);
+		tu_write(hp, old, strlen(old));
+	}
+	cr_assert_not_null(l = evlog_open(&o));
+	evlog_pump(l);
+	evlog_close(l);
+	nf = tu_files(path, &files);
+	cr_assert_eq(nf, 2);
+	cr_assert_eq(verify((const char *const *)files, nf, NULL, msg, sizeof(msg)), LOGVERIFY_OK,
+	    "%s", msg);
+	cr_assert(
+	    strstr(msg, "5 records, seq 1..5") != NULL, "start, event | gap, start, stop: %s", msg);
+	tu_free_files(files, nf);
+	tu_rmdir(dir);
+}
+
+Test(evlog_verify, crash_just_after_rotation_continues_from_the_rotated_file)
+{
+	crash_after_rotation(0);
+}
+
+Test(evlog_verify, crash_before_the_head_is_saved_still_finds_the_rotated_file)
+{
+	crash_after_rotation(1);
+}

@@ -339,3 +339,29 @@ Test(evlog_write, threaded_producers_seq_strictly_increasing_nothing_silent)
 	free(r);
 	tu_rmdir(dir);
 }
+
+Test(evlog_write, key_moves_on_at_midnight_without_events)
+{
+	char *dir = tu_tmpdir(), path[4200], kp[4300], *before, *after;
+	struct evlog_opts o;
+	struct evlog *l;
+	size_t len;
+
+	tu_opts(&o, dir, path, sizeof(path));
+	fake_now_us = T0;
+	cr_assert_not_null(l = evlog_open(&o));
+	evlog_pump(l);
+	snprintf(kp, sizeof(kp), "%s/pseudonym.key", dir);
+	before = tu_slurp(kp, &len);
+	fake_now_us = T0 + DAY_US;
+	evlog_pump(l);
+	after = tu_slurp(kp, &len);
+	cr_assert(strstr(before, " 2026-11-21 ") != NULL, "%s", before);
+	cr_assert(strstr(after, " 2026-11-22 ") != NULL, "%s", after);
+	cr_assert_str_neq(before + 31, after + 31, "the chain key was overwritten");
+	evlog_close(l);
+	fake_now_us = T0;
+	free(before);
+	free(after);
+	tu_rmdir(dir);
+}

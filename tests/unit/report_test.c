@@ -234,7 +234,7 @@ Test(report, from_a_written_log_csv_and_json)
 	    "%s", out);
 	cr_assert(strstr(out,
 		      "down,2026-11-21T10:01:40.000000Z,2026-11-22T10:00:00.000000Z,"
-		      "86300.000000,yes,0,0,clean stop\r\n") != NULL,
+		      "86300.000000,yes,0,42,clean stop\r\n") != NULL,
 	    "%s", out);
 	free(out);
 

@@ -1,0 +1,569 @@
+/* The name table: domain names and URL hosts hashed from the right, checked byte for byte. */
+#include <stdlib.h>
+#include <string.h>
+
+#include "match_int.h"
+
+/* Each byte a name may hold, lowercased ('.' stays '.'); 0 for every other byte. */
+static const uint8_t name_lower[256] = {
+    0,
+    0,
+    0,
+    0,
+    0,
+    0,
+    0,
+    0,
+    0,
+    0,
+    0,
+    0,
+    0,
+    0,
+    0,
+    0,
+    0,
+    0,
+    0,
+    0,
+    0,
+    0,
+    0,
+    0,
+    0,
+    0,
+    0,
+    0,
+    0,
+    0,
+    0,
+    0,
+    0,
+    0,
+    0,
+    0,
+    0,
+    0,
+    0,
+    0,
+    0,
+    0,
+    0,
+    0,
+    0,
+    45,
+    46,
+    0,
+    48,
+    49,
+    50,
+    51,
+    52,
+    53,
+    54,
+    55,
+    56,
+    57,
+    0,
+    0,
+    0,
+    0,
+    0,
+    0,
+    0,
+    97,
+    98,
+    99,
+    100,
+    101,
+    102,
+    103,
+    104,
+    105,
+    106,
+    107,
+    108,
+    109,
+    110,
+    111,
+    112,
+    113,
+    114,
+    115,
+    116,
+    117,
+    118,
+    119,
+    120,
+    121,
+    122,
+    0,
+    0,
+    0,
+    0,
+    95,
+    0,
+    97,
+    98,
+    99,
+    100,
+    101,
+    102,
+    103,
+    104,
+    105,
+    106,
+    107,
+    108,
+    109,
+    110,
+    111,
+    112,
+    113,
+    114,
+    115,
+    116,
+    117,
+    118,
+    119,
+    120,
+    121,
+    122,
+    0,
+    0,
+    0,
+    0,
+    0,
+    0,
+    0,
+    0,
+    0,
+    0,
+    0,
+    0,
+    0,
+    0,
+    0,
+    0,
+    0,
+    0,
+    0,
+    0,
+    0,
+    0,
+    0,
+    0,
+    0,
+    0,
+    0,
+    0,
+    0,
+    0,
+    0,
+    0,
+    0,
+    0,
+    0,
+    0,
+    0,
+    0,
+    0,
+    0,
+    0,
+    0,
+    0,
+    0,
+    0,
+    0,
+    0,
+    0,
+    0,
+    0,
+    0,
+    0,
+    0,
+    0,
+    0,
+    0,
+    0,
+    0,
+    0,
+    0,
+    0,
+    0,
+    0,
+    0,
+    0,
+    0,
+    0,
+    0,
+    0,
+    0,
+    0,
+    0,
+    0,
+    0,
+    0,
+    0,
+    0,
+    0,
+    0,
+    0,
+    0,
+    0,
+    0,
+    0,
+    0,
+    0,
+    0,
+    0,
+    0,
+    0,
+    0,
+    0,
+    0,
+    0,
+    0,
+    0,
+    0,
+    0,
+    0,
+    0,
+    0,
+    0,
+    0,
+    0,
+    0,
+    0,
+    0,
+    0,
+    0,
+    0,
+    0,
+    0,
+    0,
+    0,
+    0,
+    0,
+    0,
+    0,
+    0,
+    0,
+    0,
+    0,
+    0,
+    0,
+    0,
+    0,
+    0,
+    0,
+    0,
+    0,
+    0,
+    0,
+    0,
+};
+
+int
+match_name_split(const char *name, size_t len, char *out, uint8_t *lab, int *nlab)
+{
+	size_t i, start = 0;
+	int n = 0, dot;
+	unsigned bad = 0;
+
+	if (len > RULES_NAME_MAX + 1)
+		return -1; /* before reading a byte of it */
+	if (len > 0 && name[len - 1] == '.')
+		len--;
+	if (len == 0 || len > RULES_NAME_MAX)
+		return -1;
+	lab[n++] = 0;
+	/* Branch-free: a dot ends a label that must hold 1..63 bytes. */
+	for (i = 0; i < len; i++) {
+		uint8_t c = name_lower[(uint8_t)name[i]];
+
+		out[i] = (char)c;
+		dot = c == '.';
+		bad |= (unsigned)(c == 0) | ((unsigned)dot & (i - start - 1 > 62));
+		lab[n] = (uint8_t)(i + 1);
+		n += dot;
+		start = dot ? i + 1 : start;
+	}
+	if (bad || len - start - 1 > 62)
+		return -1;
+	memset(out + len, 0, NAME_BUF_PAD + 1);
+	*nlab = n;
+	return (int)len;
+}
+
+int
+match_name_normalize(const char *name, size_t len, char *out)
+{
+	uint8_t lab[RULES_NAME_MAX + 2];
+	int n;
+
+	return match_name_split(name, len, out, lab, &n);
+}
+
+static uint64_t
+hash_key(const char *key, size_t len)
+{
+	char buf[NAME_BUF];
+
+	memcpy(buf, key, len);
+	memset(buf + len, 0, NAME_BUF_PAD);
+	return name_hash(buf, len);
+}
+
+static int
+count_labels(const char *name, size_t len)
+{
+	int n = 1;
+
+	while (len-- > 0)
+		n += name[len] == '.';
+	return n;
+}
+
+int
+name_table_find(
+    const struct name_table *t, uint64_t h, const char *key, size_t len, struct name_rec *r)
+{
+	const uint8_t *b;
+	uint16_t fp = (uint16_t)h;
+
+	if (!name_table_maybe(t, h))
+		return 0;
+	for (b = name_home(t, h);; b += NAME_BUCKET) {
+		const uint8_t *p = b + 2, *end = p + b[0];
+
+		while (p < end) {
+			uint16_t f;
+			uint8_t l = p[2], nm = p[3];
+
+			memcpy(&f, p, 2);
+			if (f == fp && l == len) {
+				if (nm != NAME_EXT && memcmp(p + 4, key, len) == 0) {
+					r->nmemb = nm;
+					r->members = p + 4 + len;
+					return 1;
+				}
+				if (nm == NAME_EXT) {
+					const uint8_t *x;
+					uint32_t off;
+
+					memcpy(&off, p + 4, 4);
+					x = t->ext + off;
+					if (memcmp(x + 4, key, len) == 0) {
+						memcpy(&r->nmemb, x, 4);
+						r->members = x + 4 + len;
+						return 1;
+					}
+				}
+			}
+			p += nm == NAME_EXT ? 8 : 4 + l + (size_t)nm * sizeof(struct mmember);
+		}
+		if (!b[1])
+			return 0;
+	}
+}
+
+/* A key during the build: a run of items in sorted order with the same name. */
+struct build_key {
+	size_t first, count; /* into the sorted order */
+	uint32_t size;       /* bytes it takes in a bucket */
+};
+
+/* The run of items starting at order[i] that share a name with it (equal names are adjacent). */
+static struct build_key
+next_key(const struct name_item *it, const uint64_t *hs, uint32_t *order, size_t i, size_t n)
+{
+	struct build_key k = {i, 1, 0};
+	const struct name_item *a = &it[order[i]];
+	size_t j, sz;
+
+	for (j = i + 1; j < n && hs[order[j]] == hs[order[i]]; j++) {
+		const struct name_item *b = &it[order[j]];
+
+		if (b->len == a->len && memcmp(b->name, a->name, a->len) == 0) {
+			/* Bring it next to the run, keeping item order within both groups. */
+			uint32_t x = order[j];
+
+			memmove(order + i + k.count + 1, order + i + k.count,
+			    (j - i - k.count) * sizeof(*order));
+			order[i + k.count++] = x;
+		}
+	}
+	sz = 4 + a->len + k.count * sizeof(struct mmember);
+	k.size = sz > NAME_BUCKET_DATA || k.count >= NAME_EXT ? 8 : (uint32_t)sz;
+	return k;
+}
+
+static uint32_t
+home_of(const struct name_table *t, uint64_t h)
+{
+	return (uint32_t)(((h >> 32) * t->nhome) >> 32);
+}
+
+int
+name_table_build(struct name_table *t, const struct name_item *it, size_t n)
+{
+	uint64_t *hs = NULL;
+	uint32_t *order = NULL, *start = NULL;
+	size_t i, j, nb, cur, used, ext = 0, xoff = 0, nkeys = 0;
+	double bytes = 0, target;
+	int max_labels = 0;
+
+	memset(t, 0, sizeof(*t));
+	if (n == 0)
+		return 0;
+	if (n > MATCH_MAX_REFS)
+		return -1;
+	hs = malloc(n * sizeof(*hs));
+	order = malloc(n * sizeof(*order));
+	if (hs == NULL || order == NULL)
+		goto fail;
+	for (i = 0; i < n; i++) {
+		int nl = count_labels(it[i].name, it[i].len);
+
+		hs[i] = hash_key(it[i].name, it[i].len);
+		bytes += 4 + it[i].len + sizeof(struct mmember);
+		max_labels = nl > max_labels ? nl : max_labels;
+	}
+	/*
+	 * Buckets about 65% full (less with repeated names): a listed name is
+	 * found in its home bucket or the next one but rarely further (1.2
+	 * buckets on average for a million names).
+	 */
+	target = bytes / (NAME_BUCKET_DATA * 0.65);
+	t->nhome = target < 1 ? 1 : target > 0x7fffffff ? 0x7fffffff : (uint32_t)target;
+
+	/* Items by home bucket (counting sort, stable), then by hash within one. */
+	start = calloc((size_t)t->nhome + 1, sizeof(*start));
+	if (start == NULL)
+		goto fail;
+	for (i = 0; i < n; i++)
+		start[home_of(t, hs[i]) + 1]++;
+	for (i = 0; i < t->nhome; i++)
+		start[i + 1] += start[i];
+	for (i = 0; i < n; i++)
+		order[start[home_of(t, hs[i])]++] = (uint32_t)i;
+	free(start);
+	start = NULL;
+	for (i = 1; i < n; i++) {
+		uint32_t x = order[i];
+
+		for (j = i; j > 0 && home_of(t, hs[order[j - 1]]) == home_of(t, hs[x]) &&
+		     hs[order[j - 1]] > hs[x];
+		     j--)
+			order[j] = order[j - 1];
+		order[j] = x;
+	}
+
+	/* Sizing pass: the buckets the greedy placement below will use. */
+	for (i = 0, cur = 0, used = 0; i < n; i += j) {
+		struct build_key k = next_key(it, hs, order, i, n);
+		uint32_t home = home_of(t, hs[order[i]]);
+
+		j = k.count;
+		if (home > cur) {
+			cur = home;
+			used = 0;
+		}
+		if (used + k.size > NAME_BUCKET_DATA) {
+			cur++;
+			used = 0;
+		}
+		used += k.size;
+		if (k.size == 8)
+			ext += 4 + it[order[i]].len + k.count * sizeof(struct mmember);
+		nkeys++;
+	}
+	nb = cur + 1 > t->nhome ? cur + 1 : t->nhome;
+	if (ext > 0xffffffffu)
+		goto fail;
+	t->buckets = match_table_alloc(nb * NAME_BUCKET);
+	t->ext = ext ? malloc(ext) : NULL;
+	for (t->bloom_mask = 1; t->bloom_mask * 64 < nkeys * 8; t->bloom_mask <<= 1)
+		;
+	/* About 8 bits a key: a million names keep their filter in 1 MiB of cache. */
+	t->bloom = match_table_alloc(t->bloom_mask * sizeof(*t->bloom));
+	t->bloom_mask--;
+	if (t->buckets == NULL || (ext && t->ext == NULL) || t->bloom == NULL)
+		goto fail;
+	t->nbuckets = nb;
+	t->extlen = ext;
+
+	/* Placement pass: records in home order, each in its home or the next bucket with room. */
+	for (i = 0, cur = 0; i < n; i += j) {
+		struct build_key k = next_key(it, hs, order, i, n);
+		const struct name_item *o = &it[order[i]];
+		uint64_t h = hs[order[i]];
+		uint32_t home = home_of(t, h);
+		uint16_t fp = (uint16_t)h;
+		uint8_t *b, *p, *m;
+		size_t c;
+
+		j = k.count;
+		if (home > cur)
+			cur = home;
+		if (t->buckets[cur * NAME_BUCKET] + k.size > NAME_BUCKET_DATA)
+			cur++;
+		for (c = home; c < cur; c++) /* lookups from home must read on to here */
+			t->buckets[c * NAME_BUCKET + 1] = 1;
+		b = t->buckets + cur * NAME_BUCKET;
+		p = b + 2 + b[0];
+		b[0] = (uint8_t)(b[0] + k.size);
+		memcpy(p, &fp, 2);
+		p[2] = (uint8_t)o->len;
+		if (k.size == 8) {
+			uint32_t off = (uint32_t)xoff, cnt = (uint32_t)k.count;
+			uint8_t *x = t->ext + xoff;
+
+			p[3] = NAME_EXT;
+			memcpy(p + 4, &off, 4);
+			memcpy(x, &cnt, 4);
+			memcpy(x + 4, o->name, o->len);
+			m = x + 4 + o->len;
+			xoff += 4 + o->len + k.count * sizeof(struct mmember);
+		} else {
+			p[3] = (uint8_t)k.count;
+			memcpy(p + 4, o->name, o->len);
+			m = p + 4 + o->len;
+		}
+		for (c = 0; c < k.count; c++) {
+			const struct name_item *e = &it[order[i + c]];
+			struct mmember mm = {e->ref, e->order};
+
+			memcpy(m + c * sizeof(mm), &mm, sizeof(mm));
+		}
+		t->bloom[(h >> 40) & t->bloom_mask] |= name_bloom_bits(h);
+	}
+	t->nkeys = nkeys;
+	t->max_labels = max_labels;
+	free(hs);
+	free(order);
+	return 0;
+fail:
+	free(hs);
+	free(order);
+	free(start);
+	name_table_free(t);
+	return -1;
+}
+
+void
+name_table_free(struct name_table *t)
+{
+	free(t->bloom);
+	free(t->buckets);
+	free(t->ext);
+	memset(t, 0, sizeof(*t));
+}
+
+size_t
+name_table_bytes(const struct name_table *t)
+{
+	return t->nbuckets * NAME_BUCKET + t->extlen +
+	    (t->bloom ? (t->bloom_mask + 1) * sizeof(*t->bloom) : 0);
+}
