@@ -1,14 +1,163 @@
-/* blockd: program entry point. */
+/* blockd: program entry point: options, config, signals, the main loop. */
+#include <errno.h>
+#include <poll.h>
+#include <signal.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
+#include <sys/signalfd.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "config.h"
+#include "ctl.h"
+#include "ctlops.h"
+#include "daemon.h"
+#include "log.h"
+#include "evlog.h"
+#include "listload.h"
+#include "match.h"
+
+#define STATS_INTERVAL_MS 1000
+
+static void __attribute__((noreturn)) usage(void)
+{
+	fprintf(stderr, "usage: blockd [-dnVv] [-f config]\n");
+	exit(1);
+}
+
+/* -n: the config, the keys and the list blockd would enforce, checked without touching the network. */
+static int
+check(const struct blockd_config *cfg, int verbose)
+{
+	struct listload ll;
+	char err[2048];
+
+	if (verbose)
+		config_print(cfg, stdout);
+	if (listload(cfg, LISTLOAD_CHECK, &ll, err, sizeof(err)) == -1) {
+		fprintf(stderr, "blockd: %s\n", err);
+		listload_done(&ll);
+		return 1;
+	}
+	if (ll.snap) {
+		const struct rulelist *l = match_list(ll.snap);
+		fprintf(stderr, "blockd: list serial %llu: %zu entries, %zu orders: OK\n",
+		    (unsigned long long)l->serial, l->nentries, l->norders);
+		match_free(ll.snap);
+	} else {
+		fprintf(stderr, "blockd: no list yet in %s/%s or %s\n", cfg->rules_dir,
+		    LISTLOAD_FILE, cfg->state_dir);
+	}
+	listload_done(&ll);
+	fprintf(stderr, "blockd: configuration OK\n");
+	return 0;
+}
 
 int
 main(int argc, char *argv[])
 {
-	if (argc > 1 && strcmp(argv[1], "-V") == 0) {
-		printf("blockd %s\n", BLOCKD_VERSION);
-		return 0;
+	const char *conf = BLOCKD_CONF_PATH;
+	int debug = 0, checkonly = 0, verbose = 0, ch;
+	static struct blockd d;
+	char err[1024];
+
+	while ((ch = getopt(argc, argv, "df:nVv")) != -1) {
+		switch (ch) {
+		case 'd':
+			debug = 1;
+			break;
+		case 'f':
+			conf = optarg;
+			break;
+		case 'n':
+			checkonly = 1;
+			break;
+		case 'V':
+			printf("blockd %s\n", BLOCKD_VERSION);
+			return 0;
+		case 'v':
+			verbose = 1;
+			break;
+		default:
+			usage();
+		}
 	}
-	fprintf(stderr, "usage: blockd -V\n");
-	return 1;
+	if (optind != argc)
+		usage();
+
+	log_init("blockd", 0, verbose);
+	if (config_load(&d.cfg, conf, stderr) == -1)
+		return 1;
+	if (checkonly)
+		return check(&d.cfg, verbose);
+	if (geteuid() != 0)
+		fatalx("must run as root (it binds netfilter queues and installs rules)");
+
+	if (!debug) {
+		if (daemon(0, 0) == -1)
+			fatal("daemon");
+		log_init("blockd", 1, verbose);
+	}
+
+	/* Signals arrive on a signalfd; workers inherit the blocked mask. */
+	sigset_t set;
+	sigemptyset(&set);
+	sigaddset(&set, SIGHUP);
+	sigaddset(&set, SIGTERM);
+	sigaddset(&set, SIGINT);
+	sigaddset(&set, SIGUSR1);
+	sigaddset(&set, SIGPIPE);
+	if (pthread_sigmask(SIG_BLOCK, &set, NULL) != 0)
+		fatalx("sigmask");
+	int sfd = signalfd(-1, &set, SFD_CLOEXEC);
+	if (sfd == -1)
+		fatal("signalfd");
+
+	if (daemon_start(&d, err, sizeof(err)) == -1)
+		fatalx("%s", err);
+	ctlops_started((int64_t)time(NULL));
+	struct ctl *ctl = ctl_open(d.cfg.control_socket, d.cfg.control_group, err, sizeof(err));
+	if (ctl == NULL)
+		log_warnx(
+		    "control socket %s: %s; running without blockctl", d.cfg.control_socket, err);
+	log_info("started, config %s", conf);
+
+	int running = 1;
+	while (running) {
+		struct pollfd pf[2] = {{sfd, POLLIN, 0}, {ctl ? ctl_fd(ctl) : -1, POLLIN, 0}};
+		int n = poll(pf, 2, STATS_INTERVAL_MS);
+		if (n == -1 && errno != EINTR)
+			fatal("poll");
+		if (n > 0 && ctl && (pf[1].revents & POLLIN))
+			(void)ctl_serve(ctl, &ctlops, &d);
+		if (n > 0 && (pf[0].revents & POLLIN)) {
+			struct signalfd_siginfo si;
+			if (read(sfd, &si, sizeof(si)) != sizeof(si))
+				continue;
+			switch (si.ssi_signo) {
+			case SIGHUP:
+				log_info("SIGHUP: reloading the list");
+				(void)daemon_reload(&d, 0, err, sizeof(err));
+				break;
+			case SIGUSR1:
+				/* logrotate renamed the enforcement log */
+				evlog_reopen(d.log);
+				break;
+			case SIGTERM:
+			case SIGINT:
+				log_info(
+				    "%s: stopping", si.ssi_signo == SIGTERM ? "SIGTERM" : "SIGINT");
+				running = 0;
+				break;
+			}
+		}
+		daemon_poll_stats(&d);
+	}
+	if (ctl)
+		ctl_close(ctl);
+	daemon_stop(&d);
+	close(sfd);
+	log_info("stopped");
+	return 0;
 }

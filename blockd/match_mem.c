@@ -5,7 +5,7 @@
 
 #include "match_int.h"
 
-#define HUGE_PAGE (2u << 20)
+#define HUGE_PAGE ((size_t)2 << 20)
 
 /*
  * A million-name table is tens of megabytes read at random: with 4 KiB

@@ -25,15 +25,32 @@ tb_start_nginx
 tb_client_resolver "$TB_RESOLVER4"
 echo "namespaces: $TB_NAMESPACES"
 
-say "The regulator makes a key, builds a list naming one service and its court order, and signs it"
-tb_list "suffix blocked.example DEMO-2026-001"
-show build/blockrules show "$TB_DIR/rules/blocklist"
+say "The regulator makes a key, writes down a court order, builds the list and signs it"
+mkdir -p "$TB_DIR/orders" "$TB_DIR/rules" "$TB_DIR/keys"
+cat >"$TB_DIR/orders/DEMO-2026-001.order" <<EOO
+order DEMO-2026-001
+authority High Court of Justice (demo)
+date $(date -u +%Y-%m-%d)
+service Deepfake Studio
+not-before $(date -u -d '-1 hour' +%Y-%m-%dT%H:%M:%SZ)
+not-after $(date -u -d '+90 days' +%Y-%m-%dT%H:%M:%SZ)
+notice This service is blocked in the demo jurisdiction by order of the court.
+notice-url https://orders.example/DEMO-2026-001
+suffix blocked.example
+EOO
+show cat "$TB_DIR/orders/DEMO-2026-001.order"
+show build/blockrules keygen -p "$TB_DIR/keys/regulator.pub" -s "$TB_DIR/regulator.key"
+show build/blockrules build -i "Demo Regulator" -S "demo jurisdiction" -d 30 -n 1 \
+	-o "$TB_DIR/rules/blocklist" "$TB_DIR/orders/DEMO-2026-001.order"
+show build/blockrules sign -s "$TB_DIR/regulator.key" "$TB_DIR/rules/blocklist"
+say "Anyone can check the signature with the stock minisign tool"
 show minisign -V -p "$TB_DIR/keys/regulator.pub" -m "$TB_DIR/rules/blocklist"
 
 say "The ISP starts blockd on the appliance: it verifies the list before enforcing it"
 tb_blockd_conf
 tb_start_blockd
 show build/blockctl -s "$TB_DIR/control.sock" status
+show build/blockctl -s "$TB_DIR/control.sock" lookup www.blocked.example
 
 say "The subscriber looks up a blocked name: NXDOMAIN, with an Extended DNS Error naming the order"
 tb_client dig +time=3 +tries=1 www.blocked.example A | sed -n '/HEADER/p;/EDE/p;/ANSWER SECTION/,/^$/p'
@@ -48,5 +65,8 @@ say "The enforcement log: one hash-chained record per block, subscribers pseudon
 sed 's/^/  /' "$TB_DIR/enforcement.jsonl"
 show build/blockctl log verify "$TB_DIR/enforcement.jsonl"
 
-say "Stopping blockd removes its rules; cleaning up every namespace and process"
+say "Stopping blockd removes its rules"
 tb_stop_blockd
+printf '$ iptables-save; nft list ruleset (in the appliance): blockd rules left: '
+tb_appliance sh -c 'iptables-save; ip6tables-save; nft list ruleset' 2>/dev/null | grep -ci blockd
+say "Cleaning up every namespace and process"

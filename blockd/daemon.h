@@ -1,0 +1,52 @@
+/* The daemon's life: load the list, bind the queues, install the hooks, reload, stop. */
+#ifndef BLOCKD_DAEMON_H
+#define BLOCKD_DAEMON_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "config.h"
+#include "hooks.h"
+#include "nfq.h"
+
+#define DAEMON_QUEUES_MAX    64
+#define DAEMON_FIRST_PACKETS 8 /* client packets of a 443/80 flow queued at most */
+
+struct worker;
+struct snapref;
+struct evlog;
+
+struct blockd {
+	struct blockd_config cfg;
+	struct snapref *snaps;
+	struct evlog *log;
+	struct worker *workers;
+	unsigned nworkers;
+	int stopfd;
+	int hooks_installed;
+	struct hooks_spec spec;
+	uint64_t serial; /* list serial in force, 0 for none */
+	struct nfqueue_kstats kprev[DAEMON_QUEUES_MAX];
+	uint64_t missed_prev;
+	int failopen; /* a fail-open period is in progress (packets went unjudged) */
+};
+
+/*
+ * daemon_start(): the list and its snapshot first, then the enforcement log,
+ * the queues and their workers, and only then the hooks, so no packet is
+ * queued before a worker can judge it. Returns 0, or -1 with err
+ * (everything started is stopped again).
+ */
+int daemon_start(struct blockd *, char *err, size_t errlen);
+/*
+ * daemon_reload(): a new snapshot from rules_dir, or the old one kept and the
+ * reason logged (and recorded). override accepts a change above max_change.
+ * Returns 0, or -1 with the reason in err.
+ */
+int daemon_reload(struct blockd *, int override, char *err, size_t errlen);
+/* daemon_poll_stats(): reads the queue counters; records when packets go unjudged and when that ends. */
+void daemon_poll_stats(struct blockd *);
+/* daemon_stop(): hooks removed (or kept per on_stop, and recorded), workers stopped, counters logged. */
+void daemon_stop(struct blockd *);
+
+#endif

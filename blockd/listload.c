@@ -1,0 +1,154 @@
+/* The list blockd enforces: accepted from rules_dir or restored from state_dir, as a match snapshot. */
+#include <errno.h>
+#include <inttypes.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+
+#include "accept.h"
+#include "allowlist.h"
+#include "listload.h"
+#include "log.h"
+#include "match.h"
+
+static void
+policy_init(const struct blockd_config *cfg, const struct allowlist *allow, int override,
+    struct accept_policy *p)
+{
+	memset(p, 0, sizeof(*p));
+	p->keys_dir = cfg->keys_dir;
+	p->threshold = cfg->signatures_required;
+	p->max_list_bytes = (size_t)cfg->max_list_bytes;
+	p->max_change = cfg->max_change;
+	p->change_override = override;
+	p->state_dir = cfg->state_dir;
+	p->psl_path = cfg->public_suffix;
+	p->allow = allow ? allow->entries : NULL;
+	p->nallow = allow ? allow->n : 0;
+	p->now = (int64_t)time(NULL);
+}
+
+/* Logs what the safeguards refused: the rest of the list still applies. */
+static void
+report_refusals(const struct accept_result *res)
+{
+	for (size_t i = 0; i < res->report.n; i++)
+		log_warnx("%s", res->report.items[i].msg);
+}
+
+static int
+build(struct accept_result *res, const struct allowlist *allow, struct match_snapshot **out,
+    char *err, size_t errlen)
+{
+	struct rulelist *l = res->list;
+	if (match_build(l, allow ? allow->entries : NULL, allow ? allow->n : 0, out, err, errlen) ==
+	    -1)
+		return -1;
+	res->list = NULL; /* the snapshot owns it now */
+	return 0;
+}
+
+int
+listload(const struct blockd_config *cfg, int mode, struct listload *ll, char *err, size_t errlen)
+{
+	struct allowlist *allow = NULL;
+	struct accept_policy pol;
+	char path[512];
+	struct stat st;
+	int rc = -1;
+
+	memset(ll, 0, sizeof(*ll));
+	if (cfg->allowlist[0] && allowlist_load(cfg->allowlist, &allow, err, errlen) == -1)
+		return -1;
+	policy_init(cfg, allow, mode == LISTLOAD_RELOAD_OVERRIDE, &pol);
+	if (snprintf(path, sizeof(path), "%s/%s", cfg->rules_dir, LISTLOAD_FILE) >=
+	    (int)sizeof(path)) {
+		snprintf(err, errlen, "%s: path too long", cfg->rules_dir);
+		goto out;
+	}
+
+	int have_new = stat(path, &st) == 0;
+	if (have_new) {
+		int o = accept_check(&pol, path, &ll->res);
+		ll->checked = 1;
+		if (o == ACCEPT_NEW) {
+			report_refusals(&ll->res);
+			if (build(&ll->res, allow, &ll->snap, err, errlen) == -1)
+				goto out;
+			ll->fresh = 1;
+			rc = 0;
+			goto out;
+		}
+		if (o == ACCEPT_SAME && mode != LISTLOAD_START && mode != LISTLOAD_CHECK) {
+			/* Already in force: nothing to swap. */
+			snprintf(err, errlen, "%s: serial %" PRIu64 " is already in force", path,
+			    ll->res.serial);
+			ll->same = 1;
+			rc = 0;
+			goto out;
+		}
+		if (o == ACCEPT_REFUSED) {
+			/* Only a starting daemon falls back; a check or reload reports it. */
+			if (mode != LISTLOAD_START) {
+				snprintf(err, errlen, "%s", ll->res.reason);
+				goto out;
+			}
+			log_warnx(
+			    "%s refused, using the last accepted list: %s", path, ll->res.reason);
+		}
+		accept_result_free(&ll->res);
+		ll->checked = 0;
+	} else if (errno != ENOENT) {
+		snprintf(err, errlen, "%s: %s", path, strerror(errno));
+		goto out;
+	} else if (mode != LISTLOAD_START && mode != LISTLOAD_CHECK) {
+		snprintf(err, errlen, "%s: no list there", path);
+		goto out;
+	}
+
+	/* Start (or -n): the last accepted list, if there is one. */
+	int o = accept_restore(&pol, &ll->res);
+	ll->checked = 1;
+	if (o == ACCEPT_NEW) {
+		report_refusals(&ll->res);
+		if (build(&ll->res, allow, &ll->snap, err, errlen) == -1)
+			goto out;
+		rc = 0;
+	} else if (ll->res.serial == 0) {
+		rc = 0; /* no list at all yet */
+	} else {
+		snprintf(
+		    err, errlen, "last accepted list in %s: %s", cfg->state_dir, ll->res.reason);
+	}
+out:
+	if (rc == -1 && ll->checked) {
+		accept_result_free(&ll->res);
+		ll->checked = 0;
+	}
+	allowlist_free(allow);
+	return rc;
+}
+
+int
+listload_commit(const struct blockd_config *cfg, struct listload *ll, char *err, size_t errlen)
+{
+	struct accept_policy pol;
+	int rc = 0;
+
+	if (ll->fresh) {
+		policy_init(cfg, NULL, 0, &pol);
+		rc = accept_commit(&pol, &ll->res, err, errlen);
+	}
+	listload_done(ll);
+	return rc;
+}
+
+void
+listload_done(struct listload *ll)
+{
+	if (ll->checked)
+		accept_result_free(&ll->res);
+	ll->checked = 0;
+	ll->fresh = 0;
+}

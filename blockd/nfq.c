@@ -1,0 +1,310 @@
+/* NFQUEUE netlink I/O: bind one queue, receive packets in batches, send verdicts in batches. */
+#include <arpa/inet.h>
+#include <errno.h>
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include <libmnl/libmnl.h>
+#include <linux/netfilter.h>
+#include <linux/netfilter/nfnetlink.h>
+#include <linux/netfilter/nfnetlink_queue.h>
+#include <libnetfilter_queue/libnetfilter_queue.h>
+
+#include "nfq.h"
+
+#define NFQ_COPY_RANGE 0xffff
+#define NFQ_VBUF       ((size_t)64 * 1024)
+#define NFQ_VMSG_MAX   64 /* bytes one verdict message takes, rounded up */
+
+/* Sends one config message and waits for the kernel's acknowledgement. */
+static int
+config_send(struct nfqueue *q, struct nlmsghdr *nlh, char *err, size_t errlen, const char *what)
+{
+	char buf[MNL_SOCKET_BUFFER_SIZE];
+
+	nlh->nlmsg_flags |= NLM_F_ACK;
+	nlh->nlmsg_seq = ++q->seq;
+	if (mnl_socket_sendto(q->nl, nlh, nlh->nlmsg_len) < 0) {
+		snprintf(err, errlen, "queue %u: %s: %s", q->queue, what, strerror(errno));
+		return -1;
+	}
+	for (;;) {
+		ssize_t n = mnl_socket_recvfrom(q->nl, buf, sizeof(buf));
+		if (n < 0) {
+			snprintf(err, errlen, "queue %u: %s: %s", q->queue, what, strerror(errno));
+			return -1;
+		}
+		int rc = mnl_cb_run(buf, (size_t)n, q->seq, q->portid, NULL, NULL);
+		if (rc == MNL_CB_ERROR) {
+			snprintf(err, errlen, "queue %u: %s: %s%s", q->queue, what, strerror(errno),
+			    errno == EBUSY ? " (another program is bound to this queue)" : "");
+			return -1;
+		}
+		if (rc == MNL_CB_STOP)
+			return 0;
+	}
+}
+
+int
+nfqueue_open(struct nfqueue *q, uint16_t queue, unsigned maxlen, size_t rcvbuf, int fail_open,
+    char *err, size_t errlen)
+{
+	char buf[MNL_SOCKET_BUFFER_SIZE];
+	struct nlmsghdr *nlh;
+	int one = 1;
+
+	memset(q, 0, sizeof(*q));
+	q->queue = queue;
+	q->seq = (uint32_t)time(NULL);
+	q->rcap = NFQ_COPY_RANGE + MNL_SOCKET_BUFFER_SIZE;
+	q->vcap = NFQ_VBUF;
+	q->rbuf = malloc(q->rcap);
+	q->vbuf = malloc(q->vcap);
+	if (q->rbuf == NULL || q->vbuf == NULL) {
+		snprintf(err, errlen, "queue %u: out of memory", queue);
+		goto fail;
+	}
+	q->nl = mnl_socket_open2(NETLINK_NETFILTER, SOCK_CLOEXEC);
+	if (q->nl == NULL || mnl_socket_bind(q->nl, 0, MNL_SOCKET_AUTOPID) < 0) {
+		snprintf(err, errlen, "queue %u: netlink socket: %s (blockd needs CAP_NET_ADMIN)",
+		    queue, strerror(errno));
+		goto fail;
+	}
+	q->portid = mnl_socket_get_portid(q->nl);
+
+	nlh = nfq_nlmsg_put(buf, NFQNL_MSG_CONFIG, queue);
+	nfq_nlmsg_cfg_put_cmd(nlh, AF_INET, NFQNL_CFG_CMD_BIND);
+	if (config_send(q, nlh, err, errlen, "bind") == -1)
+		goto fail;
+
+	nlh = nfq_nlmsg_put(buf, NFQNL_MSG_CONFIG, queue);
+	nfq_nlmsg_cfg_put_params(nlh, NFQNL_COPY_PACKET, NFQ_COPY_RANGE);
+	nfq_nlmsg_cfg_put_qmaxlen(nlh, maxlen);
+	uint32_t flags = NFQA_CFG_F_GSO | (fail_open ? NFQA_CFG_F_FAIL_OPEN : 0);
+	mnl_attr_put_u32(nlh, NFQA_CFG_FLAGS, htonl(flags));
+	mnl_attr_put_u32(nlh, NFQA_CFG_MASK, htonl(NFQA_CFG_F_GSO | NFQA_CFG_F_FAIL_OPEN));
+	if (config_send(q, nlh, err, errlen, "configure") == -1)
+		goto fail;
+
+	int fd = mnl_socket_get_fd(q->nl);
+	int sz = rcvbuf > (size_t)INT32_MAX ? INT32_MAX : (int)rcvbuf;
+	/* FORCE passes rmem_max as root; fall back to the capped option. */
+	if (setsockopt(fd, SOL_SOCKET, SO_RCVBUFFORCE, &sz, sizeof(sz)) == -1)
+		(void)setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &sz, sizeof(sz));
+	/* Overruns are seen as gaps in packet ids, not as a failing recv(). */
+	if (setsockopt(fd, SOL_NETLINK, NETLINK_NO_ENOBUFS, &one, sizeof(one)) == -1) {
+		snprintf(err, errlen, "queue %u: NETLINK_NO_ENOBUFS: %s", queue, strerror(errno));
+		goto fail;
+	}
+	return 0;
+fail:
+	nfqueue_close(q);
+	return -1;
+}
+
+void
+nfqueue_close(struct nfqueue *q)
+{
+	if (q->nl) {
+		char buf[MNL_SOCKET_BUFFER_SIZE];
+		nfqueue_flush(q);
+		struct nlmsghdr *nlh = nfq_nlmsg_put(buf, NFQNL_MSG_CONFIG, q->queue);
+		nfq_nlmsg_cfg_put_cmd(nlh, AF_INET, NFQNL_CFG_CMD_UNBIND);
+		(void)mnl_socket_sendto(q->nl, nlh, nlh->nlmsg_len);
+		mnl_socket_close(q->nl);
+		q->nl = NULL;
+	}
+	free(q->rbuf);
+	free(q->vbuf);
+	q->rbuf = q->vbuf = NULL;
+}
+
+int
+nfqueue_fd(const struct nfqueue *q)
+{
+	return mnl_socket_get_fd(q->nl);
+}
+
+/* Writes the pending run of equal verdicts into vbuf as one message. */
+static void
+run_emit(struct nfqueue *q)
+{
+	if (q->run_n == 0)
+		return;
+	if (q->vlen + NFQ_VMSG_MAX > q->vcap)
+		nfqueue_flush(q);
+	/* A batch verdict covers every queued id up to run_last; all earlier ids already have theirs. */
+	int type = q->run_n > 1 ? NFQNL_MSG_VERDICT_BATCH : NFQNL_MSG_VERDICT;
+	struct nlmsghdr *nlh = nfq_nlmsg_put((char *)q->vbuf + q->vlen, type, q->queue);
+	nfq_nlmsg_verdict_put(nlh, (int)q->run_last, q->run_verdict);
+	if (q->run_setmark)
+		nfq_nlmsg_verdict_put_mark(nlh, q->run_mark);
+	q->vlen += NLMSG_ALIGN(nlh->nlmsg_len);
+	q->c.verdict_msgs++;
+	q->run_n = 0;
+}
+
+void
+nfqueue_verdict(struct nfqueue *q, uint32_t id, int verdict, int setmark, uint32_t mark)
+{
+	if (verdict == NF_DROP)
+		q->c.dropped++;
+	else
+		q->c.accepted++;
+	if (q->run_n > 0 && q->run_verdict == verdict && q->run_setmark == setmark &&
+	    (!setmark || q->run_mark == mark) && id > q->run_last) {
+		q->run_last = id;
+		q->run_n++;
+		return;
+	}
+	run_emit(q);
+	q->run_first = q->run_last = id;
+	q->run_verdict = verdict;
+	q->run_setmark = setmark;
+	q->run_mark = mark;
+	q->run_n = 1;
+}
+
+int
+nfqueue_flush(struct nfqueue *q)
+{
+	if (q->run_n && q->vlen + NFQ_VMSG_MAX <= q->vcap)
+		run_emit(q);
+	if (q->vlen == 0)
+		return 0;
+	ssize_t n = mnl_socket_sendto(q->nl, q->vbuf, q->vlen);
+	q->c.sends++;
+	q->vlen = 0;
+	if (n < 0) {
+		q->c.send_errors++;
+		return -1;
+	}
+	return 0;
+}
+
+/* Turns one packet message into an nfqueue_packet; returns 0, or -1 if it lacks what we need. */
+static int
+packet_read(struct nfqueue *q, const struct nlmsghdr *nlh, struct nfqueue_packet *p)
+{
+	struct nlattr *attr[NFQA_MAX + 1] = {0};
+
+	if (nfq_nlmsg_parse(nlh, attr) < 0 || attr[NFQA_PACKET_HDR] == NULL ||
+	    mnl_attr_get_payload_len(attr[NFQA_PACKET_HDR]) < sizeof(struct nfqnl_msg_packet_hdr))
+		return -1;
+	const struct nfqnl_msg_packet_hdr *ph = mnl_attr_get_payload(attr[NFQA_PACKET_HDR]);
+	memset(p, 0, sizeof(*p));
+	p->id = ntohl(ph->packet_id);
+	p->hw_protocol = ntohs(ph->hw_protocol);
+	p->hook = ph->hook;
+	if (attr[NFQA_MARK] && mnl_attr_get_payload_len(attr[NFQA_MARK]) >= 4)
+		p->mark = ntohl(mnl_attr_get_u32(attr[NFQA_MARK]));
+	if (attr[NFQA_PAYLOAD]) {
+		p->data = mnl_attr_get_payload(attr[NFQA_PAYLOAD]);
+		p->len = mnl_attr_get_payload_len(attr[NFQA_PAYLOAD]);
+	}
+	if (attr[NFQA_CAP_LEN] && mnl_attr_get_payload_len(attr[NFQA_CAP_LEN]) >= 4 &&
+	    ntohl(mnl_attr_get_u32(attr[NFQA_CAP_LEN])) > p->len)
+		p->truncated = 1;
+	(void)q;
+	return 0;
+}
+
+int
+nfqueue_recv_batch(struct nfqueue *q, unsigned max, nfqueue_packet_fn fn, void *arg)
+{
+	int fd = mnl_socket_get_fd(q->nl);
+	unsigned done = 0;
+	int rc = 0;
+
+	while (done < max) {
+		ssize_t n = recv(fd, q->rbuf, q->rcap, MSG_DONTWAIT);
+		if (n < 0) {
+			if (errno == EAGAIN || errno == EINTR)
+				break;
+			if (errno == ENOBUFS) {
+				q->c.enobufs++;
+				continue;
+			}
+			q->c.recv_errors++;
+			rc = -1;
+			break;
+		}
+		const struct nlmsghdr *nlh = (const struct nlmsghdr *)q->rbuf;
+		int len = (int)n;
+		for (; mnl_nlmsg_ok(nlh, len); nlh = mnl_nlmsg_next(nlh, &len)) {
+			if (nlh->nlmsg_type == NLMSG_ERROR || nlh->nlmsg_type == NLMSG_DONE)
+				continue; /* acks of our own messages */
+			if ((nlh->nlmsg_type & 0xff) != NFQNL_MSG_PACKET) {
+				q->c.bad_msgs++;
+				continue;
+			}
+			struct nfqueue_packet p;
+			if (packet_read(q, nlh, &p) == -1) {
+				/* No id: the kernel's fail policy is all that can apply. */
+				q->c.bad_msgs++;
+				continue;
+			}
+			q->c.received++;
+			if (q->last_id && p.id > q->last_id + 1)
+				q->c.missed += p.id - q->last_id - 1;
+			if (p.id > q->last_id)
+				q->last_id = p.id;
+			fn(arg, q, &p);
+			done++;
+		}
+	}
+	if (nfqueue_flush(q) == -1)
+		rc = -1;
+	return rc == -1 ? -1 : (int)done;
+}
+
+int
+nfqueue_kstats_parse(const char *line, struct nfqueue_kstats *s)
+{
+	/* queue portid total copy_mode copy_range dropped user_dropped id_sequence 1 */
+	unsigned long v[9];
+	const char *p = line;
+
+	memset(s, 0, sizeof(*s));
+	for (int i = 0; i < 9; i++) {
+		char *end;
+		while (*p == ' ' || *p == '\t')
+			p++;
+		if (*p < '0' || *p > '9')
+			return -1;
+		errno = 0;
+		v[i] = strtoul(p, &end, 10);
+		if (errno || v[i] > UINT32_MAX)
+			return -1;
+		p = end;
+	}
+	s->queue = (uint32_t)v[0];
+	s->portid = (uint32_t)v[1];
+	s->total = (uint32_t)v[2];
+	s->dropped = (uint32_t)v[5];
+	s->user_dropped = (uint32_t)v[6];
+	s->id_sequence = (uint32_t)v[7];
+	return 0;
+}
+
+int
+nfqueue_kstats_read(uint32_t queue, struct nfqueue_kstats *s)
+{
+	FILE *f = fopen("/proc/net/netfilter/nfnetlink_queue", "re");
+	char line[256];
+	int rc = -1;
+
+	if (f == NULL)
+		return -1;
+	while (fgets(line, sizeof(line), f)) {
+		if (nfqueue_kstats_parse(line, s) == 0 && s->queue == queue) {
+			rc = 0;
+			break;
+		}
+	}
+	fclose(f);
+	return rc;
+}

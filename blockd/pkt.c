@@ -1,0 +1,178 @@
+/* Packet headers: IPv4/IPv6 (with extension headers), TCP and UDP, parsed in place. */
+#include <netinet/in.h>
+#include <string.h>
+
+#include "pkt.h"
+
+static uint16_t
+rd16(const uint8_t *b)
+{
+	return (uint16_t)(b[0] << 8 | b[1]);
+}
+
+static uint32_t
+rd32(const uint8_t *b)
+{
+	return (uint32_t)b[0] << 24 | (uint32_t)b[1] << 16 | (uint32_t)b[2] << 8 | b[3];
+}
+
+/* Transport header at p->l3 + off, bounded by the IP length. */
+static int
+parse_l4(struct pkt *p, size_t off)
+{
+	const uint8_t *l4 = p->l3 + off;
+	size_t rem = p->l3len - off;
+
+	p->l4off = off;
+	if (p->proto == IPPROTO_UDP) {
+		if (rem < 8)
+			return PKT_TRUNCATED;
+		size_t ulen = rd16(l4 + 4);
+		/* A first fragment carries only part of the datagram. */
+		if (!p->first_fragment) {
+			if (ulen < 8 || ulen > rem)
+				return ulen < 8 ? PKT_MALFORMED : PKT_TRUNCATED;
+			rem = ulen;
+		}
+		p->sport = rd16(l4);
+		p->dport = rd16(l4 + 2);
+		p->payload = l4 + 8;
+		p->paylen = rem - 8;
+		return PKT_OK;
+	}
+	if (p->proto == IPPROTO_TCP) {
+		if (rem < 20)
+			return PKT_TRUNCATED;
+		size_t doff = (size_t)(l4[12] >> 4) * 4;
+		if (doff < 20)
+			return PKT_MALFORMED;
+		if (doff > rem)
+			return PKT_TRUNCATED;
+		p->sport = rd16(l4);
+		p->dport = rd16(l4 + 2);
+		p->seq = rd32(l4 + 4);
+		p->ack = rd32(l4 + 8);
+		p->tcp_flags = l4[13];
+		p->window = rd16(l4 + 14);
+		p->payload = l4 + doff;
+		p->paylen = rem - doff;
+		return PKT_OK;
+	}
+	return PKT_OTHER_PROTO;
+}
+
+static int
+parse_v4(const uint8_t *buf, size_t len, struct pkt *p)
+{
+	if (len < 20)
+		return PKT_TRUNCATED;
+	size_t ihl = (size_t)(buf[0] & 0x0f) * 4;
+	size_t tot = rd16(buf + 2);
+	if (ihl < 20 || tot < ihl)
+		return PKT_MALFORMED;
+	if (tot > len)
+		return PKT_TRUNCATED;
+	p->l3len = tot;
+	p->ttl = buf[8];
+	p->proto = buf[9];
+	memcpy(p->src, buf + 12, 4);
+	memcpy(p->dst, buf + 16, 4);
+	uint16_t frag = rd16(buf + 6);
+	if ((frag & 0x1fff) != 0)
+		return PKT_FRAGMENT;
+	p->first_fragment = (frag & 0x2000) != 0;
+	return parse_l4(p, ihl);
+}
+
+static int
+parse_v6(const uint8_t *buf, size_t len, struct pkt *p)
+{
+	if (len < 40)
+		return PKT_TRUNCATED;
+	size_t tot = 40 + (size_t)rd16(buf + 4);
+	if (tot > len)
+		return PKT_TRUNCATED;
+	p->l3len = tot;
+	p->ttl = buf[7];
+	memcpy(p->src, buf + 8, 16);
+	memcpy(p->dst, buf + 24, 16);
+
+	uint8_t nh = buf[6];
+	size_t off = 40;
+	/* Walk the extension headers we can skip; a bounded chain. */
+	for (int n = 0; n < 16; n++) {
+		p->proto = nh;
+		switch (nh) {
+		case IPPROTO_HOPOPTS:
+		case IPPROTO_ROUTING:
+		case IPPROTO_DSTOPTS:
+			if (off + 8 > tot)
+				return PKT_TRUNCATED;
+			nh = buf[off];
+			off += ((size_t)buf[off + 1] + 1) * 8;
+			if (off > tot)
+				return PKT_TRUNCATED;
+			continue;
+		case IPPROTO_AH:
+			if (off + 8 > tot)
+				return PKT_TRUNCATED;
+			nh = buf[off];
+			off += ((size_t)buf[off + 1] + 2) * 4;
+			if (off > tot)
+				return PKT_TRUNCATED;
+			continue;
+		case IPPROTO_FRAGMENT: {
+			if (off + 8 > tot)
+				return PKT_TRUNCATED;
+			uint16_t fo = rd16(buf + off + 2);
+			nh = buf[off];
+			off += 8;
+			if ((fo & 0xfff8) != 0)
+				return PKT_FRAGMENT;
+			if (fo & 1)
+				p->first_fragment = 1;
+			continue;
+		}
+		default:
+			return parse_l4(p, off);
+		}
+	}
+	return PKT_MALFORMED;
+}
+
+int
+pkt_parse(const uint8_t *buf, size_t len, struct pkt *p)
+{
+	memset(p, 0, sizeof(*p));
+	p->l3 = buf;
+	if (len < 1)
+		return PKT_TRUNCATED;
+	switch (buf[0] >> 4) {
+	case 4:
+		p->family = 4;
+		return parse_v4(buf, len, p);
+	case 6:
+		p->family = 6;
+		return parse_v6(buf, len, p);
+	default:
+		return PKT_MALFORMED;
+	}
+}
+
+const char *
+pkt_status_name(int status)
+{
+	switch (status) {
+	case PKT_OK:
+		return "ok";
+	case PKT_TRUNCATED:
+		return "truncated";
+	case PKT_MALFORMED:
+		return "malformed";
+	case PKT_FRAGMENT:
+		return "fragment";
+	case PKT_OTHER_PROTO:
+		return "other-proto";
+	}
+	return "unknown";
+}

@@ -1,0 +1,57 @@
+/* Packet headers: IPv4/IPv6 (with extension headers), TCP and UDP, parsed in place. */
+#ifndef BLOCKD_PKT_H
+#define BLOCKD_PKT_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+/* pkt_parse() results. */
+enum pkt_status {
+	PKT_OK = 0,      /* headers parsed; payload is the transport payload */
+	PKT_TRUNCATED,   /* a length field points past the buffer */
+	PKT_MALFORMED,   /* version, header length or extension chain is invalid */
+	PKT_FRAGMENT,    /* a non-first fragment: no transport header to read */
+	PKT_OTHER_PROTO, /* neither TCP nor UDP (ICMP, ESP, no next header, ...) */
+};
+
+#define PKT_TCP_FIN 0x01
+#define PKT_TCP_SYN 0x02
+#define PKT_TCP_RST 0x04
+#define PKT_TCP_PSH 0x08
+#define PKT_TCP_ACK 0x10
+
+/*
+ * What pkt_parse() found. Pointers point into the caller's buffer, which
+ * must outlive the struct. Addresses: IPv4 in the first 4 bytes.
+ */
+struct pkt {
+	uint8_t family;         /* 4 or 6 */
+	uint8_t proto;          /* IPPROTO_TCP, IPPROTO_UDP, or the last next-header seen */
+	uint8_t ttl;            /* TTL or hop limit */
+	uint8_t first_fragment; /* 1: more fragments follow, payload is incomplete */
+	uint8_t src[16];
+	uint8_t dst[16];
+	const uint8_t *l3; /* start of the IP header */
+	size_t l3len;      /* IP total length (may be less than the buffer) */
+	size_t l4off;      /* offset of the transport header from l3 */
+	uint16_t sport, dport;
+	/* TCP only */
+	uint32_t seq, ack;
+	uint16_t window;
+	uint8_t tcp_flags;
+	const uint8_t *payload;
+	size_t paylen;
+};
+
+/*
+ * pkt_parse(): parses the IP packet buf[0..len) as handed over by NFQUEUE
+ * (starting at the IP header). Returns an enum pkt_status; on PKT_OK (and on
+ * PKT_OTHER_PROTO for the addresses and proto) p is filled in. Pure, no
+ * allocation; never reads outside buf.
+ */
+int pkt_parse(const uint8_t *buf, size_t len, struct pkt *p);
+
+/* pkt_status_name(): a short name for a status, for counters and messages. */
+const char *pkt_status_name(int status);
+
+#endif

@@ -1,0 +1,225 @@
+/* Unit tests for pkt.c and the packet builders of inject.c: headers read exactly, bad ones refused. */
+#include <criterion/criterion.h>
+#include <netinet/in.h>
+#include <string.h>
+
+#include "inject.h"
+#include "pkt.h"
+
+static const uint8_t v4src[4] = {192, 0, 2, 10}, v4dst[4] = {198, 51, 100, 53};
+static const uint8_t v6src[16] = {0x20, 0x01, 0x0d, 0xb8, 0, 1, [15] = 0x10};
+static const uint8_t v6dst[16] = {0x20, 0x01, 0x0d, 0xb8, 0, 2, [15] = 0x53};
+
+static size_t
+udp4(uint8_t *out, const char *payload)
+{
+	struct inj_tuple t = {.family = 4, .ttl = 63, .sport = 40000, .dport = 53};
+	memcpy(t.src, v4src, 4);
+	memcpy(t.dst, v4dst, 4);
+	return inject_build_udp(
+	    out, INJECT_MAX, &t, 0x1234, (const uint8_t *)payload, strlen(payload));
+}
+
+Test(pkt, udp4_roundtrip)
+{
+	uint8_t b[INJECT_MAX];
+	struct pkt p;
+	size_t n = udp4(b, "hello");
+
+	cr_assert_eq(n, 20 + 8 + 5);
+	cr_assert_eq(pkt_parse(b, n, &p), PKT_OK);
+	cr_assert_eq(p.family, 4);
+	cr_assert_eq(p.proto, IPPROTO_UDP);
+	cr_assert_eq(p.ttl, 63);
+	cr_assert_eq(p.sport, 40000);
+	cr_assert_eq(p.dport, 53);
+	cr_assert_eq(p.paylen, 5);
+	cr_assert_eq(memcmp(p.payload, "hello", 5), 0);
+	cr_assert_eq(memcmp(p.src, v4src, 4), 0);
+	/* IP header and UDP checksums verify (sum over the covered bytes is 0). */
+	cr_assert_eq(inet_csum(b, 20, 0), 0);
+	uint32_t ps =
+	    (192 << 8 | 0) + (2 << 8 | 10) + (198 << 8 | 51) + (100 << 8 | 53) + IPPROTO_UDP + 13;
+	cr_assert_eq(inet_csum(b + 20, 13, ps), 0);
+}
+
+Test(pkt, ipv4_options_skipped)
+{
+	uint8_t b[INJECT_MAX], o[INJECT_MAX];
+	struct pkt p;
+	size_t n = udp4(b, "xy");
+
+	/* Rebuild with 8 bytes of options (two NOPs... and EOL padding). */
+	memcpy(o, b, 20);
+	memset(o + 20, 1, 8);
+	memcpy(o + 28, b + 20, n - 20);
+	o[0] = 0x47;
+	o[2] = 0;
+	o[3] = (uint8_t)(n + 8);
+	cr_assert_eq(pkt_parse(o, n + 8, &p), PKT_OK);
+	cr_assert_eq(p.l4off, 28);
+	cr_assert_eq(p.paylen, 2);
+	cr_assert_eq(p.dport, 53);
+}
+
+Test(pkt, ipv4_bad_lengths)
+{
+	uint8_t b[INJECT_MAX];
+	struct pkt p;
+	size_t n = udp4(b, "hello");
+
+	cr_assert_eq(pkt_parse(b, 10, &p), PKT_TRUNCATED);
+	cr_assert_eq(pkt_parse(b, n - 1, &p), PKT_TRUNCATED); /* total length > buffer */
+	b[0] = 0x44;                                          /* IHL 16 bytes */
+	cr_assert_eq(pkt_parse(b, n, &p), PKT_MALFORMED);
+	b[0] = 0x45;
+	b[20 + 4] = 0;
+	b[20 + 5] = 200; /* UDP length past the datagram */
+	cr_assert_eq(pkt_parse(b, n, &p), PKT_TRUNCATED);
+	b[20 + 5] = 4; /* UDP length below its header */
+	cr_assert_eq(pkt_parse(b, n, &p), PKT_MALFORMED);
+	b[0] = 0x55;
+	cr_assert_eq(pkt_parse(b, n, &p), PKT_MALFORMED);
+	cr_assert_eq(pkt_parse(b, 0, &p), PKT_TRUNCATED);
+}
+
+Test(pkt, ipv4_fragments)
+{
+	uint8_t b[INJECT_MAX];
+	struct pkt p;
+	size_t n = udp4(b, "hello");
+
+	b[6] = 0x20; /* MF, offset 0: first fragment, headers readable */
+	b[7] = 0;
+	cr_assert_eq(pkt_parse(b, n, &p), PKT_OK);
+	cr_assert_eq(p.first_fragment, 1);
+	b[6] = 0x00;
+	b[7] = 0x10; /* offset 16*8: no transport header */
+	cr_assert_eq(pkt_parse(b, n, &p), PKT_FRAGMENT);
+	cr_assert_str_eq(pkt_status_name(PKT_FRAGMENT), "fragment");
+}
+
+static size_t
+tcp6(uint8_t *out, const char *payload)
+{
+	struct inj_tuple t = {.family = 6, .ttl = 64, .sport = 50000, .dport = 53};
+	memcpy(t.src, v6src, 16);
+	memcpy(t.dst, v6dst, 16);
+	return inject_build_tcp(out, INJECT_MAX, &t, 0, 1000, 2000, PKT_TCP_PSH | PKT_TCP_ACK, 512,
+	    (const uint8_t *)payload, strlen(payload));
+}
+
+Test(pkt, tcp6_roundtrip)
+{
+	uint8_t b[INJECT_MAX];
+	struct pkt p;
+	size_t n = tcp6(b, "abcdef");
+
+	cr_assert_eq(n, 40 + 20 + 6);
+	cr_assert_eq(pkt_parse(b, n, &p), PKT_OK);
+	cr_assert_eq(p.family, 6);
+	cr_assert_eq(p.proto, IPPROTO_TCP);
+	cr_assert_eq(p.seq, 1000);
+	cr_assert_eq(p.ack, 2000);
+	cr_assert_eq(p.window, 512);
+	cr_assert_eq(p.tcp_flags, PKT_TCP_PSH | PKT_TCP_ACK);
+	cr_assert_eq(p.paylen, 6);
+	cr_assert_eq(memcmp(p.dst, v6dst, 16), 0);
+	/* TCP checksum over pseudo header + segment folds to 0. */
+	uint32_t ps = IPPROTO_TCP + 26;
+	for (int i = 0; i < 16; i += 2)
+		ps += (uint32_t)(v6src[i] << 8 | v6src[i + 1]) +
+		    (uint32_t)(v6dst[i] << 8 | v6dst[i + 1]);
+	cr_assert_eq(inet_csum(b + 40, 26, ps), 0);
+}
+
+/* Inserts an extension header of type nh (8 bytes, or 16 for a routing header) after the fixed header. */
+static size_t
+with_ext(uint8_t *o, const uint8_t *b, size_t n, uint8_t type, size_t elen)
+{
+	memcpy(o, b, 40);
+	memset(o + 40, 0, elen);
+	o[40] = b[6]; /* next header: what followed before */
+	o[41] = type == IPPROTO_AH ? (uint8_t)(elen / 4 - 2) : (uint8_t)(elen / 8 - 1);
+	o[6] = type;
+	memcpy(o + 40 + elen, b + 40, n - 40);
+	size_t pl = n - 40 + elen;
+	o[4] = (uint8_t)(pl >> 8);
+	o[5] = (uint8_t)pl;
+	return n + elen;
+}
+
+Test(pkt, ipv6_extension_headers)
+{
+	uint8_t b[INJECT_MAX], o1[INJECT_MAX], o2[INJECT_MAX], o3[INJECT_MAX];
+	struct pkt p;
+	size_t n = tcp6(b, "abc");
+
+	size_t n1 = with_ext(o1, b, n, IPPROTO_DSTOPTS, 8);
+	size_t n2 = with_ext(o2, o1, n1, IPPROTO_ROUTING, 24);
+	size_t n3 = with_ext(o3, o2, n2, IPPROTO_HOPOPTS, 8);
+	cr_assert_eq(pkt_parse(o3, n3, &p), PKT_OK);
+	cr_assert_eq(p.l4off, 40 + 8 + 24 + 8);
+	cr_assert_eq(p.proto, IPPROTO_TCP);
+	cr_assert_eq(p.paylen, 3);
+	cr_assert_eq(memcmp(p.payload, "abc", 3), 0);
+
+	/* An extension header running past the packet. */
+	o3[41] = 200;
+	cr_assert_eq(pkt_parse(o3, n3, &p), PKT_TRUNCATED);
+}
+
+Test(pkt, ipv6_fragment_header)
+{
+	uint8_t b[INJECT_MAX], o[INJECT_MAX];
+	struct pkt p;
+	size_t n = tcp6(b, "abc");
+	size_t m = with_ext(o, b, n, IPPROTO_FRAGMENT, 8);
+
+	o[40 + 1] = 0; /* reserved */
+	o[40 + 3] = 1; /* offset 0, M set */
+	cr_assert_eq(pkt_parse(o, m, &p), PKT_OK);
+	cr_assert_eq(p.first_fragment, 1);
+	o[40 + 2] = 0x01; /* offset 32 */
+	cr_assert_eq(pkt_parse(o, m, &p), PKT_FRAGMENT);
+}
+
+Test(pkt, ipv6_other_and_truncated)
+{
+	uint8_t b[INJECT_MAX];
+	struct pkt p;
+	size_t n = tcp6(b, "abc");
+
+	cr_assert_eq(pkt_parse(b, 39, &p), PKT_TRUNCATED);
+	cr_assert_eq(pkt_parse(b, n - 1, &p), PKT_TRUNCATED);
+	b[6] = 59; /* no next header */
+	cr_assert_eq(pkt_parse(b, n, &p), PKT_OTHER_PROTO);
+	b[6] = IPPROTO_TCP;
+	b[40 + 12] = 0x40; /* data offset 16 bytes */
+	cr_assert_eq(pkt_parse(b, n, &p), PKT_MALFORMED);
+	b[40 + 12] = 0xf0; /* 60 bytes: past the segment */
+	cr_assert_eq(pkt_parse(b, n, &p), PKT_TRUNCATED);
+}
+
+Test(pkt, builders_refuse_small_buffers)
+{
+	uint8_t b[64], pl[40] = {0};
+	struct inj_tuple t = {.family = 4, .ttl = 1};
+	cr_assert_eq(inject_build_udp(b, sizeof(b), &t, 0, pl, 40), 0);
+	cr_assert_eq(inject_build_udp(b, sizeof(b), &t, 0, pl, 36), 64);
+	t.family = 6;
+	cr_assert_eq(inject_build_tcp(b, sizeof(b), &t, 0, 0, 0, 0, 0, NULL, 5), 0);
+}
+
+Test(pkt, udp_checksum_zero_sent_as_ffff)
+{
+	/* Whatever the payload, an all-zero UDP checksum must never be emitted. */
+	uint8_t b[INJECT_MAX];
+	for (unsigned v = 0; v < 65536; v += 7) {
+		char pl[3] = {(char)(v >> 8), (char)v, 0};
+		struct inj_tuple t = {.family = 4, .ttl = 64, .sport = 53, .dport = 1};
+		size_t n = inject_build_udp(b, sizeof(b), &t, 0, (const uint8_t *)pl, 2);
+		cr_assert(b[26] != 0 || b[27] != 0);
+		cr_assert_eq(n, 30);
+	}
+}
