@@ -149,12 +149,13 @@ check-format: ## fail on any C file clang-format would change
 
 LINT_SRC = $(wildcard blockd/*.c rules/*.c)
 
-lint: check-format ## formatting, cppcheck and clang-tidy (.clang-tidy); zero findings
+lint: check-format ## formatting, cppcheck, clang-tidy (.clang-tidy), ARCHITECTURE.md; zero findings
 	cppcheck --enable=warning,portability,performance --std=c11 --error-exitcode=1 \
 		--inline-suppr --quiet --suppress=missingIncludeSystem \
 		-D_GNU_SOURCE -Iblockd -Irules -I/usr/include/iniparser blockd rules
 	printf '%s\n' $(LINT_SRC) | xargs -P 2 -I{} clang-tidy --quiet {} \
 		-- -std=gnu11 $(CPPFLAGS) 2>/dev/null
+	sh tests/lib/check-architecture.sh
 	@echo "lint: clean"
 
 compile_commands.json: ## compilation database for editors and clang tools (bear)

@@ -63,6 +63,7 @@ struct flow {
 	uint8_t flags;   /* FLOW_F_* */
 	uint16_t app;    /* free for the worker: e.g. which parser owns the stream */
 	uint32_t app_state;
+	uint64_t app_data[4]; /* free for the worker: a parser's per-flow state */
 	struct reasm *stream; /* NULL until flow_stream() */
 	/* internal */
 	uint32_t hnext; /* hash chain, index + 1 */

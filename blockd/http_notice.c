@@ -123,9 +123,10 @@ placeholder(const char *p, size_t *n)
 static void
 render_body(struct sink *s, const char *tmpl, const struct http_notice *nt)
 {
-	const char *vals[F_N] = {nt->service, nt->order_ref, nt->authority, nt->notice,
-	    safe_url(nt->notice_url) ? nt->notice_url : "",
-	    safe_url(nt->appeal_url) ? nt->appeal_url : ""};
+	const char *notice_url = safe_url(nt->notice_url) ? nt->notice_url : "";
+	/* Without an operator's appeal page, the order's own notice says how to challenge it. */
+	const char *vals[F_N] = {nt->service, nt->order_ref, nt->authority, nt->notice, notice_url,
+	    safe_url(nt->appeal_url) ? nt->appeal_url : notice_url};
 	const char *p = tmpl, *run = tmpl;
 
 	while (*p) {

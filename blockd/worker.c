@@ -14,6 +14,7 @@
 #include "log.h"
 #include "match.h"
 #include "pkt.h"
+#include "webflow.h"
 #include "worker.h"
 
 #define BATCH         64
@@ -261,7 +262,7 @@ on_packet(void *arg, struct nfqueue *q, const struct nfqueue_packet *np)
 	struct worker *w = arg;
 	struct pkt p;
 	int verdict = NF_ACCEPT, setmark = 0;
-	uint32_t mark = np->mark;
+	uint32_t mark = np->mark, flowmark = 0;
 
 	if (np->truncated || np->data == NULL) {
 		CNT(w, pkt_truncated);
@@ -281,16 +282,19 @@ on_packet(void *arg, struct nfqueue *q, const struct nfqueue_packet *np)
 		verdict = dns_udp(w, snap, &p);
 	} else if (p.dport == 53 && p.proto == IPPROTO_TCP) {
 		verdict = dns_tcp(w, snap, &p);
+	} else if (p.dport == 443 && p.proto == IPPROTO_TCP) {
+		verdict = webflow_tls(w, snap, &p, &flowmark);
+	} else if (p.dport == 443 && p.proto == IPPROTO_UDP) {
+		verdict = webflow_quic(w, snap, &p, &flowmark);
+	} else if (p.dport == 80 && p.proto == IPPROTO_TCP) {
+		verdict = webflow_http(w, snap, &p, &flowmark);
 	} else {
-		/*
-		 * TLS, QUIC and HTTP flows: no parser is wired in yet, so a flow is
-		 * decided (allowed) at its first payload and leaves the queue.
-		 */
+		/* Nothing the hooks send here otherwise: passed and counted. */
 		CNT(w, other);
-		if (p.paylen > 0) {
-			setmark = 1;
-			mark |= w->cfg->mark;
-		}
+	}
+	if (flowmark) {
+		setmark = 1;
+		mark |= flowmark;
 	}
 	snapref_leave(w->snaps, w->index);
 	nfqueue_verdict(q, np->id, verdict, setmark, mark);
@@ -341,11 +345,16 @@ worker_start(struct worker *w, unsigned index, uint16_t queue, const struct bloc
 	if (cfg->sinkhole_v6[0] && inet_pton(AF_INET6, cfg->sinkhole_v6, w->sink6) == 1)
 		w->block.v6 = w->sink6;
 
-	if (inject_open(&w->inj, cfg->mark | cfg->mark_block, err, errlen) == -1)
+	if (webflow_open(w, err, errlen) == -1)
 		return -1;
+	if (inject_open(&w->inj, cfg->mark | cfg->mark_block, err, errlen) == -1) {
+		webflow_close(w);
+		return -1;
+	}
 	if (nfqueue_open(&w->q, queue, cfg->queue_maxlen, (size_t)cfg->rcvbuf_mb << 20,
 		cfg->failure == CFG_FAIL_OPEN, err, errlen) == -1) {
 		inject_close(&w->inj);
+		webflow_close(w);
 		return -1;
 	}
 	int rc = pthread_create(&w->thread, NULL, worker_main, w);
@@ -353,6 +362,7 @@ worker_start(struct worker *w, unsigned index, uint16_t queue, const struct bloc
 		snprintf(err, errlen, "queue %u: thread: %s", queue, strerror(rc));
 		nfqueue_close(&w->q);
 		inject_close(&w->inj);
+		webflow_close(w);
 		return -1;
 	}
 	w->running = 1;
@@ -367,5 +377,6 @@ worker_join(struct worker *w)
 	pthread_join(w->thread, NULL);
 	nfqueue_close(&w->q);
 	inject_close(&w->inj);
+	webflow_close(w);
 	w->running = 0;
 }

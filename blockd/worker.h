@@ -29,8 +29,25 @@ struct worker_counters {
 	uint64_t dns_allowed;   /* covered by the list, overridden by the local allowlist */
 	uint64_t
 	    dns_verify_failed; /* blocked name, but ldns rejected the query: dropped unanswered */
-	uint64_t dns_tcp_partial; /* TCP segments ending inside a message: passed, start held */
-	uint64_t dns_tcp_unheld;  /* ... whose unfinished message was too long to hold */
+	uint64_t dns_tcp_partial;    /* TCP segments ending inside a message: passed, start held */
+	uint64_t dns_tcp_unheld;     /* ... whose unfinished message was too long to hold */
+	uint64_t tls_hellos;         /* ClientHellos read to the end (or to the buffer's end) */
+	uint64_t tls_blocked;        /* ... whose name is blocked: reset both ways */
+	uint64_t tls_no_sni;         /* ... without a name (no server_name, or ECH without one) */
+	uint64_t tls_no_sni_blocked; /* ... reset under no_sni = block */
+	uint64_t tls_ech;            /* ... carrying encrypted_client_hello */
+	uint64_t tls_not_tls;    /* 443 streams that were not TLS, or broke its format: passed */
+	uint64_t tls_evasive;    /* overlapping segments that disagreed: no_sni policy */
+	uint64_t flow_no_syn;    /* data on a flow whose SYN was not seen: start taken from it */
+	uint64_t flow_no_stream; /* no stream buffer free: passed undecided */
+	uint64_t flow_dropped;   /* later packets of a blocked flow dropped */
+	uint64_t http_requests;  /* request heads read on port 80 */
+	uint64_t http_blocked;   /* ... answered with the 451 notice */
+	uint64_t http_other;     /* port 80 streams that were not HTTP/1 or broke it: passed */
+	uint64_t quic_initials;  /* datagrams with a client Initial opened */
+	uint64_t quic_blocked;   /* QUIC flows whose name is blocked: dropped */
+	uint64_t quic_no_sni;
+	uint64_t quic_other; /* UDP 443 datagrams that were no Initial we could open */
 	uint64_t inject_errors;
 	uint64_t events;      /* handed to the enforcement log */
 	uint64_t events_lost; /* the log's queue was full (it records the loss too) */
@@ -73,6 +90,10 @@ struct worker {
 	uint64_t now_us;
 	struct worker_counters c;
 	struct tcpdns_slot tcpdns[TCPDNS_SLOTS];
+	struct flow_table *flows; /* TLS, HTTP and QUIC flows */
+	struct quic_ctx *quic;
+	char *notice_template; /* the file named by notice_template, or NULL: built-in page */
+	char notice[16384];    /* a rendered 451 response */
 	uint8_t joined[TCPDNS_HOLD + 65536]; /* a held start plus the next segment */
 };
 

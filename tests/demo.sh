@@ -57,9 +57,17 @@ tb_client dig +time=3 +tries=1 www.blocked.example A | sed -n '/HEADER/p;/EDE/p;
 say "... and an allowed one: the resolver's real answer"
 tb_client dig +time=3 +tries=1 +short allowed.example A
 
-say "Web requests: the allowed site loads; the blocked one does not resolve"
+say "Web requests: the allowed site loads over HTTP and HTTPS; the blocked one does not resolve"
 show tb_client curl -sS --max-time 5 http://allowed.example/
+show tb_client curl -sSk --max-time 5 https://allowed.example/
 show tb_client curl -sS --max-time 5 http://www.blocked.example/
+
+say "A subscriber who bypasses the resolver still meets the block: HTTP gets a 451 notice..."
+show tb_client curl -sS -i --max-time 5 --resolve "www.blocked.example:80:$TB_SERVER4" \
+	http://www.blocked.example/
+say "... and HTTPS is reset at the TLS ClientHello, by the name the client asked for"
+show tb_client curl -sSk --max-time 5 --resolve "www.blocked.example:443:$TB_SERVER4" \
+	https://www.blocked.example/
 
 say "The enforcement log: one hash-chained record per block, subscribers pseudonymised"
 sed 's/^/  /' "$TB_DIR/enforcement.jsonl"

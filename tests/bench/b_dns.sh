@@ -1,42 +1,225 @@
 #!/bin/sh
-# DNS through blockd: dnsperf queries per second from the client namespace, without blockd, with
-# blockd for names it passes, and for names it blocks (answered by blockd itself); plus how many
-# packets of a bulk TCP flow to port 443 reach user space. JSON to $1.
+# Through the appliance, in one run on one machine: DNS queries per second with blockd inspecting
+# (a 1,000,000-entry list, one query in ten blocked) against an accept-all NFQUEUE floor
+# (build/bench/nfq_accept, same queues and flags, fed by a copy of blockd's own hooks) and against no
+# queue; added latency at half of blockd's maximum rate; TCP throughput on port 443 and how many
+# of its packets reached user space; TLS handshakes per second; a 1M-entry reload under load.
+# Usage: b_dns.sh OUT.json   (root; everything runs in namespaces the test bed makes and removes)
 set -u
+cd "$(dirname "$0")/../.."
 . tests/lib/netns.sh
 json=${1:-build/bench/results/b_dns.json}
-secs=${BENCH_SECONDS:-10}
+secs=${BENCH_SECONDS:-2}
+entries=${BENCH_ENTRIES:-1000000}
+floor_bin=build/bench/nfq_accept
+lat_bin=build/bench/dns_latency
+for b in "$floor_bin" "$lat_bin" build/blockd build/blockctl build/blockrules; do
+	[ -x "$b" ] || { echo "b_dns: $b missing (make bench builds it)" >&2; exit 1; }
+done
+for t in dnsperf iperf3 nginx nft python3; do
+	command -v "$t" >/dev/null || { echo "b_dns: $t not found (make deps)" >&2; exit 1; }
+done
+
+stamp() { echo "b_dns: $*" >&2; }
+now_ms() { echo $(($(date +%s%N) / 1000000)); }
 
 tb_setup
 tb_start_unbound
+tb_start_nginx
 tb_blockd_conf
-tb_list "suffix blocked.example CL-2026-000123"
-for i in $(seq 1 50); do
-	echo "allowed.example A"
-	echo "other.test AAAA"
-done >"$TB_DIR/allowed.txt"
-for i in $(seq 1 100); do echo "www.blocked.example A"; done >"$TB_DIR/blocked.txt"
 
-qps() {
-	tb_client dnsperf -s "$TB_RESOLVER4" -d "$TB_DIR/$1" -l "$secs" -c 8 -q 200 2>&1 |
-		awk '/Queries per second/ { printf "%.0f", $4 }'
+# The list: one order with $entries names bNNNNNNN.blocked.example, written directly (tb_list
+# runs a shell loop per entry). The reload list differs in 1,000 names and has a higher serial.
+mklist() { # SERIAL SHIFT OUT
+	_nb=$(date -u -d '-1 day' +%Y-%m-%dT%H:%M:%SZ)
+	_na=$(date -u -d '+30 days' +%Y-%m-%dT%H:%M:%SZ)
+	mkdir -p "$TB_DIR/o$1"
+	{
+		printf 'order CL-2026-000900\nauthority Test Court\ndate %s\nservice Service bench\n' \
+			"$(date -u +%Y-%m-%d)"
+		printf 'not-before %s\nnot-after %s\nnotice Blocked by order CL-2026-000900.\n' "$_nb" "$_na"
+		printf 'notice-url https://orders.example/CL-2026-000900\n'
+		awk -v n="$entries" -v s="$2" 'BEGIN { for (i = s; i < n + s; i++) printf "domain b%07d.blocked.example\n", i }'
+	} >"$TB_DIR/o$1/bench.order"
+	build/blockrules build -i "Test Regulator" -S "test bed" -d 30 -n "$1" -o "$3" \
+		"$TB_DIR/o$1/bench.order" >"$TB_DIR/blockrules.log" 2>&1 &&
+		build/blockrules sign -s "$TB_DIR/regulator.key" "$3" >>"$TB_DIR/blockrules.log" 2>&1 ||
+		tb_fail "blockrules: $(cat "$TB_DIR/blockrules.log")"
+}
+build/blockrules keygen -p "$TB_DIR/keys/regulator.pub" -s "$TB_DIR/regulator.key" >/dev/null ||
+	tb_fail "blockrules keygen"
+t0=$(now_ms)
+mklist 1 0 "$TB_DIR/rules/blocklist"
+mkdir -p "$TB_DIR/next"
+mklist 2 1000 "$TB_DIR/next/blocklist"
+stamp "two lists of $entries entries built and signed in $(($(now_ms) - t0)) ms"
+
+# Queries: nine in ten for a name the list does not hold, one in ten for a listed name.
+awk -v n="$entries" 'BEGIN { srand(7); for (i = 0; i < 1000; i++) {
+	if (i % 10 == 9) printf "b%07d.blocked.example A\n", int(rand() * n)
+	else if (i % 2) print "allowed.example A"; else print "other.test AAAA" } }' >"$TB_DIR/queries.txt"
+
+# dnsperf [-Q RATE] for SECS seconds; leaves its report in $TB_DIR/dnsperf.out.
+dnsperf_run() { # SECS [dnsperf options]
+	_s=$1
+	shift
+	tb_client timeout $((_s + 20)) dnsperf -s "$TB_RESOLVER4" -d "$TB_DIR/queries.txt" -l "$_s" \
+		-c 8 -q 400 -t 2 "$@" >"$TB_DIR/dnsperf.out" 2>&1
+}
+field() { awk -v k="$1" 'index($0, k) { sub(/.*: */, ""); sub(/ .*/, ""); print; exit }' "$TB_DIR/dnsperf.out"; }
+qps_max() {
+	dnsperf_run "$secs"
+	v=$(field "Queries per second")
+	printf '%.0f' "${v:-0}"
+}
+latency() { # RATE -> "p50 p99 lost"
+	tb_client timeout 30 "$lat_bin" "$TB_RESOLVER4" "$1" "$secs" |
+		awk '{ print $8, $10, $6 }'
+}
+queued() { tb_appliance awk '{ s += $8 } END { print s + 0 }' /proc/net/netfilter/nfnetlink_queue; }
+a0_rx() { tb_appliance cat /sys/class/net/a0/statistics/rx_packets; }
+bulk_run() { # -> "Mbit/s packets_of_flow packets_queued"
+	_q=$(queued)
+	_r=$(a0_rx)
+	_m=$(iperf_run)
+	echo "$_m $(($(a0_rx) - _r)) $(($(queued) - _q))"
+}
+iperf_run() { # -> Mbit/s
+	tb_client timeout 20 iperf3 -c "$bulk4" -p 443 -t "$secs" -J 2>/dev/null |
+		python3 -c 'import json,sys; print("%.0f" % (json.load(sys.stdin)["end"]["sum_received"]["bits_per_second"] / 1e6))' 2>/dev/null || echo 0
+}
+tls_run() { # -> handshakes/s
+	tb_client timeout 30 python3 tests/bench/tls_rate.py "$TB_SERVER4" 443 allowed.example "$secs" 2 |
+		awk '{ print $6 }'
+}
+# nginx holds 198.51.100.80:443; the bulk flow goes to iperf3 on port 443 of a second address.
+bulk4=198.51.100.81
+tb_server ip addr add "$bulk4/24" dev s0
+tb_spawn iperf "$TB_NS_SERVER" iperf3 -s -B "$bulk4" -p 443
+tb_wait_for tb_server sh -c "ss -ltn | grep -q '$bulk4:443 '" || tb_fail "iperf3 server"
+
+# blockd with the 1M list; its hooks (nft, or iptables-nft where the kernel lacks the nft queue
+# expression) are saved so the three modes can be switched in a moment while blockd keeps running:
+# blockd (its own rules), floor (the same rules sending to nfq_accept's queues 4300-4301) and
+# none (no rules). The modes take turns, round after round, and each figure is the median of its
+# rounds, so a machine that gets busier during the run does not favour one of them.
+t0=$(now_ms)
+tb_start_blockd
+start_ms=$(($(now_ms) - t0))
+grep -q "serial 1" "$TB_DIR/blockd.log" || tb_fail "blockd did not load serial 1"
+tb_appliance nft list table inet blockd >"$TB_DIR/hooks.nft" || tb_fail "no nft table blockd"
+tb_appliance iptables-nft-save -t mangle >"$TB_DIR/hooks.ipt4" 2>/dev/null
+tb_appliance ip6tables-nft-save -t mangle >"$TB_DIR/hooks.ipt6" 2>/dev/null
+backend=nft
+grep -q NFQUEUE "$TB_DIR/hooks.ipt4" && backend=iptables
+for f in nft ipt4 ipt6; do
+	sed -e 's/4200-4201/4300-4301/g; s/4200:4201/4300:4301/g' \
+		-e 's/queue num 4200 /queue num 4300 /g; s/queue-num 4200 /queue-num 4300 /g' \
+		"$TB_DIR/hooks.$f" >"$TB_DIR/floor.$f"
+done
+grep -q 4200 "$TB_DIR/floor.nft" "$TB_DIR/floor.ipt4" && tb_fail "queue numbers not as expected (4200-4201)"
+tb_spawn floor "$TB_NS_APPL" "$floor_bin" -q 4300 -n 2 -m 8192 -r 16
+tb_wait_for grep -q ready "$TB_DIR/floor.log" || tb_fail "nfq_accept: $(cat "$TB_DIR/floor.log")"
+
+mode() { # none | floor | blockd (the appliance namespace is the bench's own: nothing else is in it)
+	tb_appliance nft flush ruleset || tb_fail "nft flush ruleset"
+	case $1 in
+	none) return 0 ;;
+	floor) _p=floor ;;
+	blockd) _p=hooks ;;
+	esac
+	tb_appliance nft -f "$TB_DIR/$_p.nft" || tb_fail "cannot load $_p.nft"
+	if [ "$backend" = iptables ]; then
+		tb_appliance iptables-nft-restore <"$TB_DIR/$_p.ipt4" &&
+			tb_appliance ip6tables-nft-restore <"$TB_DIR/$_p.ipt6" ||
+			tb_fail "cannot load $_p iptables rules"
+	fi
+}
+median() { tr ' ' '\n' | grep . | sort -n | awk '{ v[NR] = $1 } END { print NR ? v[int((NR + 1) / 2)] : 0 }'; }
+rounds=${BENCH_ROUNDS:-5}
+modes="none floor blockd"
+# each FUNCTION VAR_PREFIX: runs FUNCTION in every mode, rounds times; VAR_PREFIX_MODE gets the median.
+each() {
+	_r=0
+	for _m in $modes; do eval "_v_$_m=''"; done
+	while [ $_r -lt "$rounds" ]; do
+		for _m in $modes; do
+			mode "$_m"
+			_x=$($1)
+			eval "_v_$_m=\"\$_v_$_m $_x\""
+		done
+		_r=$((_r + 1))
+	done
+	for _m in $modes; do
+		eval "$2_$_m=\$(echo \$_v_$_m | median)"
+		eval "stamp \"$2 $_m: \$_v_$_m\""
+	done
 }
 
-base=$(qps allowed.txt)
-tb_start_blockd
-allowed=$(qps allowed.txt)
-blocked=$(qps blocked.txt)
+stamp "DNS queries per second, one in ten blocked ($rounds rounds of $secs s per mode)"
+each qps_max qps
+rate=$((qps_blockd / 2))
+[ "$rate" -ge 100 ] || tb_fail "blockd answered $qps_blockd queries/s"
+stamp "latency at $rate queries/s"
+# One run gives both: p50 goes through each(), p99 to a file per mode ($_m is each()'s mode).
+lat_run() {
+	set -- $(latency "$rate")
+	echo "${2:-0}" >>"$TB_DIR/p99.$_m"
+	echo "${1:-0}"
+}
+each lat_run p50
+for m in $modes; do
+	eval "p99_$m=\$(median <\"\$TB_DIR/p99.$m\")"
+done
+stamp "p99: none $p99_none floor $p99_floor blockd $p99_blockd"
+stamp "TCP 443 bulk"
+each iperf_run mbps
+mode blockd
+set -- $(bulk_run)
+pk_flow=$2 pk_user=$3
+stamp "TLS handshakes"
+each tls_run tls
+mode blockd
+# Whether this build reads the SNI: its stats count ClientHellos once the TLS parser is wired in.
+build/blockctl -s "$TB_DIR/control.sock" stats >"$TB_DIR/stats.txt" 2>&1
+sni=false
+grep -Eq '^[a-z_]*(tls|sni|client_?hello)[a-z_]* +[1-9]' "$TB_DIR/stats.txt" && sni=true
 
-tb_spawn iperf "$TB_NS_SERVER" iperf3 -s -p 443
-tb_wait_for tb_server sh -c "ss -ltn | grep -q ':443 '"
-before=$(tb_appliance awk '{ s += $8 } END { print s + 0 }' /proc/net/netfilter/nfnetlink_queue)
-mbps=$(tb_client iperf3 -c "$TB_SERVER4" -p 443 -t 3 -J | awk -F: '/"bits_per_second"/ { v = $2 } END { printf "%.0f", v / 1e6 }')
-after=$(tb_appliance awk '{ s += $8 } END { print s + 0 }' /proc/net/netfilter/nfnetlink_queue)
+# Reload under load: first the load without a reload (the losses it has anyway), then the same
+# load with blockctl reload of serial 2 (1M entries) after secs.
+stamp "reload of $entries entries under $rate queries/s"
+dnsperf_run $((secs * 4)) -Q "$rate"
+control_lost=$(field "Queries lost")
+control_sent=$(field "Queries sent")
+cp "$TB_DIR/next/blocklist" "$TB_DIR/next/blocklist.minisig" "$TB_DIR/rules/"
+dnsperf_run $((secs * 4)) -Q "$rate" &
+dp=$!
+sleep $((secs * 2))
+t0=$(now_ms)
+reload_out=$(build/blockctl -s "$TB_DIR/control.sock" reload 2>&1)
+reload_ms=$(($(now_ms) - t0))
+wait "$dp"
+reload_lost=$(field "Queries lost")
+reload_sent=$(field "Queries sent")
+case $reload_out in
+*"serial 2 in force"*) ;;
+*) tb_fail "reload: $reload_out" ;;
+esac
+build/blockctl -s "$TB_DIR/control.sock" status 2>&1 | grep -q "serial 2" || tb_fail "status does not show serial 2"
 tb_stop_blockd
 
 mkdir -p "$(dirname "$json")"
 cat >"$json" <<EOJ
-{"bench":"dns","seconds":$secs,"qps_no_blockd":${base:-0},"qps_passed":${allowed:-0},"qps_blocked":${blocked:-0},
- "tcp443_mbps":${mbps:-0},"tcp443_packets_queued":$((after - before))}
+{"bench":"appliance","seconds":$secs,"rounds":$rounds,"list_entries":$entries,"blocked_share":0.1,
+ "dns_qps":{"blockd":$qps_blockd,"nfq_floor":$qps_floor,"no_queue":$qps_none},
+ "dns_latency_us":{"rate_qps":$rate,"blockd":{"p50":$p50_blockd,"p99":$p99_blockd},
+   "nfq_floor":{"p50":$p50_floor,"p99":$p99_floor},"no_queue":{"p50":$p50_none,"p99":$p99_none}},
+ "tcp443_mbps":{"blockd":$mbps_blockd,"nfq_floor":$mbps_floor,"no_queue":$mbps_none},
+ "tcp443_packets":{"flow":$pk_flow,"to_user_space":$pk_user},
+ "tls_handshakes_per_s":{"blockd":${tls_blockd:-0},"nfq_floor":${tls_floor:-0},"no_queue":${tls_none:-0}},
+ "reload":{"entries":$entries,"ms":$reload_ms,"queries_sent":${reload_sent:-0},"queries_lost":${reload_lost:-0},"load_qps":$rate,
+   "control_queries_sent":${control_sent:-0},"control_queries_lost":${control_lost:-0}},
+ "hooks_backend":"$backend","tls_sni_inspected":$sni,
+ "blockd_start_ms":$start_ms}
 EOJ
 cat "$json"

@@ -7,7 +7,7 @@ libmnl-dev libnetfilter-queue-dev libnetfilter-log-dev libldns-dev libiniparser-
 libcriterion-dev libssl-dev
 iproute2 nftables iptables ipset ethtool conntrack
 unbound dnsutils knot-dnsutils nginx curl openssl minisign dnsperf iperf3
-python3 python3-scapy mandoc lintian debhelper devscripts fakeroot publicsuffix
+python3 python3-scapy python3-cryptography mandoc lintian debhelper devscripts fakeroot publicsuffix
 logrotate cppcheck clang-tidy clang-format bear adduser procps"
 
 missing=""

@@ -368,6 +368,11 @@ Test(http, render_451_default)
 	cr_assert_not_null(strstr(buf, "&lt;script&gt;alert(1)&lt;/script&gt;"));
 	cr_assert_null(strstr(buf, "<script>"));
 	cr_assert_null(strstr(buf, "javascript:"), "non-http URLs are dropped");
+	cr_assert_not_null(strstr(buf,
+			       "<a href=\"https://regulator.example/orders/CL-2026-000123\">"
+			       "How to challenge"),
+	    "without a usable appeal URL the order's notice is where to appeal");
+	cr_assert_null(strstr(buf, "href=\"\""), "no empty links");
 	cr_assert_not_null(strstr(buf, "CL-2026-000123</dd>"));
 	cr_assert_null(strstr(buf, "{{"), "every placeholder replaced");
 	body = strstr(buf, "\r\n\r\n") + 4;

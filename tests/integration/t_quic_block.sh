@@ -1,0 +1,49 @@
+#!/bin/sh
+# QUIC on UDP 443: client Initials (v1, protected as RFC 9001 says) for blocked names are dropped,
+# and so is the rest of their flow; allowed names pass; a ClientHello spread over two Initials is
+# still caught; IPv4 and IPv6; each drop is in the enforcement log under its order.
+set -u
+. tests/lib/netns.sh
+
+tb_setup
+tb_spawn echo "$TB_NS_SERVER" python3 tests/lib/udp_echo.py 443
+tb_wait_for grep -q listening "$TB_DIR/echo.log" || tb_fail "UDP echo did not start"
+tb_blockd_conf
+tb_list "suffix blocked.example CL-2026-000123" "domain exact.test CL-2026-000456"
+tb_start_blockd
+
+fails=0
+fail() {
+	echo "FAIL: $*" >&2
+	fails=$((fails + 1))
+}
+
+# quic ADDR NAME MODE WANT: the echo's fate for each datagram is WANT.
+quic() {
+	out=$(tb_client python3 tests/lib/quic_initial.py "$1" "$2" "$3" 2>&1)
+	if [ "$out" = "$4" ]; then
+		echo "PASS quic $*"
+	else
+		fail "quic $1 $2 $3: got '$out', want '$4'"
+	fi
+}
+
+for addr in "$TB_SERVER4" "$TB_SERVER6"; do
+	quic "$addr" blocked.example whole "dropped dropped"
+	quic "$addr" www.blocked.example whole "dropped dropped"
+	quic "$addr" exact.test whole "dropped dropped"
+	quic "$addr" www.blocked.example split "passed dropped"
+	quic "$addr" allowed.example whole "passed passed"
+	quic "$addr" sub.exact.test split "passed passed"
+done
+
+log="$TB_DIR/enforcement.jsonl"
+has_events() {
+	[ "$(grep -c '"method":"quic".*"order":"CL-2026-000123".*"action":"drop"' "$log")" -ge 6 ] &&
+		[ "$(grep -c '"method":"quic".*"order":"CL-2026-000456".*"action":"drop"' "$log")" -ge 2 ]
+}
+tb_wait_for has_events || fail "QUIC drop events missing from the log: $(grep -c quic "$log")"
+grep -q '"indicator":"www.blocked.example".*"family":"v6"' "$log" || fail "no IPv6 QUIC event"
+
+[ "$fails" -eq 0 ] || exit 1
+echo "t_quic_block: all passed"

@@ -1,0 +1,112 @@
+#!/usr/bin/env python3
+"""Sends QUIC v1 client Initials carrying a real ClientHello for NAME to ADDR:443.
+
+usage: quic_initial.py ADDR NAME MODE
+MODE whole: the hello in one Initial, then the same Initial again (a retransmission).
+MODE split: the hello's first half in one Initial, the rest in a second, each its own
+datagram. Both datagrams come from one socket (one flow). After each, waits up to 2 s
+for the test bed's UDP echo (tests/lib/udp_echo.py) and prints "passed" or "dropped".
+Protection as in RFC 9001 section 5 (keys from the Destination Connection ID).
+"""
+import hashlib
+import hmac
+import os
+import socket
+import ssl
+import sys
+
+from cryptography.hazmat.primitives.ciphers import Cipher, algorithms, modes
+from cryptography.hazmat.primitives.ciphers.aead import AESGCM
+
+SALT_V1 = bytes.fromhex("38762cf7f55934b34d179ae6a4c80cadccbb7f0a")
+
+
+def expand_label(secret, label, length):
+    full = b"tls13 " + label
+    info = length.to_bytes(2, "big") + bytes([len(full)]) + full + b"\x00"
+    out, block, i = b"", b"", 1
+    while len(out) < length:
+        block = hmac.new(secret, block + info + bytes([i]), hashlib.sha256).digest()
+        out += block
+        i += 1
+    return out[:length]
+
+
+def client_keys(dcid):
+    initial = hmac.new(SALT_V1, dcid, hashlib.sha256).digest()
+    secret = expand_label(initial, b"client in", 32)
+    return (expand_label(secret, b"quic key", 16), expand_label(secret, b"quic iv", 12),
+            expand_label(secret, b"quic hp", 16))
+
+
+def varint(v):
+    if v < 64:
+        return bytes([v])
+    if v < 16384:
+        return (v | 0x4000).to_bytes(2, "big")
+    return (v | 0x80000000).to_bytes(4, "big")
+
+
+def initial(dcid, scid, pn, offset, data):
+    key, iv, hp = client_keys(dcid)
+    frame = b"\x06" + varint(offset) + varint(len(data)) + data
+    frame += b"\x00" * max(0, 1162 - len(frame))  # a client's Initial datagram is >= 1200 bytes
+    pn_len = 2
+    head = bytes([0xC0 | (pn_len - 1)]) + (1).to_bytes(4, "big")
+    head += bytes([len(dcid)]) + dcid + bytes([len(scid)]) + scid + b"\x00"
+    head += (0x4000 | (pn_len + len(frame) + 16)).to_bytes(2, "big")
+    pn_off = len(head)
+    head += pn.to_bytes(pn_len, "big")
+    nonce = bytes(a ^ b for a, b in zip(iv, pn.to_bytes(12, "big")))
+    sealed = AESGCM(key).encrypt(nonce, frame, head)
+    pkt = bytearray(head + sealed)
+    sample = pkt[pn_off + 4:pn_off + 20]
+    enc = Cipher(algorithms.AES(hp), modes.ECB()).encryptor()
+    mask = enc.update(bytes(sample)) + enc.finalize()
+    pkt[0] ^= mask[0] & 0x0F
+    for i in range(pn_len):
+        pkt[pn_off + i] ^= mask[1 + i]
+    return bytes(pkt)
+
+
+def client_hello(name):
+    ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT)
+    ctx.check_hostname = False
+    ctx.verify_mode = ssl.CERT_NONE
+    inc, out = ssl.MemoryBIO(), ssl.MemoryBIO()
+    obj = ctx.wrap_bio(inc, out, server_hostname=name)
+    try:
+        obj.do_handshake()
+    except ssl.SSLWantReadError:
+        pass
+    return out.read()[5:]  # the handshake message, without its TLS record header
+
+
+def main():
+    addr, name, mode = sys.argv[1:4]
+    hello = client_hello(name)
+    dcid, scid = os.urandom(8), os.urandom(8)
+    if mode == "whole":
+        dgrams = [initial(dcid, scid, 0, 0, hello), initial(dcid, scid, 1, 0, hello)]
+    elif mode == "split":
+        half = len(hello) // 2
+        dgrams = [initial(dcid, scid, 0, 0, hello[:half]),
+                  initial(dcid, scid, 1, half, hello[half:])]
+    else:
+        raise SystemExit("unknown mode " + mode)
+    fam = socket.AF_INET6 if ":" in addr else socket.AF_INET
+    s = socket.socket(fam, socket.SOCK_DGRAM)
+    s.settimeout(2)
+    s.connect((addr, 443))
+    said = []
+    for d in dgrams:
+        s.send(d)
+        try:
+            s.recv(16)
+            said.append("passed")
+        except socket.timeout:
+            said.append("dropped")
+    print(" ".join(said))
+
+
+main()

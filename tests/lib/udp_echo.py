@@ -1,0 +1,12 @@
+#!/usr/bin/env python3
+"""UDP echo for the test bed: answers "ok" to every datagram on port ARG (IPv4 and IPv6)."""
+import socket
+import sys
+
+s = socket.socket(socket.AF_INET6, socket.SOCK_DGRAM)
+s.setsockopt(socket.IPPROTO_IPV6, socket.IPV6_V6ONLY, 0)
+s.bind(("::", int(sys.argv[1])))
+print("listening", flush=True)
+while True:
+    _, peer = s.recvfrom(65535)
+    s.sendto(b"ok", peer)
