@@ -33,7 +33,7 @@ PROGS        := $(B)/blockd $(B)/blockctl $(B)/blockrules
 MANPAGES     := $(wildcard man/*.[1-8])
 
 .PHONY: all install uninstall check check-unit check-asan check-integration check-man \
-	deps demo bench clean help format check-format lint deb
+	deps demo bench clean help format check-format lint deb fuzz fuzz-build check-fuzz
 
 all: $(PROGS) ## build blockd, blockctl and blockrules into build/
 
@@ -92,6 +92,7 @@ check: deps ## everything a contributor keeps green: lint, unit, sanitizers, man
 	@$(MAKE) --no-print-directory lint
 	@$(MAKE) --no-print-directory check-unit
 	@$(MAKE) --no-print-directory check-asan
+	@$(MAKE) --no-print-directory check-fuzz
 	@$(MAKE) --no-print-directory check-man
 	@$(MAKE) --no-print-directory check-integration
 
@@ -104,6 +105,25 @@ check-asan: ## unit tests under AddressSanitizer and UndefinedBehaviorSanitizer
 		LDFLAGS='-fsanitize=address,undefined -pthread' build/asan/unit
 	cd tests/unit && ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=print_stacktrace=1 \
 		../../build/asan/unit --jobs=2
+
+# Fuzzing: each tests/fuzz/fuzz_NAME.c becomes build/fuzz/fuzz_NAME (libFuzzer, ASan, UBSan),
+# run by tests/fuzz/run.sh on a copy of tests/fuzz/corpus/NAME/.
+FUZZ_SRC     := $(wildcard tests/fuzz/fuzz_*.c)
+FUZZ_SECONDS ?= 60
+$(B)/fuzz_%: $(B)/obj/tests/fuzz/fuzz_%.o $(LIBS)
+	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
+
+fuzz-build:
+	@$(MAKE) --no-print-directory B=build/fuzz CC=clang \
+		OPT='-O1 -g -fsanitize=fuzzer-no-link,address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer' \
+		LDFLAGS='-fsanitize=fuzzer,address,undefined -pthread' \
+		$(FUZZ_SRC:tests/fuzz/%.c=build/fuzz/%)
+
+fuzz: fuzz-build ## every fuzz harness for FUZZ_SECONDS (default 60) each, 2 at a time
+	@sh tests/fuzz/run.sh $(FUZZ_SECONDS)
+
+check-fuzz: fuzz-build ## every fuzz harness briefly (10 s each) on its seed corpus
+	@sh tests/fuzz/run.sh 10
 
 check-man: ## mandoc -Tlint on every man page
 	@for m in $(MANPAGES); do mandoc -Tlint -Wwarning $$m || exit 1; done; \

@@ -1,0 +1,42 @@
+/*
+ * Fuzzes the signed block list parser (rulelist_parse). A list it accepts is
+ * in canonical order, so writing it out in the normal form must give a file
+ * that parses to the same counts and writes out the same again.
+ */
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "fuzz.h"
+#include "rulefmt.h"
+#include "rulelist.h"
+
+int
+LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
+	struct rulelist *l = NULL, *l2 = NULL;
+	char err[RULES_ERR_MAX];
+	char buf[RULES_URL_MAX + 64];
+	char *text, *text2;
+	size_t i, len, len2;
+
+	if (rulelist_parse((const char *)data, size, "fuzz.list", NULL, &l, err, sizeof(err)) != 0)
+		return 0;
+	for (i = 0; i < l->nentries; i++)
+		(void)rule_entry_value(&l->entries[i], buf, sizeof(buf));
+	text = rulelist_format(l, &len);
+	if (text == NULL)
+		abort();
+	if (rulelist_parse(text, len, "normal.list", NULL, &l2, err, sizeof(err)) != 0)
+		abort(); /* the normal form of an accepted list was refused */
+	if (l2->nentries != l->nentries || l2->norders != l->norders)
+		abort();
+	text2 = rulelist_format(l2, &len2);
+	if (text2 == NULL || len2 != len || memcmp(text, text2, len) != 0)
+		abort();
+	free(text2);
+	free(text);
+	rulelist_free(l2);
+	rulelist_free(l);
+	return 0;
+}
