@@ -27,7 +27,8 @@ struct ctl_request {
 
 /*
  * ctl_parse(): parses a request line in place (buf is modified, req points
- * into it). Returns 0, or -1 with what is wrong in err. Pure.
+ * into it; buf must have room for len + 1 bytes, as the line is terminated
+ * in place). Returns 0, or -1 with what is wrong in err. Pure.
  */
 int ctl_parse(char *buf, size_t len, struct ctl_request *req, char *err, size_t errlen);
 
