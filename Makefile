@@ -125,8 +125,10 @@ fuzz: fuzz-build ## every fuzz harness for FUZZ_SECONDS (default 60) each, 2 at 
 check-fuzz: fuzz-build ## every fuzz harness briefly (10 s each) on its seed corpus
 	@sh tests/fuzz/run.sh 10
 
-check-man: ## mandoc -Tlint on every man page
-	@for m in $(MANPAGES); do mandoc -Tlint -Wwarning $$m || exit 1; done; \
+check-man: ## mandoc -Tlint and groff warnings on every man page
+	@for m in $(MANPAGES); do mandoc -Tlint -Wwarning $$m || exit 1; \
+		w=$$(LC_ALL=C.UTF-8 groff -mandoc -Tutf8 -ww -z $$m 2>&1); \
+		if [ -n "$$w" ]; then echo "$$m: groff: $$w"; exit 1; fi; done; \
 		echo "man: $(words $(MANPAGES)) pages lint clean"
 
 check-integration: all ## network-namespace integration tests (root)
