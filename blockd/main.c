@@ -17,6 +17,8 @@
 #include "evlog.h"
 #include "listload.h"
 #include "match.h"
+#include "privs.h"
+#include "sandbox.h"
 
 #define STATS_INTERVAL_MS 1000
 
@@ -91,8 +93,9 @@ main(int argc, char *argv[])
 		return 1;
 	if (checkonly)
 		return check(&d.cfg, verbose);
-	if (geteuid() != 0)
-		fatalx("must run as root (it binds netfilter queues and installs rules)");
+	if (!privs_have_net_admin())
+		fatalx("must run as root or with CAP_NET_ADMIN and CAP_NET_RAW (it binds netfilter "
+		       "queues and installs rules)");
 
 	if (!debug) {
 		if (daemon(0, 0) == -1)
@@ -114,13 +117,30 @@ main(int argc, char *argv[])
 	if (sfd == -1)
 		fatal("signalfd");
 
-	if (daemon_start(&d, err, sizeof(err)) == -1)
+	/*
+	 * The control socket is made (and given its group) while still root;
+	 * then, still single-threaded, the switch to the service user, so the
+	 * workers and the log writer started next inherit it.
+	 */
+	if (privs_prepare(&d.cfg, err, sizeof(err)) == -1)
 		fatalx("%s", err);
-	ctlops_started((int64_t)time(NULL));
 	struct ctl *ctl = ctl_open(d.cfg.control_socket, d.cfg.control_group, err, sizeof(err));
 	if (ctl == NULL)
 		log_warnx(
 		    "control socket %s: %s; running without blockctl", d.cfg.control_socket, err);
+	int dropped;
+	if (privs_drop(&d.cfg, &dropped, err, sizeof(err)) == -1)
+		fatalx("%s", err);
+	if (dropped) {
+		if (sandbox_apply(err, sizeof(err)) == -1)
+			fatalx("%s", err);
+		log_info("running as uid %u with CAP_NET_ADMIN and CAP_NET_RAW, system calls "
+			 "filtered",
+		    (unsigned)geteuid());
+	}
+	if (daemon_start(&d, err, sizeof(err)) == -1)
+		fatalx("%s", err);
+	ctlops_started((int64_t)time(NULL));
 	log_info("started, config %s", conf);
 
 	int running = 1;
