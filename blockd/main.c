@@ -122,6 +122,9 @@ main(int argc, char *argv[])
 	 * then, still single-threaded, the switch to the service user, so the
 	 * workers and the log writer started next inherit it.
 	 */
+	if (notify_open(&d.notify, getenv("NOTIFY_SOCKET"), getenv("WATCHDOG_USEC"),
+		getenv("WATCHDOG_PID"), getpid(), err, sizeof(err)) == -1)
+		log_warnx("%s: not notifying the service manager", err);
 	if (privs_prepare(&d.cfg, err, sizeof(err)) == -1)
 		fatalx("%s", err);
 	struct ctl *ctl = ctl_open(d.cfg.control_socket, d.cfg.control_group, err, sizeof(err));
@@ -141,6 +144,7 @@ main(int argc, char *argv[])
 	if (daemon_start(&d, err, sizeof(err)) == -1)
 		fatalx("%s", err);
 	ctlops_started((int64_t)time(NULL));
+	daemon_ops_ready(&d);
 	log_info("started, config %s", conf);
 
 	int running = 1;
@@ -173,11 +177,14 @@ main(int argc, char *argv[])
 			}
 		}
 		daemon_poll_stats(&d);
+		daemon_ops_tick(&d);
 	}
+	daemon_ops_stopping(&d);
 	if (ctl)
 		ctl_close(ctl);
 	daemon_stop(&d);
 	close(sfd);
+	notify_close(&d.notify);
 	log_info("stopped");
 	return 0;
 }

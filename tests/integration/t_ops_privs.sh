@@ -12,8 +12,22 @@ tb_start_unbound
 tb_list "domain blocked.example CL-2026-000123"
 tb_blockd_conf blockd.user=nobody
 chmod -R a+rX "$TB_DIR/rules" "$TB_DIR/keys"
-tb_start_blockd
+# A service manager's notification socket, recording every datagram on its own line.
+tb_spawn notifyd "$TB_NS_APPL" python3 -c '
+import os, socket, sys
+s = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)
+s.bind(sys.argv[1]); os.chmod(sys.argv[1], 0o666)
+with open(sys.argv[2], "a", buffering=1) as f:
+    while True:
+        f.write(s.recv(4096).decode().replace("\n", " ") + "\n")
+' "$TB_DIR/notify.sock" "$TB_DIR/notify.txt"
+tb_wait_for test -S "$TB_DIR/notify.sock" || tb_fail "no notify socket"
+NOTIFY_SOCKET=$TB_DIR/notify.sock WATCHDOG_USEC=1000000 tb_start_blockd
 pid=$(tb_pid blockd)
+tb_wait_for grep -q "^READY=1 STATUS=enforcing list serial 1$" "$TB_DIR/notify.txt" ||
+	tb_fail "no READY=1 with the serial: $(cat "$TB_DIR/notify.txt")"
+tb_wait_for grep -q "^WATCHDOG=1$" "$TB_DIR/notify.txt" || tb_fail "no watchdog ping"
+echo "PASS READY=1 with the list serial, watchdog pings"
 grep -q "running as uid 65534" "$TB_DIR/blockd.log" || tb_fail "no privilege drop in the log"
 
 uid=$(id -u nobody)
@@ -59,13 +73,18 @@ out=$("${BLOCKCTL:-build/blockctl}" -s "$TB_DIR/control.sock" reload --override)
 	tb_fail "blockctl reload after the drop: $out"
 [ "$out" = "serial 2 in force" ] || tb_fail "blockctl reload: $out"
 [ "$(status second.example)" = blocked ] || tb_fail "second.example not blocked after reload"
-echo "PASS reload after the drop"
+tb_wait_for grep -q "^READY=1 STATUS=enforcing list serial 2$" "$TB_DIR/notify.txt" ||
+	tb_fail "no READY=1 after the reload: $(cat "$TB_DIR/notify.txt")"
+grep -q "^RELOADING=1 MONOTONIC_USEC=[0-9]* STATUS=reloading$" "$TB_DIR/notify.txt" ||
+	tb_fail "no RELOADING=1: $(cat "$TB_DIR/notify.txt")"
+echo "PASS reload after the drop, RELOADING=1 then READY=1"
 
 # The state directory was handed over: the accepted list was recorded there by nobody.
 [ "$(stat -c %u "$TB_DIR/state")" = "$uid" ] || tb_fail "state_dir not owned by nobody"
 
 tb_stop_blockd TERM
 grep -q "rules removed" "$TB_DIR/blockd.log" || tb_fail "rules not removed at stop"
+grep -q "^STOPPING=1" "$TB_DIR/notify.txt" || tb_fail "no STOPPING=1"
 if tb_appliance nft list ruleset | grep -q "queue"; then
 	tb_fail "queue rules left behind: $(tb_appliance nft list ruleset)"
 fi
