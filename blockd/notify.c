@@ -45,12 +45,12 @@ notify_open(struct notify *n, const char *sock, const char *watchdog_usec, const
 		n->sa.sun_path[0] = '\0'; /* abstract: no terminating NUL counted */
 	n->salen = (socklen_t)(offsetof(struct sockaddr_un, sun_path) + len + (sock[0] == '/'));
 
-	uint64_t pid;
-	if (parse_u64(watchdog_usec, &n->watchdog_usec) == -1)
+	uint64_t pid = 0;
+	int for_self = watchdog_pid == NULL || watchdog_pid[0] == '\0' ||
+	    (parse_u64(watchdog_pid, &pid) == 0 && pid == (uint64_t)self);
+	/* Unset, unparsable or meant for another process: no watchdog. */
+	if (!for_self || parse_u64(watchdog_usec, &n->watchdog_usec) == -1)
 		n->watchdog_usec = 0;
-	else if (watchdog_pid && watchdog_pid[0] &&
-	    (parse_u64(watchdog_pid, &pid) == -1 || pid != (uint64_t)self))
-		n->watchdog_usec = 0; /* meant for another process */
 
 	n->fd = socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
 	if (n->fd == -1) {
