@@ -301,6 +301,13 @@ daemon_reload(struct blockd *d, int override, char *err, size_t errlen)
 	(void)notify_send(&d->notify, "RELOADING=1\nMONOTONIC_USEC=%" PRIu64 "\nSTATUS=reloading",
 	    notify_now_usec());
 	int rc = reload_list(d, override, err, errlen);
+	if (rc == 0) {
+		d->reloads_ok++;
+	} else {
+		d->reloads_refused++;
+		d->last_refusal_at = (int64_t)time(NULL);
+		snprintf(d->last_refusal, sizeof(d->last_refusal), "%s", err);
+	}
 	daemon_ops_ready(d);
 	return rc;
 }

@@ -33,6 +33,9 @@ struct blockd {
 
 	/* operations: service manager, rules_dir watch, metrics (daemon.c's ops_ functions) */
 	struct notify notify;
+	uint64_t reloads_ok, reloads_refused;
+	int64_t last_refusal_at; /* 0: none since start */
+	char last_refusal[512];  /* why the last refused reload was refused */
 };
 
 /*

@@ -19,6 +19,7 @@
 #include "match.h"
 #include "privs.h"
 #include "sandbox.h"
+#include "watch.h"
 
 #define STATS_INTERVAL_MS 1000
 
@@ -145,16 +146,26 @@ main(int argc, char *argv[])
 		fatalx("%s", err);
 	ctlops_started((int64_t)time(NULL));
 	daemon_ops_ready(&d);
+	struct watch w;
+	if (watch_open(&w, d.cfg.rules_dir, err, sizeof(err)) == -1)
+		log_warnx("%s: lists put there need SIGHUP or blockctl reload", err);
 	log_info("started, config %s", conf);
 
 	int running = 1;
 	while (running) {
-		struct pollfd pf[2] = {{sfd, POLLIN, 0}, {ctl ? ctl_fd(ctl) : -1, POLLIN, 0}};
-		int n = poll(pf, 2, STATS_INTERVAL_MS);
+		struct pollfd pf[4] = {{sfd, POLLIN, 0}, {ctl ? ctl_fd(ctl) : -1, POLLIN, 0},
+		    {w.ifd, POLLIN, 0}, {w.tfd, POLLIN, 0}};
+		int n = poll(pf, 4, STATS_INTERVAL_MS);
 		if (n == -1 && errno != EINTR)
 			fatal("poll");
 		if (n > 0 && ctl && (pf[1].revents & POLLIN))
 			(void)ctl_serve(ctl, &ctlops, &d);
+		if (n > 0 && (pf[2].revents & POLLIN))
+			watch_changed(&w);
+		if (n > 0 && (pf[3].revents & POLLIN) && watch_due(&w)) {
+			log_info("%s changed: reloading the list", d.cfg.rules_dir);
+			(void)daemon_reload(&d, 0, err, sizeof(err));
+		}
 		if (n > 0 && (pf[0].revents & POLLIN)) {
 			struct signalfd_siginfo si;
 			if (read(sfd, &si, sizeof(si)) != sizeof(si))
@@ -180,6 +191,7 @@ main(int argc, char *argv[])
 		daemon_ops_tick(&d);
 	}
 	daemon_ops_stopping(&d);
+	watch_close(&w);
 	if (ctl)
 		ctl_close(ctl);
 	daemon_stop(&d);
