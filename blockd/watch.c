@@ -65,9 +65,8 @@ watch_changed(struct watch *w)
 	while ((len = read(w->ifd, buf, sizeof(buf))) > 0) {
 		for (char *p = buf; p < buf + len;) {
 			const struct inotify_event *ev = (const struct inotify_event *)(void *)p;
-			if (ev->mask & IN_Q_OVERFLOW)
-				relevant = 1; /* events lost: assume the list changed */
-			else if (ev->len > 0 && watch_relevant(ev->name))
+			/* Events lost (overflow): assume the list changed. */
+			if ((ev->mask & IN_Q_OVERFLOW) || (ev->len > 0 && watch_relevant(ev->name)))
 				relevant = 1;
 			p += sizeof(*ev) + ev->len;
 		}
