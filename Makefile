@@ -19,7 +19,7 @@ CFLAGS  += -std=gnu11 $(OPT) $(WARN) $(HARDEN) -pthread
 CPPFLAGS += -D_GNU_SOURCE -DBLOCKD_VERSION='"$(VERSION)"' -Iblockd -Irules \
 	    -I/usr/include/iniparser $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
 LDFLAGS += -pie -Wl,-z,relro,-z,now -Wl,--as-needed -pthread
-LDLIBS  += $(shell pkg-config --libs $(PKGS) 2>/dev/null) -liniparser -lm
+LDLIBS  += $(shell pkg-config --libs $(PKGS) 2>/dev/null) -liniparser -lm -lcap -lseccomp
 
 # Every .c under blockd/ and rules/ is library code, except the programs' mains.
 MAINS        := blockd/main.c blockd/blockctl.c rules/blockrules.c

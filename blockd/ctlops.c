@@ -96,6 +96,12 @@ op_status(void *ctx, int json, FILE *out)
 		jbuf_kuint(&j, "queues", d->nworkers);
 		jbuf_kuint(&j, "queue_first", d->spec.qfirst);
 		jbuf_kuint(&j, "packets_missed", missed);
+		if (d->last_refusal_at) {
+			jbuf_kobj(&j, "last_refusal");
+			jbuf_kint(&j, "time", d->last_refusal_at);
+			jbuf_kstr(&j, "reason", d->last_refusal);
+			jbuf_close(&j);
+		}
 		if (l) {
 			jbuf_kobj(&j, "list");
 			jbuf_kuint(&j, "serial", l->serial);
@@ -121,6 +127,10 @@ op_status(void *ctx, int json, FILE *out)
 		return 0;
 	}
 	fprintf(out, "blockd %s, up %" PRId64 " s\n", BLOCKD_VERSION, now - started);
+	if (d->last_refusal_at) {
+		time_fmt(d->last_refusal_at, t, sizeof(t));
+		fprintf(out, "last reload refused at %s: %s\n", t, d->last_refusal);
+	}
 	if (l) {
 		time_fmt(l->expires, t, sizeof(t));
 		fprintf(out, "list: serial %" PRIu64 " from %s, expires %s%s\n", l->serial,

@@ -280,8 +280,8 @@ fail:
 	return -1;
 }
 
-int
-daemon_reload(struct blockd *d, int override, char *err, size_t errlen)
+static int
+reload_list(struct blockd *d, int override, char *err, size_t errlen)
 {
 	struct listload ll;
 
@@ -428,4 +428,45 @@ daemon_stop(struct blockd *d)
 	d->log = NULL;
 	snapref_destroy(d->snaps);
 	d->snaps = NULL;
+}
+
+/* ---- operations: service manager notifications ---- */
+
+int
+daemon_reload(struct blockd *d, int override, char *err, size_t errlen)
+{
+	(void)notify_send(&d->notify, "RELOADING=1\nMONOTONIC_USEC=%" PRIu64 "\nSTATUS=reloading",
+	    notify_now_usec());
+	int rc = reload_list(d, override, err, errlen);
+	if (rc == 0) {
+		d->reloads_ok++;
+	} else {
+		d->reloads_refused++;
+		d->last_refusal_at = (int64_t)time(NULL);
+		snprintf(d->last_refusal, sizeof(d->last_refusal), "%s", err);
+	}
+	daemon_ops_ready(d);
+	return rc;
+}
+
+void
+daemon_ops_ready(struct blockd *d)
+{
+	if (d->serial)
+		(void)notify_send(
+		    &d->notify, "READY=1\nSTATUS=enforcing list serial %" PRIu64, d->serial);
+	else
+		(void)notify_send(&d->notify, "READY=1\nSTATUS=no list: passing all traffic");
+}
+
+void
+daemon_ops_tick(struct blockd *d)
+{
+	notify_tick(&d->notify, notify_now_usec());
+}
+
+void
+daemon_ops_stopping(struct blockd *d)
+{
+	(void)notify_send(&d->notify, "STOPPING=1\nSTATUS=stopping");
 }

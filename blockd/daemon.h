@@ -9,6 +9,7 @@
 #include "hooks.h"
 #include "ipset.h"
 #include "nfq.h"
+#include "notify.h"
 
 #define DAEMON_QUEUES_MAX    64
 #define DAEMON_FIRST_PACKETS 8 /* client packets of a 443/80 flow queued at most */
@@ -40,6 +41,12 @@ struct blockd {
 	int64_t ipset_built;                     /* when (UTC seconds), 0 never */
 	int ipset_dirty;                         /* the last load failed: retry on the tick */
 	struct ipset_stats ipset_st;
+
+	/* operations: service manager, rules_dir watch, metrics (daemon.c's ops_ functions) */
+	struct notify notify;
+	uint64_t reloads_ok, reloads_refused;
+	int64_t last_refusal_at; /* 0: none since start */
+	char last_refusal[512];  /* why the last refused reload was refused */
 };
 
 /*
@@ -57,6 +64,14 @@ int daemon_start(struct blockd *, char *err, size_t errlen);
 int daemon_reload(struct blockd *, int override, char *err, size_t errlen);
 /* daemon_poll_stats(): reads the queue counters; records when packets go unjudged and when that ends. */
 void daemon_poll_stats(struct blockd *);
+/*
+ * daemon_ops_*: the service manager's view. ready: READY=1 and STATUS= with
+ * the serial (after start and after each reload); tick: the watchdog, from
+ * the main loop; stopping: STOPPING=1.
+ */
+void daemon_ops_ready(struct blockd *);
+void daemon_ops_tick(struct blockd *);
+void daemon_ops_stopping(struct blockd *);
 /* daemon_stop(): hooks removed (or kept per on_stop, and recorded), workers stopped, counters logged. */
 void daemon_stop(struct blockd *);
 

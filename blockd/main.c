@@ -17,6 +17,9 @@
 #include "evlog.h"
 #include "listload.h"
 #include "match.h"
+#include "privs.h"
+#include "sandbox.h"
+#include "watch.h"
 
 #define STATS_INTERVAL_MS 1000
 
@@ -91,8 +94,9 @@ main(int argc, char *argv[])
 		return 1;
 	if (checkonly)
 		return check(&d.cfg, verbose);
-	if (geteuid() != 0)
-		fatalx("must run as root (it binds netfilter queues and installs rules)");
+	if (!privs_have_net_admin())
+		fatalx("must run as root or with CAP_NET_ADMIN and CAP_NET_RAW (it binds netfilter "
+		       "queues and installs rules)");
 
 	if (!debug) {
 		if (daemon(0, 0) == -1)
@@ -114,23 +118,54 @@ main(int argc, char *argv[])
 	if (sfd == -1)
 		fatal("signalfd");
 
-	if (daemon_start(&d, err, sizeof(err)) == -1)
+	/*
+	 * The control socket is made (and given its group) while still root;
+	 * then, still single-threaded, the switch to the service user, so the
+	 * workers and the log writer started next inherit it.
+	 */
+	if (notify_open(&d.notify, getenv("NOTIFY_SOCKET"), getenv("WATCHDOG_USEC"),
+		getenv("WATCHDOG_PID"), getpid(), err, sizeof(err)) == -1)
+		log_warnx("%s: not notifying the service manager", err);
+	if (privs_prepare(&d.cfg, err, sizeof(err)) == -1)
 		fatalx("%s", err);
-	ctlops_started((int64_t)time(NULL));
 	struct ctl *ctl = ctl_open(d.cfg.control_socket, d.cfg.control_group, err, sizeof(err));
 	if (ctl == NULL)
 		log_warnx(
 		    "control socket %s: %s; running without blockctl", d.cfg.control_socket, err);
+	int dropped;
+	if (privs_drop(&d.cfg, &dropped, err, sizeof(err)) == -1)
+		fatalx("%s", err);
+	if (dropped) {
+		if (sandbox_apply(err, sizeof(err)) == -1)
+			fatalx("%s", err);
+		log_info("running as uid %u with CAP_NET_ADMIN and CAP_NET_RAW, system calls "
+			 "filtered",
+		    (unsigned)geteuid());
+	}
+	if (daemon_start(&d, err, sizeof(err)) == -1)
+		fatalx("%s", err);
+	ctlops_started((int64_t)time(NULL));
+	daemon_ops_ready(&d);
+	struct watch w;
+	if (watch_open(&w, d.cfg.rules_dir, err, sizeof(err)) == -1)
+		log_warnx("%s: lists put there need SIGHUP or blockctl reload", err);
 	log_info("started, config %s", conf);
 
 	int running = 1;
 	while (running) {
-		struct pollfd pf[2] = {{sfd, POLLIN, 0}, {ctl ? ctl_fd(ctl) : -1, POLLIN, 0}};
-		int n = poll(pf, 2, STATS_INTERVAL_MS);
+		struct pollfd pf[4] = {{sfd, POLLIN, 0}, {ctl ? ctl_fd(ctl) : -1, POLLIN, 0},
+		    {w.ifd, POLLIN, 0}, {w.tfd, POLLIN, 0}};
+		int n = poll(pf, 4, STATS_INTERVAL_MS);
 		if (n == -1 && errno != EINTR)
 			fatal("poll");
 		if (n > 0 && ctl && (pf[1].revents & POLLIN))
 			(void)ctl_serve(ctl, &ctlops, &d);
+		if (n > 0 && (pf[2].revents & POLLIN))
+			watch_changed(&w);
+		if (n > 0 && (pf[3].revents & POLLIN) && watch_due(&w)) {
+			log_info("%s changed: reloading the list", d.cfg.rules_dir);
+			(void)daemon_reload(&d, 0, err, sizeof(err));
+		}
 		if (n > 0 && (pf[0].revents & POLLIN)) {
 			struct signalfd_siginfo si;
 			if (read(sfd, &si, sizeof(si)) != sizeof(si))
@@ -153,11 +188,15 @@ main(int argc, char *argv[])
 			}
 		}
 		daemon_poll_stats(&d);
+		daemon_ops_tick(&d);
 	}
+	daemon_ops_stopping(&d);
+	watch_close(&w);
 	if (ctl)
 		ctl_close(ctl);
 	daemon_stop(&d);
 	close(sfd);
+	notify_close(&d.notify);
 	log_info("stopped");
 	return 0;
 }

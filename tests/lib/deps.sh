@@ -4,7 +4,7 @@ set -eu
 
 PKGS="build-essential pkg-config clang libclang-rt-14-dev
 libmnl-dev libnetfilter-queue-dev libnetfilter-log-dev libldns-dev libiniparser-dev
-libcriterion-dev libssl-dev
+libcriterion-dev libssl-dev libcap-dev libseccomp-dev
 iproute2 nftables iptables ipset ethtool conntrack
 unbound dnsutils knot-dnsutils nginx curl openssl minisign dnsperf iperf3
 python3 python3-scapy python3-cryptography mandoc lintian debhelper devscripts fakeroot publicsuffix

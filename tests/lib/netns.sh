@@ -369,3 +369,24 @@ EON
 	tb_wait_for tb_server curl -sk --max-time 1 "https://[$TB_SERVER6]/" ||
 		tb_fail "nginx does not answer on port 443 (see $TB_DIR/nginx-error.log)"
 }
+
+# tb_list_atomic ENTRY...: as tb_list, but the list and its signature are made aside and renamed
+# into rules_dir (signature first), as a fetcher does, so a watcher never sees half an update.
+tb_list_atomic() {
+	_live=$TB_DIR
+	mkdir -p "$_live/stage"
+	mkdir -p "$_live/keys" "$_live/rules"
+	if [ ! -f "$_live/regulator.key" ]; then
+		"${BLOCKRULES:-build/blockrules}" keygen -p "$_live/keys/regulator.pub" \
+			-s "$_live/regulator.key" >/dev/null || tb_fail "blockrules keygen"
+	fi
+	ln -sfn ../keys "$_live/stage/keys"
+	ln -sf ../regulator.key "$_live/stage/regulator.key"
+	TB_DIR=$_live/stage
+	tb_list "$@"
+	TB_DIR=$_live
+	for _s in "$TB_DIR/stage/rules/blocklist.minisig"*; do
+		mv -f "$_s" "$TB_DIR/rules/"
+	done
+	mv -f "$TB_DIR/stage/rules/blocklist" "$TB_DIR/rules/blocklist"
+}
