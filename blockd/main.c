@@ -14,6 +14,7 @@
 #include "ctlops.h"
 #include "daemon.h"
 #include "log.h"
+#include "metrics.h"
 #include "evlog.h"
 #include "listload.h"
 #include "match.h"
@@ -132,6 +133,11 @@ main(int argc, char *argv[])
 	if (ctl == NULL)
 		log_warnx(
 		    "control socket %s: %s; running without blockctl", d.cfg.control_socket, err);
+	/* Bound while still root, like the control socket; off unless configured. */
+	struct metrics *metrics = NULL;
+	if (d.cfg.metrics_listen[0] != '\0' &&
+	    (metrics = metrics_open(d.cfg.metrics_listen, err, sizeof(err))) == NULL)
+		fatalx("%s", err);
 	int dropped;
 	if (privs_drop(&d.cfg, &dropped, err, sizeof(err)) == -1)
 		fatalx("%s", err);
@@ -153,13 +159,16 @@ main(int argc, char *argv[])
 
 	int running = 1;
 	while (running) {
-		struct pollfd pf[4] = {{sfd, POLLIN, 0}, {ctl ? ctl_fd(ctl) : -1, POLLIN, 0},
-		    {w.ifd, POLLIN, 0}, {w.tfd, POLLIN, 0}};
-		int n = poll(pf, 4, STATS_INTERVAL_MS);
+		struct pollfd pf[5] = {{sfd, POLLIN, 0}, {ctl ? ctl_fd(ctl) : -1, POLLIN, 0},
+		    {w.ifd, POLLIN, 0}, {w.tfd, POLLIN, 0},
+		    {metrics ? metrics_fd(metrics) : -1, POLLIN, 0}};
+		int n = poll(pf, 5, STATS_INTERVAL_MS);
 		if (n == -1 && errno != EINTR)
 			fatal("poll");
 		if (n > 0 && ctl && (pf[1].revents & POLLIN))
 			(void)ctl_serve(ctl, &ctlops, &d);
+		if (n > 0 && metrics && (pf[4].revents & POLLIN))
+			metrics_serve(metrics, &d);
 		if (n > 0 && (pf[2].revents & POLLIN))
 			watch_changed(&w);
 		if (n > 0 && (pf[3].revents & POLLIN) && watch_due(&w)) {
@@ -194,6 +203,7 @@ main(int argc, char *argv[])
 	watch_close(&w);
 	if (ctl)
 		ctl_close(ctl);
+	metrics_close(metrics);
 	daemon_stop(&d);
 	close(sfd);
 	notify_close(&d.notify);
