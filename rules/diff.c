@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "diff.h"
+#include "outbuf.h"
 #include "rulefmt.h"
 
 struct change {
@@ -13,42 +14,6 @@ struct change {
 	size_t seq;
 	char sign;
 };
-
-struct out {
-	char *p;
-	size_t len, cap;
-	int oom;
-};
-
-static void __attribute__((format(printf, 2, 3))) put(struct out *b, const char *fmt, ...)
-{
-	va_list ap;
-	char *np;
-	int n;
-
-	if (b->oom)
-		return;
-	for (;;) {
-		va_start(ap, fmt);
-		n = vsnprintf(b->p + b->len, b->cap - b->len, fmt, ap);
-		va_end(ap);
-		if (n < 0) {
-			b->oom = 1;
-			return;
-		}
-		if ((size_t)n < b->cap - b->len) {
-			b->len += (size_t)n;
-			return;
-		}
-		np = realloc(b->p, b->cap * 2 + (size_t)n);
-		if (np == NULL) {
-			b->oom = 1;
-			return;
-		}
-		b->p = np;
-		b->cap = b->cap * 2 + (size_t)n;
-	}
-}
 
 /* rule_entry_cmp() across two lists: the reference strings break ties. */
 static int
@@ -88,14 +53,14 @@ find(const struct rulelist *l, const char *ref)
 }
 
 static void
-field(struct out *b, const char *ref, const char *name, const char *x, const char *y)
+field(struct outbuf *b, const char *ref, const char *name, const char *x, const char *y)
 {
 	if (strcmp(x, y) != 0)
-		put(b, "~ order %s %s: %s -> %s\n", ref, name, x, y);
+		outbuf_printf(b, "~ order %s %s: %s -> %s\n", ref, name, x, y);
 }
 
 static void
-orders(struct out *b, const struct rulelist *a, const struct rulelist *l2)
+orders(struct outbuf *b, const struct rulelist *a, const struct rulelist *l2)
 {
 	const struct rule_order *x, *y;
 	char t1[32], t2[32];
@@ -103,13 +68,13 @@ orders(struct out *b, const struct rulelist *a, const struct rulelist *l2)
 
 	for (i = 0; i < a->norders; i++)
 		if (find(l2, a->orders[i].ref) == NULL)
-			put(b, "- order %s (%s, %s)\n", a->orders[i].ref, a->orders[i].service,
-			    a->orders[i].authority);
+			outbuf_printf(b, "- order %s (%s, %s)\n", a->orders[i].ref,
+			    a->orders[i].service, a->orders[i].authority);
 	for (i = 0; i < l2->norders; i++) {
 		y = &l2->orders[i];
 		x = find(a, y->ref);
 		if (x == NULL) {
-			put(b, "+ order %s (%s, %s)\n", y->ref, y->service, y->authority);
+			outbuf_printf(b, "+ order %s (%s, %s)\n", y->ref, y->service, y->authority);
 			continue;
 		}
 		field(b, y->ref, "authority", x->authority, y->authority);
@@ -130,7 +95,7 @@ orders(struct out *b, const struct rulelist *a, const struct rulelist *l2)
 char *
 rulelist_diff(const struct rulelist *a, const struct rulelist *l2, size_t *nadd, size_t *ndel)
 {
-	struct out b = {NULL, 0, 4096, 0};
+	struct outbuf b = {NULL, 0, 4096, 0};
 	struct change *ch = malloc((a->nentries + l2->nentries + 1) * sizeof *ch);
 	char t1[32], t2[32], v[RULES_URL_MAX + 1], n1[24], n2[24];
 	size_t i = 0, j = 0, n = 0, k;
@@ -148,16 +113,18 @@ rulelist_diff(const struct rulelist *a, const struct rulelist *l2, size_t *nadd,
 	snprintf(n1, sizeof n1, "%llu", (unsigned long long)a->serial);
 	snprintf(n2, sizeof n2, "%llu", (unsigned long long)l2->serial);
 	if (strcmp(n1, n2) != 0)
-		put(&b, "~ serial %s -> %s\n", n1, n2);
+		outbuf_printf(&b, "~ serial %s -> %s\n", n1, n2);
 	if (strcmp(a->issuer, l2->issuer) != 0)
-		put(&b, "~ issuer %s -> %s\n", a->issuer, l2->issuer);
+		outbuf_printf(&b, "~ issuer %s -> %s\n", a->issuer, l2->issuer);
 	if (strcmp(a->scope, l2->scope) != 0)
-		put(&b, "~ scope %s -> %s\n", a->scope, l2->scope);
+		outbuf_printf(&b, "~ scope %s -> %s\n", a->scope, l2->scope);
 	if (a->issued != l2->issued)
-		put(&b, "~ issued %s -> %s\n", rules_time_format(a->issued, t1, sizeof t1),
+		outbuf_printf(&b, "~ issued %s -> %s\n",
+		    rules_time_format(a->issued, t1, sizeof t1),
 		    rules_time_format(l2->issued, t2, sizeof t2));
 	if (a->expires != l2->expires)
-		put(&b, "~ expires %s -> %s\n", rules_time_format(a->expires, t1, sizeof t1),
+		outbuf_printf(&b, "~ expires %s -> %s\n",
+		    rules_time_format(a->expires, t1, sizeof t1),
 		    rules_time_format(l2->expires, t2, sizeof t2));
 	orders(&b, a, l2);
 	while (i < a->nentries || j < l2->nentries) {
@@ -186,10 +153,10 @@ rulelist_diff(const struct rulelist *a, const struct rulelist *l2, size_t *nadd,
 	qsort(ch, n, sizeof *ch, cmp_change);
 	for (k = 0; k < n; k++) {
 		if (last == NULL || strcmp(last, ch[k].ref) != 0) {
-			put(&b, "order %s:\n", ch[k].ref);
+			outbuf_printf(&b, "order %s:\n", ch[k].ref);
 			last = ch[k].ref;
 		}
-		put(&b, "%c %s %s\n", ch[k].sign, rule_entry_keyword(ch[k].e),
+		outbuf_printf(&b, "%c %s %s\n", ch[k].sign, rule_entry_keyword(ch[k].e),
 		    rule_entry_value(ch[k].e, v, sizeof v));
 	}
 	free(ch);

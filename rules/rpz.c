@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "rpz.h"
+#include "outbuf.h"
 #include "rulefmt.h"
 #include "strset.h"
 
@@ -47,61 +48,25 @@ rpz_ip_owner(const struct rule_entry *e, char *buf, size_t bufsz)
 	return buf;
 }
 
-struct out {
-	char *p;
-	size_t len, cap;
-	int oom;
-};
-
-static void __attribute__((format(printf, 2, 3))) put(struct out *b, const char *fmt, ...)
-{
-	va_list ap;
-	char *np;
-	int n;
-
-	if (b->oom)
-		return;
-	for (;;) {
-		va_start(ap, fmt);
-		n = vsnprintf(b->p + b->len, b->cap - b->len, fmt, ap);
-		va_end(ap);
-		if (n < 0) {
-			b->oom = 1;
-			return;
-		}
-		if ((size_t)n < b->cap - b->len) {
-			b->len += (size_t)n;
-			return;
-		}
-		np = realloc(b->p, b->cap * 2 + (size_t)n);
-		if (np == NULL) {
-			b->oom = 1;
-			return;
-		}
-		b->p = np;
-		b->cap = b->cap * 2 + (size_t)n;
-	}
-}
-
 /* One owner once: a CNAME must be alone at its name. */
 static void
-record(struct out *b, struct strset *seen, const char *owner, const char *ref)
+record(struct outbuf *b, struct strset *seen, const char *owner, const char *ref)
 {
 	if (strset_get(seen, owner, strlen(owner), NULL)) {
-		put(b, "; %s CNAME . ; order %s (owner already listed)\n", owner, ref);
+		outbuf_printf(b, "; %s CNAME . ; order %s (owner already listed)\n", owner, ref);
 		return;
 	}
 	if (strset_add(seen, owner, strlen(owner), 1, STRSET_NOAUX) != 0) {
 		b->oom = 1;
 		return;
 	}
-	put(b, "%s CNAME . ; order %s\n", owner, ref);
+	outbuf_printf(b, "%s CNAME . ; order %s\n", owner, ref);
 }
 
 char *
 rpz_format(const struct rulelist *l, const char *origin, int64_t now, size_t *lenp)
 {
-	struct out b = {NULL, 0, 0, 0};
+	struct outbuf b = {NULL, 0, 0, 0};
 	struct strset *seen = strset_create();
 	char t[32], owner[RULES_NAME_MAX + 8], v[RULES_URL_MAX + 1];
 	const struct rule_entry *e;
@@ -115,18 +80,20 @@ rpz_format(const struct rulelist *l, const char *origin, int64_t now, size_t *le
 		strset_free(seen);
 		return NULL;
 	}
-	put(&b, "; Response policy zone from block list serial %llu, issued %s by %s (%s).\n",
+	outbuf_printf(&b,
+	    "; Response policy zone from block list serial %llu, issued %s by %s (%s).\n",
 	    (unsigned long long)l->serial, rules_time_format(l->issued, t, sizeof t), l->issuer,
 	    l->scope);
-	put(&b, "; Written by blockrules export; orders not in force at %s are left out.\n",
+	outbuf_printf(&b,
+	    "; Written by blockrules export; orders not in force at %s are left out.\n",
 	    rules_time_format(now, t, sizeof t));
-	put(&b, "$ORIGIN %s\n$TTL 300\n", origin);
-	put(&b, "@ SOA localhost. hostmaster.localhost. %lu 3600 600 86400 300\n",
+	outbuf_printf(&b, "$ORIGIN %s\n$TTL 300\n", origin);
+	outbuf_printf(&b, "@ SOA localhost. hostmaster.localhost. %lu 3600 600 86400 300\n",
 	    (unsigned long)(l->serial & 0xffffffffu));
-	put(&b, "@ NS localhost.\n");
+	outbuf_printf(&b, "@ NS localhost.\n");
 	for (i = 0; i < l->norders; i++)
 		if (!rule_order_active(&l->orders[i], now))
-			put(&b, "; order %s is not in force: its entries are left out\n",
+			outbuf_printf(&b, "; order %s is not in force: its entries are left out\n",
 			    l->orders[i].ref);
 	for (i = 0; i < l->nentries; i++) {
 		e = &l->entries[i];
@@ -147,7 +114,7 @@ rpz_format(const struct rulelist *l, const char *origin, int64_t now, size_t *le
 			record(&b, seen, rpz_ip_owner(e, owner, sizeof owner), ref);
 			break;
 		default:
-			put(&b, "; url %s ; order %s: RPZ cannot express URL entries\n",
+			outbuf_printf(&b, "; url %s ; order %s: RPZ cannot express URL entries\n",
 			    rule_entry_value(e, v, sizeof v), ref);
 		}
 	}
