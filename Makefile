@@ -87,7 +87,7 @@ deb: ## Debian packages blockd and blockrules into build/deb/ (dpkg-buildpackage
 deps: ## install build and test dependencies (root, Debian 12)
 	@sh tests/lib/deps.sh
 
-check: deps ## everything a contributor keeps green: lint, unit, sanitizers, man, integration
+check: deps ## everything a contributor keeps green: lint, unit, sanitizers, fuzz, man, integration
 	@$(MAKE) --no-print-directory all
 	@$(MAKE) --no-print-directory lint
 	@$(MAKE) --no-print-directory check-unit
@@ -137,7 +137,7 @@ check-integration: all ## network-namespace integration tests (root)
 demo: deps all ## a blocked and an allowed lookup and request, in namespaces (root)
 	@sh tests/demo.sh
 
-bench: deps all $(BENCH_SRC:tests/bench/%.c=$(B)/bench/%) ## benchmarks (root, about 10 minutes)
+bench: deps all $(BENCH_SRC:tests/bench/%.c=$(B)/bench/%) ## benchmarks through namespaced appliances (root, about 5 minutes)
 	@sh tests/bench/run.sh
 
 C_FILES = $(wildcard blockd/*.[ch] rules/*.[ch] tests/*/*.[ch])
@@ -168,6 +168,6 @@ clean: ## remove build/
 	rm -rf build
 
 help: ## list the targets
-	@grep -hE '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | sed 's/:.*## /\t/' | expand -t 20
+	@grep -hE '^[a-z_.-]+:.*## ' $(MAKEFILE_LIST) | sed 's/:.*## /\t/' | expand -t 20
 
 -include $(shell find $(B) -name '*.d' 2>/dev/null)
