@@ -29,8 +29,8 @@ usage(void)
 	    "       blockctl [-j] [-f config] [-s socket] reload [--override]\n"
 	    "       blockctl [-j] [-f config] [-s socket] lookup name | address | url\n"
 	    "       blockctl [-j] [-f config] [-s socket] stats\n"
-	    "       blockctl [-f config] log verify [file ...]\n"
-	    "       blockctl [-f config] report --from time --to time [--format csv | json]\n"
+	    "       blockctl [-j] [-f config] log verify [file ...]\n"
+	    "       blockctl [-j] [-f config] report --from time --to time [--format csv | json]\n"
 	    "                [-o file [--sign seckey]] [file ...]\n"
 	    "       blockctl -V\n");
 	exit(EX_USAGE);
@@ -66,7 +66,7 @@ log_files(const struct blockd_config *conf, glob_t *g)
 
 /* blockctl log verify [file ...] */
 static int
-cmd_log(const struct blockd_config *conf, int argc, char **argv)
+cmd_log(const struct blockd_config *conf, int json, int argc, char **argv)
 {
 	char head[sizeof(conf->state_dir) + 16];
 	glob_t g = {0};
@@ -75,18 +75,16 @@ cmd_log(const struct blockd_config *conf, int argc, char **argv)
 	if (argc < 2 || strcmp(argv[1], "verify") != 0)
 		usage();
 	if (argc > 2)
-		return logverify_files((const char *const *)argv + 2, (size_t)argc - 2, stdout);
+		return logverify_files_fmt(
+		    (const char *const *)argv + 2, (size_t)argc - 2, NULL, json, stdout);
 	if (log_files(conf, &g) == 0) {
 		fprintf(stderr, "blockctl: %s: no log files\n", conf->log_path);
 		return LOGVERIFY_ERROR;
 	}
 	/* The whole log of this appliance: the saved head also catches a cut-off end. */
 	snprintf(head, sizeof(head), "%s/evlog.head", conf->state_dir);
-	if (access(head, R_OK) == 0)
-		rc =
-		    logverify_files_head((const char *const *)g.gl_pathv, g.gl_pathc, head, stdout);
-	else
-		rc = logverify_files((const char *const *)g.gl_pathv, g.gl_pathc, stdout);
+	rc = logverify_files_fmt((const char *const *)g.gl_pathv, g.gl_pathc,
+	    access(head, R_OK) == 0 ? head : NULL, json, stdout);
 	globfree(&g);
 	return rc;
 }
@@ -148,7 +146,7 @@ sign_report(const char *seckey, const char *out, const char *buf, size_t len)
 
 /* blockctl report --from T --to T [--format F] [-o FILE [--sign KEY]] [file ...] */
 static int
-cmd_report(const struct blockd_config *conf, int argc, char **argv)
+cmd_report(const struct blockd_config *conf, int json, int argc, char **argv)
 {
 	static const struct option opts[] = {
 	    {"from", required_argument, NULL, 'F'},
@@ -158,7 +156,7 @@ cmd_report(const struct blockd_config *conf, int argc, char **argv)
 	    {"sign", required_argument, NULL, 'k'},
 	    {NULL, 0, NULL, 0},
 	};
-	struct report_opts ro = {.format = REPORT_CSV};
+	struct report_opts ro = {.format = json ? REPORT_JSON : REPORT_CSV};
 	const char *out = NULL, *seckey = NULL;
 	char err[512], *buf = NULL;
 	size_t len = 0;
@@ -291,8 +289,8 @@ main(int argc, char *argv[])
 		if (config_file(&conf, cfpath) == -1)
 			return EX_USAGE;
 		if (!strcmp(cmd, "log"))
-			return cmd_log(&conf, argc, argv);
-		return cmd_report(&conf, argc, argv);
+			return cmd_log(&conf, json, argc, argv);
+		return cmd_report(&conf, json, argc, argv);
 	}
 	if (sock == NULL) {
 		if (config_file(&conf, cfpath) == -1)

@@ -12,6 +12,7 @@
 #include <openssl/evp.h>
 #include <openssl/sha.h>
 
+#include "json.h"
 #include "logverify.h"
 
 #define HEAD_MAGIC "blockd-evlog-head-v1"
@@ -322,8 +323,28 @@ logverify_read_head(
 	return 0;
 }
 
+void
+logverify_print_json(const struct logverify *v, FILE *out)
+{
+	static const char *const names[] = {"intact", "bad", "torn", "error"};
+
+	fprintf(out,
+	    "{\"status\":\"%s\",\"records\":%" PRIu64 ",\"first_seq\":%" PRIu64
+	    ",\"last_seq\":%" PRIu64 ",\"head_seen\":%s",
+	    v->status >= 0 && v->status <= 3 ? names[v->status] : "error", v->records, v->first_seq,
+	    v->last_seq, v->head_seen ? "true" : "false");
+	if (v->status == LOGVERIFY_BAD || v->status == LOGVERIFY_TORN) {
+		fprintf(out, ",\"file\":");
+		json_fstr(out, v->file);
+		fprintf(out, ",\"line\":%zu,\"seq\":%" PRIu64 ",\"what\":", v->line, v->seq);
+		json_fstr(out, v->what);
+	}
+	fprintf(out, "}\n");
+}
+
 static int
-verify(const char *const *paths, size_t n, uint64_t head_seq, const char *head_hash, FILE *out)
+verify(const char *const *paths, size_t n, uint64_t head_seq, const char *head_hash, int json,
+    FILE *out)
 {
 	struct logverify *v = malloc(sizeof(*v));
 	const char *buf;
@@ -353,7 +374,10 @@ verify(const char *const *paths, size_t n, uint64_t head_seq, const char *head_h
 			break;
 	}
 	rc = logverify_finish(v);
-	logverify_print(v, out);
+	if (json)
+		logverify_print_json(v, out);
+	else
+		logverify_print(v, out);
 	logverify_free(v);
 	free(v);
 	return rc;
@@ -362,17 +386,26 @@ verify(const char *const *paths, size_t n, uint64_t head_seq, const char *head_h
 int
 logverify_files(const char *const *paths, size_t n, FILE *out)
 {
-	return verify(paths, n, 0, NULL, out);
+	return verify(paths, n, 0, NULL, 0, out);
 }
 
 int
 logverify_files_head(const char *const *paths, size_t n, const char *head_path, FILE *out)
 {
+	return logverify_files_fmt(paths, n, head_path, 0, out);
+}
+
+int
+logverify_files_fmt(const char *const *paths, size_t n, const char *head_path, int json, FILE *out)
+{
 	char hash[EVREC_HASH_HEX + 1];
 	uint64_t seq;
 	int stopped;
 
-	if (logverify_read_head(head_path, &seq, hash, &stopped, out) < 0)
+	if (head_path == NULL)
+		return verify(paths, n, 0, NULL, json, out);
+	/* In JSON mode problems reading the head go to stderr, keeping out one object. */
+	if (logverify_read_head(head_path, &seq, hash, &stopped, json ? stderr : out) < 0)
 		return LOGVERIFY_ERROR;
-	return verify(paths, n, seq, hash, out);
+	return verify(paths, n, seq, hash, json, out);
 }

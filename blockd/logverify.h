@@ -91,6 +91,14 @@ void logverify_print(const struct logverify *, FILE *out);
  */
 int logverify_files(const char *const *paths, size_t n, FILE *out);
 int logverify_files_head(const char *const *paths, size_t n, const char *head_path, FILE *out);
+/*
+ * logverify_files_fmt(): either of the above (head_path NULL for none),
+ * printing one JSON object instead of text when json is set.
+ */
+int logverify_files_fmt(
+    const char *const *paths, size_t n, const char *head_path, int json, FILE *out);
+/* logverify_print_json(): the result as one JSON object on one line. */
+void logverify_print_json(const struct logverify *, FILE *out);
 
 /*
  * logverify_read_head(): parse a saved head file. 0, or -1 with the reason

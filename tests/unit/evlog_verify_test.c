@@ -439,3 +439,41 @@ Test(evlog_verify, crash_before_the_head_is_saved_still_finds_the_rotated_file)
 {
 	crash_after_rotation(1);
 }
+
+Test(logverify, json_result)
+{
+	const char *good[] = {"../data/evlog/sample.jsonl"};
+	char path[] = "/tmp/blockd-lv-json-XXXXXX", *out = NULL, *buf, *p;
+	size_t olen = 0, len;
+	FILE *f, *o;
+	int fd;
+
+	o = open_memstream(&out, &olen);
+	cr_assert_eq(logverify_files_fmt(good, 1, NULL, 1, o), LOGVERIFY_OK);
+	fclose(o);
+	cr_assert_not_null(strstr(out, "{\"status\":\"intact\",\"records\":13,"), "%s", out);
+	free(out);
+
+	/* The same log with record 5's seq edited: bad, at line 5. */
+	f = fopen(good[0], "r");
+	cr_assert_not_null(f);
+	buf = calloc(1, 1 << 20);
+	len = fread(buf, 1, (1 << 20) - 1, f);
+	fclose(f);
+	p = strstr(buf, "\"seq\":5,");
+	cr_assert_not_null(p);
+	memcpy(p, "\"seq\":7,", 8);
+	fd = mkstemp(path);
+	cr_assert_eq(write(fd, buf, len), (ssize_t)len);
+	close(fd);
+	const char *bad[] = {path};
+	out = NULL;
+	o = open_memstream(&out, &olen);
+	cr_assert_eq(logverify_files_fmt(bad, 1, NULL, 1, o), LOGVERIFY_BAD);
+	fclose(o);
+	unlink(path);
+	cr_assert_not_null(strstr(out, "\"status\":\"bad\""), "%s", out);
+	cr_assert_not_null(strstr(out, "\"line\":5,\"seq\":7,"), "%s", out);
+	free(out);
+	free(buf);
+}
