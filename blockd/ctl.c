@@ -237,17 +237,22 @@ ctl_serve(struct ctl *c, const struct ctl_ops *ops, void *ctx)
 		return errno == EAGAIN || errno == EINTR ? 0 : -1;
 	setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
 	setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof(tv));
-	if (!peer_allowed(c, fd)) {
-		c->refused++;
-		answer(fd, 5, "permission denied: not root or in the control group\n", 52);
-		close(fd);
-		return -1;
-	}
+	/*
+	 * The request is read before anything is answered, also for a peer
+	 * that will be refused: closing on unread data would reset the
+	 * connection and the client would see a broken pipe, not the refusal.
+	 */
 	while (len < sizeof(buf) && memchr(buf, '\n', len) == NULL) {
 		ssize_t r = recv(fd, buf + len, sizeof(buf) - len, 0);
 		if (r <= 0)
 			break;
 		len += (size_t)r;
+	}
+	if (!peer_allowed(c, fd)) {
+		c->refused++;
+		answer(fd, 5, "permission denied: not root or in the control group\n", 52);
+		close(fd);
+		return -1;
 	}
 	if (memchr(buf, '\n', len) == NULL) {
 		c->refused++;
@@ -325,8 +330,15 @@ ctl_request(const char *path, const char *line, FILE *out, char *err, size_t err
 		return -1;
 	}
 	setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
-	if (send(fd, line, llen, MSG_NOSIGNAL) != (ssize_t)llen ||
-	    send(fd, "\n", 1, MSG_NOSIGNAL) != 1) {
+	/* One send, so the daemon reads the request whole before it answers. */
+	if (llen >= sizeof(buf) - 1) {
+		snprintf(err, errlen, "request too long");
+		close(fd);
+		return -1;
+	}
+	memcpy(buf, line, llen);
+	buf[llen] = '\n';
+	if (send(fd, buf, llen + 1, MSG_NOSIGNAL) != (ssize_t)llen + 1) {
 		snprintf(err, errlen, "%s: %s", path, strerror(errno));
 		close(fd);
 		return -1;
