@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "evrec.h"
+#include "rulefmt.h"
 #include "rulelist.h"
 
 static const char *const method_names[] = {
@@ -101,21 +102,7 @@ evrec_entry_type_from(const char *s)
 	return name_from(type_names, NELEM(type_names), s);
 }
 
-/* Civil date <-> day number, proleptic Gregorian (H. Hinnant's algorithms). */
-static int64_t
-days_from_civil(int64_t y, unsigned m, unsigned d)
-{
-	int64_t era;
-	unsigned yoe, doy, doe;
-
-	y -= m <= 2;
-	era = (y >= 0 ? y : y - 399) / 400;
-	yoe = (unsigned)(y - era * 400);
-	doy = (153 * (m + (m > 2 ? -3 : 9)) + 2) / 5 + d - 1;
-	doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
-	return era * 146097 + (int64_t)doe - 719468;
-}
-
+/* Day number -> civil date, proleptic Gregorian (H. Hinnant's algorithm); the inverse is rules_days_from_civil(). */
 static void
 civil_from_days(int64_t z, int64_t *y, unsigned *m, unsigned *d)
 {
@@ -218,8 +205,8 @@ evrec_time_parse(const char *s, int64_t *time_us)
 		if (strcmp(t, "Z") != 0 && strcmp(t, "z") != 0)
 			return -1;
 	}
-	*time_us = ((days_from_civil(y, (unsigned)mo, (unsigned)d) * 86400 + (int64_t)h * 3600 +
-			(int64_t)mi * 60 + sec) *
+	*time_us = ((rules_days_from_civil(y, (unsigned)mo, (unsigned)d) * 86400 +
+			(int64_t)h * 3600 + (int64_t)mi * 60 + sec) *
 		       1000000) +
 	    us;
 	return 0;

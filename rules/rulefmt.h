@@ -83,6 +83,9 @@ int rules_check_notice_url(const char *s, size_t len, char *why, size_t whylen);
 /* Hex of a 64-byte digest into out (129 bytes). */
 void rules_hex(const uint8_t *in, size_t n, char *out);
 /* BLAKE2b-512 of buf into out[64] through libcrypto. 0 or -1. */
+/* Days from 1970-01-01 to y-m-d in the proleptic Gregorian calendar (any year). Pure. */
+int64_t rules_days_from_civil(int64_t y, unsigned m, unsigned d);
+
 int rules_blake2b512(const void *buf, size_t len, uint8_t out[64]);
 
 #endif

@@ -428,9 +428,8 @@ rules_check_notice_url(const char *s, size_t len, char *why, size_t whylen)
 	return 0;
 }
 
-/* Days from 1970-01-01 to y-m-d in the proleptic Gregorian calendar. */
-static int64_t
-days_from_civil(int64_t y, unsigned m, unsigned d)
+int64_t
+rules_days_from_civil(int64_t y, unsigned m, unsigned d)
 {
 	int64_t era;
 	unsigned yoe, doy, doe;
@@ -470,7 +469,7 @@ rules_date_parse(const char *s, size_t len, int64_t *t)
 		return -1;
 	if (m == 2 && d == 29 && !(y % 4 == 0 && (y % 100 != 0 || y % 400 == 0)))
 		return -1;
-	*t = days_from_civil(y, m, d) * 86400;
+	*t = rules_days_from_civil(y, m, d) * 86400;
 	return 0;
 }
 
