@@ -167,6 +167,22 @@ metrics_render(const struct blockd *d, FILE *out)
 	    "Flows passed undecided because no stream buffer was free.");
 	fprintf(out, "blockd_flows_without_buffer_total %llu\n",
 	    (unsigned long long)SUM(c.flow_no_stream));
+	help(out, "blockd_flows", "gauge",
+	    "TLS, HTTP and QUIC flows in each queue's flow table, at its last batch.");
+	for (i = 0; i < d->nworkers; i++)
+		fprintf(out, "blockd_flows{queue=\"%u\"} %llu\n", d->workers[i].queue,
+		    (unsigned long long)LD(d->workers[i].c.flows_active));
+	help(out, "blockd_flow_capacity", "gauge", "Flows each queue's table has room for.");
+	for (i = 0; i < d->nworkers; i++)
+		fprintf(out, "blockd_flow_capacity{queue=\"%u\"} %llu\n", d->workers[i].queue,
+		    (unsigned long long)LD(d->workers[i].c.flows_capacity));
+	help(out, "blockd_flows_evicted_total", "counter",
+	    "Live flows dropped from a full table, oldest first.");
+	fprintf(out, "blockd_flows_evicted_total %llu\n", (unsigned long long)SUM(c.flows_evicted));
+	help(out, "blockd_flow_streams_in_use", "gauge",
+	    "Stream buffers held by flows still waiting for a name.");
+	fprintf(
+	    out, "blockd_flow_streams_in_use %llu\n", (unsigned long long)SUM(c.streams_in_use));
 	help(out, "blockd_inject_errors_total", "counter",
 	    "Answers, resets and notices that could not be sent.");
 	fprintf(out, "blockd_inject_errors_total %llu\n", (unsigned long long)SUM(c.inject_errors));

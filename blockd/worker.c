@@ -11,6 +11,7 @@
 #include "config.h"
 #include "event.h"
 #include "evlog.h"
+#include "flow.h"
 #include "log.h"
 #include "match.h"
 #include "pkt.h"
@@ -300,12 +301,29 @@ on_packet(void *arg, struct nfqueue *q, const struct nfqueue_packet *np)
 	nfqueue_verdict(q, np->id, verdict, setmark, mark);
 }
 
+/* Publishes the flow table's size for metrics and blockctl stats, which must not read the table. */
+static void
+publish_flows(struct worker *w)
+{
+	struct flow_stats st;
+
+	if (w->flows == NULL)
+		return;
+	flow_stats(w->flows, &st);
+	__atomic_store_n(&w->c.flows_active, st.active, __ATOMIC_RELAXED);
+	__atomic_store_n(&w->c.flows_capacity, st.capacity, __ATOMIC_RELAXED);
+	__atomic_store_n(&w->c.flows_evicted, st.evictions, __ATOMIC_RELAXED);
+	__atomic_store_n(&w->c.streams_in_use, st.streams.in_use, __ATOMIC_RELAXED);
+	__atomic_store_n(&w->c.streams_size, st.streams.size, __ATOMIC_RELAXED);
+}
+
 static void *
 worker_main(void *arg)
 {
 	struct worker *w = arg;
 	struct pollfd pf[2] = {{nfqueue_fd(&w->q), POLLIN, 0}, {w->stopfd, POLLIN, 0}};
 
+	publish_flows(w);
 	for (;;) {
 		if (poll(pf, 2, -1) == -1) {
 			if (errno == EINTR)
@@ -322,6 +340,7 @@ worker_main(void *arg)
 		if (nfqueue_recv_batch(&w->q, BATCH, on_packet, w) == -1 &&
 		    w->q.c.recv_errors + w->q.c.send_errors == 1)
 			log_warn("queue %u: netlink", w->queue);
+		publish_flows(w);
 	}
 	return NULL;
 }

@@ -51,6 +51,12 @@ struct worker_counters {
 	uint64_t inject_errors;
 	uint64_t events;      /* handed to the enforcement log */
 	uint64_t events_lost; /* the log's queue was full (it records the loss too) */
+	/* Gauges of the flow table, stored after each batch (the table itself is the worker's). */
+	uint64_t flows_active;   /* flows in the table */
+	uint64_t flows_capacity; /* room for this many */
+	uint64_t flows_evicted;  /* live flows dropped because the table was full (a count) */
+	uint64_t streams_in_use; /* stream buffers held by undecided flows */
+	uint64_t streams_size;   /* stream buffers in the pool */
 };
 
 /*

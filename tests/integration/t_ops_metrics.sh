@@ -5,7 +5,8 @@ set -u
 
 tb_setup
 tb_start_unbound
-tb_blockd_conf metrics.listen=127.0.0.1:9153
+tb_start_nginx
+tb_blockd_conf metrics.listen=127.0.0.1:9153 flows.max=4096
 tb_list "suffix blocked.example CL-2026-000900"
 tb_start_blockd
 
@@ -13,7 +14,12 @@ metric() {
 	tb_appliance curl -s --max-time 2 http://127.0.0.1:9153/metrics |
 		awk -v m="$1" '$1 == m { print $2 }'
 }
-tb_wait_for test -n "$(metric blockd_list_serial)" || tb_fail "no metrics served"
+# metric_is NAME TEST VALUE: NAME's value passes test(1)'s TEST against VALUE (read on each try).
+metric_is() {
+	_v=$(metric "$1")
+	[ -n "$_v" ] && [ "$_v" "$2" "$3" ]
+}
+tb_wait_for metric_is blockd_list_serial -ge 0 || tb_fail "no metrics served"
 [ "$(metric blockd_list_serial)" = 1 ] || tb_fail "list serial is not 1"
 [ "$(metric 'blockd_blocked_total{method="dns"}')" = 0 ] || tb_fail "blocked before any query"
 
@@ -26,10 +32,33 @@ tb_client dig +time=2 +tries=1 +short @"$TB_RESOLVER4" allowed.example A | grep 
 
 [ "$(metric 'blockd_blocked_total{method="dns"}')" = 3 ] || tb_fail "blocked DNS counter is not 3"
 [ "$(metric 'blockd_passed_total{method="dns"}')" = 1 ] || tb_fail "passed DNS counter is not 1"
-tb_wait_for test "$(metric 'blockd_log_records_written_total')" -ge 4 ||
+tb_wait_for metric_is blockd_log_records_written_total -ge 4 ||
 	tb_fail "log records written did not reach 4"
 exp=$(metric blockd_list_expiry_timestamp_seconds)
 [ "$exp" -gt "$(date +%s)" ] || tb_fail "list expiry $exp is not in the future"
+
+# metric_each NAME: the values of NAME{queue="..."}, one per line.
+metric_each() {
+	tb_appliance curl -s --max-time 2 http://127.0.0.1:9153/metrics |
+		awk -v m="$1{queue=" 'index($1, m) == 1 { print $2 }'
+}
+caps=$(metric_each blockd_flow_capacity | sort -u)
+[ "$caps" = 4096 ] || tb_fail "flow capacity per queue is not 4096: $caps"
+flows_are() { [ "$(metric_each blockd_flows | awk '{ s += $1 } END { print s + 0 }')" = "$1" ]; }
+# A client that sends the first bytes of a hello and waits holds a flow and a stream buffer.
+tb_spawn halfhello "$TB_NS_CLIENT" python3 -c '
+import socket, sys, time
+s = socket.create_connection((sys.argv[1], 443))
+s.sendall(bytes([0x16, 3, 1, 0, 200, 1, 0, 0, 196]))
+time.sleep(60)' "$TB_SERVER4"
+tb_wait_for flows_are 1 || tb_fail "a held TLS flow is not in blockd_flows"
+tb_wait_for metric_is blockd_flow_streams_in_use -ge 1 ||
+	tb_fail "a held TLS flow holds no stream buffer"
+kill "$(tb_pid halfhello)"
+# Its FIN clears the flow.
+tb_wait_for flows_are 0 || tb_fail "flow still counted after the client closed"
+metric_is blockd_flow_streams_in_use = 0 || tb_fail "stream buffer still in use"
+
 # Only GET is served.
 code=$(tb_appliance curl -s -o /dev/null -w '%{http_code}' -X POST http://127.0.0.1:9153/)
 [ "$code" = 405 ] || tb_fail "POST answered $code, not 405"
