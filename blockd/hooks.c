@@ -70,7 +70,12 @@ nft_queue_stmt(struct sbuf *b, const struct hooks_spec *s)
 		sb_add(b, "queue num %u-%u%s", s->qfirst, s->qlast, s->fail_open ? " bypass" : "");
 }
 
-/* The IP sets and, per wanted hook, the chain matching them (forward, and output for local). */
+/*
+ * The IP sets and, per wanted hook, the chain matching them (forward, and
+ * output for local). Every forwarded packet passes the base chain, so it
+ * does one set lookup per family; only an address in a block set goes on
+ * to the allowlist, the log and the verdict.
+ */
 static void
 nft_ip_chains(struct sbuf *b, const struct hooks_spec *s)
 {
@@ -85,34 +90,35 @@ nft_ip_chains(struct sbuf *b, const struct hooks_spec *s)
 		    fam[f][1], f ? "ipv6_addr" : "ipv4_addr", fam[f][2],
 		    f ? "ipv6_addr" : "ipv4_addr");
 	sb_add(b, "\tcounter ip_new {\n\t}\n");
+	for (int f = 0; f < 2; f++) {
+		sb_add(b,
+		    "\tchain ip_blocked%d {\n"
+		    "\t\tmeta mark & 0x%x == 0x%x return\n"
+		    "\t\t%s daddr @%s return\n"
+		    "\t\tct state new counter name ip_new",
+		    f ? 6 : 4, inj, inj, fam[f][0], fam[f][1]);
+		if (s->ip_log_rate)
+			sb_add(b, " limit rate %u/second", s->ip_log_rate);
+		sb_add(b, " log group %u\n", s->nflog_group);
+		if (s->ip_action == CFG_IP_DROP)
+			sb_add(b, "\t\tdrop\n");
+		else
+			sb_add(b,
+			    "\t\tmeta l4proto tcp reject with tcp reset\n"
+			    "\t\treject with icmpx type admin-prohibited\n");
+		sb_add(b, "\t}\n");
+	}
 	for (size_t i = 0; i < 2; i++) {
 		if (!place_wanted(s, places[i].forward))
 			continue;
 		const char *h = places[i].nft_hook;
 		sb_add(b,
 		    "\tchain ip_%s {\n"
-		    "\t\ttype filter hook %s priority %d; policy accept;\n"
-		    "\t\tmeta mark & 0x%x == 0x%x return\n",
-		    h, h, HOOKS_IP_PRIO, inj, inj);
+		    "\t\ttype filter hook %s priority %d; policy accept;\n",
+		    h, h, HOOKS_IP_PRIO);
 		for (int f = 0; f < 2; f++)
-			sb_add(b, "\t\t%s daddr @%s return\n", fam[f][0], fam[f][1]);
-		for (int f = 0; f < 2; f++) {
-			const char *m = fam[f][0], *set = fam[f][2];
-			sb_add(b, "\t\t%s daddr @%s ct state new counter name ip_new", m, set);
-			if (s->ip_log_rate)
-				sb_add(b, " limit rate %u/second", s->ip_log_rate);
-			sb_add(b, " log group %u\n", s->nflog_group);
-			if (s->ip_action == CFG_IP_DROP) {
-				sb_add(b, "\t\t%s daddr @%s drop\n", m, set);
-			} else {
-				sb_add(b,
-				    "\t\t%s daddr @%s meta l4proto tcp reject with tcp reset\n", m,
-				    set);
-				sb_add(b,
-				    "\t\t%s daddr @%s reject with icmpx type admin-prohibited\n", m,
-				    set);
-			}
-		}
+			sb_add(b, "\t\t%s daddr @%s jump ip_blocked%d\n", fam[f][0], fam[f][2],
+			    f ? 6 : 4);
 		sb_add(b, "\t}\n");
 	}
 }
@@ -161,14 +167,16 @@ hooks_nft_ruleset(const struct hooks_spec *s, char *out, size_t outlen)
 			}
 			sb_add(&b, "\t}\n");
 		}
+		/* Most packets carry none of blockd's bits: one test and out. */
 		sb_add(&b,
 		    "\tchain mark_%s {\n"
 		    "\t\ttype filter hook %s priority %d; policy accept;\n"
+		    "\t\tmeta mark & 0x%x == 0 return\n"
 		    "\t\tmeta mark & 0x%x == 0x%x return\n"
 		    "\t\tmeta mark & 0x%x == 0x%x ct mark set ct mark | 0x%x\n"
 		    "\t\tmeta mark & 0x%x == 0x%x ct mark set ct mark | 0x%x\n"
 		    "\t}\n",
-		    h, h, HOOKS_MARK_PRIO, inj, inj, s->mark, s->mark, s->mark, s->mark_block,
+		    h, h, HOOKS_MARK_PRIO, inj, inj, inj, s->mark, s->mark, s->mark, s->mark_block,
 		    s->mark_block, s->mark_block);
 	}
 	sb_add(&b, "}\n");

@@ -32,6 +32,11 @@ Test(hooks, nft_forward_fail_open)
 	cr_assert_not_null(strstr(t, "ct mark & 0x200000 != 0 drop"));
 	cr_assert_not_null(
 	    strstr(t, "meta mark & 0x100000 == 0x100000 ct mark set ct mark | 0x100000"));
+	/* Unmarked packets leave the mark chain after one test. */
+	cr_assert_not_null(
+	    strstr(t, "chain mark_forward {\n\t\ttype filter hook forward priority "));
+	cr_assert_not_null(strstr(strstr(t, "chain mark_forward {"),
+	    "policy accept;\n\t\tmeta mark & 0x300000 == 0 return\n"));
 	cr_assert_null(strstr(t, "chain queue_output"));
 	cr_assert_not_null(
 	    strstr(t, "chain inject_output {\n\t\ttype filter hook output priority -300;"));

@@ -165,16 +165,26 @@ Test(ipset, hooks_reject_chain_logs_new_flows_first)
 	    strstr(t, "chain ip_forward {\n\t\ttype filter hook forward priority -160;"));
 	cr_assert_not_null(strstr(t, "chain ip_output {"));
 	cr_assert_null(strstr(t, "chain ip_input"));
+	/* Every packet: one lookup per family; only a blocked address goes on. */
+	const char *fwd = strstr(t, "chain ip_forward {");
+	cr_assert_not_null(strstr(fwd,
+	    "priority -160; policy accept;\n\t\tip daddr @block4 jump ip_blocked4\n"
+	    "\t\tip6 daddr @block6 jump ip_blocked6\n\t}\n"));
+	const char *chain = strstr(t, "chain ip_blocked4 {");
+	const char *inj = strstr(t, "meta mark & 0x300000 == 0x300000 return");
 	const char *allow = strstr(t, "ip daddr @allow4 return");
 	const char *log = strstr(t,
-	    "ip daddr @block4 ct state new counter name ip_new limit rate 100/second log group "
+	    "ct state new counter name ip_new limit rate 100/second log group "
 	    "4242");
-	const char *rst = strstr(t, "ip daddr @block4 meta l4proto tcp reject with tcp reset");
-	const char *icmp = strstr(t, "ip daddr @block4 reject with icmpx type admin-prohibited");
-	cr_assert(allow && log && rst && icmp);
-	cr_assert(allow < log && log < rst && rst < icmp);
-	cr_assert_not_null(strstr(t, "ip6 daddr @block6 meta l4proto tcp reject with tcp reset"));
-	cr_assert_null(strstr(t, " drop\n\t}\n\tchain ip_"));
+	const char *rst = strstr(t, "meta l4proto tcp reject with tcp reset");
+	const char *icmp = strstr(t, "reject with icmpx type admin-prohibited");
+	const char *chain6 = strstr(t, "chain ip_blocked6 {");
+	cr_assert(chain && inj && allow && log && rst && icmp && chain6);
+	cr_assert(
+	    chain < inj && inj < allow && allow < log && log < rst && rst < icmp && icmp < chain6);
+	cr_assert_not_null(strstr(chain6, "ip6 daddr @allow6 return"));
+	cr_assert_not_null(strstr(chain6, "meta l4proto tcp reject with tcp reset"));
+	cr_assert_null(strstr(t, "\t\tdrop\n"));
 }
 
 Test(ipset, hooks_drop_action)
@@ -188,7 +198,8 @@ Test(ipset, hooks_drop_action)
 	    .nflog_group = 7};
 	char t[16384];
 	cr_assert_gt(hooks_nft_ruleset(&s, t, sizeof(t)), 0);
-	cr_assert_not_null(strstr(t, "ip6 daddr @block6 drop\n"));
+	cr_assert_not_null(strstr(t, "log group 7\n\t\tdrop\n\t}\n\tchain ip_blocked6"));
+	cr_assert_not_null(strstr(strstr(t, "chain ip_blocked6"), "log group 7\n\t\tdrop\n"));
 	cr_assert_null(strstr(t, "reject"));
 	cr_assert_null(strstr(t, "chain ip_output"));
 	cr_assert_not_null(strstr(t, "limit rate 5/second log group 7"));
