@@ -4,272 +4,28 @@
 
 #include "match_int.h"
 
-/* Each byte a name may hold, lowercased ('.' stays '.'); 0 for every other byte. */
-static const uint8_t name_lower[256] = {
-    0,
-    0,
-    0,
-    0,
-    0,
-    0,
-    0,
-    0,
-    0,
-    0,
-    0,
-    0,
-    0,
-    0,
-    0,
-    0,
-    0,
-    0,
-    0,
-    0,
-    0,
-    0,
-    0,
-    0,
-    0,
-    0,
-    0,
-    0,
-    0,
-    0,
-    0,
-    0,
-    0,
-    0,
-    0,
-    0,
-    0,
-    0,
-    0,
-    0,
-    0,
-    0,
-    0,
-    0,
-    0,
-    45,
-    46,
-    0,
-    48,
-    49,
-    50,
-    51,
-    52,
-    53,
-    54,
-    55,
-    56,
-    57,
-    0,
-    0,
-    0,
-    0,
-    0,
-    0,
-    0,
-    97,
-    98,
-    99,
-    100,
-    101,
-    102,
-    103,
-    104,
-    105,
-    106,
-    107,
-    108,
-    109,
-    110,
-    111,
-    112,
-    113,
-    114,
-    115,
-    116,
-    117,
-    118,
-    119,
-    120,
-    121,
-    122,
-    0,
-    0,
-    0,
-    0,
-    95,
-    0,
-    97,
-    98,
-    99,
-    100,
-    101,
-    102,
-    103,
-    104,
-    105,
-    106,
-    107,
-    108,
-    109,
-    110,
-    111,
-    112,
-    113,
-    114,
-    115,
-    116,
-    117,
-    118,
-    119,
-    120,
-    121,
-    122,
-    0,
-    0,
-    0,
-    0,
-    0,
-    0,
-    0,
-    0,
-    0,
-    0,
-    0,
-    0,
-    0,
-    0,
-    0,
-    0,
-    0,
-    0,
-    0,
-    0,
-    0,
-    0,
-    0,
-    0,
-    0,
-    0,
-    0,
-    0,
-    0,
-    0,
-    0,
-    0,
-    0,
-    0,
-    0,
-    0,
-    0,
-    0,
-    0,
-    0,
-    0,
-    0,
-    0,
-    0,
-    0,
-    0,
-    0,
-    0,
-    0,
-    0,
-    0,
-    0,
-    0,
-    0,
-    0,
-    0,
-    0,
-    0,
-    0,
-    0,
-    0,
-    0,
-    0,
-    0,
-    0,
-    0,
-    0,
-    0,
-    0,
-    0,
-    0,
-    0,
-    0,
-    0,
-    0,
-    0,
-    0,
-    0,
-    0,
-    0,
-    0,
-    0,
-    0,
-    0,
-    0,
-    0,
-    0,
-    0,
-    0,
-    0,
-    0,
-    0,
-    0,
-    0,
-    0,
-    0,
-    0,
-    0,
-    0,
-    0,
-    0,
-    0,
-    0,
-    0,
-    0,
-    0,
-    0,
-    0,
-    0,
-    0,
-    0,
-    0,
-    0,
-    0,
-    0,
-    0,
-    0,
-    0,
-    0,
-    0,
-    0,
-    0,
-    0,
-    0,
-    0,
-    0,
-    0,
-    0,
-    0,
-    0,
-    0,
-    0,
-    0,
-};
+/*
+ * Eight bytes at a time (SWAR): for bytes below 0x80, the high bit of each
+ * byte of in_range(w, lo, hi) says whether that byte lies in lo..hi. No sum
+ * carries into the next byte, since every byte and constant stays below 0x80.
+ */
+#define SWAR_ONES 0x0101010101010101ull
+#define SWAR_HIGH 0x8080808080808080ull
+_Static_assert(__BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__, "the word loads assume little-endian");
+
+static inline uint64_t
+in_range(uint64_t w, uint8_t lo, uint8_t hi)
+{
+	return (w + SWAR_ONES * (uint64_t)(0x80 - lo)) & ~(w + SWAR_ONES * (uint64_t)(0x7f - hi)) &
+	    SWAR_HIGH;
+}
 
 int
 match_name_split(const char *name, size_t len, char *out, uint8_t *lab, int *nlab)
 {
 	size_t i, start = 0;
-	int n = 0, dot;
-	unsigned bad = 0;
+	int n = 0;
+	uint64_t bad = 0;
 
 	if (len > RULES_NAME_MAX + 1)
 		return -1; /* before reading a byte of it */
@@ -278,19 +34,46 @@ match_name_split(const char *name, size_t len, char *out, uint8_t *lab, int *nla
 	if (len == 0 || len > RULES_NAME_MAX)
 		return -1;
 	lab[n++] = 0;
-	/* Branch-free: a dot ends a label that must hold 1..63 bytes. */
-	for (i = 0; i < len; i++) {
-		uint8_t c = name_lower[(uint8_t)name[i]];
+	/*
+	 * Eight bytes a step: every byte must be a letter, digit, '-', '_' or
+	 * '.'; capitals are lowered; each dot ends a label of 1..63 bytes. The
+	 * name is read only up to len; out has room for whole words.
+	 */
+	for (i = 0; i < len; i += 8) {
+		uint64_t w = 0, live = SWAR_HIGH, up, dots, valid;
 
-		out[i] = (char)c;
-		dot = c == '.';
-		bad |= (unsigned)(c == 0) | ((unsigned)dot & (i - start - 1 > 62));
-		lab[n] = (uint8_t)(i + 1);
-		n += dot;
-		start = dot ? i + 1 : start;
+		if (len - i >= 8) {
+			memcpy(&w, name + i, 8);
+		} else if (len >= 8) {
+			/* The last eight bytes of the name, shifted down past those already read. */
+			memcpy(&w, name + len - 8, 8);
+			w >>= 8 * (8 - (len - i));
+			live >>= 8 * (8 - (len - i)); /* little-endian: the first bytes are low */
+		} else {
+			for (size_t k = 0; k < len; k++)
+				w |= (uint64_t)(uint8_t)name[k] << (8 * k);
+			live >>= 8 * (8 - len);
+		}
+		bad |= w & SWAR_HIGH;
+		up = in_range(w, 'A', 'Z');
+		dots = in_range(w, '.', '.') & live;
+		valid = up | in_range(w, 'a', 'z') | in_range(w, '0', '9') | in_range(w, '-', '.') |
+		    in_range(w, '_', '_');
+		bad |= live & ~valid;
+		w |= up >> 2; /* 0x80 >> 2 is the case bit */
+		memcpy(out + i, &w, 8);
+		while (dots) {
+			size_t at = i + (size_t)(__builtin_ctzll(dots) >> 3);
+
+			bad |= at - start - 1 > 62; /* an empty label, or one over 63 bytes */
+			lab[n++] = (uint8_t)(at + 1);
+			start = at + 1;
+			dots &= dots - 1;
+		}
 	}
 	if (bad || len - start - 1 > 62)
 		return -1;
+	lab[n] = (uint8_t)len;
 	memset(out + len, 0, NAME_BUF_PAD + 1);
 	*nlab = n;
 	return (int)len;
