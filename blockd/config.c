@@ -283,10 +283,47 @@ ini_error(const char *fmt, ...)
 		nl = strstr(buf, "-> ");
 		fprintf(ini_err, "%s:%ld: syntax error: %s", ini_path,
 		    s ? strtol(s + 1, NULL, 10) : 0L, nl ? nl + 3 : "\n");
+	} else if (strstr(buf, "input line too long in ") != NULL && ini_err != NULL) {
+		/* "iniparser: input line too long in FILE (LINE)\n" */
+		s = strrchr(buf, '(');
+		fprintf(
+		    ini_err, "%s:%ld: line too long\n", ini_path, s ? strtol(s + 1, NULL, 10) : 0L);
 	} else if (ini_err != NULL) {
 		fprintf(ini_err, "%s: %s", ini_path, buf);
 	}
 	ini_errors++;
+	return 0;
+}
+
+/*
+ * A configuration is text. A NUL or another control byte means the file is
+ * something else, or was damaged (a crash can leave a file full of zeros);
+ * iniparser would read such lines as empty or cut short, and every key would
+ * silently fall back to its default. Returns the number of problems written
+ * to err (0 or 1: the first such byte).
+ */
+static int
+config_text(const char *path, FILE *err)
+{
+	FILE *f = fopen(path, "r");
+	unsigned lineno = 1;
+	int ch;
+
+	if (f == NULL)
+		return 0; /* iniparser says why */
+	while ((ch = getc(f)) != EOF) {
+		if (ch == '\n') {
+			lineno++;
+		} else if ((ch < 0x20 && ch != '\t' && ch != '\r') || ch == 0x7f) {
+			fprintf(err,
+			    "%s:%u: byte 0x%02x is not text (a damaged file, or not a "
+			    "configuration file?)\n",
+			    path, lineno, (unsigned)ch);
+			fclose(f);
+			return 1;
+		}
+	}
+	fclose(f);
 	return 0;
 }
 
@@ -369,6 +406,8 @@ config_load(struct blockd_config *c, const char *path, FILE *err)
 		fprintf(err, "%s: not a regular file\n", path);
 		return -1;
 	}
+	if (config_text(path, err) != 0)
+		return -1;
 	ini_err = err;
 	ini_path = path;
 	ini_errors = 0;

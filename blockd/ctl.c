@@ -6,18 +6,31 @@
 #include <errno.h>
 #include <grp.h>
 #include <pwd.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "ctl.h"
+
+/* One client: its request read, then its answer sent, before its deadline. */
+struct ctl_client {
+	int fd;           /* -1: the slot is free */
+	int64_t deadline; /* CLOCK_MONOTONIC ms: cut off after this */
+	size_t len;       /* request bytes read */
+	char *out;        /* the answer ("OK\n" or "ERR N\n", then the body); NULL while reading */
+	size_t outlen, outoff;
+	char buf[CTL_REQUEST_MAX + 1];
+};
 
 struct ctl {
 	int fd;
 	gid_t gid;
 	unsigned long refused;
 	char path[sizeof(((struct sockaddr_un *)0)->sun_path)];
+	struct ctl_client cl[CTL_CLIENTS_MAX];
 };
 
 static const struct {
@@ -122,6 +135,8 @@ ctl_open(const char *path, const char *group, char *err, size_t errlen)
 		snprintf(err, errlen, "out of memory");
 		return NULL;
 	}
+	for (size_t i = 0; i < CTL_CLIENTS_MAX; i++)
+		c->cl[i].fd = -1;
 	c->gid = getgid();
 	if (group[0] != '\0') {
 		if ((gr = getgrnam(group)) == NULL) {
@@ -152,7 +167,7 @@ ctl_open(const char *path, const char *group, char *err, size_t errlen)
 		snprintf(err, errlen, "%s: chown: %s", path, strerror(errno));
 		goto fail;
 	}
-	if (chmod(path, 0660) == -1 || listen(c->fd, 16) == -1) {
+	if (chmod(path, 0660) == -1 || listen(c->fd, 64) == -1) {
 		snprintf(err, errlen, "%s: %s", path, strerror(errno));
 		goto fail;
 	}
@@ -162,12 +177,6 @@ fail:
 	unlink(path);
 	free(c);
 	return NULL;
-}
-
-int
-ctl_fd(const struct ctl *c)
-{
-	return c->fd;
 }
 
 unsigned long
@@ -201,80 +210,102 @@ peer_allowed(const struct ctl *c, int fd)
 	return 0;
 }
 
-static void
-answer(int fd, int status, const char *body, size_t len)
+static int64_t
+now_ms(void)
 {
-	char head[32];
-	int n;
+	struct timespec ts;
 
-	if (status == 0)
-		n = snprintf(head, sizeof(head), "OK\n");
-	else
-		n = snprintf(head, sizeof(head), "ERR %d\n", status);
-	if (send(fd, head, (size_t)n, MSG_NOSIGNAL) != n)
-		return;
-	while (len > 0) {
-		ssize_t w = send(fd, body, len, MSG_NOSIGNAL);
-		if (w <= 0)
-			return;
-		body += w;
-		len -= (size_t)w;
-	}
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
 
-int
-ctl_serve(struct ctl *c, const struct ctl_ops *ops, void *ctx)
+static void
+client_close(struct ctl_client *cl)
 {
-	struct timeval tv = {.tv_sec = 1};
-	struct ctl_request req;
-	char buf[CTL_REQUEST_MAX + 1] = "", err[128], *body = NULL;
-	size_t len = 0, blen = 0;
-	FILE *out;
-	int fd, status = 2;
+	close(cl->fd);
+	free(cl->out);
+	cl->fd = -1;
+	cl->out = NULL;
+	cl->len = cl->outlen = cl->outoff = 0;
+}
 
-	fd = accept4(c->fd, NULL, NULL, SOCK_CLOEXEC);
-	if (fd == -1)
-		return errno == EAGAIN || errno == EINTR ? 0 : -1;
-	setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
-	setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof(tv));
+/* The answer to send: the status line, then body; sent by client_send() as the peer takes it. */
+static void
+client_answer(struct ctl_client *cl, int status, const char *body, size_t len)
+{
+	char head[32];
+	int n = status == 0 ? snprintf(head, sizeof(head), "OK\n")
+			    : snprintf(head, sizeof(head), "ERR %d\n", status);
+
+	cl->out = malloc((size_t)n + len);
+	if (cl->out == NULL) {
+		client_close(cl);
+		return;
+	}
+	memcpy(cl->out, head, (size_t)n);
+	if (len)
+		memcpy(cl->out + n, body, len);
+	cl->outlen = (size_t)n + len;
+	cl->outoff = 0;
+	cl->deadline = now_ms() + CTL_TIMEOUT_MS;
+}
+
+/* Sends what the socket takes now; closes the client once all is sent or the peer is gone. */
+static void
+client_send(struct ctl_client *cl)
+{
+	while (cl->outoff < cl->outlen) {
+		ssize_t w = send(cl->fd, cl->out + cl->outoff, cl->outlen - cl->outoff,
+		    MSG_NOSIGNAL | MSG_DONTWAIT);
+		if (w < 0 && errno == EINTR)
+			continue;
+		if (w < 0 && (errno == EAGAIN || errno == EWOULDBLOCK))
+			return;
+		if (w <= 0)
+			break;
+		cl->outoff += (size_t)w;
+	}
+	client_close(cl);
+}
+
+/* A whole request (or what arrived of it): the peer checked, the request parsed and run. */
+static void
+client_request(struct ctl *c, struct ctl_client *cl, const struct ctl_ops *ops, void *ctx)
+{
+	struct ctl_request req;
+	char err[128], *body = NULL, *nl = memchr(cl->buf, '\n', cl->len);
+	size_t blen = 0;
+	FILE *out;
+	int status = 2;
+
 	/*
 	 * The request is read before anything is answered, also for a peer
 	 * that will be refused: closing on unread data would reset the
 	 * connection and the client would see a broken pipe, not the refusal.
 	 */
-	while (len < sizeof(buf) && memchr(buf, '\n', len) == NULL) {
-		ssize_t r = recv(fd, buf + len, sizeof(buf) - len, 0);
-		if (r <= 0)
-			break;
-		len += (size_t)r;
-	}
-	if (!peer_allowed(c, fd)) {
+	if (!peer_allowed(c, cl->fd)) {
 		c->refused++;
-		answer(fd, 5, "permission denied: not root or in the control group\n", 52);
-		close(fd);
-		return -1;
+		client_answer(cl, 5, "permission denied: not root or in the control group\n", 52);
+		return;
 	}
-	if (memchr(buf, '\n', len) == NULL) {
+	if (nl == NULL) {
 		c->refused++;
 		snprintf(err, sizeof(err), "%s\n",
-		    len >= CTL_REQUEST_MAX ? "request too long"
-					   : "incomplete request (no newline within one second)");
-		answer(fd, 2, err, strlen(err));
-		close(fd);
-		return -1;
+		    cl->len > CTL_REQUEST_MAX
+			? "request too long"
+			: "incomplete request (no newline within one second)");
+		client_answer(cl, 2, err, strlen(err));
+		return;
 	}
-	len = (size_t)((char *)memchr(buf, '\n', len) - buf) + 1;
-	if (ctl_parse(buf, len, &req, err, sizeof(err)) == -1) {
+	if (ctl_parse(cl->buf, (size_t)(nl - cl->buf) + 1, &req, err, sizeof(err)) == -1) {
 		c->refused++;
 		strcat(err, "\n");
-		answer(fd, 2, err, strlen(err));
-		close(fd);
-		return -1;
+		client_answer(cl, 2, err, strlen(err));
+		return;
 	}
 	if ((out = open_memstream(&body, &blen)) == NULL) {
-		answer(fd, 1, "out of memory\n", 14);
-		close(fd);
-		return 0;
+		client_answer(cl, 1, "out of memory\n", 14);
+		return;
 	}
 	switch (req.cmd) {
 	case CTL_STATUS:
@@ -291,10 +322,88 @@ ctl_serve(struct ctl *c, const struct ctl_ops *ops, void *ctx)
 		break;
 	}
 	fclose(out);
-	answer(fd, status, body, blen);
+	client_answer(cl, status, body, blen);
 	free(body);
-	close(fd);
-	return 0;
+}
+
+/* Reads what has arrived; a newline, a full buffer, the peer's end or the deadline ends the request. */
+static void
+client_read(struct ctl *c, struct ctl_client *cl, int64_t now, const struct ctl_ops *ops, void *ctx)
+{
+	int done = 0;
+
+	while (!done && cl->len < sizeof(cl->buf)) {
+		ssize_t r =
+		    recv(cl->fd, cl->buf + cl->len, sizeof(cl->buf) - cl->len, MSG_DONTWAIT);
+		if (r < 0 && errno == EINTR)
+			continue;
+		if (r < 0 && (errno == EAGAIN || errno == EWOULDBLOCK))
+			break;
+		if (r <= 0) {
+			done = 1;
+			break;
+		}
+		done = memchr(cl->buf + cl->len, '\n', (size_t)r) != NULL;
+		cl->len += (size_t)r;
+	}
+	if (done || cl->len == sizeof(cl->buf) || now >= cl->deadline)
+		client_request(c, cl, ops, ctx);
+}
+
+size_t
+ctl_pollfds(const struct ctl *c, struct pollfd *pf)
+{
+	size_t n = 1, busy = 0;
+
+	for (size_t i = 0; i < CTL_CLIENTS_MAX; i++) {
+		if (c->cl[i].fd == -1)
+			continue;
+		pf[n++] = (struct pollfd){c->cl[i].fd, c->cl[i].out ? POLLOUT : POLLIN, 0};
+		busy++;
+	}
+	/* With every slot taken, new clients wait in the listen queue. */
+	pf[0] = (struct pollfd){busy < CTL_CLIENTS_MAX ? c->fd : -1, POLLIN, 0};
+	return n;
+}
+
+int
+ctl_timeout(const struct ctl *c, int max_ms)
+{
+	int64_t now = now_ms(), t = max_ms;
+
+	for (size_t i = 0; i < CTL_CLIENTS_MAX; i++)
+		if (c->cl[i].fd != -1 && c->cl[i].deadline - now < t)
+			t = c->cl[i].deadline - now;
+	return t < 0 ? 0 : (int)t;
+}
+
+void
+ctl_serve(struct ctl *c, const struct ctl_ops *ops, void *ctx)
+{
+	int64_t now = now_ms();
+
+	/* New clients into free slots, each read at once: most send their request with the connect. */
+	for (size_t i = 0; i < CTL_CLIENTS_MAX; i++) {
+		struct ctl_client *cl = &c->cl[i];
+		if (cl->fd != -1)
+			continue;
+		if ((cl->fd = accept4(c->fd, NULL, NULL, SOCK_CLOEXEC | SOCK_NONBLOCK)) == -1)
+			break;
+		cl->deadline = now + CTL_TIMEOUT_MS;
+		cl->len = 0;
+	}
+	for (size_t i = 0; i < CTL_CLIENTS_MAX; i++) {
+		struct ctl_client *cl = &c->cl[i];
+		if (cl->fd != -1 && cl->out == NULL)
+			client_read(c, cl, now, ops, ctx);
+		if (cl->fd == -1 || cl->out == NULL)
+			continue;
+		/* A client that does not take its answer in time is dropped. */
+		if (now_ms() >= cl->deadline)
+			client_close(cl);
+		else
+			client_send(cl);
+	}
 }
 
 void
@@ -302,6 +411,9 @@ ctl_close(struct ctl *c)
 {
 	if (c == NULL)
 		return;
+	for (size_t i = 0; i < CTL_CLIENTS_MAX; i++)
+		if (c->cl[i].fd != -1)
+			client_close(&c->cl[i]);
 	close(c->fd);
 	unlink(c->path);
 	free(c);

@@ -2,6 +2,7 @@
 #ifndef BLOCKD_CTL_H
 #define BLOCKD_CTL_H
 
+#include <poll.h>
 #include <stddef.h>
 #include <stdio.h>
 #include <sys/types.h>
@@ -51,14 +52,33 @@ struct ctl;
  * Returns NULL with the reason in err.
  */
 struct ctl *ctl_open(const char *path, const char *group, char *err, size_t errlen);
-int ctl_fd(const struct ctl *); /* poll it for POLLIN */
 /*
- * ctl_serve(): accepts one client and answers it. The peer must be root or
- * in the socket's group (SO_PEERCRED), else it is refused; a slow client is
- * cut off after one second. Never blocks longer; returns 0, or -1 if the
- * client was refused or broke the protocol (counted in ctl_refused()).
+ * Clients are served side by side, none waiting for another: at most
+ * CTL_CLIENTS_MAX at once (more wait in the listen queue), each cut off if
+ * its request has not arrived, or its answer not been taken, within
+ * CTL_TIMEOUT_MS.
  */
-int ctl_serve(struct ctl *, const struct ctl_ops *, void *ctx);
+#define CTL_CLIENTS_MAX 32
+#define CTL_TIMEOUT_MS  1000
+#define CTL_POLLFDS     (CTL_CLIENTS_MAX + 1)
+/*
+ * ctl_pollfds(): fills pf (room for CTL_POLLFDS) with what to poll: the
+ * listening socket (fd -1 while every slot is taken), then each client's
+ * socket. Returns how many entries it filled.
+ */
+size_t ctl_pollfds(const struct ctl *, struct pollfd *pf);
+/* ctl_timeout(): ms until the next client's deadline, at most max_ms. */
+int ctl_timeout(const struct ctl *, int max_ms);
+/*
+ * ctl_serve(): call after every poll, whatever woke it. Accepts waiting
+ * clients, reads what they sent, answers each whole request (the peer must
+ * be root or in the socket's group, by SO_PEERCRED, else it is refused;
+ * a bad request gets an error), sends answers as the peers take them, and
+ * cuts off clients past their deadline. Never waits for a client (the
+ * operations themselves, a reload, run to the end). Refused and broken
+ * requests are counted in ctl_refused().
+ */
+void ctl_serve(struct ctl *, const struct ctl_ops *, void *ctx);
 unsigned long ctl_refused(const struct ctl *);
 void ctl_close(struct ctl *); /* removes the socket file */
 

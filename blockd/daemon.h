@@ -46,7 +46,7 @@ struct blockd {
 	struct notify notify;
 	uint64_t reloads_ok, reloads_refused;
 	int64_t last_refusal_at; /* 0: none since start */
-	char last_refusal[512];  /* why the last refused reload was refused */
+	char last_refusal[1024]; /* why the last refused reload was refused */
 };
 
 /*

@@ -54,7 +54,7 @@ listload(const struct blockd_config *cfg, int mode, struct listload *ll, char *e
 {
 	struct allowlist *allow = NULL;
 	struct accept_policy pol;
-	char path[512];
+	char path[512], why[2048];
 	struct stat st;
 	int rc = -1;
 
@@ -91,11 +91,11 @@ listload(const struct blockd_config *cfg, int mode, struct listload *ll, char *e
 		if (o == ACCEPT_REFUSED) {
 			/* Only a starting daemon falls back; a check or reload reports it. */
 			if (mode != LISTLOAD_START) {
-				snprintf(err, errlen, "%s", ll->res.reason);
+				accept_explain(&ll->res, pol.threshold, err, errlen);
 				goto out;
 			}
-			log_warnx(
-			    "%s refused, using the last accepted list: %s", path, ll->res.reason);
+			accept_explain(&ll->res, pol.threshold, why, sizeof(why));
+			log_warnx("%s refused, using the last accepted list: %s", path, why);
 		}
 		accept_result_free(&ll->res);
 		ll->checked = 0;
@@ -118,8 +118,8 @@ listload(const struct blockd_config *cfg, int mode, struct listload *ll, char *e
 	} else if (ll->res.serial == 0) {
 		rc = 0; /* no list at all yet */
 	} else {
-		snprintf(
-		    err, errlen, "last accepted list in %s: %s", cfg->state_dir, ll->res.reason);
+		accept_explain(&ll->res, pol.threshold, why, sizeof(why));
+		snprintf(err, errlen, "last accepted list in %s: %s", cfg->state_dir, why);
 	}
 out:
 	if (rc == -1 && ll->checked) {

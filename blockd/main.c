@@ -159,19 +159,21 @@ main(int argc, char *argv[])
 
 	int running = 1;
 	while (running) {
-		struct pollfd pf[5] = {{sfd, POLLIN, 0}, {ctl ? ctl_fd(ctl) : -1, POLLIN, 0},
-		    {w.ifd, POLLIN, 0}, {w.tfd, POLLIN, 0},
-		    {metrics ? metrics_fd(metrics) : -1, POLLIN, 0}};
-		int n = poll(pf, 5, STATS_INTERVAL_MS);
+		struct pollfd pf[4 + CTL_POLLFDS] = {{sfd, POLLIN, 0}, {w.ifd, POLLIN, 0},
+		    {w.tfd, POLLIN, 0}, {metrics ? metrics_fd(metrics) : -1, POLLIN, 0}};
+		size_t npf = 4 + (ctl ? ctl_pollfds(ctl, pf + 4) : 0);
+		int n =
+		    poll(pf, npf, ctl ? ctl_timeout(ctl, STATS_INTERVAL_MS) : STATS_INTERVAL_MS);
 		if (n == -1 && errno != EINTR)
 			fatal("poll");
-		if (n > 0 && ctl && (pf[1].revents & POLLIN))
-			(void)ctl_serve(ctl, &ctlops, &d);
-		if (n > 0 && metrics && (pf[4].revents & POLLIN))
+		/* Every time round: clients are read, answered and timed out without blocking. */
+		if (ctl)
+			ctl_serve(ctl, &ctlops, &d);
+		if (n > 0 && metrics && (pf[3].revents & POLLIN))
 			metrics_serve(metrics, &d);
-		if (n > 0 && (pf[2].revents & POLLIN))
+		if (n > 0 && (pf[1].revents & POLLIN))
 			watch_changed(&w);
-		if (n > 0 && (pf[3].revents & POLLIN) && watch_due(&w)) {
+		if (n > 0 && (pf[2].revents & POLLIN) && watch_due(&w)) {
 			log_info("%s changed: reloading the list", d.cfg.rules_dir);
 			(void)daemon_reload(&d, 0, err, sizeof(err));
 		}

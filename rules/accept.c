@@ -46,6 +46,26 @@ accept_result_free(struct accept_result *res)
 	sigset_free(&res->sigset);
 }
 
+void
+accept_explain(const struct accept_result *res, unsigned threshold, char *buf, size_t buflen)
+{
+	const char *p, *nl;
+	size_t used;
+
+	snprintf(buf, buflen, "%s", res->reason);
+	if (res->outcome != ACCEPT_REFUSED || res->valid_keys >= threshold || res->sigs[0] == '\0')
+		return;
+	/* sigs: one line per signature file; here joined by "; " after the reason. */
+	for (p = res->sigs; *p != '\0'; p = nl + 1) {
+		nl = strchr(p, '\n');
+		used = strlen(buf);
+		snprintf(buf + used, buflen - used, "%s%.*s", p == res->sigs ? ": " : "; ",
+		    (int)(nl ? (size_t)(nl - p) : strlen(p)), p);
+		if (nl == NULL)
+			break;
+	}
+}
+
 /* A decimal number ending at the next LF; *p moves past the LF. */
 static int
 read_number(const char **p, unsigned long long *v)

@@ -86,6 +86,14 @@ int accept_commit(
 int accept_last(const char *state_dir, uint64_t *serial, uint8_t digest[64], size_t *entries,
     char *err, size_t errlen);
 
+/*
+ * accept_explain(): why res was refused, on one line for a log or an answer:
+ * res->reason and, when fewer than threshold keys counted, what became of
+ * each signature file ("REASON: LIST.minisig: not counted: ...; LIST.minisig.2:
+ * ..."). Pure; buf (of buflen > 0 bytes) gets as much as fits, NUL-terminated.
+ */
+void accept_explain(const struct accept_result *res, unsigned threshold, char *buf, size_t buflen);
+
 void accept_result_free(struct accept_result *res);
 
 #endif

@@ -20,7 +20,8 @@ file_read_capped(const char *path, size_t cap, char **bufp, size_t *lenp, char *
 	ssize_t r;
 	int fd, e;
 
-	fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY);
+	/* Non-blocking, so a FIFO is refused below instead of waiting for a writer. */
+	fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
 	if (fd < 0) {
 		e = errno;
 		snprintf(err, errlen, "%s: %s", path, strerror(e));

@@ -6,7 +6,8 @@
 
 /*
  * file_read_capped(): reads path whole if it is a regular file of at most cap
- * bytes (checked with fstat before reading). Returns 0 with a malloc'd
+ * bytes (checked with fstat before reading). Never blocks on a FIFO or device:
+ * they are opened non-blocking and refused as not regular files. Returns 0 with a malloc'd
  * buffer (NUL-terminated, not counted in *len), or -1 with "path: why" in err.
  * errno is ENOENT if the file does not exist.
  */

@@ -83,6 +83,17 @@ Test(config, key_outside_section)
 	golden("bad/outside", -1);
 }
 
+/* A zeroed or binary file is refused, never read as empty lines (all defaults). */
+Test(config, not_text)
+{
+	golden("bad/zeroed", -1);
+	golden("bad/binary", -1);
+}
+Test(config, line_too_long)
+{
+	golden("bad/longline", -1);
+}
+
 Test(config, missing_file)
 {
 	struct blockd_config c;

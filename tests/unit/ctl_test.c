@@ -1,10 +1,14 @@
-/* Unit tests for ctl.c: request parsing, and a round trip over a real socket. */
+/* Unit tests for ctl.c: request parsing, round trips over a real socket, and bad clients. */
+#include <sys/socket.h>
+#include <sys/un.h>
+
 #include <criterion/criterion.h>
 #include <pthread.h>
 #include <poll.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "ctl.h"
@@ -88,50 +92,168 @@ static const struct ctl_ops ops = {op_status, op_reload, op_lookup, op_status};
 
 struct server {
 	struct ctl *ctl;
-	int n;
+	int stop;
+	pthread_t t;
+	char path[64];
 };
 
+/* The daemon's loop, reduced to the control socket. */
 static void *
 serve(void *arg)
 {
 	struct server *s = arg;
-	struct pollfd p = {.fd = ctl_fd(s->ctl), .events = POLLIN};
+	struct pollfd pf[CTL_POLLFDS];
 
-	for (int i = 0; i < s->n; i++) {
-		if (poll(&p, 1, 5000) != 1)
-			break;
+	while (!__atomic_load_n(&s->stop, __ATOMIC_RELAXED)) {
+		size_t n = ctl_pollfds(s->ctl, pf);
+		(void)poll(pf, n, ctl_timeout(s->ctl, 20));
 		ctl_serve(s->ctl, &ops, NULL);
 	}
 	return NULL;
 }
 
+static void
+server_start(struct server *s)
+{
+	char err[256];
+
+	memset(s, 0, sizeof(*s));
+	snprintf(s->path, sizeof(s->path), "/tmp/blockd-ctl-test.%d", (int)getpid());
+	s->ctl = ctl_open(s->path, "", err, sizeof(err));
+	cr_assert_not_null(s->ctl, "%s", err);
+	pthread_create(&s->t, NULL, serve, s);
+}
+
+/* Returns ctl_refused(). */
+static unsigned long
+server_stop(struct server *s)
+{
+	unsigned long refused;
+
+	__atomic_store_n(&s->stop, 1, __ATOMIC_RELAXED);
+	pthread_join(s->t, NULL);
+	refused = ctl_refused(s->ctl);
+	ctl_close(s->ctl);
+	cr_assert_eq(access(s->path, F_OK), -1, "socket file left behind");
+	return refused;
+}
+
 Test(ctl, round_trip)
 {
-	char path[64], err[256], *body = NULL;
+	char err[256], *body = NULL;
 	size_t len = 0;
-	struct server s = {.n = 4};
-	pthread_t t;
+	struct server s;
 	FILE *out;
 
-	snprintf(path, sizeof(path), "/tmp/blockd-ctl-test.%d", (int)getpid());
-	s.ctl = ctl_open(path, "", err, sizeof(err));
-	cr_assert_not_null(s.ctl, "%s", err);
-	pthread_create(&t, NULL, serve, &s);
-
+	server_start(&s);
 	out = open_memstream(&body, &len);
-	cr_assert_eq(ctl_request(path, "json status", out, err, sizeof(err)), 0, "%s", err);
-	cr_assert_eq(ctl_request(path, "reload override", out, err, sizeof(err)), 1);
-	cr_assert_eq(ctl_request(path, "lookup 192.0.2.1", out, err, sizeof(err)), 0);
-	cr_assert_eq(ctl_request(path, "lookup", out, err, sizeof(err)), 2);
+	cr_assert_eq(ctl_request(s.path, "json status", out, err, sizeof(err)), 0, "%s", err);
+	cr_assert_eq(ctl_request(s.path, "reload override", out, err, sizeof(err)), 1);
+	cr_assert_eq(ctl_request(s.path, "lookup 192.0.2.1", out, err, sizeof(err)), 0);
+	cr_assert_eq(ctl_request(s.path, "lookup", out, err, sizeof(err)), 2);
 	fclose(out);
 	cr_assert_str_eq(body,
 	    "{\"serial\":7}\nrefused despite override\nlooked up 192.0.2.1\n"
 	    "lookup takes 1 argument\n");
-	pthread_join(t, NULL);
-	cr_assert_eq(ctl_refused(s.ctl), 1);
-	ctl_close(s.ctl);
-	cr_assert_eq(access(path, F_OK), -1, "socket file left behind");
+	cr_assert_eq(server_stop(&s), 1);
 	free(body);
+}
+
+static int
+raw_connect(const char *path)
+{
+	struct sockaddr_un sun = {.sun_family = AF_UNIX};
+	int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+
+	cr_assert_neq(fd, -1);
+	strcpy(sun.sun_path, path);
+	cr_assert_eq(connect(fd, (struct sockaddr *)&sun, sizeof(sun)), 0);
+	return fd;
+}
+
+/* All the server sent until it closed. */
+static void
+raw_answer(int fd, char *buf, size_t size)
+{
+	size_t have = 0;
+	ssize_t r;
+
+	while (have < size - 1 && (r = recv(fd, buf + have, size - 1 - have, 0)) > 0)
+		have += (size_t)r;
+	buf[have] = '\0';
+	close(fd);
+}
+
+static double
+since(const struct timespec *t0)
+{
+	struct timespec t;
+
+	clock_gettime(CLOCK_MONOTONIC, &t);
+	return (double)(t.tv_sec - t0->tv_sec) + (double)(t.tv_nsec - t0->tv_nsec) / 1e9;
+}
+
+/* Clients that send nothing, half a request or far too much get an error; others are not held up. */
+Test(ctl, bad_clients, .timeout = 20)
+{
+	char err[256], ans[256], *big;
+	int silent[CTL_CLIENTS_MAX - 1], fd;
+	struct timespec t0;
+	FILE *devnull = fopen("/dev/null", "w");
+	struct server s;
+	size_t n;
+
+	cr_assert_not_null(devnull);
+	server_start(&s);
+	/* Silent clients in every slot but one: another client is answered at once. */
+	for (n = 0; n < CTL_CLIENTS_MAX - 1; n++)
+		silent[n] = raw_connect(s.path);
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	cr_assert_eq(ctl_request(s.path, "status", devnull, err, sizeof(err)), 0, "%s", err);
+	cr_assert_lt(since(&t0), 0.5, "status took %.3f s behind silent clients", since(&t0));
+	/* The silent ones are cut off after about a second, with the reason. */
+	for (n = 0; n < CTL_CLIENTS_MAX - 1; n++) {
+		raw_answer(silent[n], ans, sizeof(ans));
+		cr_assert_str_eq(ans, "ERR 2\nincomplete request (no newline within one second)\n");
+	}
+	cr_assert_lt(since(&t0), 2.5);
+
+	/* Half a request, then the client's end closed. */
+	fd = raw_connect(s.path);
+	cr_assert_eq(send(fd, "sta", 3, 0), 3);
+	shutdown(fd, SHUT_WR);
+	raw_answer(fd, ans, sizeof(ans));
+	cr_assert_str_eq(ans, "ERR 2\nincomplete request (no newline within one second)\n");
+
+	/* Far over the limit: the answer still arrives. */
+	n = 4 * CTL_REQUEST_MAX;
+	big = malloc(n);
+	memset(big, 'a', n);
+	fd = raw_connect(s.path);
+	cr_assert_eq(send(fd, big, n, MSG_NOSIGNAL), (ssize_t)n);
+	raw_answer(fd, ans, sizeof(ans));
+	cr_assert_str_eq(ans, "ERR 2\nrequest too long\n");
+	free(big);
+
+	/* Garbage with a newline. */
+	fd = raw_connect(s.path);
+	cr_assert_eq(send(fd, "{\"cmd\":\"status\"}\n", 17, 0), 17);
+	raw_answer(fd, ans, sizeof(ans));
+	cr_assert_str_eq(ans, "ERR 2\nunknown command \"{\"cmd\":\"status\"}\"\n");
+	fd = raw_connect(s.path);
+	cr_assert_eq(send(fd, "\x01\xff\n", 3, 0), 3);
+	raw_answer(fd, ans, sizeof(ans));
+	cr_assert_str_eq(ans, "ERR 2\nbyte 0 of the request is not printable ASCII\n");
+
+	/* More silent clients than slots: they wait their turn, and a request behind them is served. */
+	int many[CTL_CLIENTS_MAX + 8];
+	for (n = 0; n < CTL_CLIENTS_MAX + 8; n++)
+		many[n] = raw_connect(s.path);
+	cr_assert_eq(ctl_request(s.path, "status", devnull, err, sizeof(err)), 0, "%s", err);
+	for (n = 0; n < CTL_CLIENTS_MAX + 8; n++)
+		close(many[n]);
+	cr_assert_geq(server_stop(&s), CTL_CLIENTS_MAX - 1 + 4);
+	fclose(devnull);
 }
 
 Test(ctl, no_daemon)

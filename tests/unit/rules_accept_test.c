@@ -198,6 +198,60 @@ Test(rules_accept, untrusted_key_not_counted)
 	accept_result_free(&r);
 }
 
+/* The one-line explanation says what became of each signature when too few counted. */
+Test(rules_accept, explain_names_each_signature)
+{
+	struct accept_policy p = policy(2);
+	struct accept_result r;
+	char why[2048], want[512];
+
+	write_list(5, "2027-01-01T00:00:00Z", 3, 0);
+	sign(&key_a, 1);
+	sign(&key_c, 3);
+	cr_assert_eq(accept_check(&p, listpath, &r), ACCEPT_REFUSED);
+	accept_explain(&r, p.threshold, why, sizeof why);
+	snprintf(want, sizeof want,
+	    "%s: signed by 1 distinct trusted key, 2 required (keys in %s): %s.minisig: good, "
+	    "key ID ",
+	    listpath, keysdir, listpath);
+	cr_assert_eq(strncmp(why, want, strlen(want)), 0, "'%s' does not start '%s'", why, want);
+	snprintf(want, sizeof want, "; %s.minisig.3: not counted: key ID ", listpath);
+	cr_assert_not_null(strstr(why, want), "'%s' lacks '%s'", why, want);
+	cr_assert(
+	    strstr(why, " is not a trusted key") != NULL && strchr(why, '\n') == NULL, "%s", why);
+	/* Cut to fit, still terminated. */
+	accept_explain(&r, p.threshold, why, 16);
+	cr_assert_eq(strlen(why), 15);
+	accept_result_free(&r);
+
+	/* Refused after the signatures counted: the reason alone. */
+	put(listpath, "not a list\n", 11);
+	sign(&key_a, 1);
+	sign(&key_b, 2);
+	cr_assert_eq(accept_check(&p, listpath, &r), ACCEPT_REFUSED);
+	accept_explain(&r, p.threshold, why, sizeof why);
+	cr_assert_str_eq(why, r.reason);
+	accept_result_free(&r);
+}
+
+/* A FIFO where a list or a signature belongs is refused, never opened blocking (no writer). */
+Test(rules_accept, fifo_refused_without_blocking, .timeout = 5)
+{
+	struct accept_policy p = policy(1);
+	char path[256];
+
+	write_list(5, "2027-01-01T00:00:00Z", 3, 0);
+	sign(&key_a, 1);
+	sigset_path(listpath, 2, path, sizeof path);
+	cr_assert_eq(mkfifo(path, 0644), 0);
+	snprintf(path, sizeof path, "%s.minisig.2: not a regular file", listpath);
+	expect_refused(&p, path);
+	cr_assert_eq(unlink(listpath), 0);
+	cr_assert_eq(mkfifo(listpath, 0644), 0);
+	snprintf(path, sizeof path, "%s: not a regular file", listpath);
+	expect_refused(&p, path);
+}
+
 Test(rules_accept, unsigned_list_refused)
 {
 	struct accept_policy p = policy(1);
