@@ -7,6 +7,7 @@
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "daemon.h"
@@ -234,10 +235,21 @@ metrics_serve(struct metrics *m, const struct blockd *d)
 		return;
 	setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
 	setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof(tv));
+	/*
+	 * The control loop waits here, so the whole request gets 200 ms, not
+	 * each read: a client trickling bytes cannot hold the loop for longer.
+	 */
+	struct timespec t0, t;
+	clock_gettime(CLOCK_MONOTONIC, &t0);
 	while (len < sizeof(req) - 1) {
 		ssize_t r = recv(fd, req + len, sizeof(req) - 1 - len, 0);
 		if (r <= 0)
 			break;
+		clock_gettime(CLOCK_MONOTONIC, &t);
+		if ((t.tv_sec - t0.tv_sec) * 1000 + (t.tv_nsec - t0.tv_nsec) / 1000000 >= 200) {
+			close(fd);
+			return;
+		}
 		len += (size_t)r;
 		req[len] = '\0';
 		if (strstr(req, "\r\n\r\n") != NULL || strstr(req, "\n\n") != NULL)

@@ -59,6 +59,20 @@ kill "$(tb_pid halfhello)"
 tb_wait_for flows_are 0 || tb_fail "flow still counted after the client closed"
 metric_is blockd_flow_streams_in_use = 0 || tb_fail "stream buffer still in use"
 
+# A client trickling its request a byte at a time is cut off: scrapes still get answers.
+tb_spawn trickle "$TB_NS_APPL" python3 -c '
+import socket, time
+s = socket.create_connection(("127.0.0.1", 9153))
+s.send(b"G")
+print("connected", flush=True)
+for b in b"ET /metrics HTTP/1.0\r\nX-Slow: " + b"y" * 2000:
+    s.send(bytes([b]))
+    time.sleep(0.05)'
+tb_wait_for grep -q connected "$TB_DIR/trickle.log" || tb_fail "trickling client did not connect"
+for i in 1 2 3; do
+	[ "$(metric blockd_list_serial)" = 1 ] || tb_fail "scrape $i not answered beside a trickling client"
+done
+
 # Only GET is served.
 code=$(tb_appliance curl -s -o /dev/null -w '%{http_code}' -X POST http://127.0.0.1:9153/)
 [ "$code" = 405 ] || tb_fail "POST answered $code, not 405"
