@@ -29,6 +29,7 @@ struct ctl {
 	int fd;
 	gid_t gid;
 	unsigned long refused;
+	int64_t accept_paused; /* until then the listener is not polled (out of descriptors) */
 	char path[sizeof(((struct sockaddr_un *)0)->sun_path)];
 	struct ctl_client cl[CTL_CLIENTS_MAX];
 };
@@ -361,8 +362,12 @@ ctl_pollfds(const struct ctl *c, struct pollfd *pf)
 		pf[n++] = (struct pollfd){c->cl[i].fd, c->cl[i].out ? POLLOUT : POLLIN, 0};
 		busy++;
 	}
-	/* With every slot taken, new clients wait in the listen queue. */
-	pf[0] = (struct pollfd){busy < CTL_CLIENTS_MAX ? c->fd : -1, POLLIN, 0};
+	/*
+	 * With every slot taken, or no descriptor to accept into, new clients
+	 * wait in the listen queue.
+	 */
+	pf[0] = (struct pollfd){
+	    busy < CTL_CLIENTS_MAX && now_ms() >= c->accept_paused ? c->fd : -1, POLLIN, 0};
 	return n;
 }
 
@@ -374,6 +379,8 @@ ctl_timeout(const struct ctl *c, int max_ms)
 	for (size_t i = 0; i < CTL_CLIENTS_MAX; i++)
 		if (c->cl[i].fd != -1 && c->cl[i].deadline - now < t)
 			t = c->cl[i].deadline - now;
+	if (c->accept_paused > now && c->accept_paused - now < t)
+		t = c->accept_paused - now;
 	return t < 0 ? 0 : (int)t;
 }
 
@@ -387,8 +394,15 @@ ctl_serve(struct ctl *c, const struct ctl_ops *ops, void *ctx)
 		struct ctl_client *cl = &c->cl[i];
 		if (cl->fd != -1)
 			continue;
-		if ((cl->fd = accept4(c->fd, NULL, NULL, SOCK_CLOEXEC | SOCK_NONBLOCK)) == -1)
+		if (now < c->accept_paused)
 			break;
+		if ((cl->fd = accept4(c->fd, NULL, NULL, SOCK_CLOEXEC | SOCK_NONBLOCK)) == -1) {
+			/* Out of descriptors the listener stays readable: rest, do not spin. */
+			if (errno == EMFILE || errno == ENFILE || errno == ENOBUFS ||
+			    errno == ENOMEM)
+				c->accept_paused = now + CTL_ACCEPT_PAUSE_MS;
+			break;
+		}
 		cl->deadline = now + CTL_TIMEOUT_MS;
 		cl->len = 0;
 	}

@@ -58,9 +58,11 @@ struct ctl *ctl_open(const char *path, const char *group, char *err, size_t errl
  * its request has not arrived, or its answer not been taken, within
  * CTL_TIMEOUT_MS.
  */
-#define CTL_CLIENTS_MAX 32
-#define CTL_TIMEOUT_MS  1000
-#define CTL_POLLFDS     (CTL_CLIENTS_MAX + 1)
+#define CTL_CLIENTS_MAX     32
+#define CTL_TIMEOUT_MS      1000
+#define CTL_POLLFDS         (CTL_CLIENTS_MAX + 1)
+/* After accept() fails for want of descriptors or memory, the listener rests this long. */
+#define CTL_ACCEPT_PAUSE_MS 100
 /*
  * ctl_pollfds(): fills pf (room for CTL_POLLFDS) with what to poll: the
  * listening socket (fd -1 while every slot is taken), then each client's

@@ -1,5 +1,6 @@
 /* Unit tests for ctl.c: request parsing, round trips over a real socket, and bad clients. */
 #include <sys/socket.h>
+#include <sys/resource.h>
 #include <sys/un.h>
 
 #include <criterion/criterion.h>
@@ -263,4 +264,51 @@ Test(ctl, no_daemon)
 	cr_assert_eq(
 	    ctl_request("/nonexistent/blockd.sock", "status", stdout, err, sizeof(err)), -1);
 	cr_assert(strstr(err, "is blockd running?") != NULL);
+}
+
+/*
+ * Out of descriptors, accept() fails while the listener stays readable: the
+ * listener rests for a moment rather than waking the loop again at once, and
+ * the waiting client is served once descriptors are free.
+ */
+Test(ctl, out_of_descriptors_rests)
+{
+	struct rlimit old, low;
+	struct pollfd pf[CTL_POLLFDS];
+	struct server s;
+	char err[256], ans[256];
+	int fd, probe;
+
+	memset(&s, 0, sizeof(s));
+	snprintf(s.path, sizeof(s.path), "/tmp/blockd-ctl-test.%d", (int)getpid());
+	s.ctl = ctl_open(s.path, "", err, sizeof(err));
+	cr_assert_not_null(s.ctl, "%s", err);
+	fd = raw_connect(s.path);
+	cr_assert_eq(send(fd, "status\n", 7, 0), 7);
+	/* Lower the limit to the highest descriptor in use: no new one can be made. */
+	probe = dup(0);
+	cr_assert_neq(probe, -1);
+	close(probe);
+	cr_assert_eq(getrlimit(RLIMIT_NOFILE, &old), 0);
+	low = old;
+	low.rlim_cur = (rlim_t)probe;
+	cr_assert_eq(setrlimit(RLIMIT_NOFILE, &low), 0);
+	cr_assert_eq(ctl_pollfds(s.ctl, pf), 1);
+	cr_assert_eq(pf[0].fd != -1, 1);
+	ctl_serve(s.ctl, &ops, NULL); /* accept fails: EMFILE */
+	ctl_pollfds(s.ctl, pf);
+	cr_assert_eq(pf[0].fd, -1, "listener still polled while out of descriptors");
+	int t = ctl_timeout(s.ctl, 5000);
+	cr_assert(t > 0 && t <= CTL_ACCEPT_PAUSE_MS, "timeout %d", t);
+	cr_assert_eq(setrlimit(RLIMIT_NOFILE, &old), 0);
+	/* After the pause the client is accepted and answered. */
+	for (int i = 0; i < 100; i++) {
+		size_t n = ctl_pollfds(s.ctl, pf);
+		(void)poll(pf, n, ctl_timeout(s.ctl, 20));
+		ctl_serve(s.ctl, &ops, NULL);
+	}
+	shutdown(fd, SHUT_WR);
+	raw_answer(fd, ans, sizeof(ans));
+	cr_assert_not_null(strstr(ans, "serial 7"), "answer: %s", ans);
+	ctl_close(s.ctl);
 }
