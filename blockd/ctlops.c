@@ -283,12 +283,14 @@ op_stats(void *ctx, int json, FILE *out)
 		    LD(w->c.dns_tcp_partial), LD(w->c.pkt_bad[PKT_FRAGMENT]), LD(w->c.other),
 		    LD(w->c.inject_errors), LD(w->c.events), LD(w->c.events_lost),
 		    LD(w->c.flows_active), LD(w->c.flows_capacity), LD(w->c.flows_evicted),
-		    LD(w->c.streams_in_use)};
+		    LD(w->c.streams_in_use), LD(w->c.tls_evasive), LD(w->c.tls_unfinished),
+		    LD(w->c.http_unjudged), LD(w->c.quic_evasive)};
 #undef LD
 		static const char *const names[] = {"received", "accepted", "dropped", "missed",
 		    "enobufs", "dns_queries", "dns_blocked", "dns_unreadable", "dns_tcp_split",
 		    "fragments", "other_passed", "inject_errors", "events", "events_lost", "flows",
-		    "flow_capacity", "flows_evicted", "streams_in_use"};
+		    "flow_capacity", "flows_evicted", "streams_in_use", "tls_evasive",
+		    "tls_unfinished", "http_unjudged", "quic_evasive"};
 		jbuf_kobj(&j, key);
 		for (size_t k = 0; k < sizeof(v) / sizeof(v[0]); k++)
 			jbuf_kuint(&j, names[k], v[k]);
