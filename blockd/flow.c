@@ -160,6 +160,7 @@ drop(struct flow_table *t, struct flow *f)
 		*pp = f->hnext;
 	lru_unlink(t, f);
 	reasm_put(t->pool, f->stream);
+	reasm_put(t->pool, f->alt);
 	memset(f, 0, sizeof(*f));
 	f->hnext = t->free_head;
 	t->free_head = i;
@@ -267,7 +268,22 @@ void
 flow_stream_release(struct flow_table *t, struct flow *f)
 {
 	reasm_put(t->pool, f->stream);
+	reasm_put(t->pool, f->alt);
 	f->stream = NULL;
+	f->alt = NULL;
+}
+
+struct reasm *
+flow_stream_alt(struct flow_table *t, struct flow *f)
+{
+	if (f->alt != NULL || f->stream == NULL)
+		return f->alt;
+	if ((f->alt = reasm_get(t->pool)) == NULL) {
+		f->flags |= FLOW_F_NOSTREAM;
+		return NULL;
+	}
+	reasm_copy_last_wins(f->alt, f->stream);
+	return f->alt;
 }
 
 size_t

@@ -32,7 +32,8 @@ void flow_key_v6(struct flow_key *, uint8_t proto, const uint8_t saddr[16], uint
  * How a worker uses a flow (TCP): on the SYN, insert the flow and set
  * client_isn and FLOW_F_ISN; on a data segment, flow_stream() and
  * reasm_add_tcp(stream, client_isn, seq, ...), set FLOW_F_EVASIVE if it
- * returns REASM_CONFLICT, then hand reasm_data()/reasm_contig() to
+ * returns REASM_CONFLICT (and keep the other version in flow_stream_alt()
+ * if the parser should see both), then hand reasm_data()/reasm_contig() to
  * tls_parse_client_hello() or http_parse() (the latter followed by
  * reasm_consume() of what it consumed); once verdict is decided, release
  * the stream. QUIC: one flow per UDP 5-tuple, its stream is the CRYPTO
@@ -65,6 +66,7 @@ struct flow {
 	uint32_t app_state;
 	uint64_t app_data[4]; /* free for the worker: a parser's per-flow state */
 	struct reasm *stream; /* NULL until flow_stream() */
+	struct reasm *alt;    /* NULL until flow_stream_alt(): the last copy of each byte */
 	/* internal */
 	uint32_t hnext; /* hash chain, index + 1 */
 	uint32_t prev;  /* LRU list, index + 1; head is most recent */
@@ -122,6 +124,15 @@ void flow_remove(struct flow_table *, struct flow *f);
  */
 struct reasm *flow_stream(struct flow_table *, struct flow *f);
 void flow_stream_release(struct flow_table *, struct flow *f);
+
+/*
+ * flow_stream_alt(): f's second buffer, for a stream whose copies disagree:
+ * taken from the pool on first use as reasm_copy_last_wins() of f's stream
+ * (which must exist), so it keeps the last copy of each byte where the
+ * stream keeps the first. NULL when the pool is exhausted (counted).
+ * Released with the stream, by flow_stream_release() and flow_remove().
+ */
+struct reasm *flow_stream_alt(struct flow_table *, struct flow *f);
 
 /* flow_expire(): drops up to max flows idle for timeout at now; returns how many. */
 size_t flow_expire(struct flow_table *, int64_t now, size_t max);

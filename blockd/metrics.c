@@ -168,6 +168,19 @@ metrics_render(const struct blockd *d, FILE *out)
 	    "Flows passed undecided because no stream buffer was free.");
 	fprintf(out, "blockd_flows_without_buffer_total %llu\n",
 	    (unsigned long long)SUM(c.flow_no_stream));
+	help(out, "blockd_evasive_total", "counter",
+	    "TLS and QUIC hellos whose repeated bytes disagreed (segments, CRYPTO frames).");
+	fprintf(out, "blockd_evasive_total{method=\"tls\"} %llu\n",
+	    (unsigned long long)SUM(c.tls_evasive));
+	fprintf(out, "blockd_evasive_total{method=\"quic\"} %llu\n",
+	    (unsigned long long)SUM(c.quic_evasive));
+	help(out, "blockd_unjudged_total", "counter",
+	    "Flows still undecided at the last packet the rules queue: TLS hellos not yet whole, "
+	    "HTTP connections whose later requests pass.");
+	fprintf(out, "blockd_unjudged_total{method=\"tls\"} %llu\n",
+	    (unsigned long long)SUM(c.tls_unfinished));
+	fprintf(out, "blockd_unjudged_total{method=\"http\"} %llu\n",
+	    (unsigned long long)SUM(c.http_unjudged));
 	help(out, "blockd_flows", "gauge",
 	    "TLS, HTTP and QUIC flows in each queue's flow table, at its last batch.");
 	for (i = 0; i < d->nworkers; i++)

@@ -104,8 +104,11 @@ reasm_add(struct reasm *r, uint64_t off, const uint8_t *p, size_t len)
 
 	for (i = start; i < end;) {
 		if (have_bit(r, i)) {
-			if (r->data[i] != p[i - start])
+			if (r->data[i] != p[i - start]) {
 				conflict = 1;
+				if (r->flags & REASM_F_LAST_WINS)
+					r->data[i] = p[i - start];
+			}
 			i++;
 			continue;
 		}
@@ -144,6 +147,23 @@ reasm_add_tcp(struct reasm *r, uint32_t isn, uint32_t seq, const uint8_t *p, siz
 		return reasm_add(r, r->base, p + skip, len - skip);
 	}
 	return reasm_add(r, r->base + rel, p, len);
+}
+
+void
+reasm_copy_last_wins(struct reasm *dst, const struct reasm *src)
+{
+	uint32_t next_free = dst->next_free;
+	size_t nbits = ((size_t)src->high + 7) >> 3;
+
+	dst->base = src->base;
+	dst->contig = src->contig;
+	dst->high = src->high;
+	dst->flags = src->flags | REASM_F_LAST_WINS;
+	dst->conflicts = src->conflicts;
+	dst->next_free = next_free;
+	memcpy(dst->have, src->have, nbits);
+	memset(dst->have + nbits, 0, sizeof(dst->have) - nbits);
+	memcpy(dst->data, src->data, src->high);
 }
 
 void

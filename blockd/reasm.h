@@ -25,8 +25,9 @@
  *    conflicts count goes up and REASM_F_CONFLICT stays set. Real stacks
  *    retransmit the same bytes; differing overlaps are a known way to show
  *    a middlebox one name and the server another, so the worker should
- *    treat a flow with this flag as evasive (policy: block or reset), not
- *    trust the name it reads.
+ *    treat a flow with this flag as evasive and not trust the name it
+ *    reads alone: reasm_copy_last_wins() keeps the other version beside
+ *    it, and a blocked name in either is blocked.
  *  - Bytes at or beyond REASM_MAX are not stored: REASM_TRUNCATED is
  *    returned and REASM_F_TRUNCATED set.
  *
@@ -44,6 +45,7 @@
 /* Sticky flags, kept in reasm.flags until reasm_reset(). */
 #define REASM_F_CONFLICT  0x1
 #define REASM_F_TRUNCATED 0x2
+#define REASM_F_LAST_WINS 0x4 /* a copy made by reasm_copy_last_wins() */
 
 struct reasm {
 	uint64_t base;               /* stream offset of data[0] */
@@ -76,6 +78,16 @@ int reasm_add(struct reasm *, uint64_t off, const uint8_t *p, size_t len);
  * as the window keeps up (reasm_consume()).
  */
 int reasm_add_tcp(struct reasm *, uint32_t isn, uint32_t seq, const uint8_t *p, size_t len);
+
+/*
+ * reasm_copy_last_wins(): makes dst (an empty buffer of the same pool, not
+ * src) a copy of src whose later reasm_add() calls keep the last copy of
+ * each byte instead of the first: a conflicting piece overwrites what is
+ * stored (still returning REASM_CONFLICT and counting). Kept side by side
+ * with its first-copy original, it shows the other version of a stream
+ * whose copies disagree.
+ */
+void reasm_copy_last_wins(struct reasm *dst, const struct reasm *src);
 
 /*
  * reasm_consume(): drops the first n bytes of the contiguous prefix

@@ -9,6 +9,7 @@
 #include <sys/random.h>
 
 #include "config.h"
+#include "daemon.h"
 #include "event.h"
 #include "evlog.h"
 #include "flow.h"
@@ -175,6 +176,11 @@ flow_key_of(const struct pkt *p, struct flow_key *k)
  * sequence number: right when it is the client's first data segment, which
  * it is for a connection that has sent nothing yet. NULL for packets with
  * nothing to judge (a bare ACK, FIN or RST of an unknown flow).
+ *
+ * app_state counts the client's packets the worker saw, as the kernel
+ * counts them for the queue rules (a retransmitted SYN, with the same
+ * initial sequence number, is the same connection and counts on), so the
+ * worker knows which packet is the last one it will be shown.
  */
 static struct flow *
 tcp_flow(struct worker *w, const struct pkt *p, int app)
@@ -186,7 +192,11 @@ tcp_flow(struct worker *w, const struct pkt *p, int app)
 	flow_expire(w->flows, w->now, FLOW_EXPIRE_N);
 	if ((p->tcp_flags & (PKT_TCP_SYN | PKT_TCP_ACK)) == PKT_TCP_SYN) {
 		struct flow *f = flow_insert(w->flows, &k, w->now, &created);
+		uint32_t seen = 0;
 		if (!created) {
+			if ((f->flags & FLOW_F_ISN) && f->client_isn == p->seq &&
+			    f->verdict == FLOW_UNDECIDED)
+				seen = f->app_state;
 			/* A new connection on the same ports: forget the old one. */
 			flow_remove(w->flows, f);
 			f = flow_insert(w->flows, &k, w->now, &created);
@@ -194,6 +204,7 @@ tcp_flow(struct worker *w, const struct pkt *p, int app)
 		f->client_isn = p->seq;
 		f->flags |= FLOW_F_ISN;
 		f->app = (uint16_t)app;
+		f->app_state = seen + 1;
 		return f;
 	}
 	struct flow *f = flow_lookup(w->flows, &k, w->now);
@@ -204,7 +215,16 @@ tcp_flow(struct worker *w, const struct pkt *p, int app)
 		f->app = (uint16_t)app;
 		CNT(w, flow_no_syn);
 	}
+	if (f != NULL)
+		f->app_state++;
 	return f;
+}
+
+/* p is the last packet of f the queue rules send (see DAEMON_FIRST_PACKETS). */
+static int
+last_queued(const struct flow *f)
+{
+	return f->app_state >= DAEMON_FIRST_PACKETS;
 }
 
 /* p's flow is decided: allowed, and leaves the queue. */
@@ -241,6 +261,31 @@ decided(struct worker *w, const struct flow *f, uint32_t *mark)
 	return -1;
 }
 
+/* r is a ClientHello read to its end (or as far as it will go). */
+static int
+is_hello(int r)
+{
+	return r == TLS_SNI || r == TLS_NO_SNI || r == TLS_ECH;
+}
+
+/* 1 if h (from parse result r) carries a server_name the list blocks; hit filled in. */
+static int
+name_blocked(struct worker *w, const struct match_snapshot *snap, int r, const struct tls_hello *h,
+    struct match_hit *hit)
+{
+	return (r == TLS_SNI || r == TLS_ECH) && h->has_sni && snap != NULL &&
+	    match_domain(snap, h->sni, h->sni_len, w->now, hit) == MATCH_BLOCK;
+}
+
+/*
+ * Port 443. A hello whose segments disagreed (FLOW_F_EVASIVE) is read
+ * twice, from the first copy of each byte (what the stream keeps, and what
+ * the server's TCP keeps for bytes it had in order) and from the last copy
+ * (flow_stream_alt()): a blocked name in either resets the connection.
+ * Otherwise such a hello, like one without a name, follows no_sni: a third
+ * copy may have reached the server. So does a hello still unfinished at
+ * the last packet the queue rules send, unless its name was seen already.
+ */
 int
 webflow_tls(
     struct worker *w, const struct match_snapshot *snap, const struct pkt *p, uint32_t *mark)
@@ -252,47 +297,70 @@ webflow_tls(
 	int d = decided(w, f, mark);
 	if (d != -1)
 		return d;
-	if (p->paylen == 0) {
-		if (p->tcp_flags & (PKT_TCP_RST | PKT_TCP_FIN))
-			flow_remove(w->flows, f);
+	if (p->paylen == 0 && (p->tcp_flags & (PKT_TCP_RST | PKT_TCP_FIN))) {
+		flow_remove(w->flows, f);
 		return NF_ACCEPT;
 	}
+	if (p->paylen == 0 && !last_queued(f))
+		return NF_ACCEPT;
 	struct reasm *s = flow_stream(w->flows, f);
 	if (s == NULL) {
 		CNT(w, flow_no_stream);
 		return NF_ACCEPT;
 	}
-	if (reasm_add_tcp(s, f->client_isn, p->seq, p->payload, p->paylen) & REASM_CONFLICT)
+	if (reasm_add_tcp(s, f->client_isn, p->seq, p->payload, p->paylen) & REASM_CONFLICT) {
 		f->flags |= FLOW_F_EVASIVE;
+		(void)flow_stream_alt(w->flows, f);
+	}
+	if (f->alt != NULL)
+		(void)reasm_add_tcp(f->alt, f->client_isn, p->seq, p->payload, p->paylen);
 
-	struct tls_hello h;
+	struct tls_hello h, ha;
 	int full = reasm_contig(s) >= REASM_MAX || (s->flags & REASM_F_TRUNCATED);
 	int r =
 	    tls_parse_client_hello(reasm_data(s), reasm_contig(s), full ? TLS_PARTIAL_OK : 0, &h);
-	if (r == TLS_NEED_MORE && !full)
-		return NF_ACCEPT; /* the server may see the start; the end is judged */
-	if (r == TLS_NOT_TLS || r == TLS_MALFORMED) {
+	int unfinished = 0;
+	if (r == TLS_NEED_MORE && !full) {
+		if (!last_queued(f))
+			return NF_ACCEPT; /* the server may see the start; the end is judged */
+		/* No more of it will be queued: judge the name if it came already. */
+		unfinished = 1;
+		r = tls_parse_client_hello(reasm_data(s), reasm_contig(s), TLS_PARTIAL_OK, &h);
+	}
+	int evasive = (f->flags & FLOW_F_EVASIVE) != 0;
+	if ((r == TLS_NOT_TLS || r == TLS_MALFORMED) && !evasive) {
 		CNT(w, tls_not_tls);
 		return allow(w, f, mark);
 	}
-	CNT(w, tls_hellos);
+	int ra = TLS_NEED_MORE;
+	if (f->alt != NULL)
+		ra = tls_parse_client_hello(
+		    reasm_data(f->alt), reasm_contig(f->alt), TLS_PARTIAL_OK, &ha);
+	if (is_hello(r) || is_hello(ra))
+		CNT(w, tls_hellos);
 	if (r == TLS_ECH)
 		CNT(w, tls_ech);
-	int named = (r == TLS_SNI || r == TLS_ECH) && h.has_sni;
-	if (named && !(f->flags & FLOW_F_EVASIVE)) {
-		struct match_hit hit;
-		if (snap == NULL ||
-		    match_domain(snap, h.sni, h.sni_len, w->now, &hit) != MATCH_BLOCK)
-			return allow(w, f, mark);
+	if (evasive)
+		CNT(w, tls_evasive);
+	else if (unfinished)
+		CNT(w, tls_unfinished);
+
+	struct match_hit hit;
+	const struct tls_hello *bad = NULL;
+	if (name_blocked(w, snap, r, &h, &hit))
+		bad = &h;
+	else if (f->alt != NULL && name_blocked(w, snap, ra, &ha, &hit))
+		bad = &ha;
+	if (bad != NULL) {
 		CNT(w, tls_blocked);
 		reset_both(w, p);
-		emit(w, snap, &hit, EV_TLS, EV_RESET, p, h.sni, h.sni_len);
+		emit(w, snap, &hit, EV_TLS, EV_RESET, p, bad->sni, bad->sni_len);
 		return block(w, f);
 	}
-	/* No name to judge (or one the segments disagreed on): the no_sni policy. */
-	if (f->flags & FLOW_F_EVASIVE)
-		CNT(w, tls_evasive);
-	else
+	if ((r == TLS_SNI || r == TLS_ECH) && h.has_sni && !evasive)
+		return allow(w, f, mark);
+	/* No name to judge, or copies that disagreed and named nothing blocked: no_sni. */
+	if (!evasive && !unfinished)
 		CNT(w, tls_no_sni);
 	if (w->cfg->no_sni != CFG_NOSNI_BLOCK)
 		return allow(w, f, mark);
@@ -337,8 +405,9 @@ notice(struct worker *w, const struct match_snapshot *snap, const struct match_h
 
 /*
  * Port 80: every request head on the connection is matched, so a flow is
- * never marked allowed while it still speaks HTTP/1 (keep-alive, pipelining);
- * it stays in the queue for as long as the hooks send its packets there.
+ * not marked allowed while it still speaks HTTP/1 (keep-alive, pipelining)
+ * until the last packet the hooks send to the queue; from then on its
+ * requests pass unjudged (counted), and its stream buffer is freed.
  */
 int
 webflow_http(
@@ -351,17 +420,18 @@ webflow_http(
 	int d = decided(w, f, mark);
 	if (d != -1)
 		return d;
-	if (p->paylen == 0) {
-		if (p->tcp_flags & (PKT_TCP_RST | PKT_TCP_FIN))
-			flow_remove(w->flows, f);
+	if (p->paylen == 0 && (p->tcp_flags & (PKT_TCP_RST | PKT_TCP_FIN))) {
+		flow_remove(w->flows, f);
 		return NF_ACCEPT;
 	}
+	if (p->paylen == 0 && !last_queued(f))
+		return NF_ACCEPT;
 	struct reasm *s = flow_stream(w->flows, f);
 	if (s == NULL) {
 		CNT(w, flow_no_stream);
 		return NF_ACCEPT;
 	}
-	reasm_add_tcp(s, f->client_isn, p->seq, p->payload, p->paylen);
+	(void)reasm_add_tcp(s, f->client_isn, p->seq, p->payload, p->paylen);
 	struct http_parser *hp = (struct http_parser *)f->app_data;
 	for (;;) {
 		struct http_request req;
@@ -369,8 +439,13 @@ webflow_http(
 		int r = http_parse(hp, reasm_data(s), reasm_contig(s), &used, &req);
 		if (used)
 			reasm_consume(s, used);
-		if (r == HTTP_NEED_MORE)
+		if (r == HTTP_NEED_MORE && !last_queued(f))
 			return NF_ACCEPT;
+		if (r == HTTP_NEED_MORE) {
+			/* Nothing more of it will be queued: its later requests pass. */
+			CNT(w, http_unjudged);
+			return allow(w, f, mark);
+		}
 		if (r != HTTP_REQUEST) {
 			CNT(w, http_other);
 			return allow(w, f, mark);
@@ -429,17 +504,29 @@ webflow_quic(
 		CNT(w, quic_other);
 		return NF_ACCEPT;
 	}
-	int named = (r == QUIC_SNI || r == QUIC_ECH) && qi.hello.has_sni && !qi.conflict;
+	/*
+	 * CRYPTO bytes that disagreed with earlier ones: the name the first
+	 * copies give is still judged (a blocked one is dropped); an allowed one
+	 * is not trusted, and no_sni decides.
+	 */
+	int evasive = qi.conflict || (s != NULL && (s->flags & REASM_F_CONFLICT));
+	if (evasive)
+		CNT(w, quic_evasive);
+	int named = (r == QUIC_SNI || r == QUIC_ECH) && qi.hello.has_sni;
 	if (named) {
 		struct match_hit hit;
-		if (snap == NULL ||
-		    match_domain(snap, qi.hello.sni, qi.hello.sni_len, w->now, &hit) != MATCH_BLOCK)
+		if (snap != NULL &&
+		    match_domain(snap, qi.hello.sni, qi.hello.sni_len, w->now, &hit) ==
+			MATCH_BLOCK) {
+			CNT(w, quic_blocked);
+			emit(w, snap, &hit, EV_QUIC, EV_DROP, p, qi.hello.sni, qi.hello.sni_len);
+			return block(w, f);
+		}
+		if (!evasive)
 			return allow(w, f, mark);
-		CNT(w, quic_blocked);
-		emit(w, snap, &hit, EV_QUIC, EV_DROP, p, qi.hello.sni, qi.hello.sni_len);
-		return block(w, f);
 	}
-	CNT(w, quic_no_sni);
+	if (!evasive)
+		CNT(w, quic_no_sni);
 	if (w->cfg->no_sni != CFG_NOSNI_BLOCK)
 		return allow(w, f, mark);
 	return block(w, f);

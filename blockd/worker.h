@@ -36,18 +36,22 @@ struct worker_counters {
 	uint64_t tls_no_sni;         /* ... without a name (no server_name, or ECH without one) */
 	uint64_t tls_no_sni_blocked; /* ... reset under no_sni = block */
 	uint64_t tls_ech;            /* ... carrying encrypted_client_hello */
-	uint64_t tls_not_tls;    /* 443 streams that were not TLS, or broke its format: passed */
-	uint64_t tls_evasive;    /* overlapping segments that disagreed: no_sni policy */
-	uint64_t flow_no_syn;    /* data on a flow whose SYN was not seen: start taken from it */
+	uint64_t tls_not_tls; /* 443 streams that were not TLS, or broke its format: passed */
+	uint64_t tls_evasive; /* hellos whose overlapping segments disagreed (both copies read) */
+	uint64_t
+	    tls_unfinished;   /* hellos not whole at the last queued packet (name, else no_sni) */
+	uint64_t flow_no_syn; /* data on a flow whose SYN was not seen: start taken from it */
 	uint64_t flow_no_stream; /* no stream buffer free: passed undecided */
 	uint64_t flow_dropped;   /* later packets of a blocked flow dropped */
 	uint64_t http_requests;  /* request heads read on port 80 */
 	uint64_t http_blocked;   /* ... answered with the 451 notice */
 	uint64_t http_other;     /* port 80 streams that were not HTTP/1 or broke it: passed */
+	uint64_t http_unjudged;  /* connections past the last queued packet: later requests pass */
 	uint64_t quic_initials;  /* datagrams with a client Initial opened */
 	uint64_t quic_blocked;   /* QUIC flows whose name is blocked: dropped */
 	uint64_t quic_no_sni;
-	uint64_t quic_other; /* UDP 443 datagrams that were no Initial we could open */
+	uint64_t quic_evasive; /* hellos whose CRYPTO bytes disagreed (first copies read) */
+	uint64_t quic_other;   /* UDP 443 datagrams that were no Initial we could open */
 	uint64_t inject_errors;
 	uint64_t events;      /* handed to the enforcement log */
 	uint64_t events_lost; /* the log's queue was full (it records the loss too) */

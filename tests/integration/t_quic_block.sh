@@ -1,7 +1,8 @@
 #!/bin/sh
 # QUIC on UDP 443: client Initials (v1, protected as RFC 9001 says) for blocked names are dropped,
 # and so is the rest of their flow; allowed names pass; a ClientHello spread over two Initials is
-# still caught; IPv4 and IPv6; each drop is in the enforcement log under its order.
+# still caught, and so is one whose CRYPTO bytes are repeated naming an allowed name; IPv4 and
+# IPv6; each drop is in the enforcement log under its order.
 set -u
 . tests/lib/netns.sh
 
@@ -35,11 +36,18 @@ for addr in "$TB_SERVER4" "$TB_SERVER6"; do
 	quic "$addr" www.blocked.example split "passed dropped"
 	quic "$addr" allowed.example whole "passed passed"
 	quic "$addr" sub.exact.test split "passed passed"
+	# CRYPTO bytes repeated with another name: the first copy's blocked name is judged.
+	quic "$addr" blocked.example again "passed dropped"
 done
+
+# The repeated, disagreeing CRYPTO bytes are counted.
+n=$("${BLOCKCTL:-build/blockctl}" -s "$TB_DIR/control.sock" stats |
+	awk '$1 ~ /quic_evasive$/ { s += $2 } END { print s + 0 }')
+[ "$n" -ge 2 ] && echo "PASS quic_evasive counted ($n)" || fail "quic_evasive is $n, want 2"
 
 log="$TB_DIR/enforcement.jsonl"
 has_events() {
-	[ "$(grep -c '"method":"quic".*"order":"CL-2026-000123".*"action":"drop"' "$log")" -ge 6 ] &&
+	[ "$(grep -c '"method":"quic".*"order":"CL-2026-000123".*"action":"drop"' "$log")" -ge 8 ] &&
 		[ "$(grep -c '"method":"quic".*"order":"CL-2026-000456".*"action":"drop"' "$log")" -ge 2 ]
 }
 tb_wait_for has_events || fail "QUIC drop events missing from the log: $(grep -c quic "$log")"

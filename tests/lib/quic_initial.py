@@ -4,7 +4,9 @@
 usage: quic_initial.py ADDR NAME MODE
 MODE whole: the hello in one Initial, then the same Initial again (a retransmission).
 MODE split: the hello's first half in one Initial, the rest in a second, each its own
-datagram. Both datagrams come from one socket (one flow). After each, waits up to 2 s
+datagram. MODE again: the hello up to the end of NAME (blocked.example or
+allowed.example) in one Initial; then one whose first CRYPTO frame repeats those bytes naming
+the other of the two, and whose second carries the rest. Both datagrams come from one socket (one flow). After each, waits up to 2 s
 for the test bed's UDP echo (tests/lib/udp_echo.py) and prints "passed" or "dropped".
 Protection as in RFC 9001 section 5 (keys from the Destination Connection ID).
 """
@@ -47,9 +49,12 @@ def varint(v):
     return (v | 0x80000000).to_bytes(4, "big")
 
 
-def initial(dcid, scid, pn, offset, data):
+def initial(dcid, scid, pn, offset, data, more=()):
+    """An Initial with a CRYPTO frame of data at offset, and one for each (offset, data) in more."""
     key, iv, hp = client_keys(dcid)
-    frame = b"\x06" + varint(offset) + varint(len(data)) + data
+    frame = b""
+    for o, d in ((offset, data),) + tuple(more):
+        frame += b"\x06" + varint(o) + varint(len(d)) + d
     frame += b"\x00" * max(0, 1162 - len(frame))  # a client's Initial datagram is >= 1200 bytes
     pn_len = 2
     head = bytes([0xC0 | (pn_len - 1)]) + (1).to_bytes(4, "big")
@@ -92,6 +97,12 @@ def main():
         half = len(hello) // 2
         dgrams = [initial(dcid, scid, 0, 0, hello[:half]),
                   initial(dcid, scid, 1, half, hello[half:])]
+    elif mode == "again":
+        twin = {"blocked.example": "allowed.example", "allowed.example": "blocked.example"}
+        end = hello.index(name.encode()) + len(name)
+        other = hello.replace(name.encode(), twin[name].encode())
+        dgrams = [initial(dcid, scid, 0, 0, hello[:end]),
+                  initial(dcid, scid, 1, 0, other[:end], [(end, hello[end:])])]
     else:
         raise SystemExit("unknown mode " + mode)
     fam = socket.AF_INET6 if ":" in addr else socket.AF_INET

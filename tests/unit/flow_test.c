@@ -152,6 +152,43 @@ Test(flow, stream_buffers_from_pool)
 	flow_table_destroy(t);
 }
 
+Test(flow, alt_stream_copies_and_is_released_with_the_stream)
+{
+	struct flow_table *t = flow_table_create(8, 3, 60, 3);
+	struct flow_key k;
+	struct flow_stats st;
+	struct flow *f;
+
+	key4(&k, 1);
+	f = flow_insert(t, &k, 0, NULL);
+	cr_assert_null(flow_stream_alt(t, f), "no stream, no copy of it");
+	reasm_add(flow_stream(t, f), 0, (const uint8_t *)"hello", 5);
+	struct reasm *alt = flow_stream_alt(t, f);
+	cr_assert_not_null(alt);
+	cr_assert_eq(flow_stream_alt(t, f), alt, "same buffer on the second call");
+	cr_assert_eq(reasm_contig(alt), 5);
+	cr_assert_eq(memcmp(reasm_data(alt), "hello", 5), 0);
+	cr_assert(alt->flags & REASM_F_LAST_WINS);
+	flow_stats(t, &st);
+	cr_assert_eq(st.streams.in_use, 2);
+	flow_stream_release(t, f);
+	cr_assert_null(f->alt);
+	flow_stats(t, &st);
+	cr_assert_eq(st.streams.in_use, 0);
+	/* flow_remove() gives both back; an exhausted pool leaves the copy out */
+	reasm_add(flow_stream(t, f), 0, (const uint8_t *)"x", 1);
+	cr_assert_not_null(flow_stream_alt(t, f));
+	key4(&k, 2);
+	struct flow *g = flow_insert(t, &k, 0, NULL);
+	cr_assert_not_null(flow_stream(t, g));
+	cr_assert_null(flow_stream_alt(t, g));
+	cr_assert(g->flags & FLOW_F_NOSTREAM);
+	flow_remove(t, f);
+	flow_stats(t, &st);
+	cr_assert_eq(st.streams.in_use, 1);
+	flow_table_destroy(t);
+}
+
 Test(flow, churn_keeps_table_consistent)
 {
 	struct flow_table *t = flow_table_create(1000, 16, 5, 99);

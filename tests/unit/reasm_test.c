@@ -98,6 +98,44 @@ Test(reasm, conflict_filling_a_hole_keeps_both_sides)
 	cr_assert_eq(memcmp(reasm_data(r), src, 300), 0);
 }
 
+/* A first-copy buffer and its last-copy twin, fed the same pieces, each show one version. */
+Test(reasm, last_wins_copy_keeps_the_other_version)
+{
+	struct reasm *alt = malloc(sizeof(*alt));
+	uint8_t one[40], two[40];
+
+	memcpy(one, src, sizeof(one));
+	memcpy(two, src, sizeof(two));
+	two[5] ^= 0x20; /* the second copy of the first piece differs at offset 5 */
+	reasm_reset(alt);
+	alt->next_free = 77;
+	cr_assert_eq(reasm_add(r, 0, one, 20), REASM_NEW);
+	cr_assert_eq(reasm_add(r, 0, two, 20), REASM_CONFLICT);
+	reasm_copy_last_wins(alt, r);
+	cr_assert_eq(alt->next_free, 77, "the pool link is the copy's own");
+	cr_assert(alt->flags & REASM_F_LAST_WINS);
+	cr_assert(!(r->flags & REASM_F_LAST_WINS));
+	cr_assert_eq(reasm_add(alt, 0, two, 20), REASM_CONFLICT);
+	/* the rest, then a third copy of the start equal to the first: last copy wins again */
+	cr_assert_eq(reasm_add(r, 20, src + 20, 20), REASM_NEW);
+	cr_assert_eq(reasm_add(alt, 20, src + 20, 20), REASM_NEW);
+	cr_assert_eq(reasm_contig(r), 40);
+	cr_assert_eq(reasm_contig(alt), 40);
+	cr_assert_eq(memcmp(reasm_data(r), one, 40), 0, "first copy kept");
+	cr_assert_eq(memcmp(reasm_data(alt), two, 40), 0, "last copy kept");
+	cr_assert_eq(reasm_add(alt, 0, one, 10), REASM_CONFLICT);
+	cr_assert_eq(memcmp(reasm_data(alt), one, 40), 0);
+	cr_assert_eq(alt->conflicts, 3);
+	/* a gap in the original stays a gap in the copy */
+	reasm_reset(r);
+	reasm_add(r, 100, src + 100, 8);
+	reasm_copy_last_wins(alt, r);
+	cr_assert_eq(reasm_contig(alt), 0);
+	cr_assert_eq(reasm_add(alt, 0, src, 100), REASM_NEW);
+	cr_assert_eq(reasm_contig(alt), 108);
+	free(alt);
+}
+
 Test(reasm, limit)
 {
 	cr_assert_eq(reasm_add(r, REASM_MAX - 10, src, 20), REASM_NEW | REASM_TRUNCATED);

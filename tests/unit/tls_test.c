@@ -110,6 +110,48 @@ Test(tls, split_at_every_offset_through_reasm)
 	free(r);
 }
 
+/*
+ * Copies that disagree: the start of the hello up to the end of its name,
+ * then the same bytes naming another service of the same length, then the
+ * rest, in both orders. The first-copy buffer and its last-copy twin each
+ * read one of the two names, so a blocked name in either is seen.
+ */
+Test(tls, disagreeing_copies_read_in_both_versions)
+{
+	struct hello_opts o = {.sni = "blocked.example", .grease = 1};
+	size_t n = build_records(&o, 16384);
+	uint8_t other[sizeof(rec)];
+	struct reasm *r = malloc(sizeof(*r)), *alt = malloc(sizeof(*alt));
+	struct tls_hello h;
+	const char *names[2] = {"blocked.example", "allowed.example"};
+
+	memcpy(other, rec, n);
+	uint8_t *at = memmem(other, n, "blocked.example", 15);
+	cr_assert_not_null(at);
+	memcpy(at, "allowed.example", 15);
+	size_t end = (size_t)(at - other) + 15;
+	for (int first = 0; first < 2; first++) {
+		const uint8_t *a = first ? other : rec, *b = first ? rec : other;
+		reasm_reset(r);
+		reasm_reset(alt);
+		cr_assert_eq(reasm_add(r, 0, a, end), REASM_NEW);
+		cr_assert_eq(reasm_add(r, 0, b, end), REASM_CONFLICT);
+		reasm_copy_last_wins(alt, r);
+		reasm_add(alt, 0, b, end);
+		cr_assert_eq(reasm_add(r, end, rec + end, n - end), REASM_NEW);
+		cr_assert_eq(reasm_add(alt, end, rec + end, n - end), REASM_NEW);
+		cr_assert_eq(
+		    tls_parse_client_hello(reasm_data(r), reasm_contig(r), 0, &h), TLS_SNI);
+		cr_assert_str_eq(h.sni, names[first], "first copy");
+		cr_assert_eq(
+		    tls_parse_client_hello(reasm_data(alt), reasm_contig(alt), TLS_PARTIAL_OK, &h),
+		    TLS_SNI);
+		cr_assert_str_eq(h.sni, names[!first], "last copy");
+	}
+	free(r);
+	free(alt);
+}
+
 Test(tls, three_segments_any_order_with_retransmits)
 {
 	struct hello_opts o = {.sni = "seg.blocked.example", .pq = 1};

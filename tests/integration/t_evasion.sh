@@ -1,0 +1,183 @@
+#!/bin/sh
+# Evasion: a client that cuts, reorders, repeats, fragments and dresses up what it sends to
+# slip a blocked name past blockd. Each case is blocked, or is a limit blockd documents
+# (blockd(8), Evasion) and counts, and then the counter must move. IPv4 and IPv6.
+set -u
+. tests/lib/netns.sh
+
+tb_setup
+tb_start_unbound
+tb_start_nginx
+tb_blockd_conf
+tb_list "suffix blocked.example CL-2026-000123"
+tb_start_blockd
+
+fails=0
+fail() {
+	echo "FAIL: $*" >&2
+	fails=$((fails + 1))
+}
+# The Debian python, which has scapy.
+py=/usr/bin/python3
+
+# Hand-made TCP connections come from ports 40000-40999: the client's kernel, which knows
+# nothing of them, must not reset them, and must not pick those ports itself.
+tb_client sysctl -qw net.ipv4.ip_local_port_range="41000 60999"
+tb_client nft -f - <<'EOF' || tb_fail "cannot install the client's reset filter"
+table inet evasion {
+	chain out {
+		type filter hook output priority 0; policy accept;
+		tcp sport 40000-40999 tcp flags & rst == rst drop
+	}
+}
+EOF
+
+# evade_tls ADDR CASE NAME...: evade.py's TLS cases, each from a source port never used before;
+# the output in $ev_out (not called in a subshell, so the next port is remembered).
+port=40000
+evade_tls() {
+	_a=$1
+	shift
+	ev_out=$(tb_client $py tests/lib/evade.py tls $port "$_a" "$@" 2>&1)
+	port=$((port + $# / 2))
+}
+
+ctl() {
+	"${BLOCKCTL:-build/blockctl}" -s "$TB_DIR/control.sock" "$@"
+}
+# counter NAME: blockctl stats' NAME, summed over the queues.
+counter() {
+	ctl stats | awk -v k="$1" '{ n = split($1, p, "."); if (p[n] == k) s += $2 } END { print s + 0 }'
+}
+# expect WANT OUTPUT WHAT: every line of OUTPUT ("[CASE ...] RESULT") ends in WANT; one PASS
+# line per case.
+expect() {
+	_bad=$(echo "$2" | awk -v w="$1" '$NF != w')
+	if [ -z "$2" ] || [ -n "$_bad" ]; then
+		fail "$3: want $1, got: $(echo "${_bad:-nothing}" | tr '\n' ';')"
+		return 1
+	fi
+	echo "$2" | sed "s|^|PASS $3: |"
+}
+
+for addr in "$TB_SERVER4" "$TB_SERVER6"; do
+	case $addr in *:*) fam=v6 res=$TB_RESOLVER6 ;; *) fam=v4 res=$TB_RESOLVER4 ;; esac
+
+	# 1. The hello cut after each of its first 12 bytes (the record header, the handshake
+	# header and the start of the version), and at every byte inside the name.
+	for name in www.blocked.example allowed.example; do
+		modes=$(seq 1 12 | sed 's/^/at/')
+		modes="$modes $(seq 1 $((${#name} - 1)) | sed 's/^/sni/')"
+		out=$(tb_client python3 tests/lib/tls_split.py "$addr" $name \
+			"$(echo $modes | tr ' ' ',')" 2>&1)
+		case $name in
+		allowed.*) expect handshake "$out" "cut at every offset, $name passes, $fam" ;;
+		*) expect reset "$out" "cut at every offset, $name reset, $fam" ;;
+		esac
+	done
+
+	# 4. The hello over three records, one segment each, and over 3-byte records.
+	expect reset "$(tb_client python3 tests/lib/tls_split.py "$addr" www.blocked.example \
+		records3,tiny 2>&1)" "hello over 3 and over 3-byte records, blocked reset, $fam"
+	expect handshake "$(tb_client python3 tests/lib/tls_split.py "$addr" allowed.example \
+		records3,tiny 2>&1)" "hello over 3 and over 3-byte records, allowed passes, $fam"
+
+	# 7. The server name in odd case and with a trailing dot.
+	for name in WwW.BlOcKeD.ExAmPlE www.blocked.example. BLOCKED.EXAMPLE.; do
+		expect reset "$(tb_client python3 tests/lib/tls_split.py "$addr" $name whole,insni \
+			2>&1)" "server name $name reset, $fam"
+	done
+	expect handshake "$(tb_client python3 tests/lib/tls_split.py "$addr" AlLoWeD.ExAmPlE. \
+		whole 2>&1)" "server name AlLoWeD.ExAmPlE. passes, $fam"
+
+	# 2, 3, 5, 6. Segments out of order, copies that disagree, IP fragments, IPv6
+	# extension headers: hand-made packets.
+	ev0=$(counter tls_evasive)
+	cases="ooo blocked.example again blocked.example again allowed.example
+		overlap blocked.example overlap allowed.example thrice blocked.example
+		frag blocked.example"
+	[ $fam = v6 ] && cases="$cases dstopt blocked.example"
+	evade_tls "$addr" $cases
+	expect reset "$ev_out" "out of order, disagreeing copies, fragments, options: reset, $fam"
+	cases="ooo allowed.example frag allowed.example"
+	[ $fam = v6 ] && cases="$cases dstopt allowed.example"
+	evade_tls "$addr" $cases
+	expect handshake "$ev_out" "out of order, fragments, options: allowed passes, $fam"
+	# A copy in the middle, between two that agree, is not read: counted, no_sni decides.
+	evade_tls "$addr" thrice allowed.example
+	expect handshake "$ev_out" "three copies, the middle one blocked: passes, $fam"
+	n=$(counter tls_evasive)
+	[ "$n" -ge $((ev0 + 6)) ] &&
+		echo "PASS disagreeing copies counted in tls_evasive ($ev0 -> $n), $fam" ||
+		fail "tls_evasive went from $ev0 to $n, want 6 more, $fam"
+
+	# More than 8 packets before the hello is whole: the name is judged if it came,
+	# else no_sni decides; counted in tls_unfinished.
+	un0=$(counter tls_unfinished)
+	expect reset "$(tb_client python3 tests/lib/tls_split.py "$addr" www.blocked.example early \
+		2>&1)" "name in the first packets, hello unfinished after 8: reset, $fam"
+	expect handshake "$(tb_client python3 tests/lib/tls_split.py "$addr" allowed.example \
+		early,many 2>&1)" "hello unfinished after 8 packets, allowed passes, $fam"
+	out=$(tb_client python3 tests/lib/tls_split.py "$addr" www.blocked.example many 2>&1)
+	n=$(counter tls_unfinished)
+	[ "$n" -ge $((un0 + 4)) ] &&
+		echo "PASS name after the 8th packet ($out) counted in tls_unfinished ($un0 -> $n), $fam" ||
+		fail "tls_unfinished went from $un0 to $n, want 4 more, $fam"
+
+	# 5, 6. DNS in IP fragments, and behind IPv6 extension headers.
+	cases="frag blocked.example"
+	[ $fam = v6 ] && cases="$cases ext blocked.example ext www.blocked.example"
+	expect NXDOMAIN "$(tb_client $py tests/lib/evade.py dns "$res" $cases 2>&1)" \
+		"DNS query in fragments, behind extension headers: NXDOMAIN, $fam"
+	cases="frag allowed.example"
+	[ $fam = v6 ] && cases="$cases ext allowed.example"
+	expect NOERROR "$(tb_client $py tests/lib/evade.py dns "$res" $cases 2>&1)" \
+		"DNS query in fragments, behind extension headers: allowed answered, $fam"
+
+	# 7. DNS names in odd case, over TCP (UDP over IPv4 is in t_dns_block).
+	out=$(tb_client dig +tcp +time=3 +tries=1 @"$res" BlOcKeD.ExAmPlE AAAA 2>&1)
+	echo "$out" | grep -q "status: NXDOMAIN" && echo "PASS DNS odd case over TCP, $fam" ||
+		fail "DNS odd case over TCP, $fam: not NXDOMAIN"
+
+	# 8. HTTP: the Host field dressed up, the absolute form, pipelining.
+	# Each line "CASE STATUS PAGE" becomes "CASE ok" when it is the notice and no page.
+	out=$(tb_client python3 tests/lib/http_raw.py "$addr" hostcase hostport hostspace hostdot \
+		absolute pipelined 2>&1 | awk '{ print $0, ($2 == "451" && $3 == "-") ? "ok" : "bad" }')
+	expect ok "$out" "HTTP request dressed up: 451 and no page, $fam"
+	out=$(tb_client python3 tests/lib/http_raw.py "$addr" allowed absallowed 2>&1 |
+		awk '{ print $0, ($2 == "200" && $3 == "allowed.example/x") ? "ok" : "bad" }')
+	expect ok "$out" "HTTP request for the allowed host dressed up: served, $fam"
+	# Requests after the 8th packet of a connection are not judged: counted.
+	hu0=$(counter http_unjudged)
+	out=$(tb_client python3 tests/lib/http_raw.py "$addr" late 2>&1)
+	n=$(counter http_unjudged)
+	[ "$n" -gt "$hu0" ] &&
+		echo "PASS HTTP request after the 8th packet ($out) counted in http_unjudged, $fam" ||
+		fail "http_unjudged did not move ($hu0 -> $n), $fam: $out"
+done
+
+# Every reset and notice of a blocked name is in the log under its order.
+log="$TB_DIR/enforcement.jsonl"
+has_events() {
+	[ "$(grep -c '"method":"tls".*"order":"CL-2026-000123".*"action":"reset"' "$log")" -ge 93 ] &&
+		[ "$(grep -c '"method":"http".*"action":"notice"' "$log")" -ge 12 ] &&
+		[ "$(grep -c '"method":"dns".*"action":"nxdomain"' "$log")" -ge 6 ]
+}
+tb_wait_for has_events || fail "events missing from the log: $(grep -c . "$log") lines"
+
+# Under no_sni = block, what blockd cannot read is reset: the middle copy, the late name.
+tb_stop_blockd
+tb_blockd_conf tls.no_sni=block
+tb_start_blockd
+for addr in "$TB_SERVER4" "$TB_SERVER6"; do
+	evade_tls "$addr" thrice allowed.example
+	expect reset "$ev_out" \
+		"no_sni = block: three disagreeing copies reset, $addr"
+	expect reset "$(tb_client python3 tests/lib/tls_split.py "$addr" allowed.example many 2>&1)" \
+		"no_sni = block: hello unfinished after 8 packets reset, $addr"
+	expect handshake "$(tb_client python3 tests/lib/tls_split.py "$addr" allowed.example \
+		at1,early 2>&1)" "no_sni = block: allowed hellos still pass, $addr"
+done
+
+[ "$fails" -eq 0 ] || exit 1
+echo "t_evasion: all passed"
