@@ -11,7 +11,7 @@ t0=$(date +%s)
 # Seconds each may take before it is stopped; the whole run stays under 10 minutes.
 cap() {
 	case $1 in
-	b_dns) echo 300 ;;
+	b_dns) echo 400 ;;
 	b_match_unbound) echo 200 ;;
 	*) echo 60 ;;
 	esac
