@@ -64,6 +64,7 @@ struct flow {
 	uint8_t flags;   /* FLOW_F_* */
 	uint16_t app;    /* free for the worker: e.g. which parser owns the stream */
 	uint32_t app_state;
+	uint8_t ttl; /* the client's TTL (hop limit): the SYN's, else the first data segment's */
 	uint64_t app_data[4]; /* free for the worker: a parser's per-flow state */
 	struct reasm *stream; /* NULL until flow_stream() */
 	struct reasm *alt;    /* NULL until flow_stream_alt(): the last copy of each byte */

@@ -169,11 +169,16 @@ metrics_render(const struct blockd *d, FILE *out)
 	fprintf(out, "blockd_flows_without_buffer_total %llu\n",
 	    (unsigned long long)SUM(c.flow_no_stream));
 	help(out, "blockd_evasive_total", "counter",
-	    "TLS and QUIC hellos whose repeated bytes disagreed (segments, CRYPTO frames).");
+	    "TLS and QUIC hellos whose repeated bytes disagreed (segments, CRYPTO frames); TCP "
+	    "segments passed unread for a wrong checksum or a TTL below their flow's.");
 	fprintf(out, "blockd_evasive_total{method=\"tls\"} %llu\n",
 	    (unsigned long long)SUM(c.tls_evasive));
 	fprintf(out, "blockd_evasive_total{method=\"quic\"} %llu\n",
 	    (unsigned long long)SUM(c.quic_evasive));
+	fprintf(out, "blockd_evasive_total{method=\"checksum\"} %llu\n",
+	    (unsigned long long)SUM(c.tcp_bad_checksum));
+	fprintf(out, "blockd_evasive_total{method=\"ttl\"} %llu\n",
+	    (unsigned long long)SUM(c.tcp_low_ttl));
 	help(out, "blockd_unjudged_total", "counter",
 	    "Flows still undecided at the last packet the rules queue: TLS hellos not yet whole, "
 	    "HTTP connections whose later requests pass.");

@@ -208,8 +208,17 @@ packet_read(struct nfqueue *q, const struct nlmsghdr *nlh, struct nfqueue_packet
 	if (attr[NFQA_CAP_LEN] && mnl_attr_get_payload_len(attr[NFQA_CAP_LEN]) >= 4 &&
 	    ntohl(mnl_attr_get_u32(attr[NFQA_CAP_LEN])) > p->len)
 		p->truncated = 1;
+	if (attr[NFQA_SKB_INFO] && mnl_attr_get_payload_len(attr[NFQA_SKB_INFO]) >= 4)
+		p->skb_info = ntohl(mnl_attr_get_u32(attr[NFQA_SKB_INFO]));
 	(void)q;
 	return 0;
+}
+
+int
+nfqueue_csum_unchecked(const struct nfqueue_packet *p)
+{
+	return (p->skb_info & NFQA_SKB_CSUM_NOTVERIFIED) &&
+	    !(p->skb_info & (NFQA_SKB_CSUMNOTREADY | NFQA_SKB_GSO));
 }
 
 int

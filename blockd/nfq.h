@@ -46,8 +46,19 @@ struct nfqueue_packet {
 	uint32_t mark;
 	const uint8_t *data; /* the IP packet */
 	size_t len;
-	int truncated; /* NFQA_CAP_LEN said the kernel copied less than the packet */
+	int truncated;     /* NFQA_CAP_LEN said the kernel copied less than the packet */
+	uint32_t skb_info; /* NFQA_SKB_INFO flags (NFQA_SKB_*), 0 when the kernel sent none */
 };
+
+/*
+ * nfqueue_csum_unchecked(): 1 if the kernel neither checked the packet's
+ * transport checksum nor leaves it to be filled in: NFQA_SKB_CSUM_NOTVERIFIED
+ * without NFQA_SKB_CSUMNOTREADY (a partial sum, locally made or after receive
+ * offload) or NFQA_SKB_GSO (a super-packet the header's sum does not cover).
+ * With NFQA_CFG_F_GSO the kernel sends the flags whenever one is set, so none
+ * means checked.
+ */
+int nfqueue_csum_unchecked(const struct nfqueue_packet *);
 
 /*
  * nfqueue_open(): binds queue number queue and configures it: whole packets

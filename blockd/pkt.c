@@ -2,6 +2,7 @@
 #include <netinet/in.h>
 #include <string.h>
 
+#include "inject.h"
 #include "pkt.h"
 
 static uint16_t
@@ -108,6 +109,8 @@ parse_v6(const uint8_t *buf, size_t len, struct pkt *p)
 		case IPPROTO_DSTOPTS:
 			if (off + 8 > tot)
 				return PKT_TRUNCATED;
+			if (nh == IPPROTO_ROUTING && buf[off + 3] != 0)
+				p->routed = 1;
 			nh = buf[off];
 			off += ((size_t)buf[off + 1] + 1) * 8;
 			if (off > tot)
@@ -157,6 +160,22 @@ pkt_parse(const uint8_t *buf, size_t len, struct pkt *p)
 	default:
 		return PKT_MALFORMED;
 	}
+}
+
+int
+pkt_tcp_csum_ok(const struct pkt *p)
+{
+	if (p->first_fragment || p->routed || p->l3len < p->l4off)
+		return 1;
+	size_t alen = p->family == 4 ? 4 : 16;
+	size_t l4len = p->l3len - p->l4off;
+	/* The pseudo-header: addresses, protocol and the TCP length (in 32 bits for IPv6). */
+	uint32_t sum = 0;
+	for (size_t i = 0; i < alen; i += 2)
+		sum += (uint32_t)(p->src[i] << 8 | p->src[i + 1]) +
+		    (uint32_t)(p->dst[i] << 8 | p->dst[i + 1]);
+	sum += IPPROTO_TCP + (uint32_t)(l4len >> 16) + (uint32_t)(l4len & 0xffff);
+	return inet_csum(p->l3 + p->l4off, l4len, sum) == 0;
 }
 
 const char *

@@ -29,6 +29,7 @@ struct pkt {
 	uint8_t proto;          /* IPPROTO_TCP, IPPROTO_UDP, or the last next-header seen */
 	uint8_t ttl;            /* TTL or hop limit */
 	uint8_t first_fragment; /* 1: more fragments follow, payload is incomplete */
+	uint8_t routed; /* IPv6 Routing header with segments left: dst is not the last hop */
 	uint8_t src[16];
 	uint8_t dst[16];
 	const uint8_t *l3; /* start of the IP header */
@@ -50,6 +51,15 @@ struct pkt {
  * allocation; never reads outside buf.
  */
 int pkt_parse(const uint8_t *buf, size_t len, struct pkt *p);
+
+/*
+ * pkt_tcp_csum_ok(): 1 if the TCP checksum of p (a PKT_OK TCP packet) is
+ * right over the IPv4 or IPv6 pseudo-header, the header and the payload, or
+ * cannot be checked from p alone (a first fragment; an IPv6 Routing header
+ * with segments left, whose final destination the sum covers); 0 if wrong.
+ * Pure.
+ */
+int pkt_tcp_csum_ok(const struct pkt *p);
 
 /* pkt_status_name(): a short name for a status, for counters and messages. */
 const char *pkt_status_name(int status);

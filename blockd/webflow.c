@@ -205,6 +205,7 @@ tcp_flow(struct worker *w, const struct pkt *p, int app)
 		f->flags |= FLOW_F_ISN;
 		f->app = (uint16_t)app;
 		f->app_state = seen + 1;
+		f->ttl = p->ttl;
 		return f;
 	}
 	struct flow *f = flow_lookup(w->flows, &k, w->now);
@@ -213,6 +214,7 @@ tcp_flow(struct worker *w, const struct pkt *p, int app)
 		f->client_isn = p->seq - 1;
 		f->flags |= FLOW_F_ISN;
 		f->app = (uint16_t)app;
+		f->ttl = p->ttl;
 		CNT(w, flow_no_syn);
 	}
 	if (f != NULL)
@@ -261,6 +263,20 @@ decided(struct worker *w, const struct flow *f, uint32_t *mark)
 	return -1;
 }
 
+/*
+ * 1 if p, a client segment of f, came with a TTL (hop limit) below f's
+ * (counted): routers only lower it, so the client sent it lower than its
+ * SYN, as tools do with fakes meant to expire between blockd and the server.
+ */
+static int
+low_ttl(struct worker *w, const struct flow *f, const struct pkt *p)
+{
+	if (p->ttl >= f->ttl)
+		return 0;
+	CNT(w, tcp_low_ttl);
+	return 1;
+}
+
 /* r is a ClientHello read to its end (or as far as it will go). */
 static int
 is_hello(int r)
@@ -277,6 +293,17 @@ name_blocked(struct worker *w, const struct match_snapshot *snap, int r, const s
 	    match_domain(snap, h->sni, h->sni_len, w->now, hit) == MATCH_BLOCK;
 }
 
+/* f's hello h names a blocked name (hit): reset both ways, logged, the flow blocked. */
+static int
+reset_named(struct worker *w, const struct match_snapshot *snap, struct flow *f,
+    const struct pkt *p, const struct match_hit *hit, const struct tls_hello *h)
+{
+	CNT(w, tls_blocked);
+	reset_both(w, p);
+	emit(w, snap, hit, EV_TLS, EV_RESET, p, h->sni, h->sni_len);
+	return block(w, f);
+}
+
 /*
  * Port 443. A hello whose segments disagreed (FLOW_F_EVASIVE) is read
  * twice, from the first copy of each byte (what the stream keeps, and what
@@ -285,6 +312,8 @@ name_blocked(struct worker *w, const struct match_snapshot *snap, int r, const s
  * Otherwise such a hello, like one without a name, follows no_sni: a third
  * copy may have reached the server. So does a hello still unfinished at
  * the last packet the queue rules send, unless its name was seen already.
+ * A segment below the flow's TTL (low_ttl()) goes to the last-copy reading
+ * alone: there a blocked name still resets, but nothing it says allows.
  */
 int
 webflow_tls(
@@ -297,8 +326,10 @@ webflow_tls(
 	int d = decided(w, f, mark);
 	if (d != -1)
 		return d;
+	int low = low_ttl(w, f, p);
 	if (p->paylen == 0 && (p->tcp_flags & (PKT_TCP_RST | PKT_TCP_FIN))) {
-		flow_remove(w->flows, f);
+		if (!low)
+			flow_remove(w->flows, f);
 		return NF_ACCEPT;
 	}
 	if (p->paylen == 0 && !last_queued(f))
@@ -308,7 +339,9 @@ webflow_tls(
 		CNT(w, flow_no_stream);
 		return NF_ACCEPT;
 	}
-	if (reasm_add_tcp(s, f->client_isn, p->seq, p->payload, p->paylen) & REASM_CONFLICT) {
+	/* A low segment stays out of the stream: only the last-copy version reads it. */
+	if (low ||
+	    (reasm_add_tcp(s, f->client_isn, p->seq, p->payload, p->paylen) & REASM_CONFLICT)) {
 		f->flags |= FLOW_F_EVASIVE;
 		(void)flow_stream_alt(w->flows, f);
 	}
@@ -316,6 +349,14 @@ webflow_tls(
 		(void)reasm_add_tcp(f->alt, f->client_isn, p->seq, p->payload, p->paylen);
 
 	struct tls_hello h, ha;
+	struct match_hit hit;
+	/* A low copy naming a blocked name resets at once: it may be what the server keeps. */
+	if (low && f->alt != NULL &&
+	    name_blocked(w, snap,
+		tls_parse_client_hello(
+		    reasm_data(f->alt), reasm_contig(f->alt), TLS_PARTIAL_OK, &ha),
+		&ha, &hit))
+		return reset_named(w, snap, f, p, &hit, &ha);
 	int full = reasm_contig(s) >= REASM_MAX || (s->flags & REASM_F_TRUNCATED);
 	int r =
 	    tls_parse_client_hello(reasm_data(s), reasm_contig(s), full ? TLS_PARTIAL_OK : 0, &h);
@@ -345,18 +386,10 @@ webflow_tls(
 	else if (unfinished)
 		CNT(w, tls_unfinished);
 
-	struct match_hit hit;
-	const struct tls_hello *bad = NULL;
 	if (name_blocked(w, snap, r, &h, &hit))
-		bad = &h;
-	else if (f->alt != NULL && name_blocked(w, snap, ra, &ha, &hit))
-		bad = &ha;
-	if (bad != NULL) {
-		CNT(w, tls_blocked);
-		reset_both(w, p);
-		emit(w, snap, &hit, EV_TLS, EV_RESET, p, bad->sni, bad->sni_len);
-		return block(w, f);
-	}
+		return reset_named(w, snap, f, p, &hit, &h);
+	if (f->alt != NULL && name_blocked(w, snap, ra, &ha, &hit))
+		return reset_named(w, snap, f, p, &hit, &ha);
 	if ((r == TLS_SNI || r == TLS_ECH) && h.has_sni && !evasive)
 		return allow(w, f, mark);
 	/* No name to judge, or copies that disagreed and named nothing blocked: no_sni. */
@@ -420,6 +453,9 @@ webflow_http(
 	int d = decided(w, f, mark);
 	if (d != -1)
 		return d;
+	/* Below the flow's TTL: passed unread, so a fake cannot take the stream's bytes. */
+	if (low_ttl(w, f, p))
+		return NF_ACCEPT;
 	if (p->paylen == 0 && (p->tcp_flags & (PKT_TCP_RST | PKT_TCP_FIN))) {
 		flow_remove(w->flows, f);
 		return NF_ACCEPT;

@@ -278,6 +278,16 @@ on_packet(void *arg, struct nfqueue *q, const struct nfqueue_packet *np)
 		nfqueue_verdict(q, np->id, NF_ACCEPT, 0, 0);
 		return;
 	}
+	/*
+	 * A TCP segment the server's stack will throw away (a fake sent to
+	 * mislead what reads the stream) must not move a flow: passed unread.
+	 */
+	if (p.proto == IPPROTO_TCP && (p.dport == 53 || p.dport == 443 || p.dport == 80) &&
+	    nfqueue_csum_unchecked(np) && !pkt_tcp_csum_ok(&p)) {
+		CNT(w, tcp_bad_checksum);
+		nfqueue_verdict(q, np->id, NF_ACCEPT, 0, 0);
+		return;
+	}
 	const struct match_snapshot *snap = snapref_enter(w->snaps, w->index);
 	if (p.dport == 53 && p.proto == IPPROTO_UDP) {
 		verdict = dns_udp(w, snap, &p);

@@ -37,9 +37,12 @@ struct worker_counters {
 	uint64_t tls_no_sni_blocked; /* ... reset under no_sni = block */
 	uint64_t tls_ech;            /* ... carrying encrypted_client_hello */
 	uint64_t tls_not_tls; /* 443 streams that were not TLS, or broke its format: passed */
-	uint64_t tls_evasive; /* hellos whose overlapping segments disagreed (both copies read) */
+	uint64_t tls_evasive; /* hellos whose copies disagreed, or came in part below the TTL */
 	uint64_t
-	    tls_unfinished;   /* hellos not whole at the last queued packet (name, else no_sni) */
+	    tls_unfinished; /* hellos not whole at the last queued packet (name, else no_sni) */
+	uint64_t
+	    tcp_bad_checksum; /* TCP segments (53, 80, 443) with a wrong checksum: passed unread */
+	uint64_t tcp_low_ttl; /* client segments below their flow's TTL: not read as the stream */
 	uint64_t flow_no_syn; /* data on a flow whose SYN was not seen: start taken from it */
 	uint64_t flow_no_stream; /* no stream buffer free: passed undecided */
 	uint64_t flow_dropped;   /* later packets of a blocked flow dropped */

@@ -11,6 +11,23 @@ tb_start_nginx
 tb_blockd_conf
 tb_list "suffix blocked.example CL-2026-000123"
 tb_start_blockd
+# Conntrack checks TCP checksums at its own cost unless told not to, as appliances often
+# are; then a segment with a wrong one never reaches the queue rules. Turned off here so
+# the fakes reach blockd, which must check them itself.
+tb_appliance sysctl -qw net.netfilter.nf_conntrack_checksum=0 ||
+	tb_fail "cannot turn off conntrack's checksum check"
+# The server is one hop past the appliance, where the queue rules see a TTL already
+# lowered: a fake sent with TTL 2 shows TTL 1 to blockd and would still reach the server.
+# A hop further on it would expire: the server drops what arrives with TTL 1 as that hop would.
+tb_server nft -f - <<'EOF' || tb_fail "cannot install the server's TTL filter"
+table inet evasion {
+	chain in {
+		type filter hook prerouting priority -400; policy accept;
+		ip ttl 1 drop
+		ip6 hoplimit 1 drop
+	}
+}
+EOF
 
 fails=0
 fail() {
@@ -111,6 +128,21 @@ for addr in "$TB_SERVER4" "$TB_SERVER6"; do
 		echo "PASS disagreeing copies counted in tls_evasive ($ev0 -> $n), $fam" ||
 		fail "tls_evasive went from $ev0 to $n, want 6 more, $fam"
 
+	# 9. Fakes the server never reads, as zapret and GoodbyeDPI send them: the hello naming
+	# the other name first at the same sequence numbers, with a wrong TCP checksum (passed
+	# unread), or with a TTL lower than the SYN's (read for a blocked name only: a low
+	# copy naming the blocked name resets too). blockd goes by the SYN's TTL, not by
+	# where the fake dies.
+	cs0=$(counter tcp_bad_checksum) tt0=$(counter tcp_low_ttl)
+	evade_tls "$addr" badsum blocked.example lowttl blocked.example lowttl allowed.example
+	expect reset "$ev_out" "fake hello (bad checksum, low TTL) before the real one: reset, $fam"
+	evade_tls "$addr" badsum allowed.example
+	expect handshake "$ev_out" "fake blocked hello with a bad checksum is not read: passes, $fam"
+	cs=$(counter tcp_bad_checksum) tt=$(counter tcp_low_ttl)
+	[ "$cs" -ge $((cs0 + 2)) ] && [ "$tt" -ge $((tt0 + 2)) ] &&
+		echo "PASS fakes counted: tcp_bad_checksum $cs0 -> $cs, tcp_low_ttl $tt0 -> $tt, $fam" ||
+		fail "fakes: tcp_bad_checksum $cs0 -> $cs, tcp_low_ttl $tt0 -> $tt, want 2 more each, $fam"
+
 	# More than 8 packets before the hello is whole: the name is judged if it came,
 	# else no_sni decides; counted in tls_unfinished.
 	un0=$(counter tls_unfinished)
@@ -159,7 +191,7 @@ done
 # Every reset and notice of a blocked name is in the log under its order.
 log="$TB_DIR/enforcement.jsonl"
 has_events() {
-	[ "$(grep -c '"method":"tls".*"order":"CL-2026-000123".*"action":"reset"' "$log")" -ge 93 ] &&
+	[ "$(grep -c '"method":"tls".*"order":"CL-2026-000123".*"action":"reset"' "$log")" -ge 99 ] &&
 		[ "$(grep -c '"method":"http".*"action":"notice"' "$log")" -ge 12 ] &&
 		[ "$(grep -c '"method":"dns".*"action":"nxdomain"' "$log")" -ge 6 ]
 }

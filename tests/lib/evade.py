@@ -20,6 +20,10 @@ one (same length, so the two hellos differ in the name alone). CASE:
   frag     the whole hello in one segment, the name pushed past byte 1300 (a padding
            extension in front of it), the IP packet in fragments of about 512 bytes
   dstopt   the whole hello in one segment behind an IPv6 Destination Options header
+  badsum   a fake: the whole hello naming TWIN with a wrong TCP checksum (the server
+           drops it), then the whole hello naming NAME at the same sequence numbers
+  lowttl   as badsum, the fake with a right checksum and a TTL (hop limit) of 2
+           instead of the SYN's 64 (the caller makes it expire before the server)
 RESULT: reset (a RST came back), handshake (a TLS handshake record came back),
 alert, or timeout (nothing within 3 s).
 
@@ -199,6 +203,14 @@ def tls_case(addr, case, name, sport):
         c.send(frags)
     elif case == "dstopt":
         c.send(IPv6(dst=addr) / IPv6ExtHdrDestOpt() / c.seg(0, h))
+    elif case == "badsum":
+        fake = bytearray(bytes(ip() / c.seg(0, tw)))
+        at = (40 if c.v6 else 20) + 16
+        fake[at] ^= 0x5A
+        c.send([bytes(fake), ip() / c.seg(0, h)])
+    elif case == "lowttl":
+        low = IPv6(dst=addr, hlim=2) if c.v6 else IP(dst=addr, ttl=2)
+        c.send([low / c.seg(0, tw), ip() / c.seg(0, h)])
     else:
         raise SystemExit("unknown tls case " + case)
     return c.result()

@@ -123,3 +123,18 @@ Test(nfq, kstats_line)
 	cr_assert_eq(nfqueue_kstats_parse("1 2 3\n", &s), -1);
 	cr_assert_eq(nfqueue_kstats_parse("1 2 3 4 5 6 7 99999999999 1\n", &s), -1);
 }
+
+/* The kernel's skb flags: only a sum it left unchecked, and not partial or GSO, is checked. */
+Test(nfq, csum_unchecked)
+{
+	struct nfqueue_packet p = {0};
+	cr_assert_eq(nfqueue_csum_unchecked(&p), 0); /* no NFQA_SKB_INFO: checked */
+	p.skb_info = NFQA_SKB_CSUM_NOTVERIFIED;
+	cr_assert_eq(nfqueue_csum_unchecked(&p), 1);
+	p.skb_info = NFQA_SKB_CSUM_NOTVERIFIED | NFQA_SKB_CSUMNOTREADY;
+	cr_assert_eq(nfqueue_csum_unchecked(&p), 0);
+	p.skb_info = NFQA_SKB_CSUM_NOTVERIFIED | NFQA_SKB_GSO;
+	cr_assert_eq(nfqueue_csum_unchecked(&p), 0);
+	p.skb_info = NFQA_SKB_CSUMNOTREADY;
+	cr_assert_eq(nfqueue_csum_unchecked(&p), 0);
+}

@@ -1,6 +1,7 @@
 /* Unit tests for pkt.c and the packet builders of inject.c: headers read exactly, bad ones refused. */
 #include <criterion/criterion.h>
 #include <netinet/in.h>
+#include <stdio.h>
 #include <string.h>
 
 #include "inject.h"
@@ -222,4 +223,87 @@ Test(pkt, udp_checksum_zero_sent_as_ffff)
 		cr_assert(b[26] != 0 || b[27] != 0);
 		cr_assert_eq(n, 30);
 	}
+}
+
+/* RFC 1071, section 3: the sum of 00 01 f2 03 f4 f5 f6 f7 folds to ddf2, sent inverted. */
+Test(pkt, csum_rfc1071)
+{
+	static const uint8_t b[] = {0x00, 0x01, 0xf2, 0x03, 0xf4, 0xf5, 0xf6, 0xf7};
+	cr_assert_eq(inet_csum(b, sizeof(b), 0), (uint16_t)~0xddf2);
+	/* An odd length pads with a zero byte. */
+	cr_assert_eq(inet_csum(b, 7, 0), (uint16_t) ~(0xddf2 - 0xf7));
+}
+
+static size_t
+unhex(const char *s, uint8_t *out)
+{
+	size_t n = 0;
+	for (; s[0] && s[1]; s += 2) {
+		unsigned v;
+		cr_assert_eq(sscanf(s, "%2x", &v), 1);
+		out[n++] = (uint8_t)v;
+	}
+	return n;
+}
+
+/* TCP segments whose checksums another implementation (scapy) computed: d74d, 46e8. */
+static const char tcp4_hex[] = "450000340001000040068e50c000020ac63364359c4001bb000003e8000007d0"
+			       "50180200d74d000068656c6c6f2c20776f726c64";
+static const char tcp6_hex[] = "600000000021064020010db800000001000000000000001020010db800000002"
+			       "00000000000000539c4001bb000003e8000007d05018020046e80000"
+			       "68656c6c6f2c20776f726c6421";
+
+Test(pkt, tcp_csum_vectors)
+{
+	const char *vec[] = {tcp4_hex, tcp6_hex};
+	size_t at[] = {20 + 16, 40 + 16};
+	for (int i = 0; i < 2; i++) {
+		uint8_t b[128];
+		struct pkt p;
+		size_t n = unhex(vec[i], b);
+		cr_assert_eq(pkt_parse(b, n, &p), PKT_OK);
+		cr_assert_eq(p.proto, IPPROTO_TCP);
+		cr_assert_eq(pkt_tcp_csum_ok(&p), 1, "vector %d", i);
+		/* A bit flipped anywhere the sum covers: in the sum, the payload, an address. */
+		size_t flip[] = {at[i], n - 1, i ? 8 : 12};
+		for (size_t k = 0; k < 3; k++) {
+			b[flip[k]] ^= 0x10;
+			cr_assert_eq(pkt_parse(b, n, &p), PKT_OK);
+			cr_assert_eq(pkt_tcp_csum_ok(&p), 0, "vector %d, byte %zu", i, flip[k]);
+			b[flip[k]] ^= 0x10;
+		}
+	}
+}
+
+/* What the sum cannot be checked on is taken as right: a first fragment, a routed IPv6 packet. */
+Test(pkt, tcp_csum_unknowable)
+{
+	uint8_t b[128];
+	struct pkt p;
+	size_t n = unhex(tcp4_hex, b);
+	b[6] = 0x20; /* more fragments */
+	b[36] ^= 1;
+	cr_assert_eq(pkt_parse(b, n, &p), PKT_OK);
+	cr_assert_eq(p.first_fragment, 1);
+	cr_assert_eq(pkt_tcp_csum_ok(&p), 1);
+
+	/* IPv6 with a Routing header (segments left 1) in front of TCP, the sum unchanged. */
+	uint8_t r[160];
+	n = unhex(tcp6_hex, b);
+	memcpy(r, b, 40);
+	r[6] = IPPROTO_ROUTING;
+	r[5] = (uint8_t)(b[5] + 8);
+	const uint8_t rh[8] = {IPPROTO_TCP, 0, 4, 1};
+	memcpy(r + 40, rh, 8);
+	memcpy(r + 48, b + 40, n - 40);
+	cr_assert_eq(pkt_parse(r, n + 8, &p), PKT_OK);
+	cr_assert_eq(p.routed, 1);
+	cr_assert_eq(pkt_tcp_csum_ok(&p), 1);
+	r[43] = 0; /* segments left 0: the destination is the last one, and the sum is right */
+	cr_assert_eq(pkt_parse(r, n + 8, &p), PKT_OK);
+	cr_assert_eq(p.routed, 0);
+	cr_assert_eq(pkt_tcp_csum_ok(&p), 1);
+	r[48 + 16] ^= 1;
+	cr_assert_eq(pkt_parse(r, n + 8, &p), PKT_OK);
+	cr_assert_eq(pkt_tcp_csum_ok(&p), 0);
 }
