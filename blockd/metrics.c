@@ -169,15 +169,16 @@ metrics_render(const struct blockd *d, FILE *out)
 	fprintf(out, "blockd_flows_without_buffer_total %llu\n",
 	    (unsigned long long)SUM(c.flow_no_stream));
 	help(out, "blockd_evasive_total", "counter",
-	    "TLS and QUIC hellos whose repeated bytes disagreed (segments, CRYPTO frames); TCP "
-	    "segments passed unread for a wrong checksum or a TTL below their flow's.");
+	    "TLS and QUIC hellos whose repeated bytes disagreed (segments, CRYPTO frames).");
 	fprintf(out, "blockd_evasive_total{method=\"tls\"} %llu\n",
 	    (unsigned long long)SUM(c.tls_evasive));
 	fprintf(out, "blockd_evasive_total{method=\"quic\"} %llu\n",
 	    (unsigned long long)SUM(c.quic_evasive));
-	fprintf(out, "blockd_evasive_total{method=\"checksum\"} %llu\n",
+	help(out, "blockd_fake_segments_total", "counter",
+	    "TCP segments left unread because the server would not take them, by reason.");
+	fprintf(out, "blockd_fake_segments_total{reason=\"checksum\"} %llu\n",
 	    (unsigned long long)SUM(c.tcp_bad_checksum));
-	fprintf(out, "blockd_evasive_total{method=\"ttl\"} %llu\n",
+	fprintf(out, "blockd_fake_segments_total{reason=\"ttl\"} %llu\n",
 	    (unsigned long long)SUM(c.tcp_low_ttl));
 	help(out, "blockd_unjudged_total", "counter",
 	    "Flows still undecided at the last packet the rules queue: TLS hellos not yet whole, "
