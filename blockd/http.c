@@ -483,8 +483,18 @@ parse_head(struct http_parser *p, const uint8_t *buf, size_t len, struct http_re
 			if ((buf[k] < 0x20 && buf[k] != '\t') || buf[k] == 0x7f)
 				return bad(req, "control character in a field value");
 		if (ieq(buf + i, colon - i, "host")) {
-			if (++hosts > 1)
+			if (++hosts > 1) {
+				struct http_request second;
+
+				/* Both names, for a caller that judges what a server may read. */
+				if (take_host(buf + vs, ve - vs, &second) == NULL) {
+					memcpy(req->host2, second.host, second.host_len + 1);
+					req->host2_len = second.host_len;
+				}
+				if (take_host(hostv, hostn, req) != NULL)
+					req->host_len = 0;
 				return bad(req, "more than one Host");
+			}
 			hostv = buf + vs;
 			hostn = ve - vs;
 		} else if (ieq(buf + i, colon - i, "content-length")) {
@@ -557,7 +567,8 @@ http_parse(struct http_parser *p, const uint8_t *buf, size_t len, size_t *consum
 
 	/* Field by field: the host and path buffers need only an empty string. */
 	req->method = req->target = NULL;
-	req->method_len = req->target_len = req->host_len = req->path_len = 0;
+	req->method_len = req->target_len = req->host_len = req->path_len = req->host2_len = 0;
+	req->host2[0] = '\0';
 	req->host[0] = req->path[0] = '\0';
 	req->content_length = 0;
 	req->has_host = req->form = req->version = req->chunked = req->upgrade = 0;

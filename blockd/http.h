@@ -70,6 +70,13 @@ struct http_request {
 	size_t host_len;
 	char path[HTTP_PATH_MAX + 1];
 	size_t path_len;
+	/*
+	 * A request refused for "more than one Host" still names hosts a
+	 * lenient server may take: host holds the first, host2 the second
+	 * (each empty if it is not a host name).
+	 */
+	char host2[HTTP_HOST_MAX + 1];
+	size_t host2_len;
 	uint64_t content_length;
 	uint8_t has_host; /* host is non-empty */
 	uint8_t form;     /* enum http_form */

@@ -442,6 +442,23 @@ notice(struct worker *w, const struct match_snapshot *snap, const struct match_h
  * until the last packet the hooks send to the queue; from then on its
  * requests pass unjudged (counted), and its stream buffer is freed.
  */
+/* A request with two Host fields: blocked if either name is; req->host becomes the one found. */
+static int
+two_hosts_blocked(
+    const struct match_snapshot *snap, struct http_request *req, int64_t now, struct match_hit *hit)
+{
+	if (snap == NULL)
+		return 0;
+	if (req->host_len > 0 &&
+	    match_domain(snap, req->host, req->host_len, now, hit) == MATCH_BLOCK)
+		return 1;
+	if (match_domain(snap, req->host2, req->host2_len, now, hit) != MATCH_BLOCK)
+		return 0;
+	memcpy(req->host, req->host2, req->host2_len + 1);
+	req->host_len = req->host2_len;
+	return 1;
+}
+
 int
 webflow_http(
     struct worker *w, const struct match_snapshot *snap, const struct pkt *p, uint32_t *mark)
@@ -482,20 +499,30 @@ webflow_http(
 			CNT(w, http_unjudged);
 			return allow(w, f, mark);
 		}
-		if (r != HTTP_REQUEST) {
+		struct match_hit hit;
+		const char *path = req.path;
+		if (r == HTTP_MALFORMED && req.host2_len > 0) {
+			/* Two Host fields: a lenient server may take either, so judge both. */
+			CNT(w, http_requests);
+			path = "";
+			if (!two_hosts_blocked(snap, &req, w->now, &hit)) {
+				CNT(w, http_other);
+				return allow(w, f, mark);
+			}
+		} else if (r != HTTP_REQUEST) {
 			CNT(w, http_other);
 			return allow(w, f, mark);
+		} else {
+			CNT(w, http_requests);
+			if (snap == NULL || !req.has_host ||
+			    match_url(snap, req.host, req.host_len, req.path, req.path_len, w->now,
+				&hit) != MATCH_BLOCK)
+				continue;
 		}
-		CNT(w, http_requests);
-		struct match_hit hit;
-		if (snap == NULL || !req.has_host ||
-		    match_url(snap, req.host, req.host_len, req.path, req.path_len, w->now, &hit) !=
-			MATCH_BLOCK)
-			continue;
 		CNT(w, http_blocked);
 		notice(w, snap, &hit, p);
 		char ind[HTTP_HOST_MAX + HTTP_PATH_MAX + 1];
-		int n = snprintf(ind, sizeof(ind), "%s%s", req.host, req.path);
+		int n = snprintf(ind, sizeof(ind), "%s%s", req.host, path);
 		emit(w, snap, &hit, EV_HTTP, EV_NOTICE, p, ind,
 		    n < 0                         ? 0
 			: (size_t)n < sizeof(ind) ? (size_t)n

@@ -174,7 +174,7 @@ for addr in "$TB_SERVER4" "$TB_SERVER6"; do
 	# 8. HTTP: the Host field dressed up, the absolute form, pipelining.
 	# Each line "CASE STATUS PAGE" becomes "CASE ok" when it is the notice and no page.
 	out=$(tb_client python3 tests/lib/http_raw.py "$addr" hostcase hostport hostspace hostdot \
-		absolute pipelined 2>&1 | awk '{ print $0, ($2 == "451" && $3 == "-") ? "ok" : "bad" }')
+		absolute pipelined twohosts twohostsrev 2>&1 | awk '{ print $0, ($2 == "451" && $3 == "-") ? "ok" : "bad" }')
 	expect ok "$out" "HTTP request dressed up: 451 and no page, $fam"
 	out=$(tb_client python3 tests/lib/http_raw.py "$addr" allowed absallowed 2>&1 |
 		awk '{ print $0, ($2 == "200" && $3 == "allowed.example/x") ? "ok" : "bad" }')
@@ -192,7 +192,7 @@ done
 log="$TB_DIR/enforcement.jsonl"
 has_events() {
 	[ "$(grep -c '"method":"tls".*"order":"CL-2026-000123".*"action":"reset"' "$log")" -ge 99 ] &&
-		[ "$(grep -c '"method":"http".*"action":"notice"' "$log")" -ge 12 ] &&
+		[ "$(grep -c '"method":"http".*"action":"notice"' "$log")" -ge 16 ] &&
 		[ "$(grep -c '"method":"dns".*"action":"nxdomain"' "$log")" -ge 6 ]
 }
 tb_wait_for has_events || fail "events missing from the log: $(grep -c . "$log") lines"

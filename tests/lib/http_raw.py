@@ -13,6 +13,8 @@ CASE:
   absolute     absolute-form target naming blocked.example, Host naming allowed.example
   absallowed   absolute-form target naming allowed.example, Host naming blocked.example
   pipelined    a request for allowed.example and one for blocked.example in one write
+  twohosts     two Host fields, allowed.example then blocked.example
+  twohostsrev  two Host fields, blocked.example then allowed.example
   allowed      hOsT: AlLoWeD.ExAmPlE:80, the control: served
   late         nine requests for allowed.example on one keep-alive connection, each
                after the answer to the one before, then one for blocked.example
@@ -37,6 +39,14 @@ CASES = {
     "pipelined": [
         b"GET /one HTTP/1.1\r\nHost: allowed.example\r\n\r\n"
         b"GET /two HTTP/1.1\r\nHost: blocked.example\r\nConnection: close\r\n\r\n"
+    ],
+    "twohosts": [
+        b"GET /x HTTP/1.1\r\nHost: allowed.example\r\nHost: blocked.example\r\n"
+        b"Connection: close\r\n\r\n"
+    ],
+    "twohostsrev": [
+        b"GET /x HTTP/1.1\r\nHost: blocked.example\r\nHost: allowed.example\r\n"
+        b"Connection: close\r\n\r\n"
     ],
     "allowed": [b"GET /x HTTP/1.1\r\nhOsT: AlLoWeD.ExAmPlE:80\r\nConnection: close\r\n\r\n"],
     "late": [b"GET /%d HTTP/1.1\r\nHost: allowed.example\r\n\r\n" % i for i in range(9)]

@@ -77,7 +77,18 @@ Test(http, bad_hosts)
 	cr_assert_eq(
 	    one("GET / HTTP/1.1\r\nHost: a.example\r\nHost: b.example\r\n\r\n"), HTTP_MALFORMED);
 	cr_assert_str_eq(req.why, "more than one Host");
+	/* Both names are kept, for a caller that judges what a lenient server may read. */
+	cr_assert_str_eq(req.host, "a.example");
+	cr_assert_str_eq(req.host2, "b.example");
+	cr_assert_eq(one("GET / HTTP/1.1\r\nHost: A.example\r\nhost: B.Example.:80\r\n\r\n"),
+	    HTTP_MALFORMED);
+	cr_assert_str_eq(req.host, "a.example");
+	cr_assert_str_eq(req.host2, "b.example");
+	cr_assert_eq(one("GET / HTTP/1.1\r\nHost: a b\r\nHost: c.example\r\n\r\n"), HTTP_MALFORMED);
+	cr_assert_eq(req.host_len, 0);
+	cr_assert_str_eq(req.host2, "c.example");
 	cr_assert_eq(one("GET / HTTP/1.1\r\n\r\n"), HTTP_MALFORMED);
+	cr_assert_eq(req.host2_len, 0);
 	cr_assert_eq(one("GET / HTTP/1.1\r\nHost: 2001:db8::1\r\n\r\n"), HTTP_MALFORMED);
 	cr_assert_eq(one("GET / HTTP/1.1\r\nHost: a.example:80x\r\n\r\n"), HTTP_MALFORMED);
 	cr_assert_eq(one("GET / HTTP/1.1\r\nHost: a b.example\r\n\r\n"), HTTP_MALFORMED);
