@@ -287,7 +287,7 @@ op_stats(void *ctx, int json, FILE *out)
 		    LD(w->c.http_blocked), LD(w->c.flows_active), LD(w->c.flows_capacity),
 		    LD(w->c.flows_evicted), LD(w->c.streams_in_use), LD(w->c.tls_evasive),
 		    LD(w->c.tls_unfinished), LD(w->c.http_unjudged), LD(w->c.quic_evasive),
-		    LD(w->c.tcp_bad_checksum), LD(w->c.tcp_low_ttl)};
+		    LD(w->c.quic_unfinished), LD(w->c.tcp_bad_checksum), LD(w->c.tcp_low_ttl)};
 #undef LD
 		static const char *const names[] = {"received", "accepted", "dropped", "missed",
 		    "enobufs", "dns_queries", "dns_blocked", "dns_unreadable", "dns_tcp_split",
@@ -295,7 +295,7 @@ op_stats(void *ctx, int json, FILE *out)
 		    "tls_hellos", "tls_blocked", "quic_initials", "quic_blocked", "http_requests",
 		    "http_blocked", "flows", "flow_capacity", "flows_evicted", "streams_in_use",
 		    "tls_evasive", "tls_unfinished", "http_unjudged", "quic_evasive",
-		    "tcp_bad_checksum", "tcp_low_ttl"};
+		    "quic_unfinished", "tcp_bad_checksum", "tcp_low_ttl"};
 		jbuf_kobj(&j, key);
 		for (size_t k = 0; k < sizeof(v) / sizeof(v[0]); k++)
 			jbuf_kuint(&j, names[k], v[k]);

@@ -167,14 +167,19 @@ hooks_nft_ruleset(const struct hooks_spec *s, char *out, size_t outlen)
 			}
 			sb_add(&b, "\t}\n");
 		}
-		/* Most packets carry none of blockd's bits: one test and out. */
+		/*
+		 * Most packets carry none of blockd's bits: one test and out. A
+		 * packet blockd blocked comes back accepted with the block bit so
+		 * its connection is marked, and is dropped here: the rest of the
+		 * flow, queued or not, is then dropped by the queue chains.
+		 */
 		sb_add(&b,
 		    "\tchain mark_%s {\n"
 		    "\t\ttype filter hook %s priority %d; policy accept;\n"
 		    "\t\tmeta mark & 0x%x == 0 return\n"
 		    "\t\tmeta mark & 0x%x == 0x%x return\n"
 		    "\t\tmeta mark & 0x%x == 0x%x ct mark set ct mark | 0x%x\n"
-		    "\t\tmeta mark & 0x%x == 0x%x ct mark set ct mark | 0x%x\n"
+		    "\t\tmeta mark & 0x%x == 0x%x ct mark set ct mark | 0x%x drop\n"
 		    "\t}\n",
 		    h, h, HOOKS_MARK_PRIO, inj, inj, inj, s->mark, s->mark, s->mark, s->mark_block,
 		    s->mark_block, s->mark_block);

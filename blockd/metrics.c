@@ -182,11 +182,13 @@ metrics_render(const struct blockd *d, FILE *out)
 	    (unsigned long long)SUM(c.tcp_low_ttl));
 	help(out, "blockd_unjudged_total", "counter",
 	    "Flows still undecided at the last packet the rules queue: TLS hellos not yet whole, "
-	    "HTTP connections whose later requests pass.");
+	    "HTTP connections whose later requests pass, QUIC flows with no hello read.");
 	fprintf(out, "blockd_unjudged_total{method=\"tls\"} %llu\n",
 	    (unsigned long long)SUM(c.tls_unfinished));
 	fprintf(out, "blockd_unjudged_total{method=\"http\"} %llu\n",
 	    (unsigned long long)SUM(c.http_unjudged));
+	fprintf(out, "blockd_unjudged_total{method=\"quic\"} %llu\n",
+	    (unsigned long long)SUM(c.quic_unfinished));
 	help(out, "blockd_flows", "gauge",
 	    "TLS, HTTP and QUIC flows in each queue's flow table, at its last batch.");
 	for (i = 0; i < d->nworkers; i++)

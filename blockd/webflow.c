@@ -239,13 +239,18 @@ allow(struct worker *w, struct flow *f, uint32_t *mark)
 	return NF_ACCEPT;
 }
 
-/* p's flow is blocked: what else of it still reaches the queue is dropped. */
+/*
+ * p's flow is blocked. p goes back to the kernel with the block mark: the
+ * mark chain records it on the connection and drops p, and the queue chains
+ * drop the rest of the flow, also past the packets they would queue.
+ */
 static int
-block(struct worker *w, struct flow *f)
+block(struct worker *w, struct flow *f, uint32_t *mark)
 {
 	f->verdict = FLOW_BLOCKED;
 	flow_stream_release(w->flows, f);
-	return NF_DROP;
+	*mark = w->cfg->mark_block;
+	return NF_ACCEPT;
 }
 
 /* A flow already decided; -1 if f is still undecided. */
@@ -254,7 +259,8 @@ decided(struct worker *w, const struct flow *f, uint32_t *mark)
 {
 	if (f->verdict == FLOW_BLOCKED) {
 		CNT(w, flow_dropped);
-		return NF_DROP;
+		*mark = w->cfg->mark_block; /* dropped by the mark chain, as in block() */
+		return NF_ACCEPT;
 	}
 	if (f->verdict == FLOW_ALLOWED) {
 		*mark = w->cfg->mark;
@@ -296,12 +302,12 @@ name_blocked(struct worker *w, const struct match_snapshot *snap, int r, const s
 /* f's hello h names a blocked name (hit): reset both ways, logged, the flow blocked. */
 static int
 reset_named(struct worker *w, const struct match_snapshot *snap, struct flow *f,
-    const struct pkt *p, const struct match_hit *hit, const struct tls_hello *h)
+    const struct pkt *p, const struct match_hit *hit, const struct tls_hello *h, uint32_t *mark)
 {
 	CNT(w, tls_blocked);
 	reset_both(w, p);
 	emit(w, snap, hit, EV_TLS, EV_RESET, p, h->sni, h->sni_len);
-	return block(w, f);
+	return block(w, f, mark);
 }
 
 /*
@@ -356,7 +362,7 @@ webflow_tls(
 		tls_parse_client_hello(
 		    reasm_data(f->alt), reasm_contig(f->alt), TLS_PARTIAL_OK, &ha),
 		&ha, &hit))
-		return reset_named(w, snap, f, p, &hit, &ha);
+		return reset_named(w, snap, f, p, &hit, &ha, mark);
 	int full = reasm_contig(s) >= REASM_MAX || (s->flags & REASM_F_TRUNCATED);
 	int r =
 	    tls_parse_client_hello(reasm_data(s), reasm_contig(s), full ? TLS_PARTIAL_OK : 0, &h);
@@ -387,9 +393,9 @@ webflow_tls(
 		CNT(w, tls_unfinished);
 
 	if (name_blocked(w, snap, r, &h, &hit))
-		return reset_named(w, snap, f, p, &hit, &h);
+		return reset_named(w, snap, f, p, &hit, &h, mark);
 	if (f->alt != NULL && name_blocked(w, snap, ra, &ha, &hit))
-		return reset_named(w, snap, f, p, &hit, &ha);
+		return reset_named(w, snap, f, p, &hit, &ha, mark);
 	if ((r == TLS_SNI || r == TLS_ECH) && h.has_sni && !evasive)
 		return allow(w, f, mark);
 	/* No name to judge, or copies that disagreed and named nothing blocked: no_sni. */
@@ -399,7 +405,7 @@ webflow_tls(
 		return allow(w, f, mark);
 	CNT(w, tls_no_sni_blocked);
 	reset_both(w, p);
-	return block(w, f);
+	return block(w, f, mark);
 }
 
 /* The 451 notice for hit's order, then a FIN, to the client; a RST to the server. */
@@ -527,7 +533,7 @@ webflow_http(
 		    n < 0                         ? 0
 			: (size_t)n < sizeof(ind) ? (size_t)n
 						  : sizeof(ind) - 1);
-		return block(w, f);
+		return block(w, f, mark);
 	}
 }
 
@@ -547,6 +553,7 @@ webflow_quic(
 	int d = decided(w, f, mark);
 	if (d != -1)
 		return d;
+	f->app_state++; /* datagrams seen: the rules queue DAEMON_FIRST_PACKETS at most */
 	struct reasm *s = flow_stream(w->flows, f);
 	if (s == NULL)
 		CNT(w, flow_no_stream); /* this datagram alone is still judged */
@@ -556,7 +563,7 @@ webflow_quic(
 		CNT(w, quic_initials);
 	switch (r) {
 	case QUIC_NEED_MORE:
-		return NF_ACCEPT;
+		break;
 	case QUIC_NOT_INITIAL:
 		/* A short header or another version: nothing this flow will show. */
 		CNT(w, quic_other);
@@ -565,7 +572,19 @@ webflow_quic(
 	case QUIC_MALFORMED:
 		/* Not decided: a later datagram may still bring a readable Initial. */
 		CNT(w, quic_other);
-		return NF_ACCEPT;
+		break;
+	}
+	if (r == QUIC_NEED_MORE || r == QUIC_DECRYPT_FAILED || r == QUIC_MALFORMED) {
+		if (!last_queued(f))
+			return NF_ACCEPT;
+		/*
+		 * No hello by the last datagram the rules queue (junk Initials sent
+		 * first, say): what follows passes unseen, so no_sni decides now.
+		 */
+		CNT(w, quic_unfinished);
+		if (w->cfg->no_sni != CFG_NOSNI_BLOCK)
+			return allow(w, f, mark);
+		return block(w, f, mark);
 	}
 	/*
 	 * CRYPTO bytes that disagreed with earlier ones: the name the first
@@ -583,7 +602,7 @@ webflow_quic(
 			MATCH_BLOCK) {
 			CNT(w, quic_blocked);
 			emit(w, snap, &hit, EV_QUIC, EV_DROP, p, qi.hello.sni, qi.hello.sni_len);
-			return block(w, f);
+			return block(w, f, mark);
 		}
 		if (!evasive)
 			return allow(w, f, mark);
@@ -592,5 +611,5 @@ webflow_quic(
 		CNT(w, quic_no_sni);
 	if (w->cfg->no_sni != CFG_NOSNI_BLOCK)
 		return allow(w, f, mark);
-	return block(w, f);
+	return block(w, f, mark);
 }

@@ -40,6 +40,7 @@ struct worker_counters {
 	uint64_t tls_evasive; /* hellos whose copies disagreed, or came in part below the TTL */
 	uint64_t
 	    tls_unfinished; /* hellos not whole at the last queued packet (name, else no_sni) */
+	uint64_t quic_unfinished; /* QUIC flows with no hello read by the last queued datagram */
 	uint64_t
 	    tcp_bad_checksum; /* TCP segments (53, 80, 443) with a wrong checksum: passed unread */
 	uint64_t tcp_low_ttl; /* client segments below their flow's TTL: not read as the stream */

@@ -36,9 +36,20 @@ for addr in "$TB_SERVER4" "$TB_SERVER6"; do
 	quic "$addr" www.blocked.example split "passed dropped"
 	quic "$addr" allowed.example whole "passed passed"
 	quic "$addr" sub.exact.test split "passed passed"
+	# A burst of retransmissions, more than the rules queue: none gets through.
+	quic "$addr" blocked.example many "dropped dropped"
 	# CRYPTO bytes repeated with another name: the first copy's blocked name is judged.
 	quic "$addr" blocked.example again "passed dropped"
 done
+
+# Eight Initials that cannot be opened, then the hello: the rules queue no more than eight, so
+# the flow is decided at the eighth by no_sni (pass, by default) and counted.
+for addr in "$TB_SERVER4" "$TB_SERVER6"; do
+	quic "$addr" blocked.example late "passed passed passed passed passed passed passed passed passed"
+done
+n=$("${BLOCKCTL:-build/blockctl}" -s "$TB_DIR/control.sock" stats |
+	awk '$1 ~ /quic_unfinished$/ { s += $2 } END { print s + 0 }')
+[ "$n" -eq 2 ] && echo "PASS quic_unfinished counted ($n)" || fail "quic_unfinished is $n, want 2"
 
 # The repeated, disagreeing CRYPTO bytes are counted.
 n=$("${BLOCKCTL:-build/blockctl}" -s "$TB_DIR/control.sock" stats |
@@ -52,6 +63,16 @@ has_events() {
 }
 tb_wait_for has_events || fail "QUIC drop events missing from the log: $(grep -c quic "$log")"
 grep -q '"indicator":"www.blocked.example".*"family":"v6"' "$log" || fail "no IPv6 QUIC event"
+
+# Under no_sni = block the eighth undecided datagram blocks the flow; the hello behind it, which
+# the rules no longer queue, is dropped by the kernel because blockd marked the connection.
+tb_stop_blockd
+tb_blockd_conf tls.no_sni=block
+tb_start_blockd
+for addr in "$TB_SERVER4" "$TB_SERVER6"; do
+	quic "$addr" blocked.example late "passed passed passed passed passed passed passed dropped dropped"
+	quic "$addr" allowed.example whole "passed passed"
+done
 
 [ "$fails" -eq 0 ] || exit 1
 echo "t_quic_block: all passed"

@@ -6,7 +6,9 @@ MODE whole: the hello in one Initial, then the same Initial again (a retransmiss
 MODE split: the hello's first half in one Initial, the rest in a second, each its own
 datagram. MODE again: the hello up to the end of NAME (blocked.example or
 allowed.example) in one Initial; then one whose first CRYPTO frame repeats those bytes naming
-the other of the two, and whose second carries the rest. Both datagrams come from one socket (one flow). After each, waits up to 2 s
+the other of the two, and whose second carries the rest. MODE late: eight Initials that fail to
+authenticate, then the hello. MODE many: the hello, then nine copies of it in one burst (one fate
+printed for the burst: passed if any echo came back). Both datagrams come from one socket (one flow). After each, waits up to 2 s
 for the test bed's UDP echo (tests/lib/udp_echo.py) and prints "passed" or "dropped".
 Protection as in RFC 9001 section 5 (keys from the Destination Connection ID).
 """
@@ -103,6 +105,18 @@ def main():
         other = hello.replace(name.encode(), twin[name].encode())
         dgrams = [initial(dcid, scid, 0, 0, hello[:end]),
                   initial(dcid, scid, 1, 0, other[:end], [(end, hello[end:])])]
+    elif mode == "many":
+        # The hello, then nine retransmissions of it in a burst: more than the rules queue.
+        dgrams = [initial(dcid, scid, 0, 0, hello),
+                  [initial(dcid, scid, pn, 0, hello) for pn in range(1, 10)]]
+    elif mode == "late":
+        # Eight Initials that fail to authenticate (the last tag byte flipped), then the hello.
+        junk = []
+        for pn in range(8):
+            d = bytearray(initial(dcid, scid, pn, 0, hello))
+            d[-1] ^= 0xFF
+            junk.append(bytes(d))
+        dgrams = junk + [initial(dcid, scid, 8, 0, hello)]
     else:
         raise SystemExit("unknown mode " + mode)
     fam = socket.AF_INET6 if ":" in addr else socket.AF_INET
@@ -111,7 +125,8 @@ def main():
     s.connect((addr, 443))
     said = []
     for d in dgrams:
-        s.send(d)
+        for one in d if isinstance(d, list) else [d]:
+            s.send(one)
         try:
             s.recv(16)
             said.append("passed")

@@ -35,6 +35,9 @@ Test(hooks, nft_forward_fail_open)
 	/* Unmarked packets leave the mark chain after one test. */
 	cr_assert_not_null(
 	    strstr(t, "chain mark_forward {\n\t\ttype filter hook forward priority "));
+	/* A packet blockd blocked marks its connection and goes no further. */
+	cr_assert_not_null(
+	    strstr(t, "meta mark & 0x200000 == 0x200000 ct mark set ct mark | 0x200000 drop\n"));
 	cr_assert_not_null(strstr(strstr(t, "chain mark_forward {"),
 	    "policy accept;\n\t\tmeta mark & 0x300000 == 0 return\n"));
 	cr_assert_null(strstr(t, "chain queue_output"));
