@@ -36,7 +36,6 @@ RESULT: the answer's RCODE (NXDOMAIN, NOERROR, ...) or timeout.
 import random
 import select
 import socket
-import ssl
 import struct
 import sys
 import time
@@ -50,22 +49,11 @@ from scapy.layers.inet6 import (
     fragment6,
 )
 
+from tls_hello import client_hello
+
 TWIN = {"blocked.example": "allowed.example", "allowed.example": "blocked.example"}
 RCODES = {0: "NOERROR", 2: "SERVFAIL", 3: "NXDOMAIN", 5: "REFUSED"}
 IFACE = "c0"
-
-
-def client_hello(name):
-    ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT)
-    ctx.check_hostname = False
-    ctx.verify_mode = ssl.CERT_NONE
-    inc, out = ssl.MemoryBIO(), ssl.MemoryBIO()
-    obj = ctx.wrap_bio(inc, out, server_hostname=name)
-    try:
-        obj.do_handshake()
-    except ssl.SSLWantReadError:
-        pass
-    return out.read()
 
 
 def hello_parts(hello):

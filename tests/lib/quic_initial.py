@@ -16,11 +16,12 @@ import hashlib
 import hmac
 import os
 import socket
-import ssl
 import sys
 
 from cryptography.hazmat.primitives.ciphers import Cipher, algorithms, modes
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
+
+from tls_hello import client_hello
 
 SALT_V1 = bytes.fromhex("38762cf7f55934b34d179ae6a4c80cadccbb7f0a")
 
@@ -76,22 +77,9 @@ def initial(dcid, scid, pn, offset, data, more=()):
     return bytes(pkt)
 
 
-def client_hello(name):
-    ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT)
-    ctx.check_hostname = False
-    ctx.verify_mode = ssl.CERT_NONE
-    inc, out = ssl.MemoryBIO(), ssl.MemoryBIO()
-    obj = ctx.wrap_bio(inc, out, server_hostname=name)
-    try:
-        obj.do_handshake()
-    except ssl.SSLWantReadError:
-        pass
-    return out.read()[5:]  # the handshake message, without its TLS record header
-
-
 def main():
     addr, name, mode = sys.argv[1:4]
-    hello = client_hello(name)
+    hello = client_hello(name)[5:]  # the handshake message, without its record header
     dcid, scid = os.urandom(8), os.urandom(8)
     if mode == "whole":
         dgrams = [initial(dcid, scid, 0, 0, hello), initial(dcid, scid, 1, 0, hello)]

@@ -23,24 +23,12 @@ handshake record; with several MODEs, one "MODE RESULT" line each, one connectio
 """
 import fcntl
 import socket
-import ssl
 import struct
 import sys
 import termios
 import time
 
-
-def client_hello(name):
-    ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT)
-    ctx.check_hostname = False
-    ctx.verify_mode = ssl.CERT_NONE
-    inc, out = ssl.MemoryBIO(), ssl.MemoryBIO()
-    obj = ctx.wrap_bio(inc, out, server_hostname=None if name == "-" else name)
-    try:
-        obj.do_handshake()
-    except ssl.SSLWantReadError:
-        pass
-    return out.read()
+from tls_hello import client_hello
 
 
 def records(hello, size):
@@ -96,7 +84,7 @@ def attempt(addr, name, mode):
     s.settimeout(5)
     s.connect((addr, 443))
     try:
-        ps = pieces(client_hello(name), name, mode)
+        ps = pieces(client_hello(None if name == "-" else name), name, mode)
         for i, p in enumerate(ps):
             s.send(p)
             if i + 1 < len(ps):
