@@ -33,11 +33,16 @@ PROGS        := $(B)/blockd $(B)/blockctl $(B)/blockrules
 MANPAGES     := $(wildcard man/*.[1-8])
 
 .PHONY: all install uninstall check check-unit check-asan check-integration check-man \
-	deps demo bench clean help format check-format lint deb fuzz fuzz-build check-fuzz
+	deps demo bench clean help check-fresh format check-format lint deb fuzz fuzz-build check-fuzz
 
 all: $(PROGS) ## build blockd, blockctl and blockrules into build/
 
-$(B)/obj/%.o: %.c
+# Before the first compile: name what is missing and the one command that installs it.
+$(B)/.deps-build $(B)/.deps-unit: tests/lib/deps.sh
+	@sh tests/lib/deps.sh --check $(subst .deps-,,$(@F))
+	@mkdir -p $(@D); touch $@
+
+$(B)/obj/%.o: %.c | $(B)/.deps-build
 	@mkdir -p $(@D)
 	$(CC) $(CPPFLAGS) $(CFLAGS) -MMD -MP -c -o $@ $<
 
@@ -55,7 +60,7 @@ $(B)/blockrules: $(B)/obj/rules/blockrules.o $(LIBS)
 	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
 
 # Unit tests: one Criterion binary over all of tests/unit/.
-$(B)/unit: $(UNIT_SRC:%.c=$(B)/obj/%.o) $(LIBS)
+$(B)/unit: $(UNIT_SRC:%.c=$(B)/obj/%.o) $(LIBS) | $(B)/.deps-unit
 	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS) -lcriterion
 
 # Benchmarks: one binary per tests/bench/*.c.
@@ -78,7 +83,9 @@ uninstall: ## remove what install put in place
 	for m in $(MANPAGES); do s=$${m##*.}; rm -f $(DESTDIR)$(MANDIR)/man$$s/$${m##*/}; done
 	rm -f $(DESTDIR)$(SYSCONFDIR)/blockd/blockd.conf.example
 
-deb: ## Debian packages blockd and blockrules into build/deb/ (dpkg-buildpackage)
+deb: ## Debian packages blockd and blockrules into build/deb/ (needs: sudo apt-get build-dep ./)
+	@sh tests/lib/deps.sh --check deb
+	@dpkg-checkbuilddeps || { echo "make deb: install the build dependencies with: sudo apt-get build-dep ./"; exit 1; }
 	@rm -rf build/deb; mkdir -p build/deb
 	a=$$(dpkg --print-architecture); DEB_OUTDIR=build/deb dpkg-buildpackage -us -uc -b -tc \
 		--changes-option=-ubuild/deb --changes-file=build/deb/blockd_$(VERSION)_$$a.changes \
@@ -133,6 +140,9 @@ check-man: ## mandoc -Tlint and groff warnings on every man page
 
 check-integration: all ## network-namespace integration tests (root)
 	@sh tests/integration/run.sh
+
+check-fresh: ## the README's commands and `make deb` in a minimal Debian 12 root (root, about 25 minutes)
+	@sh tests/check-fresh.sh
 
 demo: deps all ## a blocked and an allowed lookup and request, in namespaces (root)
 	@sh tests/demo.sh
