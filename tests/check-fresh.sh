@@ -94,8 +94,10 @@ fi
 # and new files on top, and the deleted ones removed.
 tree_into() {
 	git clone -q "$top" "$1"
-	(cd "$top" && git ls-files -z -m -o --exclude-standard) |
-		(cd "$top" && xargs -0 -r tar -cf - --) | tar -C "$1" -xf -
+	(cd "$top" && git ls-files -z -m -o --exclude-standard) >"$work/changed"
+	if [ -s "$work/changed" ]; then
+		(cd "$top" && xargs -0 tar -cf - -- <"$work/changed") | tar -C "$1" -xf -
+	fi
 	(cd "$top" && git ls-files -z -d) | (cd "$1" && xargs -0 -r rm -f --)
 }
 
@@ -104,10 +106,13 @@ run_phase() {
 	name=$1 script=$2
 	root=$work/$name
 	mkdir -p "$root"
-	tar -C "$root" -xf "$tarball"
-	cp /etc/resolv.conf "$root/etc/resolv.conf"
-	tree_into "$root/home/newcomer/blockd"
-	chroot "$root" chown -R newcomer:newcomer /home/newcomer/blockd
+	# (set -e does not apply inside a function called with ||: each step is checked.)
+	{ tar -C "$root" -xf "$tarball" && cp /etc/resolv.conf "$root/etc/resolv.conf" &&
+		tree_into "$root/home/newcomer/blockd" &&
+		chroot "$root" chown -R newcomer:newcomer /home/newcomer/blockd; } || {
+		say "phase $name: could not prepare the root in $root"
+		return 1
+	}
 	printf '%s\n' "$script" >"$root/home/newcomer/phase.sh"
 	say "phase $name: $(printf '%s' "$script" | grep -v '^#' | tr '\n' ';' | sed 's/;*$//')"
 	unshare --mount --pid --fork --propagation private sh -c '
