@@ -13,6 +13,7 @@
 #include "listload.h"
 #include "log.h"
 #include "match.h"
+#include "nfcmd.h"
 #include "nflog.h"
 #include "pkt.h"
 #include "worker.h"
@@ -137,7 +138,7 @@ ip_report_kernel(struct blockd *d)
 	char out[1024], e[256];
 	uint64_t flows;
 	char *const argv[] = {"nft", "list", "counter", "inet", HOOKS_TABLE, "ip_new", NULL};
-	if (d->nflog == NULL || hooks_run(argv, NULL, out, sizeof(out), e, sizeof(e)) != 0 ||
+	if (d->nflog == NULL || nfcmd_run(argv, NULL, out, sizeof(out), e, sizeof(e)) != 0 ||
 	    ipset_counter_packets(out, &flows) == -1)
 		return;
 	uint64_t got = __atomic_load_n(&d->nflog->c.received, __ATOMIC_RELAXED);
@@ -216,7 +217,6 @@ daemon_start(struct blockd *d, char *err, size_t errlen)
 	    .qlast = d->cfg.queue_base + d->nworkers - 1,
 	    .mark = d->cfg.mark,
 	    .mark_block = d->cfg.mark_block,
-	    .first_packets = DAEMON_FIRST_PACKETS,
 	    .ip_action = d->cfg.ip_action,
 	    .ip_log_rate = d->cfg.ip_log_rate,
 	    .nflog_group = d->cfg.nflog_group,

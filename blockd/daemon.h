@@ -11,8 +11,7 @@
 #include "nfq.h"
 #include "notify.h"
 
-#define DAEMON_QUEUES_MAX    64
-#define DAEMON_FIRST_PACKETS 8 /* client packets of a 443/80 flow queued at most */
+#define DAEMON_QUEUES_MAX 64
 
 struct worker;
 struct snapref;

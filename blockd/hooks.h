@@ -5,14 +5,21 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#define HOOKS_TABLE        "blockd" /* nft: table inet blockd */
-#define HOOKS_PROBE_TABLE  "blockd_probe"
-#define HOOKS_CHAIN_PREFIX "BLOCKD-" /* iptables backend: mangle chains BLOCKD-FWD, -OUT, -IN */
-#define HOOKS_RAW_PRIO     (-300)    /* before conntrack: injected UDP answers stay untracked */
-#define HOOKS_QUEUE_PRIO   (-150)    /* where mangle sits: after conntrack, before filter */
-#define HOOKS_MARK_PRIO    (-140)    /* copies the verdict's packet mark into the ct mark */
+#define HOOKS_TABLE      "blockd" /* nft: table inet blockd */
+#define HOOKS_RAW_PRIO   (-300)   /* before conntrack: injected UDP answers stay untracked */
+#define HOOKS_QUEUE_PRIO (-150)   /* where mangle sits: after conntrack, before filter */
+#define HOOKS_MARK_PRIO  (-140)   /* copies the verdict's packet mark into the ct mark */
 
-/* Which rules to install. backend is CFG_BACKEND_NFT or CFG_BACKEND_IPTABLES (resolved). */
+/* The IP sets in table inet blockd, declared by hooks_nft_ruleset(), filled by ipset.c. */
+#define HOOKS_SET_BLOCK4 "block4"
+#define HOOKS_SET_BLOCK6 "block6"
+#define HOOKS_SET_ALLOW4 "allow4"
+#define HOOKS_SET_ALLOW6 "allow6"
+
+/*
+ * Which rules to install. backend is CFG_BACKEND_NFT or CFG_BACKEND_IPTABLES
+ * (resolved). What is queued, and how much of a flow, is queued.h's table.
+ */
 struct hooks_spec {
 	int backend;
 	int hook;      /* enum cfg_hook */
@@ -20,7 +27,6 @@ struct hooks_spec {
 	unsigned qfirst, qlast;
 	uint32_t mark;       /* ct/packet mark bit: flow decided, allowed (leaves the queue) */
 	uint32_t mark_block; /* ct/packet mark bit: flow decided, blocked (dropped in the kernel) */
-	unsigned first_packets; /* client packets of a 443/80 flow sent to the queue at most */
 	/* IP enforcement (both backends: always nft sets and chains in table inet blockd) */
 	int ip_action;        /* enum cfg_ipaction */
 	unsigned ip_log_rate; /* first packets of blocked flows sent to NFLOG per second */
@@ -31,38 +37,24 @@ struct hooks_spec {
 	(-160) /* after conntrack, before the queue chains: blocked flows never queue */
 
 /*
- * hooks_nft_ruleset(): the nft -f text for table inet blockd. With the nft
- * backend it holds the queue chains and the mark chains; with iptables only
- * the mark chains. Both hold the IP sets (empty; see ipset.h) and the chains
- * that block their addresses in the kernel: allow sets first, then the
- * first packet of a new blocked flow to NFLOG (rate-limited), then reject
- * or drop. Returns the length written, or 0 if out is too small. Pure.
+ * hooks_nft_ruleset(): the nft -f text for table inet blockd: the mark
+ * chains, and whatever chains spec's backend keeps there (the nft backend:
+ * its queue chains). It also holds the IP sets (empty; see ipset.h) and the
+ * chains that block their addresses in the kernel: allow sets first, then
+ * the first packet of a new blocked flow to NFLOG (rate-limited), then
+ * reject or drop. Returns the length written, or 0 if out is too small. Pure.
  */
 size_t hooks_nft_ruleset(const struct hooks_spec *, char *out, size_t outlen);
-/* hooks_ipt_rules(): iptables-restore --noflush input for the mangle chains. Pure. */
-size_t hooks_ipt_rules(const struct hooks_spec *, char *out, size_t outlen);
-/*
- * hooks_ipt_removal(): from iptables-save -t mangle output, the restore input
- * deleting blockd's jump rules and chains (and nothing else). Returns the
- * length (0: nothing of ours there). Pure.
- */
-size_t hooks_ipt_removal(const char *save, char *out, size_t outlen);
 
 /*
- * hooks_ipt_table_empty(): does iptables-save -t mangle output hold nothing
- * but built-in chains with policy ACCEPT and no rules? Pure.
- */
-int hooks_ipt_table_empty(const char *save);
-
-/*
- * hooks_detect(): which backend this kernel supports: tries a native nft
- * queue rule in a scratch table (removed again). Returns CFG_BACKEND_NFT or
- * CFG_BACKEND_IPTABLES, or -1 with a message in err when neither works.
+ * hooks_detect(): which backend this kernel supports: probes each in turn
+ * (hooks.c's table; nft first). Returns CFG_BACKEND_NFT or
+ * CFG_BACKEND_IPTABLES, or -1 with a message in err when none works.
  */
 int hooks_detect(char *err, size_t errlen);
 
 /*
- * hooks_install(): removes leftovers of any earlier run (both backends),
+ * hooks_install(): removes leftovers of any earlier run (every backend),
  * enables conntrack accounting, then installs spec's rules. Returns 0, or -1
  * with the tool's message in err (and nothing of ours left installed).
  */
@@ -70,12 +62,5 @@ int hooks_install(const struct hooks_spec *, char *err, size_t errlen);
 
 /* hooks_remove(): removes every rule and chain of ours; idempotent. Returns 0, or -1 with err. */
 int hooks_remove(char *err, size_t errlen);
-
-/*
- * hooks_run(): runs argv (no shell) with input on stdin, collecting stdout
- * into out (may be NULL) and stderr into err. Returns the exit status, or -1.
- */
-int hooks_run(
-    char *const argv[], const char *input, char *out, size_t outlen, char *err, size_t errlen);
 
 #endif

@@ -8,6 +8,7 @@
 #include <unistd.h>
 
 #include "inject.h"
+#include "pkt.h"
 
 static void
 wr16(uint8_t *b, uint16_t v)
@@ -21,31 +22,6 @@ wr32(uint8_t *b, uint32_t v)
 {
 	wr16(b, (uint16_t)(v >> 16));
 	wr16(b + 2, (uint16_t)v);
-}
-
-static uint32_t
-csum_add(const void *buf, size_t len, uint32_t sum)
-{
-	const uint8_t *b = buf;
-	for (; len >= 2; b += 2, len -= 2)
-		sum += (uint32_t)(b[0] << 8 | b[1]);
-	if (len)
-		sum += (uint32_t)b[0] << 8;
-	return sum;
-}
-
-static uint16_t
-csum_fold(uint32_t sum)
-{
-	while (sum >> 16)
-		sum = (sum & 0xffff) + (sum >> 16);
-	return (uint16_t)~sum;
-}
-
-uint16_t
-inet_csum(const void *buf, size_t len, uint32_t sum)
-{
-	return csum_fold(csum_add(buf, len, sum));
 }
 
 /* IP header for a transport segment of l4len bytes; returns the header length or 0. */
@@ -66,8 +42,8 @@ put_ip(uint8_t *out, size_t outlen, const struct inj_tuple *t, uint8_t proto, ui
 		memcpy(out + 12, t->src, 4);
 		memcpy(out + 16, t->dst, 4);
 		wr16(out + 10, inet_csum(out, 20, 0));
-		uint32_t s = csum_add(t->src, 4, 0);
-		s = csum_add(t->dst, 4, s);
+		uint32_t s = inet_csum_add(t->src, 4, 0);
+		s = inet_csum_add(t->dst, 4, s);
 		*pseudo = s + proto + (uint32_t)l4len;
 		return 20;
 	}
@@ -80,8 +56,8 @@ put_ip(uint8_t *out, size_t outlen, const struct inj_tuple *t, uint8_t proto, ui
 	out[7] = t->ttl;
 	memcpy(out + 8, t->src, 16);
 	memcpy(out + 24, t->dst, 16);
-	uint32_t s = csum_add(t->src, 16, 0);
-	s = csum_add(t->dst, 16, s);
+	uint32_t s = inet_csum_add(t->src, 16, 0);
+	s = inet_csum_add(t->dst, 16, s);
 	*pseudo = s + proto + (uint32_t)l4len;
 	return 40;
 }

@@ -28,9 +28,6 @@ size_t inject_build_tcp(uint8_t *out, size_t outlen, const struct inj_tuple *t, 
     uint32_t seq, uint32_t ack, uint8_t flags, uint16_t window, const uint8_t *payload,
     size_t plen);
 
-/* inet_csum(): the Internet checksum of buf with an initial partial sum. */
-uint16_t inet_csum(const void *buf, size_t len, uint32_t sum);
-
 /*
  * A sender: one raw socket per family, owned by one worker thread. Every
  * packet sent carries mark (SO_MARK) so blockd's own rules recognise it.

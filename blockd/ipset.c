@@ -6,6 +6,7 @@
 
 #include "hooks.h"
 #include "ipset.h"
+#include "nfcmd.h"
 
 /* An inclusive address interval; IPv4 uses the first 4 bytes. */
 struct range {
@@ -189,10 +190,10 @@ ipset_text(const struct rulelist *list, const struct rule_entry *allow, size_t n
 		goto done;
 	tb_reserve(&b, (n[0] + n[2]) * 34 + (n[1] + n[3]) * 82 + 4096);
 	/* Allow sets first: an allowlisted address never blocks, not even mid-transaction. */
-	emit_set(&b, IPSET_ALLOW4, r[2], n[2], 4);
-	emit_set(&b, IPSET_ALLOW6, r[3], n[3], 6);
-	emit_set(&b, IPSET_BLOCK4, r[0], n[0], 4);
-	emit_set(&b, IPSET_BLOCK6, r[1], n[1], 6);
+	emit_set(&b, HOOKS_SET_ALLOW4, r[2], n[2], 4);
+	emit_set(&b, HOOKS_SET_ALLOW6, r[3], n[3], 6);
+	emit_set(&b, HOOKS_SET_BLOCK4, r[0], n[0], 4);
+	emit_set(&b, HOOKS_SET_BLOCK6, r[1], n[1], 6);
 	if (b.oom)
 		goto done;
 	st->block4 = n[0];
@@ -213,9 +214,8 @@ done:
 int
 ipset_load(const char *text, size_t len, char *err, size_t errlen)
 {
-	char *const argv[] = {"nft", "-f", "-", NULL};
 	(void)len;
-	return hooks_run(argv, text, NULL, 0, err, errlen) == 0 ? 0 : -1;
+	return nfcmd_nft(text, err, errlen);
 }
 
 int

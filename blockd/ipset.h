@@ -7,12 +7,6 @@
 
 #include "rulelist.h"
 
-/* Set names in table inet blockd (hooks.h HOOKS_TABLE). */
-#define IPSET_BLOCK4 "block4"
-#define IPSET_BLOCK6 "block6"
-#define IPSET_ALLOW4 "allow4"
-#define IPSET_ALLOW6 "allow6"
-
 /* What one build put into the sets. */
 struct ipset_stats {
 	size_t block4, block6; /* intervals after merging overlapping entries */
@@ -23,8 +17,9 @@ struct ipset_stats {
 
 /*
  * ipset_text(): the nft -f input that flushes and refills blockd's four sets
- * from list (may be NULL: the sets are emptied) and the allowlist's address
- * entries: entries of orders in force at now, overlapping and adjacent ones
+ * (hooks.h HOOKS_SET_*, declared with the hooks' table) from list (may be
+ * NULL: the sets are emptied) and the allowlist's address entries: entries
+ * of orders in force at now, overlapping and adjacent ones
  * merged into intervals. The text is one transaction, so the kernel swaps
  * old contents for new atomically. *out is malloc()ed (caller frees), *outlen
  * its length. Returns 0, or -1 (out of memory). Pure apart from allocation.

@@ -141,7 +141,8 @@ nflog_start(struct nflog *n, unsigned group, int action, struct snapref *snaps, 
 	n->stopfd = stopfd;
 	n->running = 0;
 	memset(&n->c, 0, sizeof(n->c));
-	n->nl = mnl_socket_open(NETLINK_NETFILTER);
+	/* Close-on-exec: the nft and iptables children must not inherit it. */
+	n->nl = mnl_socket_open2(NETLINK_NETFILTER, SOCK_CLOEXEC);
 	if (n->nl == NULL || mnl_socket_bind(n->nl, 0, MNL_SOCKET_AUTOPID) < 0) {
 		snprintf(err, errlen, "NFLOG netlink socket: %s", strerror(errno));
 		goto fail;

@@ -2,7 +2,6 @@
 #include <netinet/in.h>
 #include <string.h>
 
-#include "inject.h"
 #include "pkt.h"
 
 static uint16_t
@@ -160,6 +159,26 @@ pkt_parse(const uint8_t *buf, size_t len, struct pkt *p)
 	default:
 		return PKT_MALFORMED;
 	}
+}
+
+uint32_t
+inet_csum_add(const void *buf, size_t len, uint32_t sum)
+{
+	const uint8_t *b = buf;
+	for (; len >= 2; b += 2, len -= 2)
+		sum += (uint32_t)(b[0] << 8 | b[1]);
+	if (len)
+		sum += (uint32_t)b[0] << 8;
+	return sum;
+}
+
+uint16_t
+inet_csum(const void *buf, size_t len, uint32_t sum)
+{
+	sum = inet_csum_add(buf, len, sum);
+	while (sum >> 16)
+		sum = (sum & 0xffff) + (sum >> 16);
+	return (uint16_t)~sum;
 }
 
 int

@@ -61,6 +61,15 @@ int pkt_parse(const uint8_t *buf, size_t len, struct pkt *p);
  */
 int pkt_tcp_csum_ok(const struct pkt *p);
 
+/*
+ * inet_csum_add(): sum plus buf's 16-bit words (RFC 1071), not yet folded:
+ * for pseudo-headers and other partial sums. inet_csum(): the Internet
+ * checksum of buf with an initial partial sum (0 over data whose checksum
+ * is right). Pure, shared by the parser and inject.c's packet builders.
+ */
+uint32_t inet_csum_add(const void *buf, size_t len, uint32_t sum);
+uint16_t inet_csum(const void *buf, size_t len, uint32_t sum);
+
 /* pkt_status_name(): a short name for a status, for counters and messages. */
 const char *pkt_status_name(int status);
 

@@ -9,13 +9,13 @@
 #include <sys/random.h>
 
 #include "config.h"
-#include "daemon.h"
 #include "event.h"
 #include "evlog.h"
 #include "flow.h"
 #include "http.h"
 #include "match.h"
 #include "pkt.h"
+#include "queued.h"
 #include "quic.h"
 #include "reasm.h"
 #include "tls.h"
@@ -27,8 +27,6 @@
 #define STREAMS_MAX   1024 /* stream buffers per worker (about 18 KiB each) */
 #define TEMPLATE_MAX  8192 /* bytes of a notice template file */
 #define FLOW_EXPIRE_N 8    /* idle flows dropped per packet, so expiry never stalls one */
-
-enum { APP_TLS = 1, APP_HTTP, APP_QUIC };
 
 _Static_assert(sizeof(struct http_parser) <= sizeof(((struct flow *)0)->app_data),
     "an HTTP parser's state fits in a flow");
@@ -222,11 +220,12 @@ tcp_flow(struct worker *w, const struct pkt *p, int app)
 	return f;
 }
 
-/* p is the last packet of f the queue rules send (see DAEMON_FIRST_PACKETS). */
+/* p is the last packet of f the queue rules send (queued.h: how many of a flow of its kind). */
 static int
 last_queued(const struct flow *f)
 {
-	return f->app_state >= DAEMON_FIRST_PACKETS;
+	unsigned n = queued_packets(f->app);
+	return n != 0 && f->app_state >= n;
 }
 
 /* p's flow is decided: allowed, and leaves the queue. */
@@ -326,7 +325,7 @@ webflow_tls(
     struct worker *w, const struct match_snapshot *snap, const struct pkt *p, uint32_t *mark)
 {
 	*mark = 0;
-	struct flow *f = tcp_flow(w, p, APP_TLS);
+	struct flow *f = tcp_flow(w, p, QUEUED_TLS);
 	if (f == NULL)
 		return NF_ACCEPT;
 	int d = decided(w, f, mark);
@@ -470,7 +469,7 @@ webflow_http(
     struct worker *w, const struct match_snapshot *snap, const struct pkt *p, uint32_t *mark)
 {
 	*mark = 0;
-	struct flow *f = tcp_flow(w, p, APP_HTTP);
+	struct flow *f = tcp_flow(w, p, QUEUED_HTTP);
 	if (f == NULL)
 		return NF_ACCEPT;
 	int d = decided(w, f, mark);
@@ -549,11 +548,11 @@ webflow_quic(
 	flow_expire(w->flows, w->now, FLOW_EXPIRE_N);
 	struct flow *f = flow_insert(w->flows, &k, w->now, &created);
 	if (created)
-		f->app = APP_QUIC;
+		f->app = QUEUED_QUIC;
 	int d = decided(w, f, mark);
 	if (d != -1)
 		return d;
-	f->app_state++; /* datagrams seen: the rules queue DAEMON_FIRST_PACKETS at most */
+	f->app_state++; /* datagrams seen: the rules queue queued_packets() at most */
 	struct reasm *s = flow_stream(w->flows, f);
 	if (s == NULL)
 		CNT(w, flow_no_stream); /* this datagram alone is still judged */

@@ -15,6 +15,7 @@
 #include "log.h"
 #include "match.h"
 #include "pkt.h"
+#include "queued.h"
 #include "webflow.h"
 #include "worker.h"
 
@@ -282,26 +283,34 @@ on_packet(void *arg, struct nfqueue *q, const struct nfqueue_packet *np)
 	 * A TCP segment the server's stack will throw away (a fake sent to
 	 * mislead what reads the stream) must not move a flow: passed unread.
 	 */
-	if (p.proto == IPPROTO_TCP && (p.dport == 53 || p.dport == 443 || p.dport == 80) &&
-	    nfqueue_csum_unchecked(np) && !pkt_tcp_csum_ok(&p)) {
+	int kind = queued_kind(p.proto, p.dport);
+	if (p.proto == IPPROTO_TCP && kind != QUEUED_NONE && nfqueue_csum_unchecked(np) &&
+	    !pkt_tcp_csum_ok(&p)) {
 		CNT(w, tcp_bad_checksum);
 		nfqueue_verdict(q, np->id, NF_ACCEPT, 0, 0);
 		return;
 	}
 	const struct match_snapshot *snap = snapref_enter(w->snaps, w->index);
-	if (p.dport == 53 && p.proto == IPPROTO_UDP) {
+	switch (kind) {
+	case QUEUED_DNS_UDP:
 		verdict = dns_udp(w, snap, &p);
-	} else if (p.dport == 53 && p.proto == IPPROTO_TCP) {
+		break;
+	case QUEUED_DNS_TCP:
 		verdict = dns_tcp(w, snap, &p);
-	} else if (p.dport == 443 && p.proto == IPPROTO_TCP) {
+		break;
+	case QUEUED_TLS:
 		verdict = webflow_tls(w, snap, &p, &flowmark);
-	} else if (p.dport == 443 && p.proto == IPPROTO_UDP) {
+		break;
+	case QUEUED_QUIC:
 		verdict = webflow_quic(w, snap, &p, &flowmark);
-	} else if (p.dport == 80 && p.proto == IPPROTO_TCP) {
+		break;
+	case QUEUED_HTTP:
 		verdict = webflow_http(w, snap, &p, &flowmark);
-	} else {
+		break;
+	default:
 		/* Nothing the hooks send here otherwise: passed and counted. */
 		CNT(w, other);
+		break;
 	}
 	if (flowmark) {
 		setmark = 1;

@@ -106,6 +106,22 @@ echo "$out" | grep -q "in the kernel's block set (built from serial 1)" ||
 out=$(ctl -j lookup 2001:db8:2::82)
 echo "$out" | grep -q '"kernel_set":false' || fail "lookup of an unlisted address: $out"
 
+# Every descriptor blockd opens (NFLOG and queue sockets, raw sockets, the log) is close-on-exec,
+# so none leaks into the nft children a reload spawns. Those it inherited from this shell are not
+# its own.
+pid=$(tb_pid blockd)
+leaked=""
+for f in /proc/"$pid"/fdinfo/*; do
+	n=${f##*/}
+	[ "$n" -gt 2 ] || continue
+	[ "$(readlink "/proc/$pid/fd/$n")" = "$(readlink "/proc/$$/fd/$n")" ] && continue
+	fl=$(sed -n 's/^flags:[[:space:]]*//p' "$f" 2>/dev/null)
+	[ -n "$fl" ] || continue # closed meanwhile
+	[ $((fl & 0x80000)) -ne 0 ] || leaked="$leaked $n=$(readlink "/proc/$pid/fd/$n")"
+done
+[ -z "$leaked" ] || fail "descriptors without close-on-exec:$leaked"
+[ -n "$leaked" ] || echo "PASS every descriptor close-on-exec"
+
 # A reload that drops an entry: the kernel lets it through at once.
 tb_list "ip 198.51.100.81 CL-2026-000201" "ip 2001:db8:2::81 CL-2026-000203"
 kill -HUP "$(tb_pid blockd)"

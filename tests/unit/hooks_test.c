@@ -1,9 +1,10 @@
-/* Unit tests for hooks.c: the rules blockd installs, and removing only its own. */
+/* Unit tests for hooks.c and its backends: the rules blockd installs, and removing only its own. */
 #include <criterion/criterion.h>
 #include <string.h>
 
 #include "config.h"
 #include "hooks.h"
+#include "hooks_backend.h"
 
 static struct hooks_spec
 spec(int backend, int hook, int fail_open, unsigned first, unsigned last)
@@ -14,8 +15,7 @@ spec(int backend, int hook, int fail_open, unsigned first, unsigned last)
 	    .qfirst = first,
 	    .qlast = last,
 	    .mark = 0x100000,
-	    .mark_block = 0x200000,
-	    .first_packets = 8};
+	    .mark_block = 0x200000};
 }
 
 Test(hooks, nft_forward_fail_open)
@@ -123,19 +123,6 @@ Test(hooks, removal_touches_only_ours)
 	    "COMMIT\n");
 	cr_assert_eq(
 	    hooks_ipt_removal("*mangle\n:FORWARD ACCEPT [0:0]\nCOMMIT\n", out, sizeof(out)), 0);
-}
-
-Test(hooks, run_collects_output_and_status)
-{
-	char out[128], err[128];
-	char *const cat[] = {"cat", NULL};
-	cr_assert_eq(hooks_run(cat, "table x\n", out, sizeof(out), err, sizeof(err)), 0);
-	cr_assert_str_eq(out, "table x\n");
-	char *const f[] = {"sh", "-c", "echo oops >&2; exit 3", NULL};
-	cr_assert_eq(hooks_run(f, NULL, NULL, 0, err, sizeof(err)), 3);
-	cr_assert_str_eq(err, "oops");
-	char *const missing[] = {"/nonexistent/tool", NULL};
-	cr_assert_neq(hooks_run(missing, NULL, NULL, 0, err, sizeof(err)), 0);
 }
 
 Test(hooks, empty_mangle_table_detected)

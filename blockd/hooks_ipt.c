@@ -1,0 +1,204 @@
+/* The iptables backend: NFQUEUE rules in mangle chains (iptables-nft), where nft has no queue. */
+#include <stdio.h>
+#include <string.h>
+
+#include "hooks_backend.h"
+#include "queued.h"
+
+#define CHAIN_PREFIX "BLOCKD-" /* mangle chains BLOCKD-FWD, -OUT, -IN */
+
+/* Per place (hooks_backend.h order): the built-in chain and ours jumped to from it. */
+static const struct {
+	const char *builtin;
+	const char *ours;
+} places[HOOKS_NPLACES] = {
+    [HOOKS_FORWARD] = {"FORWARD", CHAIN_PREFIX "FWD"},
+    [HOOKS_OUTPUT] = {"OUTPUT", CHAIN_PREFIX "OUT"},
+    [HOOKS_INPUT] = {"INPUT", CHAIN_PREFIX "IN"},
+};
+
+static const char *const ipt_save[2] = {"iptables-nft-save", "ip6tables-nft-save"};
+static const char *const ipt_restore[2] = {"iptables-nft-restore", "ip6tables-nft-restore"};
+
+size_t
+hooks_ipt_rules(const struct hooks_spec *s, char *out, size_t outlen)
+{
+	struct nfcmd_buf b = {out, 0, outlen, 0};
+	char q[64];
+	size_t nq;
+	const struct queued *sel = queued_table(&nq);
+
+	if (s->qfirst == s->qlast)
+		snprintf(q, sizeof(q), "-j NFQUEUE --queue-num %u", s->qfirst);
+	else
+		snprintf(q, sizeof(q), "-j NFQUEUE --queue-balance %u:%u", s->qfirst, s->qlast);
+	const char *bypass = s->fail_open ? " --queue-bypass" : "";
+
+	nfcmd_add(&b, "*mangle\n");
+	for (int i = 0; i < HOOKS_NPLACES; i++)
+		if (hooks_place_wanted(s, i))
+			nfcmd_add(&b, ":%s - [0:0]\n", places[i].ours);
+	for (int i = 0; i < HOOKS_NPLACES; i++) {
+		if (!hooks_place_wanted(s, i))
+			continue;
+		const char *c = places[i].ours;
+		nfcmd_add(&b, "-A %s -m mark --mark 0x%x/0x%x -j RETURN\n", c,
+		    s->mark | s->mark_block, s->mark | s->mark_block);
+		nfcmd_add(&b, "-A %s -m connmark --mark 0x%x/0x%x -j DROP\n", c, s->mark_block,
+		    s->mark_block);
+		nfcmd_add(
+		    &b, "-A %s -m connmark --mark 0x%x/0x%x -j RETURN\n", c, s->mark, s->mark);
+		nfcmd_add(&b, "-A %s -m conntrack --ctdir REPLY -j RETURN\n", c);
+		for (size_t j = 0; j < nq; j++) {
+			nfcmd_add(&b, "-A %s -p %s --dport %u ", c, queued_proto_name(sel[j].proto),
+			    sel[j].port);
+			if (sel[j].packets)
+				nfcmd_add(&b,
+				    "-m connbytes --connbytes 0:%u --connbytes-dir original "
+				    "--connbytes-mode packets ",
+				    sel[j].packets);
+			nfcmd_add(&b, "%s%s\n", q, bypass);
+		}
+		nfcmd_add(&b, "-I %s 1 -j %s\n", places[i].builtin, c);
+	}
+	nfcmd_add(&b, "COMMIT\n");
+	return nfcmd_len(&b);
+}
+
+int
+hooks_ipt_table_empty(const char *save)
+{
+	int seen = 0;
+	for (const char *l = save; l && *l;) {
+		const char *e = strchr(l, '\n');
+		size_t n = e ? (size_t)(e - l) : strlen(l);
+		if (n == 0 || l[0] == '#' || (n == 7 && strncmp(l, "*mangle", 7) == 0) ||
+		    (n == 6 && strncmp(l, "COMMIT", 6) == 0)) {
+			/* framing */
+		} else if (l[0] == ':' && memmem(l, n, " ACCEPT ", 8) != NULL) {
+			seen = 1; /* a built-in chain with the default policy */
+		} else {
+			return 0;
+		}
+		l = e ? e + 1 : NULL;
+	}
+	return seen;
+}
+
+size_t
+hooks_ipt_removal(const char *save, char *out, size_t outlen)
+{
+	struct nfcmd_buf b = {out, 0, outlen, 0};
+	char chains[8][64];
+	size_t nchains = 0;
+	int any = 0;
+
+	nfcmd_add(&b, "*mangle\n");
+	for (const char *l = save; l && *l;) {
+		const char *e = strchr(l, '\n');
+		size_t n = e ? (size_t)(e - l) : strlen(l);
+		if (n > 3 && strncmp(l, "-A ", 3) == 0 &&
+		    !(n > 3 + 7 && strncmp(l + 3, CHAIN_PREFIX, 7) == 0)) {
+			/* A rule in someone's chain: ours only if it is exactly a jump to our chain. */
+			const char *j = memmem(l, n, " -j " CHAIN_PREFIX, 11);
+			if (j && memchr(j + 4, ' ', n - (size_t)(j + 4 - l)) == NULL) {
+				nfcmd_add(&b, "-D%.*s\n", (int)(n - 2), l + 2);
+				any = 1;
+			}
+		} else if (n > 1 + 7 && l[0] == ':' && strncmp(l + 1, CHAIN_PREFIX, 7) == 0) {
+			const char *sp = memchr(l, ' ', n);
+			size_t cl = sp ? (size_t)(sp - l - 1) : n - 1;
+			if (nchains < 8 && cl < sizeof(chains[0])) {
+				memcpy(chains[nchains], l + 1, cl);
+				chains[nchains++][cl] = '\0';
+			}
+		}
+		l = e ? e + 1 : NULL;
+	}
+	for (size_t i = 0; i < nchains; i++) {
+		nfcmd_add(&b, "-F %s\n-X %s\n", chains[i], chains[i]);
+		any = 1;
+	}
+	nfcmd_add(&b, "COMMIT\n");
+	return any ? nfcmd_len(&b) : 0;
+}
+
+/* iptables-nft is there to run. */
+static int
+probe(char *err, size_t errlen)
+{
+	char *const argv[] = {"iptables-nft", "-V", NULL};
+	if (nfcmd_run(argv, NULL, NULL, 0, NULL, 0) == 0)
+		return 0;
+	snprintf(err, errlen, "iptables-nft is missing");
+	return -1;
+}
+
+/* The mangle chains, for IPv4 and IPv6 alike. */
+static int
+install(const struct hooks_spec *s, char *err, size_t errlen)
+{
+	char text[8192], e[512];
+
+	if (hooks_ipt_rules(s, text, sizeof(text)) == 0) {
+		snprintf(err, errlen, "iptables rules too long");
+		return -1;
+	}
+	for (int f = 0; f < 2; f++) {
+		char *const rs[] = {(char *)ipt_restore[f], "--noflush", NULL};
+		if (nfcmd_run(rs, text, NULL, 0, e, sizeof(e)) != 0) {
+			snprintf(err, errlen, "%s: %s", ipt_restore[f], e);
+			return -1;
+		}
+	}
+	return 0;
+}
+
+/* Our chains and the jumps to them; mangle looked into only where it exists. */
+static int
+remove_rules(const char *tables, char *err, size_t errlen)
+{
+	char e[512];
+	int rc = 0;
+
+	for (int f = 0; f < 2; f++) {
+		const char *want = f == 0 ? "table ip mangle\n" : "table ip6 mangle\n";
+		if (strstr(tables, want) == NULL)
+			continue;
+		char save[65536], del[8192];
+		char *const sv[] = {(char *)ipt_save[f], "-t", "mangle", NULL};
+		if (nfcmd_run(sv, NULL, save, sizeof(save), e, sizeof(e)) != 0) {
+			snprintf(err, errlen, "%s: %s", ipt_save[f], e);
+			rc = -1;
+			continue;
+		}
+		if (hooks_ipt_removal(save, del, sizeof(del)) == 0)
+			continue;
+		char *const rs[] = {(char *)ipt_restore[f], "--noflush", NULL};
+		if (nfcmd_run(rs, del, NULL, 0, e, sizeof(e)) != 0) {
+			snprintf(err, errlen, "%s (removing blockd chains): %s", ipt_restore[f], e);
+			rc = -1;
+			continue;
+		}
+		/*
+		 * iptables-nft created the mangle table for our chains; if nothing but
+		 * empty built-in chains with default policies is left, take it away too.
+		 */
+		if (nfcmd_run(sv, NULL, save, sizeof(save), e, sizeof(e)) == 0 &&
+		    hooks_ipt_table_empty(save)) {
+			char *const dt[] = {
+			    "nft", "delete", "table", f == 0 ? "ip" : "ip6", "mangle", NULL};
+			(void)nfcmd_run(dt, NULL, NULL, 0, e, sizeof(e));
+		}
+	}
+	return rc;
+}
+
+const struct hooks_backend hooks_ipt_backend = {
+    .id = CFG_BACKEND_IPTABLES,
+    .name = "iptables",
+    .probe = probe,
+    .remedy = "install iptables",
+    .install = install,
+    .remove = remove_rules,
+};

@@ -1,0 +1,69 @@
+/* The nft backend: queue chains in table inet blockd with nftables' own queue statement. */
+#include <stdio.h>
+
+#include "hooks_backend.h"
+#include "queued.h"
+
+#define PROBE_TABLE "blockd_probe"
+
+static void
+queue_stmt(struct nfcmd_buf *b, const struct hooks_spec *s)
+{
+	if (s->qfirst == s->qlast)
+		nfcmd_add(b, "queue num %u%s", s->qfirst, s->fail_open ? " bypass" : "");
+	else
+		nfcmd_add(
+		    b, "queue num %u-%u%s", s->qfirst, s->qlast, s->fail_open ? " bypass" : "");
+}
+
+/* Decided flows leave (blocked ones are dropped), replies pass, the selectors queue. */
+static void
+queue_chain(struct nfcmd_buf *b, const struct hooks_spec *s, const char *h)
+{
+	uint32_t inj = s->mark | s->mark_block;
+	size_t n;
+	const struct queued *q = queued_table(&n);
+
+	nfcmd_add(b,
+	    "\tchain queue_%s {\n"
+	    "\t\ttype filter hook %s priority %d; policy accept;\n"
+	    "\t\tmeta mark & 0x%x == 0x%x return\n"
+	    "\t\tct mark & 0x%x != 0 drop\n"
+	    "\t\tct mark & 0x%x != 0 return\n"
+	    "\t\tct direction != original return\n",
+	    h, h, HOOKS_QUEUE_PRIO, inj, inj, s->mark_block, s->mark);
+	for (size_t i = 0; i < n; i++) {
+		nfcmd_add(b, "\t\t%s dport %u ", queued_proto_name(q[i].proto), q[i].port);
+		if (q[i].packets)
+			nfcmd_add(b, "ct original packets <= %u ", q[i].packets);
+		queue_stmt(b, s);
+		nfcmd_add(b, "\n");
+	}
+	nfcmd_add(b, "\t}\n");
+}
+
+/* A native queue rule in a scratch table, removed again. */
+static int
+probe(char *err, size_t errlen)
+{
+	char e[512];
+	const char *rule = "table inet " PROBE_TABLE " {\n"
+			   "\tchain probe {\n\t\tudp dport 9 queue num 0 bypass\n\t}\n}\n";
+	const char *gone = "table inet " PROBE_TABLE "\ndelete table inet " PROBE_TABLE "\n";
+
+	int ok = nfcmd_nft(rule, e, sizeof(e)) == 0;
+	(void)nfcmd_nft(gone, NULL, 0);
+	if (ok)
+		return 0;
+	snprintf(err, errlen, "nft queue failed (%s)", e);
+	return -1;
+}
+
+const struct hooks_backend hooks_nft_backend = {
+    .id = CFG_BACKEND_NFT,
+    .name = "nft",
+    .probe = probe,
+    .remedy = "load nft_queue",
+    .nft_chains = queue_chain,
+    .nft_hint = " (if this kernel lacks the nft queue expression, set backend = iptables or auto)",
+};
