@@ -10,7 +10,6 @@
 #include "evlog.h"
 #include "json.h"
 #include "match.h"
-#include "pkt.h"
 #include "worker.h"
 
 #define CTL_JSON_MAX (256 * 1024)
@@ -78,13 +77,14 @@ op_status(void *ctx, int json, FILE *out)
 	const struct rulelist *l = s ? match_list(s) : NULL;
 	int64_t now = (int64_t)time(NULL);
 	size_t counts[6] = {0};
-	uint64_t missed = 0;
+	struct counter_values sum;
+	uint64_t missed;
 	char t[32];
 
 	if (s)
 		match_counts(s, counts);
-	for (unsigned i = 0; i < d->nworkers; i++)
-		missed += __atomic_load_n(&d->workers[i].q.c.missed, __ATOMIC_RELAXED);
+	worker_counters_sum(d->workers, d->nworkers, &sum);
+	missed = sum.v[CTR_missed];
 	if (json) {
 		static char mem[CTL_JSON_MAX];
 		struct jbuf j;
@@ -273,32 +273,16 @@ op_stats(void *ctx, int json, FILE *out)
 	jbuf_init(&j, mem, sizeof(mem));
 	jbuf_open(&j);
 	for (unsigned i = 0; i < d->nworkers; i++) {
-		const struct worker *w = &d->workers[i];
-		const struct nfqueue_counters *q = &w->q.c;
+		struct counter_values v;
 		char key[16];
-		snprintf(key, sizeof(key), "queue%u", w->queue);
-#define LD(x) __atomic_load_n(&(x), __ATOMIC_RELAXED)
-		uint64_t v[] = {LD(q->received), LD(q->accepted), LD(q->dropped), LD(q->missed),
-		    LD(q->enobufs), LD(w->c.dns_queries), LD(w->c.dns_blocked), LD(w->c.dns_bad),
-		    LD(w->c.dns_tcp_partial), LD(w->c.pkt_bad[PKT_FRAGMENT]), LD(w->c.other),
-		    LD(w->c.inject_errors), LD(w->c.events), LD(w->c.events_lost),
-		    LD(w->c.tls_hellos), LD(w->c.tls_blocked) + LD(w->c.tls_no_sni_blocked),
-		    LD(w->c.quic_initials), LD(w->c.quic_blocked), LD(w->c.http_requests),
-		    LD(w->c.http_blocked), LD(w->c.flows_active), LD(w->c.flows_capacity),
-		    LD(w->c.flows_evicted), LD(w->c.streams_in_use), LD(w->c.tls_evasive),
-		    LD(w->c.tls_unfinished), LD(w->c.http_unjudged), LD(w->c.quic_evasive),
-		    LD(w->c.quic_unfinished), LD(w->c.tcp_bad_checksum), LD(w->c.tcp_low_ttl)};
-#undef LD
-		static const char *const names[] = {"received", "accepted", "dropped", "missed",
-		    "enobufs", "dns_queries", "dns_blocked", "dns_unreadable", "dns_tcp_split",
-		    "fragments", "other_passed", "inject_errors", "events", "events_lost",
-		    "tls_hellos", "tls_blocked", "quic_initials", "quic_blocked", "http_requests",
-		    "http_blocked", "flows", "flow_capacity", "flows_evicted", "streams_in_use",
-		    "tls_evasive", "tls_unfinished", "http_unjudged", "quic_evasive",
-		    "quic_unfinished", "tcp_bad_checksum", "tcp_low_ttl"};
+
+		worker_counters_sum(&d->workers[i], 1, &v);
+		snprintf(key, sizeof(key), "queue%u", d->workers[i].queue);
 		jbuf_kobj(&j, key);
-		for (size_t k = 0; k < sizeof(v) / sizeof(v[0]); k++)
-			jbuf_kuint(&j, names[k], v[k]);
+		for (size_t k = 0; k < CTR_N; k++)
+			if (counters_first(k, 0))
+				jbuf_kuint(&j, counter_info[k].stats,
+				    counters_stat(&v, counter_info[k].stats));
 		jbuf_close(&j);
 	}
 	jbuf_kobj(&j, "log");
