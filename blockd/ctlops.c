@@ -10,6 +10,7 @@
 #include "evlog.h"
 #include "json.h"
 #include "match.h"
+#include "rulefmt.h"
 #include "worker.h"
 
 #define CTL_JSON_MAX (256 * 1024)
@@ -20,16 +21,6 @@ void
 ctlops_started(int64_t now)
 {
 	started = now;
-}
-
-static const char *const type_names[] = {"", "domain", "suffix", "ip", "prefix", "url"};
-
-static const char *
-entry_type_name(const struct rule_entry *e)
-{
-	if (e->type == RULE_IPV4 || e->type == RULE_IPV6)
-		return e->plen == (e->type == RULE_IPV4 ? 32 : 128) ? "ip" : "prefix";
-	return e->type <= RULE_URL ? type_names[e->type] : "?";
 }
 
 /*
@@ -76,7 +67,7 @@ op_status(void *ctx, int json, FILE *out)
 	const struct match_snapshot *s = snapref_peek(d->snaps);
 	const struct rulelist *l = s ? match_list(s) : NULL;
 	int64_t now = (int64_t)time(NULL);
-	size_t counts[6] = {0};
+	size_t counts[RULE_NTYPES] = {0};
 	struct counter_values sum;
 	uint64_t missed;
 	char t[32];
@@ -108,8 +99,11 @@ op_status(void *ctx, int json, FILE *out)
 			jbuf_kstr(&j, "issuer", l->issuer);
 			jbuf_kint(&j, "expires", l->expires);
 			jbuf_kobj(&j, "entries");
-			for (int i = RULE_DOMAIN; i <= RULE_URL; i++)
-				jbuf_kuint(&j, type_names[i], counts[i]);
+			/* Keys as before: IPv4 counts under "ip", IPv6 under "prefix". */
+			static const char *const keys[RULE_NTYPES] = {
+			    "", "domain", "suffix", "ip", "prefix", "url"};
+			for (int i = RULE_NONE + 1; i < RULE_NTYPES; i++)
+				jbuf_kuint(&j, keys[i], counts[i]);
 			jbuf_close(&j);
 			jbuf_kobj(&j, "orders");
 			for (size_t i = 0; i < l->norders; i++) {
@@ -135,9 +129,11 @@ op_status(void *ctx, int json, FILE *out)
 		time_fmt(l->expires, t, sizeof(t));
 		fprintf(out, "list: serial %" PRIu64 " from %s, expires %s%s\n", l->serial,
 		    l->issuer, t, l->expires <= now ? " (EXPIRED)" : "");
-		fprintf(out, "entries: %zu domain, %zu suffix, %zu IPv4, %zu IPv6, %zu url\n",
-		    counts[RULE_DOMAIN], counts[RULE_SUFFIX], counts[RULE_IPV4], counts[RULE_IPV6],
-		    counts[RULE_URL]);
+		fputs("entries:", out);
+		for (int i = RULE_NONE + 1; i < RULE_NTYPES; i++)
+			fprintf(out, "%s %zu %s", i > RULE_NONE + 1 ? "," : "", counts[i],
+			    rule_types[i].label);
+		fputc('\n', out);
 		for (size_t i = 0; i < l->norders; i++) {
 			time_fmt(l->orders[i].not_after, t, sizeof(t));
 			fprintf(out, "order %s (%s): until %s%s\n", l->orders[i].ref,
@@ -221,9 +217,8 @@ op_lookup(void *ctx, const char *what, int json, FILE *out)
 		if (e) {
 			fputs(",\"entry\":", out);
 			json_fstr(out, e->name ? e->name : "");
-			fprintf(out,
-			    ",\"type\":\"%s\",\"line\":%" PRIu32 ",\"order\":", entry_type_name(e),
-			    e->line);
+			fprintf(out, ",\"type\":\"%s\",\"line\":%" PRIu32 ",\"order\":",
+			    rule_entry_keyword(e), e->line);
 			json_fstr(out, o->ref);
 			fputs(",\"service\":", out);
 			json_fstr(out, o->service);
@@ -243,7 +238,8 @@ op_lookup(void *ctx, const char *what, int json, FILE *out)
 			snprintf(val, sizeof(val), "%s/%u", a, e->plen);
 		}
 		fprintf(out, "%s: blocked by %s %s (line %" PRIu32 ") of order %s (%s): %s\n", what,
-		    entry_type_name(e), a[0] ? val : e->name, e->line, o->ref, o->service, action);
+		    rule_entry_keyword(e), a[0] ? val : e->name, e->line, o->ref, o->service,
+		    action);
 	} else if (r == MATCH_ALLOW) {
 		fprintf(
 		    out, "%s: covered by the list, but the local allowlist lets it pass\n", what);
