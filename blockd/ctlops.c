@@ -99,11 +99,8 @@ op_status(void *ctx, int json, FILE *out)
 			jbuf_kstr(&j, "issuer", l->issuer);
 			jbuf_kint(&j, "expires", l->expires);
 			jbuf_kobj(&j, "entries");
-			/* Keys as before: IPv4 counts under "ip", IPv6 under "prefix". */
-			static const char *const keys[RULE_NTYPES] = {
-			    "", "domain", "suffix", "ip", "prefix", "url"};
 			for (int i = RULE_NONE + 1; i < RULE_NTYPES; i++)
-				jbuf_kuint(&j, keys[i], counts[i]);
+				jbuf_kuint(&j, rule_types[i].name, counts[i]);
 			jbuf_close(&j);
 			jbuf_kobj(&j, "orders");
 			for (size_t i = 0; i < l->norders; i++) {
