@@ -8,11 +8,11 @@
 const struct counter_info counter_info[CTR_N] = {
 #define COUNTER_INFO(src, f, lg, st, kd, me, sc, lb, hp) \
 	[CTR_##f] = {.field = #f,                        \
-	    .stats = st,                                 \
-	    .metric = me,                                \
-	    .label = lb,                                 \
-	    .help = hp,                                  \
-	    .log = lg,                                   \
+	    .stats = (st),                               \
+	    .metric = (me),                              \
+	    .label = (lb),                               \
+	    .help = (hp),                                \
+	    .log = (lg),                                 \
 	    .kind = CTR_##kd,                            \
 	    .scope = CTR_##sc},
     BLOCKD_COUNTERS(COUNTER_INFO)

@@ -4,7 +4,8 @@
 #include "rulelist.h"
 
 const struct rule_type_info rule_types[RULE_NTYPES] = {
-#define RULE_TYPE_INFO(t, n, k, b, l) [RULE_##t] = {.name = n, .keyword = k, .label = l, .bits = b},
+#define RULE_TYPE_INFO(t, n, k, b, l) \
+	[RULE_##t] = {.name = (n), .keyword = (k), .label = (l), .bits = (b)},
     RULE_TYPES(RULE_TYPE_INFO)
 #undef RULE_TYPE_INFO
 };
