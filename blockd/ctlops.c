@@ -10,7 +10,7 @@
 #include "evlog.h"
 #include "json.h"
 #include "match.h"
-#include "pkt.h"
+#include "rulefmt.h"
 #include "worker.h"
 
 #define CTL_JSON_MAX (256 * 1024)
@@ -21,16 +21,6 @@ void
 ctlops_started(int64_t now)
 {
 	started = now;
-}
-
-static const char *const type_names[] = {"", "domain", "suffix", "ip", "prefix", "url"};
-
-static const char *
-entry_type_name(const struct rule_entry *e)
-{
-	if (e->type == RULE_IPV4 || e->type == RULE_IPV6)
-		return e->plen == (e->type == RULE_IPV4 ? 32 : 128) ? "ip" : "prefix";
-	return e->type <= RULE_URL ? type_names[e->type] : "?";
 }
 
 /*
@@ -77,14 +67,15 @@ op_status(void *ctx, int json, FILE *out)
 	const struct match_snapshot *s = snapref_peek(d->snaps);
 	const struct rulelist *l = s ? match_list(s) : NULL;
 	int64_t now = (int64_t)time(NULL);
-	size_t counts[6] = {0};
-	uint64_t missed = 0;
+	size_t counts[RULE_NTYPES] = {0};
+	struct counter_values sum;
+	uint64_t missed;
 	char t[32];
 
 	if (s)
 		match_counts(s, counts);
-	for (unsigned i = 0; i < d->nworkers; i++)
-		missed += __atomic_load_n(&d->workers[i].q.c.missed, __ATOMIC_RELAXED);
+	worker_counters_sum(d->workers, d->nworkers, &sum);
+	missed = sum.v[CTR_missed];
 	if (json) {
 		static char mem[CTL_JSON_MAX];
 		struct jbuf j;
@@ -108,8 +99,8 @@ op_status(void *ctx, int json, FILE *out)
 			jbuf_kstr(&j, "issuer", l->issuer);
 			jbuf_kint(&j, "expires", l->expires);
 			jbuf_kobj(&j, "entries");
-			for (int i = RULE_DOMAIN; i <= RULE_URL; i++)
-				jbuf_kuint(&j, type_names[i], counts[i]);
+			for (int i = RULE_NONE + 1; i < RULE_NTYPES; i++)
+				jbuf_kuint(&j, rule_types[i].name, counts[i]);
 			jbuf_close(&j);
 			jbuf_kobj(&j, "orders");
 			for (size_t i = 0; i < l->norders; i++) {
@@ -135,9 +126,11 @@ op_status(void *ctx, int json, FILE *out)
 		time_fmt(l->expires, t, sizeof(t));
 		fprintf(out, "list: serial %" PRIu64 " from %s, expires %s%s\n", l->serial,
 		    l->issuer, t, l->expires <= now ? " (EXPIRED)" : "");
-		fprintf(out, "entries: %zu domain, %zu suffix, %zu IPv4, %zu IPv6, %zu url\n",
-		    counts[RULE_DOMAIN], counts[RULE_SUFFIX], counts[RULE_IPV4], counts[RULE_IPV6],
-		    counts[RULE_URL]);
+		fputs("entries:", out);
+		for (int i = RULE_NONE + 1; i < RULE_NTYPES; i++)
+			fprintf(out, "%s %zu %s", i > RULE_NONE + 1 ? "," : "", counts[i],
+			    rule_types[i].label);
+		fputc('\n', out);
 		for (size_t i = 0; i < l->norders; i++) {
 			time_fmt(l->orders[i].not_after, t, sizeof(t));
 			fprintf(out, "order %s (%s): until %s%s\n", l->orders[i].ref,
@@ -221,9 +214,8 @@ op_lookup(void *ctx, const char *what, int json, FILE *out)
 		if (e) {
 			fputs(",\"entry\":", out);
 			json_fstr(out, e->name ? e->name : "");
-			fprintf(out,
-			    ",\"type\":\"%s\",\"line\":%" PRIu32 ",\"order\":", entry_type_name(e),
-			    e->line);
+			fprintf(out, ",\"type\":\"%s\",\"line\":%" PRIu32 ",\"order\":",
+			    rule_entry_keyword(e), e->line);
 			json_fstr(out, o->ref);
 			fputs(",\"service\":", out);
 			json_fstr(out, o->service);
@@ -243,7 +235,8 @@ op_lookup(void *ctx, const char *what, int json, FILE *out)
 			snprintf(val, sizeof(val), "%s/%u", a, e->plen);
 		}
 		fprintf(out, "%s: blocked by %s %s (line %" PRIu32 ") of order %s (%s): %s\n", what,
-		    entry_type_name(e), a[0] ? val : e->name, e->line, o->ref, o->service, action);
+		    rule_entry_keyword(e), a[0] ? val : e->name, e->line, o->ref, o->service,
+		    action);
 	} else if (r == MATCH_ALLOW) {
 		fprintf(
 		    out, "%s: covered by the list, but the local allowlist lets it pass\n", what);
@@ -273,32 +266,16 @@ op_stats(void *ctx, int json, FILE *out)
 	jbuf_init(&j, mem, sizeof(mem));
 	jbuf_open(&j);
 	for (unsigned i = 0; i < d->nworkers; i++) {
-		const struct worker *w = &d->workers[i];
-		const struct nfqueue_counters *q = &w->q.c;
+		struct counter_values v;
 		char key[16];
-		snprintf(key, sizeof(key), "queue%u", w->queue);
-#define LD(x) __atomic_load_n(&(x), __ATOMIC_RELAXED)
-		uint64_t v[] = {LD(q->received), LD(q->accepted), LD(q->dropped), LD(q->missed),
-		    LD(q->enobufs), LD(w->c.dns_queries), LD(w->c.dns_blocked), LD(w->c.dns_bad),
-		    LD(w->c.dns_tcp_partial), LD(w->c.pkt_bad[PKT_FRAGMENT]), LD(w->c.other),
-		    LD(w->c.inject_errors), LD(w->c.events), LD(w->c.events_lost),
-		    LD(w->c.tls_hellos), LD(w->c.tls_blocked) + LD(w->c.tls_no_sni_blocked),
-		    LD(w->c.quic_initials), LD(w->c.quic_blocked), LD(w->c.http_requests),
-		    LD(w->c.http_blocked), LD(w->c.flows_active), LD(w->c.flows_capacity),
-		    LD(w->c.flows_evicted), LD(w->c.streams_in_use), LD(w->c.tls_evasive),
-		    LD(w->c.tls_unfinished), LD(w->c.http_unjudged), LD(w->c.quic_evasive),
-		    LD(w->c.quic_unfinished), LD(w->c.tcp_bad_checksum), LD(w->c.tcp_low_ttl)};
-#undef LD
-		static const char *const names[] = {"received", "accepted", "dropped", "missed",
-		    "enobufs", "dns_queries", "dns_blocked", "dns_unreadable", "dns_tcp_split",
-		    "fragments", "other_passed", "inject_errors", "events", "events_lost",
-		    "tls_hellos", "tls_blocked", "quic_initials", "quic_blocked", "http_requests",
-		    "http_blocked", "flows", "flow_capacity", "flows_evicted", "streams_in_use",
-		    "tls_evasive", "tls_unfinished", "http_unjudged", "quic_evasive",
-		    "quic_unfinished", "tcp_bad_checksum", "tcp_low_ttl"};
+
+		worker_counters_sum(&d->workers[i], 1, &v);
+		snprintf(key, sizeof(key), "queue%u", d->workers[i].queue);
 		jbuf_kobj(&j, key);
-		for (size_t k = 0; k < sizeof(v) / sizeof(v[0]); k++)
-			jbuf_kuint(&j, names[k], v[k]);
+		for (size_t k = 0; k < CTR_N; k++)
+			if (counters_first(k, 0))
+				jbuf_kuint(&j, counter_info[k].stats,
+				    counters_stat(&v, counter_info[k].stats));
 		jbuf_close(&j);
 	}
 	jbuf_kobj(&j, "log");

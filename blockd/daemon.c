@@ -1,6 +1,7 @@
 /* The daemon's life: load the list, bind the queues, install the hooks, reload, stop. */
 #include <errno.h>
 #include <inttypes.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -15,7 +16,6 @@
 #include "match.h"
 #include "nfcmd.h"
 #include "nflog.h"
-#include "pkt.h"
 #include "worker.h"
 
 static unsigned
@@ -141,7 +141,7 @@ ip_report_kernel(struct blockd *d)
 	if (d->nflog == NULL || nfcmd_run(argv, NULL, out, sizeof(out), e, sizeof(e)) != 0 ||
 	    ipset_counter_packets(out, &flows) == -1)
 		return;
-	uint64_t got = __atomic_load_n(&d->nflog->c.received, __ATOMIC_RELAXED);
+	uint64_t got = atomic_load_explicit(&d->nflog->c.received, memory_order_relaxed);
 	log_info("ip: %" PRIu64 " new flows blocked in the kernel, %" PRIu64
 		 " not logged (over ip_log_rate or lost)",
 	    flows, flows > got ? flows - got : 0);
@@ -157,7 +157,11 @@ ip_stop(struct blockd *d)
 	const struct nflog_counters *c = &d->nflog->c;
 	log_info("nflog group %u: received=%" PRIu64 " events=%" PRIu64 " unmatched=%" PRIu64
 		 " bad=%" PRIu64 " lost=%" PRIu64,
-	    d->nflog->group, c->received, c->events, c->unmatched, c->bad, c->lost);
+	    d->nflog->group, atomic_load_explicit(&c->received, memory_order_relaxed),
+	    atomic_load_explicit(&c->events, memory_order_relaxed),
+	    atomic_load_explicit(&c->unmatched, memory_order_relaxed),
+	    atomic_load_explicit(&c->bad, memory_order_relaxed),
+	    atomic_load_explicit(&c->lost, memory_order_relaxed));
 	free(d->nflog);
 	d->nflog = NULL;
 }
@@ -325,15 +329,17 @@ check_expiry(struct blockd *d)
 void
 daemon_poll_stats(struct blockd *d)
 {
-	uint64_t missed = 0;
+	struct counter_values sum;
+	uint64_t missed;
 	int full = 0;
 
 	check_expiry(d);
 	ip_tick(d);
 
+	worker_counters_sum(d->workers, d->nworkers, &sum);
+	missed = sum.v[CTR_missed];
 	for (unsigned i = 0; i < d->nworkers; i++) {
 		struct nfqueue_kstats k;
-		missed += __atomic_load_n(&d->workers[i].q.c.missed, __ATOMIC_RELAXED);
 		if (nfqueue_kstats_read(d->cfg.queue_base + i, &k) == -1)
 			continue;
 		uint32_t dq = k.dropped - d->kprev[i].dropped;
@@ -406,16 +412,12 @@ daemon_stop(struct blockd *d)
 	workers_stop(d);
 	ip_stop(d);
 	for (unsigned i = 0; i < d->nworkers; i++) {
-		const struct worker *w = &d->workers[i];
-		const struct nfqueue_counters *q = &w->q.c;
-		log_info("queue %u: received=%" PRIu64 " accepted=%" PRIu64 " dropped=%" PRIu64
-			 " missed=%" PRIu64 " enobufs=%" PRIu64 " verdict_msgs=%" PRIu64
-			 " sends=%" PRIu64 " dns_queries=%" PRIu64 " dns_blocked=%" PRIu64
-			 " dns_bad=%" PRIu64 " dns_tcp_partial=%" PRIu64 " fragments=%" PRIu64
-			 " inject_errors=%" PRIu64,
-		    w->queue, q->received, q->accepted, q->dropped, q->missed, q->enobufs,
-		    q->verdict_msgs, q->sends, w->c.dns_queries, w->c.dns_blocked, w->c.dns_bad,
-		    w->c.dns_tcp_partial, w->c.pkt_bad[PKT_FRAGMENT], w->c.inject_errors);
+		struct counter_values v;
+		char line[1024];
+
+		worker_counters_sum(&d->workers[i], 1, &v);
+		log_info(
+		    "queue %u: %s", d->workers[i].queue, counters_log_line(&v, line, sizeof(line)));
 	}
 	free(d->workers);
 	d->workers = NULL;

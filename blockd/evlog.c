@@ -252,7 +252,7 @@ flush_out(struct evlog *l)
 				log_warn("evlog: write %s (records kept in memory and retried)",
 				    l->path);
 			l->write_failing = 1;
-			atomic_fetch_add(&l->write_errors, 1);
+			atomic_fetch_add_explicit(&l->write_errors, 1, memory_order_relaxed);
 			memmove(l->obuf, l->obuf + off, l->olen - off);
 			l->olen -= off;
 			l->file_bytes += off;
@@ -513,7 +513,7 @@ rotate_log(struct evlog *l)
 		l->opened_us = now_us(l); /* try again after another period */
 		return;
 	}
-	atomic_fetch_add(&l->rotations, 1);
+	atomic_fetch_add_explicit(&l->rotations, 1, memory_order_relaxed);
 	reopen_log(l);
 	/* A crash before the new file's first record is durable must still find the chain. */
 	save_head(l, "running");

@@ -27,11 +27,6 @@ static const char *const state_names[] = {[EVS_START] = "start",
     [EVS_FAILOPEN_CLEARED] = "failopen_cleared",
     [EVS_DROPPED] = "dropped",
     [EVS_GAP] = "gap"};
-static const char *const type_names[] = {[RULE_DOMAIN] = "domain",
-    [RULE_SUFFIX] = "suffix",
-    [RULE_IPV4] = "ipv4",
-    [RULE_IPV6] = "ipv6",
-    [RULE_URL] = "url"};
 
 #define NELEM(a) (sizeof(a) / sizeof((a)[0]))
 
@@ -75,7 +70,7 @@ evrec_state_name(int v)
 const char *
 evrec_entry_type_name(int v)
 {
-	return name_of(type_names, NELEM(type_names), v);
+	return rule_type_name(v);
 }
 
 int
@@ -94,12 +89,6 @@ int
 evrec_state_from(const char *s)
 {
 	return name_from(state_names, NELEM(state_names), s);
-}
-
-int
-evrec_entry_type_from(const char *s)
-{
-	return name_from(type_names, NELEM(type_names), s);
 }
 
 /* Day number -> civil date, proleptic Gregorian (H. Hinnant's algorithm); the inverse is rules_days_from_civil(). */

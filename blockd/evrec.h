@@ -83,6 +83,5 @@ const char *evrec_entry_type_name(int);
 int evrec_method_from(const char *); /* 0 if unknown */
 int evrec_action_from(const char *);
 int evrec_state_from(const char *);
-int evrec_entry_type_from(const char *);
 
 #endif

@@ -373,7 +373,7 @@ match_allowlist(const struct match_snapshot *s, size_t *n)
 }
 
 void
-match_counts(const struct match_snapshot *s, size_t counts[6])
+match_counts(const struct match_snapshot *s, size_t counts[RULE_NTYPES])
 {
 	memcpy(counts, s->counts, sizeof(s->counts));
 }

@@ -62,7 +62,7 @@ int match_url(const struct match_snapshot *, const char *host, size_t hostlen, c
     size_t pathlen, int64_t now, struct match_hit *);
 
 /* Entry counts by type, for status and metrics. counts[] is indexed by enum rule_type. */
-void match_counts(const struct match_snapshot *, size_t counts[6]);
+void match_counts(const struct match_snapshot *, size_t counts[RULE_NTYPES]);
 
 /*
  * The current snapshot, shared by the packet workers: readers take no lock,

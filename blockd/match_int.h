@@ -232,7 +232,7 @@ struct match_snapshot {
 	struct name_table urls;  /* RULE_URL, keyed by host */
 	struct pfx_table v4, v6;
 	int names_allow, v4_allow, v6_allow; /* any allowlist members there? */
-	size_t counts[6];
+	size_t counts[RULE_NTYPES];
 };
 
 #endif

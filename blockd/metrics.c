@@ -89,125 +89,86 @@ metrics_close(struct metrics *m)
 	free(m);
 }
 
-#define LD(x) __atomic_load_n(&(x), __ATOMIC_RELAXED)
-
 static void
 help(FILE *out, const char *name, const char *type, const char *text)
 {
 	fprintf(out, "# HELP %s %s\n# TYPE %s %s\n", name, text, name, type);
 }
 
-/* One counter summed over the workers. */
-#define SUM(field)                                            \
-	({                                                    \
-		uint64_t s_ = 0;                              \
-		for (unsigned i_ = 0; i_ < d->nworkers; i_++) \
-			s_ += LD(d->workers[i_].field);       \
-		s_;                                           \
-	})
+/* One sample: family{queue="N",name="value"} v; queue < 0 for none, label "name=value" or NULL. */
+static void
+sample(FILE *out, const char *family, int queue, const char *label, uint64_t v)
+{
+	const char *eq = label ? strchr(label, '=') : NULL;
+
+	fputs(family, out);
+	if (queue >= 0 || eq != NULL) {
+		fputc('{', out);
+		if (queue >= 0)
+			fprintf(out, "queue=\"%d\"%s", queue, eq ? "," : "");
+		if (eq != NULL)
+			fprintf(out, "%.*s=\"%s\"", (int)(eq - label), label, eq + 1);
+		fputc('}', out);
+	}
+	fprintf(out, " %llu\n", (unsigned long long)v);
+}
+
+/* The samples of metric family from the values v of one queue or all, in the table's order. */
+static void
+family_samples(FILE *out, const char *family, int queue, const struct counter_values *v)
+{
+	for (size_t i = 0; i < CTR_N; i++)
+		if (counters_sample_first(i) && strcmp(counter_info[i].metric, family) == 0)
+			sample(out, family, queue, counter_info[i].label,
+			    counters_sample(v, family, counter_info[i].label));
+}
+
+/* The workers' counters: the metric families of counters.h, and what they imply. */
+static void
+render_counters(const struct blockd *d, FILE *out)
+{
+	static const char inspected[] = "blockd_inspected_total",
+			  blocked[] = "blockd_blocked_total";
+	struct counter_values all, one;
+
+	worker_counters_sum(d->workers, d->nworkers, &all);
+	for (size_t f = 0; f < CTR_N; f++) {
+		const char *family = counter_info[f].metric;
+
+		if (!counters_first(f, 1))
+			continue;
+		help(out, family, counter_info[f].kind == CTR_GAUGE ? "gauge" : "counter",
+		    counter_info[f].help);
+		if (counter_info[f].scope == CTR_ALL) {
+			family_samples(out, family, -1, &all);
+			continue;
+		}
+		for (unsigned i = 0; i < d->nworkers; i++) {
+			worker_counters_sum(&d->workers[i], 1, &one);
+			family_samples(out, family, d->workers[i].queue, &one);
+		}
+	}
+	/* Of what each method inspected, what it did not block. */
+	help(out, "blockd_passed_total", "counter", "Of those, passed.");
+	for (size_t i = 0; i < CTR_N; i++) {
+		const char *label = counter_info[i].label;
+
+		if (counters_sample_first(i) && strcmp(counter_info[i].metric, inspected) == 0) {
+			uint64_t in = counters_sample(&all, inspected, label);
+			uint64_t bl = counters_sample(&all, blocked, label);
+
+			sample(out, "blockd_passed_total", -1, label, in > bl ? in - bl : 0);
+		}
+	}
+}
 
 void
 metrics_render(const struct blockd *d, FILE *out)
 {
-	static const char *const methods[] = {"dns", "tls", "quic", "http"};
 	struct evlog_stats es = {0};
-	uint64_t inspected[4], blocked[4];
 	const struct match_snapshot *snap;
-	unsigned i;
 
-	help(out, "blockd_queue_packets_total", "counter",
-	    "Packets received from each NFQUEUE queue, by verdict.");
-	for (i = 0; i < d->nworkers; i++) {
-		const struct nfqueue_counters *q = &d->workers[i].q.c;
-
-		fprintf(out, "blockd_queue_packets_total{queue=\"%u\",verdict=\"accept\"} %llu\n",
-		    d->workers[i].queue, (unsigned long long)LD(q->accepted));
-		fprintf(out, "blockd_queue_packets_total{queue=\"%u\",verdict=\"drop\"} %llu\n",
-		    d->workers[i].queue, (unsigned long long)LD(q->dropped));
-	}
-	help(out, "blockd_queue_missed_total", "counter",
-	    "Packets the kernel queued but blockd never saw (queue overflow, fail-open).");
-	for (i = 0; i < d->nworkers; i++)
-		fprintf(out, "blockd_queue_missed_total{queue=\"%u\"} %llu\n", d->workers[i].queue,
-		    (unsigned long long)LD(d->workers[i].q.c.missed));
-	help(out, "blockd_queue_enobufs_total", "counter",
-	    "Times a queue's netlink socket ran out of buffer.");
-	for (i = 0; i < d->nworkers; i++)
-		fprintf(out, "blockd_queue_enobufs_total{queue=\"%u\"} %llu\n", d->workers[i].queue,
-		    (unsigned long long)LD(d->workers[i].q.c.enobufs));
-
-	inspected[0] = SUM(c.dns_queries);
-	blocked[0] = SUM(c.dns_blocked);
-	inspected[1] = SUM(c.tls_hellos);
-	blocked[1] = SUM(c.tls_blocked) + SUM(c.tls_no_sni_blocked);
-	inspected[2] = SUM(c.quic_initials);
-	blocked[2] = SUM(c.quic_blocked);
-	inspected[3] = SUM(c.http_requests);
-	blocked[3] = SUM(c.http_blocked);
-	help(out, "blockd_inspected_total", "counter",
-	    "DNS queries, TLS ClientHellos, QUIC Initials and HTTP requests read.");
-	for (i = 0; i < 4; i++)
-		fprintf(out, "blockd_inspected_total{method=\"%s\"} %llu\n", methods[i],
-		    (unsigned long long)inspected[i]);
-	help(out, "blockd_blocked_total", "counter", "Of those, blocked.");
-	for (i = 0; i < 4; i++)
-		fprintf(out, "blockd_blocked_total{method=\"%s\"} %llu\n", methods[i],
-		    (unsigned long long)blocked[i]);
-	help(out, "blockd_passed_total", "counter", "Of those, passed.");
-	for (i = 0; i < 4; i++)
-		fprintf(out, "blockd_passed_total{method=\"%s\"} %llu\n", methods[i],
-		    (unsigned long long)(inspected[i] > blocked[i] ? inspected[i] - blocked[i]
-								   : 0));
-	help(out, "blockd_unreadable_total", "counter",
-	    "Packets passed because they could not be read (malformed, fragments, not the "
-	    "protocol).");
-	fprintf(out, "blockd_unreadable_total %llu\n",
-	    (unsigned long long)(SUM(c.dns_bad) + SUM(c.tls_not_tls) + SUM(c.http_other) +
-		SUM(c.quic_other) + SUM(c.pkt_truncated)));
-	help(out, "blockd_flows_without_buffer_total", "counter",
-	    "Flows passed undecided because no stream buffer was free.");
-	fprintf(out, "blockd_flows_without_buffer_total %llu\n",
-	    (unsigned long long)SUM(c.flow_no_stream));
-	help(out, "blockd_evasive_total", "counter",
-	    "TLS and QUIC hellos whose repeated bytes disagreed (segments, CRYPTO frames).");
-	fprintf(out, "blockd_evasive_total{method=\"tls\"} %llu\n",
-	    (unsigned long long)SUM(c.tls_evasive));
-	fprintf(out, "blockd_evasive_total{method=\"quic\"} %llu\n",
-	    (unsigned long long)SUM(c.quic_evasive));
-	help(out, "blockd_fake_segments_total", "counter",
-	    "TCP segments left unread because the server would not take them, by reason.");
-	fprintf(out, "blockd_fake_segments_total{reason=\"checksum\"} %llu\n",
-	    (unsigned long long)SUM(c.tcp_bad_checksum));
-	fprintf(out, "blockd_fake_segments_total{reason=\"ttl\"} %llu\n",
-	    (unsigned long long)SUM(c.tcp_low_ttl));
-	help(out, "blockd_unjudged_total", "counter",
-	    "Flows still undecided at the last packet the rules queue: TLS hellos not yet whole, "
-	    "HTTP connections whose later requests pass, QUIC flows with no hello read.");
-	fprintf(out, "blockd_unjudged_total{method=\"tls\"} %llu\n",
-	    (unsigned long long)SUM(c.tls_unfinished));
-	fprintf(out, "blockd_unjudged_total{method=\"http\"} %llu\n",
-	    (unsigned long long)SUM(c.http_unjudged));
-	fprintf(out, "blockd_unjudged_total{method=\"quic\"} %llu\n",
-	    (unsigned long long)SUM(c.quic_unfinished));
-	help(out, "blockd_flows", "gauge",
-	    "TLS, HTTP and QUIC flows in each queue's flow table, at its last batch.");
-	for (i = 0; i < d->nworkers; i++)
-		fprintf(out, "blockd_flows{queue=\"%u\"} %llu\n", d->workers[i].queue,
-		    (unsigned long long)LD(d->workers[i].c.flows_active));
-	help(out, "blockd_flow_capacity", "gauge", "Flows each queue's table has room for.");
-	for (i = 0; i < d->nworkers; i++)
-		fprintf(out, "blockd_flow_capacity{queue=\"%u\"} %llu\n", d->workers[i].queue,
-		    (unsigned long long)LD(d->workers[i].c.flows_capacity));
-	help(out, "blockd_flows_evicted_total", "counter",
-	    "Live flows dropped from a full table, oldest first.");
-	fprintf(out, "blockd_flows_evicted_total %llu\n", (unsigned long long)SUM(c.flows_evicted));
-	help(out, "blockd_flow_streams_in_use", "gauge",
-	    "Stream buffers held by flows still waiting for a name.");
-	fprintf(
-	    out, "blockd_flow_streams_in_use %llu\n", (unsigned long long)SUM(c.streams_in_use));
-	help(out, "blockd_inject_errors_total", "counter",
-	    "Answers, resets and notices that could not be sent.");
-	fprintf(out, "blockd_inject_errors_total %llu\n", (unsigned long long)SUM(c.inject_errors));
+	render_counters(d, out);
 
 	snap = snapref_peek(d->snaps);
 	help(out, "blockd_list_serial", "gauge", "Serial of the block list in force (0: none).");

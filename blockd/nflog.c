@@ -42,9 +42,9 @@ nflog_event(const struct match_snapshot *snap, const uint8_t *buf, size_t len, i
 }
 
 static void
-count(uint64_t *c)
+count(_Atomic uint64_t *c)
 {
-	__atomic_fetch_add(c, 1, __ATOMIC_RELAXED);
+	atomic_fetch_add_explicit(c, 1, memory_order_relaxed);
 }
 
 static int

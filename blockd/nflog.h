@@ -3,6 +3,7 @@
 #define BLOCKD_NFLOG_H
 
 #include <pthread.h>
+#include <stdatomic.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -25,13 +26,13 @@ struct snapref;
 int nflog_event(const struct match_snapshot *snap, const uint8_t *pkt, size_t len, int action,
     int64_t now, uint64_t time_us, struct event *ev);
 
-/* Counters, written by the listener thread only; read them with __atomic loads. */
+/* Counters, written by the listener thread only; read them with relaxed atomic loads. */
 struct nflog_counters {
-	uint64_t received;  /* packets logged by the kernel and read */
-	uint64_t events;    /* events handed to the enforcement log */
-	uint64_t unmatched; /* NFLOG_UNMATCHED */
-	uint64_t bad;       /* NFLOG_BAD and malformed netlink messages */
-	uint64_t lost;      /* evlog queue full, or socket overrun (ENOBUFS) */
+	_Atomic uint64_t received;  /* packets logged by the kernel and read */
+	_Atomic uint64_t events;    /* events handed to the enforcement log */
+	_Atomic uint64_t unmatched; /* NFLOG_UNMATCHED */
+	_Atomic uint64_t bad;       /* NFLOG_BAD and malformed netlink messages */
+	_Atomic uint64_t lost;      /* evlog queue full, or socket overrun (ENOBUFS) */
 };
 
 struct nflog {

@@ -143,7 +143,7 @@ run_emit(struct nfqueue *q)
 	if (q->run_setmark)
 		nfq_nlmsg_verdict_put_mark(nlh, q->run_mark);
 	q->vlen += NLMSG_ALIGN(nlh->nlmsg_len);
-	q->c.verdict_msgs++;
+	counter_add(&q->c.verdict_msgs, 1);
 	q->run_n = 0;
 }
 
@@ -151,9 +151,9 @@ void
 nfqueue_verdict(struct nfqueue *q, uint32_t id, int verdict, int setmark, uint32_t mark)
 {
 	if (verdict == NF_DROP)
-		q->c.dropped++;
+		counter_add(&q->c.dropped, 1);
 	else
-		q->c.accepted++;
+		counter_add(&q->c.accepted, 1);
 	if (q->run_n > 0 && q->run_verdict == verdict && q->run_setmark == setmark &&
 	    (!setmark || q->run_mark == mark) && id > q->run_last) {
 		q->run_last = id;
@@ -176,10 +176,10 @@ nfqueue_flush(struct nfqueue *q)
 	if (q->vlen == 0)
 		return 0;
 	ssize_t n = mnl_socket_sendto(q->nl, q->vbuf, q->vlen);
-	q->c.sends++;
+	counter_add(&q->c.sends, 1);
 	q->vlen = 0;
 	if (n < 0) {
-		q->c.send_errors++;
+		counter_add(&q->c.send_errors, 1);
 		return -1;
 	}
 	return 0;
@@ -234,10 +234,10 @@ nfqueue_recv_batch(struct nfqueue *q, unsigned max, nfqueue_packet_fn fn, void *
 			if (errno == EAGAIN || errno == EINTR)
 				break;
 			if (errno == ENOBUFS) {
-				q->c.enobufs++;
+				counter_add(&q->c.enobufs, 1);
 				continue;
 			}
-			q->c.recv_errors++;
+			counter_add(&q->c.recv_errors, 1);
 			rc = -1;
 			break;
 		}
@@ -247,18 +247,18 @@ nfqueue_recv_batch(struct nfqueue *q, unsigned max, nfqueue_packet_fn fn, void *
 			if (nlh->nlmsg_type == NLMSG_ERROR || nlh->nlmsg_type == NLMSG_DONE)
 				continue; /* acks of our own messages */
 			if ((nlh->nlmsg_type & 0xff) != NFQNL_MSG_PACKET) {
-				q->c.bad_msgs++;
+				counter_add(&q->c.bad_msgs, 1);
 				continue;
 			}
 			struct nfqueue_packet p;
 			if (packet_read(q, nlh, &p) == -1) {
 				/* No id: the kernel's fail policy is all that can apply. */
-				q->c.bad_msgs++;
+				counter_add(&q->c.bad_msgs, 1);
 				continue;
 			}
-			q->c.received++;
+			counter_add(&q->c.received, 1);
 			if (q->last_id && p.id > q->last_id + 1)
-				q->c.missed += p.id - q->last_id - 1;
+				counter_add(&q->c.missed, p.id - q->last_id - 1);
 			if (p.id > q->last_id)
 				q->last_id = p.id;
 			fn(arg, q, &p);

@@ -5,19 +5,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-/* Everything a queue saw, so no packet goes unaccounted for. Owned by the queue's thread. */
-struct nfqueue_counters {
-	uint64_t received;     /* packet messages read */
-	uint64_t accepted;     /* NF_ACCEPT verdicts */
-	uint64_t dropped;      /* NF_DROP verdicts */
-	uint64_t verdict_msgs; /* verdict messages sent (a batch verdict covers several packets) */
-	uint64_t sends;        /* sendto() calls carrying verdicts */
-	uint64_t missed; /* gaps in packet ids: the kernel queued them but could not deliver them */
-	uint64_t enobufs; /* receive overruns reported despite NETLINK_NO_ENOBUFS */
-	uint64_t recv_errors;
-	uint64_t send_errors;
-	uint64_t bad_msgs; /* packet messages without the attributes a verdict needs */
-};
+#include "counters.h"
 
 struct nfqueue {
 	struct mnl_socket *nl;

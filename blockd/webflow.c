@@ -22,7 +22,7 @@
 #include "webflow.h"
 #include "worker.h"
 
-#define CNT(w, field) __atomic_store_n(&(w)->c.field, (w)->c.field + 1, __ATOMIC_RELAXED)
+#define CNT(w, field) counter_add(&(w)->c.field, 1)
 
 #define STREAMS_MAX   1024 /* stream buffers per worker (about 18 KiB each) */
 #define TEMPLATE_MAX  8192 /* bytes of a notice template file */

@@ -21,7 +21,7 @@
 
 #define BATCH         64
 #define TCP_DNS_OUT   4096 /* answers to the messages of one segment */
-#define CNT(w, field) __atomic_store_n(&(w)->c.field, (w)->c.field + 1, __ATOMIC_RELAXED)
+#define CNT(w, field) counter_add(&(w)->c.field, 1)
 
 static void
 emit(struct worker *w, const struct match_snapshot *snap, const struct match_hit *hit, int action,
@@ -274,8 +274,14 @@ on_packet(void *arg, struct nfqueue *q, const struct nfqueue_packet *np)
 	int st = pkt_parse(np->data, np->len, &p);
 	if (st != PKT_OK) {
 		/* Unreadable or a non-first fragment: nothing to judge, passed and counted. */
-		if (st > 0 && st < 5)
-			CNT(w, pkt_bad[st]);
+		if (st == PKT_TRUNCATED)
+			CNT(w, pkt_short);
+		else if (st == PKT_MALFORMED)
+			CNT(w, pkt_malformed);
+		else if (st == PKT_FRAGMENT)
+			CNT(w, fragments);
+		else if (st == PKT_OTHER_PROTO)
+			CNT(w, pkt_other_proto);
 		nfqueue_verdict(q, np->id, NF_ACCEPT, 0, 0);
 		return;
 	}
@@ -329,11 +335,11 @@ publish_flows(struct worker *w)
 	if (w->flows == NULL)
 		return;
 	flow_stats(w->flows, &st);
-	__atomic_store_n(&w->c.flows_active, st.active, __ATOMIC_RELAXED);
-	__atomic_store_n(&w->c.flows_capacity, st.capacity, __ATOMIC_RELAXED);
-	__atomic_store_n(&w->c.flows_evicted, st.evictions, __ATOMIC_RELAXED);
-	__atomic_store_n(&w->c.streams_in_use, st.streams.in_use, __ATOMIC_RELAXED);
-	__atomic_store_n(&w->c.streams_size, st.streams.size, __ATOMIC_RELAXED);
+	counter_set(&w->c.flows_active, st.active);
+	counter_set(&w->c.flows_capacity, st.capacity);
+	counter_set(&w->c.flows_evicted, st.evictions);
+	counter_set(&w->c.streams_in_use, st.streams.in_use);
+	counter_set(&w->c.streams_size, st.streams.size);
 }
 
 static void *
@@ -417,4 +423,16 @@ worker_join(struct worker *w)
 	inject_close(&w->inj);
 	webflow_close(w);
 	w->running = 0;
+}
+
+void
+worker_counters_sum(const struct worker *w, unsigned n, struct counter_values *out)
+{
+	struct counter_values one;
+
+	memset(out, 0, sizeof(*out));
+	for (unsigned i = 0; i < n; i++) {
+		counters_read(&w[i].q.c, &w[i].c, &one);
+		counters_add(out, &one);
+	}
 }

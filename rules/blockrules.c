@@ -580,14 +580,14 @@ cmd_show(int argc, char **argv)
 	printf("digest    %s\nprevious  %s\n", hex, l->previous ? l->previous : "(none)");
 	printf("orders    %zu\nentries   %zu\n", l->norders, l->nentries);
 	/* Entries by order and kind, in one pass. */
-	counts = calloc(l->norders ? l->norders * 6 : 1, sizeof *counts);
+	counts = calloc(l->norders ? l->norders * RULE_NTYPES : 1, sizeof *counts);
 	if (counts == NULL) {
 		warnx("out of memory");
 		rulelist_free(l);
 		return EX_SYSTEM;
 	}
 	for (i = 0; i < l->nentries; i++)
-		counts[l->entries[i].order * 6 + l->entries[i].type]++;
+		counts[l->entries[i].order * RULE_NTYPES + l->entries[i].type]++;
 	for (i = 0; i < l->norders; i++) {
 		o = &l->orders[i];
 		printf("\norder %s (%s)\n  authority %s, %s\n  service   %s\n", o->ref,
@@ -600,8 +600,9 @@ cmd_show(int argc, char **argv)
 		printf("  notice    %s\n  url       %s\n  wide      %s\n", o->notice, o->notice_url,
 		    o->allow_wide ? "yes" : "no");
 		printf("  entries   %zu domain, %zu suffix, %zu IPv4, %zu IPv6, %zu url\n",
-		    counts[i * 6 + RULE_DOMAIN], counts[i * 6 + RULE_SUFFIX],
-		    counts[i * 6 + RULE_IPV4], counts[i * 6 + RULE_IPV6], counts[i * 6 + RULE_URL]);
+		    counts[i * RULE_NTYPES + RULE_DOMAIN], counts[i * RULE_NTYPES + RULE_SUFFIX],
+		    counts[i * RULE_NTYPES + RULE_IPV4], counts[i * RULE_NTYPES + RULE_IPV6],
+		    counts[i * RULE_NTYPES + RULE_URL]);
 	}
 	free(counts);
 	rulelist_free(l);

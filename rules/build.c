@@ -67,7 +67,7 @@ add_entry(struct builder *b, const struct rule_entry *e, const char *v, size_t v
 		b->files = nf;
 	}
 	b->entries[b->nentries] = *e;
-	if (e->type == RULE_DOMAIN || e->type == RULE_SUFFIX || e->type == RULE_URL) {
+	if (rule_type_bits(e->type) == 0) { /* the value is a name */
 		b->entries[b->nentries].name = strndup(v, vn);
 		b->entries[b->nentries].namelen = (uint32_t)vn;
 		if (b->entries[b->nentries].name == NULL)

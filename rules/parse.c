@@ -393,7 +393,7 @@ parse_entries(struct cursor *c, struct rulelist *l, uint64_t want, uint8_t *used
 			    (int)rn, ref);
 		e->order = (uint32_t)o;
 		e->line = c->line;
-		if (e->type == RULE_DOMAIN || e->type == RULE_SUFFIX || e->type == RULE_URL) {
+		if (rule_type_bits(e->type) == 0) { /* the value is a name */
 			e->name = save(c, v, vn);
 			e->namelen = (uint32_t)vn;
 		} else {

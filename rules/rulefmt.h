@@ -30,7 +30,7 @@ int rulelist_parse(const char *buf, size_t len, const char *fname, const uint8_t
  */
 char *rulelist_format(const struct rulelist *l, size_t *lenp);
 
-/* rule_type_name(): "domain", "suffix", "ip", "prefix", "url" for an entry. */
+/* rule_entry_keyword(): the entry's keyword in the list file ("domain", "ip", "prefix", ...). */
 const char *rule_entry_keyword(const struct rule_entry *e);
 
 /*

@@ -9,13 +9,48 @@
 #define RULES_NAME_MAX       253  /* presentation form, no trailing dot */
 #define RULES_URL_MAX        2048 /* host + path of a URL-prefix entry */
 
+/*
+ * The entry types, listed once; everything that names or counts types is
+ * generated from here. X(TYPE, name, keyword, bits, label):
+ *   TYPE     the type is RULE_TYPE (enum rule_type, from 1 in the table's order)
+ *   name     its name in the enforcement log and in blockctl status --json
+ *   keyword  its keyword in the list file; an address type's entries shorter
+ *            than bits are written "prefix" instead
+ *   bits     an address's length in bits; 0: the value is a name (the entry's name)
+ *   label    its name in counts for people (blockctl status, blockrules show)
+ * A new type is a row here, its value check (rule_entry_parse_value() in
+ * rules/values.c) and its matcher (blockd/match.c).
+ */
+#define RULE_TYPES(X)                                                                      \
+	X(DOMAIN, "domain", "domain", 0, "domain") /* exactly this name */                 \
+	X(SUFFIX, "suffix", "suffix", 0, "suffix") /* this name and every name below it */ \
+	X(IPV4, "ipv4", "ip", 32, "IPv4")          /* address (plen 32) or prefix */       \
+	X(IPV6, "ipv6", "ip", 128, "IPv6")         /* address (plen 128) or prefix */      \
+	X(URL, "url", "url", 0, "url")             /* HTTP URL prefix: "host/path..." */
+
 enum rule_type {
-	RULE_DOMAIN = 1, /* exactly this name */
-	RULE_SUFFIX,     /* this name and every name below it */
-	RULE_IPV4,       /* address (plen 32) or prefix */
-	RULE_IPV6,       /* address (plen 128) or prefix */
-	RULE_URL,        /* HTTP URL prefix: "host/path..." */
+	RULE_NONE, /* 0: no type; no entry has it */
+#define RULE_TYPE_ENUM(t, ...) RULE_##t,
+	RULE_TYPES(RULE_TYPE_ENUM)
+#undef RULE_TYPE_ENUM
+	    RULE_NTYPES /* one past the last: arrays indexed by type have RULE_NTYPES elements */
 };
+
+/* One row of RULE_TYPES, as data; rule_types[RULE_NONE] is all zeros. */
+struct rule_type_info {
+	const char *name;
+	const char *keyword;
+	const char *label;
+	unsigned bits;
+};
+
+extern const struct rule_type_info rule_types[RULE_NTYPES];
+
+/* rule_type_name(): a type's name ("domain", "ipv4", ...), or NULL for none. */
+const char *rule_type_name(int type);
+
+/* rule_type_bits(): an address type's length in bits; 0 when the value is a name, or no type. */
+unsigned rule_type_bits(int type);
 
 /* One court order or regulator decision. Times are UTC seconds since the epoch. */
 struct rule_order {

@@ -8,16 +8,17 @@
 #include "punycode.h"
 #include "rulefmt.h"
 
-static const char *const keywords[] = {NULL, "domain", "suffix", NULL, NULL, "url"};
+/* The keyword of an address type's entries shorter than the address (rulelist.h). */
+static const char prefix_keyword[] = "prefix";
 
 const char *
 rule_entry_keyword(const struct rule_entry *e)
 {
-	if (e->type == RULE_IPV4)
-		return e->plen == 32 ? "ip" : "prefix";
-	if (e->type == RULE_IPV6)
-		return e->plen == 128 ? "ip" : "prefix";
-	return e->type <= RULE_URL && keywords[e->type] ? keywords[e->type] : "?";
+	if (e->type <= RULE_NONE || e->type >= RULE_NTYPES)
+		return "?";
+	if (rule_types[e->type].bits != 0 && e->plen != rule_types[e->type].bits)
+		return prefix_keyword;
+	return rule_types[e->type].keyword;
 }
 
 char *
@@ -295,26 +296,57 @@ parse_addr(
 	return 0;
 }
 
+/* The type whose keyword is kw[0..kwlen) (for "ip", the first address type), or RULE_NONE. */
+static int
+type_of_keyword(const char *kw, size_t kwlen)
+{
+	for (int t = RULE_NONE + 1; t < RULE_NTYPES; t++)
+		if (strlen(rule_types[t].keyword) == kwlen &&
+		    memcmp(kw, rule_types[t].keyword, kwlen) == 0)
+			return t;
+	return RULE_NONE;
+}
+
+/* "unknown entry kind (domain, suffix, ip, prefix, url)", the keywords from the type table. */
+static int
+fail_kind(char *why, size_t whylen)
+{
+	char kinds[256] = "";
+	size_t n = 0;
+
+	for (int t = RULE_NONE + 1; t < RULE_NTYPES; t++) {
+		if (type_of_keyword(rule_types[t].keyword, strlen(rule_types[t].keyword)) != t)
+			continue; /* a keyword shared with an earlier type */
+		n += (size_t)snprintf(kinds + n, sizeof(kinds) - n, "%s%s%s%s", n ? ", " : "",
+		    rule_types[t].keyword, rule_types[t].bits ? ", " : "",
+		    rule_types[t].bits ? prefix_keyword : "");
+		if (n >= sizeof(kinds))
+			break;
+	}
+	return fail(why, whylen, "unknown entry kind (%s)", kinds);
+}
+
 int
 rule_entry_parse_value(const char *kw, size_t kwlen, const char *value, size_t len,
     struct rule_entry *e, char *why, size_t whylen)
 {
 	const char *slash;
+	int t = type_of_keyword(kw, kwlen);
 
 	e->plen = 0;
-	if (kwlen == 6 && memcmp(kw, "domain", 6) == 0) {
-		e->type = RULE_DOMAIN;
-		return rules_check_name(value, len, why, whylen);
-	}
-	if (kwlen == 6 && memcmp(kw, "suffix", 6) == 0) {
-		e->type = RULE_SUFFIX;
-		return rules_check_name(value, len, why, whylen);
-	}
-	if (kwlen == 2 && memcmp(kw, "ip", 2) == 0)
-		return parse_addr(value, len, 0, e, why, whylen);
-	if (kwlen == 6 && memcmp(kw, "prefix", 6) == 0)
+	if (t == RULE_NONE && kwlen == sizeof(prefix_keyword) - 1 &&
+	    memcmp(kw, prefix_keyword, kwlen) == 0)
 		return parse_addr(value, len, 1, e, why, whylen);
-	if (kwlen == 3 && memcmp(kw, "url", 3) == 0) {
+	switch (t) {
+	case RULE_DOMAIN:
+	case RULE_SUFFIX:
+		e->type = (uint8_t)t;
+		return rules_check_name(value, len, why, whylen);
+	case RULE_IPV4:
+	case RULE_IPV6:
+		/* "ip": the family is the value's */
+		return parse_addr(value, len, 0, e, why, whylen);
+	case RULE_URL:
 		e->type = RULE_URL;
 		if (len > RULES_URL_MAX)
 			return fail(why, whylen, "URL longer than 2048 characters%s", "");
@@ -330,8 +362,9 @@ rule_entry_parse_value(const char *kw, size_t kwlen, const char *value, size_t l
 		if (rules_check_name(value, (size_t)(slash - value), why, whylen) != 0)
 			return -1;
 		return check_path(slash, len - (size_t)(slash - value), why, whylen);
+	default:
+		return fail_kind(why, whylen);
 	}
-	return fail(why, whylen, "unknown entry kind (domain, suffix, ip, prefix, url)%s", "");
 }
 
 static int
@@ -346,8 +379,10 @@ type_rank(const struct rule_entry *e)
 		return e->plen == 32 ? 2 : 4;
 	case RULE_IPV6:
 		return e->plen == 128 ? 3 : 5;
-	default:
+	case RULE_URL:
 		return 6;
+	default: /* types after url come after it, in the table's order */
+		return 6 + e->type;
 	}
 }
 

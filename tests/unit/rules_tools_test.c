@@ -204,3 +204,38 @@ Test(rules_tools, rpz_zone_loads_in_ldns)
 	rulelist_free(l);
 	free(t);
 }
+
+Test(rules_tools, entry_types_one_vocabulary)
+{
+	static const struct {
+		const char *kw, *value, *keyword, *name;
+	} cases[] = {
+	    {"domain", "a.example", "domain", "domain"},
+	    {"suffix", "a.example", "suffix", "suffix"},
+	    {"ip", "192.0.2.1", "ip", "ipv4"},
+	    {"prefix", "192.0.2.0/24", "prefix", "ipv4"},
+	    {"ip", "2001:db8::1", "ip", "ipv6"},
+	    {"prefix", "2001:db8::/32", "prefix", "ipv6"},
+	    {"url", "a.example/p", "url", "url"},
+	};
+	struct rule_entry e;
+	char why[256];
+
+	cr_assert_eq(RULE_NTYPES, 6);
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		memset(&e, 0, sizeof e);
+		cr_assert_eq(rule_entry_parse_value(cases[i].kw, strlen(cases[i].kw),
+				 cases[i].value, strlen(cases[i].value), &e, why, sizeof why),
+		    0, "%s %s: %s", cases[i].kw, cases[i].value, why);
+		cr_assert_str_eq(rule_entry_keyword(&e), cases[i].keyword);
+		cr_assert_str_eq(rule_type_name(e.type), cases[i].name);
+	}
+	cr_assert_null(rule_type_name(RULE_NONE));
+	cr_assert_null(rule_type_name(RULE_NTYPES));
+	e.type = RULE_NTYPES;
+	cr_assert_str_eq(rule_entry_keyword(&e), "?");
+	cr_assert_eq(rule_entry_parse_value("host", 4, "a.example", 9, &e, why, sizeof why), -1);
+	cr_assert_str_eq(why, "unknown entry kind (domain, suffix, ip, prefix, url)");
+	cr_assert_eq(rule_entry_parse_value("i", 1, "192.0.2.1", 9, &e, why, sizeof why), -1);
+	cr_assert_eq(rule_entry_parse_value("ipv4", 4, "192.0.2.1", 9, &e, why, sizeof why), -1);
+}
