@@ -111,7 +111,7 @@ printf '[blockd]\nfrobnicate = 1\n' >"$C/unknown.conf"
 printf '[netfilter]\nqueues = 65\n' >"$C/range.conf"
 printf '[blockd]\nrules_dir\n' >"$C/malformed.conf"
 printf '[blockd\n' >"$C/section.conf"
-python3 -c 'import sys; sys.stdout.buffer.write(bytes(range(256)) * 4)' >"$C/binary.conf"
+python3 tests/lib/all_bytes.py 4 >"$C/binary.conf"
 head -c 4096 /dev/zero >"$C/zeroed.conf"
 checkconf() {
 	_f=$C/$1.conf
