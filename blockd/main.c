@@ -107,6 +107,8 @@ main(int argc, char *argv[])
 		fprintf(stderr, "%s\n", cerr);
 		return rc;
 	}
+	log_debug("config %s: rules_dir %s, keys_dir %s, state_dir %s", conf, d.cfg.rules_dir,
+	    d.cfg.keys_dir, d.cfg.state_dir);
 	if (checkonly)
 		return check(&d.cfg, verbose);
 	if (!privs_have_net_admin())
