@@ -36,15 +36,14 @@ static const struct {
 static void
 usage_print(FILE *f, const char *cmd)
 {
-	size_t i, n = sizeof(synopses) / sizeof(synopses[0]);
-	int all = 1;
+	size_t i, n = sizeof(synopses) / sizeof(synopses[0]), only = n;
 
 	for (i = 0; cmd != NULL && i < n; i++)
 		if (synopses[i].cmd != NULL && !strcmp(synopses[i].cmd, cmd))
-			all = 0;
+			only = i;
 	for (i = 0; i < n; i++)
-		if (all || (synopses[i].cmd != NULL && !strcmp(synopses[i].cmd, cmd))) {
-			fputs(all && i > 0 ? "       " : "usage: ", f);
+		if (only == n || i == only) {
+			fputs(only == n && i > 0 ? "       " : "usage: ", f);
 			fputs(synopses[i].text, f);
 		}
 }
