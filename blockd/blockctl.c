@@ -9,42 +9,76 @@
 
 #include "config.h"
 #include "ctl.h"
+#include "exitcode.h"
 #include "fileio.h"
 #include "logverify.h"
 #include "minisign.h"
 #include "report.h"
 #include "rulefmt.h"
 
-/* Exit statuses, documented in blockctl(8). */
-#define EX_OK       0
-#define EX_FAIL     1 /* refused, not found, verification failed */
-#define EX_USAGE    2
-#define EX_NODAEMON 3
+/* Each command's synopsis, as in blockctl(8). */
+static const struct {
+	const char *cmd;
+	const char *text;
+} synopses[] = {
+    {"status", "blockctl [-j] [-f config] [-s socket] status\n"},
+    {"reload", "blockctl [-j] [-f config] [-s socket] reload [--override]\n"},
+    {"lookup", "blockctl [-j] [-f config] [-s socket] lookup name | address | url\n"},
+    {"stats", "blockctl [-j] [-f config] [-s socket] stats\n"},
+    {"log", "blockctl [-j] [-f config] log verify [file ...]\n"},
+    {"report",
+	"blockctl [-j] [-f config] report --from time --to time [--format csv | json]\n"
+	"                [-o file [--sign seckey]] [file ...]\n"},
+    {NULL, "blockctl -V | -h\n"},
+};
 
+/* The synopsis of cmd, or of every command if cmd is NULL or unknown. */
 static void
-usage(void)
+usage_print(FILE *f, const char *cmd)
 {
-	fprintf(stderr,
-	    "usage: blockctl [-j] [-f config] [-s socket] status\n"
-	    "       blockctl [-j] [-f config] [-s socket] reload [--override]\n"
-	    "       blockctl [-j] [-f config] [-s socket] lookup name | address | url\n"
-	    "       blockctl [-j] [-f config] [-s socket] stats\n"
-	    "       blockctl [-j] [-f config] log verify [file ...]\n"
-	    "       blockctl [-j] [-f config] report --from time --to time [--format csv | json]\n"
-	    "                [-o file [--sign seckey]] [file ...]\n"
-	    "       blockctl -V\n");
-	exit(EX_USAGE);
+	size_t i, n = sizeof(synopses) / sizeof(synopses[0]), only = n;
+
+	for (i = 0; cmd != NULL && i < n; i++)
+		if (synopses[i].cmd != NULL && !strcmp(synopses[i].cmd, cmd))
+			only = i;
+	for (i = 0; i < n; i++)
+		if (only == n || i == only) {
+			fputs(only == n && i > 0 ? "       " : "usage: ", f);
+			fputs(synopses[i].text, f);
+		}
 }
 
-/* Without -f, a missing default config file means the defaults. */
+static void __attribute__((noreturn)) usage(const char *cmd)
+{
+	usage_print(stderr, cmd);
+	exit(EXIT_USAGE);
+}
+
+/* -h, --help: the synopsis on standard output, and success. */
+static void __attribute__((noreturn)) help(const char *cmd)
+{
+	usage_print(stdout, cmd);
+	exit(fflush(stdout) == 0 ? EXIT_OK : EXIT_SYSTEM);
+}
+
+/*
+ * Without -f, a missing default config file means the defaults. Returns an
+ * exit status: EXIT_OK, or the problems said on stderr.
+ */
 static int
 config_file(struct blockd_config *conf, const char *cfpath)
 {
+	char err[4096];
+	int rc;
+
 	if (cfpath == NULL && access(BLOCKD_CONF_PATH, F_OK) == -1) {
 		config_defaults(conf);
-		return 0;
+		return EXIT_OK;
 	}
-	return config_load(conf, cfpath ? cfpath : BLOCKD_CONF_PATH, stderr);
+	rc = config_load(conf, cfpath ? cfpath : BLOCKD_CONF_PATH, err, sizeof(err));
+	if (rc != EXIT_OK)
+		fprintf(stderr, "%s\n", err);
+	return rc;
 }
 
 /*
@@ -64,6 +98,22 @@ log_files(const struct blockd_config *conf, glob_t *g)
 	return g->gl_pathc;
 }
 
+/* log verify's result as an exit status: a torn last line is intact, with an exception. */
+static int
+log_exit(int rc)
+{
+	switch (rc) {
+	case LOGVERIFY_OK:
+		return EXIT_OK;
+	case LOGVERIFY_BAD:
+		return EXIT_FAIL;
+	case LOGVERIFY_TORN:
+		return EXIT_PARTIAL;
+	default:
+		return EXIT_SYSTEM;
+	}
+}
+
 /* blockctl log verify [file ...] */
 static int
 cmd_log(const struct blockd_config *conf, int json, int argc, char **argv)
@@ -73,20 +123,20 @@ cmd_log(const struct blockd_config *conf, int json, int argc, char **argv)
 	int rc;
 
 	if (argc < 2 || strcmp(argv[1], "verify") != 0)
-		usage();
+		usage("log");
 	if (argc > 2)
-		return logverify_files_fmt(
-		    (const char *const *)argv + 2, (size_t)argc - 2, NULL, json, stdout);
+		return log_exit(logverify_files_fmt(
+		    (const char *const *)argv + 2, (size_t)argc - 2, NULL, json, stdout));
 	if (log_files(conf, &g) == 0) {
 		fprintf(stderr, "blockctl: %s: no log files\n", conf->log_path);
-		return LOGVERIFY_ERROR;
+		return EXIT_SYSTEM;
 	}
 	/* The whole log of this appliance: the saved head also catches a cut-off end. */
 	snprintf(head, sizeof(head), "%s/evlog.head", conf->state_dir);
 	rc = logverify_files_fmt((const char *const *)g.gl_pathv, g.gl_pathc,
 	    access(head, R_OK) == 0 ? head : NULL, json, stdout);
 	globfree(&g);
-	return rc;
+	return log_exit(rc);
 }
 
 /* "2026-11-21", "2026-11-21T10:00:00Z": UTC microseconds, or -1. */
@@ -118,14 +168,14 @@ sign_report(const char *seckey, const char *out, const char *buf, size_t len)
 
 	if (file_read_capped(seckey, MINISIGN_KEYFILE_MAX, &kbuf, &klen, err, sizeof(err)) != 0) {
 		fprintf(stderr, "blockctl: %s\n", err);
-		return REPORT_ERROR;
+		return EXIT_SYSTEM;
 	}
 	r = minisign_seckey_parse(kbuf, klen, &sk, why, sizeof(why));
 	explicit_bzero(kbuf, klen);
 	free(kbuf);
 	if (r != 0) {
 		fprintf(stderr, "blockctl: %s: %s\n", seckey, why);
-		return REPORT_USAGE;
+		return EXIT_FAIL;
 	}
 	rules_blake2b512(buf, len, digest);
 	minisign_keyid(sk.keynum, id);
@@ -138,10 +188,10 @@ sign_report(const char *seckey, const char *out, const char *buf, size_t len)
 	    file_write_atomic(sigpath, sig, strlen(sig), 0644, err, sizeof(err)) != 0) {
 		fprintf(stderr, "blockctl: %s\n", sig == NULL ? "signing failed" : err);
 		free(sig);
-		return REPORT_ERROR;
+		return EXIT_SYSTEM;
 	}
 	free(sig);
-	return REPORT_OK;
+	return EXIT_OK;
 }
 
 /* blockctl report --from T --to T [--format F] [-o FILE [--sign KEY]] [file ...] */
@@ -176,7 +226,7 @@ cmd_report(const struct blockd_config *conf, int json, int argc, char **argv)
 		case 'm':
 			if ((ro.format = report_format_from(optarg)) == 0) {
 				fprintf(stderr, "blockctl: --format: csv or json\n");
-				return REPORT_USAGE;
+				return EXIT_USAGE;
 			}
 			break;
 		case 'o':
@@ -186,19 +236,19 @@ cmd_report(const struct blockd_config *conf, int json, int argc, char **argv)
 			seckey = optarg;
 			break;
 		default:
-			usage();
+			usage("report");
 		}
 	}
 	if (ro.from_us < 0 || ro.to_us < 0 || ro.to_us <= ro.from_us) {
 		fprintf(stderr,
 		    "blockctl: report: --from and --to are required, as YYYY-MM-DD or "
 		    "YYYY-MM-DDTHH:MM:SSZ, with --from before --to\n");
-		return REPORT_USAGE;
+		return EXIT_USAGE;
 	}
 	if (seckey != NULL && out == NULL) {
 		fprintf(stderr,
 		    "blockctl: report: --sign needs -o FILE (the signature is FILE.minisig)\n");
-		return REPORT_USAGE;
+		return EXIT_USAGE;
 	}
 	if (optind < argc) {
 		ro.paths = (const char *const *)argv + optind;
@@ -208,7 +258,7 @@ cmd_report(const struct blockd_config *conf, int json, int argc, char **argv)
 		ro.npaths = g.gl_pathc;
 	} else {
 		fprintf(stderr, "blockctl: %s: no log files\n", conf->log_path);
-		return REPORT_ERROR;
+		return EXIT_SYSTEM;
 	}
 	rc = report_render(&ro, &buf, &len, stderr);
 	globfree(&g);
@@ -218,10 +268,10 @@ cmd_report(const struct blockd_config *conf, int json, int argc, char **argv)
 		fwrite(buf, 1, len, stdout);
 	} else if (file_write_atomic(out, buf, len, 0644, err, sizeof(err)) != 0) {
 		fprintf(stderr, "blockctl: %s\n", err);
-		rc = REPORT_ERROR;
+		rc = EXIT_SYSTEM;
 	} else if (seckey != NULL) {
 		int sr = sign_report(seckey, out, buf, len);
-		if (sr != REPORT_OK)
+		if (sr != EXIT_OK)
 			rc = sr;
 	}
 	free(buf);
@@ -261,18 +311,22 @@ main(int argc, char *argv[])
 			break;
 		case 'V':
 			printf("blockctl %s\n", BLOCKD_VERSION);
-			return EX_OK;
+			return EXIT_OK;
+		case 'h':
+			help(NULL);
 		default:
-			usage();
+			usage(NULL);
 		}
 	}
 	argc -= optind;
 	argv += optind;
 	if (argc < 1)
-		usage();
+		usage(NULL);
 	cmd = argv[0];
 	/* Options may also follow the command, as in "reload --override". */
 	for (int i = 1, n = 1; i < argc; i++) {
+		if (!strcmp(argv[i], "--help") || !strcmp(argv[i], "-h"))
+			help(cmd);
 		if (!strcmp(argv[i], "--override"))
 			override = 1;
 		else if (!strcmp(argv[i], "--json") || !strcmp(argv[i], "-j"))
@@ -283,47 +337,47 @@ main(int argc, char *argv[])
 			argc = n;
 	}
 	if (override && strcmp(cmd, "reload") != 0)
-		usage();
+		usage(cmd);
 
 	if (!strcmp(cmd, "log") || !strcmp(cmd, "report")) {
-		if (config_file(&conf, cfpath) == -1)
-			return EX_USAGE;
+		if ((rc = config_file(&conf, cfpath)) != EXIT_OK)
+			return rc;
 		if (!strcmp(cmd, "log"))
 			return cmd_log(&conf, json, argc, argv);
 		return cmd_report(&conf, json, argc, argv);
 	}
 	if (sock == NULL) {
-		if (config_file(&conf, cfpath) == -1)
-			return EX_USAGE;
+		if ((rc = config_file(&conf, cfpath)) != EXIT_OK)
+			return rc;
 		sock = conf.control_socket;
 	}
 
 	if (!strcmp(cmd, "status") || !strcmp(cmd, "stats")) {
 		if (argc != 1)
-			usage();
+			usage(cmd);
 		snprintf(line, sizeof(line), "%s%s", json ? "json " : "", cmd);
 	} else if (!strcmp(cmd, "reload")) {
 		if (argc != 1)
-			usage();
+			usage(cmd);
 		snprintf(line, sizeof(line), "%sreload%s", json ? "json " : "",
 		    override ? " override" : "");
 	} else if (!strcmp(cmd, "lookup")) {
 		if (argc != 2 || strchr(argv[1], ' ') != NULL || argv[1][0] == '\0')
-			usage();
+			usage(cmd);
 		if (strlen(argv[1]) > CTL_REQUEST_MAX - 32) {
 			fprintf(stderr, "blockctl: lookup: argument too long\n");
-			return EX_USAGE;
+			return EXIT_USAGE;
 		}
 		snprintf(line, sizeof(line), "%slookup %s", json ? "json " : "", argv[1]);
 	} else {
 		fprintf(stderr, "blockctl: unknown command \"%s\"\n", cmd);
-		usage();
+		usage(NULL);
 	}
 	fflush(stdout);
 	rc = ctl_request(sock, line, stdout, err, sizeof(err));
 	if (rc == -1) {
 		fprintf(stderr, "blockctl: %s\n", err);
-		return EX_NODAEMON;
+		return EXIT_SYSTEM;
 	}
 	return rc;
 }

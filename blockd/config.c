@@ -1,4 +1,4 @@
-/* blockd.conf: one table of keys drives defaults, parsing, checking and printing. */
+/* blockd.conf: one table of keys drives defaults, checking and printing; pure, no file I/O. */
 #include <arpa/inet.h>
 #include <ctype.h>
 #include <errno.h>
@@ -7,9 +7,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
-
-#include <iniparser.h>
 
 #include "config.h"
 
@@ -110,7 +107,7 @@ static const char *const sections[] = {
 
 /* Parses one value into the field k describes. Returns NULL or what is wrong. */
 static const char *
-key_set(const struct key *k, struct blockd_config *c, const char *v, char *why, size_t whylen)
+key_set(const struct key *k, struct blockd_config *c, const char *v, char *err, size_t errlen)
 {
 	char *p = (char *)c + k->off;
 	char *end;
@@ -121,8 +118,8 @@ key_set(const struct key *k, struct blockd_config *c, const char *v, char *why, 
 	switch (k->kind) {
 	case K_STR:
 		if (strlen(v) >= k->size) {
-			snprintf(why, whylen, "longer than %zu bytes", k->size - 1);
-			return why;
+			snprintf(err, errlen, "longer than %zu bytes", k->size - 1);
+			return err;
 		}
 		for (const char *s = v; *s; s++)
 			if (!isprint((unsigned char)*s))
@@ -151,8 +148,8 @@ key_set(const struct key *k, struct blockd_config *c, const char *v, char *why, 
 			return k->kind == K_MARK ? "not a number, e.g. 0x00200000"
 						 : "trailing characters";
 		if (u < k->min || u > k->max) {
-			snprintf(why, whylen, "%llu is out of range %llu..%llu", u, k->min, k->max);
-			return why;
+			snprintf(err, errlen, "%llu is out of range %llu..%llu", u, k->min, k->max);
+			return err;
 		}
 		if (k->kind == K_MARK && (u & (u - 1)) != 0)
 			return "must be a single bit, e.g. 0x00100000";
@@ -176,10 +173,10 @@ key_set(const struct key *k, struct blockd_config *c, const char *v, char *why, 
 				*(int *)(void *)p = i;
 				return NULL;
 			}
-		snprintf(why, whylen, "\"%s\" is not one of:", v);
+		snprintf(err, errlen, "\"%s\" is not one of:", v);
 		for (i = 0; k->names[i] != NULL; i++)
-			snprintf(why + strlen(why), whylen - strlen(why), " %s", k->names[i]);
-		return why;
+			snprintf(err + strlen(err), errlen - strlen(err), " %s", k->names[i]);
+		return err;
 	case K_FRAC:
 		errno = 0;
 		d = strtod(v, &end);
@@ -235,63 +232,58 @@ key_set(const struct key *k, struct blockd_config *c, const char *v, char *why, 
 void
 config_defaults(struct blockd_config *c)
 {
-	char why[128];
+	char err[128];
 	size_t i;
 
 	memset(c, 0, sizeof(*c));
 	for (i = 0; i < NKEYS; i++)
-		if (key_set(&keys[i], c, keys[i].def, why, sizeof(why)) != NULL)
+		if (key_set(&keys[i], c, keys[i].def, err, sizeof(err)) != NULL)
 			abort(); /* the table itself is wrong */
 }
 
-static int
-section_known(const char *s)
+void
+config_errf(char *err, size_t errlen, const char *fmt, ...)
+{
+	size_t n = strnlen(err, errlen);
+	va_list ap;
+
+	if (n + 1 >= errlen)
+		return;
+	if (n > 0)
+		err[n++] = '\n';
+	va_start(ap, fmt);
+	vsnprintf(err + n, errlen - n, fmt, ap);
+	va_end(ap);
+}
+
+int
+config_section_known(const char *section)
 {
 	for (int i = 0; sections[i] != NULL; i++)
-		if (!strcmp(s, sections[i]))
+		if (!strcmp(section, sections[i]))
 			return 1;
 	return 0;
 }
 
-static const struct key *
-key_find(const char *section, const char *name)
+int
+config_set(struct blockd_config *c, const char *section, const char *name, const char *value,
+    char *err, size_t errlen)
 {
-	for (size_t i = 0; i < NKEYS; i++)
+	const struct key *k = NULL;
+	const char *msg;
+	char text[160];
+
+	for (size_t i = 0; i < NKEYS && k == NULL; i++)
 		if (!strcmp(keys[i].section, section) && !strcmp(keys[i].name, name))
-			return &keys[i];
-	return NULL;
-}
-
-/* iniparser reports syntax errors through a printf-like callback with no context pointer. */
-static FILE *ini_err;
-static const char *ini_path;
-static int ini_errors;
-
-static int
-ini_error(const char *fmt, ...)
-{
-	char buf[512], *s, *nl;
-	va_list ap;
-
-	va_start(ap, fmt);
-	vsnprintf(buf, sizeof(buf), fmt, ap);
-	va_end(ap);
-	/* "iniparser: syntax error in FILE (LINE):\n-> TEXT\n" */
-	s = strstr(buf, "syntax error in ");
-	if (s != NULL && ini_err != NULL) {
-		s = strrchr(buf, '(');
-		nl = strstr(buf, "-> ");
-		fprintf(ini_err, "%s:%ld: syntax error: %s", ini_path,
-		    s ? strtol(s + 1, NULL, 10) : 0L, nl ? nl + 3 : "\n");
-	} else if (strstr(buf, "input line too long in ") != NULL && ini_err != NULL) {
-		/* "iniparser: input line too long in FILE (LINE)\n" */
-		s = strrchr(buf, '(');
-		fprintf(
-		    ini_err, "%s:%ld: line too long\n", ini_path, s ? strtol(s + 1, NULL, 10) : 0L);
-	} else if (ini_err != NULL) {
-		fprintf(ini_err, "%s: %s", ini_path, buf);
+			k = &keys[i];
+	if (k == NULL) {
+		snprintf(err, errlen, "[%s] %s: unknown key", section, name);
+		return -1;
 	}
-	ini_errors++;
+	if ((msg = key_set(k, c, value, text, sizeof(text))) != NULL) {
+		snprintf(err, errlen, "[%s] %s: %s", section, name, msg);
+		return -1;
+	}
 	return 0;
 }
 
@@ -299,55 +291,50 @@ ini_error(const char *fmt, ...)
  * A configuration is text. A NUL or another control byte means the file is
  * something else, or was damaged (a crash can leave a file full of zeros);
  * iniparser would read such lines as empty or cut short, and every key would
- * silently fall back to its default. Returns the number of problems written
- * to err (0 or 1: the first such byte).
+ * silently fall back to its default.
  */
-static int
-config_text(const char *path, FILE *err)
+int
+config_text(const char *path, const char *buf, size_t len, char *err, size_t errlen)
 {
-	FILE *f = fopen(path, "r");
 	unsigned lineno = 1;
-	int ch;
 
-	if (f == NULL)
-		return 0; /* iniparser says why */
-	while ((ch = getc(f)) != EOF) {
+	for (size_t i = 0; i < len; i++) {
+		unsigned char ch = (unsigned char)buf[i];
 		if (ch == '\n') {
 			lineno++;
 		} else if ((ch < 0x20 && ch != '\t' && ch != '\r') || ch == 0x7f) {
-			fprintf(err,
+			snprintf(err, errlen,
 			    "%s:%u: byte 0x%02x is not text (a damaged file, or not a "
-			    "configuration file?)\n",
+			    "configuration file?)",
 			    path, lineno, (unsigned)ch);
-			fclose(f);
-			return 1;
+			return -1;
 		}
 	}
-	fclose(f);
 	return 0;
 }
 
 /*
  * iniparser silently keeps the last of duplicate keys and drops keys that
  * come before any section; both hide an operator's mistake, so a line scan
- * reports them. Returns the number of problems written to err.
+ * reports them.
  */
-static int
-config_scan(const char *path, FILE *err)
+int
+config_scan(const char *path, const char *buf, size_t len, char *err, size_t errlen)
 {
 	char line[1024], section[64] = "", seen[96][96];
+	const char *p = buf, *end = buf + len, *nl;
 	unsigned lines[96];
 	size_t nseen = 0;
 	unsigned lineno = 0;
 	int bad = 0;
-	FILE *f = fopen(path, "r");
 
-	if (f == NULL)
-		return 0; /* iniparser already said why */
-	while (fgets(line, sizeof(line), f) != NULL) {
+	while (p < end) {
 		char *s = line, *e, id[96];
 		size_t i;
 
+		nl = memchr(p, '\n', (size_t)(end - p));
+		snprintf(line, sizeof(line), "%.*s", (int)((nl ? nl : end) - p), p);
+		p = nl ? nl + 1 : end;
 		lineno++;
 		while (isspace((unsigned char)*s))
 			s++;
@@ -364,8 +351,8 @@ config_scan(const char *path, FILE *err)
 		while (e > s && isspace((unsigned char)e[-1]))
 			e--;
 		if (section[0] == '\0') {
-			fprintf(err, "%s:%u: %.*s: key outside any section\n", path, lineno,
-			    (int)(e - s), s);
+			config_errf(err, errlen, "%s:%u: %.*s: key outside any section", path,
+			    lineno, (int)(e - s), s);
 			bad++;
 			continue;
 		}
@@ -374,8 +361,8 @@ config_scan(const char *path, FILE *err)
 			id[i] = (char)tolower((unsigned char)id[i]);
 		for (i = 0; i < nseen; i++)
 			if (!strcmp(seen[i], id)) {
-				fprintf(err,
-				    "%s:%u: [%s] %s: duplicate key, first set on line %u\n", path,
+				config_errf(err, errlen,
+				    "%s:%u: [%s] %s: duplicate key, first set on line %u", path,
 				    lineno, section, id, lines[i]);
 				bad++;
 				break;
@@ -385,98 +372,25 @@ config_scan(const char *path, FILE *err)
 			lines[nseen++] = lineno;
 		}
 	}
-	fclose(f);
 	return bad;
 }
 
 int
-config_load(struct blockd_config *c, const char *path, FILE *err)
+config_check(const struct blockd_config *c, const char *path, char *err, size_t errlen)
 {
-	dictionary *d;
-	struct stat st;
-	int nsec, i, j, bad = 0;
-	char why[160];
-
-	config_defaults(c);
-	if (stat(path, &st) == -1) {
-		fprintf(err, "%s: %s\n", path, strerror(errno));
-		return -1;
-	}
-	if (!S_ISREG(st.st_mode)) {
-		fprintf(err, "%s: not a regular file\n", path);
-		return -1;
-	}
-	if (config_text(path, err) != 0)
-		return -1;
-	ini_err = err;
-	ini_path = path;
-	ini_errors = 0;
-	iniparser_set_error_callback(ini_error);
-	d = iniparser_load(path);
-	iniparser_set_error_callback(NULL);
-	if (d == NULL) {
-		if (ini_errors == 0)
-			fprintf(err, "%s: cannot be read\n", path);
-		return -1;
-	}
-	bad = ini_errors;
-
-	nsec = iniparser_getnsec(d);
-	for (i = 0; i < nsec; i++) {
-		const char *sec = iniparser_getsecname(d, i);
-		int nk = iniparser_getsecnkeys(d, sec);
-		const char **names;
-
-		if (!section_known(sec)) {
-			fprintf(err, "%s: [%s]: unknown section\n", path, sec);
-			bad++;
-			continue;
-		}
-		if (nk <= 0)
-			continue;
-		names = calloc((size_t)nk, sizeof(*names));
-		if (names == NULL) {
-			fprintf(err, "%s: out of memory\n", path);
-			iniparser_freedict(d);
-			return -1;
-		}
-		iniparser_getseckeys(d, sec, names);
-		for (j = 0; j < nk; j++) {
-			const char *name = strchr(names[j], ':');
-			const char *v = iniparser_getstring(d, names[j], NULL);
-			const struct key *k;
-			const char *msg;
-
-			name = name ? name + 1 : names[j];
-			k = key_find(sec, name);
-			if (k == NULL) {
-				fprintf(err, "%s: [%s] %s: unknown key\n", path, sec, name);
-				bad++;
-				continue;
-			}
-			if (v == NULL)
-				v = "";
-			msg = key_set(k, c, v, why, sizeof(why));
-			if (msg != NULL) {
-				fprintf(err, "%s: [%s] %s: %s\n", path, sec, name, msg);
-				bad++;
-			}
-		}
-		free(names);
-	}
-	iniparser_freedict(d);
-	bad += config_scan(path, err);
+	int bad = 0;
 
 	if (c->mark == c->mark_block) {
-		fprintf(err, "%s: [netfilter] mark_block: must differ from mark\n", path);
+		config_errf(err, errlen, "%s: [netfilter] mark_block: must differ from mark", path);
 		bad++;
 	}
 	if (c->dns_action == CFG_DNS_SINKHOLE && c->sinkhole_v4[0] == '\0' &&
 	    c->sinkhole_v6[0] == '\0') {
-		fprintf(err, "%s: [dns] action: sinkhole needs sinkhole_v4 or sinkhole_v6\n", path);
+		config_errf(err, errlen,
+		    "%s: [dns] action: sinkhole needs sinkhole_v4 or sinkhole_v6", path);
 		bad++;
 	}
-	return bad ? -1 : 0;
+	return bad;
 }
 
 void

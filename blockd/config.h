@@ -81,13 +81,51 @@ struct blockd_config {
 	char metrics_listen[64]; /* "" off; "127.0.0.1:9153" */
 };
 
-void config_defaults(struct blockd_config *);
 /*
- * config_load(): defaults, then path. Returns 0, or -1 with every problem
- * written to err as "path: [section] key: what is wrong" lines.
+ * The pure part (config.c): no file I/O, no iniparser. Messages name the
+ * section and key, and path and line where there is one.
+ *
+ * config_defaults(): every key at its default.
+ * config_section_known(): 1 if section is one of blockd.conf's, else 0.
+ * config_set(): one key from its value as the file spells it. Returns 0, or
+ * -1 with "[section] key: what is wrong" in err.
+ * config_text(): the file's bytes are text, no NUL or other control byte (a
+ * damaged file, or not a configuration). Returns 0, or -1 with
+ * "path:line: ..." in err.
+ * config_scan(): what an INI reader hides: keys before any section and
+ * duplicate keys. config_check(): what no one key can say (mark and
+ * mark_block differ, sinkhole has an address). Both return the number of
+ * problems found, each appended to err as a line with config_errf().
+ * config_print(): the normalised config, every key, in the file's syntax.
+ * config_errf(): appends one line to err (a newline first unless err is
+ * empty), truncated to errlen.
  */
-int config_load(struct blockd_config *, const char *path, FILE *err);
-/* config_print(): the normalised config, every key, in the file's syntax. */
+void config_defaults(struct blockd_config *);
+int config_section_known(const char *section);
+int config_set(struct blockd_config *, const char *section, const char *key, const char *value,
+    char *err, size_t errlen);
+int config_text(const char *path, const char *buf, size_t len, char *err, size_t errlen);
+int config_scan(const char *path, const char *buf, size_t len, char *err, size_t errlen);
+int config_check(const struct blockd_config *, const char *path, char *err, size_t errlen);
 void config_print(const struct blockd_config *, FILE *out);
+void config_errf(char *err, size_t errlen, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+
+/*
+ * Reading the file (configfile.c), with iniparser.
+ *
+ * config_parse(): defaults, then the file's bytes (buf, len; path names them
+ * in messages) read with iniparser and checked key by key. Returns 0, or -1
+ * with every problem in err, one a line: "path: [section] key: what is
+ * wrong", or "path:line: ..." where the line is known.
+ * config_load(): reads path (a regular file of at most CONFIG_FILE_MAX
+ * bytes, read once) and parses it. Returns an exit status (exitcode.h):
+ * EXIT_OK, EXIT_SYSTEM if the file could not be read, EXIT_FAIL if it is
+ * not a valid configuration; the problems are in err, one a line.
+ */
+#define CONFIG_FILE_MAX (1u << 20)
+int config_parse(struct blockd_config *, const char *path, const char *buf, size_t len, char *err,
+    size_t errlen);
+int config_load(struct blockd_config *, const char *path, char *err, size_t errlen);
 
 #endif

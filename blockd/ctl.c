@@ -14,6 +14,7 @@
 #include <unistd.h>
 
 #include "ctl.h"
+#include "exitcode.h"
 
 /* One client: its request read, then its answer sent, before its deadline. */
 struct ctl_client {
@@ -277,7 +278,7 @@ client_request(struct ctl *c, struct ctl_client *cl, const struct ctl_ops *ops, 
 	char err[128], *body = NULL, *nl = memchr(cl->buf, '\n', cl->len);
 	size_t blen = 0;
 	FILE *out;
-	int status = 2;
+	int status = EXIT_USAGE;
 
 	/*
 	 * The request is read before anything is answered, also for a peer
@@ -286,7 +287,8 @@ client_request(struct ctl *c, struct ctl_client *cl, const struct ctl_ops *ops, 
 	 */
 	if (!peer_allowed(c, cl->fd)) {
 		c->refused++;
-		client_answer(cl, 5, "permission denied: not root or in the control group\n", 52);
+		client_answer(
+		    cl, EXIT_DENIED, "permission denied: not root or in the control group\n", 52);
 		return;
 	}
 	if (nl == NULL) {
@@ -295,17 +297,17 @@ client_request(struct ctl *c, struct ctl_client *cl, const struct ctl_ops *ops, 
 		    cl->len > CTL_REQUEST_MAX
 			? "request too long"
 			: "incomplete request (no newline within one second)");
-		client_answer(cl, 2, err, strlen(err));
+		client_answer(cl, EXIT_USAGE, err, strlen(err));
 		return;
 	}
 	if (ctl_parse(cl->buf, (size_t)(nl - cl->buf) + 1, &req, err, sizeof(err)) == -1) {
 		c->refused++;
 		strcat(err, "\n");
-		client_answer(cl, 2, err, strlen(err));
+		client_answer(cl, EXIT_USAGE, err, strlen(err));
 		return;
 	}
 	if ((out = open_memstream(&body, &blen)) == NULL) {
-		client_answer(cl, 1, "out of memory\n", 14);
+		client_answer(cl, EXIT_SYSTEM, "out of memory\n", 14);
 		return;
 	}
 	switch (req.cmd) {

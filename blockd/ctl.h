@@ -11,8 +11,9 @@
  * Protocol: the client sends one request line of at most CTL_REQUEST_MAX
  * bytes, "[json] COMMAND [ARG...]\n", words separated by single spaces,
  * printable ASCII only. The daemon answers with a status line, "OK\n" or
- * "ERR <code>\n" where code is blockctl's exit status, then the body (text,
- * or one JSON object when the request began with "json"), then closes.
+ * "ERR <code>\n" where code is blockctl's exit status (exitcode.h), then
+ * the body (text, or one JSON object when the request began with "json"),
+ * then closes.
  */
 #define CTL_REQUEST_MAX 4096
 #define CTL_ARGS_MAX    4

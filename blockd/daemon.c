@@ -213,6 +213,8 @@ daemon_start(struct blockd *d, char *err, size_t errlen)
 	int backend = d->cfg.backend;
 	if (backend == CFG_BACKEND_AUTO && (backend = hooks_detect(err, errlen)) == -1)
 		goto fail;
+	log_debug("netfilter backend %s (%s)", backend == CFG_BACKEND_NFT ? "nft" : "iptables",
+	    d->cfg.backend == CFG_BACKEND_AUTO ? "detected" : "configured");
 	d->spec = (struct hooks_spec){
 	    .backend = backend,
 	    .hook = d->cfg.hook,
@@ -248,6 +250,7 @@ daemon_start(struct blockd *d, char *err, size_t errlen)
 			d->nworkers = i;
 			goto fail;
 		}
+		log_debug("queue %u bound, worker %u started", d->cfg.queue_base + i, i);
 	}
 	for (unsigned i = 0; i < d->nworkers; i++)
 		(void)nfqueue_kstats_read(d->cfg.queue_base + i, &d->kprev[i]);

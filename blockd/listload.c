@@ -29,6 +29,30 @@ policy_init(const struct blockd_config *cfg, const struct allowlist *allow, int 
 	p->now = (int64_t)time(NULL);
 }
 
+static const char *
+mode_name(int mode)
+{
+	switch (mode) {
+	case LISTLOAD_START:
+		return "start";
+	case LISTLOAD_CHECK:
+		return "check";
+	case LISTLOAD_RELOAD:
+		return "reload";
+	default:
+		return "reload with override";
+	}
+}
+
+/* -v: what was accepted, and what of it the safeguards left out. */
+static void
+debug_accepted(const char *what, const struct accept_result *res)
+{
+	log_debug("%s: serial %" PRIu64 " accepted with %u trusted signature(s): %zu entries "
+		  "signed, %zu refused by the safeguards",
+	    what, res->serial, res->valid_keys, res->signed_entries, res->report.n);
+}
+
 /* Logs what the safeguards refused: the rest of the list still applies. */
 static void
 report_refusals(const struct accept_result *res)
@@ -61,6 +85,8 @@ listload(const struct blockd_config *cfg, int mode, struct listload *ll, char *e
 	memset(ll, 0, sizeof(*ll));
 	if (cfg->allowlist[0] && allowlist_load(cfg->allowlist, &allow, err, errlen) == -1)
 		return -1;
+	if (allow)
+		log_debug("allowlist %s: %zu entries", cfg->allowlist, allow->n);
 	policy_init(cfg, allow, mode == LISTLOAD_RELOAD_OVERRIDE, &pol);
 	if (snprintf(path, sizeof(path), "%s/%s", cfg->rules_dir, LISTLOAD_FILE) >=
 	    (int)sizeof(path)) {
@@ -70,12 +96,17 @@ listload(const struct blockd_config *cfg, int mode, struct listload *ll, char *e
 
 	int have_new = stat(path, &st) == 0;
 	if (have_new) {
+		log_debug("%s (%s): checking size, signatures, serial, expiry, change and "
+			  "safeguards",
+		    path, mode_name(mode));
 		int o = accept_check(&pol, path, &ll->res);
 		ll->checked = 1;
 		if (o == ACCEPT_NEW) {
+			debug_accepted(path, &ll->res);
 			report_refusals(&ll->res);
 			if (build(&ll->res, allow, &ll->snap, err, errlen) == -1)
 				goto out;
+			log_debug("%s: serial %" PRIu64 " ready to enforce", path, ll->res.serial);
 			ll->fresh = 1;
 			rc = 0;
 			goto out;
@@ -108,9 +139,11 @@ listload(const struct blockd_config *cfg, int mode, struct listload *ll, char *e
 	}
 
 	/* Start (or -n): the last accepted list, if there is one. */
+	log_debug("%s (%s): looking for the last accepted list", cfg->state_dir, mode_name(mode));
 	int o = accept_restore(&pol, &ll->res);
 	ll->checked = 1;
 	if (o == ACCEPT_NEW) {
+		debug_accepted(cfg->state_dir, &ll->res);
 		report_refusals(&ll->res);
 		if (build(&ll->res, allow, &ll->snap, err, errlen) == -1)
 			goto out;
@@ -139,6 +172,9 @@ listload_commit(const struct blockd_config *cfg, struct listload *ll, char *err,
 	if (ll->fresh) {
 		policy_init(cfg, NULL, 0, &pol);
 		rc = accept_commit(&pol, &ll->res, err, errlen);
+		if (rc == 0)
+			log_debug("serial %" PRIu64 " recorded as the last accepted list in %s",
+			    ll->res.serial, cfg->state_dir);
 	}
 	listload_done(ll);
 	return rc;

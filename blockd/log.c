@@ -5,6 +5,7 @@
 #include <string.h>
 #include <syslog.h>
 
+#include "exitcode.h"
 #include "log.h"
 
 static const char *log_name = "blockd";
@@ -93,7 +94,7 @@ fatal(const char *fmt, ...)
 	va_start(ap, fmt);
 	vlog(LOG_CRIT, fmt, ap, e);
 	va_end(ap);
-	exit(1);
+	exit(EXIT_SYSTEM);
 }
 
 void
@@ -104,5 +105,5 @@ fatalx(const char *fmt, ...)
 	va_start(ap, fmt);
 	vlog(LOG_CRIT, fmt, ap, NULL);
 	va_end(ap);
-	exit(1);
+	exit(EXIT_SYSTEM);
 }

@@ -16,6 +16,7 @@ void log_warn(const char *, ...)
 void log_warnx(const char *, ...) __attribute__((format(printf, 1, 2)));
 void log_info(const char *, ...) __attribute__((format(printf, 1, 2)));
 void log_debug(const char *, ...) __attribute__((format(printf, 1, 2)));
+/* fatal(), fatalx(): log at LOG_CRIT and exit with EXIT_SYSTEM (exitcode.h). */
 void fatal(const char *, ...) __attribute__((format(printf, 1, 2), noreturn)); /* + strerror */
 void fatalx(const char *, ...) __attribute__((format(printf, 1, 2), noreturn));
 

@@ -1,5 +1,6 @@
 /* blockd: program entry point: options, config, signals, the main loop. */
 #include <errno.h>
+#include <getopt.h>
 #include <poll.h>
 #include <signal.h>
 #include <stdio.h>
@@ -16,6 +17,7 @@
 #include "log.h"
 #include "metrics.h"
 #include "evlog.h"
+#include "exitcode.h"
 #include "listload.h"
 #include "match.h"
 #include "privs.h"
@@ -24,10 +26,12 @@
 
 #define STATS_INTERVAL_MS 1000
 
+static const char usage_text[] = "usage: blockd [-dhnVv] [-f config]\n";
+
 static void __attribute__((noreturn)) usage(void)
 {
-	fprintf(stderr, "usage: blockd [-dnVv] [-f config]\n");
-	exit(1);
+	fputs(usage_text, stderr);
+	exit(EXIT_USAGE);
 }
 
 /* -n: the config, the keys and the list blockd would enforce, checked without touching the network. */
@@ -42,7 +46,7 @@ check(const struct blockd_config *cfg, int verbose)
 	if (listload(cfg, LISTLOAD_CHECK, &ll, err, sizeof(err)) == -1) {
 		fprintf(stderr, "blockd: %s\n", err);
 		listload_done(&ll);
-		return 1;
+		return EXIT_FAIL;
 	}
 	if (ll.snap) {
 		const struct rulelist *l = match_list(ll.snap);
@@ -55,18 +59,23 @@ check(const struct blockd_config *cfg, int verbose)
 	}
 	listload_done(&ll);
 	fprintf(stderr, "blockd: configuration OK\n");
-	return 0;
+	return EXIT_OK;
 }
 
 int
 main(int argc, char *argv[])
 {
 	const char *conf = BLOCKD_CONF_PATH;
-	int debug = 0, checkonly = 0, verbose = 0, ch;
+	static const struct option longopts[] = {
+	    {"help", no_argument, NULL, 'h'},
+	    {"version", no_argument, NULL, 'V'},
+	    {NULL, 0, NULL, 0},
+	};
+	int debug = 0, checkonly = 0, verbose = 0, ch, rc;
 	static struct blockd d;
-	char err[1024];
+	char err[1024], cerr[4096];
 
-	while ((ch = getopt(argc, argv, "df:nVv")) != -1) {
+	while ((ch = getopt_long(argc, argv, "df:hnVv", longopts, NULL)) != -1) {
 		switch (ch) {
 		case 'd':
 			debug = 1;
@@ -77,9 +86,12 @@ main(int argc, char *argv[])
 		case 'n':
 			checkonly = 1;
 			break;
+		case 'h':
+			fputs(usage_text, stdout);
+			return fflush(stdout) == 0 ? EXIT_OK : EXIT_SYSTEM;
 		case 'V':
 			printf("blockd %s\n", BLOCKD_VERSION);
-			return 0;
+			return EXIT_OK;
 		case 'v':
 			verbose = 1;
 			break;
@@ -91,8 +103,12 @@ main(int argc, char *argv[])
 		usage();
 
 	log_init("blockd", 0, verbose);
-	if (config_load(&d.cfg, conf, stderr) == -1)
-		return 1;
+	if ((rc = config_load(&d.cfg, conf, cerr, sizeof(cerr))) != EXIT_OK) {
+		fprintf(stderr, "%s\n", cerr);
+		return rc;
+	}
+	log_debug("config %s: rules_dir %s, keys_dir %s, state_dir %s", conf, d.cfg.rules_dir,
+	    d.cfg.keys_dir, d.cfg.state_dir);
 	if (checkonly)
 		return check(&d.cfg, verbose);
 	if (!privs_have_net_admin())
@@ -210,5 +226,5 @@ main(int argc, char *argv[])
 	close(sfd);
 	notify_close(&d.notify);
 	log_info("stopped");
-	return 0;
+	return EXIT_OK;
 }

@@ -161,7 +161,7 @@ nfqueue_verdict(struct nfqueue *q, uint32_t id, int verdict, int setmark, uint32
 		return;
 	}
 	run_emit(q);
-	q->run_first = q->run_last = id;
+	q->run_last = id;
 	q->run_verdict = verdict;
 	q->run_setmark = setmark;
 	q->run_mark = mark;

@@ -18,7 +18,7 @@ struct nfqueue {
 	size_t vlen, vcap;
 	uint32_t last_id; /* highest packet id seen */
 	/* the run of equal verdicts not yet written to vbuf */
-	uint32_t run_first, run_last;
+	uint32_t run_last;
 	int run_verdict;
 	int run_setmark;
 	uint32_t run_mark;

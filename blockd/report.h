@@ -7,12 +7,13 @@
 #include <stdio.h>
 
 #include "evrec.h"
+#include "exitcode.h"
 
-/* Results, also blockctl report's exit status. */
-#define REPORT_OK      0 /* report written */
-#define REPORT_PARTIAL 1 /* written, but some lines were not records (run blockctl log verify) */
-#define REPORT_USAGE   2 /* bad options */
-#define REPORT_ERROR   3 /* a file could not be read, or out of memory */
+/* Results, also blockctl report's exit status (exitcode.h). */
+#define REPORT_OK      EXIT_OK      /* report written */
+#define REPORT_PARTIAL EXIT_PARTIAL /* written, but some lines were not records (run log verify) */
+#define REPORT_USAGE   EXIT_USAGE   /* bad options */
+#define REPORT_ERROR   EXIT_SYSTEM  /* a file could not be read, or out of memory */
 
 enum report_format { REPORT_CSV = 1, REPORT_JSON };
 

@@ -16,6 +16,7 @@
 #include "allowlist.h"
 #include "build.h"
 #include "diff.h"
+#include "exitcode.h"
 #include "fileio.h"
 #include "minisign.h"
 #include "psl.h"
@@ -23,35 +24,72 @@
 #include "rulefmt.h"
 #include "sigset.h"
 
-/* Exit statuses, as blockrules(1) documents them. */
-#define EX_OK      0
-#define EX_REFUSED 1 /* the list, a signature or an input is invalid or would be refused */
-#define EX_USAGE   2
-#define EX_SYSTEM  3 /* a file could not be read or written */
-#define EX_PARTIAL 4 /* verify: acceptable, but safeguards refuse some entries */
-
 #define LIST_MAX_DEFAULT (256ull << 20) /* as blockd.conf's max_list_bytes */
 #define INPUT_MAX        (256u << 20)
 
-static const char usage_text[] =
-    "usage: blockrules keygen [-f] -p pubkey -s seckey\n"
-    "       blockrules build -i issuer -S scope -e expires | -d days [-t issued]\n"
-    "                  [-n serial] [-P previous] -o list order-file ...\n"
-    "       blockrules sign -s seckey [-c trusted-comment] [-x sigfile] list\n"
-    "       blockrules verify -k keydir [-n threshold] [-a allowlist] [-c max-change]\n"
-    "                  [-D statedir] [-F] [-m max-bytes] [-p suffix-list] [-T time] list\n"
-    "       blockrules lint list ...\n"
-    "       blockrules diff old-list new-list\n"
-    "       blockrules show [-T time] list\n"
-    "       blockrules export --rpz [-a allowlist] [-o file] [-p suffix-list] [-T time]\n"
-    "                  [-z zone] list\n"
-    "       blockrules --version\n";
+/* Each command's synopsis, as in blockrules(1). */
+static const struct {
+	const char *cmd;
+	const char *text;
+} synopses[] = {
+    {"keygen", "blockrules keygen [-f] -p pubkey -s seckey\n"},
+    {"build",
+	"blockrules build -i issuer -S scope -e expires | -d days [-t issued]\n"
+	"                  [-n serial] [-P previous] -o list order-file ...\n"},
+    {"sign", "blockrules sign -s seckey [-c trusted-comment] [-x sigfile] list\n"},
+    {"verify",
+	"blockrules verify -k keydir [-n threshold] [-a allowlist] [-c max-change]\n"
+	"                  [-D statedir] [-F] [-m max-bytes] [-p suffix-list] [-T time] "
+	"list\n"},
+    {"lint", "blockrules lint list ...\n"},
+    {"diff", "blockrules diff old-list new-list\n"},
+    {"show", "blockrules show [-T time] list\n"},
+    {"export",
+	"blockrules export --rpz [-a allowlist] [-o file] [-p suffix-list] [-T time]\n"
+	"                  [-z zone] list\n"},
+    {NULL, "blockrules --version | --help\n"},
+};
 
+/* The synopsis of cmd, or of every command if cmd is NULL. */
+static void
+usage_print(FILE *f, const char *cmd)
+{
+	size_t i;
+	int first = 1;
+
+	for (i = 0; i < sizeof synopses / sizeof synopses[0]; i++) {
+		if (cmd != NULL && (synopses[i].cmd == NULL || strcmp(synopses[i].cmd, cmd) != 0))
+			continue;
+		fputs(first ? "usage: " : "       ", f);
+		fputs(synopses[i].text, f);
+		first = 0;
+	}
+}
+
+/* Wrong usage: every synopsis on standard error. */
 static int
 usage(void)
 {
-	fputs(usage_text, stderr);
-	return EX_USAGE;
+	usage_print(stderr, NULL);
+	return EXIT_USAGE;
+}
+
+/* -h, --help: the synopsis on standard output, and success. */
+static int
+help(const char *cmd)
+{
+	usage_print(stdout, cmd);
+	return fflush(stdout) == 0 ? EXIT_OK : EXIT_SYSTEM;
+}
+
+/* Whether -h or --help is among a command's arguments (before any "--"). */
+static int
+wants_help(int argc, char **argv)
+{
+	for (int i = 1; i < argc && strcmp(argv[i], "--") != 0; i++)
+		if (strcmp(argv[i], "-h") == 0 || strcmp(argv[i], "--help") == 0)
+			return 1;
+	return 0;
 }
 
 static void __attribute__((format(printf, 1, 2))) warnx(const char *fmt, ...)
@@ -81,15 +119,15 @@ read_list(const char *path, size_t cap, char **buf, size_t *len, struct rulelist
 
 	if (file_read_capped(path, cap, buf, len, err, sizeof err) != 0) {
 		warnx("%s", err);
-		return EX_SYSTEM;
+		return EXIT_SYSTEM;
 	}
 	if (l && rulelist_parse(*buf, *len, path, NULL, l, err, sizeof err) != 0) {
 		warnx("%s", err);
 		free(*buf);
 		*buf = NULL;
-		return EX_REFUSED;
+		return EXIT_FAIL;
 	}
-	return EX_OK;
+	return EXIT_OK;
 }
 
 static int
@@ -99,13 +137,13 @@ write_new(const char *path, const char *text, int mode, int force)
 
 	if (!force && access(path, F_OK) == 0) {
 		warnx("%s exists: not overwriting it (-f to replace)", path);
-		return EX_USAGE;
+		return EXIT_USAGE;
 	}
 	if (file_write_atomic(path, text, strlen(text), mode, err, sizeof err) != 0) {
 		warnx("%s", err);
-		return EX_SYSTEM;
+		return EXIT_SYSTEM;
 	}
-	return EX_OK;
+	return EXIT_OK;
 }
 
 static int
@@ -137,11 +175,11 @@ cmd_keygen(int argc, char **argv)
 	if (!force && (access(secpath, F_OK) == 0 || access(pubpath, F_OK) == 0)) {
 		warnx("%s exists: not overwriting it (-f to replace)",
 		    access(secpath, F_OK) == 0 ? secpath : pubpath);
-		return EX_USAGE;
+		return EXIT_USAGE;
 	}
 	if (minisign_keygen(&sk) != 0) {
 		warnx("no random bytes for a key");
-		return EX_SYSTEM;
+		return EXIT_SYSTEM;
 	}
 	minisign_seckey_public(&sk, &pk);
 	pub = minisign_pubkey_format(&pk);
@@ -151,15 +189,15 @@ cmd_keygen(int argc, char **argv)
 		free(pub);
 		free(sec);
 		warnx("out of memory");
-		return EX_SYSTEM;
+		return EXIT_SYSTEM;
 	}
 	r = write_new(secpath, sec, 0600, force);
-	if (r == EX_OK)
+	if (r == EXIT_OK)
 		r = write_new(pubpath, pub, 0644, force);
 	explicit_bzero(sec, strlen(sec));
 	free(sec);
 	free(pub);
-	if (r == EX_OK) {
+	if (r == EXIT_OK) {
 		minisign_keyid(pk.keynum, id);
 		printf("key ID %s: public key %s, secret key %s (unencrypted: keep it offline)\n",
 		    id, pubpath, secpath);
@@ -186,7 +224,7 @@ cmd_build(int argc, char **argv)
 			days = strtoull(optarg, &end, 10);
 			if (errno || *end || days == 0 || days > 36500) {
 				warnx("-d %s: expected a number of days from 1 to 36500", optarg);
-				return EX_USAGE;
+				return EXIT_USAGE;
 			}
 			break;
 		case 'e':
@@ -201,7 +239,7 @@ cmd_build(int argc, char **argv)
 			if (errno || *end || serial == 0 || optarg[0] == '-') {
 				warnx("-n %s: expected a serial from 1 to 18446744073709551615",
 				    optarg);
-				return EX_USAGE;
+				return EXIT_USAGE;
 			}
 			break;
 		case 'o':
@@ -225,15 +263,15 @@ cmd_build(int argc, char **argv)
 		return usage();
 	h.issued = (int64_t)time(NULL);
 	if (issued && parse_time_arg(issued, &h.issued) != 0)
-		return EX_USAGE;
+		return EXIT_USAGE;
 	if (expires && parse_time_arg(expires, &h.expires) != 0)
-		return EX_USAGE;
+		return EXIT_USAGE;
 	if (days)
 		h.expires = h.issued + (int64_t)days * 86400;
 	h.serial = serial ? serial : 1;
 	if (prevpath) {
 		r = read_list(prevpath, LIST_MAX_DEFAULT, &buf, &len, &prev);
-		if (r != EX_OK)
+		if (r != EXIT_OK)
 			return r;
 		free(buf);
 		rules_hex(prev->digest, 64, hex);
@@ -242,7 +280,7 @@ cmd_build(int argc, char **argv)
 			warnx("%s: serial %llu cannot be increased", prevpath,
 			    (unsigned long long)prev->serial);
 			rulelist_free(prev);
-			return EX_REFUSED;
+			return EXIT_FAIL;
 		}
 		if (serial == 0)
 			h.serial = prev->serial + 1;
@@ -250,52 +288,52 @@ cmd_build(int argc, char **argv)
 			warnx("-n %llu: not above the previous list's serial %llu", serial,
 			    (unsigned long long)prev->serial);
 			rulelist_free(prev);
-			return EX_REFUSED;
+			return EXIT_FAIL;
 		}
 		rulelist_free(prev);
 	}
 	b = builder_create();
 	if (b == NULL) {
 		warnx("out of memory");
-		return EX_SYSTEM;
+		return EXIT_SYSTEM;
 	}
 	for (i = optind; i < argc; i++) {
 		if (file_read_capped(argv[i], INPUT_MAX, &buf, &len, err, sizeof err) != 0) {
 			warnx("%s", err);
 			builder_free(b);
-			return EX_SYSTEM;
+			return EXIT_SYSTEM;
 		}
 		r = builder_add_order(b, buf, len, argv[i], err, sizeof err);
 		free(buf);
 		if (r != 0) {
 			warnx("%s", err);
 			builder_free(b);
-			return EX_REFUSED;
+			return EXIT_FAIL;
 		}
 	}
 	text = builder_finish(b, &h, &len, err, sizeof err);
 	builder_free(b);
 	if (text == NULL) {
 		warnx("%s", err);
-		return EX_REFUSED;
+		return EXIT_FAIL;
 	}
 	/* What we write must read back: the builder and the parser agree on the form. */
 	if (rulelist_parse(text, len, out, NULL, &check, err, sizeof err) != 0) {
 		warnx("internal error, built list does not parse: %s", err);
 		free(text);
-		return EX_SYSTEM;
+		return EXIT_SYSTEM;
 	}
 	if (file_write_atomic(out, text, len, 0644, err, sizeof err) != 0) {
 		warnx("%s", err);
 		free(text);
 		rulelist_free(check);
-		return EX_SYSTEM;
+		return EXIT_SYSTEM;
 	}
 	printf("%s: serial %llu, %zu orders, %zu entries\n", out, (unsigned long long)check->serial,
 	    check->norders, check->nentries);
 	rulelist_free(check);
 	free(text);
-	return EX_OK;
+	return EXIT_OK;
 }
 
 static int
@@ -329,19 +367,19 @@ cmd_sign(int argc, char **argv)
 		return usage();
 	if (file_read_capped(secpath, MINISIGN_KEYFILE_MAX, &buf, &len, err, sizeof err) != 0) {
 		warnx("%s", err);
-		return EX_SYSTEM;
+		return EXIT_SYSTEM;
 	}
 	r = minisign_seckey_parse(buf, len, &sk, why, sizeof why);
 	explicit_bzero(buf, len);
 	free(buf);
 	if (r != 0) {
 		warnx("%s: %s", secpath, why);
-		return EX_REFUSED;
+		return EXIT_FAIL;
 	}
 	minisign_keyid(sk.keynum, id);
 	/* Only a list that parses is worth signing. */
 	r = read_list(argv[optind], LIST_MAX_DEFAULT, &buf, &len, &l);
-	if (r != EX_OK) {
+	if (r != EXIT_OK) {
 		explicit_bzero(&sk, sizeof sk);
 		return r;
 	}
@@ -380,7 +418,7 @@ cmd_sign(int argc, char **argv)
 		warnx("signing failed (a comment must be one line)");
 		free(buf);
 		rulelist_free(l);
-		return EX_REFUSED;
+		return EXIT_FAIL;
 	}
 	r = file_write_atomic(sigpath, sig, strlen(sig), 0644, err, sizeof err);
 	free(sig);
@@ -388,16 +426,16 @@ cmd_sign(int argc, char **argv)
 	if (r != 0) {
 		warnx("%s", err);
 		rulelist_free(l);
-		return EX_SYSTEM;
+		return EXIT_SYSTEM;
 	}
 	printf("%s: serial %llu signed by key ID %s\n", sigpath, (unsigned long long)l->serial, id);
 	rulelist_free(l);
-	return EX_OK;
+	return EXIT_OK;
 fail:
 	explicit_bzero(&sk, sizeof sk);
 	free(buf);
 	rulelist_free(l);
-	return EX_REFUSED;
+	return EXIT_FAIL;
 }
 
 static int
@@ -425,7 +463,7 @@ cmd_verify(int argc, char **argv)
 			d = strtod(optarg, &end);
 			if (errno || *end || !(d >= 0)) {
 				warnx("-c %s: expected a fraction such as 0.25", optarg);
-				return EX_USAGE;
+				return EXIT_USAGE;
 			}
 			p.max_change = d;
 			break;
@@ -444,7 +482,7 @@ cmd_verify(int argc, char **argv)
 			v = strtoull(optarg, &end, 10);
 			if (errno || *end || v == 0 || optarg[0] == '-' || (c == 'n' && v > 64)) {
 				warnx("-%c %s: expected a positive number", c, optarg);
-				return EX_USAGE;
+				return EXIT_USAGE;
 			}
 			if (c == 'm')
 				p.max_list_bytes = (size_t)v;
@@ -456,7 +494,7 @@ cmd_verify(int argc, char **argv)
 			break;
 		case 'T':
 			if (parse_time_arg(optarg, &p.now) != 0)
-				return EX_USAGE;
+				return EXIT_USAGE;
 			break;
 		default:
 			return usage();
@@ -467,7 +505,7 @@ cmd_verify(int argc, char **argv)
 	if (allowpath) {
 		if (allowlist_load(allowpath, &allow, err, sizeof err) != 0) {
 			warnx("%s", err);
-			return EX_REFUSED;
+			return EXIT_FAIL;
 		}
 		p.allow = allow->entries;
 		p.nallow = allow->n;
@@ -477,17 +515,17 @@ cmd_verify(int argc, char **argv)
 	switch (res.outcome) {
 	case ACCEPT_REFUSED:
 		warnx("refused: %s", res.reason);
-		rc = EX_REFUSED;
+		rc = EXIT_FAIL;
 		break;
 	case ACCEPT_SAME:
 		printf("%s\n", res.reason);
-		rc = EX_OK;
+		rc = EXIT_OK;
 		break;
 	default:
 		for (i = 0; i < res.report.n; i++)
 			printf("%s\n", res.report.items[i].msg);
 		printf("%s\n", res.reason);
-		rc = res.report.n ? EX_PARTIAL : EX_OK;
+		rc = res.report.n ? EXIT_PARTIAL : EXIT_OK;
 	}
 	accept_result_free(&res);
 	allowlist_free(allow);
@@ -500,14 +538,14 @@ cmd_lint(int argc, char **argv)
 	struct rulelist *l;
 	char *buf;
 	size_t len;
-	int i, r, rc = EX_OK;
+	int i, r, rc = EXIT_OK;
 
 	if (argc < 2 || argv[1][0] == '-')
 		return usage();
 	for (i = 1; i < argc; i++) {
 		r = read_list(argv[i], LIST_MAX_DEFAULT, &buf, &len, &l);
-		if (r != EX_OK) {
-			if (rc == EX_OK || r == EX_SYSTEM)
+		if (r != EXIT_OK) {
+			if (rc == EXIT_OK || r == EXIT_SYSTEM)
 				rc = r;
 			continue;
 		}
@@ -530,13 +568,13 @@ cmd_diff(int argc, char **argv)
 	if (argc != 3 || argv[1][0] == '-')
 		return usage();
 	r = read_list(argv[1], LIST_MAX_DEFAULT, &ba, &len, &a);
-	if (r == EX_OK)
+	if (r == EXIT_OK)
 		r = read_list(argv[2], LIST_MAX_DEFAULT, &bb, &len, &b);
-	if (r == EX_OK) {
+	if (r == EXIT_OK) {
 		text = rulelist_diff(a, b, &nadd, &ndel);
 		if (text == NULL) {
 			warnx("out of memory");
-			r = EX_SYSTEM;
+			r = EXIT_SYSTEM;
 		} else {
 			fputs(text, stdout);
 			printf("%zu entries added, %zu removed\n", nadd, ndel);
@@ -564,12 +602,12 @@ cmd_show(int argc, char **argv)
 		if (c != 'T')
 			return usage();
 		if (parse_time_arg(optarg, &now) != 0)
-			return EX_USAGE;
+			return EXIT_USAGE;
 	}
 	if (optind + 1 != argc)
 		return usage();
 	r = read_list(argv[optind], LIST_MAX_DEFAULT, &buf, &len, &l);
-	if (r != EX_OK)
+	if (r != EXIT_OK)
 		return r;
 	free(buf);
 	rules_hex(l->digest, 64, hex);
@@ -584,7 +622,7 @@ cmd_show(int argc, char **argv)
 	if (counts == NULL) {
 		warnx("out of memory");
 		rulelist_free(l);
-		return EX_SYSTEM;
+		return EXIT_SYSTEM;
 	}
 	for (i = 0; i < l->nentries; i++)
 		counts[l->entries[i].order * RULE_NTYPES + l->entries[i].type]++;
@@ -606,7 +644,7 @@ cmd_show(int argc, char **argv)
 	}
 	free(counts);
 	rulelist_free(l);
-	return EX_OK;
+	return EXIT_OK;
 }
 
 static int
@@ -641,7 +679,7 @@ cmd_export(int argc, char **argv)
 			break;
 		case 'T':
 			if (parse_time_arg(optarg, &now) != 0)
-				return EX_USAGE;
+				return EXIT_USAGE;
 			break;
 		case 'z':
 			zone = optarg;
@@ -655,30 +693,30 @@ cmd_export(int argc, char **argv)
 	len = strlen(zone);
 	if (len < 2 || zone[len - 1] != '.' || rules_check_name(zone, len - 1, err, sizeof err)) {
 		warnx("-z %s: expected an absolute zone name such as rpz.example.", zone);
-		return EX_USAGE;
+		return EXIT_USAGE;
 	}
 	/* The same safeguards as acceptance: a zone must not carry what blockd would refuse. */
 	if (allowpath && allowlist_load(allowpath, &allow, err, sizeof err) != 0) {
 		warnx("%s", err);
-		return EX_REFUSED;
+		return EXIT_FAIL;
 	}
 	if (file_read_capped(pslpath, INPUT_MAX, &buf, &len, err, sizeof err) != 0 ||
 	    psl_parse(buf, len, pslpath, &psl, err, sizeof err) != 0) {
 		warnx("public suffix list: %s", err);
 		allowlist_free(allow);
-		return EX_SYSTEM;
+		return EXIT_SYSTEM;
 	}
 	free(buf);
 	r = read_list(argv[optind], LIST_MAX_DEFAULT, &buf, &len, &l);
-	if (r == EX_OK) {
+	if (r == EXIT_OK) {
 		free(buf);
 		if (safeguard_apply(l, argv[optind], psl, allow ? allow->entries : NULL,
 			allow ? allow->n : 0, &rep) != 0)
-			r = EX_SYSTEM;
+			r = EXIT_SYSTEM;
 	}
 	psl_free(psl);
 	allowlist_free(allow);
-	if (r != EX_OK) {
+	if (r != EXIT_OK) {
 		rulelist_free(l);
 		safeguard_report_free(&rep);
 		return r;
@@ -690,15 +728,17 @@ cmd_export(int argc, char **argv)
 	rulelist_free(l);
 	if (text == NULL) {
 		warnx("out of memory");
-		return EX_SYSTEM;
+		return EXIT_SYSTEM;
 	}
 	if (out == NULL) {
-		r = fwrite(text, 1, len, stdout) == len && fflush(stdout) == 0 ? EX_OK : EX_SYSTEM;
-		if (r != EX_OK)
+		r = EXIT_OK;
+		if (fwrite(text, 1, len, stdout) != len || fflush(stdout) != 0)
+			r = EXIT_SYSTEM;
+		if (r != EXIT_OK)
 			warnx("writing the zone: %s", strerror(errno));
 	} else if (file_write_atomic(out, text, len, 0644, err, sizeof err) != 0) {
 		warnx("%s", err);
-		r = EX_SYSTEM;
+		r = EXIT_SYSTEM;
 	}
 	free(text);
 	return r;
@@ -717,12 +757,16 @@ main(int argc, char *argv[])
 
 	if (argc == 2 && (strcmp(argv[1], "--version") == 0 || strcmp(argv[1], "-V") == 0)) {
 		printf("blockrules %s\n", BLOCKD_VERSION);
-		return EX_OK;
+		return EXIT_OK;
 	}
+	if (argc == 2 && (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0))
+		return help(NULL);
 	if (argc < 2)
 		return usage();
 	for (i = 0; i < sizeof cmds / sizeof cmds[0]; i++) {
 		if (strcmp(argv[1], cmds[i].name) == 0) {
+			if (wants_help(argc - 1, argv + 1))
+				return help(cmds[i].name);
 			optind = 1;
 			return cmds[i].fn(argc - 1, argv + 1);
 		}

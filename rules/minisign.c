@@ -12,9 +12,9 @@
 #define SECKEY_SIZE      158 /* alg, kdf, chk alg, salt, opslimit, memlimit, keynum, sk, chk */
 
 static int
-fail(char *why, size_t whylen, const char *msg)
+fail(char *err, size_t errlen, const char *msg)
 {
-	snprintf(why, whylen, "%s", msg);
+	snprintf(err, errlen, "%s", msg);
 	return -1;
 }
 
@@ -114,7 +114,7 @@ has_prefix(const char *s, size_t n, const char *prefix)
 
 int
 minisign_pubkey_parse(
-    const char *buf, size_t len, struct minisign_pubkey *out, char *why, size_t whylen)
+    const char *buf, size_t len, struct minisign_pubkey *out, char *err, size_t errlen)
 {
 	const char *l[3];
 	size_t n[3];
@@ -127,13 +127,13 @@ minisign_pubkey_parse(
 	else if (k == 2 && has_prefix(l[0], n[0], UNTRUSTED_PREFIX))
 		b = 1;
 	else
-		return fail(why, whylen,
+		return fail(err, errlen,
 		    "not a minisign public key (expected an untrusted comment line and a base64 "
 		    "line)");
 	if (minisign_b64_decode(l[b], n[b], raw, sizeof raw) != 42)
-		return fail(why, whylen, "public key is not 42 bytes of base64");
+		return fail(err, errlen, "public key is not 42 bytes of base64");
 	if (memcmp(raw, "Ed", 2) != 0)
-		return fail(why, whylen, "public key algorithm is not Ed25519 ('Ed')");
+		return fail(err, errlen, "public key algorithm is not Ed25519 ('Ed')");
 	memcpy(out->keynum, raw + 2, 8);
 	memcpy(out->pk, raw + 10, 32);
 	return 0;
@@ -162,7 +162,7 @@ seed_to_pk(const uint8_t seed[32], uint8_t pk[32])
 
 int
 minisign_seckey_parse(
-    const char *buf, size_t len, struct minisign_seckey *out, char *why, size_t whylen)
+    const char *buf, size_t len, struct minisign_seckey *out, char *err, size_t errlen)
 {
 	const char *l[3];
 	size_t n[3];
@@ -171,16 +171,16 @@ minisign_seckey_parse(
 
 	k = lines(buf, len, l, n, 3);
 	if (k != 2 || !has_prefix(l[0], n[0], UNTRUSTED_PREFIX))
-		return fail(why, whylen,
+		return fail(err, errlen,
 		    "not a minisign secret key (expected an untrusted comment line and a base64 "
 		    "line)");
 	if (minisign_b64_decode(l[1], n[1], raw, sizeof raw) != SECKEY_SIZE)
-		return fail(why, whylen, "secret key is not 158 bytes of base64");
+		return fail(err, errlen, "secret key is not 158 bytes of base64");
 	if (memcmp(raw, "Ed", 2) != 0 || memcmp(raw + 4, "B2", 2) != 0)
 		return fail(
-		    why, whylen, "secret key algorithm is not Ed25519 with a BLAKE2b checksum");
+		    err, errlen, "secret key algorithm is not Ed25519 with a BLAKE2b checksum");
 	if (raw[2] != 0 || raw[3] != 0)
-		return fail(why, whylen,
+		return fail(err, errlen,
 		    "secret key is encrypted: only unencrypted keys are supported "
 		    "(blockrules keygen, or minisign -G -W)");
 	memcpy(out->keynum, raw + 54, 8);
@@ -189,13 +189,13 @@ minisign_seckey_parse(
 	explicit_bzero(raw, sizeof raw);
 	if (seed_to_pk(out->seed, pk) != 0 || memcmp(pk, out->pk, 32) != 0) {
 		explicit_bzero(out, sizeof *out);
-		return fail(why, whylen, "secret key is damaged (its public half does not match)");
+		return fail(err, errlen, "secret key is damaged (its public half does not match)");
 	}
 	return 0;
 }
 
 int
-minisign_sig_parse(const char *buf, size_t len, struct minisign_sig *out, char *why, size_t whylen)
+minisign_sig_parse(const char *buf, size_t len, struct minisign_sig *out, char *err, size_t errlen)
 {
 	const char *l[5];
 	size_t n[5], tl = strlen(TRUSTED_PREFIX);
@@ -204,27 +204,27 @@ minisign_sig_parse(const char *buf, size_t len, struct minisign_sig *out, char *
 
 	k = lines(buf, len, l, n, 4);
 	if (k != 4)
-		return fail(why, whylen, "not a minisign signature (expected 4 lines)");
+		return fail(err, errlen, "not a minisign signature (expected 4 lines)");
 	if (!has_prefix(l[0], n[0], UNTRUSTED_PREFIX))
-		return fail(why, whylen, "signature line 1 is not an untrusted comment");
+		return fail(err, errlen, "signature line 1 is not an untrusted comment");
 	if (minisign_b64_decode(l[1], n[1], raw, sizeof raw) != 74)
-		return fail(why, whylen, "signature line 2 is not 74 bytes of base64");
+		return fail(err, errlen, "signature line 2 is not 74 bytes of base64");
 	if (memcmp(raw, "Ed", 2) == 0)
-		return fail(why, whylen,
+		return fail(err, errlen,
 		    "legacy signature (algorithm 'Ed', not prehashed): sign again without minisign "
 		    "-l");
 	if (memcmp(raw, "ED", 2) != 0)
-		return fail(why, whylen, "signature algorithm is not 'ED' (Ed25519, prehashed)");
+		return fail(err, errlen, "signature algorithm is not 'ED' (Ed25519, prehashed)");
 	memcpy(out->keynum, raw + 2, 8);
 	memcpy(out->sig, raw + 10, 64);
 	if (!has_prefix(l[2], n[2], TRUSTED_PREFIX))
-		return fail(why, whylen, "signature line 3 is not a trusted comment");
+		return fail(err, errlen, "signature line 3 is not a trusted comment");
 	if (n[2] - tl > MINISIGN_TRUSTED_MAX)
-		return fail(why, whylen, "trusted comment too long");
+		return fail(err, errlen, "trusted comment too long");
 	memcpy(out->trusted, l[2] + tl, n[2] - tl);
 	out->trusted[n[2] - tl] = '\0';
 	if (minisign_b64_decode(l[3], n[3], out->global, 64) != 64)
-		return fail(why, whylen, "signature line 4 is not 64 bytes of base64");
+		return fail(err, errlen, "signature line 4 is not 64 bytes of base64");
 	return 0;
 }
 
@@ -259,27 +259,27 @@ ed25519_sign(const uint8_t seed[32], const void *msg, size_t len, uint8_t sig[64
 
 int
 minisign_verify(const struct minisign_pubkey *key, const struct minisign_sig *sig,
-    const uint8_t digest[64], char *why, size_t whylen)
+    const uint8_t digest[64], char *err, size_t errlen)
 {
 	size_t tl = strlen(sig->trusted);
 	uint8_t *g;
 	int r;
 
 	if (memcmp(key->keynum, sig->keynum, 8) != 0)
-		return fail(why, whylen, "signature was made by a different key");
+		return fail(err, errlen, "signature was made by a different key");
 	if (ed25519_verify(key->pk, sig->sig, digest, 64) != 0)
 		return fail(
-		    why, whylen, "signature does not match the file (file changed or forged)");
+		    err, errlen, "signature does not match the file (file changed or forged)");
 	g = malloc(64 + tl);
 	if (g == NULL)
-		return fail(why, whylen, "out of memory");
+		return fail(err, errlen, "out of memory");
 	memcpy(g, sig->sig, 64);
 	memcpy(g + 64, sig->trusted, tl);
 	r = ed25519_verify(key->pk, sig->global, g, 64 + tl);
 	free(g);
 	if (r != 0)
 		return fail(
-		    why, whylen, "trusted comment signature does not match (comment changed)");
+		    err, errlen, "trusted comment signature does not match (comment changed)");
 	return 0;
 }
 

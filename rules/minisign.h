@@ -32,22 +32,22 @@ struct minisign_sig {
 /*
  * Parsers: bytes in (the whole file; a public key may also be the bare
  * base64 line, as minisign -P takes it), struct out. Return 0, or -1 with the
- * reason in why (no file name: the caller adds it).
+ * reason in err (no file name: the caller adds it).
  */
 int minisign_pubkey_parse(
-    const char *buf, size_t len, struct minisign_pubkey *out, char *why, size_t whylen);
+    const char *buf, size_t len, struct minisign_pubkey *out, char *err, size_t errlen);
 int minisign_seckey_parse(
-    const char *buf, size_t len, struct minisign_seckey *out, char *why, size_t whylen);
+    const char *buf, size_t len, struct minisign_seckey *out, char *err, size_t errlen);
 int minisign_sig_parse(
-    const char *buf, size_t len, struct minisign_sig *out, char *why, size_t whylen);
+    const char *buf, size_t len, struct minisign_sig *out, char *err, size_t errlen);
 
 /*
  * minisign_verify(): does sig, made by key, sign the file whose BLAKE2b-512 is
  * digest, and is its trusted comment authentic? 0 if both hold, or -1 with
- * the reason in why.
+ * the reason in err.
  */
 int minisign_verify(const struct minisign_pubkey *key, const struct minisign_sig *sig,
-    const uint8_t digest[64], char *why, size_t whylen);
+    const uint8_t digest[64], char *err, size_t errlen);
 
 /*
  * minisign_sign(): a signature file for the file whose BLAKE2b-512 is digest,

@@ -44,16 +44,16 @@ char *rule_entry_value(const struct rule_entry *e, char *buf, size_t bufsz);
  * rule_entry_parse_value(): checks value[0..len) for the entry kind named by
  * keyword (domain, suffix, ip, prefix, url) and fills type, plen and addr of
  * e; name and namelen are left to the caller (they point into value for
- * names and URLs). Returns 0, or -1 with the reason (no file or line) in why.
+ * names and URLs). Returns 0, or -1 with the reason (no file or line) in err.
  */
 int rule_entry_parse_value(const char *keyword, size_t kwlen, const char *value, size_t len,
-    struct rule_entry *e, char *why, size_t whylen);
+    struct rule_entry *e, char *err, size_t errlen);
 
 /*
  * rules_check_name(): is s[0..len) a domain name in normal form (lowercase
- * LDH A-labels, no trailing dot, valid punycode in xn-- labels)? 0 or -1 with why.
+ * LDH A-labels, no trailing dot, valid punycode in xn-- labels)? 0 or -1 with err.
  */
-int rules_check_name(const char *s, size_t len, char *why, size_t whylen);
+int rules_check_name(const char *s, size_t len, char *err, size_t errlen);
 
 /*
  * rule_entry_cmp(): the canonical entry order: domain, suffix, ip, prefix,
@@ -73,12 +73,12 @@ char *rules_time_format(int64_t t, char *buf, size_t bufsz);
 /* rules_date_format(): t as "YYYY-MM-DD" into buf (at least 11 bytes). */
 char *rules_date_format(int64_t t, char *buf, size_t bufsz);
 
-/* rules_check_ref(): order reference: 1..64 of [A-Za-z0-9._:/-]. 0 or -1 with why. */
-int rules_check_ref(const char *s, size_t len, char *why, size_t whylen);
+/* rules_check_ref(): order reference: 1..64 of [A-Za-z0-9._:/-]. 0 or -1 with err. */
+int rules_check_ref(const char *s, size_t len, char *err, size_t errlen);
 /* rules_check_text(): printable ASCII, no tab, no leading or trailing space, 1..1024 bytes. */
-int rules_check_text(const char *s, size_t len, char *why, size_t whylen);
+int rules_check_text(const char *s, size_t len, char *err, size_t errlen);
 /* rules_check_url(): notice URL: https:// or http:// then printable ASCII without spaces. */
-int rules_check_notice_url(const char *s, size_t len, char *why, size_t whylen);
+int rules_check_notice_url(const char *s, size_t len, char *err, size_t errlen);
 
 /* Hex of a 64-byte digest into out (129 bytes). */
 void rules_hex(const uint8_t *in, size_t n, char *out);

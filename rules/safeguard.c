@@ -12,22 +12,6 @@
 #define A_SUFFIX 2u /* allowlisted with every name below */
 #define A_BELOW  4u /* some allowlisted name is at or below this one */
 
-const char *
-safeguard_reason_name(int reason)
-{
-	switch (reason) {
-	case SAFEGUARD_PUBLIC_SUFFIX:
-		return "public suffix";
-	case SAFEGUARD_COVERS_SUFFIX:
-		return "covers a public suffix";
-	case SAFEGUARD_WIDE_PREFIX:
-		return "wide prefix";
-	case SAFEGUARD_ALLOWLIST:
-		return "allowlist";
-	}
-	return "?";
-}
-
 void
 safeguard_report_free(struct safeguard_report *rep)
 {

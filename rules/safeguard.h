@@ -43,7 +43,4 @@ int safeguard_apply(struct rulelist *l, const char *fname, const struct psl *psl
 /* Frees the items and their messages; rep itself is the caller's. */
 void safeguard_report_free(struct safeguard_report *rep);
 
-/* "public suffix", "covers a public suffix", "wide prefix", "allowlist". */
-const char *safeguard_reason_name(int reason);
-
 #endif

@@ -38,9 +38,9 @@ rule_entry_value(const struct rule_entry *e, char *buf, size_t bufsz)
 }
 
 static int
-fail(char *why, size_t whylen, const char *fmt, const char *arg)
+fail(char *err, size_t errlen, const char *fmt, const char *arg)
 {
-	snprintf(why, whylen, fmt, arg);
+	snprintf(err, errlen, fmt, arg);
 	return -1;
 }
 
@@ -144,7 +144,7 @@ plain_name(const char *s, size_t len)
 }
 
 int
-rules_check_name(const char *s, size_t len, char *why, size_t whylen)
+rules_check_name(const char *s, size_t len, char *err, size_t errlen)
 {
 	size_t i, start = 0, n;
 	int alldigit = 1;
@@ -153,20 +153,20 @@ rules_check_name(const char *s, size_t len, char *why, size_t whylen)
 	if (plain_name(s, len))
 		return 0;
 	if (len == 0)
-		return fail(why, whylen, "empty name%s", "");
+		return fail(err, errlen, "empty name%s", "");
 	if (len > RULES_NAME_MAX)
-		return fail(why, whylen, "name longer than 253 characters%s", "");
+		return fail(err, errlen, "name longer than 253 characters%s", "");
 	if (s[len - 1] == '.')
-		return fail(why, whylen, "trailing dot in name (write names without it)%s", "");
+		return fail(err, errlen, "trailing dot in name (write names without it)%s", "");
 	for (i = 0; i <= len; i++) {
 		if (i < len && s[i] != '.') {
 			c[0] = s[i];
 			if (s[i] >= 'A' && s[i] <= 'Z')
-				return fail(why, whylen,
+				return fail(err, errlen,
 				    "uppercase '%s' in name (names are lowercase A-labels)", c);
 			if (!((s[i] >= 'a' && s[i] <= 'z') || (s[i] >= '0' && s[i] <= '9') ||
 				s[i] == '-'))
-				return fail(why, whylen,
+				return fail(err, errlen,
 				    "character '%s' not allowed in a name (letters, digits, '-' "
 				    "only; "
 				    "use the A-label of an internationalised name)",
@@ -177,18 +177,18 @@ rules_check_name(const char *s, size_t len, char *why, size_t whylen)
 		}
 		n = i - start;
 		if (n == 0)
-			return fail(why, whylen, "empty label in name%s", "");
+			return fail(err, errlen, "empty label in name%s", "");
 		if (n > 63)
-			return fail(why, whylen, "label longer than 63 characters%s", "");
+			return fail(err, errlen, "label longer than 63 characters%s", "");
 		if (s[start] == '-' || s[i - 1] == '-')
-			return fail(why, whylen, "label starts or ends with '-'%s", "");
+			return fail(err, errlen, "label starts or ends with '-'%s", "");
 		if (n >= 4 && s[start + 2] == '-' && s[start + 3] == '-') {
 			if (s[start] != 'x' || s[start + 1] != 'n')
-				return fail(why, whylen,
+				return fail(err, errlen,
 				    "label with '--' in positions 3-4 that is not an A-label%s",
 				    "");
 			if (check_alabel(s + start, n) != 0)
-				return fail(why, whylen,
+				return fail(err, errlen,
 				    "label is not a valid A-label (bad punycode)%s", "");
 		}
 		if (i < len)
@@ -196,7 +196,7 @@ rules_check_name(const char *s, size_t len, char *why, size_t whylen)
 		start = i + 1;
 	}
 	if (alldigit)
-		return fail(why, whylen,
+		return fail(err, errlen,
 		    "last label is all digits: not a domain name (use an ip entry for addresses)%s",
 		    "");
 	return 0;
@@ -204,7 +204,7 @@ rules_check_name(const char *s, size_t len, char *why, size_t whylen)
 
 /* The path of a URL entry: RFC 3986 path and query characters, normal percent-encoding. */
 static int
-check_path(const char *p, size_t n, char *why, size_t whylen)
+check_path(const char *p, size_t n, char *err, size_t errlen)
 {
 	static const char ok[] = "-._~!$&'()*+,;=:@/?";
 	char c[2] = {0, 0};
@@ -217,22 +217,22 @@ check_path(const char *p, size_t n, char *why, size_t whylen)
 		    (p[i] >= '0' && p[i] <= '9') || (p[i] != '\0' && strchr(ok, p[i])))
 			continue;
 		if (p[i] != '%')
-			return fail(why, whylen,
+			return fail(err, errlen,
 			    "character '%s' not allowed in a URL path (percent-encode it)", c);
 		if (i + 2 >= n)
-			return fail(why, whylen, "truncated percent-encoding in URL path%s", "");
+			return fail(err, errlen, "truncated percent-encoding in URL path%s", "");
 		hi = (unsigned char)p[i + 1];
 		lo = (unsigned char)p[i + 2];
 		if (!((hi >= '0' && hi <= '9') || (hi >= 'A' && hi <= 'F')) ||
 		    !((lo >= '0' && lo <= '9') || (lo >= 'A' && lo <= 'F')))
-			return fail(why, whylen,
+			return fail(err, errlen,
 			    "percent-encoding in URL path is not two uppercase hex digits%s", "");
 		hi = hi <= '9' ? hi - '0' : hi - 'A' + 10;
 		lo = lo <= '9' ? lo - '0' : lo - 'A' + 10;
 		c[0] = (char)(hi * 16 + lo);
 		if ((c[0] >= 'a' && c[0] <= 'z') || (c[0] >= 'A' && c[0] <= 'Z') ||
 		    (c[0] >= '0' && c[0] <= '9') || (c[0] != '\0' && strchr("-._~", c[0])))
-			return fail(why, whylen,
+			return fail(err, errlen,
 			    "percent-encoded unreserved character '%s' in URL path (write it "
 			    "plainly)",
 			    c);
@@ -243,7 +243,7 @@ check_path(const char *p, size_t n, char *why, size_t whylen)
 
 static int
 parse_addr(
-    const char *value, size_t len, int withlen, struct rule_entry *e, char *why, size_t whylen)
+    const char *value, size_t len, int withlen, struct rule_entry *e, char *err, size_t errlen)
 {
 	char buf[INET6_ADDRSTRLEN + 8], back[INET6_ADDRSTRLEN];
 	const char *slash;
@@ -252,12 +252,12 @@ parse_addr(
 	int v6;
 
 	if (len >= sizeof buf)
-		return fail(why, whylen, "address too long%s", "");
+		return fail(err, errlen, "address too long%s", "");
 	memcpy(buf, value, len);
 	buf[len] = '\0';
 	slash = memchr(buf, '/', len);
 	if (withlen != (slash != NULL))
-		return fail(why, whylen,
+		return fail(err, errlen,
 		    withlen ? "prefix without /length%s"
 			    : "address with /length (use a prefix entry)%s",
 		    "");
@@ -266,33 +266,33 @@ parse_addr(
 	v6 = memchr(buf, ':', alen) != NULL;
 	memset(e->addr, 0, sizeof e->addr);
 	if (inet_pton(v6 ? AF_INET6 : AF_INET, buf, e->addr) != 1)
-		return fail(why, whylen, "'%s' is not an IPv4 or IPv6 address", buf);
+		return fail(err, errlen, "'%s' is not an IPv4 or IPv6 address", buf);
 	inet_ntop(v6 ? AF_INET6 : AF_INET, e->addr, back, sizeof back);
 	if (strcmp(back, buf) != 0)
 		return fail(
-		    why, whylen, "address not in normal form (RFC 5952 for IPv6): write %s", back);
+		    err, errlen, "address not in normal form (RFC 5952 for IPv6): write %s", back);
 	e->type = v6 ? RULE_IPV6 : RULE_IPV4;
 	if (!slash) {
 		e->plen = v6 ? 128 : 32;
 		return 0;
 	}
 	if (slash[1] == '\0' || (slash[1] == '0' && slash[2] != '\0') || strlen(slash + 1) > 3)
-		return fail(why, whylen, "bad prefix length '%s'", slash + 1);
+		return fail(err, errlen, "bad prefix length '%s'", slash + 1);
 	for (i = 1; slash[i]; i++) {
 		if (slash[i] < '0' || slash[i] > '9')
-			return fail(why, whylen, "bad prefix length '%s'", slash + 1);
+			return fail(err, errlen, "bad prefix length '%s'", slash + 1);
 		plen = plen * 10 + (unsigned long)(slash[i] - '0');
 	}
 	bits = v6 ? 128 : 32;
 	if (plen > bits)
-		return fail(why, whylen, "prefix length /%s too long", slash + 1);
+		return fail(err, errlen, "prefix length /%s too long", slash + 1);
 	if (plen == bits)
 		return fail(
-		    why, whylen, "a full-length prefix /%s is written as an ip entry", slash + 1);
+		    err, errlen, "a full-length prefix /%s is written as an ip entry", slash + 1);
 	e->plen = (uint8_t)plen;
 	for (i = plen; i < bits; i++)
 		if (e->addr[i / 8] & (0x80 >> (i % 8)))
-			return fail(why, whylen, "prefix has host bits set after /%s", slash + 1);
+			return fail(err, errlen, "prefix has host bits set after /%s", slash + 1);
 	return 0;
 }
 
@@ -309,7 +309,7 @@ type_of_keyword(const char *kw, size_t kwlen)
 
 /* "unknown entry kind (domain, suffix, ip, prefix, url)", the keywords from the type table. */
 static int
-fail_kind(char *why, size_t whylen)
+fail_kind(char *err, size_t errlen)
 {
 	char kinds[256] = "";
 	size_t n = 0;
@@ -323,12 +323,12 @@ fail_kind(char *why, size_t whylen)
 		if (n >= sizeof(kinds))
 			break;
 	}
-	return fail(why, whylen, "unknown entry kind (%s)", kinds);
+	return fail(err, errlen, "unknown entry kind (%s)", kinds);
 }
 
 int
 rule_entry_parse_value(const char *kw, size_t kwlen, const char *value, size_t len,
-    struct rule_entry *e, char *why, size_t whylen)
+    struct rule_entry *e, char *err, size_t errlen)
 {
 	const char *slash;
 	int t = type_of_keyword(kw, kwlen);
@@ -336,34 +336,34 @@ rule_entry_parse_value(const char *kw, size_t kwlen, const char *value, size_t l
 	e->plen = 0;
 	if (t == RULE_NONE && kwlen == sizeof(prefix_keyword) - 1 &&
 	    memcmp(kw, prefix_keyword, kwlen) == 0)
-		return parse_addr(value, len, 1, e, why, whylen);
+		return parse_addr(value, len, 1, e, err, errlen);
 	switch (t) {
 	case RULE_DOMAIN:
 	case RULE_SUFFIX:
 		e->type = (uint8_t)t;
-		return rules_check_name(value, len, why, whylen);
+		return rules_check_name(value, len, err, errlen);
 	case RULE_IPV4:
 	case RULE_IPV6:
 		/* "ip": the family is the value's */
-		return parse_addr(value, len, 0, e, why, whylen);
+		return parse_addr(value, len, 0, e, err, errlen);
 	case RULE_URL:
 		e->type = RULE_URL;
 		if (len > RULES_URL_MAX)
-			return fail(why, whylen, "URL longer than 2048 characters%s", "");
+			return fail(err, errlen, "URL longer than 2048 characters%s", "");
 		if (len >= 7 &&
 		    (memcmp(value, "http://", 7) == 0 || memcmp(value, "https:/", 7) == 0))
 			return fail(
-			    why, whylen, "URL entries are host/path without a scheme%s", "");
+			    err, errlen, "URL entries are host/path without a scheme%s", "");
 		slash = memchr(value, '/', len);
 		if (slash == NULL)
-			return fail(why, whylen,
+			return fail(err, errlen,
 			    "URL entry without a path (write host/path, or use a domain entry)%s",
 			    "");
-		if (rules_check_name(value, (size_t)(slash - value), why, whylen) != 0)
+		if (rules_check_name(value, (size_t)(slash - value), err, errlen) != 0)
 			return -1;
-		return check_path(slash, len - (size_t)(slash - value), why, whylen);
+		return check_path(slash, len - (size_t)(slash - value), err, errlen);
 	default:
-		return fail_kind(why, whylen);
+		return fail_kind(err, errlen);
 	}
 }
 
@@ -412,54 +412,54 @@ rule_entry_cmp(
 }
 
 int
-rules_check_ref(const char *s, size_t len, char *why, size_t whylen)
+rules_check_ref(const char *s, size_t len, char *err, size_t errlen)
 {
 	size_t i;
 
 	if (len == 0 || len > RULES_REF_MAX)
-		return fail(why, whylen, "order reference must be 1 to 64 characters%s", "");
+		return fail(err, errlen, "order reference must be 1 to 64 characters%s", "");
 	for (i = 0; i < len; i++)
 		if (!((s[i] >= 'a' && s[i] <= 'z') || (s[i] >= 'A' && s[i] <= 'Z') ||
 			(s[i] >= '0' && s[i] <= '9') || strchr("._:/-", s[i])) ||
 		    s[i] == '\0')
-			return fail(why, whylen,
+			return fail(err, errlen,
 			    "order reference may hold only letters, digits and . _ : / -%s", "");
 	return 0;
 }
 
 int
-rules_check_text(const char *s, size_t len, char *why, size_t whylen)
+rules_check_text(const char *s, size_t len, char *err, size_t errlen)
 {
 	size_t i;
 
 	if (len == 0)
-		return fail(why, whylen, "empty value%s", "");
+		return fail(err, errlen, "empty value%s", "");
 	if (len > RULES_TEXT_MAX)
-		return fail(why, whylen, "value longer than 1024 characters%s", "");
+		return fail(err, errlen, "value longer than 1024 characters%s", "");
 	if (s[0] == ' ' || s[len - 1] == ' ')
-		return fail(why, whylen, "leading or trailing space in value%s", "");
+		return fail(err, errlen, "leading or trailing space in value%s", "");
 	for (i = 0; i < len; i++)
 		if ((unsigned char)s[i] < 0x20 || (unsigned char)s[i] > 0x7e)
-			return fail(why, whylen, "value holds a control or non-ASCII byte%s", "");
+			return fail(err, errlen, "value holds a control or non-ASCII byte%s", "");
 	return 0;
 }
 
 int
-rules_check_notice_url(const char *s, size_t len, char *why, size_t whylen)
+rules_check_notice_url(const char *s, size_t len, char *err, size_t errlen)
 {
 	size_t i, skip;
 
-	if (rules_check_text(s, len, why, whylen) != 0)
+	if (rules_check_text(s, len, err, errlen) != 0)
 		return -1;
 	if (len > 8 && memcmp(s, "https://", 8) == 0)
 		skip = 8;
 	else if (len > 7 && memcmp(s, "http://", 7) == 0)
 		skip = 7;
 	else
-		return fail(why, whylen, "notice URL must start with https:// or http://%s", "");
+		return fail(err, errlen, "notice URL must start with https:// or http://%s", "");
 	for (i = skip; i < len; i++)
 		if (s[i] == ' ')
-			return fail(why, whylen, "space in notice URL (percent-encode it)%s", "");
+			return fail(err, errlen, "space in notice URL (percent-encode it)%s", "");
 	return 0;
 }
 

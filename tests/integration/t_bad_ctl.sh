@@ -103,20 +103,22 @@ out=$(raw flood "$SOCK" 100 "json lookup blocked.example") || tb_fail "100 looku
 echo "PASS 300 status and 100 lookup requests at once, all answered"
 intact "after the control socket abuse"
 
-# Configurations: blockd -n names file and line, or section and key; exit status 1.
+# Configurations: blockd -n names file and line, or section and key; exit status 1 for an invalid
+# file, 3 for one that cannot be read.
 C=$TB_DIR/conf
 mkdir -p "$C"
 printf '[blockd]\nfrobnicate = 1\n' >"$C/unknown.conf"
 printf '[netfilter]\nqueues = 65\n' >"$C/range.conf"
 printf '[blockd]\nrules_dir\n' >"$C/malformed.conf"
 printf '[blockd\n' >"$C/section.conf"
-python3 -c 'import sys; sys.stdout.buffer.write(bytes(range(256)) * 4)' >"$C/binary.conf"
+python3 tests/lib/all_bytes.py 4 >"$C/binary.conf"
 head -c 4096 /dev/zero >"$C/zeroed.conf"
 checkconf() {
 	_f=$C/$1.conf
 	"${BLOCKD:-build/blockd}" -n -f "$_f" >"$C/$1.out" 2>&1
 	_rc=$?
-	[ $_rc -eq 1 ] || tb_fail "blockd -n $1.conf: exit status $_rc, want 1: $(cat "$C/$1.out")"
+	[ $_rc -eq "${3:-1}" ] ||
+		tb_fail "blockd -n $1.conf: exit status $_rc, want ${3:-1}: $(cat "$C/$1.out")"
 	grep -qF "$_f$2" "$C/$1.out" || tb_fail "blockd -n $1.conf: $(cat "$C/$1.out"), want '$_f$2'"
 	echo "PASS blockd -n $1.conf: $(head -n 1 "$C/$1.out")"
 }
@@ -127,9 +129,9 @@ checkconf section ":1: syntax error: [blockd"
 checkconf binary ":1: byte 0x00 is not text"
 checkconf zeroed ":1: byte 0x00 is not text"
 rm -f "$C/missing.conf"
-checkconf missing ": No such file or directory"
+checkconf missing ": No such file or directory" 3
 mkfifo "$C/fifo.conf"
-checkconf fifo ": not a regular file"
+checkconf fifo ": not a regular file" 3
 # An empty file is a valid configuration, every key at its default. (Whether -n then passes
 # depends on the list in the default rules_dir, which is the host's business.)
 : >"$C/empty.conf"

@@ -42,27 +42,7 @@ url() {
 # probe tcp|udp ADDRESS: what the client's socket sees: "ok", or the error's name (a UDP datagram
 # to port 9 is answered by the server's port unreachable, or by the appliance's admin-prohibited).
 probe() {
-	tb_client /usr/bin/python3 -c '
-import errno, socket, sys
-kind, addr = sys.argv[1], sys.argv[2]
-fam = socket.AF_INET6 if ":" in addr else socket.AF_INET
-try:
-    if kind == "tcp":
-        s = socket.socket(fam, socket.SOCK_STREAM)
-        s.settimeout(3)
-        s.connect((addr, 8080))
-    else:
-        s = socket.socket(fam, socket.SOCK_DGRAM)
-        s.settimeout(3)
-        s.connect((addr, 9))
-        s.send(b"x")
-        s.recv(10)
-    print("ok")
-except socket.timeout:
-    print("timeout")
-except OSError as e:
-    print(errno.errorcode.get(e.errno, str(e.errno)))
-' "$1" "$2"
+	tb_client /usr/bin/python3 tests/lib/probe.py "$1" "$2"
 }
 
 # refused ADDRESS ORDER: TCP reset, UDP and ping answered with admin-prohibited, event logged.

@@ -12,17 +12,7 @@ BLOCKED4=198.51.100.81
 tb_setup
 ip -n "$TB_NS_SERVER" addr add "$BLOCKED4/24" dev s0
 ip -n "$TB_NS_SERVER" addr add "$BLOCKED6/64" dev s0 nodad
-tb_spawn http "$TB_NS_SERVER" /usr/bin/python3 -c '
-import socketserver
-class H(socketserver.BaseRequestHandler):
-    def handle(self):
-        self.request.sendall(b"ok")
-class S(socketserver.ThreadingTCPServer):
-    address_family = __import__("socket").AF_INET6
-    allow_reuse_address = True
-    daemon_threads = True
-S(("::", 8080), H).serve_forever()
-'
+tb_spawn http "$TB_NS_SERVER" /usr/bin/python3 tests/lib/tcp_ok.py
 tb_wait_for tb_client curl -s --max-time 2 "telnet://$TB_SERVER4:8080" ||
 	tb_fail "the test TCP server does not answer"
 
@@ -33,28 +23,8 @@ tb_wait_for grep -q "ip sets (start): serial 1" "$TB_DIR/blockd.log" || tb_fail 
 
 # The client's loop: one TCP connection after another to each address, counting outcomes, until
 # the stop file appears; then one summary line.
-tb_spawn loop "$TB_NS_CLIENT" /usr/bin/python3 -c '
-import os, socket, sys
-stop, addrs = sys.argv[1], sys.argv[2:]
-ok = {a: 0 for a in addrs}
-bad = {a: 0 for a in addrs}
-rounds = 0
-while not os.path.exists(stop):
-    rounds += 1
-    if rounds == 2:
-        print("running", flush=True)
-    for a in addrs:
-        fam = socket.AF_INET6 if ":" in a else socket.AF_INET
-        s = socket.socket(fam, socket.SOCK_STREAM)
-        s.settimeout(2)
-        try:
-            s.connect((a, 8080))
-            ok[a] += 1
-        except OSError:
-            bad[a] += 1
-        s.close()
-print(" ".join("%s=%d/%d" % (a, ok[a], bad[a]) for a in addrs), flush=True)
-' "$TB_DIR/stop" "$TB_SERVER6" "$BLOCKED6" "$TB_SERVER4" "$BLOCKED4"
+tb_spawn loop "$TB_NS_CLIENT" /usr/bin/python3 tests/lib/connect_loop.py \
+	"$TB_DIR/stop" "$TB_SERVER6" "$BLOCKED6" "$TB_SERVER4" "$BLOCKED4"
 tb_wait_for grep -q running "$TB_DIR/loop.log" || tb_fail "the client loop does not run"
 
 # Serial 3: the same two entries, plus BIG addresses under 2001:db8:ff00::/48, none adjacent

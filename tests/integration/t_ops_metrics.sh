@@ -46,11 +46,7 @@ caps=$(metric_each blockd_flow_capacity | sort -u)
 [ "$caps" = 4096 ] || tb_fail "flow capacity per queue is not 4096: $caps"
 flows_are() { [ "$(metric_each blockd_flows | awk '{ s += $1 } END { print s + 0 }')" = "$1" ]; }
 # A client that sends the first bytes of a hello and waits holds a flow and a stream buffer.
-tb_spawn halfhello "$TB_NS_CLIENT" python3 -c '
-import socket, sys, time
-s = socket.create_connection((sys.argv[1], 443))
-s.sendall(bytes([0x16, 3, 1, 0, 200, 1, 0, 0, 196]))
-time.sleep(60)' "$TB_SERVER4"
+tb_spawn halfhello "$TB_NS_CLIENT" python3 tests/lib/tls_half_hello.py "$TB_SERVER4"
 tb_wait_for flows_are 1 || tb_fail "a held TLS flow is not in blockd_flows"
 tb_wait_for metric_is blockd_flow_streams_in_use -ge 1 ||
 	tb_fail "a held TLS flow holds no stream buffer"
@@ -60,14 +56,7 @@ tb_wait_for flows_are 0 || tb_fail "flow still counted after the client closed"
 metric_is blockd_flow_streams_in_use = 0 || tb_fail "stream buffer still in use"
 
 # A client trickling its request a byte at a time is cut off: scrapes still get answers.
-tb_spawn trickle "$TB_NS_APPL" python3 -c '
-import socket, time
-s = socket.create_connection(("127.0.0.1", 9153))
-s.send(b"G")
-print("connected", flush=True)
-for b in b"ET /metrics HTTP/1.0\r\nX-Slow: " + b"y" * 2000:
-    s.send(bytes([b]))
-    time.sleep(0.05)'
+tb_spawn trickle "$TB_NS_APPL" python3 tests/lib/http_trickle.py
 tb_wait_for grep -q connected "$TB_DIR/trickle.log" || tb_fail "trickling client did not connect"
 for i in 1 2 3; do
 	[ "$(metric blockd_list_serial)" = 1 ] || tb_fail "scrape $i not answered beside a trickling client"

@@ -13,14 +13,7 @@ tb_list "domain blocked.example CL-2026-000123"
 tb_blockd_conf blockd.user=nobody
 chmod -R a+rX "$TB_DIR/rules" "$TB_DIR/keys"
 # A service manager's notification socket, recording every datagram on its own line.
-tb_spawn notifyd "$TB_NS_APPL" python3 -c '
-import os, socket, sys
-s = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)
-s.bind(sys.argv[1]); os.chmod(sys.argv[1], 0o666)
-with open(sys.argv[2], "a", buffering=1) as f:
-    while True:
-        f.write(s.recv(4096).decode().replace("\n", " ") + "\n")
-' "$TB_DIR/notify.sock" "$TB_DIR/notify.txt"
+tb_spawn notifyd "$TB_NS_APPL" python3 tests/lib/notify_sink.py "$TB_DIR/notify.sock" "$TB_DIR/notify.txt"
 tb_wait_for test -S "$TB_DIR/notify.sock" || tb_fail "no notify socket"
 NOTIFY_SOCKET=$TB_DIR/notify.sock WATCHDOG_USEC=1000000 tb_start_blockd
 pid=$(tb_pid blockd)

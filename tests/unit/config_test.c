@@ -6,6 +6,7 @@
 #include <unistd.h>
 
 #include "config.h"
+#include "exitcode.h"
 
 #define DATA "../data/config/"
 
@@ -31,16 +32,18 @@ static void
 golden(const char *name, int want)
 {
 	struct blockd_config c;
-	char conf[256], gold[256], *got = NULL, *exp;
+	char conf[256], gold[256], err[4096], *got = NULL, *exp;
 	size_t len = 0;
 	FILE *out = open_memstream(&got, &len);
 	int rc;
 
 	snprintf(conf, sizeof(conf), DATA "%s.conf", name);
-	snprintf(gold, sizeof(gold), DATA "%s.%s", name, want == 0 ? "out" : "err");
-	rc = config_load(&c, conf, out);
-	if (rc == 0)
+	snprintf(gold, sizeof(gold), DATA "%s.%s", name, want == EXIT_OK ? "out" : "err");
+	rc = config_load(&c, conf, err, sizeof(err));
+	if (rc == EXIT_OK)
 		config_print(&c, out);
+	else
+		fprintf(out, "%s\n", err);
 	fclose(out);
 	cr_assert_eq(rc, want, "%s: config_load returned %d:\n%s", conf, rc, got);
 	if (getenv("BLOCKD_UPDATE_GOLDEN") != NULL) {
@@ -56,55 +59,51 @@ golden(const char *name, int want)
 
 Test(config, defaults_golden)
 {
-	golden("good/empty", 0);
+	golden("good/empty", EXIT_OK);
 }
 Test(config, full_golden)
 {
-	golden("good/full", 0);
+	golden("good/full", EXIT_OK);
 }
 Test(config, unknown_section_and_key)
 {
-	golden("bad/unknown", -1);
+	golden("bad/unknown", EXIT_FAIL);
 }
 Test(config, out_of_range_values)
 {
-	golden("bad/range", -1);
+	golden("bad/range", EXIT_FAIL);
 }
 Test(config, cross_key_checks)
 {
-	golden("bad/sinkhole", -1);
+	golden("bad/sinkhole", EXIT_FAIL);
 }
 Test(config, syntax_error_names_line)
 {
-	golden("bad/syntax", -1);
+	golden("bad/syntax", EXIT_FAIL);
 }
 Test(config, key_outside_section)
 {
-	golden("bad/outside", -1);
+	golden("bad/outside", EXIT_FAIL);
 }
 
 /* A zeroed or binary file is refused, never read as empty lines (all defaults). */
 Test(config, not_text)
 {
-	golden("bad/zeroed", -1);
-	golden("bad/binary", -1);
+	golden("bad/zeroed", EXIT_FAIL);
+	golden("bad/binary", EXIT_FAIL);
 }
 Test(config, line_too_long)
 {
-	golden("bad/longline", -1);
+	golden("bad/longline", EXIT_FAIL);
 }
 
 Test(config, missing_file)
 {
 	struct blockd_config c;
-	char *got = NULL;
-	size_t len = 0;
-	FILE *out = open_memstream(&got, &len);
+	char err[512];
 
-	cr_assert_eq(config_load(&c, DATA "absent.conf", out), -1);
-	fclose(out);
-	cr_assert_str_eq(got, DATA "absent.conf: No such file or directory\n");
-	free(got);
+	cr_assert_eq(config_load(&c, DATA "absent.conf", err, sizeof(err)), EXIT_SYSTEM);
+	cr_assert_str_eq(err, DATA "absent.conf: No such file or directory");
 }
 
 Test(config, print_reloads_identically)
@@ -114,10 +113,12 @@ Test(config, print_reloads_identically)
 	int fd = mkstemp(path);
 	FILE *f = fdopen(fd, "w");
 
-	cr_assert_eq(config_load(&a, DATA "good/full.conf", stderr), 0);
+	char err[4096];
+
+	cr_assert_eq(config_load(&a, DATA "good/full.conf", err, sizeof(err)), EXIT_OK, "%s", err);
 	config_print(&a, f);
 	fclose(f);
-	cr_assert_eq(config_load(&b, path, stderr), 0);
+	cr_assert_eq(config_load(&b, path, err, sizeof(err)), EXIT_OK, "%s", err);
 	unlink(path);
 	cr_assert_eq(memcmp(&a, &b, sizeof(a)), 0, "normalised config does not reload to the same");
 }
