@@ -454,7 +454,8 @@ Test(rules_parse, shared_field_round_trips)
 	struct rulelist *l;
 	size_t len;
 
-	cr_assert_eq(rulelist_parse(t, strlen(t), "t.list", NULL, &l, err, sizeof err), 0, "%s", err);
+	cr_assert_eq(
+	    rulelist_parse(t, strlen(t), "t.list", NULL, &l, err, sizeof err), 0, "%s", err);
 	cr_assert(l->orders[0].allow_shared);
 	again = rulelist_format(l, &len);
 	cr_assert_eq(len, strlen(t));
