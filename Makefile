@@ -5,6 +5,8 @@ PREFIX     ?= /usr/local
 SBINDIR    ?= $(PREFIX)/sbin
 BINDIR     ?= $(PREFIX)/bin
 MANDIR     ?= $(PREFIX)/share/man
+# Data files go where the programs look for them, whatever PREFIX is.
+DATADIR    ?= /usr/share
 SYSCONFDIR ?= /etc
 DESTDIR    ?=
 
@@ -75,6 +77,8 @@ install: all ## install programs, man pages and example config (DESTDIR, PREFIX)
 	install -m 0755 $(B)/blockrules $(DESTDIR)$(BINDIR)/blockrules
 	for m in $(MANPAGES); do s=$${m##*.}; install -d $(DESTDIR)$(MANDIR)/man$$s; \
 		install -m 0644 $$m $(DESTDIR)$(MANDIR)/man$$s/; done
+	for d in blockd blockrules; do install -d $(DESTDIR)$(DATADIR)/$$d; \
+		install -m 0644 packaging/shared-infrastructure $(DESTDIR)$(DATADIR)/$$d/; done
 	if [ -f packaging/blockd.conf ]; then install -d $(DESTDIR)$(SYSCONFDIR)/blockd; \
 		install -m 0644 packaging/blockd.conf $(DESTDIR)$(SYSCONFDIR)/blockd/blockd.conf.example; fi
 
@@ -82,6 +86,8 @@ uninstall: ## remove what install put in place
 	rm -f $(DESTDIR)$(SBINDIR)/blockd $(DESTDIR)$(SBINDIR)/blockctl $(DESTDIR)$(BINDIR)/blockrules
 	for m in $(MANPAGES); do s=$${m##*.}; rm -f $(DESTDIR)$(MANDIR)/man$$s/$${m##*/}; done
 	rm -f $(DESTDIR)$(SYSCONFDIR)/blockd/blockd.conf.example
+	rm -f $(DESTDIR)$(DATADIR)/blockd/shared-infrastructure \
+		$(DESTDIR)$(DATADIR)/blockrules/shared-infrastructure
 
 deb: ## Debian packages blockd and blockrules into build/deb/ (needs: sudo apt-get build-dep ./)
 	@sh tests/lib/deps.sh --check deb

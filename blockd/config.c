@@ -8,7 +8,13 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "accept.h"
 #include "config.h"
+#include "safeguard.h"
+
+/* A default written once, as the number the rules library defines. */
+#define XSTR(x) STR_(x)
+#define STR_(x) #x
 
 enum key_kind { K_STR, K_UINT, K_BOOL, K_ENUM, K_SIZE, K_FRAC, K_MARK, K_ADDR4, K_ADDR6, K_LISTEN };
 
@@ -59,8 +65,17 @@ static const struct key keys[] = {
     STR("blockd", "public_suffix", public_suffix, "/usr/share/publicsuffix/public_suffix_list.dat"),
     KIND("blockd", "max_list_bytes", K_SIZE, max_list_bytes, 1024, 1ULL << 32, "256M"),
     KIND("blockd", "max_change", K_FRAC, max_change, 0, 0, "0.5"),
+    UINT("blockd", "max_validity", max_validity_days, 0, 36500, XSTR(ACCEPT_MAX_VALIDITY_DAYS)),
+    UINT("blockd", "clock_skew", clock_skew, 0, 86400, XSTR(ACCEPT_MAX_SKEW_DEFAULT)),
+    UINT("blockd", "max_serial_jump", max_serial_jump, 0, ACCEPT_SERIAL_CEILING,
+	XSTR(ACCEPT_MAX_SERIAL_JUMP_DEFAULT)),
+    STR("blockd", "shared_infrastructure", shared_infrastructure, BLOCKD_SHARED_PATH),
+    STR("blockd", "shared_infrastructure_local", shared_infrastructure_local,
+	"/etc/blockd/shared-infrastructure.local"),
+    KIND("blockd", "documentation_ranges", K_BOOL, documentation_ranges, 0, 1, "no"),
     STR("blockd", "control_socket", control_socket, "/run/blockd/control.sock"),
     STR("blockd", "control_group", control_group, "_blockd"),
+    STR("blockd", "override_group", override_group, ""),
     STR("blockd", "user", user, "_blockd"),
 
     ENUM("netfilter", "backend", backend, backend_names, "auto"),

@@ -31,10 +31,17 @@ struct blockd_config {
 	char allowlist[256];          /* local allowlist file, "" for none */
 	char public_suffix[256];      /* public suffix list file */
 	uint64_t max_list_bytes;
-	double max_change; /* fraction of entries a list may add or drop */
+	double max_change;               /* fraction of entries a list may add or drop */
+	unsigned max_validity_days;      /* longest issue-to-expiry span accepted; 0: no limit */
+	unsigned clock_skew;             /* seconds an issue time may lie in the future */
+	uint64_t max_serial_jump;        /* largest serial increase accepted; 0: no limit */
+	char shared_infrastructure[256]; /* the curated shared-infrastructure list */
+	char shared_infrastructure_local[256]; /* the operator's additions, read if present */
+	int documentation_ranges;              /* allow documentation addresses (test beds) */
 	char control_socket[256];
 	char control_group[64];
-	char user[64]; /* drop to this user after setup, "" to stay */
+	char override_group[64]; /* may override max_change and max_serial_jump; "": root only */
+	char user[64];           /* drop to this user after setup, "" to stay */
 
 	/* [netfilter] */
 	int backend;         /* enum cfg_backend */

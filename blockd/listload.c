@@ -11,6 +11,7 @@
 #include "listload.h"
 #include "log.h"
 #include "match.h"
+#include "safeguard.h"
 
 static void
 policy_init(const struct blockd_config *cfg, const struct allowlist *allow, int override,
@@ -21,11 +22,15 @@ policy_init(const struct blockd_config *cfg, const struct allowlist *allow, int 
 	p->threshold = cfg->signatures_required;
 	p->max_list_bytes = (size_t)cfg->max_list_bytes;
 	p->max_change = cfg->max_change;
-	p->change_override = override;
+	p->max_serial_jump = cfg->max_serial_jump;
+	p->override = override;
+	p->max_validity = (int64_t)cfg->max_validity_days * 86400;
+	p->max_skew = cfg->clock_skew;
 	p->state_dir = cfg->state_dir;
 	p->psl_path = cfg->public_suffix;
 	p->allow = allow ? allow->entries : NULL;
 	p->nallow = allow ? allow->n : 0;
+	p->documentation = cfg->documentation_ranges;
 	p->now = (int64_t)time(NULL);
 }
 
@@ -53,6 +58,39 @@ debug_accepted(const char *what, const struct accept_result *res)
 	    what, res->serial, res->valid_keys, res->signed_entries, res->report.n);
 }
 
+/*
+ * The shared-infrastructure lists into p: the curated one (required: without it
+ * the safeguard would silently be off) and the operator's additions, if present.
+ */
+static int
+shared_load(const struct blockd_config *cfg, struct allowlist *lists[2], struct accept_policy *p,
+    char *err, size_t errlen)
+{
+	const char *paths[2] = {cfg->shared_infrastructure, cfg->shared_infrastructure_local};
+	char why[1024];
+	struct stat st;
+
+	if (paths[0][0] == '\0') {
+		snprintf(err, errlen,
+		    "[blockd] shared_infrastructure: no file named (the package installs %s)",
+		    BLOCKD_SHARED_PATH);
+		return -1;
+	}
+	for (int i = 0; i < 2; i++) {
+		if (paths[i][0] == '\0' || (i == 1 && stat(paths[i], &st) != 0 && errno == ENOENT))
+			continue;
+		if (allowlist_load(paths[i], &lists[i], why, sizeof(why)) == -1) {
+			snprintf(err, errlen, "shared infrastructure: %s", why);
+			return -1;
+		}
+		p->shared[p->nshared].fname = paths[i];
+		p->shared[p->nshared].entries = lists[i]->entries;
+		p->shared[p->nshared].n = lists[i]->n;
+		p->nshared++;
+	}
+	return 0;
+}
+
 /* Logs what the safeguards refused: the rest of the list still applies. */
 static void
 report_refusals(const struct accept_result *res)
@@ -76,7 +114,7 @@ build(struct accept_result *res, const struct allowlist *allow, struct match_sna
 int
 listload(const struct blockd_config *cfg, int mode, struct listload *ll, char *err, size_t errlen)
 {
-	struct allowlist *allow = NULL;
+	struct allowlist *allow = NULL, *shared[2] = {NULL, NULL};
 	struct accept_policy pol;
 	char path[512], why[2048];
 	struct stat st;
@@ -88,6 +126,8 @@ listload(const struct blockd_config *cfg, int mode, struct listload *ll, char *e
 	if (allow)
 		log_debug("allowlist %s: %zu entries", cfg->allowlist, allow->n);
 	policy_init(cfg, allow, mode == LISTLOAD_RELOAD_OVERRIDE, &pol);
+	if (shared_load(cfg, shared, &pol, err, errlen) == -1)
+		goto out;
 	if (snprintf(path, sizeof(path), "%s/%s", cfg->rules_dir, LISTLOAD_FILE) >=
 	    (int)sizeof(path)) {
 		snprintf(err, errlen, "%s: path too long", cfg->rules_dir);
@@ -160,6 +200,8 @@ out:
 		ll->checked = 0;
 	}
 	allowlist_free(allow);
+	allowlist_free(shared[0]);
+	allowlist_free(shared[1]);
 	return rc;
 }
 

@@ -129,6 +129,7 @@ static int
 check(const struct accept_policy *p, const char *path, int restoring, struct accept_result *res)
 {
 	char err[RULES_ERR_MAX * 2], t[32];
+	struct safeguard_input in = {0};
 	struct keyring *keys = NULL;
 	struct psl *psl = NULL;
 	uint8_t last_digest[64];
@@ -186,6 +187,31 @@ check(const struct accept_policy *p, const char *path, int restoring, struct acc
 		return refuse(res,
 		    "%s: serial %llu is lower than the accepted serial %llu (rollback)", path,
 		    (unsigned long long)res->serial, (unsigned long long)res->last_serial);
+	if (res->serial < p->serial_floor)
+		return refuse(res,
+		    "%s: serial %llu is lower than serial %llu, which %s shows accepted "
+		    "(rollback)",
+		    path, (unsigned long long)res->serial, (unsigned long long)p->serial_floor,
+		    p->floor_source ? p->floor_source : "the enforcement log");
+	/* Not even the override passes the ceiling: below it, 2^63 successors always remain. */
+	if (res->serial > ACCEPT_SERIAL_CEILING)
+		return refuse(res,
+		    "%s: serial %llu is above %llu, which would leave no room for the lists that "
+		    "must follow it (ask the issuer for a list with a lower serial)",
+		    path, (unsigned long long)res->serial,
+		    (unsigned long long)ACCEPT_SERIAL_CEILING);
+	if (!restoring && p->max_serial_jump && (have_last || p->serial_floor)) {
+		uint64_t base = have_last && res->last_serial > p->serial_floor ? res->last_serial
+										: p->serial_floor;
+
+		if (res->serial > base && res->serial - base > p->max_serial_jump && !p->override)
+			return refuse(res,
+			    "%s: serial %llu jumps %llu past the accepted serial %llu, more than "
+			    "max_serial_jump (%llu): accept it with the override if it is intended",
+			    path, (unsigned long long)res->serial,
+			    (unsigned long long)(res->serial - base), (unsigned long long)base,
+			    (unsigned long long)p->max_serial_jump);
+	}
 	if (have_last && res->serial == res->last_serial) {
 		if (memcmp(res->digest, last_digest, 64) != 0)
 			return refuse(res,
@@ -208,6 +234,21 @@ check(const struct accept_policy *p, const char *path, int restoring, struct acc
 		return refuse(res, "%s: expired at %s (ask the issuer for a current list)", path,
 		    rules_time_format(res->list->expires, t, sizeof t));
 
+	/* 4b. Issue time and validity span: a list from the future or valid for decades is
+	   a mistake or an attack, never an order. */
+	if (res->list->issued > p->now + p->max_skew)
+		return refuse(res,
+		    "%s: issued at %s, more than %lld s ahead of this appliance's clock (check the "
+		    "clocks here and at the issuer)",
+		    path, rules_time_format(res->list->issued, t, sizeof t),
+		    (long long)p->max_skew);
+	if (p->max_validity > 0 && res->list->expires - res->list->issued > p->max_validity)
+		return refuse(res,
+		    "%s: valid for %lld days from its issue time, more than max_validity (%lld "
+		    "days)",
+		    path, (long long)((res->list->expires - res->list->issued) / 86400),
+		    (long long)(p->max_validity / 86400));
+
 	/* 5. Change against the last accepted list. */
 	if (have_last && !restoring && p->max_change >= 0) {
 		change = last_entries == 0
@@ -215,7 +256,7 @@ check(const struct accept_policy *p, const char *path, int restoring, struct acc
 		    : ((double)res->signed_entries - (double)last_entries) / (double)last_entries;
 		if (change < 0)
 			change = -change;
-		if (change > p->max_change && !p->change_override)
+		if (change > p->max_change && !p->override)
 			return refuse(res,
 			    "%s: %zu entries against %zu in the accepted serial %llu, a change of "
 			    "more than %.0f %%: accept it with the change override if it is "
@@ -233,7 +274,13 @@ check(const struct accept_policy *p, const char *path, int restoring, struct acc
 		return refuse(res, "%s", err);
 	}
 	free(pslbuf);
-	if (safeguard_apply(res->list, path, psl, p->allow, p->nallow, &res->report) != 0) {
+	in.psl = psl;
+	in.allow = p->allow;
+	in.nallow = p->nallow;
+	memcpy(in.shared, p->shared, sizeof in.shared);
+	in.nshared = p->nshared;
+	in.documentation = p->documentation;
+	if (safeguard_apply(res->list, path, &in, &res->report) != 0) {
 		psl_free(psl);
 		return refuse(res, "%s: out of memory in the safeguards", path);
 	}

@@ -10,18 +10,36 @@
 #include "sigset.h"
 
 struct accept_policy {
-	const char *keys_dir;  /* directory of trusted minisign .pub files */
-	unsigned threshold;    /* distinct trusted keys that must sign, at least 1 */
-	size_t max_list_bytes; /* cap on the list file, checked before reading */
-	double max_change;     /* largest growth or shrinkage in entries, as a fraction of
+	const char *keys_dir;     /* directory of trusted minisign .pub files */
+	unsigned threshold;       /* distinct trusted keys that must sign, at least 1 */
+	size_t max_list_bytes;    /* cap on the list file, checked before reading */
+	double max_change;        /* largest growth or shrinkage in entries, as a fraction of
 				   the last accepted list's count (0.5: 50 %); < 0: no limit */
-	int change_override;   /* accept a larger change this once */
-	const char *state_dir; /* last accepted serial and copy; NULL: no state (a dry check) */
-	const char *psl_path;  /* public suffix list, normally PSL_DEFAULT_PATH */
+	uint64_t max_serial_jump; /* largest serial increase over the last accepted; 0: none */
+	int override;             /* accept a larger change or serial jump this once */
+	int64_t max_validity;     /* longest accepted span from issue to expiry, s; 0: no limit */
+	int64_t max_skew;         /* how far in the future an issue time may lie, s */
+	const char *state_dir;    /* last accepted serial and copy; NULL: no state (a dry check) */
+	uint64_t serial_floor;    /* highest serial known accepted elsewhere (the enforcement log);
+				  0: none. Rollback is judged against it too. */
+	const char *floor_source; /* where serial_floor comes from, for messages */
+	const char *psl_path;     /* public suffix list, normally PSL_DEFAULT_PATH */
 	const struct rule_entry *allow; /* the local allowlist */
 	size_t nallow;
-	int64_t now; /* UTC seconds */
+	struct safeguard_source shared[SAFEGUARD_SHARED_MAX]; /* shared infrastructure */
+	size_t nshared;
+	int documentation; /* documentation address ranges allowed (test beds only) */
+	int64_t now;       /* UTC seconds */
 };
+
+/* Defaults for the policy's limits, shared by blockd.conf and blockrules verify. */
+#define ACCEPT_MAX_VALIDITY_DAYS       366 /* a year and a leap day */
+#define ACCEPT_MAX_VALIDITY_DEFAULT    ((int64_t)ACCEPT_MAX_VALIDITY_DAYS * 86400)
+#define ACCEPT_MAX_SKEW_DEFAULT        300        /* five minutes of clock difference */
+#define ACCEPT_MAX_SERIAL_JUMP_DEFAULT 1000000000 /* far beyond date- or time-based serials */
+
+/* A serial above this leaves too little room for the lists that must follow it. */
+#define ACCEPT_SERIAL_CEILING ((uint64_t)INT64_MAX)
 
 enum accept_outcome {
 	ACCEPT_REFUSED = -1, /* reason says why; nothing is to change */
@@ -51,8 +69,10 @@ struct accept_result {
  * accept_check(): the whole check of the list at path and its signature files
  * (path.minisig, path.minisig.2 ...), in this order: size caps, signatures on
  * the raw bytes (threshold of distinct trusted keys), strict parse, serial
- * against the state dir (lower: refused; equal with the same content:
- * ACCEPT_SAME), expiry, change fraction, then the per-entry safeguards.
+ * against the state dir and the floor (lower: refused; equal with the same
+ * content: ACCEPT_SAME; a jump above max_serial_jump or past the ceiling:
+ * refused unless overridden), expiry, issue time and validity span, change
+ * fraction, then the per-entry safeguards.
  * Changes nothing on disk. Returns the outcome (also in res->outcome); free
  * res with accept_result_free() in every case.
  */

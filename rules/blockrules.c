@@ -39,14 +39,15 @@ static const struct {
     {"sign", "blockrules sign -s seckey [-c trusted-comment] [-x sigfile] list\n"},
     {"verify",
 	"blockrules verify -k keydir [-n threshold] [-a allowlist] [-c max-change]\n"
-	"                  [-D statedir] [-F] [-m max-bytes] [-p suffix-list] [-T time] "
-	"list\n"},
+	"                  [-D statedir] [-F] [-J max-serial-jump] [-m max-bytes]\n"
+	"                  [-p suffix-list] [-s shared-infrastructure] ... [-t] [-T time]\n"
+	"                  [-V max-validity-days] list\n"},
     {"lint", "blockrules lint list ...\n"},
     {"diff", "blockrules diff old-list new-list\n"},
     {"show", "blockrules show [-T time] list\n"},
     {"export",
-	"blockrules export --rpz [-a allowlist] [-o file] [-p suffix-list] [-T time]\n"
-	"                  [-z zone] list\n"},
+	"blockrules export --rpz [-a allowlist] [-o file] [-p suffix-list]\n"
+	"                  [-s shared-infrastructure] ... [-t] [-T time] [-z zone] list\n"},
     {NULL, "blockrules --version | --help\n"},
 };
 
@@ -438,11 +439,66 @@ fail:
 	return EXIT_FAIL;
 }
 
+/* The shared-infrastructure files (-s, or the shipped one) as safeguard sources. */
+struct shared_files {
+	const char *path[SAFEGUARD_SHARED_MAX];
+	struct allowlist *list[SAFEGUARD_SHARED_MAX];
+	size_t n;
+};
+
+static int
+shared_add(struct shared_files *sf, const char *path)
+{
+	if (sf->n == SAFEGUARD_SHARED_MAX) {
+		warnx("-s %s: at most %d shared-infrastructure files", path, SAFEGUARD_SHARED_MAX);
+		return -1;
+	}
+	sf->path[sf->n++] = path;
+	return 0;
+}
+
+static int
+shared_load(struct shared_files *sf, struct safeguard_source *src, size_t *nsrc)
+{
+	char err[RULES_ERR_MAX * 2];
+	size_t i;
+
+	if (sf->n == 0)
+		sf->path[sf->n++] = BLOCKRULES_SHARED_PATH;
+	for (i = 0; i < sf->n; i++) {
+		if (allowlist_load(sf->path[i], &sf->list[i], err, sizeof err) != 0) {
+			warnx("shared infrastructure: %s%s", err,
+			    strcmp(sf->path[i], BLOCKRULES_SHARED_PATH) == 0
+				? " (name the list with -s)"
+				: "");
+			return -1;
+		}
+		src[i].fname = sf->path[i];
+		src[i].entries = sf->list[i]->entries;
+		src[i].n = sf->list[i]->n;
+	}
+	*nsrc = sf->n;
+	return 0;
+}
+
+static void
+shared_free(struct shared_files *sf)
+{
+	for (size_t i = 0; i < sf->n; i++)
+		allowlist_free(sf->list[i]);
+}
+
 static int
 cmd_verify(int argc, char **argv)
 {
-	struct accept_policy p = {
-	    NULL, 1, LIST_MAX_DEFAULT, -1, 0, NULL, PSL_DEFAULT_PATH, NULL, 0, 0};
+	struct accept_policy p = {.threshold = 1,
+	    .max_list_bytes = LIST_MAX_DEFAULT,
+	    .max_change = -1,
+	    .max_serial_jump = ACCEPT_MAX_SERIAL_JUMP_DEFAULT,
+	    .max_validity = ACCEPT_MAX_VALIDITY_DEFAULT,
+	    .max_skew = ACCEPT_MAX_SKEW_DEFAULT,
+	    .psl_path = PSL_DEFAULT_PATH};
+	struct shared_files shared = {{NULL}, {NULL}, 0};
 	const char *allowpath = NULL;
 	struct allowlist *allow = NULL;
 	struct accept_result res;
@@ -453,7 +509,7 @@ cmd_verify(int argc, char **argv)
 	int c, rc;
 
 	p.now = (int64_t)time(NULL);
-	while ((c = getopt(argc, argv, "a:c:D:Fk:m:n:p:T:")) != -1) {
+	while ((c = getopt(argc, argv, "a:c:D:FJ:k:m:n:p:s:tT:V:")) != -1) {
 		switch (c) {
 		case 'a':
 			allowpath = optarg;
@@ -471,7 +527,28 @@ cmd_verify(int argc, char **argv)
 			p.state_dir = optarg;
 			break;
 		case 'F':
-			p.change_override = 1;
+			p.override = 1;
+			break;
+		case 'J':
+		case 'V':
+			errno = 0;
+			v = strtoull(optarg, &end, 10);
+			if (errno || *end || optarg[0] == '-' || optarg[0] == '\0' ||
+			    (c == 'V' && v > 36500)) {
+				warnx("-%c %s: expected a number (0 for no limit)", c, optarg);
+				return EXIT_USAGE;
+			}
+			if (c == 'J')
+				p.max_serial_jump = v;
+			else
+				p.max_validity = (int64_t)v * 86400;
+			break;
+		case 's':
+			if (shared_add(&shared, optarg) != 0)
+				return EXIT_USAGE;
+			break;
+		case 't':
+			p.documentation = 1;
 			break;
 		case 'k':
 			p.keys_dir = optarg;
@@ -510,6 +587,11 @@ cmd_verify(int argc, char **argv)
 		p.allow = allow->entries;
 		p.nallow = allow->n;
 	}
+	if (shared_load(&shared, p.shared, &p.nshared) != 0) {
+		shared_free(&shared);
+		allowlist_free(allow);
+		return EXIT_SYSTEM;
+	}
 	accept_check(&p, argv[optind], &res);
 	fputs(res.sigs, stdout);
 	switch (res.outcome) {
@@ -529,6 +611,7 @@ cmd_verify(int argc, char **argv)
 	}
 	accept_result_free(&res);
 	allowlist_free(allow);
+	shared_free(&shared);
 	return rc;
 }
 
@@ -635,8 +718,9 @@ cmd_show(int argc, char **argv)
 		    o->authority, rules_date_format(o->date, t1, sizeof t1), o->service);
 		printf("  in force  %s to %s\n", rules_time_format(o->not_before, t1, sizeof t1),
 		    rules_time_format(o->not_after, t2, sizeof t2));
-		printf("  notice    %s\n  url       %s\n  wide      %s\n", o->notice, o->notice_url,
-		    o->allow_wide ? "yes" : "no");
+		printf("  notice    %s\n  url       %s\n  wide      %s\n  shared    %s\n",
+		    o->notice, o->notice_url, o->allow_wide ? "yes" : "no",
+		    o->allow_shared ? "yes" : "no");
 		printf("  entries   %zu domain, %zu suffix, %zu IPv4, %zu IPv6, %zu url\n",
 		    counts[i * RULE_NTYPES + RULE_DOMAIN], counts[i * RULE_NTYPES + RULE_SUFFIX],
 		    counts[i * RULE_NTYPES + RULE_IPV4], counts[i * RULE_NTYPES + RULE_IPV6],
@@ -657,13 +741,15 @@ cmd_export(int argc, char **argv)
 	int64_t now = (int64_t)time(NULL);
 	char err[RULES_ERR_MAX * 2], *buf, *text;
 	struct safeguard_report rep = {NULL, 0};
+	struct shared_files shared = {{NULL}, {NULL}, 0};
+	struct safeguard_input in = {0};
 	struct allowlist *allow = NULL;
 	struct psl *psl = NULL;
 	struct rulelist *l = NULL;
 	size_t len, i;
 	int c, r, rpz = 0;
 
-	while ((c = getopt_long(argc, argv, "a:o:p:T:z:", longopts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "a:o:p:s:tT:z:", longopts, NULL)) != -1) {
 		switch (c) {
 		case 'R':
 			rpz = 1;
@@ -676,6 +762,13 @@ cmd_export(int argc, char **argv)
 			break;
 		case 'o':
 			out = optarg;
+			break;
+		case 's':
+			if (shared_add(&shared, optarg) != 0)
+				return EXIT_USAGE;
+			break;
+		case 't':
+			in.documentation = 1;
 			break;
 		case 'T':
 			if (parse_time_arg(optarg, &now) != 0)
@@ -707,15 +800,20 @@ cmd_export(int argc, char **argv)
 		return EXIT_SYSTEM;
 	}
 	free(buf);
-	r = read_list(argv[optind], LIST_MAX_DEFAULT, &buf, &len, &l);
+	r = shared_load(&shared, in.shared, &in.nshared) != 0
+	    ? EXIT_SYSTEM
+	    : read_list(argv[optind], LIST_MAX_DEFAULT, &buf, &len, &l);
 	if (r == EXIT_OK) {
 		free(buf);
-		if (safeguard_apply(l, argv[optind], psl, allow ? allow->entries : NULL,
-			allow ? allow->n : 0, &rep) != 0)
+		in.psl = psl;
+		in.allow = allow ? allow->entries : NULL;
+		in.nallow = allow ? allow->n : 0;
+		if (safeguard_apply(l, argv[optind], &in, &rep) != 0)
 			r = EXIT_SYSTEM;
 	}
 	psl_free(psl);
 	allowlist_free(allow);
+	shared_free(&shared);
 	if (r != EXIT_OK) {
 		rulelist_free(l);
 		safeguard_report_free(&rep);

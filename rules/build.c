@@ -46,8 +46,11 @@ builder_free(struct builder *b)
 	free(b);
 }
 
+/* An order file's keys: those before "wide" are required; "wide" and "shared" default to no. */
 static const char *const okeys[] = {"order", "authority", "date", "service", "not-before",
-    "not-after", "notice", "notice-url", "wide"};
+    "not-after", "notice", "notice-url", "wide", "shared"};
+#define OKEYS_REQUIRED 8
+#define OKEYS_N        10
 
 static int
 add_entry(struct builder *b, const struct rule_entry *e, const char *v, size_t vn, char *file)
@@ -134,10 +137,10 @@ builder_add_order(
 		kn = (size_t)(v - k);
 		v++;
 		vn = n - kn - 1;
-		for (key = 0; key < 9; key++)
+		for (key = 0; key < OKEYS_N; key++)
 			if (strlen(okeys[key]) == kn && memcmp(okeys[key], k, kn) == 0)
 				break;
-		if (key == 9) {
+		if (key == OKEYS_N) {
 			memset(&e, 0, sizeof e);
 			if (rule_entry_parse_value(k, kn, v, vn, &e, why, sizeof why) != 0) {
 				snprintf(err, errlen, "%s:%u: %.*s %.*s: %s", fname, line, (int)kn,
@@ -186,10 +189,11 @@ builder_add_order(
 				    "%s must be a UTC time like 2026-01-31T12:00:00Z", okeys[key]);
 			break;
 		case 8:
+		case 9:
 			if (vn == 3 && memcmp(v, "yes", 3) == 0)
-				bo->o.allow_wide = 1;
+				*(key == 8 ? &bo->o.allow_wide : &bo->o.allow_shared) = 1;
 			else if (!(vn == 2 && memcmp(v, "no", 2) == 0))
-				snprintf(why, sizeof why, "wide must be 'yes' or 'no'");
+				snprintf(why, sizeof why, "%s must be 'yes' or 'no'", okeys[key]);
 			break;
 		}
 		if (why[0]) {
@@ -197,7 +201,7 @@ builder_add_order(
 			return -1;
 		}
 	}
-	for (key = 0; key < 8; key++) {
+	for (key = 0; key < OKEYS_REQUIRED; key++) {
 		if (!(seen & (1u << key))) {
 			snprintf(err, errlen, "%s: missing '%s %s'", fname, okeys[key],
 			    key == 0 ? "REFERENCE" : "VALUE");

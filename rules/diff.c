@@ -89,6 +89,8 @@ orders(struct outbuf *b, const struct rulelist *a, const struct rulelist *l2)
 		field(b, y->ref, "notice-url", x->notice_url, y->notice_url);
 		field(
 		    b, y->ref, "wide", x->allow_wide ? "yes" : "no", y->allow_wide ? "yes" : "no");
+		field(b, y->ref, "shared", x->allow_shared ? "yes" : "no",
+		    y->allow_shared ? "yes" : "no");
 	}
 }
 

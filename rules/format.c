@@ -35,8 +35,9 @@ rulelist_format(const struct rulelist *l, size_t *lenp)
 		    &b, "\tnot-before %s\n", rules_time_format(o->not_before, t1, sizeof t1));
 		outbuf_printf(
 		    &b, "\tnot-after %s\n", rules_time_format(o->not_after, t1, sizeof t1));
-		outbuf_printf(&b, "\tnotice %s\n\tnotice-url %s\n\twide %s\n\n", o->notice,
-		    o->notice_url, o->allow_wide ? "yes" : "no");
+		outbuf_printf(&b, "\tnotice %s\n\tnotice-url %s\n\twide %s\n%s\n", o->notice,
+		    o->notice_url, o->allow_wide ? "yes" : "no",
+		    o->allow_shared ? "\tshared yes\n" : "");
 	}
 	for (i = 0; i < l->nentries; i++) {
 		e = &l->entries[i];

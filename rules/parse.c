@@ -314,14 +314,26 @@ parse_order(
 		}
 	}
 	r = next_line(c, &s, &n);
+	/* Optional last field: "shared yes"; an order without it does not accept shared
+	   infrastructure, and the normal form has one spelling for that: no field. */
+	if (r == 0 && n > 0 && s[0] == '\t') {
+		split(s + 1, n - 1, &k, &kn, &v, &vn);
+		if (keyis(k, kn, "shared")) {
+			if (!keyis(v, vn, "yes"))
+				return bad(c, "shared must be 'yes' (leave the field out for no)");
+			o->allow_shared = 1;
+			r = next_line(c, &s, &n);
+		}
+	}
 	if (r == 1)
 		return bad(c, "file ends after order '%s'", o->ref);
 	if (r < 0)
 		return -1;
 	if (n != 0)
 		return bad(c,
-		    n > 0 && s[0] == '\t' ? "unknown order field after 'wide'"
-					  : "expected an empty line after order '%s'",
+		    n > 0 && s[0] == '\t'
+			? "unknown order field after 'wide' (only 'shared yes' may follow)"
+			: "expected an empty line after order '%s'",
 		    o->ref);
 	return 0;
 }

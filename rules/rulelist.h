@@ -62,7 +62,8 @@ struct rule_order {
 	int64_t date;
 	int64_t not_before;
 	int64_t not_after;
-	int allow_wide; /* order explicitly allows prefixes below the floor */
+	int allow_wide;   /* order explicitly allows prefixes below the floor */
+	int allow_shared; /* order explicitly accepts entries on shared infrastructure */
 	uint32_t line;
 };
 

@@ -10,12 +10,17 @@
 
 #define SAFEGUARD_V4_FLOOR 24 /* IPv4 prefixes shorter than this need the order's "wide yes" */
 #define SAFEGUARD_V6_FLOOR 48 /* likewise for IPv6 */
+#define SAFEGUARD_V4_LIMIT 8 /* IPv4 prefixes shorter than this: refused, whatever the order says */
+#define SAFEGUARD_V6_LIMIT 16 /* likewise for IPv6 */
 
 enum safeguard_reason {
 	SAFEGUARD_PUBLIC_SUFFIX = 1, /* the name (or URL host) is a public suffix */
 	SAFEGUARD_COVERS_SUFFIX,     /* a suffix entry above a public suffix */
 	SAFEGUARD_WIDE_PREFIX,       /* prefix below the floor, order does not allow it */
 	SAFEGUARD_ALLOWLIST,         /* overlaps a local allowlist entry */
+	SAFEGUARD_TOO_WIDE,          /* prefix below the absolute limit: no order can pass it */
+	SAFEGUARD_SPECIAL_USE,       /* overlaps a special-use range (RFC 6890 registries) */
+	SAFEGUARD_SHARED,            /* shared infrastructure, order does not say "shared yes" */
 };
 
 struct safeguard_refusal {
@@ -29,16 +34,39 @@ struct safeguard_report {
 	size_t n;
 };
 
+/* Entries read from one file (the allowlist's format), named in messages by fname and line. */
+struct safeguard_source {
+	const char *fname;
+	const struct rule_entry *entries;
+	size_t n;
+};
+
+#define SAFEGUARD_SHARED_MAX   4 /* shared-infrastructure files: the shipped one, the operator's */
+/* Where the packages install the curated list (packaging/shared-infrastructure). */
+#define BLOCKD_SHARED_PATH     "/usr/share/blockd/shared-infrastructure"
+#define BLOCKRULES_SHARED_PATH "/usr/share/blockrules/shared-infrastructure"
+
+/* What the safeguards check a list against; every pointer may be NULL (or n 0) for none. */
+struct safeguard_input {
+	const struct psl *psl;          /* NULL only where the caller skips that check */
+	const struct rule_entry *allow; /* the ISP's local allowlist */
+	size_t nallow;
+	struct safeguard_source shared[SAFEGUARD_SHARED_MAX]; /* shared infrastructure */
+	size_t nshared;
+	int documentation; /* 1: the documentation ranges are not refused (test beds only) */
+};
+
 /*
- * safeguard_apply(): checks every entry of l against the public suffix list
- * (psl may be NULL only if the caller has decided to skip that check), the
- * prefix floors and the allowlist; refused entries are removed from l (the
- * others keep their order) and appended to rep, one item each. fname names
- * the list in messages. Returns 0, or -1 when out of memory (l and rep are
- * then still consistent: free both as usual).
+ * safeguard_apply(): checks every entry of l against in: public suffixes, the
+ * absolute prefix limits and the floors (order's "wide yes"), special-use
+ * ranges, IPv4 addresses embedded in IPv6 (NAT64, IPv4-mapped, 6to4) as IPv4,
+ * shared infrastructure (order's "shared yes") and the allowlist. Refused
+ * entries are removed from l (the others keep their order) and appended to
+ * rep, one item each. fname names the list in messages. Pure. Returns 0, or
+ * -1 when out of memory (l and rep are then still consistent: free both).
  */
-int safeguard_apply(struct rulelist *l, const char *fname, const struct psl *psl,
-    const struct rule_entry *allow, size_t nallow, struct safeguard_report *rep);
+int safeguard_apply(struct rulelist *l, const char *fname, const struct safeguard_input *in,
+    struct safeguard_report *rep);
 
 /* Frees the items and their messages; rep itself is the caller's. */
 void safeguard_report_free(struct safeguard_report *rep);

@@ -20,6 +20,7 @@ keyring_free(struct keyring *k)
 		free(k->files[i]);
 	free(k->files);
 	free(k->keys);
+	free(k->same);
 	free(k);
 }
 
@@ -71,7 +72,8 @@ keyring_load(const char *dir, struct keyring **out, char *err, size_t errlen)
 		qsort(names, nnames, sizeof *names, cmpstr);
 	k->keys = calloc(nnames ? nnames : 1, sizeof *k->keys);
 	k->files = calloc(nnames ? nnames : 1, sizeof *k->files);
-	if (k->keys == NULL || k->files == NULL) {
+	k->same = calloc(nnames ? nnames : 1, sizeof *k->same);
+	if (k->keys == NULL || k->files == NULL || k->same == NULL) {
 		snprintf(err, errlen, "%s: out of memory", dir);
 		goto fail;
 	}
@@ -99,6 +101,13 @@ keyring_load(const char *dir, struct keyring **out, char *err, size_t errlen)
 		}
 		if (dup)
 			continue;
+		/* One key under another key ID (a re-exported key file) is still one signer. */
+		k->same[k->n] = k->n;
+		for (j = 0; j < k->n; j++)
+			if (memcmp(k->keys[j].pk, key.pk, 32) == 0) {
+				k->same[k->n] = k->same[j];
+				break;
+			}
 		k->keys[k->n] = key;
 		k->files[k->n] = strdup(path);
 		if (k->files[k->n] == NULL) {
@@ -188,7 +197,8 @@ int
 sigset_verify(const struct keyring *keys, const struct sigset *set, const char *list,
     const uint8_t digest[64], unsigned threshold, unsigned *valid, char *notes, size_t noteslen)
 {
-	uint8_t *counted = calloc(keys->n ? keys->n : 1, 1);
+	/* counted[same key]: 1 + the index of the key ID that signed first, or 0. */
+	size_t *counted = calloc(keys->n ? keys->n : 1, sizeof *counted);
 	struct minisign_sig *sig = malloc(sizeof *sig);
 	char name[4096], why[256], id[17];
 	size_t i, k;
@@ -221,13 +231,25 @@ sigset_verify(const struct keyring *keys, const struct sigset *set, const char *
 			note(notes, noteslen, "%s: not counted: key ID %s: %s\n", name, id, why);
 			continue;
 		}
-		if (counted[k]) {
+		if (counted[keys->same[k]]) {
+			size_t first = counted[keys->same[k]] - 1;
+			char fid[17];
+
+			if (first == k) {
+				note(notes, noteslen,
+				    "%s: good, key ID %s, but that key already signed (counts "
+				    "once)\n",
+				    name, id);
+				continue;
+			}
+			minisign_keyid(keys->keys[first].keynum, fid);
 			note(notes, noteslen,
-			    "%s: good, key ID %s, but that key already signed (counts once)\n",
-			    name, id);
+			    "%s: good, key ID %s (%s), but it is the same Ed25519 key as key ID %s "
+			    "(%s), which already signed (counts once)\n",
+			    name, id, keys->files[k], fid, keys->files[first]);
 			continue;
 		}
-		counted[k] = 1;
+		counted[keys->same[k]] = k + 1;
 		(*valid)++;
 		note(notes, noteslen, "%s: good, key ID %s (%s)\n", name, id, keys->files[k]);
 	}

@@ -12,14 +12,17 @@
 struct keyring {
 	struct minisign_pubkey *keys;
 	char **files; /* where each key came from */
+	size_t *same; /* index of the first key with the same 32 public key bytes (often itself) */
 	size_t n;
 };
 
 /*
  * keyring_load(): every "*.pub" file in dir (minisign public keys). The same
- * key in two files is kept once; two different keys with one key ID are an
- * error. Returns 0 and *out (free with keyring_free()), or -1 with the file
- * and reason in err. An empty directory is an error.
+ * key ID and key in two files is kept once; two different keys with one key
+ * ID are an error. One Ed25519 key under two key IDs is kept twice but is one
+ * signer (same[]): distinctness is by key material, never by key ID. Returns
+ * 0 and *out (free with keyring_free()), or -1 with the file and reason in
+ * err. An empty directory is an error.
  */
 int keyring_load(const char *dir, struct keyring **out, char *err, size_t errlen);
 void keyring_free(struct keyring *);
@@ -45,7 +48,7 @@ void sigset_free(struct sigset *);
 /*
  * sigset_verify(): pure. Counts the distinct trusted keys whose signatures in
  * set verify against digest (BLAKE2b-512 of the list). A key that signed
- * twice counts once. *valid gets the count; notes gets one line per
+ * twice counts once, also under two key IDs (notes then name both files). *valid gets the count; notes gets one line per
  * signature saying what became of it ("LIST.minisig: good, key ID ..." or why
  * not). Returns 0 if *valid >= threshold, else -1.
  */

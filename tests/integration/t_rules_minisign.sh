@@ -4,6 +4,7 @@ set -eu
 cd "$(dirname "$0")/../.."
 BR=$PWD/build/blockrules
 DATA=$PWD/tests/data/rules
+SHARED=$PWD/packaging/shared-infrastructure
 VERSION=$(cat VERSION)
 command -v minisign >/dev/null || { echo "minisign not installed (apt-get install minisign)"; exit 1; }
 [ -x "$BR" ] || { echo "build/blockrules missing: run make"; exit 1; }
@@ -47,7 +48,7 @@ expect 0 minisign -V -p a.pub -m list
 grepq "Signature and comment signature verified"
 # minisign signs (as the second signer), blockrules verifies both.
 expect 0 minisign -S -s m.key -m list -x list.minisig.2 -t "second signer"
-expect 0 "$BR" verify -k keys -n 2 list
+expect 0 "$BR" verify -s "$SHARED" -t -k keys -n 2 list
 grepq "list.minisig: good"
 grepq "list.minisig.2: good"
 grepq "serial 1 accepted: 5 of 5 entries"
@@ -56,12 +57,12 @@ expect 0 minisign -S -s b.key -m list -x list.minisig.3
 expect 0 minisign -V -p b.pub -m list -x list.minisig.3
 expect 0 "$BR" sign -s m.key -x m.sig list
 expect 0 minisign -V -p m.pub -m list -x m.sig
-expect 0 "$BR" verify -k keys -n 3 list
+expect 0 "$BR" verify -s "$SHARED" -t -k keys -n 3 list
 
 # One key signing twice counts once.
 rm -f list.minisig.*
 expect 0 "$BR" sign -s a.key -x list.minisig.2 list
-expect 1 "$BR" verify -k keys -n 2 list
+expect 1 "$BR" verify -s "$SHARED" -t -k keys -n 2 list
 grepq "already signed (counts once)"
 grepq "signed by 1 distinct trusted key, 2 required"
 expect 1 "$BR" sign -s a.key list
@@ -72,7 +73,7 @@ cp list tampered
 cp list.minisig tampered.minisig
 sed -i 's/^\tservice X$/\tservice Z/' tampered
 cmp -s list tampered && fail "tampering changed nothing"
-expect 1 "$BR" verify -k keys tampered
+expect 1 "$BR" verify -s "$SHARED" -t -k keys tampered
 grepq "signature does not match the file"
 expect 1 minisign -V -p a.pub -m tampered
 
@@ -88,7 +89,7 @@ expect 0 "$BR" diff list list2
 grepq "^order CL-2026-000123:"
 grepq "^+ ip 192.0.2.11"
 grepq "^- ip 192.0.2.10"
-expect 0 "$BR" export --rpz -z rpz.test. -o zone list
+expect 0 "$BR" export --rpz -s "$SHARED" -t -z rpz.test. -o zone list
 grep -q "^\*\.x\.example CNAME \. ; order CL-2026-000123$" zone || fail "zone lacks *.x.example"
 expect 0 "$BR" show list
 grepq "order CL-2026-000123 (in force)"

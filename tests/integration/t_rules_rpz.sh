@@ -21,7 +21,7 @@ domain exact.test
 EOO
 "$br" build -i "Test Regulator" -S "test bed" -d 30 -n 1 -o "$TB_DIR/list" "$TB_DIR/o.order" \
 	>/dev/null || tb_fail "build"
-"$br" export --rpz -o "$TB_DIR/blocked.rpz" "$TB_DIR/list" || tb_fail "export --rpz"
+"$br" export --rpz -s packaging/shared-infrastructure -t -o "$TB_DIR/blocked.rpz" "$TB_DIR/list" || tb_fail "export --rpz"
 grep -q '; order RPZ-2026-7' "$TB_DIR/blocked.rpz" || tb_fail "records do not name the order"
 
 # Unbound answers the test names from auth zones through its iterator, which is where RPZ

@@ -238,6 +238,8 @@ tb_blockd_conf() {
 blockd.state_dir=$TB_DIR/state blockd.control_socket=$TB_DIR/control.sock blockd.user=
 blockd.control_group=
 blockd.appliance_id=tb-$TB_ID netfilter.queues=2 netfilter.hook=forward
+blockd.shared_infrastructure=$(pwd)/packaging/shared-infrastructure
+blockd.shared_infrastructure_local= blockd.documentation_ranges=yes
 log.path=$TB_DIR/enforcement.jsonl"
 	_all=""
 	for _kv in $_defaults; do

@@ -110,8 +110,13 @@ sign(const struct minisign_seckey *k, int idx)
 static struct accept_policy
 policy(unsigned threshold)
 {
-	struct accept_policy p = {
-	    keysdir, threshold, 1 << 20, -1, 0, statedir, "../data/rules/psl.dat", NULL, 0, NOW};
+	struct accept_policy p = {.keys_dir = keysdir,
+	    .threshold = threshold,
+	    .max_list_bytes = 1 << 20,
+	    .max_change = -1,
+	    .state_dir = statedir,
+	    .psl_path = "../data/rules/psl.dat",
+	    .now = NOW};
 	return p;
 }
 
@@ -351,7 +356,7 @@ Test(rules_accept, change_fraction_needs_override)
 	accept_result_free(&r);
 	write_list(6, "2027-01-01T00:00:00Z", 30, 0);
 	sign(&key_a, 1);
-	p.change_override = 1;
+	p.override = 1;
 	cr_assert_eq(accept_check(&p, listpath, &r), ACCEPT_NEW, "%s", r.reason);
 	accept_result_free(&r);
 }
@@ -486,4 +491,108 @@ Test(rules_accept, damaged_state_refuses)
 	put(path, "serial 5\ndigest 00\nentries 3\n", 29);
 	expect_refused(&p, "state: ");
 	expect_refused(&p, "/rules.serial: damaged (expected serial, digest and entries lines)");
+}
+
+/* One Ed25519 key exported under a second key ID: a second file, not a second signer. */
+Test(rules_accept, one_key_under_two_key_ids_counts_once)
+{
+	struct accept_policy p = policy(2);
+	struct minisign_seckey again = key_a;
+	struct accept_result r;
+
+	again.keynum[0] ^= 0x5a; /* same secret and public key, another key ID */
+	trust(&again, "a-reexported");
+	write_list(5, "2027-01-01T00:00:00Z", 3, 0);
+	sign(&key_a, 1);
+	sign(&again, 2);
+	cr_assert_eq(accept_check(&p, listpath, &r), ACCEPT_REFUSED, "%s", r.reason);
+	cr_assert_eq(r.valid_keys, 1);
+	cr_assert_not_null(strstr(r.reason, "signed by 1 distinct trusted key, 2 required"));
+	cr_assert_not_null(
+	    strstr(r.sigs, "but it is the same Ed25519 key as key ID"), "%s", r.sigs);
+	cr_assert_not_null(strstr(r.sigs, "a-reexported.pub"), "%s", r.sigs);
+	cr_assert_not_null(strstr(r.sigs, "/a-again.pub"), "%s", r.sigs);
+	accept_result_free(&r);
+	sign(&key_b, 3);
+	cr_assert_eq(accept_check(&p, listpath, &r), ACCEPT_NEW, "%s", r.reason);
+	cr_assert_eq(r.valid_keys, 2);
+	accept_result_free(&r);
+}
+
+Test(rules_accept, validity_and_issue_time_bounded)
+{
+	struct accept_policy p = policy(1);
+	struct accept_result r;
+
+	p.max_validity = ACCEPT_MAX_VALIDITY_DEFAULT;
+	p.max_skew = ACCEPT_MAX_SKEW_DEFAULT;
+	write_list(5, "9999-12-31T00:00:00Z", 3, 0);
+	sign(&key_a, 1);
+	expect_refused(&p,
+	    "valid for 2912442 days from its issue time, more than max_validity "
+	    "(366 days)");
+	p.max_validity = 0;
+	cr_assert_eq(accept_check(&p, listpath, &r), ACCEPT_NEW, "%s", r.reason);
+	accept_result_free(&r);
+	/* Issued 2026-01-01: seen from 2025-12-31T23:54:00Z it lies 6 minutes ahead. */
+	write_list(5, "2027-01-01T00:00:00Z", 3, 0);
+	sign(&key_a, 1);
+	p.now = 1767225600 - 360;
+	expect_refused(&p,
+	    "issued at 2026-01-01T00:00:00Z, more than 300 s ahead of this "
+	    "appliance's clock");
+	p.now = 1767225600 - 240;
+	cr_assert_eq(accept_check(&p, listpath, &r), ACCEPT_NEW, "%s", r.reason);
+	accept_result_free(&r);
+}
+
+Test(rules_accept, serial_jumps_and_ceiling_need_the_override)
+{
+	struct accept_policy p = policy(1);
+	struct accept_result r;
+
+	p.max_serial_jump = ACCEPT_MAX_SERIAL_JUMP_DEFAULT;
+	write_list(18446744073709551615ULL, "2027-01-01T00:00:00Z", 3, 0);
+	sign(&key_a, 1);
+	expect_refused(&p,
+	    "serial 18446744073709551615 is above 9223372036854775807, which "
+	    "would leave no room for the lists that must follow it");
+	p.override = 1;
+	expect_refused(&p, "is above 9223372036854775807");
+	p.override = 0;
+	write_list(5, "2027-01-01T00:00:00Z", 3, 0);
+	sign(&key_a, 1);
+	cr_assert_eq(accept_and_commit(&p), 5);
+	write_list(5000000006ULL, "2027-01-01T00:00:00Z", 3, 0);
+	sign(&key_a, 1);
+	expect_refused(&p,
+	    "serial 5000000006 jumps 5000000001 past the accepted serial 5, more "
+	    "than max_serial_jump (1000000000)");
+	p.override = 1;
+	cr_assert_eq(accept_check(&p, listpath, &r), ACCEPT_NEW, "%s", r.reason);
+	accept_result_free(&r);
+	p.override = 0;
+	write_list(1000000005ULL, "2027-01-01T00:00:00Z", 3, 0);
+	sign(&key_a, 1);
+	cr_assert_eq(accept_check(&p, listpath, &r), ACCEPT_NEW, "%s", r.reason);
+	accept_result_free(&r);
+}
+
+/* The state dir lost: the floor from the enforcement log still refuses a rollback. */
+Test(rules_accept, serial_floor_without_state)
+{
+	struct accept_policy p = policy(1);
+	struct accept_result r;
+
+	p.serial_floor = 7;
+	p.floor_source = "enforcement.jsonl";
+	write_list(5, "2027-01-01T00:00:00Z", 3, 0);
+	sign(&key_a, 1);
+	expect_refused(&p,
+	    "serial 5 is lower than serial 7, which enforcement.jsonl shows "
+	    "accepted (rollback)");
+	write_list(7, "2027-01-01T00:00:00Z", 3, 0);
+	sign(&key_a, 1);
+	cr_assert_eq(accept_check(&p, listpath, &r), ACCEPT_NEW, "%s", r.reason);
+	accept_result_free(&r);
 }

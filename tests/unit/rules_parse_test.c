@@ -224,6 +224,10 @@ Test(rules_parse, order_errors)
 	    "t.list:16: not-after is not after not-before");
 	bad("\twide no\n", "\twide maybe\n", "t.list:19: wide must be 'yes' or 'no'");
 	bad("\twide no\n", "\twide no\n\textra 1\n", "t.list:20: unknown order field after 'wide'");
+	bad("\twide no\n", "\twide no\n\tshared no\n",
+	    "t.list:20: shared must be 'yes' (leave the field out for no)");
+	bad("\twide no\n", "\twide no\n\tshared yes\n\tshared yes\n",
+	    "t.list:21: unknown order field after 'wide'");
 	bad("notice-url https://orders.example/CL", "notice-url ftp://orders.example/CL",
 	    "t.list:18: notice-url: notice URL must start with https:// or http://");
 	bad("order OSA-7\n", "order CL-2026-000123\n",
@@ -441,4 +445,25 @@ Test(rules_parse, empty_list_lifts_every_block)
 	t = edit_text(empty, "entries 0", "entries 1");
 	refused(t, strlen(t), "t.list:9: orders 0 with entries 1: every order needs entries");
 	free(t);
+}
+
+/* "shared yes" is an optional last order field; the writer reproduces it. */
+Test(rules_parse, shared_field_round_trips)
+{
+	char *t = edit("\twide no\n", "\twide no\n\tshared yes\n"), *again, err[RULES_ERR_MAX];
+	struct rulelist *l;
+	size_t len;
+
+	cr_assert_eq(
+	    rulelist_parse(t, strlen(t), "t.list", NULL, &l, err, sizeof err), 0, "%s", err);
+	cr_assert(l->orders[0].allow_shared);
+	again = rulelist_format(l, &len);
+	cr_assert_eq(len, strlen(t));
+	cr_assert_eq(memcmp(again, t, len), 0, "%s", again);
+	free(again);
+	rulelist_free(l);
+	free(t);
+	cr_assert_eq(rulelist_parse(base, strlen(base), "t.list", NULL, &l, err, sizeof err), 0);
+	cr_assert_not(l->orders[0].allow_shared);
+	rulelist_free(l);
 }

@@ -77,9 +77,9 @@ static const char order_x[] = "order CL-1\nauthority Court\ndate 2026-01-01\nser
 			      "not-before 2026-01-01T00:00:00Z\nnot-after 2030-01-01T00:00:00Z\n"
 			      "notice Blocked.\nnotice-url https://orders.example/CL-1\n";
 
-/* A list from one order file: the order_x header with the given wide flag and entries. */
+/* A list from one order file: the order_x header with the given fields and entries. */
 static struct rulelist *
-list_of(const char *wide, const char *entries)
+list_with(const char *fields, const char *entries)
 {
 	struct build_header h = {"Regulator", "test", 1, 0, 4102444800, NULL};
 	struct builder *b = builder_create();
@@ -87,7 +87,7 @@ list_of(const char *wide, const char *entries)
 	struct rulelist *l;
 	size_t len;
 
-	snprintf(text, sizeof text, "%swide %s\n%s", order_x, wide, entries);
+	snprintf(text, sizeof text, "%s%s%s", order_x, fields, entries);
 	cr_assert_eq(
 	    builder_add_order(b, text, strlen(text), "o.order", err, sizeof err), 0, "%s", err);
 	out = builder_finish(b, &h, &len, err, sizeof err);
@@ -96,6 +96,16 @@ list_of(const char *wide, const char *entries)
 	free(out);
 	builder_free(b);
 	return l;
+}
+
+/* The same with only the wide flag given. */
+static struct rulelist *
+list_of(const char *wide, const char *entries)
+{
+	char fields[32];
+
+	snprintf(fields, sizeof fields, "wide %s\n", wide);
+	return list_with(fields, entries);
 }
 
 static struct allowlist *
@@ -109,18 +119,37 @@ allow_of(const char *text)
 	return a;
 }
 
-/* Runs the safeguards; returns the report, l keeps what survived. */
+/*
+ * Runs the safeguards with the allowlist and shared-infrastructure texts given
+ * (NULL for none) and documentation ranges allowed or not; returns the report,
+ * l keeps what survived.
+ */
 static struct safeguard_report
-run(struct rulelist *l, const char *allow)
+run_with(struct rulelist *l, const char *allow, const char *shared, int documentation)
 {
 	struct psl *p = load_psl("../data/rules/psl.dat");
 	struct safeguard_report rep = {NULL, 0};
 	struct allowlist *a = allow_of(allow ? allow : "");
+	struct allowlist *sh = shared ? allow_of(shared) : NULL;
+	struct safeguard_input in = {
+	    .psl = p, .allow = a->entries, .nallow = a->n, .documentation = documentation};
 
-	cr_assert_eq(safeguard_apply(l, "t.list", p, a->entries, a->n, &rep), 0);
+	if (sh) {
+		in.shared[0] = (struct safeguard_source){"shared", sh->entries, sh->n};
+		in.nshared = 1;
+	}
+	cr_assert_eq(safeguard_apply(l, "t.list", &in, &rep), 0);
 	allowlist_free(a);
+	allowlist_free(sh);
 	psl_free(p);
 	return rep;
+}
+
+/* The test lists' addresses are documentation addresses: allowed here. */
+static struct safeguard_report
+run(struct rulelist *l, const char *allow)
+{
+	return run_with(l, allow, NULL, 1);
 }
 
 static int
@@ -163,19 +192,19 @@ Test(rules_safeguard, public_suffix_entries_refused)
 Test(rules_safeguard, wide_prefixes_need_the_order)
 {
 	struct rulelist *l = list_of("no",
-	    "prefix 192.0.0.0/23\nprefix 198.51.100.0/24\n"
+	    "prefix 203.0.112.0/23\nprefix 198.51.100.0/24\n"
 	    "prefix 2001:db8::/47\nprefix 2001:db8:1::/48\n");
 	struct safeguard_report rep = run(l, NULL);
 
 	cr_assert_eq(rep.n, 2);
 	cr_assert(has(&rep, SAFEGUARD_WIDE_PREFIX,
-	    "prefix 192.0.0.0/23 (order CL-1): refused: prefix wider than /24 and the order does "
-	    "not say 'wide yes'"));
+	    "prefix 203.0.112.0/23 (order CL-1): refused: prefix is wider than /24 and the order "
+	    "does not say 'wide yes'"));
 	cr_assert(has(&rep, SAFEGUARD_WIDE_PREFIX, "prefix 2001:db8::/47"));
 	cr_assert_eq(l->nentries, 2);
 	safeguard_report_free(&rep);
 	rulelist_free(l);
-	l = list_of("yes", "prefix 192.0.0.0/23\nprefix 2001:db8::/47\n");
+	l = list_of("yes", "prefix 203.0.112.0/23\nprefix 2001:db8::/47\n");
 	rep = run(l, NULL);
 	cr_assert_eq(rep.n, 0);
 	cr_assert_eq(l->nentries, 2);
@@ -209,7 +238,7 @@ Test(rules_safeguard, allowlist_overlaps_refused)
 	cr_assert(has(&rep, SAFEGUARD_ALLOWLIST, "domain safe.example"));
 	cr_assert(has(&rep, SAFEGUARD_ALLOWLIST, "suffix safe.example"));
 	cr_assert(has(&rep, SAFEGUARD_ALLOWLIST,
-	    "ip 192.0.2.5 (order CL-1): refused: overlaps the local allowlist entry prefix "
+	    "ip 192.0.2.5 (order CL-1): refused: it overlaps the local allowlist entry prefix "
 	    "192.0.2.0/28 (allowlist line 5)"));
 	cr_assert(has(&rep, SAFEGUARD_ALLOWLIST, "prefix 198.51.100.0/24"));
 	cr_assert(has(&rep, SAFEGUARD_ALLOWLIST, "url shop.cdn.example/x"));
@@ -260,4 +289,196 @@ Test(rules_safeguard, allowlist_parser)
 	allow_bad("domain a.example\r\n", "allow:1: carriage return");
 	allow_bad("domain\n", "allow:1: expected 'KIND VALUE'");
 	allow_bad("domain b\xc3\xbc.example\n", "allow:1: control or non-ASCII byte");
+}
+
+Test(rules_safeguard, special_use_ranges_refused_whatever_the_order)
+{
+	struct rulelist *l = list_with("wide yes\nshared yes\n",
+	    "ip 127.0.0.1\nprefix 10.0.0.0/8\nip 169.254.1.1\nip 224.0.0.251\n"
+	    "ip 255.255.255.255\nip 100.64.0.1\nip ::1\nprefix fe80::/64\nprefix fd00::/48\n"
+	    "ip ff02::1\nip 192.0.2.1\nip 2001:db8::1\nip 4.4.4.4\n");
+	struct safeguard_report rep = run_with(l, NULL, NULL, 0);
+
+	cr_assert(has(&rep, SAFEGUARD_SPECIAL_USE,
+	    "ip 127.0.0.1 (order CL-1): refused: it overlaps the special-use range 127.0.0.0/8, "
+	    "loopback (RFC 1122), which no order can mean"));
+	cr_assert(has(&rep, SAFEGUARD_SPECIAL_USE, "prefix 10.0.0.0/8"));
+	cr_assert(has(&rep, SAFEGUARD_SPECIAL_USE, "ip 169.254.1.1"));
+	cr_assert(has(&rep, SAFEGUARD_SPECIAL_USE, "ip 224.0.0.251"));
+	cr_assert(has(&rep, SAFEGUARD_SPECIAL_USE, "ip 255.255.255.255"));
+	cr_assert(has(&rep, SAFEGUARD_SPECIAL_USE, "ip 100.64.0.1"));
+	cr_assert(has(&rep, SAFEGUARD_SPECIAL_USE, "ip ::1"));
+	cr_assert(has(&rep, SAFEGUARD_SPECIAL_USE, "prefix fe80::/64"));
+	cr_assert(has(&rep, SAFEGUARD_SPECIAL_USE, "prefix fd00::/48"));
+	cr_assert(has(&rep, SAFEGUARD_SPECIAL_USE, "ip ff02::1"));
+	cr_assert(has(&rep, SAFEGUARD_SPECIAL_USE,
+	    "ip 192.0.2.1 (order CL-1): refused: it "
+	    "overlaps the special-use range 192.0.2.0/24, "
+	    "documentation"));
+	cr_assert(has(&rep, SAFEGUARD_SPECIAL_USE, "ip 2001:db8::1"));
+	cr_assert_eq(rep.n, 12);
+	cr_assert_eq(l->nentries, 1, "only 4.4.4.4 stays");
+	safeguard_report_free(&rep);
+	rulelist_free(l);
+
+	/* A test bed may allow the documentation ranges, and only those. */
+	l = list_of("no", "ip 192.0.2.1\nip 2001:db8::1\nip 127.0.0.1\n");
+	rep = run_with(l, NULL, NULL, 1);
+	cr_assert_eq(rep.n, 1);
+	cr_assert(has(&rep, SAFEGUARD_SPECIAL_USE, "ip 127.0.0.1"));
+	safeguard_report_free(&rep);
+	rulelist_free(l);
+}
+
+Test(rules_safeguard, absolute_limit_no_order_passes)
+{
+	struct rulelist *l = list_of("yes",
+	    "prefix 0.0.0.0/0\nprefix ::/0\nprefix 4.0.0.0/7\nprefix 2a00::/15\n"
+	    "prefix 4.0.0.0/8\nprefix 2a00::/16\n");
+	struct safeguard_report rep = run_with(l, NULL, NULL, 0);
+
+	cr_assert(has(&rep, SAFEGUARD_TOO_WIDE,
+	    "prefix 0.0.0.0/0 (order CL-1): refused: it is wider than /8, which no order can "
+	    "pass"));
+	cr_assert(has(&rep, SAFEGUARD_TOO_WIDE,
+	    "prefix ::/0 (order CL-1): refused: it is wider "
+	    "than /16"));
+	cr_assert(has(&rep, SAFEGUARD_TOO_WIDE, "prefix 4.0.0.0/7"));
+	cr_assert(has(&rep, SAFEGUARD_TOO_WIDE, "prefix 2a00::/15"));
+	cr_assert_eq(rep.n, 4);
+	cr_assert_eq(l->nentries, 2, "a /8 and a /16 pass with 'wide yes'");
+	safeguard_report_free(&rep);
+	rulelist_free(l);
+}
+
+Test(rules_safeguard, embedded_ipv4_checked_as_ipv4)
+{
+	/* 198.51.100.5 is c633:6405; 203.0.113.7 is cb00:7107; 8.8.8.8 is 808:808. */
+	struct rulelist *l = list_of("no",
+	    "prefix 64:ff9b::/96\nprefix 64:ff9b:1::/48\nip 64:ff9b::c633:6405\n"
+	    "ip ::ffff:198.51.100.5\nprefix 2002:c633:6405::/48\nprefix 64:ff9b::c633:0/112\n"
+	    "ip 64:ff9b::808:808\nip 64:ff9b::7f00:1\nip 64:ff9b::cb00:7107\n"
+	    "ip 2002:cb00:7107::1\n");
+	struct safeguard_report rep = run_with(l, "ip 198.51.100.5\n", "prefix 8.8.8.0/24\n", 1);
+
+	cr_assert(has(&rep, SAFEGUARD_TOO_WIDE,
+	    "prefix 64:ff9b::/96 (order CL-1): refused: the IPv4 0.0.0.0/0 it embeds through the "
+	    "NAT64 well-known prefix 64:ff9b::/96 (RFC 6052) is wider than /8"));
+	cr_assert(has(&rep, SAFEGUARD_TOO_WIDE,
+	    "prefix 64:ff9b:1::/48 (order CL-1): refused: "
+	    "the IPv4 0.0.0.0/0 it embeds through the NAT64 "
+	    "local-use prefix"));
+	cr_assert(has(&rep, SAFEGUARD_ALLOWLIST,
+	    "ip 64:ff9b::c633:6405 (order CL-1): refused: the IPv4 198.51.100.5 it embeds "
+	    "through the NAT64 well-known prefix 64:ff9b::/96 (RFC 6052) overlaps the local "
+	    "allowlist entry ip 198.51.100.5"));
+	cr_assert(has(&rep, SAFEGUARD_ALLOWLIST,
+	    "ip ::ffff:198.51.100.5 (order CL-1): refused: "
+	    "the IPv4 198.51.100.5 it embeds through the "
+	    "IPv4-mapped prefix"));
+	cr_assert(has(&rep, SAFEGUARD_ALLOWLIST,
+	    "prefix 2002:c633:6405::/48 (order CL-1): "
+	    "refused: the IPv4 198.51.100.5 it embeds "
+	    "through the 6to4 prefix"));
+	cr_assert(has(&rep, SAFEGUARD_WIDE_PREFIX,
+	    "prefix 64:ff9b::c633:0/112 (order CL-1): refused: the IPv4 198.51.0.0/16 it embeds "
+	    "through the NAT64 well-known prefix 64:ff9b::/96 (RFC 6052) is wider than /24"));
+	cr_assert(has(&rep, SAFEGUARD_SHARED,
+	    "ip 64:ff9b::808:808 (order CL-1): refused: the "
+	    "IPv4 8.8.8.8 it embeds"));
+	cr_assert(has(&rep, SAFEGUARD_SPECIAL_USE,
+	    "ip 64:ff9b::7f00:1 (order CL-1): refused: the "
+	    "IPv4 127.0.0.1 it embeds"));
+	cr_assert_eq(rep.n, 8);
+	cr_assert_eq(l->nentries, 2, "203.0.113.7 through NAT64 and 6to4 stays");
+	safeguard_report_free(&rep);
+	rulelist_free(l);
+}
+
+Test(rules_safeguard, shared_infrastructure_needs_the_order)
+{
+	static const char shared[] = "# CDN and storage\nsuffix google.com\n"
+				     "domain storage.googleapis.com\nprefix 104.16.0.0/13\n"
+				     "prefix 2606:4700::/32\n";
+	static const char entries[] = "domain google.com\nsuffix drive.google.com\n"
+				      "domain storage.googleapis.com\nsuffix googleapis.com\n"
+				      "domain bucket.storage.googleapis.com\n"
+				      "url drive.google.com/file/d/x\nip 104.16.1.1\n"
+				      "prefix 104.0.0.0/8\nip 2606:4700::6810:1\nip 4.4.4.4\n";
+	struct rulelist *l = list_of("yes", entries);
+	struct safeguard_report rep = run_with(l, NULL, shared, 0);
+
+	cr_assert(has(&rep, SAFEGUARD_SHARED,
+	    "domain google.com (order CL-1): refused: is the shared infrastructure name "
+	    "google.com (shared:2), which carries unrelated services; only an order saying "
+	    "'shared yes' may block it"));
+	cr_assert(has(&rep, SAFEGUARD_SHARED,
+	    "suffix drive.google.com (order CL-1): refused: is below the shared infrastructure "
+	    "name google.com (shared:2)"));
+	cr_assert(has(&rep, SAFEGUARD_SHARED, "domain storage.googleapis.com"));
+	cr_assert(has(&rep, SAFEGUARD_SHARED,
+	    "suffix googleapis.com (order CL-1): refused: is above the shared infrastructure name "
+	    "storage.googleapis.com (shared:3)"));
+	cr_assert(has(&rep, SAFEGUARD_SHARED,
+	    "ip 104.16.1.1 (order CL-1): refused: it overlaps the shared infrastructure prefix "
+	    "104.16.0.0/13 (shared:4)"));
+	cr_assert(has(&rep, SAFEGUARD_SHARED, "prefix 104.0.0.0/8"));
+	cr_assert(has(&rep, SAFEGUARD_SHARED, "ip 2606:4700::6810:1"));
+	cr_assert_eq(rep.n, 7);
+	cr_assert_eq(l->nentries, 3, "one bucket, one URL and 4.4.4.4 stay");
+	safeguard_report_free(&rep);
+	rulelist_free(l);
+
+	l = list_with("wide yes\nshared yes\n", entries);
+	rep = run_with(l, NULL, shared, 0);
+	cr_assert_eq(rep.n, 0, "'shared yes': the regulator accepts it");
+	cr_assert_eq(l->nentries, 10);
+	cr_assert(l->orders[0].allow_shared);
+	safeguard_report_free(&rep);
+	rulelist_free(l);
+}
+
+Test(rules_safeguard, shipped_shared_infrastructure_list)
+{
+	char err[512], *buf;
+	struct allowlist *a;
+	size_t len;
+
+	cr_assert_eq(file_read_capped("../../packaging/shared-infrastructure", 1 << 20, &buf, &len,
+			 err, sizeof err),
+	    0, "%s", err);
+	cr_assert_eq(
+	    allowlist_parse(buf, len, "shared-infrastructure", &a, err, sizeof err), 0, "%s", err);
+	free(buf);
+	cr_assert_gt(a->n, 50);
+	allowlist_free(a);
+	{
+		struct rulelist *l = list_of("no",
+		    "domain drive.google.com\nip 1.1.1.1\nip 8.8.8.8\nsuffix windows.net\n"
+		    "domain cloudflare.net\nip 104.16.132.229\nip 2001:4860:4860::8888\n"
+		    "domain deepfakes.example.org\n");
+		struct safeguard_report rep;
+
+		cr_assert_eq(file_read_capped("../../packaging/shared-infrastructure", 1 << 20,
+				 &buf, &len, err, sizeof err),
+		    0);
+		cr_assert_eq(allowlist_parse(buf, len, "s", &a, err, sizeof err), 0);
+		free(buf);
+		{
+			struct psl *p = load_psl("../data/rules/psl.dat");
+			struct safeguard_input in = {.psl = p};
+
+			in.shared[0] = (struct safeguard_source){"s", a->entries, a->n};
+			in.nshared = 1;
+			rep = (struct safeguard_report){NULL, 0};
+			cr_assert_eq(safeguard_apply(l, "t.list", &in, &rep), 0);
+			psl_free(p);
+		}
+		cr_assert_eq(rep.n, 7, "every shared name and resolver refused");
+		cr_assert_eq(l->nentries, 1);
+		cr_assert_str_eq(l->entries[0].name, "deepfakes.example.org");
+		safeguard_report_free(&rep);
+		rulelist_free(l);
+		allowlist_free(a);
+	}
 }
