@@ -12,7 +12,7 @@
 
 static const char *const method_names[] = {
     [EV_DNS] = "dns", [EV_TLS] = "tls", [EV_QUIC] = "quic", [EV_HTTP] = "http", [EV_IP] = "ip"};
-#define ACTION_NAME(id, name) [id] = name,
+#define ACTION_NAME(id, name) [id] = (name),
 static const char *const action_names[] = {EV_ACTIONS(ACTION_NAME)};
 #undef ACTION_NAME
 static const char *const state_names[] = {[EVS_START] = "start",
