@@ -9,6 +9,7 @@
 
 #include "config.h"
 #include "ctl.h"
+#include "evlog_files.h"
 #include "exitcode.h"
 #include "fileio.h"
 #include "logverify.h"
@@ -90,7 +91,7 @@ log_files(const struct blockd_config *conf, glob_t *g)
 {
 	char pat[sizeof(conf->log_path) + 32];
 
-	snprintf(pat, sizeof(pat), "%s.[0-9]*Z", conf->log_path);
+	snprintf(pat, sizeof(pat), "%s" EVLOG_ROTATED_GLOB, conf->log_path);
 	if (glob(pat, 0, NULL, g) != 0)
 		g->gl_pathc = 0;
 	if (access(conf->log_path, F_OK) == 0)
@@ -132,7 +133,7 @@ cmd_log(const struct blockd_config *conf, int json, int argc, char **argv)
 		return EXIT_SYSTEM;
 	}
 	/* The whole log of this appliance: the saved head also catches a cut-off end. */
-	snprintf(head, sizeof(head), "%s/evlog.head", conf->state_dir);
+	snprintf(head, sizeof(head), "%s/" EVLOG_HEAD_FILE, conf->state_dir);
 	rc = logverify_files_fmt((const char *const *)g.gl_pathv, g.gl_pathc,
 	    access(head, R_OK) == 0 ? head : NULL, json, stdout);
 	globfree(&g);

@@ -33,7 +33,7 @@ struct blockd {
 	uint64_t missed_prev;
 	int failopen; /* a fail-open period is in progress (packets went unjudged) */
 
-	/* IP enforcement: the kernel's sets and the NFLOG listener (daemon.c ip_*) */
+	/* IP enforcement: the kernel's sets and the NFLOG listener (inforce.c inforce_ip_*) */
 	struct nflog *nflog;
 	const struct match_snapshot *ipset_snap; /* snapshot the sets were built from */
 	uint64_t ipset_serial;                   /* its serial, 0 for none */
@@ -61,8 +61,14 @@ int daemon_start(struct blockd *, char *err, size_t errlen);
  * Returns 0, or -1 with the reason in err.
  */
 int daemon_reload(struct blockd *, int override, char *err, size_t errlen);
-/* daemon_poll_stats(): reads the queue counters; records when packets go unjudged and when that ends. */
-void daemon_poll_stats(struct blockd *);
+/*
+ * daemon_check_enforcement(): the control thread's tick (each time round the
+ * main loop, at least once a second) and once more at stop. What is in force
+ * kept current (inforce_tick(): list expiry, the kernel's IP sets as orders
+ * start and end), then the queues' health: kernel drops logged, fail-open
+ * periods recorded when packets go unjudged and when that ends.
+ */
+void daemon_check_enforcement(struct blockd *);
 /*
  * daemon_ops_*: the service manager's view. ready: READY=1 and STATUS= with
  * the serial (after start and after each reload); tick: the watchdog, from

@@ -12,14 +12,26 @@ enum ev_method {
 	EV_IP,
 };
 
+/*
+ * The enforcement actions, in one table: each line is the value and the
+ * name the log writes for it ("action", blockd-log(5)); evrec.c names them
+ * from here. A new action is a line here, at the end (values are never
+ * renumbered), and the code that takes it.
+ */
+#define EV_ACTIONS(X)                                                               \
+	X(EV_NXDOMAIN, "nxdomain") /* DNS: NXDOMAIN (+ EDE 16) */                   \
+	X(EV_SINKHOLE, "sinkhole") /* DNS: answer pointing at the notice address */ \
+	X(EV_RESET, "reset")       /* TCP reset both ways */                        \
+	X(EV_DROP, "drop")         /* packet(s) dropped */                          \
+	X(EV_NOTICE, "notice")     /* HTTP 451 notice page, server side reset */    \
+	X(EV_REJECT, "reject")     /* IP: TCP reset or ICMP administratively prohibited */
+
+#define EV_ACTION_ENUM(id, name) id,
 enum ev_action {
-	EV_NXDOMAIN = 1, /* DNS: NXDOMAIN (+ EDE 16) */
-	EV_SINKHOLE,     /* DNS: answer pointing at the notice address */
-	EV_RESET,        /* TCP reset both ways */
-	EV_DROP,         /* packet(s) dropped */
-	EV_NOTICE,       /* HTTP 451 notice page, server side reset */
-	EV_REJECT,       /* IP: TCP reset or ICMP administratively prohibited */
+	EV_ACTION_NONE = 0, /* the first action is 1 */
+	EV_ACTIONS(EV_ACTION_ENUM)
 };
+#undef EV_ACTION_ENUM
 
 #define EV_INDICATOR_MAX 512 /* name, SNI, host+path or address, truncated */
 #define EV_VALUE_MAX     256 /* the entry as written in the list, truncated */

@@ -2,7 +2,6 @@
 #include <arpa/inet.h>
 #include <errno.h>
 #include <fcntl.h>
-#include <glob.h>
 #include <inttypes.h>
 #include <pthread.h>
 #include <stdarg.h>
@@ -16,6 +15,9 @@
 
 #include "config.h"
 #include "evlog.h"
+#include "evlog_files.h"
+#include "evlog_recover.h"
+#include "fileio.h"
 #include "log.h"
 #include "logverify.h"
 #include "pseudonym.h"
@@ -23,10 +25,7 @@
 #define OBUF_SIZE   ((size_t)256 * 1024)
 #define LINE_SIZE   (EVREC_LINE_MAX)
 #define IDLE_MS     5
-#define DRAIN_BATCH 4096                  /* records per pass between fsync/rotation checks */
-#define TORN_COPY   ((size_t)1024 * 1024) /* bytes of a torn fragment kept */
-#define HEAD_MAGIC  "blockd-evlog-head-v1"
-#define ZERO_HASH   "0000000000000000000000000000000000000000000000000000000000000000"
+#define DRAIN_BATCH 4096 /* records per pass between fsync/rotation checks */
 
 #ifndef BLOCKD_VERSION
 #define BLOCKD_VERSION "unknown"
@@ -342,7 +341,7 @@ advance_key(struct evlog *l, int64_t day)
 
 	if (l->raw || !pseudonym_advance(&l->ps, day))
 		return;
-	snprintf(kp, sizeof(kp), "%s/pseudonym.key", l->state_dir);
+	snprintf(kp, sizeof(kp), "%s/" EVLOG_KEY_FILE, l->state_dir);
 	pseudonym_save(&l->ps, kp);
 }
 
@@ -484,17 +483,14 @@ reopen_log(struct evlog *l)
 	close(old);
 }
 
+/* The rotated name for a file rotated at when: PATH.20261121T212723.123456Z, one not taken. */
 static void
-rotate_log(struct evlog *l)
+archive_name(struct evlog *l, int64_t when, char *to, size_t tolen)
 {
-	char to[4200], t[32], stamp[32];
+	char t[32], stamp[32];
 	struct stat st;
-	int64_t when = now_us(l);
 	int k;
 
-	if (flush_out(l) < 0)
-		return;
-	sync_file(l);
 	/*
 	 * 2026-11-21T21:27:23.123456Z -> PATH.20261121T212723.123456Z: sorts by
 	 * time. A name already taken (a clock set back) moves on by a
@@ -504,19 +500,72 @@ rotate_log(struct evlog *l)
 		evrec_time_fmt(when, t);
 		snprintf(stamp, sizeof(stamp), "%.4s%.2s%.2sT%.2s%.2s%.9sZ", t, t + 5, t + 8,
 		    t + 11, t + 14, t + 17);
-		snprintf(to, sizeof(to), "%s.%s", l->path, stamp);
-		if (stat(to, &st) != 0)
+		snprintf(to, tolen, "%s.%s", l->path, stamp);
+		if (lstat(to, &st) != 0)
 			break;
 	}
-	if (rename(l->path, to) < 0) {
-		log_warn("evlog: rotate %s to %s", l->path, to);
-		l->opened_us = now_us(l); /* try again after another period */
+}
+
+/*
+ * Rotation never leaves the live name missing, so a crash at any point
+ * finds a current log file:
+ *   1. the live file is written out and fsync'd;
+ *   2. link(2) gives it its rotated name as well, made durable (fsync of the
+ *      directory) before anything else: the records now have two names;
+ *   3. an empty file is created under PATH.new (EVLOG_NEXT_SUFFIX) and fsync'd;
+ *   4. rename(2) puts it over the live name in one step, and the directory
+ *      is fsync'd; the old records keep only their rotated name.
+ * A crash between 2 and 4 leaves the rotated name a hard link to the live
+ * file (and perhaps PATH.new): evlog_recover() at the next start undoes
+ * the rotation. A crash after 4 leaves an empty live file after a rotated
+ * one: evlog_recover() continues the chain from the rotated file.
+ */
+static void
+rotate_log(struct evlog *l)
+{
+	char to[4200], tmp[4200];
+	int fd;
+
+	if (flush_out(l) < 0)
 		return;
+	sync_file(l);
+	archive_name(l, now_us(l), to, sizeof(to));
+	snprintf(tmp, sizeof(tmp), "%s" EVLOG_NEXT_SUFFIX, l->path);
+	if (link(l->path, to) < 0) {
+		log_warn("evlog: rotate %s to %s", l->path, to);
+		goto later;
 	}
+	if (file_fsync_dir(l->path) < 0)
+		log_warn("evlog: fsync the directory of %s", l->path);
+	fd = open(tmp, O_RDWR | O_CREAT | O_TRUNC | O_APPEND | O_CLOEXEC, 0640);
+	if (fd < 0 || fsync(fd) < 0) {
+		log_warn("evlog: rotate %s: create %s", l->path, tmp);
+		goto undo;
+	}
+	if (rename(tmp, l->path) < 0) {
+		log_warn("evlog: rotate %s: rename %s", l->path, tmp);
+		goto undo;
+	}
+	if (file_fsync_dir(l->path) < 0)
+		log_warn("evlog: fsync the directory of %s", l->path);
+	close(l->fd);
+	l->fd = fd;
+	l->file_bytes = 0;
+	l->opened_us = now_us(l);
 	atomic_fetch_add_explicit(&l->rotations, 1, memory_order_relaxed);
-	reopen_log(l);
 	/* A crash before the new file's first record is durable must still find the chain. */
 	save_head(l, "running");
+	return;
+undo:
+	/* The live file is the one it was; its second name goes. */
+	if (fd >= 0) {
+		close(fd);
+		unlink(tmp);
+	}
+	if (unlink(to) < 0)
+		log_warn("evlog: unlink %s", to);
+later:
+	l->opened_us = now_us(l); /* try again after another period */
 }
 
 /* Reopen, rotation and fsync, when due. */
@@ -630,26 +679,7 @@ evlog_stats(struct evlog *l, struct evlog_stats *st)
 static int
 save_head(struct evlog *l, const char *state)
 {
-	char path[4200], tmp[4300], buf[256];
-	int fd, n;
-
-	snprintf(path, sizeof(path), "%s/evlog.head", l->state_dir);
-	snprintf(tmp, sizeof(tmp), "%s.new", path);
-	n = snprintf(buf, sizeof(buf), "%s %" PRIu64 " %s %s %" PRId64 "\n", HEAD_MAGIC, l->seq,
-	    l->prev, state, now_us(l));
-	fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0640);
-	if (fd < 0 || write(fd, buf, (size_t)n) != n || fsync(fd) < 0) {
-		log_warn("evlog: save chain head %s", tmp);
-		if (fd >= 0)
-			close(fd);
-		return -1;
-	}
-	close(fd);
-	if (rename(tmp, path) < 0) {
-		log_warn("evlog: rename %s", tmp);
-		return -1;
-	}
-	return 0;
+	return evlog_head_save(l->state_dir, l->seq, l->prev, state, now_us(l));
 }
 
 static void
@@ -700,239 +730,27 @@ evlog_close(struct evlog *l)
 	free_log(l);
 }
 
-/* Recovery at open: the log's last complete record and any torn fragment after it. */
-struct tail {
-	off_t keep;        /* bytes up to and including the last newline */
-	uint64_t torn;     /* bytes after it */
-	int have_line;     /* a last complete line exists */
-	int parsed;        /* and it is a record */
-	struct evrec last; /* that record */
-	char hash[EVREC_HASH_HEX + 1];
-};
-
-static int
-read_at(int fd, char *buf, size_t len, off_t off)
-{
-	ssize_t n;
-	size_t got = 0;
-
-	while (got < len) {
-		n = pread(fd, buf + got, len - got, off + (off_t)got);
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n <= 0)
-			return -1;
-		got += (size_t)n;
-	}
-	return 0;
-}
-
-/* Offset of the last '\n' in [0, end), or -1. */
-static off_t
-last_newline(int fd, off_t end, char *buf, size_t cap)
-{
-	while (end > 0) {
-		size_t n = end > (off_t)cap ? cap : (size_t)end;
-		off_t off = end - (off_t)n;
-		char *nl;
-
-		if (read_at(fd, buf, n, off) < 0)
-			return -2;
-		if ((nl = memrchr(buf, '\n', n)) != NULL)
-			return off + (nl - buf);
-		end = off;
-	}
-	return -1;
-}
-
-static int
-scan_tail(struct evlog *l, int fd, struct tail *t)
-{
-	char *buf = l->obuf; /* not in use yet */
-	struct stat st;
-	off_t size, nl, prev_nl;
-	size_t len;
-	const char *err;
-
-	memset(t, 0, sizeof(*t));
-	if (fstat(fd, &st) < 0)
-		return -1;
-	size = st.st_size;
-	if (size == 0)
-		return 0;
-	if ((nl = last_newline(fd, size, buf, OBUF_SIZE)) == -2)
-		return -1;
-	t->keep = nl + 1;
-	t->torn = (uint64_t)(size - t->keep);
-	if (nl < 0)
-		return 0;
-	if ((prev_nl = last_newline(fd, nl, buf, OBUF_SIZE)) == -2)
-		return -1;
-	len = (size_t)(nl - prev_nl); /* the line with its newline */
-	t->have_line = 1;
-	if (len > OBUF_SIZE) {
-		strcpy(t->hash, ZERO_HASH);
-		log_warnx("evlog: %s: last line is too long to be a record", l->path);
-		return 0;
-	}
-	if (read_at(fd, buf, len, prev_nl + 1) < 0)
-		return -1;
-	logverify_hash(buf, len, t->hash);
-	if (evrec_parse(buf, len - 1, &t->last, &err) == 0)
-		t->parsed = 1;
-	else
-		log_warnx("evlog: %s: last line is not a record (%s); blockctl log verify will "
-			  "name it",
-		    l->path, err);
-	return 0;
-}
-
-/* The time of the file's first record, so rotation by age survives restarts; 0 if none. */
-static int64_t
-first_record_time(struct evlog *l)
-{
-	struct evrec r;
-	const char *err, *nl;
-	ssize_t n = pread(l->fd, l->obuf, LINE_SIZE, 0);
-
-	if (n <= 0 || (nl = memchr(l->obuf, '\n', (size_t)n)) == NULL ||
-	    evrec_parse(l->obuf, (size_t)(nl - l->obuf), &r, &err) < 0)
-		return 0;
-	return r.time_us;
-}
-
-/* Keep a copy of a torn fragment in state_dir, then cut it off. */
-static int
-cut_torn(struct evlog *l, int fd, const struct tail *t)
-{
-	char path[4300], ts[32];
-	size_t n = t->torn > TORN_COPY ? TORN_COPY : (size_t)t->torn;
-	int cfd;
-
-	evrec_time_fmt(now_us(l), ts);
-	snprintf(path, sizeof(path), "%s/evlog.torn-%s", l->state_dir, ts);
-	if (read_at(fd, l->obuf, n, t->keep) == 0 &&
-	    (cfd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0640)) >= 0) {
-		if (write(cfd, l->obuf, n) != (ssize_t)n)
-			log_warn("evlog: write %s", path);
-		close(cfd);
-	}
-	if (ftruncate(fd, t->keep) < 0 || fsync(fd) < 0) {
-		log_warn("evlog: truncate the torn tail of %s", l->path);
-		return -1;
-	}
-	log_warnx("evlog: %s: cut a torn last line of %" PRIu64 " bytes (copy in %s)", l->path,
-	    t->torn, path);
-	return 0;
-}
-
-/*
- * The last complete record of the newest file blockd rotated (PATH.<time>Z,
- * names that sort by time). 0 with *r filled, or -1 if there is none.
- */
-static int
-newest_rotated(struct evlog *l, struct tail *r)
-{
-	char pat[4200];
-	glob_t g;
-	int fd, rc = -1;
-
-	snprintf(pat, sizeof(pat), "%s.[0-9]*Z", l->path);
-	if (glob(pat, 0, NULL, &g) != 0)
-		return -1;
-	if (g.gl_pathc > 0 && (fd = open(g.gl_pathv[g.gl_pathc - 1], O_RDONLY | O_CLOEXEC)) >= 0) {
-		if (scan_tail(l, fd, r) == 0 && r->parsed)
-			rc = 0;
-		close(fd);
-	}
-	globfree(&g);
-	return rc;
-}
-
-/* Where the chain continues, and whether the previous run ended without a stop. */
+/* Repair the log left by the last run (evlog_recover.c) and go on with its chain. */
 static int
 recover(struct evlog *l)
 {
-	char headpath[4200], hhash[EVREC_HASH_HEX + 1];
-	struct pending *gap = NULL;
-	uint64_t hseq = 0;
-	int have_head, hstopped = 0;
-	int64_t first, hlast_us = 0;
-	struct tail t, rt;
+	struct evlog_resume r;
+	struct pending *p;
 
-	snprintf(headpath, sizeof(headpath), "%s/evlog.head", l->state_dir);
-	have_head = logverify_read_head(headpath, &hseq, hhash, &hstopped, NULL) == 0;
-
-	if (scan_tail(l, l->fd, &t) < 0) {
-		log_warn("evlog: read %s", l->path);
+	if (evlog_recover(l->fd, l->path, l->state_dir, now_us(l), &r) < 0)
 		return -1;
-	}
-	if (t.torn > 0 && cut_torn(l, l->fd, &t) < 0)
-		return -1;
-	l->file_bytes = (uint64_t)t.keep;
-	if (t.have_line && (first = first_record_time(l)) != 0)
-		l->opened_us = first;
-
-	/*
-	 * An empty live file after a rotation: the chain goes on from the
-	 * rotated file if it is ahead of the saved head (a crash can come
-	 * between the rename and saving the head).
-	 */
-	if (!t.have_line && newest_rotated(l, &rt) == 0 && (!have_head || rt.last.seq > hseq)) {
-		have_head = 1;
-		hseq = rt.last.seq;
-		strcpy(hhash, rt.hash);
-		hstopped = rt.last.state == EVS_STOP;
-		hlast_us = rt.last.time_us;
-	}
-
-	strcpy(l->prev, ZERO_HASH);
-	l->seq = 0;
-	if (t.have_line) {
-		strcpy(l->prev, t.hash);
-		l->seq = t.parsed ? t.last.seq : hseq;
-	}
-	if (t.have_line && t.parsed && have_head && t.last.seq < hseq &&
-	    !(t.torn > 0 && hseq == t.last.seq + 1)) {
-		/*
-		 * The file ends before where the last run stopped: a power loss
-		 * took fsync'd data, or records were removed. The chain goes on
-		 * from what the file holds; this record keeps the evidence.
-		 */
-		gap = make_state(EVS_GAP, 0,
-		    "%s ends at seq %" PRIu64 " but the chain head saved by the last run is seq "
-		    "%" PRIu64 ": records were lost or removed",
-		    l->path, t.last.seq, hseq);
-		if (gap != NULL) {
-			gap->r.last_seq = t.last.seq;
-			gap->r.last_time_us = t.last.time_us;
+	l->seq = r.seq;
+	memcpy(l->prev, r.prev, sizeof(l->prev));
+	l->file_bytes = r.file_bytes;
+	if (r.first_us != 0)
+		l->opened_us = r.first_us;
+	if (r.gap) {
+		if ((p = calloc(1, sizeof(*p))) == NULL) {
+			log_warnx("evlog: out of memory: gap record lost");
+			return 0;
 		}
-	} else if (t.have_line && (!t.parsed || t.last.state != EVS_STOP || t.torn > 0)) {
-		gap = make_state(EVS_GAP, 0, "%s",
-		    t.torn > 0 ? "blockd ended without a stop record; a torn last line was cut off"
-			       : "blockd ended without a stop record");
-		if (gap != NULL) {
-			gap->r.last_seq = l->seq;
-			gap->r.last_time_us = t.parsed ? t.last.time_us : 0;
-		}
-	} else if (!t.have_line && have_head) {
-		/* A new file (rotated away while stopped): continue from the saved head. */
-		l->seq = hseq;
-		strcpy(l->prev, hhash);
-		if (!hstopped || t.torn > 0)
-			gap = make_state(EVS_GAP, 0,
-			    "blockd ended without a stop record; its last records are not in %s",
-			    l->path);
-		if (gap != NULL) {
-			gap->r.last_seq = hseq;
-			gap->r.last_time_us = hlast_us;
-		}
-	} else if (t.torn > 0) {
-		gap = make_state(EVS_GAP, 0, "a torn first line was cut off");
-	}
-	if (gap != NULL) {
-		gap->r.torn_bytes = t.torn;
-		push_state(l, gap);
+		p->r = r.gap_rec;
+		push_state(l, p);
 	}
 	return 0;
 }
@@ -985,7 +803,7 @@ evlog_open(const struct evlog_opts *o)
 		atomic_init(&l->slots[i].turn, i);
 
 	if (!l->raw) {
-		snprintf(kp, sizeof(kp), "%s/pseudonym.key", l->state_dir);
+		snprintf(kp, sizeof(kp), "%s/" EVLOG_KEY_FILE, l->state_dir);
 		if (pseudonym_load(&l->ps, kp, clock_day(l)) < 0)
 			goto fail;
 	}

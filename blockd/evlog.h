@@ -7,8 +7,6 @@
 #include "event.h"
 #include "evrec.h"
 
-#define EVLOG_DEFAULT_PATH "/var/log/blockd/enforcement.jsonl"
-
 /* What the writer needs from blockd.conf ([log] and [blockd]); strings are copied. */
 struct evlog_opts {
 	const char *path;      /* the live log file */
@@ -43,8 +41,9 @@ struct evlog_stats {
 struct evlog;
 
 /*
- * evlog_open(): recovers the log at opts->path (a torn last line left by a
- * crash is cut off, a copy kept in state_dir, and a "gap" record written),
+ * evlog_open(): recovers the log at opts->path (evlog_recover(): a torn
+ * last line left by a crash is cut off, a copy kept in state_dir, and a
+ * "gap" record written),
  * continues the hash chain from its last complete record (or from the head
  * saved in state_dir if the file is new), writes a "start" record and
  * starts the writer thread. Returns NULL with the reason logged.
@@ -69,7 +68,10 @@ void evlog_state(struct evlog *, int state, uint64_t serial, const char *fmt, ..
 
 /* evlog_reopen(): reopen the file by name (after logrotate renamed it). Async-signal-safe. */
 void evlog_reopen(struct evlog *);
-/* evlog_rotate(): rename the file to a timestamped name now and start a new one. Async-signal-safe. */
+/*
+ * evlog_rotate(): give the file a timestamped name now and start a new one;
+ * the live name is never missing meanwhile. Async-signal-safe.
+ */
 void evlog_rotate(struct evlog *);
 
 /*

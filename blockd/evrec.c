@@ -12,12 +12,9 @@
 
 static const char *const method_names[] = {
     [EV_DNS] = "dns", [EV_TLS] = "tls", [EV_QUIC] = "quic", [EV_HTTP] = "http", [EV_IP] = "ip"};
-static const char *const action_names[] = {[EV_NXDOMAIN] = "nxdomain",
-    [EV_SINKHOLE] = "sinkhole",
-    [EV_RESET] = "reset",
-    [EV_DROP] = "drop",
-    [EV_NOTICE] = "notice",
-    [EV_REJECT] = "reject"};
+#define ACTION_NAME(id, name) [id] = (name),
+static const char *const action_names[] = {EV_ACTIONS(ACTION_NAME)};
+#undef ACTION_NAME
 static const char *const state_names[] = {[EVS_START] = "start",
     [EVS_STOP] = "stop",
     [EVS_RELOAD] = "reload",

@@ -12,10 +12,9 @@
 #include <openssl/evp.h>
 #include <openssl/sha.h>
 
+#include "evlog_files.h"
 #include "json.h"
 #include "logverify.h"
-
-#define HEAD_MAGIC "blockd-evlog-head-v1"
 
 static void
 to_hex(const unsigned char *md, char out[EVREC_HASH_HEX + 1])
@@ -256,9 +255,30 @@ logverify_print(const struct logverify *v, FILE *out)
 		    v->head_seen ? ", ends at the saved head or beyond" : "");
 }
 
-/* Whole file into memory (mmap); *buf NULL for an empty file. */
+int
+logverify_seen(struct lv_fileid *seen, size_t *n, int fd)
+{
+	struct stat st;
+	size_t i;
+
+	if (fstat(fd, &st) < 0)
+		return -1;
+	for (i = 0; i < *n; i++)
+		if (seen[i].dev == st.st_dev && seen[i].ino == st.st_ino)
+			return 1;
+	seen[*n].dev = st.st_dev;
+	seen[*n].ino = st.st_ino;
+	(*n)++;
+	return 0;
+}
+
+/*
+ * Whole file into memory (mmap); *buf NULL for an empty file or one among
+ * seen already (another name of it).
+ */
 static int
-map_file(const char *path, const char **buf, size_t *len, FILE *out)
+map_file(const char *path, struct lv_fileid *seen, size_t *nseen, const char **buf, size_t *len,
+    FILE *out)
 {
 	struct stat st;
 	void *p;
@@ -276,6 +296,10 @@ map_file(const char *path, const char **buf, size_t *len, FILE *out)
 		fprintf(out, "%s: not a regular file (decompress rotated logs first)\n", path);
 		close(fd);
 		return -1;
+	}
+	if (logverify_seen(seen, nseen, fd) != 0) {
+		close(fd);
+		return 0;
 	}
 	if (st.st_size > 0) {
 		p = mmap(NULL, (size_t)st.st_size, PROT_READ, MAP_PRIVATE, fd, 0);
@@ -306,7 +330,7 @@ logverify_read_head(
 	}
 	ok = fgets(buf, sizeof(buf), f) != NULL &&
 	    sscanf(buf, "%31s %23s %79s %15s", magic, num, h, state) == 4 &&
-	    strcmp(magic, HEAD_MAGIC) == 0 && strlen(h) == EVREC_HASH_HEX;
+	    strcmp(magic, EVLOG_HEAD_MAGIC) == 0 && strlen(h) == EVREC_HASH_HEX;
 	if (ok) {
 		errno = 0;
 		*seq = strtoull(num, &end, 10);
@@ -347,24 +371,29 @@ verify(const char *const *paths, size_t n, uint64_t head_seq, const char *head_h
     FILE *out)
 {
 	struct logverify *v = malloc(sizeof(*v));
+	struct lv_fileid *seen = calloc(n ? n : 1, sizeof(*seen));
 	const char *buf;
-	size_t i, len;
+	size_t i, len, nseen = 0;
 	int rc;
 
 	if (n == 0) {
 		fprintf(out, "no log files given\n");
 		free(v);
+		free(seen);
 		return LOGVERIFY_ERROR;
 	}
-	if (v == NULL) {
+	if (v == NULL || seen == NULL) {
 		fprintf(out, "out of memory\n");
+		free(v);
+		free(seen);
 		return LOGVERIFY_ERROR;
 	}
 	logverify_init(v, head_seq, head_hash);
 	for (i = 0; i < n; i++) {
-		if (map_file(paths[i], &buf, &len, out) < 0) {
+		if (map_file(paths[i], seen, &nseen, &buf, &len, out) < 0) {
 			logverify_free(v);
 			free(v);
+			free(seen);
 			return LOGVERIFY_ERROR;
 		}
 		rc = logverify_feed(v, paths[i], buf, len);
@@ -380,6 +409,7 @@ verify(const char *const *paths, size_t n, uint64_t head_seq, const char *head_h
 		logverify_print(v, out);
 	logverify_free(v);
 	free(v);
+	free(seen);
 	return rc;
 }
 

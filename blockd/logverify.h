@@ -5,6 +5,7 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
+#include <sys/types.h>
 
 #include "evrec.h"
 
@@ -106,6 +107,21 @@ void logverify_print_json(const struct logverify *, FILE *out);
  */
 int logverify_read_head(
     const char *path, uint64_t *seq, char hash[EVREC_HASH_HEX + 1], int *stopped, FILE *err);
+
+/*
+ * A file by identity. Two names of one file are read once: while blockd
+ * rotates, the live file also has its rotated name for a moment (a hard
+ * link), and both may be listed.
+ */
+struct lv_fileid {
+	dev_t dev;
+	ino_t ino;
+};
+/*
+ * logverify_seen(): whether the file open as fd is among seen[0..*n); if
+ * not, it is added (seen has room for every file given). -1 if fstat fails.
+ */
+int logverify_seen(struct lv_fileid *seen, size_t *n, int fd);
 
 /* The SHA-256 of bytes as lowercase hex (65 bytes with NUL). */
 void logverify_hash(const void *buf, size_t len, char out[EVREC_HASH_HEX + 1]);

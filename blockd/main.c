@@ -214,7 +214,7 @@ main(int argc, char *argv[])
 				break;
 			}
 		}
-		daemon_poll_stats(&d);
+		daemon_check_enforcement(&d);
 		daemon_ops_tick(&d);
 	}
 	daemon_ops_stopping(&d);

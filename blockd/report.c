@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "json.h"
+#include "logverify.h"
 #include "report.h"
 
 static const char *const gap_names[] = {[GAP_NO_LOG] = "no_log",
@@ -581,7 +582,8 @@ static int
 read_records(const struct report_opts *o, struct report_builder *b, size_t *bad, FILE *err)
 {
 	struct evrec *r = malloc(sizeof(*r));
-	size_t i, lineno, lcap = 0;
+	struct lv_fileid *seen = calloc(o->npaths, sizeof(*seen));
+	size_t i, lineno, lcap = 0, nseen = 0;
 	char *line = NULL;
 	const char *why;
 	ssize_t len;
@@ -589,14 +591,19 @@ read_records(const struct report_opts *o, struct report_builder *b, size_t *bad,
 	int rc = -1;
 
 	*bad = 0;
-	if (r == NULL) {
+	if (r == NULL || seen == NULL) {
 		fprintf(err, "out of memory\n");
-		return -1;
+		goto out;
 	}
 	for (i = 0; i < o->npaths; i++) {
 		if ((f = fopen(o->paths[i], "re")) == NULL) {
 			fprintf(err, "%s: %s\n", o->paths[i], strerror(errno));
 			goto out;
+		}
+		/* Another name of a file already read (a rotation in progress): once is enough. */
+		if (logverify_seen(seen, &nseen, fileno(f)) > 0) {
+			fclose(f);
+			continue;
 		}
 		lineno = 0;
 		while ((len = getline(&line, &lcap, f)) > 0) {
@@ -627,6 +634,7 @@ read_records(const struct report_opts *o, struct report_builder *b, size_t *bad,
 out:
 	free(line);
 	free(r);
+	free(seen);
 	return rc;
 }
 
