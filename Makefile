@@ -23,10 +23,10 @@ CPPFLAGS += -D_GNU_SOURCE -DBLOCKD_VERSION='"$(VERSION)"' -Iblockd -Irules \
 LDFLAGS += -pie -Wl,-z,relro,-z,now -Wl,--as-needed -pthread
 LDLIBS  += $(shell pkg-config --libs $(PKGS) 2>/dev/null) -liniparser -lm -lcap -lseccomp
 
-# Every .c under blockd/ and rules/ is library code, except the programs' mains.
-MAINS        := blockd/main.c blockd/blockctl.c rules/blockrules.c
+# Every .c under blockd/*/ and rules/ is library code, except the programs' mains.
+MAINS        := blockd/daemon/main.c blockd/daemon/blockctl.c rules/blockrules.c
 RULES_SRC    := $(filter-out $(MAINS),$(wildcard rules/*.c))
-BLOCKD_SRC   := $(filter-out $(MAINS),$(wildcard blockd/*.c))
+BLOCKD_SRC   := $(filter-out $(MAINS),$(wildcard blockd/*/*.c))
 RULES_OBJ    := $(RULES_SRC:%.c=$(B)/obj/%.o)
 BLOCKD_OBJ   := $(BLOCKD_SRC:%.c=$(B)/obj/%.o)
 UNIT_SRC     := $(wildcard tests/unit/*.c)
@@ -54,9 +54,9 @@ $(B)/libblockd.a: $(BLOCKD_OBJ)
 	@rm -f $@; $(AR) rcs $@ $^
 
 LIBS := $(B)/libblockd.a $(B)/librules.a
-$(B)/blockd: $(B)/obj/blockd/main.o $(LIBS)
+$(B)/blockd: $(B)/obj/blockd/daemon/main.o $(LIBS)
 	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
-$(B)/blockctl: $(B)/obj/blockd/blockctl.o $(LIBS)
+$(B)/blockctl: $(B)/obj/blockd/daemon/blockctl.o $(LIBS)
 	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
 $(B)/blockrules: $(B)/obj/rules/blockrules.o $(LIBS)
 	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
@@ -156,7 +156,7 @@ demo: deps all ## a blocked and an allowed lookup and request, in namespaces (ro
 bench: deps all $(BENCH_SRC:tests/bench/%.c=$(B)/bench/%) ## benchmarks through namespaced appliances (root, about 5 minutes)
 	@sh tests/bench/run.sh
 
-C_FILES = $(wildcard blockd/*.[ch] rules/*.[ch] tests/*/*.[ch])
+C_FILES = $(wildcard blockd/*/*.[ch] rules/*.[ch] tests/*/*.[ch])
 
 format: ## reformat every C file with clang-format (.clang-format)
 	clang-format -i $(C_FILES)
@@ -165,7 +165,7 @@ check-format: ## fail on any C file clang-format would change
 	@bad=$$(for f in $(C_FILES); do clang-format $$f | cmp -s - $$f || echo $$f; done); \
 	if [ -n "$$bad" ]; then echo "not formatted:" $$bad; echo "fix with: make format"; exit 1; fi
 
-LINT_SRC = $(wildcard blockd/*.c rules/*.c)
+LINT_SRC = $(wildcard blockd/*/*.c rules/*.c)
 
 lint: check-format ## formatting, cppcheck, clang-tidy (.clang-tidy), ARCHITECTURE.md; zero findings
 	cppcheck --enable=warning,portability,performance --std=c11 --error-exitcode=1 \

@@ -19,7 +19,7 @@
  *   bits     an address's length in bits; 0: the value is a name (the entry's name)
  *   label    its name in counts for people (blockctl status, blockrules show)
  * A new type is a row here, its value check (rule_entry_parse_value() in
- * rules/values.c) and its matcher (blockd/match.c).
+ * rules/values.c) and its matcher (blockd/match/match.c).
  */
 #define RULE_TYPES(X)                                                                      \
 	X(DOMAIN, "domain", "domain", 0, "domain") /* exactly this name */                 \

@@ -10,10 +10,10 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "evlog.h"
-#include "log.h"
-#include "logverify.h"
-#include "report.h"
+#include "evlog/evlog.h"
+#include "base/log.h"
+#include "evlog/logverify.h"
+#include "evlog/report.h"
 #include "rulelist.h"
 
 /*

@@ -7,8 +7,8 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "match.h"
-#include "match_int.h"
+#include "match/match.h"
+#include "match/match_int.h"
 
 #ifndef NDOMAINS
 #define NDOMAINS 1000000

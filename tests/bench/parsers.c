@@ -4,11 +4,11 @@
 #include <string.h>
 #include <time.h>
 
-#include "flow.h"
-#include "http.h"
-#include "quic.h"
-#include "reasm.h"
-#include "tls.h"
+#include "wire/flow.h"
+#include "wire/http.h"
+#include "wire/quic.h"
+#include "wire/reasm.h"
+#include "wire/tls.h"
 
 static double
 now_s(void)

@@ -3,7 +3,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 
-#include "config.h"
+#include "base/config.h"
 #include "fuzz.h"
 
 int

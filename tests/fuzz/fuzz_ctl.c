@@ -3,7 +3,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "ctl.h"
+#include "daemon/ctl.h"
 #include "fuzz.h"
 
 int

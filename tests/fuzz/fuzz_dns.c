@@ -8,7 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "dns.h"
+#include "wire/dns.h"
 #include "fuzz.h"
 
 static void

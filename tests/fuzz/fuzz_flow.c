@@ -11,7 +11,7 @@
 #include <string.h>
 #include <netinet/in.h>
 
-#include "flow.h"
+#include "wire/flow.h"
 #include "fuzz.h"
 
 #define CAPACITY 8

@@ -10,7 +10,7 @@
 #include <string.h>
 
 #include "fuzz.h"
-#include "http.h"
+#include "wire/http.h"
 
 #define SEG_MAX 8
 #define BUF_MAX (HTTP_HEAD_MAX + 4096)

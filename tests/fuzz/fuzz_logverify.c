@@ -8,7 +8,7 @@
 #include <stdlib.h>
 
 #include "fuzz.h"
-#include "logverify.h"
+#include "evlog/logverify.h"
 
 int
 LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)

@@ -12,7 +12,7 @@
 
 #include "allowlist.h"
 #include "fuzz.h"
-#include "match.h"
+#include "match/match.h"
 #include "rulefmt.h"
 #include "rulelist.h"
 

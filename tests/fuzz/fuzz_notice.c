@@ -9,7 +9,7 @@
 #include <string.h>
 
 #include "fuzz.h"
-#include "http.h"
+#include "wire/http.h"
 
 #define RESP_MAX 65536
 

@@ -7,7 +7,7 @@
 #include <netinet/in.h>
 
 #include "fuzz.h"
-#include "pkt.h"
+#include "wire/pkt.h"
 
 int
 LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)

@@ -15,8 +15,8 @@
 #include <string.h>
 
 #include "fuzz.h"
-#include "quic.h"
-#include "reasm.h"
+#include "wire/quic.h"
+#include "wire/reasm.h"
 
 #define PLAIN_MAX 1400
 

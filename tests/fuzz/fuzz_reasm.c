@@ -14,7 +14,7 @@
 #include <string.h>
 
 #include "fuzz.h"
-#include "reasm.h"
+#include "wire/reasm.h"
 
 #define MODEL_MAX (1 << 18)
 

@@ -8,9 +8,9 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "evrec.h"
+#include "evlog/evrec.h"
 #include "fuzz.h"
-#include "report.h"
+#include "evlog/report.h"
 
 int
 LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)

@@ -13,8 +13,8 @@
 #include <string.h>
 
 #include "fuzz.h"
-#include "reasm.h"
-#include "tls.h"
+#include "wire/reasm.h"
+#include "wire/tls.h"
 
 #define SEG_MAX 8
 

@@ -2,7 +2,7 @@
 #include <criterion/criterion.h>
 #include <string.h>
 
-#include "counters.h"
+#include "base/counters.h"
 
 static int
 same(const char *a, const char *b)

@@ -12,7 +12,7 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "ctl.h"
+#include "daemon/ctl.h"
 
 static int
 parse(const char *s, struct ctl_request *r, char *err)

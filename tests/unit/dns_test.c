@@ -3,7 +3,7 @@
 #include <ldns/ldns.h>
 #include <string.h>
 
-#include "dns.h"
+#include "wire/dns.h"
 
 /* A query for name/type made by ldns; edns adds an OPT record (with DO when edns == 2). */
 static size_t

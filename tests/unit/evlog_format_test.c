@@ -2,9 +2,9 @@
 #include <criterion/criterion.h>
 #include <string.h>
 
-#include "evrec.h"
-#include "json.h"
-#include "pseudonym.h"
+#include "evlog/evrec.h"
+#include "base/json.h"
+#include "evlog/pseudonym.h"
 
 Test(evlog_format, jbuf_escapes_and_parses_back)
 {

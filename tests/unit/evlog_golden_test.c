@@ -1,7 +1,7 @@
 /* The log format is an interface: fixed input gives byte-identical records and reports (tests/data/evlog). */
 #include "evlog_util.h"
-#include "logverify.h"
-#include "report.h"
+#include "evlog/logverify.h"
+#include "evlog/report.h"
 
 #define DATA "../data/evlog/"
 

@@ -1,11 +1,11 @@
 /* Unit tests for evlog_recover.c and rotation: a crash between any two steps of a rotation is repaired. */
 #include <unistd.h>
 
-#include "evlog_files.h"
+#include "evlog/evlog_files.h"
 #include "evlog_util.h"
-#include "evrec.h"
-#include "logverify.h"
-#include "report.h"
+#include "evlog/evrec.h"
+#include "evlog/logverify.h"
+#include "evlog/report.h"
 
 /* The rotated name a rotation at T0 + 1 min would give. */
 #define ROTATED ".20261121T100100.000000Z"

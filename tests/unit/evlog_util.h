@@ -13,8 +13,8 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-#include "event.h"
-#include "evlog.h"
+#include "evlog/event.h"
+#include "evlog/evlog.h"
 #include "rulelist.h"
 
 /* 2026-11-21T10:00:00Z */

@@ -2,8 +2,8 @@
 #include <unistd.h>
 
 #include "evlog_util.h"
-#include "evrec.h"
-#include "logverify.h"
+#include "evlog/evrec.h"
+#include "evlog/logverify.h"
 
 /* A log of start, n events, stop in dir; returns its path (static buffer per call site). */
 static void

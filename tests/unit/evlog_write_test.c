@@ -2,9 +2,9 @@
 #include <pthread.h>
 
 #include "evlog_util.h"
-#include "evrec.h"
-#include "json.h"
-#include "logverify.h"
+#include "evlog/evrec.h"
+#include "base/json.h"
+#include "evlog/logverify.h"
 
 struct parsed {
 	struct jfield f[64];

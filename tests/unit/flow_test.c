@@ -3,7 +3,7 @@
 #include <netinet/in.h>
 #include <string.h>
 
-#include "flow.h"
+#include "wire/flow.h"
 
 static void
 key4(struct flow_key *k, unsigned n)

@@ -2,9 +2,9 @@
 #include <criterion/criterion.h>
 #include <string.h>
 
-#include "config.h"
-#include "hooks.h"
-#include "hooks_backend.h"
+#include "base/config.h"
+#include "kernel/hooks.h"
+#include "kernel/hooks_backend.h"
 
 static struct hooks_spec
 spec(int backend, int hook, int fail_open, unsigned first, unsigned last)

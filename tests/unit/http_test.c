@@ -4,8 +4,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "http.h"
-#include "reasm.h"
+#include "wire/http.h"
+#include "wire/reasm.h"
 
 static struct http_parser p;
 static struct http_request req;

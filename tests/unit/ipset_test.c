@@ -2,9 +2,9 @@
 #include <criterion/criterion.h>
 #include <stdint.h>
 
-#include "config.h"
-#include "hooks.h"
-#include "ipset.h"
+#include "base/config.h"
+#include "kernel/hooks.h"
+#include "kernel/ipset.h"
 #include "match_testlist.h"
 
 #define NOW 1000000

@@ -3,7 +3,7 @@
 #include <criterion/redirect.h>
 #include <errno.h>
 
-#include "log.h"
+#include "base/log.h"
 
 static void
 redirect(void)

@@ -2,8 +2,8 @@
 #include <criterion/criterion.h>
 #include <netinet/in.h>
 
-#include "event.h"
-#include "match.h"
+#include "evlog/event.h"
+#include "match/match.h"
 #include "match_testlist.h"
 
 static struct match_snapshot *snap;

@@ -3,7 +3,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "match_int.h"
+#include "match/match_int.h"
 
 /* The rules, one byte at a time: letters, digits, '-', '_', '.'; labels of 1..63 bytes. */
 static int

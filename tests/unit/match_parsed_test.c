@@ -5,8 +5,8 @@
 #include <string.h>
 
 #include "allowlist.h"
-#include "event.h"
-#include "match.h"
+#include "evlog/event.h"
+#include "match/match.h"
 #include "rulefmt.h"
 
 static const char list_text[] = "blocklist 1\n"

@@ -4,7 +4,7 @@
 #include <stdatomic.h>
 #include <time.h>
 
-#include "match.h"
+#include "match/match.h"
 #include "match_testlist.h"
 
 static struct match_snapshot *

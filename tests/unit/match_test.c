@@ -1,7 +1,7 @@
 /* Unit tests for match.c: domain, address and URL lookups over snapshots built in memory. */
 #include <criterion/criterion.h>
 
-#include "match.h"
+#include "match/match.h"
 #include "match_testlist.h"
 
 #define NOW 1000000

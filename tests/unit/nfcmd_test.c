@@ -2,7 +2,7 @@
 #include <criterion/criterion.h>
 #include <string.h>
 
-#include "nfcmd.h"
+#include "kernel/nfcmd.h"
 
 Test(nfcmd, run_collects_output_and_status)
 {

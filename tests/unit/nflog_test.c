@@ -2,10 +2,10 @@
 #include <criterion/criterion.h>
 #include <netinet/in.h>
 
-#include "event.h"
-#include "match.h"
+#include "evlog/event.h"
+#include "match/match.h"
 #include "match_testlist.h"
-#include "nflog.h"
+#include "kernel/nflog.h"
 
 #define NOW 1000000
 

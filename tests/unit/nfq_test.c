@@ -8,7 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "nfq.h"
+#include "kernel/nfq.h"
 
 struct seen {
 	int type;

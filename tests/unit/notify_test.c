@@ -7,7 +7,7 @@
 #include <sys/un.h>
 #include <unistd.h>
 
-#include "notify.h"
+#include "kernel/notify.h"
 
 /* A listening datagram socket at name ("@..." abstract, else a path); returns its fd. */
 static int

@@ -5,7 +5,7 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "config.h"
+#include "base/config.h"
 #include "exitcode.h"
 
 #define SHIPPED "../../packaging/blockd.conf"

@@ -4,8 +4,8 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "inject.h"
-#include "pkt.h"
+#include "kernel/inject.h"
+#include "wire/pkt.h"
 
 static const uint8_t v4src[4] = {192, 0, 2, 10}, v4dst[4] = {198, 51, 100, 53};
 static const uint8_t v6src[16] = {0x20, 0x01, 0x0d, 0xb8, 0, 1, [15] = 0x10};

@@ -2,7 +2,7 @@
 #include <criterion/criterion.h>
 #include <netinet/in.h>
 
-#include "queued.h"
+#include "kernel/queued.h"
 
 Test(queued, kinds_by_protocol_and_port)
 {

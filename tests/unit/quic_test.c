@@ -5,8 +5,8 @@
 #include <string.h>
 
 #include "hello_build.h"
-#include "quic.h"
-#include "sha256.h"
+#include "wire/quic.h"
+#include "base/sha256.h"
 
 static struct quic_ctx *q;
 static struct reasm *crypto;

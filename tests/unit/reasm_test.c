@@ -3,7 +3,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "reasm.h"
+#include "wire/reasm.h"
 
 static struct reasm *r;
 static uint8_t src[REASM_MAX + 100];

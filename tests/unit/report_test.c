@@ -1,7 +1,7 @@
 /* Unit tests for report.c: totals equal the events, distinct subscribers, coverage gaps computed right. */
 #include "evlog_util.h"
-#include "evrec.h"
-#include "report.h"
+#include "evlog/evrec.h"
+#include "evlog/report.h"
 
 #define S(x) ((int64_t)(x)*1000000)
 

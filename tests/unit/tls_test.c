@@ -4,8 +4,8 @@
 #include <string.h>
 
 #include "hello_build.h"
-#include "reasm.h"
-#include "tls.h"
+#include "wire/reasm.h"
+#include "wire/tls.h"
 
 static uint8_t hs[32768], rec[40000];
 

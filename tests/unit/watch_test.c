@@ -5,7 +5,7 @@
 #include <stdlib.h>
 #include <unistd.h>
 
-#include "watch.h"
+#include "daemon/watch.h"
 
 Test(watch, relevant_names)
 {

@@ -1,0 +1,384 @@
+/* blockctl: the operator's view of a running blockd, and the log tools. */
+#include <getopt.h>
+#include <glob.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "base/config.h"
+#include "ctl.h"
+#include "evlog/evlog_files.h"
+#include "exitcode.h"
+#include "fileio.h"
+#include "evlog/logverify.h"
+#include "minisign.h"
+#include "evlog/report.h"
+#include "rulefmt.h"
+
+/* Each command's synopsis, as in blockctl(8). */
+static const struct {
+	const char *cmd;
+	const char *text;
+} synopses[] = {
+    {"status", "blockctl [-j] [-f config] [-s socket] status\n"},
+    {"reload", "blockctl [-j] [-f config] [-s socket] reload [--override]\n"},
+    {"lookup", "blockctl [-j] [-f config] [-s socket] lookup name | address | url\n"},
+    {"stats", "blockctl [-j] [-f config] [-s socket] stats\n"},
+    {"log", "blockctl [-j] [-f config] log verify [file ...]\n"},
+    {"report",
+	"blockctl [-j] [-f config] report --from time --to time [--format csv | json]\n"
+	"                [-o file [--sign seckey]] [file ...]\n"},
+    {NULL, "blockctl -V | -h\n"},
+};
+
+/* The synopsis of cmd, or of every command if cmd is NULL or unknown. */
+static void
+usage_print(FILE *f, const char *cmd)
+{
+	size_t i, n = sizeof(synopses) / sizeof(synopses[0]), only = n;
+
+	for (i = 0; cmd != NULL && i < n; i++)
+		if (synopses[i].cmd != NULL && !strcmp(synopses[i].cmd, cmd))
+			only = i;
+	for (i = 0; i < n; i++)
+		if (only == n || i == only) {
+			fputs(only == n && i > 0 ? "       " : "usage: ", f);
+			fputs(synopses[i].text, f);
+		}
+}
+
+static void __attribute__((noreturn)) usage(const char *cmd)
+{
+	usage_print(stderr, cmd);
+	exit(EXIT_USAGE);
+}
+
+/* -h, --help: the synopsis on standard output, and success. */
+static void __attribute__((noreturn)) help(const char *cmd)
+{
+	usage_print(stdout, cmd);
+	exit(fflush(stdout) == 0 ? EXIT_OK : EXIT_SYSTEM);
+}
+
+/*
+ * Without -f, a missing default config file means the defaults. Returns an
+ * exit status: EXIT_OK, or the problems said on stderr.
+ */
+static int
+config_file(struct blockd_config *conf, const char *cfpath)
+{
+	char err[4096];
+	int rc;
+
+	if (cfpath == NULL && access(BLOCKD_CONF_PATH, F_OK) == -1) {
+		config_defaults(conf);
+		return EXIT_OK;
+	}
+	rc = config_load(conf, cfpath ? cfpath : BLOCKD_CONF_PATH, err, sizeof(err));
+	if (rc != EXIT_OK)
+		fprintf(stderr, "%s\n", err);
+	return rc;
+}
+
+/*
+ * The log's files, oldest first: blockd's rotated files (PATH.YYYYMMDDTHHMMSS...Z,
+ * which sort by time) and then the live file. Returns the number found.
+ */
+static size_t
+log_files(const struct blockd_config *conf, glob_t *g)
+{
+	char pat[sizeof(conf->log_path) + 32];
+
+	snprintf(pat, sizeof(pat), "%s" EVLOG_ROTATED_GLOB, conf->log_path);
+	if (glob(pat, 0, NULL, g) != 0)
+		g->gl_pathc = 0;
+	if (access(conf->log_path, F_OK) == 0)
+		glob(conf->log_path, GLOB_APPEND, NULL, g);
+	return g->gl_pathc;
+}
+
+/* log verify's result as an exit status: a torn last line is intact, with an exception. */
+static int
+log_exit(int rc)
+{
+	switch (rc) {
+	case LOGVERIFY_OK:
+		return EXIT_OK;
+	case LOGVERIFY_BAD:
+		return EXIT_FAIL;
+	case LOGVERIFY_TORN:
+		return EXIT_PARTIAL;
+	default:
+		return EXIT_SYSTEM;
+	}
+}
+
+/* blockctl log verify [file ...] */
+static int
+cmd_log(const struct blockd_config *conf, int json, int argc, char **argv)
+{
+	char head[sizeof(conf->state_dir) + 16];
+	glob_t g = {0};
+	int rc;
+
+	if (argc < 2 || strcmp(argv[1], "verify") != 0)
+		usage("log");
+	if (argc > 2)
+		return log_exit(logverify_files_fmt(
+		    (const char *const *)argv + 2, (size_t)argc - 2, NULL, json, stdout));
+	if (log_files(conf, &g) == 0) {
+		fprintf(stderr, "blockctl: %s: no log files\n", conf->log_path);
+		return EXIT_SYSTEM;
+	}
+	/* The whole log of this appliance: the saved head also catches a cut-off end. */
+	snprintf(head, sizeof(head), "%s/" EVLOG_HEAD_FILE, conf->state_dir);
+	rc = logverify_files_fmt((const char *const *)g.gl_pathv, g.gl_pathc,
+	    access(head, R_OK) == 0 ? head : NULL, json, stdout);
+	globfree(&g);
+	return log_exit(rc);
+}
+
+/* "2026-11-21", "2026-11-21T10:00:00Z": UTC microseconds, or -1. */
+static int64_t
+parse_time(const char *s)
+{
+	struct tm tm = {0};
+	const char *end;
+
+	end = strptime(s, "%Y-%m-%dT%H:%M:%SZ", &tm);
+	if (end == NULL || *end != '\0') {
+		memset(&tm, 0, sizeof(tm));
+		end = strptime(s, "%Y-%m-%d", &tm);
+		if (end == NULL || *end != '\0')
+			return -1;
+	}
+	return (int64_t)timegm(&tm) * 1000000;
+}
+
+/* The report's signature goes beside it, in the same minisign format as lists. */
+static int
+sign_report(const char *seckey, const char *out, const char *buf, size_t len)
+{
+	struct minisign_seckey sk;
+	char err[512], why[256], sigpath[4096], tc[512], untrusted[128], id[17], *kbuf, *sig;
+	uint8_t digest[64];
+	size_t klen;
+	int r;
+
+	if (file_read_capped(seckey, MINISIGN_KEYFILE_MAX, &kbuf, &klen, err, sizeof(err)) != 0) {
+		fprintf(stderr, "blockctl: %s\n", err);
+		return EXIT_SYSTEM;
+	}
+	r = minisign_seckey_parse(kbuf, klen, &sk, why, sizeof(why));
+	explicit_bzero(kbuf, klen);
+	free(kbuf);
+	if (r != 0) {
+		fprintf(stderr, "blockctl: %s: %s\n", seckey, why);
+		return EXIT_FAIL;
+	}
+	rules_blake2b512(buf, len, digest);
+	minisign_keyid(sk.keynum, id);
+	snprintf(untrusted, sizeof(untrusted), "signature from blockd report key %s", id);
+	snprintf(tc, sizeof(tc), "timestamp:%lld\tfile:%s\thashed", (long long)time(NULL), out);
+	sig = minisign_sign(&sk, digest, untrusted, tc);
+	explicit_bzero(&sk, sizeof(sk));
+	snprintf(sigpath, sizeof(sigpath), "%s.minisig", out);
+	if (sig == NULL ||
+	    file_write_atomic(sigpath, sig, strlen(sig), 0644, err, sizeof(err)) != 0) {
+		fprintf(stderr, "blockctl: %s\n", sig == NULL ? "signing failed" : err);
+		free(sig);
+		return EXIT_SYSTEM;
+	}
+	free(sig);
+	return EXIT_OK;
+}
+
+/* blockctl report --from T --to T [--format F] [-o FILE [--sign KEY]] [file ...] */
+static int
+cmd_report(const struct blockd_config *conf, int json, int argc, char **argv)
+{
+	static const struct option opts[] = {
+	    {"from", required_argument, NULL, 'F'},
+	    {"to", required_argument, NULL, 'T'},
+	    {"format", required_argument, NULL, 'm'},
+	    {"output", required_argument, NULL, 'o'},
+	    {"sign", required_argument, NULL, 'k'},
+	    {NULL, 0, NULL, 0},
+	};
+	struct report_opts ro = {.format = json ? REPORT_JSON : REPORT_CSV};
+	const char *out = NULL, *seckey = NULL;
+	char err[512], *buf = NULL;
+	size_t len = 0;
+	glob_t g = {0};
+	int ch, rc;
+
+	ro.from_us = ro.to_us = -1;
+	optind = 1;
+	while ((ch = getopt_long(argc, argv, "o:", opts, NULL)) != -1) {
+		switch (ch) {
+		case 'F':
+			ro.from_us = parse_time(optarg);
+			break;
+		case 'T':
+			ro.to_us = parse_time(optarg);
+			break;
+		case 'm':
+			if ((ro.format = report_format_from(optarg)) == 0) {
+				fprintf(stderr, "blockctl: --format: csv or json\n");
+				return EXIT_USAGE;
+			}
+			break;
+		case 'o':
+			out = optarg;
+			break;
+		case 'k':
+			seckey = optarg;
+			break;
+		default:
+			usage("report");
+		}
+	}
+	if (ro.from_us < 0 || ro.to_us < 0 || ro.to_us <= ro.from_us) {
+		fprintf(stderr,
+		    "blockctl: report: --from and --to are required, as YYYY-MM-DD or "
+		    "YYYY-MM-DDTHH:MM:SSZ, with --from before --to\n");
+		return EXIT_USAGE;
+	}
+	if (seckey != NULL && out == NULL) {
+		fprintf(stderr,
+		    "blockctl: report: --sign needs -o FILE (the signature is FILE.minisig)\n");
+		return EXIT_USAGE;
+	}
+	if (optind < argc) {
+		ro.paths = (const char *const *)argv + optind;
+		ro.npaths = (size_t)(argc - optind);
+	} else if (log_files(conf, &g) > 0) {
+		ro.paths = (const char *const *)g.gl_pathv;
+		ro.npaths = g.gl_pathc;
+	} else {
+		fprintf(stderr, "blockctl: %s: no log files\n", conf->log_path);
+		return EXIT_SYSTEM;
+	}
+	rc = report_render(&ro, &buf, &len, stderr);
+	globfree(&g);
+	if (rc != REPORT_OK && rc != REPORT_PARTIAL)
+		return rc;
+	if (out == NULL) {
+		fwrite(buf, 1, len, stdout);
+	} else if (file_write_atomic(out, buf, len, 0644, err, sizeof(err)) != 0) {
+		fprintf(stderr, "blockctl: %s\n", err);
+		rc = EXIT_SYSTEM;
+	} else if (seckey != NULL) {
+		int sr = sign_report(seckey, out, buf, len);
+		if (sr != EXIT_OK)
+			rc = sr;
+	}
+	free(buf);
+	return rc;
+}
+
+int
+main(int argc, char *argv[])
+{
+	static const struct option longopts[] = {
+	    {"json", no_argument, NULL, 'j'},
+	    {"config", required_argument, NULL, 'f'},
+	    {"socket", required_argument, NULL, 's'},
+	    {"override", no_argument, NULL, 'o'},
+	    {"version", no_argument, NULL, 'V'},
+	    {"help", no_argument, NULL, 'h'},
+	    {NULL, 0, NULL, 0},
+	};
+	struct blockd_config conf;
+	const char *cfpath = NULL, *sock = NULL, *cmd;
+	char line[CTL_REQUEST_MAX], err[512];
+	int ch, json = 0, override = 0, rc;
+
+	while ((ch = getopt_long(argc, argv, "+jf:s:Vh", longopts, NULL)) != -1) {
+		switch (ch) {
+		case 'j':
+			json = 1;
+			break;
+		case 'f':
+			cfpath = optarg;
+			break;
+		case 's':
+			sock = optarg;
+			break;
+		case 'o':
+			override = 1;
+			break;
+		case 'V':
+			printf("blockctl %s\n", BLOCKD_VERSION);
+			return EXIT_OK;
+		case 'h':
+			help(NULL);
+		default:
+			usage(NULL);
+		}
+	}
+	argc -= optind;
+	argv += optind;
+	if (argc < 1)
+		usage(NULL);
+	cmd = argv[0];
+	/* Options may also follow the command, as in "reload --override". */
+	for (int i = 1, n = 1; i < argc; i++) {
+		if (!strcmp(argv[i], "--help") || !strcmp(argv[i], "-h"))
+			help(cmd);
+		if (!strcmp(argv[i], "--override"))
+			override = 1;
+		else if (!strcmp(argv[i], "--json") || !strcmp(argv[i], "-j"))
+			json = 1;
+		else
+			argv[n++] = argv[i];
+		if (i == argc - 1)
+			argc = n;
+	}
+	if (override && strcmp(cmd, "reload") != 0)
+		usage(cmd);
+
+	if (!strcmp(cmd, "log") || !strcmp(cmd, "report")) {
+		if ((rc = config_file(&conf, cfpath)) != EXIT_OK)
+			return rc;
+		if (!strcmp(cmd, "log"))
+			return cmd_log(&conf, json, argc, argv);
+		return cmd_report(&conf, json, argc, argv);
+	}
+	if (sock == NULL) {
+		if ((rc = config_file(&conf, cfpath)) != EXIT_OK)
+			return rc;
+		sock = conf.control_socket;
+	}
+
+	if (!strcmp(cmd, "status") || !strcmp(cmd, "stats")) {
+		if (argc != 1)
+			usage(cmd);
+		snprintf(line, sizeof(line), "%s%s", json ? "json " : "", cmd);
+	} else if (!strcmp(cmd, "reload")) {
+		if (argc != 1)
+			usage(cmd);
+		snprintf(line, sizeof(line), "%sreload%s", json ? "json " : "",
+		    override ? " override" : "");
+	} else if (!strcmp(cmd, "lookup")) {
+		if (argc != 2 || strchr(argv[1], ' ') != NULL || argv[1][0] == '\0')
+			usage(cmd);
+		if (strlen(argv[1]) > CTL_REQUEST_MAX - 32) {
+			fprintf(stderr, "blockctl: lookup: argument too long\n");
+			return EXIT_USAGE;
+		}
+		snprintf(line, sizeof(line), "%slookup %s", json ? "json " : "", argv[1]);
+	} else {
+		fprintf(stderr, "blockctl: unknown command \"%s\"\n", cmd);
+		usage(NULL);
+	}
+	fflush(stdout);
+	rc = ctl_request(sock, line, stdout, err, sizeof(err));
+	if (rc == -1) {
+		fprintf(stderr, "blockctl: %s\n", err);
+		return EXIT_SYSTEM;
+	}
+	return rc;
+}

@@ -1,0 +1,346 @@
+/* The daemon's life: load the list, bind the queues, install the hooks, reload, stop. */
+#include <errno.h>
+#include <inttypes.h>
+#include <stdatomic.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/eventfd.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "daemon.h"
+#include "evlog/evlog.h"
+#include "inforce.h"
+#include "listload.h"
+#include "base/log.h"
+#include "match/match.h"
+#include "worker.h"
+
+static unsigned
+queue_count(const struct blockd_config *cfg)
+{
+	unsigned n = cfg->queues;
+	if (n == 0) {
+		long cpus = sysconf(_SC_NPROCESSORS_ONLN);
+		n = cpus > 0 ? (unsigned)cpus : 1;
+	}
+	return n > DAEMON_QUEUES_MAX ? DAEMON_QUEUES_MAX : n;
+}
+
+static const char *
+hook_name(int hook)
+{
+	return hook == CFG_HOOK_FORWARD ? "forward" : hook == CFG_HOOK_LOCAL ? "local" : "both";
+}
+
+static void
+workers_stop(struct blockd *d)
+{
+	uint64_t one = 1;
+	if (d->stopfd != -1)
+		(void)!write(d->stopfd, &one, sizeof(one));
+	for (unsigned i = 0; i < d->nworkers; i++)
+		worker_join(&d->workers[i]);
+}
+
+/* Publishes a freshly loaded list and records it as the last accepted. */
+static void
+publish(struct blockd *d, struct listload *ll, int reload)
+{
+	char err[1024];
+	const struct rulelist *l = match_list(ll->snap);
+
+	d->serial = l->serial;
+	log_info("list serial %" PRIu64 " in force: %zu entries, %zu orders%s", l->serial,
+	    l->nentries, l->norders, ll->fresh ? "" : " (last accepted)");
+	snapref_swap(d->snaps, ll->snap);
+	ll->snap = NULL;
+	if (reload && d->log)
+		evlog_state(
+		    d->log, EVS_RELOAD, d->serial, "list serial %" PRIu64 " accepted", d->serial);
+	if (listload_commit(&d->cfg, ll, err, sizeof(err)) == -1)
+		log_warnx("list serial %" PRIu64 " is in force but not recorded as accepted: %s",
+		    d->serial, err);
+}
+
+int
+daemon_start(struct blockd *d, char *err, size_t errlen)
+{
+	struct listload ll;
+
+	d->stopfd = -1;
+	d->nworkers = queue_count(&d->cfg);
+	d->snaps = snapref_create(d->nworkers + 1); /* the last slot: the NFLOG listener */
+	if (d->snaps == NULL) {
+		snprintf(err, errlen, "out of memory");
+		return -1;
+	}
+	if (listload(&d->cfg, LISTLOAD_START, &ll, err, errlen) == -1) {
+		listload_done(&ll);
+		goto fail;
+	}
+	if (ll.snap)
+		publish(d, &ll, 0);
+	else
+		log_warnx("no block list in %s/%s and none accepted before in %s: passing all "
+			  "traffic until one arrives (then send SIGHUP)",
+		    d->cfg.rules_dir, LISTLOAD_FILE, d->cfg.state_dir);
+	listload_done(&ll);
+
+	int backend = d->cfg.backend;
+	if (backend == CFG_BACKEND_AUTO && (backend = hooks_detect(err, errlen)) == -1)
+		goto fail;
+	log_debug("netfilter backend %s (%s)", backend == CFG_BACKEND_NFT ? "nft" : "iptables",
+	    d->cfg.backend == CFG_BACKEND_AUTO ? "detected" : "configured");
+	d->spec = (struct hooks_spec){
+	    .backend = backend,
+	    .hook = d->cfg.hook,
+	    .fail_open = d->cfg.failure == CFG_FAIL_OPEN,
+	    .qfirst = d->cfg.queue_base,
+	    .qlast = d->cfg.queue_base + d->nworkers - 1,
+	    .mark = d->cfg.mark,
+	    .mark_block = d->cfg.mark_block,
+	    .ip_action = d->cfg.ip_action,
+	    .ip_log_rate = d->cfg.ip_log_rate,
+	    .nflog_group = d->cfg.nflog_group,
+	};
+
+	struct evlog_opts eo;
+	evlog_opts_config(&eo, &d->cfg);
+	eo.serial = d->serial;
+	d->log = evlog_open(&eo);
+	if (d->log == NULL) {
+		snprintf(
+		    err, errlen, "cannot open the enforcement log %s (see above)", d->cfg.log_path);
+		goto fail;
+	}
+
+	d->stopfd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
+	d->workers = calloc(d->nworkers, sizeof(*d->workers));
+	if (d->stopfd == -1 || d->workers == NULL) {
+		snprintf(err, errlen, "eventfd/calloc: %s", strerror(errno));
+		goto fail;
+	}
+	for (unsigned i = 0; i < d->nworkers; i++) {
+		if (worker_start(&d->workers[i], i, (uint16_t)(d->cfg.queue_base + i), &d->cfg,
+			d->snaps, d->log, d->stopfd, err, errlen) == -1) {
+			d->nworkers = i;
+			goto fail;
+		}
+		log_debug("queue %u bound, worker %u started", d->cfg.queue_base + i, i);
+	}
+	for (unsigned i = 0; i < d->nworkers; i++)
+		(void)nfqueue_kstats_read(d->cfg.queue_base + i, &d->kprev[i]);
+	if (inforce_ip_start(d, err, errlen) == -1)
+		goto fail;
+	if (hooks_install(&d->spec, err, errlen) == -1)
+		goto fail;
+	d->hooks_installed = 1;
+	if (inforce_ip_sync(d, "start") == -1) {
+		char e[512];
+		snprintf(err, errlen, "cannot load the IP sets (see above)");
+		(void)hooks_remove(e, sizeof(e));
+		d->hooks_installed = 0;
+		goto fail;
+	}
+	log_info("state start backend=%s hook=%s queues=%u-%u failure=%s",
+	    backend == CFG_BACKEND_NFT ? "nft" : "iptables", hook_name(d->cfg.hook), d->spec.qfirst,
+	    d->spec.qlast, d->spec.fail_open ? "open" : "closed");
+	return 0;
+fail:
+	workers_stop(d);
+	inforce_ip_stop(d);
+	free(d->workers);
+	d->workers = NULL;
+	d->nworkers = 0;
+	if (d->stopfd != -1)
+		close(d->stopfd);
+	d->stopfd = -1;
+	if (d->log)
+		evlog_close(d->log);
+	d->log = NULL;
+	snapref_destroy(d->snaps);
+	d->snaps = NULL;
+	return -1;
+}
+
+static int
+reload_list(struct blockd *d, int override, char *err, size_t errlen)
+{
+	struct listload ll;
+
+	int mode = override ? LISTLOAD_RELOAD_OVERRIDE : LISTLOAD_RELOAD;
+	if (listload(&d->cfg, mode, &ll, err, errlen) == -1) {
+		log_warnx("reload refused, serial %" PRIu64 " stays in force: %s", d->serial, err);
+		evlog_state(d->log, EVS_RELOAD_REFUSED, ll.res.serial ? ll.res.serial : d->serial,
+		    "%s", err);
+		listload_done(&ll);
+		return -1;
+	}
+	if (ll.same || ll.snap == NULL) {
+		log_info("reload: %s", ll.same ? err : "nothing new");
+		listload_done(&ll);
+		return 0;
+	}
+	publish(d, &ll, 1);
+	if (d->hooks_installed)
+		(void)inforce_ip_sync(d, "reload");
+	return 0;
+}
+
+/*
+ * The queues' health: packets the kernel dropped, a fail-open queue full,
+ * packets a worker missed; a fail-open period is recorded when it begins and
+ * when every queued packet is judged again.
+ */
+static void
+queue_health(struct blockd *d)
+{
+	struct counter_values sum;
+	uint64_t missed;
+	int full = 0;
+
+	worker_counters_sum(d->workers, d->nworkers, &sum);
+	missed = sum.v[CTR_missed];
+	for (unsigned i = 0; i < d->nworkers; i++) {
+		struct nfqueue_kstats k;
+		if (nfqueue_kstats_read(d->cfg.queue_base + i, &k) == -1)
+			continue;
+		uint32_t dq = k.dropped - d->kprev[i].dropped;
+		uint32_t du = k.user_dropped - d->kprev[i].user_dropped;
+		if (dq || du)
+			log_warnx("queue %" PRIu32 ": the kernel dropped %" PRIu32
+				  " packets (queue full) and %" PRIu32
+				  " (delivery failed); raise queue_maxlen or rcvbuf_mb",
+			    k.queue, dq, du);
+		/*
+		 * A full fail-open queue passes packets without counting them
+		 * anywhere; seeing it full is all the evidence there is.
+		 */
+		if (k.total >= d->cfg.queue_maxlen && d->cfg.failure == CFG_FAIL_OPEN) {
+			log_warnx("fail-open: queue %" PRIu32 " is full (%" PRIu32
+				  " packets waiting): new packets pass unjudged",
+			    k.queue, k.total);
+			full = 1;
+		}
+		d->kprev[i] = k;
+	}
+	if (full && !d->failopen) {
+		evlog_state(d->log, EVS_FAILOPEN, 0, "a queue is full: packets pass unjudged");
+		d->failopen = 1;
+	}
+	if (missed != d->missed_prev) {
+		uint64_t n = missed - d->missed_prev;
+		d->missed_prev = missed;
+		if (d->cfg.failure == CFG_FAIL_OPEN) {
+			log_warnx(
+			    "fail-open: %" PRIu64 " packets passed unjudged (queue overrun)", n);
+			evlog_state(d->log, EVS_FAILOPEN, 0,
+			    "queue overrun: %" PRIu64 " packets passed unjudged", n);
+			d->failopen = 1;
+		} else {
+			log_warnx(
+			    "fail-closed: %" PRIu64 " packets dropped unjudged (queue overrun)", n);
+		}
+	} else if (d->failopen && !full) {
+		evlog_state(d->log, EVS_FAILOPEN_CLEARED, 0, "every queued packet judged again");
+		d->failopen = 0;
+	}
+}
+
+void
+daemon_check_enforcement(struct blockd *d)
+{
+	inforce_tick(d);
+	queue_health(d);
+}
+
+void
+daemon_stop(struct blockd *d)
+{
+	char err[1024];
+
+	daemon_check_enforcement(d);
+	if (d->hooks_installed)
+		inforce_ip_report(d);
+	if (d->hooks_installed) {
+		if (d->cfg.on_stop == CFG_STOP_KEEP) {
+			const char *what = d->cfg.failure == CFG_FAIL_OPEN
+			    ? "passes unjudged (queue bypass)"
+			    : "is dropped";
+			log_warnx("state %s rules kept at stop: traffic for the queues %s until "
+				  "blockd runs again",
+			    d->cfg.failure == CFG_FAIL_OPEN ? "fail-open" : "fail-closed", what);
+			if (d->cfg.failure == CFG_FAIL_OPEN)
+				evlog_state(d->log, EVS_FAILOPEN, 0,
+				    "stopped with rules kept: traffic passes unjudged");
+		} else if (hooks_remove(err, sizeof(err)) == -1) {
+			log_warnx("removing netfilter rules: %s", err);
+		} else {
+			log_info("rules removed");
+		}
+	}
+	workers_stop(d);
+	inforce_ip_stop(d);
+	for (unsigned i = 0; i < d->nworkers; i++) {
+		struct counter_values v;
+		char line[1024];
+
+		worker_counters_sum(&d->workers[i], 1, &v);
+		log_info(
+		    "queue %u: %s", d->workers[i].queue, counters_log_line(&v, line, sizeof(line)));
+	}
+	free(d->workers);
+	d->workers = NULL;
+	d->nworkers = 0;
+	if (d->stopfd != -1)
+		close(d->stopfd);
+	d->stopfd = -1;
+	if (d->log)
+		evlog_close(d->log);
+	d->log = NULL;
+	snapref_destroy(d->snaps);
+	d->snaps = NULL;
+}
+
+/* ---- operations: service manager notifications ---- */
+
+int
+daemon_reload(struct blockd *d, int override, char *err, size_t errlen)
+{
+	(void)notify_send(&d->notify, "RELOADING=1\nMONOTONIC_USEC=%" PRIu64 "\nSTATUS=reloading",
+	    notify_now_usec());
+	int rc = reload_list(d, override, err, errlen);
+	if (rc == 0) {
+		d->reloads_ok++;
+	} else {
+		d->reloads_refused++;
+		d->last_refusal_at = (int64_t)time(NULL);
+		snprintf(d->last_refusal, sizeof(d->last_refusal), "%s", err);
+	}
+	daemon_ops_ready(d);
+	return rc;
+}
+
+void
+daemon_ops_ready(struct blockd *d)
+{
+	if (d->serial)
+		(void)notify_send(
+		    &d->notify, "READY=1\nSTATUS=enforcing list serial %" PRIu64, d->serial);
+	else
+		(void)notify_send(&d->notify, "READY=1\nSTATUS=no list: passing all traffic");
+}
+
+void
+daemon_ops_tick(struct blockd *d)
+{
+	notify_tick(&d->notify, notify_now_usec());
+}
+
+void
+daemon_ops_stopping(struct blockd *d)
+{
+	(void)notify_send(&d->notify, "STOPPING=1\nSTATUS=stopping");
+}

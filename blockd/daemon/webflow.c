@@ -1,0 +1,614 @@
+/* TLS (TCP 443), HTTP (TCP 80) and QUIC (UDP 443) flows: from a queued packet to a verdict. */
+#include <arpa/inet.h>
+#include <errno.h>
+#include <netinet/in.h>
+#include <linux/netfilter.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/random.h>
+
+#include "base/config.h"
+#include "evlog/event.h"
+#include "evlog/evlog.h"
+#include "wire/flow.h"
+#include "wire/http.h"
+#include "match/match.h"
+#include "wire/pkt.h"
+#include "kernel/queued.h"
+#include "wire/quic.h"
+#include "wire/reasm.h"
+#include "wire/tls.h"
+#include "webflow.h"
+#include "worker.h"
+
+#define CNT(w, field) counter_add(&(w)->c.field, 1)
+
+#define STREAMS_MAX   1024 /* stream buffers per worker (about 18 KiB each) */
+#define TEMPLATE_MAX  8192 /* bytes of a notice template file */
+#define FLOW_EXPIRE_N 8    /* idle flows dropped per packet, so expiry never stalls one */
+
+_Static_assert(sizeof(struct http_parser) <= sizeof(((struct flow *)0)->app_data),
+    "an HTTP parser's state fits in a flow");
+
+static int
+load_template(struct worker *w, char *err, size_t errlen)
+{
+	const char *path = w->cfg->notice_template;
+	if (path[0] == '\0')
+		return 0;
+	FILE *f = fopen(path, "r");
+	if (f == NULL) {
+		snprintf(err, errlen, "[http] notice_template: %s: %s", path, strerror(errno));
+		return -1;
+	}
+	char *t = malloc(TEMPLATE_MAX + 1);
+	size_t n = t ? fread(t, 1, TEMPLATE_MAX + 1, f) : 0;
+	int bad = t == NULL || ferror(f);
+	fclose(f);
+	if (bad || n > TEMPLATE_MAX) {
+		snprintf(err, errlen, "[http] notice_template: %s: %s", path,
+		    bad ? "cannot read it" : "longer than 8192 bytes; shorten the page");
+		free(t);
+		return -1;
+	}
+	t[n] = '\0';
+	char why[160];
+	if (http_template_check(t, why, sizeof(why)) == -1) {
+		snprintf(err, errlen, "[http] notice_template: %s: %s", path, why);
+		free(t);
+		return -1;
+	}
+	w->notice_template = t;
+	return 0;
+}
+
+int
+webflow_open(struct worker *w, char *err, size_t errlen)
+{
+	uint64_t seed = 0;
+	if (getrandom(&seed, sizeof(seed), 0) != (ssize_t)sizeof(seed))
+		seed ^= (uint64_t)(uintptr_t)w;
+	uint32_t cap = w->cfg->flow_max;
+	uint32_t ns = cap < STREAMS_MAX ? cap : STREAMS_MAX;
+	w->flows = flow_table_create(cap, ns, w->cfg->flow_timeout, seed);
+	if (w->flows == NULL) {
+		snprintf(
+		    err, errlen, "queue %u: flow table of %u flows: out of memory", w->queue, cap);
+		return -1;
+	}
+	w->quic = quic_ctx_create();
+	if (w->quic == NULL) {
+		snprintf(err, errlen, "queue %u: QUIC: OpenSSL lacks AES-128-GCM or AES-128-ECB",
+		    w->queue);
+		webflow_close(w);
+		return -1;
+	}
+	if (load_template(w, err, errlen) == -1) {
+		webflow_close(w);
+		return -1;
+	}
+	return 0;
+}
+
+void
+webflow_close(struct worker *w)
+{
+	flow_table_destroy(w->flows);
+	quic_ctx_destroy(w->quic);
+	free(w->notice_template);
+	w->flows = NULL;
+	w->quic = NULL;
+	w->notice_template = NULL;
+}
+
+static void
+emit(struct worker *w, const struct match_snapshot *snap, const struct match_hit *hit, int method,
+    int action, const struct pkt *p, const char *ind, size_t indlen)
+{
+	struct event ev;
+	event_fill(&ev, snap, hit, method, action, p->family, p->proto, p->src, p->dport, ind,
+	    indlen, w->now_us);
+	if (evlog_append(w->log, &ev) == 0)
+		CNT(w, events);
+	else
+		CNT(w, events_lost);
+}
+
+static void
+send_tcp(struct worker *w, const struct inj_tuple *t, uint32_t seq, uint32_t ack, uint8_t flags,
+    uint16_t window, const uint8_t *data, size_t len)
+{
+	uint8_t out[INJECT_MAX];
+	size_t n = inject_build_tcp(
+	    out, sizeof(out), t, inject_ipid(&w->inj), seq, ack, flags, window, data, len);
+	if (n == 0 || inject_send(&w->inj, out, n) == -1)
+		CNT(w, inject_errors);
+}
+
+/* From the server to the client, and from the client to the server, for p's flow. */
+static void
+tuples(const struct pkt *p, struct inj_tuple *to_client, struct inj_tuple *to_server)
+{
+	to_client->family = to_server->family = p->family;
+	to_client->ttl = to_server->ttl = p->ttl;
+	memcpy(to_client->src, p->dst, 16);
+	memcpy(to_client->dst, p->src, 16);
+	to_client->sport = p->dport;
+	to_client->dport = p->sport;
+	memcpy(to_server->src, p->src, 16);
+	memcpy(to_server->dst, p->dst, 16);
+	to_server->sport = p->sport;
+	to_server->dport = p->dport;
+}
+
+/*
+ * Ends p's connection both ways: a RST to the client as if from the server
+ * (at the sequence number the client expects next), and one to the server
+ * as if from the client (at p's own sequence number: p is dropped, so
+ * that is where the server's window stands).
+ */
+static void
+reset_both(struct worker *w, const struct pkt *p)
+{
+	struct inj_tuple c, s;
+	tuples(p, &c, &s);
+	send_tcp(
+	    w, &c, p->ack, p->seq + (uint32_t)p->paylen, PKT_TCP_RST | PKT_TCP_ACK, 0, NULL, 0);
+	send_tcp(w, &s, p->seq, p->ack, PKT_TCP_RST | PKT_TCP_ACK, 0, NULL, 0);
+}
+
+static void
+flow_key_of(const struct pkt *p, struct flow_key *k)
+{
+	if (p->family == 4)
+		flow_key_v4(k, p->proto, p->src, p->sport, p->dst, p->dport);
+	else
+		flow_key_v6(k, p->proto, p->src, p->sport, p->dst, p->dport);
+}
+
+/*
+ * The TCP flow for p, made on its SYN (which sets the client's initial
+ * sequence number). A data segment of a flow whose SYN was not seen (blockd
+ * started after it, or the flow was evicted) starts the stream at its own
+ * sequence number: right when it is the client's first data segment, which
+ * it is for a connection that has sent nothing yet. NULL for packets with
+ * nothing to judge (a bare ACK, FIN or RST of an unknown flow).
+ *
+ * app_state counts the client's packets the worker saw, as the kernel
+ * counts them for the queue rules (a retransmitted SYN, with the same
+ * initial sequence number, is the same connection and counts on), so the
+ * worker knows which packet is the last one it will be shown.
+ */
+static struct flow *
+tcp_flow(struct worker *w, const struct pkt *p, int app)
+{
+	struct flow_key k;
+	int created = 0;
+
+	flow_key_of(p, &k);
+	flow_expire(w->flows, w->now, FLOW_EXPIRE_N);
+	if ((p->tcp_flags & (PKT_TCP_SYN | PKT_TCP_ACK)) == PKT_TCP_SYN) {
+		struct flow *f = flow_insert(w->flows, &k, w->now, &created);
+		uint32_t seen = 0;
+		if (!created) {
+			if ((f->flags & FLOW_F_ISN) && f->client_isn == p->seq &&
+			    f->verdict == FLOW_UNDECIDED)
+				seen = f->app_state;
+			/* A new connection on the same ports: forget the old one. */
+			flow_remove(w->flows, f);
+			f = flow_insert(w->flows, &k, w->now, &created);
+		}
+		f->client_isn = p->seq;
+		f->flags |= FLOW_F_ISN;
+		f->app = (uint16_t)app;
+		f->app_state = seen + 1;
+		f->ttl = p->ttl;
+		return f;
+	}
+	struct flow *f = flow_lookup(w->flows, &k, w->now);
+	if (f == NULL && p->paylen > 0) {
+		f = flow_insert(w->flows, &k, w->now, &created);
+		f->client_isn = p->seq - 1;
+		f->flags |= FLOW_F_ISN;
+		f->app = (uint16_t)app;
+		f->ttl = p->ttl;
+		CNT(w, flow_no_syn);
+	}
+	if (f != NULL)
+		f->app_state++;
+	return f;
+}
+
+/* p is the last packet of f the queue rules send (queued.h: how many of a flow of its kind). */
+static int
+last_queued(const struct flow *f)
+{
+	unsigned n = queued_packets(f->app);
+	return n != 0 && f->app_state >= n;
+}
+
+/* p's flow is decided: allowed, and leaves the queue. */
+static int
+allow(struct worker *w, struct flow *f, uint32_t *mark)
+{
+	f->verdict = FLOW_ALLOWED;
+	flow_stream_release(w->flows, f);
+	*mark = w->cfg->mark;
+	return NF_ACCEPT;
+}
+
+/*
+ * p's flow is blocked. p goes back to the kernel with the block mark: the
+ * mark chain records it on the connection and drops p, and the queue chains
+ * drop the rest of the flow, also past the packets they would queue.
+ */
+static int
+block(struct worker *w, struct flow *f, uint32_t *mark)
+{
+	f->verdict = FLOW_BLOCKED;
+	flow_stream_release(w->flows, f);
+	*mark = w->cfg->mark_block;
+	return NF_ACCEPT;
+}
+
+/* A flow already decided; -1 if f is still undecided. */
+static int
+decided(struct worker *w, const struct flow *f, uint32_t *mark)
+{
+	if (f->verdict == FLOW_BLOCKED) {
+		CNT(w, flow_dropped);
+		*mark = w->cfg->mark_block; /* dropped by the mark chain, as in block() */
+		return NF_ACCEPT;
+	}
+	if (f->verdict == FLOW_ALLOWED) {
+		*mark = w->cfg->mark;
+		return NF_ACCEPT;
+	}
+	return -1;
+}
+
+/*
+ * 1 if p, a client segment of f, came with a TTL (hop limit) below f's
+ * (counted): routers only lower it, so the client sent it lower than its
+ * SYN, as tools do with fakes meant to expire between blockd and the server.
+ */
+static int
+low_ttl(struct worker *w, const struct flow *f, const struct pkt *p)
+{
+	if (p->ttl >= f->ttl)
+		return 0;
+	CNT(w, tcp_low_ttl);
+	return 1;
+}
+
+/* r is a ClientHello read to its end (or as far as it will go). */
+static int
+is_hello(int r)
+{
+	return r == TLS_SNI || r == TLS_NO_SNI || r == TLS_ECH;
+}
+
+/* 1 if h (from parse result r) carries a server_name the list blocks; hit filled in. */
+static int
+name_blocked(struct worker *w, const struct match_snapshot *snap, int r, const struct tls_hello *h,
+    struct match_hit *hit)
+{
+	return (r == TLS_SNI || r == TLS_ECH) && h->has_sni && snap != NULL &&
+	    match_domain(snap, h->sni, h->sni_len, w->now, hit) == MATCH_BLOCK;
+}
+
+/* f's hello h names a blocked name (hit): reset both ways, logged, the flow blocked. */
+static int
+reset_named(struct worker *w, const struct match_snapshot *snap, struct flow *f,
+    const struct pkt *p, const struct match_hit *hit, const struct tls_hello *h, uint32_t *mark)
+{
+	CNT(w, tls_blocked);
+	reset_both(w, p);
+	emit(w, snap, hit, EV_TLS, EV_RESET, p, h->sni, h->sni_len);
+	return block(w, f, mark);
+}
+
+/*
+ * Port 443. A hello whose segments disagreed (FLOW_F_EVASIVE) is read
+ * twice, from the first copy of each byte (what the stream keeps, and what
+ * the server's TCP keeps for bytes it had in order) and from the last copy
+ * (flow_stream_alt()): a blocked name in either resets the connection.
+ * Otherwise such a hello, like one without a name, follows no_sni: a third
+ * copy may have reached the server. So does a hello still unfinished at
+ * the last packet the queue rules send, unless its name was seen already.
+ * A segment below the flow's TTL (low_ttl()) goes to the last-copy reading
+ * alone: there a blocked name still resets, but nothing it says allows.
+ */
+int
+webflow_tls(
+    struct worker *w, const struct match_snapshot *snap, const struct pkt *p, uint32_t *mark)
+{
+	*mark = 0;
+	struct flow *f = tcp_flow(w, p, QUEUED_TLS);
+	if (f == NULL)
+		return NF_ACCEPT;
+	int d = decided(w, f, mark);
+	if (d != -1)
+		return d;
+	int low = low_ttl(w, f, p);
+	if (p->paylen == 0 && (p->tcp_flags & (PKT_TCP_RST | PKT_TCP_FIN))) {
+		if (!low)
+			flow_remove(w->flows, f);
+		return NF_ACCEPT;
+	}
+	if (p->paylen == 0 && !last_queued(f))
+		return NF_ACCEPT;
+	struct reasm *s = flow_stream(w->flows, f);
+	if (s == NULL) {
+		CNT(w, flow_no_stream);
+		return NF_ACCEPT;
+	}
+	/* A low segment stays out of the stream: only the last-copy version reads it. */
+	if (low ||
+	    (reasm_add_tcp(s, f->client_isn, p->seq, p->payload, p->paylen) & REASM_CONFLICT)) {
+		f->flags |= FLOW_F_EVASIVE;
+		(void)flow_stream_alt(w->flows, f);
+	}
+	if (f->alt != NULL)
+		(void)reasm_add_tcp(f->alt, f->client_isn, p->seq, p->payload, p->paylen);
+
+	struct tls_hello h, ha;
+	struct match_hit hit;
+	/* A low copy naming a blocked name resets at once: it may be what the server keeps. */
+	if (low && f->alt != NULL &&
+	    name_blocked(w, snap,
+		tls_parse_client_hello(
+		    reasm_data(f->alt), reasm_contig(f->alt), TLS_PARTIAL_OK, &ha),
+		&ha, &hit))
+		return reset_named(w, snap, f, p, &hit, &ha, mark);
+	int full = reasm_contig(s) >= REASM_MAX || (s->flags & REASM_F_TRUNCATED);
+	int r =
+	    tls_parse_client_hello(reasm_data(s), reasm_contig(s), full ? TLS_PARTIAL_OK : 0, &h);
+	int unfinished = 0;
+	if (r == TLS_NEED_MORE && !full) {
+		if (!last_queued(f))
+			return NF_ACCEPT; /* the server may see the start; the end is judged */
+		/* No more of it will be queued: judge the name if it came already. */
+		unfinished = 1;
+		r = tls_parse_client_hello(reasm_data(s), reasm_contig(s), TLS_PARTIAL_OK, &h);
+	}
+	int evasive = (f->flags & FLOW_F_EVASIVE) != 0;
+	if ((r == TLS_NOT_TLS || r == TLS_MALFORMED) && !evasive) {
+		CNT(w, tls_not_tls);
+		return allow(w, f, mark);
+	}
+	int ra = TLS_NEED_MORE;
+	if (f->alt != NULL)
+		ra = tls_parse_client_hello(
+		    reasm_data(f->alt), reasm_contig(f->alt), TLS_PARTIAL_OK, &ha);
+	if (is_hello(r) || is_hello(ra))
+		CNT(w, tls_hellos);
+	if (r == TLS_ECH)
+		CNT(w, tls_ech);
+	if (evasive)
+		CNT(w, tls_evasive);
+	else if (unfinished)
+		CNT(w, tls_unfinished);
+
+	if (name_blocked(w, snap, r, &h, &hit))
+		return reset_named(w, snap, f, p, &hit, &h, mark);
+	if (f->alt != NULL && name_blocked(w, snap, ra, &ha, &hit))
+		return reset_named(w, snap, f, p, &hit, &ha, mark);
+	if ((r == TLS_SNI || r == TLS_ECH) && h.has_sni && !evasive)
+		return allow(w, f, mark);
+	/* No name to judge, or copies that disagreed and named nothing blocked: no_sni. */
+	if (!evasive && !unfinished)
+		CNT(w, tls_no_sni);
+	if (w->cfg->no_sni != CFG_NOSNI_BLOCK)
+		return allow(w, f, mark);
+	CNT(w, tls_no_sni_blocked);
+	reset_both(w, p);
+	return block(w, f, mark);
+}
+
+/* The 451 notice for hit's order, then a FIN, to the client; a RST to the server. */
+static void
+notice(struct worker *w, const struct match_snapshot *snap, const struct match_hit *hit,
+    const struct pkt *p)
+{
+	const struct rule_order *o = &match_list(snap)->orders[hit->order];
+	struct http_notice nt = {
+	    .service = o->service,
+	    .order_ref = o->ref,
+	    .authority = o->authority,
+	    .notice = o->notice,
+	    .notice_url = o->notice_url,
+	    .appeal_url = w->cfg->appeal_url,
+	};
+	struct inj_tuple c, s;
+	tuples(p, &c, &s);
+	uint32_t seq = p->ack, ack = p->seq + (uint32_t)p->paylen;
+	int len = http_render_451(w->notice, sizeof(w->notice), w->notice_template, &nt);
+	if (len < 0) {
+		CNT(w, inject_errors);
+		len = 0;
+	}
+	size_t mss = INJECT_MAX - 60, sent = 0;
+	while (sent < (size_t)len) {
+		size_t k = (size_t)len - sent < mss ? (size_t)len - sent : mss;
+		send_tcp(w, &c, seq, ack, PKT_TCP_PSH | PKT_TCP_ACK, p->window,
+		    (const uint8_t *)w->notice + sent, k);
+		seq += (uint32_t)k;
+		sent += k;
+	}
+	send_tcp(w, &c, seq, ack, PKT_TCP_FIN | PKT_TCP_ACK, p->window, NULL, 0);
+	send_tcp(w, &s, p->seq, p->ack, PKT_TCP_RST | PKT_TCP_ACK, 0, NULL, 0);
+}
+
+/*
+ * Port 80: every request head on the connection is matched, so a flow is
+ * not marked allowed while it still speaks HTTP/1 (keep-alive, pipelining)
+ * until the last packet the hooks send to the queue; from then on its
+ * requests pass unjudged (counted), and its stream buffer is freed.
+ */
+/* A request with two Host fields: blocked if either name is; req->host becomes the one found. */
+static int
+two_hosts_blocked(
+    const struct match_snapshot *snap, struct http_request *req, int64_t now, struct match_hit *hit)
+{
+	if (snap == NULL)
+		return 0;
+	if (req->host_len > 0 &&
+	    match_domain(snap, req->host, req->host_len, now, hit) == MATCH_BLOCK)
+		return 1;
+	if (match_domain(snap, req->host2, req->host2_len, now, hit) != MATCH_BLOCK)
+		return 0;
+	memcpy(req->host, req->host2, req->host2_len + 1);
+	req->host_len = req->host2_len;
+	return 1;
+}
+
+int
+webflow_http(
+    struct worker *w, const struct match_snapshot *snap, const struct pkt *p, uint32_t *mark)
+{
+	*mark = 0;
+	struct flow *f = tcp_flow(w, p, QUEUED_HTTP);
+	if (f == NULL)
+		return NF_ACCEPT;
+	int d = decided(w, f, mark);
+	if (d != -1)
+		return d;
+	/* Below the flow's TTL: passed unread, so a fake cannot take the stream's bytes. */
+	if (low_ttl(w, f, p))
+		return NF_ACCEPT;
+	if (p->paylen == 0 && (p->tcp_flags & (PKT_TCP_RST | PKT_TCP_FIN))) {
+		flow_remove(w->flows, f);
+		return NF_ACCEPT;
+	}
+	if (p->paylen == 0 && !last_queued(f))
+		return NF_ACCEPT;
+	struct reasm *s = flow_stream(w->flows, f);
+	if (s == NULL) {
+		CNT(w, flow_no_stream);
+		return NF_ACCEPT;
+	}
+	(void)reasm_add_tcp(s, f->client_isn, p->seq, p->payload, p->paylen);
+	struct http_parser *hp = (struct http_parser *)f->app_data;
+	for (;;) {
+		struct http_request req;
+		size_t used = 0;
+		int r = http_parse(hp, reasm_data(s), reasm_contig(s), &used, &req);
+		if (used)
+			reasm_consume(s, used);
+		if (r == HTTP_NEED_MORE && !last_queued(f))
+			return NF_ACCEPT;
+		if (r == HTTP_NEED_MORE) {
+			/* Nothing more of it will be queued: its later requests pass. */
+			CNT(w, http_unjudged);
+			return allow(w, f, mark);
+		}
+		struct match_hit hit;
+		const char *path = req.path;
+		if (r == HTTP_MALFORMED && req.host2_len > 0) {
+			/* Two Host fields: a lenient server may take either, so judge both. */
+			CNT(w, http_requests);
+			path = "";
+			if (!two_hosts_blocked(snap, &req, w->now, &hit)) {
+				CNT(w, http_other);
+				return allow(w, f, mark);
+			}
+		} else if (r != HTTP_REQUEST) {
+			CNT(w, http_other);
+			return allow(w, f, mark);
+		} else {
+			CNT(w, http_requests);
+			if (snap == NULL || !req.has_host ||
+			    match_url(snap, req.host, req.host_len, req.path, req.path_len, w->now,
+				&hit) != MATCH_BLOCK)
+				continue;
+		}
+		CNT(w, http_blocked);
+		notice(w, snap, &hit, p);
+		char ind[HTTP_HOST_MAX + HTTP_PATH_MAX + 1];
+		int n = snprintf(ind, sizeof(ind), "%s%s", req.host, path);
+		emit(w, snap, &hit, EV_HTTP, EV_NOTICE, p, ind,
+		    n < 0                         ? 0
+			: (size_t)n < sizeof(ind) ? (size_t)n
+						  : sizeof(ind) - 1);
+		return block(w, f, mark);
+	}
+}
+
+int
+webflow_quic(
+    struct worker *w, const struct match_snapshot *snap, const struct pkt *p, uint32_t *mark)
+{
+	struct flow_key k;
+	int created = 0;
+
+	*mark = 0;
+	flow_key_of(p, &k);
+	flow_expire(w->flows, w->now, FLOW_EXPIRE_N);
+	struct flow *f = flow_insert(w->flows, &k, w->now, &created);
+	if (created)
+		f->app = QUEUED_QUIC;
+	int d = decided(w, f, mark);
+	if (d != -1)
+		return d;
+	f->app_state++; /* datagrams seen: the rules queue queued_packets() at most */
+	struct reasm *s = flow_stream(w->flows, f);
+	if (s == NULL)
+		CNT(w, flow_no_stream); /* this datagram alone is still judged */
+	struct quic_info qi;
+	int r = quic_parse_datagram(w->quic, p->payload, p->paylen, s, &qi);
+	if (qi.initials)
+		CNT(w, quic_initials);
+	switch (r) {
+	case QUIC_NEED_MORE:
+		break;
+	case QUIC_NOT_INITIAL:
+		/* A short header or another version: nothing this flow will show. */
+		CNT(w, quic_other);
+		return allow(w, f, mark);
+	case QUIC_DECRYPT_FAILED:
+	case QUIC_MALFORMED:
+		/* Not decided: a later datagram may still bring a readable Initial. */
+		CNT(w, quic_other);
+		break;
+	}
+	if (r == QUIC_NEED_MORE || r == QUIC_DECRYPT_FAILED || r == QUIC_MALFORMED) {
+		if (!last_queued(f))
+			return NF_ACCEPT;
+		/*
+		 * No hello by the last datagram the rules queue (junk Initials sent
+		 * first, say): what follows passes unseen, so no_sni decides now.
+		 */
+		CNT(w, quic_unfinished);
+		if (w->cfg->no_sni != CFG_NOSNI_BLOCK)
+			return allow(w, f, mark);
+		return block(w, f, mark);
+	}
+	/*
+	 * CRYPTO bytes that disagreed with earlier ones: the name the first
+	 * copies give is still judged (a blocked one is dropped); an allowed one
+	 * is not trusted, and no_sni decides.
+	 */
+	int evasive = qi.conflict || (s != NULL && (s->flags & REASM_F_CONFLICT));
+	if (evasive)
+		CNT(w, quic_evasive);
+	int named = (r == QUIC_SNI || r == QUIC_ECH) && qi.hello.has_sni;
+	if (named) {
+		struct match_hit hit;
+		if (snap != NULL &&
+		    match_domain(snap, qi.hello.sni, qi.hello.sni_len, w->now, &hit) ==
+			MATCH_BLOCK) {
+			CNT(w, quic_blocked);
+			emit(w, snap, &hit, EV_QUIC, EV_DROP, p, qi.hello.sni, qi.hello.sni_len);
+			return block(w, f, mark);
+		}
+		if (!evasive)
+			return allow(w, f, mark);
+	}
+	if (!evasive)
+		CNT(w, quic_no_sni);
+	if (w->cfg->no_sni != CFG_NOSNI_BLOCK)
+		return allow(w, f, mark);
+	return block(w, f, mark);
+}

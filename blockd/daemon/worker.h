@@ -1,0 +1,78 @@
+/* Packet workers: one thread per queue, from a queued packet to a verdict (and an injected answer). */
+#ifndef BLOCKD_WORKER_H
+#define BLOCKD_WORKER_H
+
+#include <pthread.h>
+#include <stdint.h>
+
+#include "base/counters.h"
+#include "wire/dns.h"
+#include "kernel/inject.h"
+#include "kernel/nfq.h"
+
+struct blockd_config;
+struct snapref;
+struct evlog;
+
+/*
+ * A TCP DNS message split across segments (say the 2-byte length alone,
+ * then the query): its start is kept here, per connection, until the rest
+ * arrives, so a client cannot slip a query past by splitting it.
+ */
+#define TCPDNS_HOLD  1024 /* bytes of an unfinished message kept */
+#define TCPDNS_SLOTS 256  /* connections with an unfinished message, per worker */
+#define TCPDNS_AGE   30   /* seconds a held start stays valid */
+
+struct tcpdns_slot {
+	uint8_t used;
+	uint8_t family;
+	uint16_t sport, dport;
+	uint16_t len;
+	uint32_t next_seq; /* the sequence number the rest must start at */
+	int64_t time;
+	uint8_t src[16], dst[16];
+	uint8_t buf[TCPDNS_HOLD];
+};
+
+struct worker {
+	unsigned index; /* snapref reader slot */
+	uint16_t queue;
+	const struct blockd_config *cfg;
+	struct snapref *snaps;
+	struct evlog *log; /* enforcement events go here */
+	int stopfd;        /* eventfd: readable when the worker must stop */
+	pthread_t thread;
+	int running;
+	struct nfqueue q;
+	struct injector inj;
+	struct dns_block block; /* answer template; ede_text set per hit */
+	uint8_t sink4[4], sink6[16];
+	int64_t now; /* UTC seconds, once per batch */
+	uint64_t now_us;
+	struct worker_counters c;
+	struct tcpdns_slot tcpdns[TCPDNS_SLOTS];
+	struct flow_table *flows; /* TLS, HTTP and QUIC flows */
+	struct quic_ctx *quic;
+	char *notice_template; /* the file named by notice_template, or NULL: built-in page */
+	char notice[16384];    /* a rendered 451 response */
+	uint8_t joined[TCPDNS_HOLD + 65536]; /* a held start plus the next segment */
+};
+
+/*
+ * worker_start(): opens queue (nfqueue_open) and the raw sockets, then starts
+ * the thread. cfg and snaps must outlive the worker. Returns 0, or -1 with a
+ * message in err (nothing left open).
+ */
+int worker_start(struct worker *, unsigned index, uint16_t queue, const struct blockd_config *cfg,
+    struct snapref *snaps, struct evlog *log, int stopfd, char *err, size_t errlen);
+/* worker_join(): waits for the thread (after stopfd was signalled) and closes everything. */
+void worker_join(struct worker *);
+
+/*
+ * worker_counters_sum(): the counters of the n workers at w, the queue's and
+ * the worker's, summed into out (relaxed loads; n = 1 for one queue's).
+ * Safe from any thread while the workers run.
+ */
+void worker_counters_sum(const struct worker *w, unsigned n, struct counter_values *out);
+
+#endif

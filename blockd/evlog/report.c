@@ -1,0 +1,700 @@
+/* Regulatory reports over the enforcement log: counts per order, service and day, and coverage gaps. */
+#include <errno.h>
+#include <inttypes.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "base/json.h"
+#include "logverify.h"
+#include "report.h"
+
+static const char *const gap_names[] = {[GAP_NO_LOG] = "no_log",
+    [GAP_DOWN] = "down",
+    [GAP_FAILOPEN] = "failopen",
+    [GAP_EXPIRED] = "list_expired",
+    [GAP_REFUSED] = "list_refused",
+    [GAP_DROPPED] = "events_dropped"};
+
+const char *
+report_gap_name(int kind)
+{
+	if (kind <= 0 || kind > GAP_DROPPED)
+		return "unknown";
+	return gap_names[kind];
+}
+
+int
+report_format_from(const char *s)
+{
+	if (strcmp(s, "csv") == 0)
+		return REPORT_CSV;
+	if (strcmp(s, "json") == 0)
+		return REPORT_JSON;
+	return 0;
+}
+
+/* A period opened by one state record and closed by a later one. */
+struct open_gap {
+	int open;
+	int64_t since;
+	uint64_t serial;
+	char reason[sizeof(((struct evrec *)0)->reason)];
+};
+
+/* One (group, subscriber) pair seen; the subscriber as a 64-bit hash. */
+struct subkey {
+	uint64_t hash;
+	uint64_t group; /* index + 1; 0 for an empty slot */
+};
+
+struct report_builder {
+	struct report rp;
+	size_t groups_cap, gaps_cap;
+	size_t *gidx; /* open addressing over rp.groups: index + 1, 0 empty */
+	size_t gidx_cap;
+	struct subkey *subs; /* open addressing */
+	size_t subs_cap, nsubs;
+	struct open_gap down, failopen, expired, refused;
+	int64_t prev_time; /* of the previous record, for losses and crashes */
+	int failed;
+};
+
+/* FNV-1a: enough to spread keys in a table and to count distinct pseudonyms. */
+static uint64_t
+fnv(uint64_t h, const void *p, size_t n)
+{
+	const unsigned char *c = p;
+	size_t i;
+
+	for (i = 0; i < n; i++) {
+		h ^= c[i];
+		h *= 0x100000001b3ULL;
+	}
+	return h;
+}
+
+#define FNV_INIT 0xcbf29ce484222325ULL
+
+static uint64_t
+group_hash(int64_t day, const char *order, const char *service)
+{
+	uint64_t h = fnv(FNV_INIT, &day, sizeof(day));
+
+	h = fnv(h, order, strlen(order) + 1);
+	return fnv(h, service, strlen(service) + 1);
+}
+
+static int
+gidx_grow(struct report_builder *b)
+{
+	size_t cap = b->gidx_cap ? b->gidx_cap * 2 : 64, i, k;
+	size_t *t = calloc(cap, sizeof(*t));
+
+	if (t == NULL)
+		return -1;
+	for (i = 0; i < b->rp.ngroups; i++) {
+		const struct report_group *g = &b->rp.groups[i];
+		k = group_hash(g->day, g->order, g->service) & (cap - 1);
+		while (t[k] != 0)
+			k = (k + 1) & (cap - 1);
+		t[k] = i + 1;
+	}
+	free(b->gidx);
+	b->gidx = t;
+	b->gidx_cap = cap;
+	return 0;
+}
+
+/* The group of (day, order, service), made if new; NULL if out of memory. */
+static struct report_group *
+group_of(
+    struct report_builder *b, int64_t day, const char *order, const char *service, size_t *index)
+{
+	struct report_group *g;
+	size_t k;
+
+	if (b->rp.ngroups * 2 >= b->gidx_cap && gidx_grow(b) < 0)
+		return NULL;
+	k = group_hash(day, order, service) & (b->gidx_cap - 1);
+	while (b->gidx[k] != 0) {
+		g = &b->rp.groups[b->gidx[k] - 1];
+		if (g->day == day && strcmp(g->order, order) == 0 &&
+		    strcmp(g->service, service) == 0) {
+			*index = b->gidx[k] - 1;
+			return g;
+		}
+		k = (k + 1) & (b->gidx_cap - 1);
+	}
+	if (b->rp.ngroups == b->groups_cap) {
+		size_t cap = b->groups_cap ? b->groups_cap * 2 : 16;
+		struct report_group *ng = realloc(b->rp.groups, cap * sizeof(*ng));
+		if (ng == NULL)
+			return NULL;
+		b->rp.groups = ng;
+		b->groups_cap = cap;
+	}
+	g = &b->rp.groups[b->rp.ngroups];
+	memset(g, 0, sizeof(*g));
+	g->day = day;
+	g->order = strdup(order);
+	g->service = strdup(service);
+	if (g->order == NULL || g->service == NULL) {
+		free(g->order);
+		free(g->service);
+		return NULL;
+	}
+	b->gidx[k] = ++b->rp.ngroups;
+	*index = b->rp.ngroups - 1;
+	return g;
+}
+
+static int
+subs_grow(struct report_builder *b)
+{
+	size_t cap = b->subs_cap ? b->subs_cap * 2 : 1024, i, k;
+	struct subkey *t = calloc(cap, sizeof(*t));
+
+	if (t == NULL)
+		return -1;
+	for (i = 0; i < b->subs_cap; i++) {
+		if (b->subs[i].group == 0)
+			continue;
+		k = (b->subs[i].hash ^ b->subs[i].group * 0x9e3779b97f4a7c15ULL) & (cap - 1);
+		while (t[k].group != 0)
+			k = (k + 1) & (cap - 1);
+		t[k] = b->subs[i];
+	}
+	free(b->subs);
+	b->subs = t;
+	b->subs_cap = cap;
+	return 0;
+}
+
+/* Records the subscriber for group gi; returns 1 if new, 0 if seen, -1 out of memory. */
+static int
+sub_add(struct report_builder *b, size_t gi, const char *sub)
+{
+	uint64_t h = fnv(FNV_INIT, sub, strlen(sub)), g = gi + 1;
+	size_t k;
+
+	if (b->nsubs * 2 >= b->subs_cap && subs_grow(b) < 0)
+		return -1;
+	k = (h ^ g * 0x9e3779b97f4a7c15ULL) & (b->subs_cap - 1);
+	while (b->subs[k].group != 0) {
+		if (b->subs[k].group == g && b->subs[k].hash == h)
+			return 0;
+		k = (k + 1) & (b->subs_cap - 1);
+	}
+	b->subs[k].group = g;
+	b->subs[k].hash = h;
+	b->nsubs++;
+	return 1;
+}
+
+static int
+add_serial(struct report_group *g, uint64_t s)
+{
+	size_t i, j;
+	uint64_t *n;
+
+	for (i = 0; i < g->nserials && g->serials[i] < s; i++)
+		;
+	if (i < g->nserials && g->serials[i] == s)
+		return 0;
+	if ((n = realloc(g->serials, (g->nserials + 1) * sizeof(*n))) == NULL)
+		return -1;
+	g->serials = n;
+	for (j = g->nserials; j > i; j--)
+		g->serials[j] = g->serials[j - 1];
+	g->serials[i] = s;
+	g->nserials++;
+	return 0;
+}
+
+static int
+add_block(struct report_builder *b, const struct evrec *r)
+{
+	struct report_group *g;
+	size_t gi;
+	int fresh;
+
+	if (r->time_us < b->rp.from_us || r->time_us >= b->rp.to_us)
+		return 0;
+	if ((g = group_of(b, evrec_day(r->time_us), r->order, r->service, &gi)) == NULL)
+		return -1;
+	if ((fresh = sub_add(b, gi, r->subscriber)) < 0 || add_serial(g, r->serial) < 0)
+		return -1;
+	g->subscribers += (uint64_t)fresh;
+	if (r->method > 0 && r->method <= EV_IP) {
+		g->count[r->method]++;
+		b->rp.total[r->method]++;
+	}
+	g->total++;
+	b->rp.events++;
+	return 0;
+}
+
+static int
+add_gap(struct report_builder *b, int kind, int64_t from, int64_t to, int open_end, uint64_t count,
+    uint64_t serial, const char *reason)
+{
+	struct report *rp = &b->rp;
+	struct report_gap *g;
+
+	/* A loss may be a single instant; other periods need a length. */
+	if (to < rp->from_us || from >= rp->to_us)
+		return 0;
+	if (from < rp->from_us)
+		from = rp->from_us;
+	if (to > rp->to_us)
+		to = rp->to_us;
+	if (kind != GAP_DROPPED && from >= to)
+		return 0;
+	if (rp->ngaps == b->gaps_cap) {
+		size_t nc = b->gaps_cap ? b->gaps_cap * 2 : 16;
+		if ((g = realloc(rp->gaps, nc * sizeof(*g))) == NULL)
+			return -1;
+		rp->gaps = g;
+		b->gaps_cap = nc;
+	}
+	g = &rp->gaps[rp->ngaps];
+	if ((g->reason = strdup(reason ? reason : "")) == NULL)
+		return -1;
+	rp->ngaps++;
+	g->kind = kind;
+	g->from_us = from;
+	g->to_us = to;
+	g->open_end = open_end;
+	g->count = count;
+	g->serial = serial;
+	return 0;
+}
+
+static int
+close_gap(struct report_builder *b, struct open_gap *o, int kind, int64_t at)
+{
+	if (!o->open)
+		return 0;
+	o->open = 0;
+	return add_gap(b, kind, o->since, at, 0, 0, o->serial, o->reason);
+}
+
+static void
+open_gap(struct open_gap *o, const struct evrec *r, int64_t since)
+{
+	if (o->open)
+		return; /* the first cause stands until cleared */
+	o->open = 1;
+	o->since = since;
+	o->serial = r->serial;
+	snprintf(o->reason, sizeof(o->reason), "%s", r->reason);
+}
+
+static int
+add_state(struct report_builder *b, const struct evrec *r)
+{
+	int64_t t = r->time_us;
+	int rc = 0;
+
+	switch (r->state) {
+	case EVS_STOP:
+	case EVS_GAP:
+		/* Nothing is enforced while down; the down period says so. */
+		rc |= close_gap(b, &b->failopen, GAP_FAILOPEN, t);
+		rc |= close_gap(b, &b->expired, GAP_EXPIRED, t);
+		rc |= close_gap(b, &b->refused, GAP_REFUSED, t);
+		if (r->state == EVS_STOP)
+			open_gap(&b->down, r, t);
+		else if (!b->down.open) /* a crash: down since the last record of that run */
+			open_gap(
+			    &b->down, r, r->last_time_us != 0 ? r->last_time_us : b->prev_time);
+		break;
+	case EVS_START:
+		rc |= close_gap(b, &b->down, GAP_DOWN, t);
+		break;
+	case EVS_FAILOPEN:
+		open_gap(&b->failopen, r, t);
+		break;
+	case EVS_FAILOPEN_CLEARED:
+		rc |= close_gap(b, &b->failopen, GAP_FAILOPEN, t);
+		break;
+	case EVS_LIST_EXPIRED:
+		open_gap(&b->expired, r, t);
+		break;
+	case EVS_RELOAD_REFUSED:
+		open_gap(&b->refused, r, t);
+		break;
+	case EVS_RELOAD:
+		rc |= close_gap(b, &b->expired, GAP_EXPIRED, t);
+		rc |= close_gap(b, &b->refused, GAP_REFUSED, t);
+		break;
+	case EVS_DROPPED:
+		rc |= add_gap(b, GAP_DROPPED, b->prev_time, t, 0, r->count, r->serial, r->reason);
+		break;
+	}
+	return rc ? -1 : 0;
+}
+
+struct report_builder *
+report_builder_new(int64_t from_us, int64_t to_us)
+{
+	struct report_builder *b = calloc(1, sizeof(*b));
+
+	if (b == NULL)
+		return NULL;
+	b->rp.from_us = from_us;
+	b->rp.to_us = to_us;
+	return b;
+}
+
+int
+report_add(struct report_builder *b, const struct evrec *r)
+{
+	int rc;
+
+	if (b->failed)
+		return -1;
+	if (b->rp.records++ == 0) {
+		snprintf(b->rp.appliance, sizeof(b->rp.appliance), "%s", r->appliance);
+		b->prev_time = r->time_us;
+		if (r->time_us > b->rp.from_us &&
+		    add_gap(b, GAP_NO_LOG, b->rp.from_us, r->time_us, 0, 0, 0,
+			"no records before the first one") < 0)
+			return b->failed = -1;
+	}
+	rc = r->kind == EVREC_BLOCK ? add_block(b, r) : add_state(b, r);
+	b->prev_time = r->time_us;
+	if (rc < 0)
+		b->failed = -1;
+	return rc;
+}
+
+static int
+cmp_group(const void *a, const void *b)
+{
+	const struct report_group *x = a, *y = b;
+	int c;
+
+	if (x->day != y->day)
+		return x->day < y->day ? -1 : 1;
+	if ((c = strcmp(x->order, y->order)) != 0)
+		return c;
+	return strcmp(x->service, y->service);
+}
+
+static int
+cmp_gap(const void *a, const void *b)
+{
+	const struct report_gap *x = a, *y = b;
+
+	if (x->from_us != y->from_us)
+		return x->from_us < y->from_us ? -1 : 1;
+	return x->kind - y->kind;
+}
+
+int
+report_finish(struct report_builder *b, struct report *rp)
+{
+	int rc = b->failed;
+
+	/* Still open at the last record: open until the end of the period. */
+	if (rc == 0 && b->rp.records == 0)
+		rc |= add_gap(b, GAP_NO_LOG, b->rp.from_us, b->rp.to_us, 1, 0, 0, "no records");
+	if (rc == 0 && b->down.open)
+		rc |= add_gap(
+		    b, GAP_DOWN, b->down.since, b->rp.to_us, 1, 0, b->down.serial, b->down.reason);
+	if (rc == 0 && b->failopen.open)
+		rc |= add_gap(b, GAP_FAILOPEN, b->failopen.since, b->rp.to_us, 1, 0,
+		    b->failopen.serial, b->failopen.reason);
+	if (rc == 0 && b->expired.open)
+		rc |= add_gap(b, GAP_EXPIRED, b->expired.since, b->rp.to_us, 1, 0,
+		    b->expired.serial, b->expired.reason);
+	if (rc == 0 && b->refused.open)
+		rc |= add_gap(b, GAP_REFUSED, b->refused.since, b->rp.to_us, 1, 0,
+		    b->refused.serial, b->refused.reason);
+	*rp = b->rp;
+	if (rp->ngroups > 1)
+		qsort(rp->groups, rp->ngroups, sizeof(*rp->groups), cmp_group);
+	if (rp->ngaps > 1)
+		qsort(rp->gaps, rp->ngaps, sizeof(*rp->gaps), cmp_gap);
+	free(b->gidx);
+	free(b->subs);
+	free(b);
+	if (rc != 0) {
+		report_free(rp);
+		return -1;
+	}
+	return 0;
+}
+
+int
+report_build(const struct evrec *recs, size_t n, int64_t from_us, int64_t to_us, struct report *rp)
+{
+	struct report_builder *b = report_builder_new(from_us, to_us);
+	size_t i;
+
+	memset(rp, 0, sizeof(*rp));
+	if (b == NULL)
+		return -1;
+	for (i = 0; i < n; i++)
+		report_add(b, &recs[i]);
+	return report_finish(b, rp);
+}
+
+void
+report_free(struct report *rp)
+{
+	size_t i;
+
+	for (i = 0; i < rp->ngroups; i++) {
+		free(rp->groups[i].order);
+		free(rp->groups[i].service);
+		free(rp->groups[i].serials);
+	}
+	for (i = 0; i < rp->ngaps; i++)
+		free(rp->gaps[i].reason);
+	free(rp->groups);
+	free(rp->gaps);
+	memset(rp, 0, sizeof(*rp));
+}
+
+/* RFC 4180: quote a field that holds a comma, quote or line break. */
+static void
+csv_field(FILE *out, const char *s)
+{
+	if (strpbrk(s, ",\"\r\n") == NULL) {
+		fputs(s, out);
+		return;
+	}
+	fputc('"', out);
+	for (; *s; s++) {
+		if (*s == '"')
+			fputc('"', out);
+		fputc(*s, out);
+	}
+	fputc('"', out);
+}
+
+static void
+write_csv(const struct report *rp, FILE *out)
+{
+	char day[11], t1[32], t2[32];
+	size_t i, k;
+	int m;
+
+	fputs("day,order,service,dns,tls,quic,http,ip,total,subscribers,serials\r\n", out);
+	for (i = 0; i < rp->ngroups; i++) {
+		const struct report_group *g = &rp->groups[i];
+		evrec_day_fmt(g->day, day);
+		fprintf(out, "%s,", day);
+		csv_field(out, g->order);
+		fputc(',', out);
+		csv_field(out, g->service);
+		for (m = EV_DNS; m <= EV_IP; m++)
+			fprintf(out, ",%" PRIu64, g->count[m]);
+		fprintf(out, ",%" PRIu64 ",%" PRIu64 ",", g->total, g->subscribers);
+		for (k = 0; k < g->nserials; k++)
+			fprintf(out, "%s%" PRIu64, k ? " " : "", g->serials[k]);
+		fputs("\r\n", out);
+	}
+	fputs("total,,", out);
+	for (m = EV_DNS; m <= EV_IP; m++)
+		fprintf(out, ",%" PRIu64, rp->total[m]);
+	fprintf(out, ",%" PRIu64 ",,\r\n", rp->events);
+
+	fputs("\r\ncoverage,from,to,seconds,open,events_dropped,serial,reason\r\n", out);
+	for (i = 0; i < rp->ngaps; i++) {
+		const struct report_gap *g = &rp->gaps[i];
+		evrec_time_fmt(g->from_us, t1);
+		evrec_time_fmt(g->to_us, t2);
+		fprintf(out, "%s,%s,%s,%" PRId64 ".%06" PRId64 ",%s,%" PRIu64 ",%" PRIu64 ",",
+		    report_gap_name(g->kind), t1, t2, (g->to_us - g->from_us) / 1000000,
+		    (g->to_us - g->from_us) % 1000000, g->open_end ? "yes" : "no", g->count,
+		    g->serial);
+		csv_field(out, g->reason);
+		fputs("\r\n", out);
+	}
+}
+
+static void
+write_json(const struct report *rp, FILE *out)
+{
+	static const char *const mname[] = {"", "dns", "tls", "quic", "http", "ip"};
+	char day[11], t1[32], t2[32];
+	size_t i, k;
+	int m;
+
+	evrec_time_fmt(rp->from_us, t1);
+	evrec_time_fmt(rp->to_us, t2);
+	fprintf(out, "{\"from\":\"%s\",\"to\":\"%s\",\"appliance\":", t1, t2);
+	json_fstr(out, rp->appliance);
+	fprintf(out, ",\"records\":%" PRIu64 ",\"events\":%" PRIu64 ",\"totals\":{", rp->records,
+	    rp->events);
+	for (m = EV_DNS; m <= EV_IP; m++)
+		fprintf(out, "%s\"%s\":%" PRIu64, m > EV_DNS ? "," : "", mname[m], rp->total[m]);
+	fputs("},\n\"enforcement\":[", out);
+	for (i = 0; i < rp->ngroups; i++) {
+		const struct report_group *g = &rp->groups[i];
+		evrec_day_fmt(g->day, day);
+		fprintf(out, "%s\n{\"day\":\"%s\",\"order\":", i ? "," : "", day);
+		json_fstr(out, g->order);
+		fputs(",\"service\":", out);
+		json_fstr(out, g->service);
+		fputs(",\"methods\":{", out);
+		for (m = EV_DNS; m <= EV_IP; m++)
+			fprintf(
+			    out, "%s\"%s\":%" PRIu64, m > EV_DNS ? "," : "", mname[m], g->count[m]);
+		fprintf(out, "},\"total\":%" PRIu64 ",\"subscribers\":%" PRIu64 ",\"serials\":[",
+		    g->total, g->subscribers);
+		for (k = 0; k < g->nserials; k++)
+			fprintf(out, "%s%" PRIu64, k ? "," : "", g->serials[k]);
+		fputs("]}", out);
+	}
+	fputs("],\n\"coverage\":[", out);
+	for (i = 0; i < rp->ngaps; i++) {
+		const struct report_gap *g = &rp->gaps[i];
+		evrec_time_fmt(g->from_us, t1);
+		evrec_time_fmt(g->to_us, t2);
+		fprintf(out,
+		    "%s\n{\"kind\":\"%s\",\"from\":\"%s\",\"to\":\"%s\",\"seconds\":%" PRId64
+		    ".%06" PRId64 ",\"open\":%s,\"events_dropped\":%" PRIu64 ",\"serial\":%" PRIu64
+		    ",\"reason\":",
+		    i ? "," : "", report_gap_name(g->kind), t1, t2,
+		    (g->to_us - g->from_us) / 1000000, (g->to_us - g->from_us) % 1000000,
+		    g->open_end ? "true" : "false", g->count, g->serial);
+		json_fstr(out, g->reason);
+		fputc('}', out);
+	}
+	fputs("]}\n", out);
+}
+
+void
+report_write(const struct report *rp, int format, FILE *out)
+{
+	if (format == REPORT_JSON)
+		write_json(rp, out);
+	else
+		write_csv(rp, out);
+}
+
+/* Every complete line of the files into the builder; a torn last line is not a record. */
+static int
+read_records(const struct report_opts *o, struct report_builder *b, size_t *bad, FILE *err)
+{
+	struct evrec *r = malloc(sizeof(*r));
+	struct lv_fileid *seen = calloc(o->npaths, sizeof(*seen));
+	size_t i, lineno, lcap = 0, nseen = 0;
+	char *line = NULL;
+	const char *why;
+	ssize_t len;
+	FILE *f;
+	int rc = -1;
+
+	*bad = 0;
+	if (r == NULL || seen == NULL) {
+		fprintf(err, "out of memory\n");
+		goto out;
+	}
+	for (i = 0; i < o->npaths; i++) {
+		if ((f = fopen(o->paths[i], "re")) == NULL) {
+			fprintf(err, "%s: %s\n", o->paths[i], strerror(errno));
+			goto out;
+		}
+		/* Another name of a file already read (a rotation in progress): once is enough. */
+		if (logverify_seen(seen, &nseen, fileno(f)) > 0) {
+			fclose(f);
+			continue;
+		}
+		lineno = 0;
+		while ((len = getline(&line, &lcap, f)) > 0) {
+			lineno++;
+			if (line[len - 1] != '\n')
+				break;
+			if (evrec_parse(line, (size_t)len - 1, r, &why) < 0) {
+				if (*bad == 0)
+					fprintf(err, "%s:%zu: not a record (%s); left out\n",
+					    o->paths[i], lineno, why);
+				(*bad)++;
+				continue;
+			}
+			if (report_add(b, r) < 0) {
+				fclose(f);
+				fprintf(err, "out of memory\n");
+				goto out;
+			}
+		}
+		if (ferror(f)) {
+			fprintf(err, "%s: %s\n", o->paths[i], strerror(errno));
+			fclose(f);
+			goto out;
+		}
+		fclose(f);
+	}
+	rc = 0;
+out:
+	free(line);
+	free(r);
+	free(seen);
+	return rc;
+}
+
+int
+report_render(const struct report_opts *o, char **buf, size_t *len, FILE *err)
+{
+	struct report_builder *b;
+	struct report rp;
+	size_t bad = 0;
+	FILE *mem;
+
+	*buf = NULL;
+	*len = 0;
+	if (o->npaths == 0 || o->from_us >= o->to_us ||
+	    (o->format != REPORT_CSV && o->format != REPORT_JSON)) {
+		fprintf(err, "report: need log files, --from before --to, and csv or json\n");
+		return REPORT_USAGE;
+	}
+	if ((b = report_builder_new(o->from_us, o->to_us)) == NULL) {
+		fprintf(err, "out of memory\n");
+		return REPORT_ERROR;
+	}
+	if (read_records(o, b, &bad, err) < 0) {
+		if (report_finish(b, &rp) == 0)
+			report_free(&rp);
+		return REPORT_ERROR;
+	}
+	if (report_finish(b, &rp) < 0 || (mem = open_memstream(buf, len)) == NULL) {
+		fprintf(err, "out of memory\n");
+		report_free(&rp);
+		return REPORT_ERROR;
+	}
+	report_write(&rp, o->format, mem);
+	report_free(&rp);
+	if (fclose(mem) != 0) {
+		fprintf(err, "out of memory\n");
+		free(*buf);
+		*buf = NULL;
+		return REPORT_ERROR;
+	}
+	if (bad > 0) {
+		fprintf(err, "report: %zu lines were not records; run blockctl log verify\n", bad);
+		return REPORT_PARTIAL;
+	}
+	return REPORT_OK;
+}
+
+int
+report_run(const struct report_opts *o, FILE *out)
+{
+	char *buf;
+	size_t len;
+	int rc = report_render(o, &buf, &len, stderr);
+
+	if (buf != NULL) {
+		if (fwrite(buf, 1, len, out) != len || fflush(out) != 0) {
+			fprintf(stderr, "report: write: %s\n", strerror(errno));
+			rc = REPORT_ERROR;
+		}
+		free(buf);
+	}
+	return rc;
+}

@@ -1,0 +1,100 @@
+/* NFQUEUE netlink I/O: bind one queue, receive packets in batches, send verdicts in batches. */
+#ifndef BLOCKD_NFQ_H
+#define BLOCKD_NFQ_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "base/counters.h"
+
+struct nfqueue {
+	struct mnl_socket *nl;
+	uint32_t portid;
+	uint16_t queue;
+	uint32_t seq;
+	uint8_t *rbuf; /* one received message */
+	size_t rcap;
+	uint8_t *vbuf; /* verdict messages waiting for nfqueue_flush() */
+	size_t vlen, vcap;
+	uint32_t last_id; /* highest packet id seen */
+	/* the run of equal verdicts not yet written to vbuf */
+	uint32_t run_last;
+	int run_verdict;
+	int run_setmark;
+	uint32_t run_mark;
+	unsigned run_n;
+	struct nfqueue_counters c;
+};
+
+/* One queued packet as the callback sees it. data points into the queue's buffer. */
+struct nfqueue_packet {
+	uint32_t id;
+	uint16_t hw_protocol; /* ETH_P_IP / ETH_P_IPV6, host order */
+	uint8_t hook;
+	uint32_t mark;
+	const uint8_t *data; /* the IP packet */
+	size_t len;
+	int truncated;     /* NFQA_CAP_LEN said the kernel copied less than the packet */
+	uint32_t skb_info; /* NFQA_SKB_INFO flags (NFQA_SKB_*), 0 when the kernel sent none */
+};
+
+/*
+ * nfqueue_csum_unchecked(): 1 if the kernel neither checked the packet's
+ * transport checksum nor leaves it to be filled in: NFQA_SKB_CSUM_NOTVERIFIED
+ * without NFQA_SKB_CSUMNOTREADY (a partial sum, locally made or after receive
+ * offload) or NFQA_SKB_GSO (a super-packet the header's sum does not cover).
+ * With NFQA_CFG_F_GSO the kernel sends the flags whenever one is set, so none
+ * means checked.
+ */
+int nfqueue_csum_unchecked(const struct nfqueue_packet *);
+
+/*
+ * nfqueue_open(): binds queue number queue and configures it: whole packets
+ * (GSO super-packets kept whole), maxlen queued packets, the socket receive
+ * buffer sized rcvbuf bytes, NETLINK_NO_ENOBUFS, and NFQA_CFG_F_FAIL_OPEN
+ * when fail_open. Returns 0, or -1 with a message in err.
+ */
+int nfqueue_open(struct nfqueue *, uint16_t queue, unsigned maxlen, size_t rcvbuf, int fail_open,
+    char *err, size_t errlen);
+/* nfqueue_close(): flushes pending verdicts, unbinds and frees. Safe on a zeroed or closed nfq. */
+void nfqueue_close(struct nfqueue *);
+int nfqueue_fd(const struct nfqueue *);
+
+typedef void (*nfqueue_packet_fn)(void *arg, struct nfqueue *, const struct nfqueue_packet *);
+
+/*
+ * nfqueue_recv_batch(): reads up to max packet messages that are already waiting
+ * (never blocks), calls fn for each, then sends every verdict fn gave with
+ * one sendto(). fn must call nfqueue_verdict() exactly once per packet. Returns
+ * the number of packets handled, or -1 on a socket error (counted).
+ */
+int nfqueue_recv_batch(struct nfqueue *, unsigned max, nfqueue_packet_fn fn, void *arg);
+
+/*
+ * nfqueue_verdict(): records the verdict (NF_ACCEPT, NF_DROP) for packet id,
+ * setting the packet mark to mark when setmark. Consecutive packets with the
+ * same verdict and mark become one NFQNL_MSG_VERDICT_BATCH message.
+ */
+void nfqueue_verdict(struct nfqueue *, uint32_t id, int verdict, int setmark, uint32_t mark);
+/* nfqueue_flush(): sends the recorded verdicts. Returns 0, or -1 (counted). */
+int nfqueue_flush(struct nfqueue *);
+
+/* Kernel view of a queue, from /proc/net/netfilter/nfnetlink_queue. */
+struct nfqueue_kstats {
+	uint32_t queue;
+	uint32_t portid;
+	uint32_t total;        /* packets waiting now */
+	uint32_t dropped;      /* queue full, fail-closed */
+	uint32_t user_dropped; /* netlink delivery failed, fail-closed */
+	uint32_t id_sequence;
+};
+
+/*
+ * nfqueue_kstats_parse(): parses one line of that file. Returns 0, or -1 if the
+ * line is not in the expected format. Pure.
+ */
+int nfqueue_kstats_parse(const char *line, struct nfqueue_kstats *);
+/* nfqueue_kstats_read(): the stats of queue number queue. Returns 0, or -1 if not listed. */
+int nfqueue_kstats_read(uint32_t queue, struct nfqueue_kstats *);
+
+#endif
