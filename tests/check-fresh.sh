@@ -113,11 +113,14 @@ run_phase() {
 		say "phase $name: could not prepare the root in $root"
 		return 1
 	}
-	printf '%s\n' "$script" >"$root/home/newcomer/phase.sh"
+	# Each command must pass before the next runs, as a person would stop at the first failure.
+	printf 'set -e\n%s\n' "$script" >"$root/home/newcomer/phase.sh"
 	say "phase $name: $(printf '%s' "$script" | grep -v '^#' | tr '\n' ';' | sed 's/;*$//')"
 	unshare --mount --pid --fork --propagation private sh -c '
 		set -e
 		r=$1
+		# The root must be a mount point: ip netns exec remounts / in each namespace.
+		mount --bind "$r" "$r"
 		mount -t proc proc "$r/proc"
 		mount -t sysfs sysfs "$r/sys"
 		mount --rbind /dev "$r/dev"
