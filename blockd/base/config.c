@@ -336,10 +336,10 @@ config_text(const char *path, const char *buf, size_t len, char *err, size_t err
 int
 config_scan(const char *path, const char *buf, size_t len, char *err, size_t errlen)
 {
-	char line[1024], section[64] = "", seen[96][96];
+	char line[1024], section[64] = "", seen[96][96], secs_seen[32][64];
 	const char *p = buf, *end = buf + len, *nl;
-	unsigned lines[96];
-	size_t nseen = 0;
+	unsigned lines[96], seclines[32];
+	size_t nseen = 0, nsections = 0;
 	unsigned lineno = 0;
 	int bad = 0;
 
@@ -358,7 +358,22 @@ config_scan(const char *path, const char *buf, size_t len, char *err, size_t err
 		if (*s == '[') {
 			e = strchr(s, ']');
 			snprintf(section, sizeof(section), "%.*s", e ? (int)(e - s - 1) : 0, s + 1);
+			for (i = 0; section[i]; i++)
+				section[i] = (char)tolower((unsigned char)section[i]);
 			nseen = 0;
+			/* A section given twice would let its later keys win silently. */
+			for (i = 0; i < nsections; i++)
+				if (!strcmp(secs_seen[i], section)) {
+					config_errf(err, errlen,
+					    "%s:%u: [%s]: section repeated, first on line %u (keep one)",
+					    path, lineno, section, seclines[i]);
+					bad++;
+					break;
+				}
+			if (i == nsections && nsections < sizeof(secs_seen) / sizeof(secs_seen[0])) {
+				strcpy(secs_seen[nsections], section);
+				seclines[nsections++] = lineno;
+			}
 			continue;
 		}
 		if ((e = strchr(s, '=')) == NULL)

@@ -84,6 +84,7 @@ Test(config, syntax_error_names_line)
 Test(config, key_outside_section)
 {
 	golden("bad/outside", EXIT_FAIL);
+	golden("bad/repeated", EXIT_FAIL);
 }
 
 /* A zeroed or binary file is refused, never read as empty lines (all defaults). */
