@@ -365,12 +365,14 @@ config_scan(const char *path, const char *buf, size_t len, char *err, size_t err
 			for (i = 0; i < nsections; i++)
 				if (!strcmp(secs_seen[i], section)) {
 					config_errf(err, errlen,
-					    "%s:%u: [%s]: section repeated, first on line %u (keep one)",
+					    "%s:%u: [%s]: section repeated, first on line %u (keep "
+					    "one)",
 					    path, lineno, section, seclines[i]);
 					bad++;
 					break;
 				}
-			if (i == nsections && nsections < sizeof(secs_seen) / sizeof(secs_seen[0])) {
+			if (i == nsections &&
+			    nsections < sizeof(secs_seen) / sizeof(secs_seen[0])) {
 				strcpy(secs_seen[nsections], section);
 				seclines[nsections++] = lineno;
 			}

@@ -19,6 +19,7 @@
 #include "evlog/evlog.h"
 #include "exitcode.h"
 #include "listload.h"
+#include "preflight.h"
 #include "match/match.h"
 #include "kernel/privs.h"
 #include "kernel/sandbox.h"
@@ -39,10 +40,15 @@ static int
 check(const struct blockd_config *cfg, int verbose)
 {
 	struct listload ll;
-	char err[2048];
+	char err[4096];
 
 	if (verbose)
 		config_print(cfg, stdout);
+	/* The same checks as a start, so that "OK" means blockd will start. */
+	if (preflight(cfg, err, sizeof(err)) == -1) {
+		fprintf(stderr, "%s\n", err);
+		return EXIT_FAIL;
+	}
 	if (listload(cfg, LISTLOAD_CHECK, &ll, err, sizeof(err)) == -1) {
 		fprintf(stderr, "blockd: %s\n", err);
 		listload_done(&ll);
@@ -111,6 +117,10 @@ main(int argc, char *argv[])
 	    d.cfg.keys_dir, d.cfg.state_dir);
 	if (checkonly)
 		return check(&d.cfg, verbose);
+	if (preflight(&d.cfg, cerr, sizeof(cerr)) == -1) {
+		fprintf(stderr, "%s\n", cerr);
+		return EXIT_FAIL;
+	}
 	if (!privs_have_net_admin())
 		fatalx("must run as root or with CAP_NET_ADMIN and CAP_NET_RAW (it binds netfilter "
 		       "queues and installs rules)");

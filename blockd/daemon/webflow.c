@@ -19,13 +19,13 @@
 #include "wire/quic.h"
 #include "wire/reasm.h"
 #include "wire/tls.h"
+#include "preflight.h"
 #include "webflow.h"
 #include "worker.h"
 
 #define CNT(w, field) counter_add(&(w)->c.field, 1)
 
 #define STREAMS_MAX   1024 /* stream buffers per worker (about 18 KiB each) */
-#define TEMPLATE_MAX  8192 /* bytes of a notice template file */
 #define FLOW_EXPIRE_N 8    /* idle flows dropped per packet, so expiry never stalls one */
 
 _Static_assert(sizeof(struct http_parser) <= sizeof(((struct flow *)0)->app_data),
@@ -34,33 +34,9 @@ _Static_assert(sizeof(struct http_parser) <= sizeof(((struct flow *)0)->app_data
 static int
 load_template(struct worker *w, char *err, size_t errlen)
 {
-	const char *path = w->cfg->notice_template;
-	if (path[0] == '\0')
+	if (w->cfg->notice_template[0] == '\0')
 		return 0;
-	FILE *f = fopen(path, "r");
-	if (f == NULL) {
-		snprintf(err, errlen, "[http] notice_template: %s: %s", path, strerror(errno));
-		return -1;
-	}
-	char *t = malloc(TEMPLATE_MAX + 1);
-	size_t n = t ? fread(t, 1, TEMPLATE_MAX + 1, f) : 0;
-	int bad = t == NULL || ferror(f);
-	fclose(f);
-	if (bad || n > TEMPLATE_MAX) {
-		snprintf(err, errlen, "[http] notice_template: %s: %s", path,
-		    bad ? "cannot read it" : "longer than 8192 bytes; shorten the page");
-		free(t);
-		return -1;
-	}
-	t[n] = '\0';
-	char why[160];
-	if (http_template_check(t, why, sizeof(why)) == -1) {
-		snprintf(err, errlen, "[http] notice_template: %s: %s", path, why);
-		free(t);
-		return -1;
-	}
-	w->notice_template = t;
-	return 0;
+	return notice_template_load(w->cfg->notice_template, &w->notice_template, err, errlen);
 }
 
 int
