@@ -13,6 +13,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "base/log.h"
 #include "ctl.h"
 #include "exitcode.h"
 
@@ -29,6 +30,8 @@ struct ctl_client {
 struct ctl {
 	int fd;
 	gid_t gid;
+	gid_t override_gid;
+	int has_override_gid; /* else only root may override */
 	unsigned long refused;
 	int64_t accept_paused; /* until then the listener is not polled (out of descriptors) */
 	char path[sizeof(((struct sockaddr_un *)0)->sun_path)];
@@ -122,7 +125,7 @@ ctl_parse(char *buf, size_t len, struct ctl_request *req, char *err, size_t errl
 }
 
 struct ctl *
-ctl_open(const char *path, const char *group, char *err, size_t errlen)
+ctl_open(const char *path, const char *group, const char *override_group, char *err, size_t errlen)
 {
 	struct sockaddr_un sun = {.sun_family = AF_UNIX};
 	struct ctl *c;
@@ -147,6 +150,15 @@ ctl_open(const char *path, const char *group, char *err, size_t errlen)
 			return NULL;
 		}
 		c->gid = gr->gr_gid;
+	}
+	if (override_group[0] != '\0') {
+		if ((gr = getgrnam(override_group)) == NULL) {
+			snprintf(err, errlen, "override_group %s: no such group", override_group);
+			free(c);
+			return NULL;
+		}
+		c->override_gid = gr->gr_gid;
+		c->has_override_gid = 1;
 	}
 	strcpy(sun.sun_path, path);
 	strcpy(c->path, path);
@@ -187,9 +199,9 @@ ctl_refused(const struct ctl *c)
 	return c->refused;
 }
 
-/* Root, or the socket's group as primary or supplementary group. */
+/* Root, or group gid as primary or supplementary group; *uid gets the peer's user. */
 static int
-peer_allowed(const struct ctl *c, int fd)
+peer_in(int fd, int has_gid, gid_t gid, uid_t *uid)
 {
 	struct ucred cr;
 	socklen_t len = sizeof(cr);
@@ -198,16 +210,20 @@ peer_allowed(const struct ctl *c, int fd)
 	gid_t groups[256];
 	int n = 256;
 
+	*uid = (uid_t)-1;
 	if (getsockopt(fd, SOL_SOCKET, SO_PEERCRED, &cr, &len) == -1)
 		return 0;
-	if (cr.uid == 0 || cr.gid == c->gid)
+	*uid = cr.uid;
+	if (cr.uid == 0 || (has_gid && cr.gid == gid))
 		return 1;
+	if (!has_gid)
+		return 0;
 	if (getpwuid_r(cr.uid, &pw, buf, sizeof(buf), &pwp) != 0 || pwp == NULL)
 		return 0;
 	if (getgrouplist(pw.pw_name, pw.pw_gid, groups, &n) == -1)
 		return 0;
 	for (int i = 0; i < n; i++)
-		if (groups[i] == c->gid)
+		if (groups[i] == gid)
 			return 1;
 	return 0;
 }
@@ -279,13 +295,14 @@ client_request(struct ctl *c, struct ctl_client *cl, const struct ctl_ops *ops, 
 	size_t blen = 0;
 	FILE *out;
 	int status = EXIT_USAGE;
+	uid_t uid;
 
 	/*
 	 * The request is read before anything is answered, also for a peer
 	 * that will be refused: closing on unread data would reset the
 	 * connection and the client would see a broken pipe, not the refusal.
 	 */
-	if (!peer_allowed(c, cl->fd)) {
+	if (!peer_in(cl->fd, 1, c->gid, &uid)) {
 		c->refused++;
 		client_answer(
 		    cl, EXIT_DENIED, "permission denied: not root or in the control group\n", 52);
@@ -306,6 +323,18 @@ client_request(struct ctl *c, struct ctl_client *cl, const struct ctl_ops *ops, 
 		client_answer(cl, EXIT_USAGE, err, strlen(err));
 		return;
 	}
+	/* Skipping max_change or max_serial_jump is narrower than using blockctl at all. */
+	if (req.cmd == CTL_RELOAD && req.override &&
+	    !peer_in(cl->fd, c->has_override_gid, c->override_gid, &uid)) {
+		static const char no[] = "permission denied: reload --override needs root or the "
+					 "override group ([blockd] override_group)\n";
+
+		c->refused++;
+		log_warnx("control: uid %u asked for reload --override without permission",
+		    (unsigned)uid);
+		client_answer(cl, EXIT_DENIED, no, sizeof(no) - 1);
+		return;
+	}
 	if ((out = open_memstream(&body, &blen)) == NULL) {
 		client_answer(cl, EXIT_SYSTEM, "out of memory\n", 14);
 		return;
@@ -315,7 +344,7 @@ client_request(struct ctl *c, struct ctl_client *cl, const struct ctl_ops *ops, 
 		status = ops->status(ctx, req.json, out);
 		break;
 	case CTL_RELOAD:
-		status = ops->reload(ctx, req.override, req.json, out);
+		status = ops->reload(ctx, req.override, (unsigned)uid, req.json, out);
 		break;
 	case CTL_LOOKUP:
 		status = ops->lookup(ctx, req.arg, req.json, out);

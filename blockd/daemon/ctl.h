@@ -23,7 +23,7 @@ enum ctl_cmd { CTL_STATUS = 1, CTL_RELOAD, CTL_LOOKUP, CTL_STATS };
 struct ctl_request {
 	int cmd;         /* enum ctl_cmd */
 	int json;        /* answer in JSON */
-	int override;    /* reload: accept a change above max_change */
+	int override;    /* reload: accept a change above max_change or max_serial_jump */
 	const char *arg; /* lookup: what to look up; points into the parsed buffer */
 };
 
@@ -40,7 +40,8 @@ int ctl_parse(char *buf, size_t len, struct ctl_request *req, char *err, size_t 
  */
 struct ctl_ops {
 	int (*status)(void *ctx, int json, FILE *out);
-	int (*reload)(void *ctx, int override, int json, FILE *out);
+	int (*reload)(
+	    void *ctx, int override, unsigned uid, int json, FILE *out); /* uid: who asked */
 	int (*lookup)(void *ctx, const char *what, int json, FILE *out);
 	int (*stats)(void *ctx, int json, FILE *out);
 };
@@ -50,9 +51,11 @@ struct ctl;
 /*
  * ctl_open(): creates the socket at path (replacing a stale one), owned by
  * root and group (a group name; "" keeps the current group), mode 0660.
- * Returns NULL with the reason in err.
+ * "reload override" is narrower: root, or members of override_group ("" for
+ * root only). Returns NULL with the reason in err.
  */
-struct ctl *ctl_open(const char *path, const char *group, char *err, size_t errlen);
+struct ctl *ctl_open(
+    const char *path, const char *group, const char *override_group, char *err, size_t errlen);
 /*
  * Clients are served side by side, none waiting for another: at most
  * CTL_CLIENTS_MAX at once (more wait in the listen queue), each cut off if

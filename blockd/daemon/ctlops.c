@@ -147,11 +147,11 @@ op_status(void *ctx, int json, FILE *out)
 }
 
 static int
-op_reload(void *ctx, int override, int json, FILE *out)
+op_reload(void *ctx, int override, unsigned uid, int json, FILE *out)
 {
 	struct blockd *d = ctx;
 	char err[2048];
-	int rc = daemon_reload(d, override, err, sizeof(err));
+	int rc = daemon_reload(d, override, uid, err, sizeof(err));
 
 	if (json) {
 		fputs("{\"ok\":", out);

@@ -46,7 +46,7 @@ workers_stop(struct blockd *d)
 
 /* Publishes a freshly loaded list and records it as the last accepted. */
 static void
-publish(struct blockd *d, struct listload *ll, int reload)
+publish(struct blockd *d, struct listload *ll, int reload, long override_uid)
 {
 	char err[1024];
 	const struct rulelist *l = match_list(ll->snap);
@@ -56,7 +56,12 @@ publish(struct blockd *d, struct listload *ll, int reload)
 	    l->nentries, l->norders, ll->fresh ? "" : " (last accepted)");
 	snapref_swap(d->snaps, ll->snap);
 	ll->snap = NULL;
-	if (reload && d->log)
+	/* Who skipped max_change or max_serial_jump is part of the record. */
+	if (reload && d->log && override_uid >= 0)
+		evlog_state(d->log, EVS_RELOAD, d->serial,
+		    "list serial %" PRIu64 " accepted with the override, by uid %ld", d->serial,
+		    override_uid);
+	else if (reload && d->log)
 		evlog_state(
 		    d->log, EVS_RELOAD, d->serial, "list serial %" PRIu64 " accepted", d->serial);
 	if (listload_commit(&d->cfg, ll, err, sizeof(err)) == -1)
@@ -81,7 +86,7 @@ daemon_start(struct blockd *d, char *err, size_t errlen)
 		goto fail;
 	}
 	if (ll.snap)
-		publish(d, &ll, 0);
+		publish(d, &ll, 0, -1);
 	else
 		log_warnx("no block list in %s/%s and none accepted before in %s: passing all "
 			  "traffic until one arrives (then send SIGHUP)",
@@ -166,7 +171,7 @@ fail:
 }
 
 static int
-reload_list(struct blockd *d, int override, char *err, size_t errlen)
+reload_list(struct blockd *d, int override, unsigned uid, char *err, size_t errlen)
 {
 	struct listload ll;
 
@@ -183,7 +188,7 @@ reload_list(struct blockd *d, int override, char *err, size_t errlen)
 		listload_done(&ll);
 		return 0;
 	}
-	publish(d, &ll, 1);
+	publish(d, &ll, 1, override ? (long)uid : -1);
 	if (d->hooks_installed)
 		(void)inforce_ip_sync(d, "reload");
 	return 0;
@@ -307,11 +312,11 @@ daemon_stop(struct blockd *d)
 /* ---- operations: service manager notifications ---- */
 
 int
-daemon_reload(struct blockd *d, int override, char *err, size_t errlen)
+daemon_reload(struct blockd *d, int override, unsigned uid, char *err, size_t errlen)
 {
 	(void)notify_send(&d->notify, "RELOADING=1\nMONOTONIC_USEC=%" PRIu64 "\nSTATUS=reloading",
 	    notify_now_usec());
-	int rc = reload_list(d, override, err, errlen);
+	int rc = reload_list(d, override, uid, err, errlen);
 	if (rc == 0) {
 		d->reloads_ok++;
 	} else {

@@ -57,10 +57,11 @@ struct blockd {
 int daemon_start(struct blockd *, char *err, size_t errlen);
 /*
  * daemon_reload(): a new snapshot from rules_dir, or the old one kept and the
- * reason logged (and recorded). override accepts a change above max_change.
+ * reason logged (and recorded). override accepts a change above max_change or a
+ * serial jump above max_serial_jump; uid (who asked) is then recorded with it.
  * Returns 0, or -1 with the reason in err.
  */
-int daemon_reload(struct blockd *, int override, char *err, size_t errlen);
+int daemon_reload(struct blockd *, int override, unsigned uid, char *err, size_t errlen);
 /*
  * daemon_check_enforcement(): the control thread's tick (each time round the
  * main loop, at least once a second) and once more at stop. What is in force

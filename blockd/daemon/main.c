@@ -155,7 +155,8 @@ main(int argc, char *argv[])
 		log_warnx("%s: not notifying the service manager", err);
 	if (privs_prepare(&d.cfg, err, sizeof(err)) == -1)
 		fatalx("%s", err);
-	struct ctl *ctl = ctl_open(d.cfg.control_socket, d.cfg.control_group, err, sizeof(err));
+	struct ctl *ctl = ctl_open(
+	    d.cfg.control_socket, d.cfg.control_group, d.cfg.override_group, err, sizeof(err));
 	if (ctl == NULL)
 		log_warnx(
 		    "control socket %s: %s; running without blockctl", d.cfg.control_socket, err);
@@ -201,7 +202,7 @@ main(int argc, char *argv[])
 			watch_changed(&w);
 		if (n > 0 && (pf[2].revents & POLLIN) && watch_due(&w)) {
 			log_info("%s changed: reloading the list", d.cfg.rules_dir);
-			(void)daemon_reload(&d, 0, err, sizeof(err));
+			(void)daemon_reload(&d, 0, 0, err, sizeof(err));
 		}
 		if (n > 0 && (pf[0].revents & POLLIN)) {
 			struct signalfd_siginfo si;
@@ -210,7 +211,7 @@ main(int argc, char *argv[])
 			switch (si.ssi_signo) {
 			case SIGHUP:
 				log_info("SIGHUP: reloading the list");
-				(void)daemon_reload(&d, 0, err, sizeof(err));
+				(void)daemon_reload(&d, 0, 0, err, sizeof(err));
 				break;
 			case SIGUSR1:
 				/* logrotate renamed the enforcement log */

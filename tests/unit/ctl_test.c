@@ -76,9 +76,9 @@ op_status(void *ctx, int json, FILE *out)
 	return 0;
 }
 static int
-op_reload(void *ctx, int override, int json, FILE *out)
+op_reload(void *ctx, int override, unsigned uid, int json, FILE *out)
 {
-	(void)ctx, (void)json;
+	(void)ctx, (void)json, (void)uid;
 	fprintf(out, "refused%s\n", override ? " despite override" : "");
 	return 1;
 }
@@ -120,7 +120,7 @@ server_start(struct server *s)
 
 	memset(s, 0, sizeof(*s));
 	snprintf(s->path, sizeof(s->path), "/tmp/blockd-ctl-test.%d", (int)getpid());
-	s->ctl = ctl_open(s->path, "", err, sizeof(err));
+	s->ctl = ctl_open(s->path, "", "", err, sizeof(err));
 	cr_assert_not_null(s->ctl, "%s", err);
 	pthread_create(&s->t, NULL, serve, s);
 }
@@ -281,7 +281,7 @@ Test(ctl, out_of_descriptors_rests)
 
 	memset(&s, 0, sizeof(s));
 	snprintf(s.path, sizeof(s.path), "/tmp/blockd-ctl-test.%d", (int)getpid());
-	s.ctl = ctl_open(s.path, "", err, sizeof(err));
+	s.ctl = ctl_open(s.path, "", "", err, sizeof(err));
 	cr_assert_not_null(s.ctl, "%s", err);
 	fd = raw_connect(s.path);
 	cr_assert_eq(send(fd, "status\n", 7, 0), 7);
