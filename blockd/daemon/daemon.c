@@ -12,6 +12,7 @@
 #include "daemon.h"
 #include "evlog/evlog.h"
 #include "inforce.h"
+#include "evlog/evlog_floor.h"
 #include "listload.h"
 #include "base/log.h"
 #include "match/match.h"
@@ -44,6 +45,34 @@ workers_stop(struct blockd *d)
 		worker_join(&d->workers[i]);
 }
 
+int
+daemon_serial_floor(
+    const struct blockd_config *cfg, struct listload_floor *floor, uint64_t *state_serial)
+{
+	char err[1024];
+	uint8_t digest[64];
+	size_t entries;
+
+	memset(floor, 0, sizeof(*floor));
+	*state_serial = 0;
+	switch (evlog_floor(cfg->log_path, &floor->serial, floor->source, sizeof(floor->source),
+	    err, sizeof(err))) {
+	case -1:
+		log_warnx("serial floor: %s; only state_dir guards against a rollback", err);
+		return 0;
+	case 0:
+		return 0;
+	}
+	if (accept_last(cfg->state_dir, state_serial, digest, &entries, err, sizeof(err)) == -1)
+		log_warnx("serial floor: %s", err);
+	if (*state_serial >= floor->serial)
+		return 0;
+	log_warnx("%s shows serial %" PRIu64 " accepted but %s/rules.serial says %" PRIu64
+		  " (0: none): no list below %" PRIu64 " is accepted",
+	    floor->source, floor->serial, cfg->state_dir, *state_serial, floor->serial);
+	return 1;
+}
+
 /* Publishes a freshly loaded list and records it as the last accepted. */
 static void
 publish(struct blockd *d, struct listload *ll, int reload, long override_uid)
@@ -52,6 +81,10 @@ publish(struct blockd *d, struct listload *ll, int reload, long override_uid)
 	const struct rulelist *l = match_list(ll->snap);
 
 	d->serial = l->serial;
+	if (d->serial > d->floor.serial) {
+		d->floor.serial = d->serial;
+		snprintf(d->floor.source, sizeof(d->floor.source), "this appliance");
+	}
 	log_info("list serial %" PRIu64 " in force: %zu entries, %zu orders%s", l->serial,
 	    l->nentries, l->norders, ll->fresh ? "" : " (last accepted)");
 	snapref_swap(d->snaps, ll->snap);
@@ -81,7 +114,9 @@ daemon_start(struct blockd *d, char *err, size_t errlen)
 		snprintf(err, errlen, "out of memory");
 		return -1;
 	}
-	if (listload(&d->cfg, LISTLOAD_START, &ll, err, errlen) == -1) {
+	uint64_t state_serial = 0;
+	int floor_mismatch = daemon_serial_floor(&d->cfg, &d->floor, &state_serial);
+	if (listload(&d->cfg, LISTLOAD_START, &d->floor, &ll, err, errlen) == -1) {
 		listload_done(&ll);
 		goto fail;
 	}
@@ -120,6 +155,12 @@ daemon_start(struct blockd *d, char *err, size_t errlen)
 		    err, errlen, "cannot open the enforcement log %s (see above)", d->cfg.log_path);
 		goto fail;
 	}
+	if (floor_mismatch)
+		evlog_state(d->log, EVS_SERIAL_FLOOR, d->floor.serial,
+		    "%s shows serial %" PRIu64 " accepted, %s/rules.serial says %" PRIu64
+		    " (0: none): no list below %" PRIu64 " is accepted",
+		    d->floor.source, d->floor.serial, d->cfg.state_dir, state_serial,
+		    d->floor.serial);
 
 	d->stopfd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
 	d->workers = calloc(d->nworkers, sizeof(*d->workers));
@@ -176,7 +217,7 @@ reload_list(struct blockd *d, int override, unsigned uid, char *err, size_t errl
 	struct listload ll;
 
 	int mode = override ? LISTLOAD_RELOAD_OVERRIDE : LISTLOAD_RELOAD;
-	if (listload(&d->cfg, mode, &ll, err, errlen) == -1) {
+	if (listload(&d->cfg, mode, &d->floor, &ll, err, errlen) == -1) {
 		log_warnx("reload refused, serial %" PRIu64 " stays in force: %s", d->serial, err);
 		evlog_state(d->log, EVS_RELOAD_REFUSED, ll.res.serial ? ll.res.serial : d->serial,
 		    "%s", err);

@@ -10,6 +10,7 @@
 #include "kernel/ipset.h"
 #include "kernel/nfq.h"
 #include "kernel/notify.h"
+#include "listload.h"
 
 #define DAEMON_QUEUES_MAX 64
 
@@ -28,7 +29,8 @@ struct blockd {
 	int stopfd;
 	int hooks_installed;
 	struct hooks_spec spec;
-	uint64_t serial; /* list serial in force, 0 for none */
+	uint64_t serial;             /* list serial in force, 0 for none */
+	struct listload_floor floor; /* no list below it: the log's, then every serial in force */
 	struct nfqueue_kstats kprev[DAEMON_QUEUES_MAX];
 	uint64_t missed_prev;
 	int failopen; /* a fail-open period is in progress (packets went unjudged) */
@@ -55,6 +57,13 @@ struct blockd {
  * (everything started is stopped again).
  */
 int daemon_start(struct blockd *, char *err, size_t errlen);
+/*
+ * daemon_serial_floor(): the highest serial the enforcement log shows
+ * accepted, into floor (serial 0: none). 1 when state_dir's last accepted
+ * serial (*state_serial, 0 for none) is lower, which is logged; else 0.
+ */
+int daemon_serial_floor(
+    const struct blockd_config *, struct listload_floor *floor, uint64_t *state_serial);
 /*
  * daemon_reload(): a new snapshot from rules_dir, or the old one kept and the
  * reason logged (and recorded). override accepts a change above max_change or a

@@ -112,7 +112,8 @@ build(struct accept_result *res, const struct allowlist *allow, struct match_sna
 }
 
 int
-listload(const struct blockd_config *cfg, int mode, struct listload *ll, char *err, size_t errlen)
+listload(const struct blockd_config *cfg, int mode, const struct listload_floor *floor,
+    struct listload *ll, char *err, size_t errlen)
 {
 	struct allowlist *allow = NULL, *shared[2] = {NULL, NULL};
 	struct accept_policy pol;
@@ -128,6 +129,10 @@ listload(const struct blockd_config *cfg, int mode, struct listload *ll, char *e
 	policy_init(cfg, allow, mode == LISTLOAD_RELOAD_OVERRIDE, &pol);
 	if (shared_load(cfg, shared, &pol, err, errlen) == -1)
 		goto out;
+	if (floor && floor->serial) {
+		pol.serial_floor = floor->serial;
+		pol.floor_source = floor->source;
+	}
 	if (snprintf(path, sizeof(path), "%s/%s", cfg->rules_dir, LISTLOAD_FILE) >=
 	    (int)sizeof(path)) {
 		snprintf(err, errlen, "%s: path too long", cfg->rules_dir);

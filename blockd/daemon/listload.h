@@ -18,6 +18,15 @@ enum listload_mode {
 
 struct match_snapshot;
 
+/*
+ * A serial the enforcement log shows accepted (evlog/evlog_floor.h): no list
+ * below it is accepted, whatever state_dir says. serial 0: none.
+ */
+struct listload_floor {
+	uint64_t serial;
+	char source[512]; /* the log file that shows it */
+};
+
 /* What listload() found. */
 struct listload {
 	struct match_snapshot *snap; /* the caller takes it; NULL: nothing (new) to enforce */
@@ -29,12 +38,14 @@ struct listload {
 
 /*
  * listload(): runs the acceptance checks (rules/accept.h) per mode and
- * builds the snapshot with the local allowlist. Entries refused by the
+ * builds the snapshot with the local allowlist; floor (may be NULL) refuses
+ * serials below it as rollbacks. Entries refused by the
  * safeguards are logged one by one. Returns 0 (see ll->snap, ll->same), or
  * -1 with exactly why in err. Call listload_commit() or listload_done()
  * afterwards in every case.
  */
-int listload(const struct blockd_config *, int mode, struct listload *ll, char *err, size_t errlen);
+int listload(const struct blockd_config *, int mode, const struct listload_floor *floor,
+    struct listload *ll, char *err, size_t errlen);
 /*
  * listload_commit(): once ll->snap is in force, records a fresh list as the
  * last accepted (state_dir). Returns 0, or -1 with err; frees ll's result.

@@ -39,7 +39,9 @@ static void __attribute__((noreturn)) usage(void)
 static int
 check(const struct blockd_config *cfg, int verbose)
 {
+	struct listload_floor floor;
 	struct listload ll;
+	uint64_t state_serial;
 	char err[4096];
 
 	if (verbose)
@@ -49,7 +51,8 @@ check(const struct blockd_config *cfg, int verbose)
 		fprintf(stderr, "%s\n", err);
 		return EXIT_FAIL;
 	}
-	if (listload(cfg, LISTLOAD_CHECK, &ll, err, sizeof(err)) == -1) {
+	(void)daemon_serial_floor(cfg, &floor, &state_serial);
+	if (listload(cfg, LISTLOAD_CHECK, &floor, &ll, err, sizeof(err)) == -1) {
 		fprintf(stderr, "blockd: %s\n", err);
 		listload_done(&ll);
 		return EXIT_FAIL;

@@ -23,7 +23,8 @@ static const char *const state_names[] = {[EVS_START] = "start",
     [EVS_FAILOPEN] = "failopen",
     [EVS_FAILOPEN_CLEARED] = "failopen_cleared",
     [EVS_DROPPED] = "dropped",
-    [EVS_GAP] = "gap"};
+    [EVS_GAP] = "gap",
+    [EVS_SERIAL_FLOOR] = "serial_floor"};
 
 #define NELEM(a) (sizeof(a) / sizeof((a)[0]))
 

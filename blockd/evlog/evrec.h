@@ -19,6 +19,8 @@ enum evstate {
 	EVS_FAILOPEN_CLEARED, /* fail-open cleared: enforcement resumed */
 	EVS_DROPPED,          /* count events were lost between after_seq and this one */
 	EVS_GAP,              /* written at start: the previous run ended without a stop */
+	EVS_SERIAL_FLOOR,     /* at start: the log shows a higher serial accepted than state_dir
+				 does (state lost or rolled back); serial is the floor kept */
 };
 
 enum evrec_kind { EVREC_BLOCK = 1, EVREC_STATE };
