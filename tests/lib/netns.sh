@@ -289,7 +289,8 @@ tb_stop_blockd() {
 # tb_list ENTRY...: builds a block list of ENTRYs ("TYPE VALUE ORDER-REF", TYPE as in
 # blockd-rules(5): domain, suffix, ip, prefix, url), one order per distinct ref, signs it with the
 # run's regulator key (made on first use, its public half in blockd's keys_dir) and puts it in
-# blockd's rules directory as blocklist + blocklist.minisig. Each call raises the serial.
+# blockd's rules directory as blocklist + blocklist.minisig. Each call raises the serial
+# (TB_SERIAL, which a test may set first); TB_LIFE replaces the lifetime options ("-d 30").
 TB_SERIAL=0
 tb_list() {
 	_br=${BLOCKRULES:-build/blockrules}
@@ -316,7 +317,8 @@ tb_list() {
 	done
 	TB_SERIAL=$((TB_SERIAL + 1))
 	rm -f "$TB_DIR/rules/blocklist" "$TB_DIR/rules/blocklist.minisig"*
-	"$_br" build -i "Test Regulator" -S "test bed" -d 30 -n "$TB_SERIAL" \
+	# shellcheck disable=SC2086
+	"$_br" build -i "Test Regulator" -S "test bed" ${TB_LIFE:--d 30} -n "$TB_SERIAL" \
 		-o "$TB_DIR/rules/blocklist" "$TB_DIR/orders/"*.order >"$TB_DIR/blockrules.log" 2>&1 ||
 		tb_fail "blockrules build: $(cat "$TB_DIR/blockrules.log")"
 	"$_br" sign -s "$TB_DIR/regulator.key" "$TB_DIR/rules/blocklist" >>"$TB_DIR/blockrules.log" 2>&1 ||
