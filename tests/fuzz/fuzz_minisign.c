@@ -27,6 +27,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	struct keyring ring;
 	struct sigset set;
 	char *files[1] = {"trusted.pub"};
+	size_t same[1] = {0};
 	const uint8_t *sigtext, *body;
 	size_t siglen, bodylen;
 	uint8_t digest[64];
@@ -70,6 +71,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	set.n = 1;
 	ring.keys = &trusted;
 	ring.files = files;
+	ring.same = same;
 	ring.n = 1;
 	(void)sigset_verify(&ring, &set, "fuzz.list", digest, 1, &valid, notes, sizeof(notes));
 	free(set.text[0]);
