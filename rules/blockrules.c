@@ -40,14 +40,14 @@ static const struct {
     {"verify",
 	"blockrules verify -k keydir [-n threshold] [-a allowlist] [-c max-change]\n"
 	"                  [-D statedir] [-F] [-J max-serial-jump] [-m max-bytes]\n"
-	"                  [-p suffix-list] [-s shared-infrastructure] ... [-t] [-T time]\n"
+	"                  [-p suffix-list] [-s shared-infrastructure] [-t] [-T time]\n"
 	"                  [-V max-validity-days] list\n"},
     {"lint", "blockrules lint list ...\n"},
     {"diff", "blockrules diff old-list new-list\n"},
     {"show", "blockrules show [-T time] list\n"},
     {"export",
 	"blockrules export --rpz [-a allowlist] [-o file] [-p suffix-list]\n"
-	"                  [-s shared-infrastructure] ... [-t] [-T time] [-z zone] list\n"},
+	"                  [-s shared-infrastructure] [-t] [-T time] [-z zone] list\n"},
     {NULL, "blockrules --version | --help\n"},
 };
 

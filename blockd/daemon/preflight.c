@@ -1,4 +1,5 @@
 /* What start needs, checked without changing anything: blockd -n runs it, and so does every start, first. */
+#include <dirent.h>
 #include <errno.h>
 #include <grp.h>
 #include <libgen.h>
@@ -11,6 +12,7 @@
 #include <unistd.h>
 
 #include "allowlist.h"
+#include "base/log.h"
 #include "fileio.h"
 #include "preflight.h"
 #include "psl.h"
@@ -93,6 +95,7 @@ preflight(const struct blockd_config *cfg, char *err, size_t errlen)
 {
 	struct keyring *keys = NULL;
 	struct psl *psl = NULL;
+	DIR *dp;
 	char why[1024], logdir[256], *buf;
 	size_t len;
 
@@ -112,9 +115,22 @@ preflight(const struct blockd_config *cfg, char *err, size_t errlen)
 		else
 			free(buf);
 	}
-	if (keyring_load(cfg->keys_dir, &keys, why, sizeof(why)) == -1)
-		problem(err, errlen, "[blockd] keys_dir: %s", why);
-	keyring_free(keys);
+	/* No key yet is no reason not to start (nothing is enforced until a list and its key
+	   arrive, and the package's unit waits for both); an unreadable or bad one is. */
+	if ((dp = opendir(cfg->keys_dir)) == NULL) {
+		problem(err, errlen, "[blockd] keys_dir: %s: %s", cfg->keys_dir, strerror(errno));
+	} else {
+		closedir(dp);
+		if (keyring_load(cfg->keys_dir, &keys, why, sizeof(why)) == -1) {
+			if (strstr(why, "holds no .pub files") != NULL)
+				log_warnx("[blockd] keys_dir: %s: no list can be accepted until a "
+					  "trusted key is there",
+				    why);
+			else
+				problem(err, errlen, "[blockd] keys_dir: %s", why);
+		}
+		keyring_free(keys);
+	}
 	if (file_read_capped(cfg->public_suffix, PSL_MAX, &buf, &len, why, sizeof(why)) == -1) {
 		problem(err, errlen,
 		    "[blockd] public_suffix: %s (install the publicsuffix package)", why);

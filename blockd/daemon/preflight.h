@@ -11,10 +11,11 @@
 /*
  * preflight(): every file, user, group and directory cfg names is there and
  * usable: the service user and the control and override groups, the notice
- * template, the trusted keys, the public suffix list, the shared-infrastructure
- * lists, the allowlist, the state and log directories. Nothing is created or
- * changed. 0, or -1 with every problem in err, one a line, each naming the key
- * or the file.
+ * template, the trusted keys (a readable keys_dir; one with no key yet is
+ * only warned about, as nothing can be accepted until one comes), the public
+ * suffix list, the shared-infrastructure lists, the allowlist, the state and
+ * log directories. Nothing is created or changed. 0, or -1 with every problem
+ * in err, one a line, each naming the key or the file.
  */
 int preflight(const struct blockd_config *cfg, char *err, size_t errlen);
 
