@@ -56,12 +56,6 @@ queued_judge_bytes(int kind)
 	return n > QUEUED_PACKET_MAX ? n - QUEUED_PACKET_MAX : 0;
 }
 
-unsigned
-queued_packets(int kind)
-{
-	(void)kind;
-	return 0;
-}
 
 const char *
 queued_proto_name(int proto)
