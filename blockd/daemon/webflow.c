@@ -537,24 +537,25 @@ two_hosts_blocked(
 }
 
 /*
- * A request on the SYN alone, which the server may throw away (no Fast
- * Open) or answer at once (Fast Open): read without being consumed, so the
- * copy sent after the handshake is read again. A blocked one drops the SYN
- * (the connection never opens, so no notice); nothing else decides.
+ * A request on the SYN, which the server throws away (no Fast Open) or
+ * answers at once (Fast Open): read from the SYN alone and kept out of the
+ * stream, where the copy sent after the handshake is read. A blocked one
+ * drops the SYN (the connection never opens, so no notice); nothing else
+ * decides.
  */
 static int
 http_syn_data(struct worker *w, const struct match_snapshot *snap, struct flow *f,
-    const struct pkt *p, const struct http_parser *hp, uint32_t *mark)
+    const struct pkt *p, uint32_t *mark)
 {
-	struct http_parser tmp = *hp;
+	struct http_parser hp;
 	struct http_request req;
 	struct match_hit hit;
 	size_t used = 0;
-	const struct reasm *s = f->stream;
 
 	CNT(w, tcp_syn_data);
-	if (http_parse(&tmp, reasm_data(s), reasm_contig(s), &used, &req) != HTTP_REQUEST ||
-	    snap == NULL || !req.has_host ||
+	memset(&hp, 0, sizeof(hp));
+	if (http_parse(&hp, p->payload, p->paylen, &used, &req) != HTTP_REQUEST || snap == NULL ||
+	    !req.has_host ||
 	    match_url(snap, req.host, req.host_len, req.path, req.path_len, w->now, &hit) !=
 		MATCH_BLOCK)
 		return NF_ACCEPT;
@@ -587,6 +588,8 @@ webflow_http(
 			flow_remove(w->flows, f);
 		return NF_ACCEPT;
 	}
+	if (p->tcp_flags & PKT_TCP_SYN)
+		return p->paylen > 0 ? http_syn_data(w, snap, f, p, mark) : NF_ACCEPT;
 	if (p->paylen == 0 && !last_queued(f))
 		return NF_ACCEPT;
 	struct reasm *s = flow_stream(w->flows, f);
@@ -597,8 +600,6 @@ webflow_http(
 	urgent(w, f, p);
 	(void)stream_add(f, s, p);
 	struct http_parser *hp = (struct http_parser *)f->app_data;
-	if (f->tcp.flags & TCPIN_F_SYNDATA)
-		return http_syn_data(w, snap, f, p, hp, mark);
 	for (;;) {
 		struct http_request req;
 		size_t used = 0;
