@@ -56,7 +56,6 @@ queued_judge_bytes(int kind)
 	return n > QUEUED_PACKET_MAX ? n - QUEUED_PACKET_MAX : 0;
 }
 
-
 const char *
 queued_proto_name(int proto)
 {

@@ -56,7 +56,6 @@ unsigned queued_bytes(int kind);
  */
 unsigned queued_judge_bytes(int kind);
 
-
 /* queued_proto_name(): "udp" or "tcp", as nft and iptables spell them. */
 const char *queued_proto_name(int proto);
 
