@@ -129,6 +129,21 @@
 	/* client segments below their flow's TTL: not read as the stream */ \
 	X(W, tcp_low_ttl, 0, "tcp_low_ttl", COUNTER, "blockd_fake_segments_total", ALL, \
 	    "reason=ttl", NULL) \
+	/* client segments with a TCP MD5 or TCP-AO option: a server without a key drops them */ \
+	X(W, tcp_md5, 0, "tcp_md5", COUNTER, "blockd_fake_segments_total", ALL, "reason=md5", \
+	    NULL) \
+	/* ... with a timestamp older than one taken before (PAWS) */ \
+	X(W, tcp_paws, 0, "tcp_paws", COUNTER, "blockd_fake_segments_total", ALL, "reason=paws", \
+	    NULL) \
+	/* ... without ACK, with an ACK number no server takes, or a broken option */ \
+	X(W, tcp_bad_ack, 0, "tcp_bad_ack", COUNTER, "blockd_fake_segments_total", ALL, \
+	    "reason=ack", NULL) \
+	X(W, tcp_bad_option, 0, "tcp_bad_option", COUNTER, "blockd_fake_segments_total", ALL, \
+	    "reason=option", NULL) \
+	/* urgent bytes taken out of a client's stream, as the server's stack takes them out */ \
+	X(W, tcp_urgent, 0, "tcp_urgent", COUNTER, NULL, ALL, NULL, NULL) \
+	/* SYNs carrying data: read, but only a blocked name in them decides */ \
+	X(W, tcp_syn_data, 0, "tcp_syn_data", COUNTER, NULL, ALL, NULL, NULL) \
 	/* ---- below: counted, but shown only in a metric sum, or not at all ---- */ \
 	X(Q, recv_errors, 0, NULL, COUNTER, NULL, ALL, NULL, NULL) \
 	X(Q, send_errors, 0, NULL, COUNTER, NULL, ALL, NULL, NULL) \

@@ -18,6 +18,7 @@
 #include "kernel/queued.h"
 #include "wire/quic.h"
 #include "wire/reasm.h"
+#include "wire/tcpin.h"
 #include "wire/tls.h"
 #include "preflight.h"
 #include "webflow.h"
@@ -178,8 +179,9 @@ tcp_flow(struct worker *w, const struct pkt *p, int app)
 		f->client_isn = p->seq;
 		f->flags |= FLOW_F_ISN;
 		f->app = (uint16_t)app;
-		f->app_state = seen + 1;
+		f->app_state = seen + (uint32_t)p->l3len;
 		f->ttl = p->ttl;
+		tcpin_syn(&f->tcp, p);
 		return f;
 	}
 	struct flow *f = flow_lookup(w->flows, &k, w->now);
@@ -192,15 +194,15 @@ tcp_flow(struct worker *w, const struct pkt *p, int app)
 		CNT(w, flow_no_syn);
 	}
 	if (f != NULL)
-		f->app_state++;
+		f->app_state += (uint32_t)p->l3len;
 	return f;
 }
 
-/* p is the last packet of f the queue rules send (queued.h: how many of a flow of its kind). */
+/* f has spent the bytes it may be read for (queued.h): it is decided now. */
 static int
 last_queued(const struct flow *f)
 {
-	unsigned n = queued_packets(f->app);
+	unsigned n = queued_judge_bytes(f->app);
 	return n != 0 && f->app_state >= n;
 }
 
@@ -258,6 +260,66 @@ low_ttl(struct worker *w, const struct flow *f, const struct pkt *p)
 	return 1;
 }
 
+/*
+ * 1 if p, a client segment of f, may never reach the server's stream
+ * (counted by reason): below the flow's TTL, or one a Linux server's stack
+ * discards (tcpin.h). Read as one more copy at most, never as the stream.
+ */
+static int
+doubtful(struct worker *w, struct flow *f, const struct pkt *p)
+{
+	if (low_ttl(w, f, p))
+		return 1;
+	switch (tcpin_check(&f->tcp, p)) {
+	case TCPIN_TAKE:
+		return 0;
+	case TCPIN_MD5:
+		CNT(w, tcp_md5);
+		break;
+	case TCPIN_PAWS:
+		CNT(w, tcp_paws);
+		break;
+	case TCPIN_BAD_OPT:
+		CNT(w, tcp_bad_option);
+		break;
+	default:
+		CNT(w, tcp_bad_ack);
+		break;
+	}
+	return 1;
+}
+
+/* The sequence number the server expects next from the client of f. */
+static uint32_t
+next_seq(const struct flow *f)
+{
+	return f->stream ? reasm_next_seq(f->stream, f->client_isn) : f->client_isn + 1;
+}
+
+/* p's urgent byte, if the server's stack takes one out, taken out of f's buffers too. */
+static void
+urgent(struct worker *w, struct flow *f, const struct pkt *p)
+{
+	uint32_t useq;
+
+	if (!tcpin_urgent(&f->tcp, p, next_seq(f), &useq))
+		return;
+	CNT(w, tcp_urgent);
+	if (f->stream != NULL && reasm_oob_tcp(f->stream, f->client_isn, useq) == -1)
+		f->flags |= FLOW_F_EVASIVE;
+	if (f->alt != NULL)
+		(void)reasm_oob_tcp(f->alt, f->client_isn, useq);
+	if (f->tcp.flags & TCPIN_F_URG2)
+		f->flags |= FLOW_F_EVASIVE; /* which urgent bytes the server keeps is not known */
+}
+
+/* p's data into r, where the server's stack puts it (after a SYN's own sequence number). */
+static int
+stream_add(const struct flow *f, struct reasm *r, const struct pkt *p)
+{
+	return reasm_add_tcp(r, f->client_isn, tcpin_data_seq(p), p->payload, p->paylen);
+}
+
 /* r is a ClientHello read to its end (or as far as it will go). */
 static int
 is_hello(int r)
@@ -307,9 +369,9 @@ webflow_tls(
 	int d = decided(w, f, mark);
 	if (d != -1)
 		return d;
-	int low = low_ttl(w, f, p);
+	int low = doubtful(w, f, p);
 	if (p->paylen == 0 && (p->tcp_flags & (PKT_TCP_RST | PKT_TCP_FIN))) {
-		if (!low)
+		if (!low && tcpin_ends(p, next_seq(f)))
 			flow_remove(w->flows, f);
 		return NF_ACCEPT;
 	}
@@ -320,14 +382,15 @@ webflow_tls(
 		CNT(w, flow_no_stream);
 		return NF_ACCEPT;
 	}
-	/* A low segment stays out of the stream: only the last-copy version reads it. */
-	if (low ||
-	    (reasm_add_tcp(s, f->client_isn, p->seq, p->payload, p->paylen) & REASM_CONFLICT)) {
+	if (!low)
+		urgent(w, f, p);
+	/* A doubtful segment stays out of the stream: only the last-copy version reads it. */
+	if (low || (stream_add(f, s, p) & REASM_CONFLICT)) {
 		f->flags |= FLOW_F_EVASIVE;
 		(void)flow_stream_alt(w->flows, f);
 	}
 	if (f->alt != NULL)
-		(void)reasm_add_tcp(f->alt, f->client_isn, p->seq, p->payload, p->paylen);
+		(void)stream_add(f, f->alt, p);
 
 	struct tls_hello h, ha;
 	struct match_hit hit;
@@ -338,6 +401,15 @@ webflow_tls(
 		    reasm_data(f->alt), reasm_contig(f->alt), TLS_PARTIAL_OK, &ha),
 		&ha, &hit))
 		return reset_named(w, snap, f, p, &hit, &ha, mark);
+	if (f->tcp.flags & TCPIN_F_SYNDATA) {
+		/* Data on the SYN alone, which the server may throw away: a blocked name decides. */
+		CNT(w, tcp_syn_data);
+		if (name_blocked(w, snap,
+			tls_parse_client_hello(reasm_data(s), reasm_contig(s), TLS_PARTIAL_OK, &h),
+			&h, &hit))
+			return reset_named(w, snap, f, p, &hit, &h, mark);
+		return NF_ACCEPT;
+	}
 	int full = reasm_contig(s) >= REASM_MAX || (s->flags & REASM_F_TRUNCATED);
 	int r =
 	    tls_parse_client_hello(reasm_data(s), reasm_contig(s), full ? TLS_PARTIAL_OK : 0, &h);
@@ -440,6 +512,39 @@ two_hosts_blocked(
 	return 1;
 }
 
+/*
+ * A request on the SYN, which the server throws away (no Fast Open) or
+ * answers at once (Fast Open): read from the SYN alone and kept out of the
+ * stream, where the copy sent after the handshake is read. A blocked one
+ * drops the SYN (the connection never opens, so no notice); nothing else
+ * decides.
+ */
+static int
+http_syn_data(struct worker *w, const struct match_snapshot *snap, struct flow *f,
+    const struct pkt *p, uint32_t *mark)
+{
+	struct http_parser hp;
+	struct http_request req;
+	struct match_hit hit;
+	size_t used = 0;
+
+	CNT(w, tcp_syn_data);
+	memset(&hp, 0, sizeof(hp));
+	if (http_parse(&hp, p->payload, p->paylen, &used, &req) != HTTP_REQUEST || snap == NULL ||
+	    !req.has_host ||
+	    match_url(snap, req.host, req.host_len, req.path, req.path_len, w->now, &hit) !=
+		MATCH_BLOCK)
+		return NF_ACCEPT;
+	CNT(w, http_blocked);
+	char ind[HTTP_HOST_MAX + HTTP_PATH_MAX + 1];
+	int n = snprintf(ind, sizeof(ind), "%s%s", req.host, req.path);
+	emit(w, snap, &hit, EV_HTTP, EV_DROP, p, ind,
+	    n < 0                         ? 0
+		: (size_t)n < sizeof(ind) ? (size_t)n
+					  : sizeof(ind) - 1);
+	return block(w, f, mark);
+}
+
 int
 webflow_http(
     struct worker *w, const struct match_snapshot *snap, const struct pkt *p, uint32_t *mark)
@@ -451,13 +556,16 @@ webflow_http(
 	int d = decided(w, f, mark);
 	if (d != -1)
 		return d;
-	/* Below the flow's TTL: passed unread, so a fake cannot take the stream's bytes. */
-	if (low_ttl(w, f, p))
+	/* Below the flow's TTL, or discarded by the server: passed unread, so a fake cannot take the stream's bytes. */
+	if (doubtful(w, f, p))
 		return NF_ACCEPT;
 	if (p->paylen == 0 && (p->tcp_flags & (PKT_TCP_RST | PKT_TCP_FIN))) {
-		flow_remove(w->flows, f);
+		if (tcpin_ends(p, next_seq(f)))
+			flow_remove(w->flows, f);
 		return NF_ACCEPT;
 	}
+	if (p->tcp_flags & PKT_TCP_SYN)
+		return p->paylen > 0 ? http_syn_data(w, snap, f, p, mark) : NF_ACCEPT;
 	if (p->paylen == 0 && !last_queued(f))
 		return NF_ACCEPT;
 	struct reasm *s = flow_stream(w->flows, f);
@@ -465,7 +573,8 @@ webflow_http(
 		CNT(w, flow_no_stream);
 		return NF_ACCEPT;
 	}
-	(void)reasm_add_tcp(s, f->client_isn, p->seq, p->payload, p->paylen);
+	urgent(w, f, p);
+	(void)stream_add(f, s, p);
 	struct http_parser *hp = (struct http_parser *)f->app_data;
 	for (;;) {
 		struct http_request req;
@@ -528,7 +637,7 @@ webflow_quic(
 	int d = decided(w, f, mark);
 	if (d != -1)
 		return d;
-	f->app_state++; /* datagrams seen: the rules queue queued_packets() at most */
+	f->app_state += (uint32_t)p->l3len; /* bytes seen: queued_judge_bytes() decides */
 	struct reasm *s = flow_stream(w->flows, f);
 	if (s == NULL)
 		CNT(w, flow_no_stream); /* this datagram alone is still judged */

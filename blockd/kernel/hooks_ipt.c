@@ -52,11 +52,11 @@ hooks_ipt_rules(const struct hooks_spec *s, char *out, size_t outlen)
 		for (size_t j = 0; j < nq; j++) {
 			nfcmd_add(&b, "-A %s -p %s --dport %u ", c, queued_proto_name(sel[j].proto),
 			    sel[j].port);
-			if (sel[j].packets)
+			if (sel[j].bytes)
 				nfcmd_add(&b,
 				    "-m connbytes --connbytes 0:%u --connbytes-dir original "
-				    "--connbytes-mode packets ",
-				    sel[j].packets);
+				    "--connbytes-mode bytes ",
+				    sel[j].bytes);
 			nfcmd_add(&b, "%s%s\n", q, bypass);
 		}
 		nfcmd_add(&b, "-I %s 1 -j %s\n", places[i].builtin, c);

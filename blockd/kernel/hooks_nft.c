@@ -34,8 +34,8 @@ queue_chain(struct nfcmd_buf *b, const struct hooks_spec *s, const char *h)
 	    h, h, HOOKS_QUEUE_PRIO, inj, inj, s->mark_block, s->mark);
 	for (size_t i = 0; i < n; i++) {
 		nfcmd_add(b, "\t\t%s dport %u ", queued_proto_name(q[i].proto), q[i].port);
-		if (q[i].packets)
-			nfcmd_add(b, "ct original packets <= %u ", q[i].packets);
+		if (q[i].bytes)
+			nfcmd_add(b, "ct original bytes <= %u ", q[i].bytes);
 		queue_stmt(b, s);
 		nfcmd_add(b, "\n");
 	}

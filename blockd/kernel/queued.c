@@ -5,17 +5,20 @@
 
 /*
  * A DNS query may come on any packet of a connection; a 443/80 flow shows
- * its name (SNI, QUIC Initial, HTTP request head) in its first packets, and
- * the rest of it stays in the kernel.
+ * its name (SNI, QUIC Initial, HTTP request head) in its first bytes,
+ * however many packets the client cuts them into, and the rest of it stays
+ * in the kernel. An undecided flow is queued for the worker's budget
+ * (QUEUED_JUDGE_BYTES) plus one largest packet, so that the worker sees
+ * the packet that spends its budget and decides there.
  */
-#define FIRST_PACKETS 8
+#define FIRST_BYTES (QUEUED_JUDGE_BYTES + QUEUED_PACKET_MAX)
 
 static const struct queued table[] = {
     {IPPROTO_UDP, 53, 0, QUEUED_DNS_UDP},
     {IPPROTO_TCP, 53, 0, QUEUED_DNS_TCP},
-    {IPPROTO_TCP, 443, FIRST_PACKETS, QUEUED_TLS},
-    {IPPROTO_UDP, 443, FIRST_PACKETS, QUEUED_QUIC},
-    {IPPROTO_TCP, 80, FIRST_PACKETS, QUEUED_HTTP},
+    {IPPROTO_TCP, 443, FIRST_BYTES, QUEUED_TLS},
+    {IPPROTO_UDP, 443, FIRST_BYTES, QUEUED_QUIC},
+    {IPPROTO_TCP, 80, FIRST_BYTES, QUEUED_HTTP},
 };
 
 #define NTABLE (sizeof(table) / sizeof(table[0]))
@@ -37,12 +40,20 @@ queued_kind(int proto, uint16_t port)
 }
 
 unsigned
-queued_packets(int kind)
+queued_bytes(int kind)
 {
 	for (size_t i = 0; i < NTABLE; i++)
 		if (table[i].kind == kind)
-			return table[i].packets;
+			return table[i].bytes;
 	return 0;
+}
+
+unsigned
+queued_judge_bytes(int kind)
+{
+	unsigned n = queued_bytes(kind);
+
+	return n > QUEUED_PACKET_MAX ? n - QUEUED_PACKET_MAX : 0;
 }
 
 const char *

@@ -15,12 +15,22 @@ enum queued_kind {
 	QUEUED_HTTP,
 };
 
-/* One selector: client packets to (proto, port), and how many of a flow's. */
+/*
+ * How much of an undecided flow the worker reads before it must decide
+ * without a name (the unjudged case): client bytes, counted as conntrack
+ * counts them (IP total lengths, headers included), enough for hellos with
+ * post-quantum key shares cut into many small segments and for request
+ * heads as large as servers take (nginx: 4 x 8 KiB).
+ */
+#define QUEUED_JUDGE_BYTES 65536
+#define QUEUED_PACKET_MAX  65535 /* the largest IP packet the queue hands over */
+
+/* One selector: client packets to (proto, port), and how much of a flow. */
 struct queued {
-	uint8_t proto;    /* IPPROTO_UDP or IPPROTO_TCP */
-	uint16_t port;    /* destination port */
-	unsigned packets; /* client packets of a flow queued at most; 0: every packet */
-	int kind;         /* enum queued_kind */
+	uint8_t proto;  /* IPPROTO_UDP or IPPROTO_TCP */
+	uint16_t port;  /* destination port */
+	unsigned bytes; /* client bytes of a flow queued at most (ct original bytes); 0: all */
+	int kind;       /* enum queued_kind */
 };
 
 /*
@@ -33,10 +43,18 @@ const struct queued *queued_table(size_t *n);
 int queued_kind(int proto, uint16_t port);
 
 /*
- * queued_packets(): how many client packets of a flow of that kind the rules
- * queue at most (0: every packet). Pure.
+ * queued_bytes(): how many client bytes of a flow of that kind the rules
+ * queue at most, as conntrack counts them (0: every packet). Pure.
  */
-unsigned queued_packets(int kind);
+unsigned queued_bytes(int kind);
+
+/*
+ * queued_judge_bytes(): the worker's budget for a flow of that kind (0:
+ * none): once the client bytes it has seen reach it, it decides. The rules
+ * queue one largest packet more, so the packet that reaches it is always
+ * shown. Pure.
+ */
+unsigned queued_judge_bytes(int kind);
 
 /* queued_proto_name(): "udp" or "tcp", as nft and iptables spell them. */
 const char *queued_proto_name(int proto);

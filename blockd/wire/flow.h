@@ -6,6 +6,7 @@
 #include <stdint.h>
 
 #include "reasm.h"
+#include "tcpin.h"
 
 /*
  * A flow is keyed by the client-to-server 5-tuple as the worker sees it on
@@ -65,6 +66,7 @@ struct flow {
 	uint16_t app;    /* free for the worker: e.g. which parser owns the stream */
 	uint32_t app_state;
 	uint8_t ttl; /* the client's TTL (hop limit): the SYN's, else the first data segment's */
+	struct tcpin tcp;     /* what the server's stack takes of the client's segments (TCP) */
 	uint64_t app_data[4]; /* free for the worker: a parser's per-flow state */
 	struct reasm *stream; /* NULL until flow_stream() */
 	struct reasm *alt;    /* NULL until flow_stream_alt(): the last copy of each byte */

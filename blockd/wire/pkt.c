@@ -16,6 +16,37 @@ rd32(const uint8_t *b)
 	return (uint32_t)b[0] << 24 | (uint32_t)b[1] << 16 | (uint32_t)b[2] << 8 | b[3];
 }
 
+/* The TCP options of a header of doff bytes at l4: what pkt.tcp_opts and tsval say. */
+static void
+tcp_options(struct pkt *p, const uint8_t *l4, size_t doff)
+{
+	size_t i = 20;
+
+	while (i < doff) {
+		uint8_t kind = l4[i];
+		if (kind == 0) /* end of options */
+			break;
+		if (kind == 1) { /* no-operation */
+			i++;
+			continue;
+		}
+		if (i + 1 >= doff || l4[i + 1] < 2 || i + l4[i + 1] > doff) {
+			p->tcp_opts |= PKT_OPT_BAD;
+			break;
+		}
+		size_t olen = l4[i + 1];
+		if (kind == 8 && olen == 10) {
+			p->tcp_opts |= PKT_OPT_TS;
+			p->tsval = rd32(l4 + i + 2);
+		} else if (kind == 19) {
+			p->tcp_opts |= PKT_OPT_MD5;
+		} else if (kind == 29) {
+			p->tcp_opts |= PKT_OPT_AO;
+		}
+		i += olen;
+	}
+}
+
 /* Transport header at p->l3 + off, bounded by the IP length. */
 static int
 parse_l4(struct pkt *p, size_t off)
@@ -54,6 +85,8 @@ parse_l4(struct pkt *p, size_t off)
 		p->ack = rd32(l4 + 8);
 		p->tcp_flags = l4[13];
 		p->window = rd16(l4 + 14);
+		p->urg_ptr = rd16(l4 + 18);
+		tcp_options(p, l4, doff);
 		p->payload = l4 + doff;
 		p->paylen = rem - doff;
 		return PKT_OK;
@@ -102,6 +135,9 @@ parse_v6(const uint8_t *buf, size_t len, struct pkt *p)
 	/* Walk the extension headers we can skip; a bounded chain. */
 	for (int n = 0; n < 16; n++) {
 		p->proto = nh;
+		/* Hop-by-Hop only right after the IPv6 header: Linux drops the packet otherwise. */
+		if (nh == IPPROTO_HOPOPTS && off != 40)
+			return PKT_MALFORMED;
 		switch (nh) {
 		case IPPROTO_HOPOPTS:
 		case IPPROTO_ROUTING:

@@ -19,6 +19,13 @@ enum pkt_status {
 #define PKT_TCP_RST 0x04
 #define PKT_TCP_PSH 0x08
 #define PKT_TCP_ACK 0x10
+#define PKT_TCP_URG 0x20
+
+/* TCP options pkt_parse() notes in pkt.tcp_opts. */
+#define PKT_OPT_TS  0x01 /* a timestamp (RFC 7323): tsval is set */
+#define PKT_OPT_MD5 0x02 /* an MD5 signature (RFC 2385) */
+#define PKT_OPT_AO  0x04 /* a TCP-AO authentication option (RFC 5925) */
+#define PKT_OPT_BAD 0x08 /* an option whose length runs past the header, or is below 2 */
 
 /*
  * What pkt_parse() found. Pointers point into the caller's buffer, which
@@ -39,7 +46,10 @@ struct pkt {
 	/* TCP only */
 	uint32_t seq, ack;
 	uint16_t window;
+	uint16_t urg_ptr; /* the urgent pointer, as sent (meaningful with PKT_TCP_URG) */
 	uint8_t tcp_flags;
+	uint8_t tcp_opts; /* PKT_OPT_* */
+	uint32_t tsval;   /* the timestamp option's TSval, with PKT_OPT_TS */
 	const uint8_t *payload;
 	size_t paylen;
 };
@@ -49,6 +59,11 @@ struct pkt {
  * (starting at the IP header). Returns an enum pkt_status; on PKT_OK (and on
  * PKT_OTHER_PROTO for the addresses and proto) p is filled in. Pure, no
  * allocation; never reads outside buf.
+ *
+ * IPv6 extension headers are walked as Linux receives them: a Hop-by-Hop
+ * Options header anywhere but first after the IPv6 header (RFC 8200 4.3,
+ * and so also a second one) makes the packet PKT_MALFORMED, because the
+ * receiving stack discards it and nothing in it reaches a server.
  */
 int pkt_parse(const uint8_t *buf, size_t len, struct pkt *p);
 

@@ -19,6 +19,8 @@ reasm_reset(struct reasm *r)
 	r->high = 0;
 	r->flags = 0;
 	r->conflicts = 0;
+	r->noob = 0;
+	r->oob_before = 0;
 	memset(r->have, 0, sizeof(r->have));
 }
 
@@ -133,9 +135,49 @@ reasm_add(struct reasm *r, uint64_t off, const uint8_t *p, size_t len)
 	return res;
 }
 
+/* A piece at wire offset w (out-of-band bytes counted), split around those taken out. */
+static int
+add_wire(struct reasm *r, uint64_t w, const uint8_t *p, size_t len)
+{
+	int res = 0;
+	uint32_t below = 0; /* out-of-band bytes of the window before w */
+
+	for (uint32_t i = 0; i < r->noob && len > 0; i++) {
+		uint64_t h = r->oob[i];
+		if (h < w) {
+			below++;
+			continue;
+		}
+		if (h >= w + len)
+			break;
+		size_t k = (size_t)(h - w);
+		res |= reasm_add(r, w - r->oob_before - below, p, k);
+		below++;
+		w = h + 1;
+		p += k + 1;
+		len -= k + 1;
+	}
+	if (len > 0)
+		res |= reasm_add(r, w - r->oob_before - below, p, len);
+	return res;
+}
+
 int
 reasm_add_tcp(struct reasm *r, uint32_t isn, uint32_t seq, const uint8_t *p, size_t len)
 {
+	if (r->noob > 0) {
+		uint64_t start = r->base + r->oob_before; /* the window's wire offset */
+		uint32_t rel = seq - (uint32_t)(isn + 1 + start);
+
+		if (rel >= 0x80000000u) {
+			uint32_t skip = (uint32_t)0 - rel;
+
+			if (len <= skip)
+				return 0;
+			return add_wire(r, start, p + skip, len - skip);
+		}
+		return add_wire(r, start + rel, p, len);
+	}
 	uint32_t rel = seq - (uint32_t)(isn + 1 + r->base); /* from the window's start */
 
 	if (rel >= 0x80000000u) {
@@ -147,6 +189,66 @@ reasm_add_tcp(struct reasm *r, uint32_t isn, uint32_t seq, const uint8_t *p, siz
 		return reasm_add(r, r->base, p + skip, len - skip);
 	}
 	return reasm_add(r, r->base + rel, p, len);
+}
+
+/* Takes the byte at window position at out: everything above it moves down by one. */
+static void
+take_out(struct reasm *r, uint32_t at)
+{
+	if (at >= r->high)
+		return;
+	memmove(r->data + at, r->data + at + 1, r->high - at - 1);
+	for (uint32_t i = at; i + 1 < r->high; i++) {
+		if (have_bit(r, i + 1))
+			r->have[i >> 3] |= (uint8_t)(1u << (i & 7));
+		else
+			r->have[i >> 3] &= (uint8_t) ~(1u << (i & 7));
+	}
+	r->high--;
+	r->have[r->high >> 3] &= (uint8_t) ~(1u << (r->high & 7));
+	if (at < r->contig)
+		r->contig--;
+	grow_contig(r);
+}
+
+int
+reasm_oob_tcp(struct reasm *r, uint32_t isn, uint32_t useq)
+{
+	uint64_t start = r->base + r->oob_before;
+	uint32_t rel = useq - (uint32_t)(isn + 1 + start);
+	uint32_t below = 0, i;
+
+	if (rel >= 0x80000000u)
+		return 0; /* before the window: read already */
+	uint64_t w = start + rel;
+	for (i = 0; i < r->noob && r->oob[i] <= w; i++) {
+		if (r->oob[i] == w)
+			return 0;
+		below++;
+	}
+	if (r->noob == REASM_OOB_MAX) {
+		r->flags |= REASM_F_OOB_FULL;
+		return -1;
+	}
+	memmove(&r->oob[i + 1], &r->oob[i], (r->noob - i) * sizeof(r->oob[0]));
+	r->oob[i] = w;
+	r->noob++;
+	r->flags |= REASM_F_OOB;
+	uint64_t at = w - start - below; /* its position in the window */
+	if (at < REASM_MAX)
+		take_out(r, (uint32_t)at);
+	return 1;
+}
+
+uint32_t
+reasm_next_seq(const struct reasm *r, uint32_t isn)
+{
+	uint64_t w = r->base + r->oob_before + r->contig;
+
+	/* Out-of-band bytes up to the first gap count in TCP's sequence space. */
+	for (uint32_t i = 0; i < r->noob && r->oob[i] <= w; i++)
+		w++;
+	return (uint32_t)(isn + 1 + w);
 }
 
 void
@@ -161,9 +263,27 @@ reasm_copy_last_wins(struct reasm *dst, const struct reasm *src)
 	dst->flags = src->flags | REASM_F_LAST_WINS;
 	dst->conflicts = src->conflicts;
 	dst->next_free = next_free;
+	dst->noob = src->noob;
+	dst->oob_before = src->oob_before;
+	memcpy(dst->oob, src->oob, sizeof(dst->oob));
 	memcpy(dst->have, src->have, nbits);
 	memset(dst->have + nbits, 0, sizeof(dst->have) - nbits);
 	memcpy(dst->data, src->data, src->high);
+}
+
+/* Out-of-band bytes before the window's start are forgotten, counted in oob_before. */
+static void
+drop_oob_before(struct reasm *r)
+{
+	uint32_t k = 0;
+
+	while (k < r->noob && r->oob[k] - r->oob_before - k < r->base)
+		k++;
+	if (k == 0)
+		return;
+	memmove(&r->oob[0], &r->oob[k], (r->noob - k) * sizeof(r->oob[0]));
+	r->noob -= k;
+	r->oob_before += k;
 }
 
 void
@@ -194,6 +314,7 @@ reasm_consume(struct reasm *r, size_t n)
 		r->have[i >> 3] &= (uint8_t) ~(1u << (i & 7));
 	r->contig -= (uint32_t)n;
 	r->base += n;
+	drop_oob_before(r);
 }
 
 struct reasm_pool *

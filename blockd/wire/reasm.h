@@ -45,15 +45,27 @@
 /* Sticky flags, kept in reasm.flags until reasm_reset(). */
 #define REASM_F_CONFLICT  0x1
 #define REASM_F_TRUNCATED 0x2
-#define REASM_F_LAST_WINS 0x4 /* a copy made by reasm_copy_last_wins() */
+#define REASM_F_LAST_WINS 0x4  /* a copy made by reasm_copy_last_wins() */
+#define REASM_F_OOB       0x8  /* out-of-band bytes were taken out (reasm_oob_tcp()) */
+#define REASM_F_OOB_FULL  0x10 /* more of them than REASM_OOB_MAX: the rest left in */
+
+#define REASM_OOB_MAX 4 /* out-of-band bytes a stream keeps out of its data */
 
 struct reasm {
-	uint64_t base;               /* stream offset of data[0] */
-	uint32_t contig;             /* bytes present from base without a gap */
-	uint32_t high;               /* one past the highest stored offset, from base */
-	uint32_t flags;              /* REASM_F_* */
-	uint32_t conflicts;          /* pieces that conflicted */
-	uint32_t next_free;          /* pool free list link (internal) */
+	uint64_t base;      /* stream offset of data[0] */
+	uint32_t contig;    /* bytes present from base without a gap */
+	uint32_t high;      /* one past the highest stored offset, from base */
+	uint32_t flags;     /* REASM_F_* */
+	uint32_t conflicts; /* pieces that conflicted */
+	uint32_t next_free; /* pool free list link (internal) */
+	/*
+	 * Out-of-band bytes (TCP urgent data): wire offsets (stream offsets
+	 * counting them) of those not consumed yet, ascending, and how many
+	 * lie before the window (so the wire offset of base is base + oob_before).
+	 */
+	uint32_t noob;
+	uint64_t oob_before;
+	uint64_t oob[REASM_OOB_MAX];
 	uint8_t have[REASM_MAX / 8]; /* bitmap of stored offsets */
 	uint8_t data[REASM_MAX];
 };
@@ -78,6 +90,25 @@ int reasm_add(struct reasm *, uint64_t off, const uint8_t *p, size_t len);
  * as the window keeps up (reasm_consume()).
  */
 int reasm_add_tcp(struct reasm *, uint32_t isn, uint32_t seq, const uint8_t *p, size_t len);
+
+/*
+ * reasm_oob_tcp(): the byte at sequence number useq (of the stream whose
+ * initial sequence number is isn) is out of band: it is taken out of the
+ * stream, stored already or not, and every later byte moves down by one,
+ * as a receiver that leaves urgent data out of line reads it (RFC 9293
+ * 3.8.5, RFC 6093). Pieces reasm_add_tcp() adds later skip it too. Returns
+ * 1 if taken out, 0 if it lies before the window or was out already, -1 if
+ * REASM_OOB_MAX are out already (REASM_F_OOB_FULL set, the byte left in).
+ */
+int reasm_oob_tcp(struct reasm *, uint32_t isn, uint32_t useq);
+
+/*
+ * reasm_next_seq(): the sequence number a TCP receiver expects next on
+ * this stream: the first byte missing from the window (out-of-band bytes
+ * counted, as TCP counts them), for a stream with initial sequence
+ * number isn.
+ */
+uint32_t reasm_next_seq(const struct reasm *, uint32_t isn);
 
 /*
  * reasm_copy_last_wins(): makes dst (an empty buffer of the same pool, not

@@ -82,10 +82,11 @@ def padded_hello(name, pad):
 
 
 class Conn:
-    """A TCP connection to ADDR:443 made by hand: raw sockets out, a packet socket in."""
+    """A TCP connection to ADDR:443 (or dport) made by hand: raw sockets out, a packet socket in."""
 
-    def __init__(self, addr, sport):
+    def __init__(self, addr, sport, dport=443):
         self.addr = addr
+        self.dport = dport
         self.v6 = ":" in addr
         fam = socket.AF_INET6 if self.v6 else socket.AF_INET
         self.out = socket.socket(fam, socket.SOCK_RAW, socket.IPPROTO_RAW)
@@ -105,7 +106,7 @@ class Conn:
     def seg(self, off, data, flags="PA"):
         return TCP(
             sport=self.sport,
-            dport=443,
+            dport=self.dport,
             flags=flags,
             seq=(self.isn + 1 + off) & 0xFFFFFFFF,
             ack=self.sack,
@@ -113,7 +114,7 @@ class Conn:
         ) / data
 
     def packets(self, deadline):
-        """TCP headers and payloads from ADDR:443 to our port, until deadline."""
+        """TCP headers and payloads from ADDR:dport to our port, until deadline."""
         while True:
             left = deadline - time.monotonic()
             if left <= 0 or not select.select([self.inp], [], [], left)[0]:
@@ -133,11 +134,11 @@ class Conn:
             else:
                 continue
             sport, dport = struct.unpack(">HH", tcp[:4])
-            if sport == 443 and dport == self.sport:
+            if sport == self.dport and dport == self.sport:
                 yield tcp, tcp[(tcp[12] >> 4) * 4 :]
 
     def connect(self):
-        self.send(self.ip() / TCP(sport=self.sport, dport=443, flags="S", seq=self.isn,
+        self.send(self.ip() / TCP(sport=self.sport, dport=self.dport, flags="S", seq=self.isn,
                                   window=65535, options=[("MSS", 1200)]))
         for tcp, _ in self.packets(time.monotonic() + 3):
             if tcp[13] & 0x12 == 0x12:
@@ -254,4 +255,5 @@ def main():
         print(case, name, run(addr, case, name, port + i), flush=True)
 
 
-main()
+if __name__ == "__main__":
+    main()

@@ -16,6 +16,8 @@ CASE:
   twohosts     two Host fields, allowed.example then blocked.example
   twohostsrev  two Host fields, blocked.example then allowed.example
   allowed      hOsT: AlLoWeD.ExAmPlE:80, the control: served
+  padded       a request for blocked.example padded to 12 KiB by two headers (more than 8
+               segments); paddedok the same for allowed.example
   late         nine requests for allowed.example on one keep-alive connection, each
                after the answer to the one before, then one for blocked.example
 """
@@ -49,6 +51,14 @@ CASES = {
         b"Connection: close\r\n\r\n"
     ],
     "allowed": [b"GET /x HTTP/1.1\r\nhOsT: AlLoWeD.ExAmPlE:80\r\nConnection: close\r\n\r\n"],
+    "padded": [
+        b"GET /x HTTP/1.1\r\nX-Pad-1: %s\r\nX-Pad-2: %s\r\nHost: blocked.example\r\n"
+        b"Connection: close\r\n\r\n" % (b"a" * 6000, b"b" * 6000)
+    ],
+    "paddedok": [
+        b"GET /x HTTP/1.1\r\nX-Pad-1: %s\r\nX-Pad-2: %s\r\nHost: allowed.example\r\n"
+        b"Connection: close\r\n\r\n" % (b"a" * 6000, b"b" * 6000)
+    ],
     "late": [b"GET /%d HTTP/1.1\r\nHost: allowed.example\r\n\r\n" % i for i in range(9)]
     + [b"GET /late HTTP/1.1\r\nHost: blocked.example\r\nConnection: close\r\n\r\n"],
 }

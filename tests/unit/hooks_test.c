@@ -27,7 +27,12 @@ Test(hooks, nft_forward_fail_open)
 	cr_assert_not_null(strstr(t, "type filter hook forward priority -150;"));
 	cr_assert_not_null(strstr(t, "udp dport 53 queue num 4200-4201 bypass\n"));
 	cr_assert_not_null(
-	    strstr(t, "tcp dport 443 ct original packets <= 8 queue num 4200-4201 bypass"));
+	    strstr(t, "tcp dport 443 ct original bytes <= 131071 queue num 4200-4201 bypass"));
+	cr_assert_not_null(
+	    strstr(t, "udp dport 443 ct original bytes <= 131071 queue num 4200-4201 bypass"));
+	cr_assert_not_null(
+	    strstr(t, "tcp dport 80 ct original bytes <= 131071 queue num 4200-4201 bypass"));
+	cr_assert_null(strstr(t, "packets <="));
 	cr_assert_not_null(strstr(t, "ct mark & 0x100000 != 0 return"));
 	cr_assert_not_null(strstr(t, "ct mark & 0x200000 != 0 drop"));
 	cr_assert_not_null(
@@ -75,8 +80,10 @@ Test(hooks, iptables_backend_keeps_mark_chains_only_in_nft)
 	cr_assert_not_null(strstr(t, "-A BLOCKD-FWD -m mark --mark 0x300000/0x300000 -j RETURN\n"));
 	cr_assert_not_null(strstr(
 	    t, "-A BLOCKD-FWD -p udp --dport 53 -j NFQUEUE --queue-balance 0:1 --queue-bypass\n"));
-	cr_assert_not_null(
-	    strstr(t, "-A BLOCKD-OUT -p tcp --dport 443 -m connbytes --connbytes 0:8 "));
+	cr_assert_not_null(strstr(t,
+	    "-A BLOCKD-OUT -p tcp --dport 443 -m connbytes --connbytes 0:131071 "
+	    "--connbytes-dir original --connbytes-mode bytes -j NFQUEUE"));
+	cr_assert_null(strstr(t, "connbytes-mode packets"));
 	cr_assert_not_null(strstr(t, "-I FORWARD 1 -j BLOCKD-FWD\n"));
 	cr_assert_not_null(strstr(t, "-I INPUT 1 -j BLOCKD-IN\n"));
 	cr_assert_not_null(strstr(t, "\nCOMMIT\n"));

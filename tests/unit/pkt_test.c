@@ -307,3 +307,86 @@ Test(pkt, tcp_csum_unknowable)
 	cr_assert_eq(pkt_parse(r, n + 8, &p), PKT_OK);
 	cr_assert_eq(pkt_tcp_csum_ok(&p), 0);
 }
+
+/* Hop-by-Hop Options only right after the IPv6 header, as Linux takes them; never twice. */
+Test(pkt, ipv6_hop_by_hop_first_only)
+{
+	uint8_t b[INJECT_MAX], o1[INJECT_MAX], o2[INJECT_MAX];
+	struct pkt p;
+	size_t n = tcp6(b, "abc");
+
+	size_t n1 = with_ext(o1, b, n, IPPROTO_HOPOPTS, 8);
+	cr_assert_eq(pkt_parse(o1, n1, &p), PKT_OK);
+	/* Two of them: the second is not first. */
+	size_t n2 = with_ext(o2, o1, n1, IPPROTO_HOPOPTS, 8);
+	cr_assert_eq(pkt_parse(o2, n2, &p), PKT_MALFORMED);
+	/* One behind Destination Options. */
+	n1 = with_ext(o1, b, n, IPPROTO_HOPOPTS, 8);
+	n2 = with_ext(o2, o1, n1, IPPROTO_DSTOPTS, 8);
+	cr_assert_eq(pkt_parse(o2, n2, &p), PKT_MALFORMED);
+}
+
+/* tcp6() with opts (a multiple of 4 bytes) after the TCP header. */
+static size_t
+tcp6_opts(uint8_t *o, const uint8_t *opts, size_t olen)
+{
+	uint8_t b[INJECT_MAX];
+	size_t n = tcp6(b, "abc");
+
+	memcpy(o, b, 60);
+	memcpy(o + 60, opts, olen);
+	memcpy(o + 60 + olen, b + 60, n - 60);
+	o[52] = (uint8_t)((20 + olen) / 4 << 4);
+	size_t pl = n - 40 + olen;
+	o[4] = (uint8_t)(pl >> 8);
+	o[5] = (uint8_t)pl;
+	return n + olen;
+}
+
+Test(pkt, tcp_options_read)
+{
+	uint8_t o[INJECT_MAX];
+	struct pkt p;
+	const uint8_t ts[] = {1, 1, 8, 10, 0x11, 0x22, 0x33, 0x44, 0, 0, 0, 0};
+	const uint8_t md5[20] = {19, 18};
+	const uint8_t ao[8] = {1, 1, 29, 6, 1, 2, 3, 4};
+	const uint8_t bad[4] = {1, 8, 4, 0};   /* SACK-permitted claiming 4 bytes: runs past */
+	const uint8_t zero[4] = {2, 0, 0, 0};  /* a length below 2 */
+	const uint8_t eol[8] = {0, 19, 18, 0}; /* after the end of options: not read */
+
+	size_t n = tcp6_opts(o, ts, sizeof(ts));
+	cr_assert_eq(pkt_parse(o, n, &p), PKT_OK);
+	cr_assert_eq(p.tcp_opts, PKT_OPT_TS);
+	cr_assert_eq(p.tsval, 0x11223344);
+	cr_assert_eq(p.paylen, 3);
+	cr_assert_eq(memcmp(p.payload, "abc", 3), 0);
+	n = tcp6_opts(o, md5, sizeof(md5));
+	cr_assert_eq(pkt_parse(o, n, &p), PKT_OK);
+	cr_assert_eq(p.tcp_opts, PKT_OPT_MD5);
+	n = tcp6_opts(o, ao, sizeof(ao));
+	cr_assert_eq(pkt_parse(o, n, &p), PKT_OK);
+	cr_assert_eq(p.tcp_opts, PKT_OPT_AO);
+	n = tcp6_opts(o, bad, sizeof(bad));
+	cr_assert_eq(pkt_parse(o, n, &p), PKT_OK);
+	cr_assert_eq(p.tcp_opts, PKT_OPT_BAD);
+	n = tcp6_opts(o, zero, sizeof(zero));
+	cr_assert_eq(pkt_parse(o, n, &p), PKT_OK);
+	cr_assert_eq(p.tcp_opts, PKT_OPT_BAD);
+	n = tcp6_opts(o, eol, sizeof(eol));
+	cr_assert_eq(pkt_parse(o, n, &p), PKT_OK);
+	cr_assert_eq(p.tcp_opts, 0);
+}
+
+Test(pkt, tcp_urgent_pointer)
+{
+	uint8_t b[INJECT_MAX];
+	struct pkt p;
+	size_t n = tcp6(b, "abc");
+
+	b[40 + 13] |= PKT_TCP_URG;
+	b[40 + 18] = 0x01;
+	b[40 + 19] = 0x02;
+	cr_assert_eq(pkt_parse(b, n, &p), PKT_OK);
+	cr_assert(p.tcp_flags & PKT_TCP_URG);
+	cr_assert_eq(p.urg_ptr, 0x0102);
+}

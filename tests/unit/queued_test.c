@@ -25,18 +25,23 @@ Test(queued, every_selector_has_a_handler_and_one_row)
 		cr_assert_neq(q[i].kind, QUEUED_NONE);
 		cr_assert(q[i].proto == IPPROTO_UDP || q[i].proto == IPPROTO_TCP);
 		cr_assert_eq(queued_kind(q[i].proto, q[i].port), q[i].kind, "row %zu shadowed", i);
-		cr_assert_eq(queued_packets(q[i].kind), q[i].packets);
+		cr_assert_eq(queued_bytes(q[i].kind), q[i].bytes);
 	}
 }
 
-Test(queued, dns_whole_web_flows_first_packets)
+Test(queued, dns_whole_web_flows_first_bytes)
 {
-	cr_assert_eq(queued_packets(QUEUED_DNS_UDP), 0);
-	cr_assert_eq(queued_packets(QUEUED_DNS_TCP), 0);
-	cr_assert_eq(queued_packets(QUEUED_TLS), 8);
-	cr_assert_eq(queued_packets(QUEUED_QUIC), 8);
-	cr_assert_eq(queued_packets(QUEUED_HTTP), 8);
-	cr_assert_eq(queued_packets(QUEUED_NONE), 0);
+	cr_assert_eq(queued_bytes(QUEUED_DNS_UDP), 0);
+	cr_assert_eq(queued_bytes(QUEUED_DNS_TCP), 0);
+	cr_assert_eq(queued_bytes(QUEUED_TLS), 131071);
+	cr_assert_eq(queued_bytes(QUEUED_QUIC), 131071);
+	cr_assert_eq(queued_bytes(QUEUED_HTTP), 131071);
+	cr_assert_eq(queued_bytes(QUEUED_NONE), 0);
+	/* The worker decides once its budget is spent; the rules show it one largest packet more. */
+	cr_assert_eq(queued_judge_bytes(QUEUED_TLS), 65536);
+	cr_assert_eq(queued_judge_bytes(QUEUED_HTTP), 65536);
+	cr_assert_eq(queued_judge_bytes(QUEUED_DNS_TCP), 0);
+	cr_assert_geq(queued_bytes(QUEUED_TLS) - queued_judge_bytes(QUEUED_TLS), 65535);
 	cr_assert_str_eq(queued_proto_name(IPPROTO_UDP), "udp");
 	cr_assert_str_eq(queued_proto_name(IPPROTO_TCP), "tcp");
 }

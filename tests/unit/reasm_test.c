@@ -293,3 +293,77 @@ Test(reasm, long_tcp_stream_through_a_moving_window)
 	cr_assert_eq(got, sizeof(big));
 	cr_assert_eq(r->flags, 0);
 }
+
+/* Urgent bytes: taken out of the stream wherever they come, before or after their bytes. */
+Test(reasm, oob_byte_taken_out_after_it_came)
+{
+	const uint32_t isn = 1000;
+	const char *s = "www.blXocked.example";
+
+	cr_assert_eq(reasm_add_tcp(r, isn, isn + 1, (const uint8_t *)s, 20), REASM_NEW);
+	cr_assert_eq(reasm_oob_tcp(r, isn, isn + 1 + 6), 1);
+	cr_assert_eq(reasm_contig(r), 19);
+	cr_assert_eq(memcmp(reasm_data(r), "www.blocked.example", 19), 0);
+	cr_assert(r->flags & REASM_F_OOB);
+	/* Again: nothing more taken. A retransmission does not bring it back. */
+	cr_assert_eq(reasm_oob_tcp(r, isn, isn + 1 + 6), 0);
+	cr_assert_eq(reasm_add_tcp(r, isn, isn + 1, (const uint8_t *)s, 20), 0);
+	cr_assert_eq(reasm_contig(r), 19);
+	cr_assert_eq(reasm_next_seq(r, isn), isn + 1 + 20);
+	cr_assert_eq(memcmp(reasm_data(r), "www.blocked.example", 19), 0);
+}
+
+Test(reasm, oob_byte_before_and_out_of_order)
+{
+	const uint32_t isn = 0xfffffff0u; /* across the wrap */
+	const char *s = "www.blXocked.exYample";
+
+	/* The pointer first, then the tail, then the head. */
+	cr_assert_eq(reasm_oob_tcp(r, isn, isn + 1 + 6), 1);
+	cr_assert_eq(reasm_oob_tcp(r, isn, isn + 1 + 15), 1);
+	(void)reasm_add_tcp(r, isn, isn + 1 + 10, (const uint8_t *)s + 10, 11);
+	cr_assert_eq(reasm_contig(r), 0);
+	(void)reasm_add_tcp(r, isn, isn + 1, (const uint8_t *)s, 10);
+	cr_assert_eq(reasm_contig(r), 19);
+	cr_assert_eq(memcmp(reasm_data(r), "www.blocked.example", 19), 0);
+	cr_assert_eq(reasm_next_seq(r, isn), isn + 1 + 21);
+}
+
+Test(reasm, oob_kept_through_consume_and_copy)
+{
+	const uint32_t isn = 5;
+	const char *s = "GET / HTTP/1.1\r\n\r\nGET /Z HTTP/1.1\r\n\r\n";
+	size_t n = strlen(s);
+
+	cr_assert_eq(reasm_oob_tcp(r, isn, isn + 1 + 2), 1);  /* the first T */
+	cr_assert_eq(reasm_oob_tcp(r, isn, isn + 1 + 23), 1); /* Z */
+	(void)reasm_add_tcp(r, isn, isn + 1, (const uint8_t *)s, 10);
+	cr_assert_eq(reasm_contig(r), 9);
+	reasm_consume(r, 8); /* "GE / HTT" */
+	cr_assert_eq(r->noob, 1);
+	(void)reasm_add_tcp(r, isn, isn + 1 + 10, (const uint8_t *)s + 10, n - 10);
+	cr_assert_eq(reasm_contig(r), n - 2 - 8);
+	cr_assert_eq(memcmp(reasm_data(r), "P/1.1\r\n\r\nGET / HTTP/1.1\r\n\r\n", n - 10), 0);
+
+	struct reasm *c = malloc(sizeof(*c));
+	reasm_reset(c);
+	reasm_copy_last_wins(c, r);
+	/* Wire 21 and 22: " /" in the stream, window positions 12 and 13. */
+	cr_assert_eq(reasm_add_tcp(c, isn, isn + 1 + 21, (const uint8_t *)" X", 2), REASM_CONFLICT);
+	cr_assert_eq(reasm_data(c)[13], 'X');
+	cr_assert_eq(reasm_data(r)[13], '/');
+	/* Across the out-of-band Z (wire 23): skipped, the bytes after it in place. */
+	cr_assert_eq(
+	    reasm_add_tcp(c, isn, isn + 1 + 22, (const uint8_t *)"/ZQ", 3), REASM_CONFLICT);
+	cr_assert_eq(memcmp(reasm_data(c) + 13, "/Q", 2), 0);
+	cr_assert_eq(reasm_oob_tcp(c, isn, isn + 1 + 1), 0); /* consumed: ignored */
+	free(c);
+}
+
+Test(reasm, oob_limit)
+{
+	for (uint32_t i = 0; i < REASM_OOB_MAX; i++)
+		cr_assert_eq(reasm_oob_tcp(r, 0, 1 + i * 3), 1);
+	cr_assert_eq(reasm_oob_tcp(r, 0, 100), -1);
+	cr_assert(r->flags & REASM_F_OOB_FULL);
+}
