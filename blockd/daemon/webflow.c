@@ -26,8 +26,9 @@
 
 #define CNT(w, field) counter_add(&(w)->c.field, 1)
 
-#define STREAMS_MAX   1024 /* stream buffers per worker (about 18 KiB each) */
-#define FLOW_EXPIRE_N 8    /* idle flows dropped per packet, so expiry never stalls one */
+#define STREAMS_MAX    1024 /* stream buffers per worker (about 18 KiB each) */
+#define FLOW_EXPIRE_N  8    /* idle flows dropped per packet, so expiry never stalls one */
+#define TLS_WAIT_RETRY 1 /* app_data[0] of a TLS flow: its first hello passed, a second may come */
 
 _Static_assert(sizeof(struct http_parser) <= sizeof(((struct flow *)0)->app_data),
     "an HTTP parser's state fits in a flow");
@@ -327,12 +328,16 @@ is_hello(int r)
 	return r == TLS_SNI || r == TLS_NO_SNI || r == TLS_ECH;
 }
 
-/* 1 if h (from parse result r) carries a server_name the list blocks; hit filled in. */
+/*
+ * 1 if h (from parse result r) carries a server_name the list blocks; hit
+ * filled in. A name blockd cannot match whole (odd_name) is blocked by the
+ * labels at its right that it can match.
+ */
 static int
 name_blocked(struct worker *w, const struct match_snapshot *snap, int r, const struct tls_hello *h,
     struct match_hit *hit)
 {
-	return (r == TLS_SNI || r == TLS_ECH) && h->has_sni && snap != NULL &&
+	return is_hello(r) && (h->has_sni || (h->odd_name && h->sni_len > 0)) && snap != NULL &&
 	    match_domain(snap, h->sni, h->sni_len, w->now, hit) == MATCH_BLOCK;
 }
 
@@ -345,6 +350,32 @@ reset_named(struct worker *w, const struct match_snapshot *snap, struct flow *f,
 	reset_both(w, p);
 	emit(w, snap, hit, EV_TLS, EV_RESET, p, h->sni, h->sni_len);
 	return block(w, f, mark);
+}
+
+/*
+ * f's first hello h (read whole from s, unless cut) allows the flow. A
+ * client that offered TLS 1.3 sends a second hello if the server answers
+ * with a HelloRetryRequest, and that one may name another server: the flow
+ * stays undecided until the client's next records show whether one comes
+ * (tls_parse_retry()), and a second hello is judged as the first.
+ */
+static int
+hello_over(struct worker *w, const struct match_snapshot *snap, struct flow *f, const struct pkt *p,
+    const struct reasm *s, const struct tls_hello *h, int cut, uint32_t *mark)
+{
+	struct tls_hello h2;
+	struct match_hit hit;
+
+	if (cut || !h->tls13)
+		return allow(w, f, mark);
+	int r2 = tls_parse_retry(reasm_data(s), reasm_contig(s), h, 0, &h2);
+	if (name_blocked(w, snap, r2, &h2, &hit))
+		return reset_named(w, snap, f, p, &hit, &h2, mark);
+	if (r2 == TLS_NEED_MORE && !last_queued(f) && reasm_contig(s) < REASM_MAX) {
+		f->app_data[0] = TLS_WAIT_RETRY; /* the first hello is judged and counted */
+		return NF_ACCEPT;
+	}
+	return allow(w, f, mark);
 }
 
 /*
@@ -413,6 +444,8 @@ webflow_tls(
 	int full = reasm_contig(s) >= REASM_MAX || (s->flags & REASM_F_TRUNCATED);
 	int r =
 	    tls_parse_client_hello(reasm_data(s), reasm_contig(s), full ? TLS_PARTIAL_OK : 0, &h);
+	if (f->app_data[0] == TLS_WAIT_RETRY && is_hello(r))
+		return hello_over(w, snap, f, p, s, &h, full, mark);
 	int unfinished = 0;
 	if (r == TLS_NEED_MORE && !full) {
 		if (!last_queued(f))
@@ -444,12 +477,13 @@ webflow_tls(
 	if (f->alt != NULL && name_blocked(w, snap, ra, &ha, &hit))
 		return reset_named(w, snap, f, p, &hit, &ha, mark);
 	if ((r == TLS_SNI || r == TLS_ECH) && h.has_sni && !evasive)
-		return allow(w, f, mark);
+		return hello_over(w, snap, f, p, s, &h, unfinished || full, mark);
 	/* No name to judge, or copies that disagreed and named nothing blocked: no_sni. */
 	if (!evasive && !unfinished)
 		CNT(w, tls_no_sni);
 	if (w->cfg->no_sni != CFG_NOSNI_BLOCK)
-		return allow(w, f, mark);
+		return evasive ? allow(w, f, mark)
+			       : hello_over(w, snap, f, p, s, &h, unfinished || full, mark);
 	CNT(w, tls_no_sni_blocked);
 	reset_both(w, p);
 	return block(w, f, mark);

@@ -66,10 +66,10 @@ dns_query_parse(const uint8_t *m, size_t len, struct dns_query *q)
 	if ((q->flags & 0x8000) || ((q->flags >> 11) & 0xf) != 0)
 		return DNS_NOT_QUERY;
 	uint16_t qd = rd16(m + 4), an = rd16(m + 6), ns = rd16(m + 8), ar = rd16(m + 10);
-	if (qd != 1)
+	if (qd == 0)
 		return DNS_MALFORMED;
 
-	/* QNAME, uncompressed: nothing precedes it that a pointer could name. */
+	/* QNAME, uncompressed (Unbound refuses a pointer in a query's question). */
 	size_t off = 12, n = 0;
 	int odd = 0;
 	for (;;) {
@@ -101,26 +101,36 @@ dns_query_parse(const uint8_t *m, size_t len, struct dns_query *q)
 	q->question = m + 12;
 	q->qlen = off + 4 - 12;
 	off += 4;
+	if (qd != 1 || an != 0 || ns != 0 || ar > 1)
+		q->odd_counts = 1;
 
-	/* Answer and authority sections are unusual in a query; skip them. */
-	unsigned nrr = (unsigned)an + ns + ar;
-	for (unsigned i = 0; i < nrr; i++) {
-		size_t start = off;
-		off = skip_name(m, len, off);
-		if (off == 0 || off + 10 > len)
-			return DNS_MALFORMED;
-		uint16_t type = rd16(m + off);
-		size_t rdlen = rd16(m + off + 8);
-		if (i >= (unsigned)an + ns && type == T_OPT && m[start] == 0) {
-			q->edns = 1;
-			q->edns_do = (m[off + 6] & 0x80) != 0;
+	/*
+	 * What follows the question is read as Unbound reads it: only the
+	 * records the header counts, an OPT in the additional section is
+	 * EDNS, and bytes after them are ignored. Records that do not parse
+	 * do not hide the question (Unbound answers FORMERR to such a query,
+	 * a lenient resolver may answer the name): the query is without EDNS.
+	 */
+	if (qd == 1) {
+		unsigned nrr = (unsigned)an + ns + ar;
+		for (unsigned i = 0; i < nrr; i++) {
+			size_t start = off;
+			off = skip_name(m, len, off);
+			if (off == 0 || off + 10 > len)
+				break;
+			uint16_t type = rd16(m + off);
+			size_t rdlen = rd16(m + off + 8);
+			if (off + 10 + rdlen > len)
+				break;
+			if (i >= (unsigned)an + ns && type == T_OPT && m[start] == 0) {
+				q->edns = 1;
+				q->edns_do = (m[off + 6] & 0x80) != 0;
+			}
+			off += 10 + rdlen;
 		}
-		off += 10 + rdlen;
-		if (off > len)
-			return DNS_MALFORMED;
 	}
-	if (off != len)
-		return DNS_MALFORMED;
+	if (off < len)
+		q->trailing = 1;
 	return odd ? DNS_ODD_NAME : DNS_OK;
 }
 
@@ -128,9 +138,22 @@ int
 dns_query_verify(const uint8_t *msg, size_t len, const struct dns_query *q)
 {
 	ldns_pkt *p = NULL;
+	uint8_t clean[12 + DNS_NAME_MAX + 2 + 4];
 	int rc = -1;
 
-	if (ldns_wire2pkt(&p, msg, len) != LDNS_STATUS_OK)
+	/*
+	 * The header and the question alone, as the resolver reads them: what
+	 * follows (records the header does not count, bytes after them) is not
+	 * part of what is judged.
+	 */
+	if (len < 12 || q->qlen > sizeof(clean) - 12 || q->question != msg + 12 ||
+	    12 + q->qlen > len)
+		return -1;
+	memcpy(clean, msg, 4);
+	memset(clean + 4, 0, 8);
+	clean[5] = 1;
+	memcpy(clean + 12, q->question, q->qlen);
+	if (ldns_wire2pkt(&p, clean, 12 + q->qlen) != LDNS_STATUS_OK)
 		return -1;
 	ldns_rr_list *ql = ldns_pkt_question(p);
 	if (ldns_pkt_qr(p) || ldns_pkt_get_opcode(p) != LDNS_PACKET_QUERY || ql == NULL ||
@@ -155,8 +178,6 @@ dns_query_verify(const uint8_t *msg, size_t len, const struct dns_query *q)
 		}
 	}
 	if (n != q->namelen)
-		goto out;
-	if ((ldns_pkt_edns(p) != 0) != (q->edns != 0))
 		goto out;
 	rc = 0;
 out:

@@ -20,29 +20,39 @@ struct dns_query {
 	size_t qlen;
 	char name[DNS_NAME_MAX + 2]; /* lowercase, no trailing dot; "" for the root */
 	size_t namelen;
-	uint8_t edns;    /* the query carried an OPT record */
-	uint8_t edns_do; /* ... with the DO bit */
+	uint8_t edns;       /* the query carried an OPT record the header counts */
+	uint8_t edns_do;    /* ... with the DO bit */
+	uint8_t odd_counts; /* counts other than 1 question and at most 1 additional */
+	uint8_t trailing;   /* bytes after the records the header counts */
 };
 
 /* dns_query_parse() results. */
 enum dns_status {
 	DNS_OK = 0,
 	DNS_NOT_QUERY, /* a response, or an opcode other than QUERY: not ours to judge */
-	DNS_MALFORMED, /* too short, bad counts, bad name, trailing garbage */
+	DNS_MALFORMED, /* too short, no question, a question that does not parse */
 	DNS_ODD_NAME,  /* a label holds '.', or bytes that cannot name a host: passed */
 };
 
 /*
- * dns_query_parse(): reads the header and the single question of msg by hand
- * (no allocation) and looks for an OPT record in the additional section.
- * Returns an enum dns_status; q is filled on DNS_OK.
+ * dns_query_parse(): reads the header and the question of msg by hand (no
+ * allocation) as Unbound reads a query: the first question, its name
+ * uncompressed; an OPT record is EDNS only where the header counts it in
+ * the additional section; bytes after the counted records, and records
+ * that do not parse, are ignored (trailing, odd_counts say so), so one
+ * extra byte cannot hide a name. A query with more than one question, or
+ * answer or authority records, is still read by its first question: Unbound
+ * refuses it, a lenient resolver may answer it. Returns an enum dns_status;
+ * q is filled on DNS_OK.
  */
 int dns_query_parse(const uint8_t *msg, size_t len, struct dns_query *q);
 
 /*
- * dns_query_verify(): parses msg with ldns (RFC 1035 wire format) and checks
- * it is the query dns_query_parse() saw. Allocates; called only on the block
- * path, before an answer is sent. Returns 0, or -1 if ldns rejects it.
+ * dns_query_verify(): parses msg's header and question with ldns (RFC 1035
+ * wire format) and checks they are the query dns_query_parse() saw (what
+ * follows the question is not judged, so it is not checked). Allocates;
+ * called only on the block path, before an answer is sent. Returns 0, or
+ * -1 if ldns rejects it.
  */
 int dns_query_verify(const uint8_t *msg, size_t len, const struct dns_query *q);
 

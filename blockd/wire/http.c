@@ -186,11 +186,32 @@ skip_body(struct http_parser *p, const uint8_t *buf, size_t len, const char **ba
 	return i;
 }
 
-/* Host value or authority to req->host. Returns NULL or why it is refused. */
+/* A label of a name blockd can match: 1..63 letters, digits, '-' or '_'. */
+static int
+good_label(const char *l, size_t n)
+{
+	size_t i;
+
+	if (n == 0 || n > 63)
+		return 0;
+	for (i = 0; i < n; i++)
+		if (!((l[i] >= 'a' && l[i] <= 'z') || (l[i] >= '0' && l[i] <= '9') || l[i] == '-' ||
+			l[i] == '_'))
+			return 0;
+	return 1;
+}
+
+/*
+ * Host value or authority to req->host, read as nginx reads it
+ * (ngx_http_validate_host()): surrounding whitespace trimmed, whatever
+ * follows a ':' (the port) dropped, one trailing dot dropped, lowercased;
+ * a space, a control, '/' or an empty label refuses it. Returns NULL or why
+ * it is refused.
+ */
 static const char *
 take_host(const uint8_t *s, size_t n, struct http_request *req)
 {
-	size_t i, end;
+	size_t i, end, start, pos, l;
 
 	while (n > 0 && (s[0] == ' ' || s[0] == '\t')) {
 		s++;
@@ -200,53 +221,57 @@ take_host(const uint8_t *s, size_t n, struct http_request *req)
 		n--;
 	req->host_len = 0;
 	req->host[0] = '\0';
-	req->has_host = 0;
+	req->has_host = req->odd_host = 0;
 	if (n == 0)
 		return NULL;
+	for (i = 0; i < n; i++) {
+		if (s[i] <= 0x20 || s[i] == 0x7f || s[i] == '/')
+			return "bad character in host";
+		if (s[i] == '.' && i > 0 && s[i - 1] == '.')
+			return "empty label in host";
+	}
 	if (s[0] == '[') {
 		for (end = 1; end < n && s[end] != ']'; end++)
 			if (hexval(s[end]) < 0 && s[end] != ':' && s[end] != '.')
 				return "bad IPv6 literal in host";
 		if (end == n || end == 1)
 			return "unterminated IPv6 literal in host";
-		i = end + 1;
-		if (i < n && s[i] != ':')
+		if (end + 1 < n && s[end + 1] != ':')
 			return "junk after IPv6 literal in host";
-		for (i++; i < n; i++)
-			if (s[i] < '0' || s[i] > '9')
-				return "bad port in host";
-		s++;
-		n = end - 1;
-	} else {
-		for (end = n; end > 0 && s[end - 1] != ':'; end--)
-			;
-		if (end > 0) {
-			for (i = end; i < n; i++)
-				if (s[i] < '0' || s[i] > '9')
-					return "bad port in host";
-			n = end - 1;
-		}
-		if (n > 0 && s[n - 1] == '.')
-			n--;
-		if (n == 0)
-			return "empty host name";
-		for (i = 0; i < n; i++) {
-			uint8_t c = s[i];
-
-			if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
-				(c >= '0' && c <= '9') || c == '-' || c == '.' || c == '_'))
-				return "bad character in host";
-			if (c == '.' && (i == 0 || s[i - 1] == '.'))
-				return "empty label in host";
-		}
+		if (end - 1 > HTTP_HOST_MAX)
+			return "host longer than 253 bytes";
+		for (i = 1; i < end; i++)
+			req->host[i - 1] = (char)lower(s[i]);
+		req->host_len = end - 1;
+		req->host[req->host_len] = '\0';
+		req->has_host = 1;
+		return NULL;
 	}
-	if (n > HTTP_HOST_MAX)
-		return "host longer than 253 bytes";
-	for (i = 0; i < n; i++)
-		req->host[i] = (char)lower(s[i]);
-	req->host[n] = '\0';
-	req->host_len = n;
-	req->has_host = 1;
+	for (end = 0; end < n && s[end] != ':'; end++)
+		;
+	if (end > 0 && s[end - 1] == '.')
+		end--;
+	if (end == 0)
+		return "empty host name";
+	/* The longest run of whole labels at the right that blockd can match. */
+	for (start = end, pos = end; pos > 0;) {
+		for (l = pos; l > 0 && s[l - 1] != '.'; l--)
+			;
+		for (i = l; i < pos; i++)
+			req->host[i - l] = (char)lower(s[i]);
+		if (!good_label(req->host, pos - l) || end - l > HTTP_HOST_MAX)
+			break;
+		start = l;
+		if (l == 0)
+			break;
+		pos = l - 1;
+	}
+	for (i = start; i < end; i++)
+		req->host[i - start] = (char)lower(s[i]);
+	req->host_len = end - start;
+	req->host[req->host_len] = '\0';
+	req->has_host = req->host_len > 0;
+	req->odd_host = start > 0;
 	return NULL;
 }
 
@@ -380,14 +405,18 @@ take_target(const uint8_t *t, size_t n, int is_connect, int is_options, struct h
 		req->form = HTTP_FORM_ORIGIN;
 		pstart = 0;
 	} else {
-		size_t a;
+		size_t a = 0;
 
-		if (n >= 7 && ieq(t, 7, "http://"))
-			a = 7;
-		else if (n >= 8 && ieq(t, 8, "https://"))
-			a = 8;
-		else
-			return "request-target is neither a path nor an http URL";
+		/* scheme "://": nginx takes a host from a URL of any scheme */
+		while (a < n &&
+		    ((lower(t[a]) >= 'a' && lower(t[a]) <= 'z') ||
+			(a > 0 &&
+			    ((t[a] >= '0' && t[a] <= '9') || t[a] == '+' || t[a] == '-' ||
+				t[a] == '.'))))
+			a++;
+		if (a == 0 || n - a < 3 || memcmp(t + a, "://", 3) != 0)
+			return "request-target is neither a path nor a URL";
+		a += 3;
 		req->form = HTTP_FORM_ABSOLUTE;
 		for (pstart = a;
 		     pstart < n && t[pstart] != '/' && t[pstart] != '?' && t[pstart] != '#';
@@ -420,6 +449,31 @@ bad(struct http_request *req, const char *why)
 	return HTTP_MALFORMED;
 }
 
+/*
+ * "HTTP/" major "." minor, as nginx takes it: major 1 (2 and above are
+ * refused), minor 0 to 99 (1.2 is read as 1.1). Sets *version to 10 or 11;
+ * returns NULL or why it is refused.
+ */
+static const char *
+take_version(const uint8_t *v, size_t n, uint8_t *version)
+{
+	size_t i = 5, d;
+	unsigned major = 0, minor = 0;
+
+	if (n < 8 || !ieq(v, 5, "http/"))
+		return "version is not HTTP/1.x";
+	for (d = i; i < n && v[i] >= '0' && v[i] <= '9' && major < 100; i++)
+		major = major * 10 + (unsigned)(v[i] - '0');
+	if (i == d || i == n || v[i] != '.')
+		return "version is not HTTP/1.x";
+	for (d = ++i; i < n && v[i] >= '0' && v[i] <= '9' && minor < 100; i++)
+		minor = minor * 10 + (unsigned)(v[i] - '0');
+	if (i == d || i != n || major != 1 || minor > 99)
+		return "version is not HTTP/1.x";
+	*version = minor == 0 ? 10 : 11;
+	return NULL;
+}
+
 /* One complete head in buf[0..len) (its final empty line included). */
 static int
 parse_head(struct http_parser *p, const uint8_t *buf, size_t len, struct http_request *req)
@@ -427,62 +481,97 @@ parse_head(struct http_parser *p, const uint8_t *buf, size_t len, struct http_re
 	size_t i = 0, ls, le, hosts = 0, cls = 0;
 	const uint8_t *hostv = NULL;
 	size_t hostn = 0;
-	int te = 0, authority_host = 0;
+	int te = 0, authority_host = 0, last = 0; /* last field: 0 none, 'h' Host, 'o' other */
 	uint64_t cl = 0;
 	const char *why;
 
-	/* request line */
+	/*
+	 * The request line, as nginx reads it: the method, one or more spaces,
+	 * the target, and either the end of the line (HTTP/0.9, GET only: the
+	 * request has no header section) or spaces and HTTP/1.x, any minor
+	 * version up to 99; spaces at the end of the line are ignored.
+	 */
 	for (le = 0; buf[le] != '\n'; le++)
 		;
-	ls = le > 0 && buf[le - 1] == '\r' ? le - 1 : le;
-	while (i < ls && buf[i] != ' ')
+	ls = le;
+	while (ls > 0 && (buf[ls - 1] == '\r' || buf[ls - 1] == ' ' || buf[ls - 1] == '\t'))
+		ls--;
+	while (i < ls && buf[i] != ' ' && buf[i] != '\t')
 		i++;
 	req->method = (const char *)buf;
 	req->method_len = i;
+	while (i < ls && (buf[i] == ' ' || buf[i] == '\t'))
+		i++;
 	if (i == ls)
 		return bad(req, "request line has no target");
-	req->target = (const char *)buf + i + 1;
-	for (i++; i < ls && buf[i] != ' '; i++)
-		;
+	req->target = (const char *)buf + i;
+	while (i < ls && buf[i] != ' ' && buf[i] != '\t')
+		i++;
 	req->target_len = (size_t)((const char *)buf + i - req->target);
-	if (i == ls)
-		return bad(req, "request line has no version");
-	if (ls - i - 1 != 8 || memcmp(buf + i + 1, "HTTP/1.", 7) != 0 ||
-	    (buf[i + 8] != '0' && buf[i + 8] != '1')) {
+	while (i < ls && (buf[i] == ' ' || buf[i] == '\t'))
+		i++;
+	if (i == ls) {
+		if (req->method_len != 3 || memcmp(buf, "GET", 3) != 0)
+			return bad(req, "HTTP/0.9 request with a method other than GET");
+		req->version = 9;
+		len = le + 1; /* no header fields */
+	} else if ((why = take_version(buf + i, ls - i, &req->version)) != NULL) {
 		if (req->method_len == 3 && memcmp(buf, "PRI", 3) == 0) {
 			req->why = "HTTP/2 connection preface";
 			return HTTP_NOT_HTTP;
 		}
-		return bad(req, "version is not HTTP/1.0 or HTTP/1.1");
+		return bad(req, why);
 	}
-	req->version = buf[i + 8] == '1' ? 11 : 10;
 
-	/* header fields */
+	/*
+	 * Header fields, read as leniently as nginx and Apache read them: a
+	 * field name with other bytes than a token's is not one blockd needs
+	 * (nginx ignores the line), nor is a line without a colon; spaces before
+	 * the colon are dropped, as a lenient server does (nginx and Apache
+	 * refuse the request); a value may hold any byte but NUL. A line
+	 * starting with a space continues the field before it, as Apache reads
+	 * it (nginx refuses it): after an empty Host, it is the host.
+	 */
 	for (i = le + 1; i < len; i = le + 1) {
-		size_t colon, vs, ve;
+		size_t colon, ne, vs, ve;
 
 		for (le = i; buf[le] != '\n'; le++)
 			;
 		ls = le > i && buf[le - 1] == '\r' ? le - 1 : le;
 		if (ls == i)
 			break; /* the empty line */
-		if (buf[i] == ' ' || buf[i] == '\t')
-			return bad(req, "obsolete line folding");
-		for (colon = i; colon < ls && is_tchar(buf[colon]); colon++)
+		if (memchr(buf + i, '\0', ls - i) != NULL)
+			return bad(req, "NUL in a header line");
+		if (buf[i] == ' ' || buf[i] == '\t') {
+			if (last == 0)
+				return bad(req, "obsolete line folding before the first field");
+			if (last != 'h')
+				continue;
+			for (vs = i; vs < ls && (buf[vs] == ' ' || buf[vs] == '\t'); vs++)
+				;
+			if (hostn > 0 && vs < ls)
+				return bad(req, "Host folded over two lines");
+			if (vs < ls) {
+				hostv = buf + vs;
+				hostn = ls - vs;
+			}
+			continue;
+		}
+		for (colon = i; colon < ls && buf[colon] != ':'; colon++)
 			;
-		if (colon == ls || buf[colon] != ':' || colon == i)
-			return bad(req,
-			    colon < ls && (buf[colon] == ' ' || buf[colon] == '\t')
-				? "whitespace before a field's colon"
-				: "header line is not name: value");
+		if (colon == i)
+			return bad(req, "header line is not name: value");
+		last = 'o';
+		if (colon == ls)
+			continue;
+		for (ne = colon; ne > i && (buf[ne - 1] == ' ' || buf[ne - 1] == '\t'); ne--)
+			;
 		for (vs = colon + 1; vs < ls && (buf[vs] == ' ' || buf[vs] == '\t'); vs++)
 			;
 		for (ve = ls; ve > vs && (buf[ve - 1] == ' ' || buf[ve - 1] == '\t'); ve--)
 			;
-		for (size_t k = vs; k < ve; k++)
-			if ((buf[k] < 0x20 && buf[k] != '\t') || buf[k] == 0x7f)
-				return bad(req, "control character in a field value");
-		if (ieq(buf + i, colon - i, "host")) {
+		if (ieq(buf + i, ne - i, "host")) {
+			last = 'h';
 			if (++hosts > 1) {
 				struct http_request second;
 
@@ -497,7 +586,7 @@ parse_head(struct http_parser *p, const uint8_t *buf, size_t len, struct http_re
 			}
 			hostv = buf + vs;
 			hostn = ve - vs;
-		} else if (ieq(buf + i, colon - i, "content-length")) {
+		} else if (ieq(buf + i, ne - i, "content-length")) {
 			uint64_t v = 0;
 			size_t k;
 
@@ -513,7 +602,7 @@ parse_head(struct http_parser *p, const uint8_t *buf, size_t len, struct http_re
 			if (cls++ && v != cl)
 				return bad(req, "Content-Length values differ");
 			cl = v;
-		} else if (ieq(buf + i, colon - i, "transfer-encoding")) {
+		} else if (ieq(buf + i, ne - i, "transfer-encoding")) {
 			size_t k = ve;
 
 			/* the last coding must be chunked */
@@ -522,7 +611,7 @@ parse_head(struct http_parser *p, const uint8_t *buf, size_t len, struct http_re
 			while (k < ve && (buf[k] == ' ' || buf[k] == '\t'))
 				k++;
 			te = ieq(buf + k, ve - k, "chunked") ? 1 : -1;
-		} else if (ieq(buf + i, colon - i, "upgrade")) {
+		} else if (ieq(buf + i, ne - i, "upgrade")) {
 			req->upgrade = 1;
 		}
 	}
@@ -544,8 +633,10 @@ parse_head(struct http_parser *p, const uint8_t *buf, size_t len, struct http_re
 	req->chunked = (uint8_t)(te > 0);
 	req->content_length = cl;
 	p->requests++;
-	if (req->upgrade) {
-		p->done = 1; /* whatever follows may be another protocol */
+	if (req->upgrade)
+		p->upgraded = 1; /* what follows may be another protocol, if the server switched */
+	if (req->version == 9) {
+		p->done = 1; /* the server answers and closes */
 	} else if (te > 0) {
 		p->chunked++;
 		p->state = ST_CHUNK_SIZE;
@@ -556,6 +647,41 @@ parse_head(struct http_parser *p, const uint8_t *buf, size_t len, struct http_re
 		p->left = cl;
 	}
 	return HTTP_REQUEST;
+}
+
+/*
+ * Bytes that are not an HTTP/1 request: after an Upgrade (or CONNECT) the
+ * server switched protocols, so the rest is not HTTP/1 (HTTP_DONE);
+ * otherwise the stream is not HTTP.
+ */
+static int
+not_http(struct http_parser *p, struct http_request *req, const char *why)
+{
+	req->why = why;
+	if (!p->upgraded)
+		return HTTP_NOT_HTTP;
+	p->done = 1;
+	req->why = "not HTTP/1 after an Upgrade: the server switched protocols";
+	return HTTP_DONE;
+}
+
+/* A request line without a version: HTTP/0.9 (method and target, nothing else). */
+static int
+is_http09(const uint8_t *l, size_t n)
+{
+	size_t i = 0, tokens = 0;
+
+	while (n > 0 && (l[n - 1] == '\r' || l[n - 1] == ' ' || l[n - 1] == '\t'))
+		n--;
+	while (i < n) {
+		while (i < n && (l[i] == ' ' || l[i] == '\t'))
+			i++;
+		if (i < n)
+			tokens++;
+		while (i < n && l[i] != ' ' && l[i] != '\t')
+			i++;
+	}
+	return tokens == 2;
 }
 
 int
@@ -583,25 +709,19 @@ http_parse(struct http_parser *p, const uint8_t *buf, size_t len, size_t *consum
 		return bad(req, why);
 	if (p->state != ST_HEAD)
 		return HTTP_NEED_MORE;
-	/* empty lines before a request line are ignored (RFC 9112 2.2) */
+	/* empty lines before a request line are ignored (RFC 9112 2.2), as many as nginx does */
 	start = off;
-	while (start < len && (buf[start] == '\r' || buf[start] == '\n') && start - off < 64)
+	while (start < len && (buf[start] == '\r' || buf[start] == '\n'))
 		start++;
 	/* a method is a token: anything else is not HTTP, and need not wait for more */
-	for (i = start; i < len && buf[i] != ' '; i++) {
-		if (!is_tchar(buf[i])) {
-			req->why = "request does not start with a method";
-			return HTTP_NOT_HTTP;
-		}
-		if (i - start >= 32) {
-			req->why = "method longer than 32 bytes";
-			return HTTP_NOT_HTTP;
-		}
+	for (i = start; i < len && buf[i] != ' ' && buf[i] != '\t'; i++) {
+		if (!is_tchar(buf[i]) || i - start >= 32)
+			return not_http(p, req,
+			    i - start >= 32 ? "method longer than 32 bytes"
+					    : "request does not start with a method");
 	}
-	if (i < len && i == start) {
-		req->why = "request does not start with a method";
-		return HTTP_NOT_HTTP;
-	}
+	if (i < len && i == start)
+		return not_http(p, req, "request does not start with a method");
 	/* find the empty line that ends the head: LF, then LF or CR LF */
 	for (i = start; i < len;) {
 		const uint8_t *lf = memchr(buf + i, '\n', len - i);
@@ -610,6 +730,14 @@ http_parse(struct http_parser *p, const uint8_t *buf, size_t len, size_t *consum
 		if (lf == NULL)
 			break;
 		e = (size_t)(lf - buf);
+		if (i == start && e + 1 - start <= HTTP_HEAD_MAX &&
+		    is_http09(buf + start, e - start)) {
+			int r = parse_head(p, buf + start, e + 1 - start, req);
+
+			if (r == HTTP_REQUEST)
+				*consumed = e + 1;
+			return r;
+		}
 		if (e > start &&
 		    (buf[e - 1] == '\n' ||
 			(e - start >= 2 && buf[e - 1] == '\r' && buf[e - 2] == '\n'))) {
@@ -619,11 +747,15 @@ http_parse(struct http_parser *p, const uint8_t *buf, size_t len, size_t *consum
 				break;
 			if ((r = parse_head(p, buf + start, e + 1 - start, req)) == HTTP_REQUEST)
 				*consumed = e + 1;
+			if (r != HTTP_REQUEST && p->upgraded)
+				return not_http(p, req, req->why);
 			return r;
 		}
 		i = e + 1;
 	}
 	if (len - start >= HTTP_HEAD_MAX) {
+		if (p->upgraded)
+			return not_http(p, req, "request head longer than 16 KiB");
 		req->why = "request head longer than 16 KiB";
 		return HTTP_TOO_LONG;
 	}

@@ -15,7 +15,7 @@ enum http_result {
 	HTTP_MALFORMED,     /* req->why; stop parsing this connection */
 	HTTP_TOO_LONG,      /* request head longer than HTTP_HEAD_MAX */
 	HTTP_NOT_HTTP,      /* not an HTTP/1.x request: TLS, the HTTP/2 preface, binary */
-	HTTP_DONE,          /* after CONNECT or Upgrade: the rest of the stream is not HTTP/1 */
+	HTTP_DONE,          /* the rest of the stream is not HTTP/1: see http_parse() */
 };
 
 enum http_form {
@@ -34,6 +34,7 @@ struct http_parser {
 	uint32_t aux;      /* chunk-size digits, extension or trailer bytes seen */
 	uint8_t state;     /* internal */
 	uint8_t done;      /* HTTP_DONE reached */
+	uint8_t upgraded;  /* a request asked to switch protocols (Upgrade, CONNECT) */
 	uint32_t requests; /* requests returned */
 	uint32_t chunked;  /* of which with chunked bodies */
 };
@@ -43,10 +44,13 @@ struct http_parser {
  * while it keeps those bytes); host and path are normalised copies.
  *
  * host: from the absolute-form authority if there is one (RFC 9112 3.2.2:
- * it wins over Host), else from the Host field; surrounding whitespace
- * trimmed, lowercased, the port and one trailing dot removed, an IPv6
- * literal given without its brackets. Only letters, digits, '-', '.', '_'
- * (or an IPv6 literal's hex digits, ':' and '.') are accepted.
+ * it wins over Host; any scheme, as nginx takes any), else from the Host
+ * field; read as nginx reads it: surrounding whitespace trimmed, lowercased,
+ * whatever follows a ':' (the port) and one trailing dot removed, an IPv6
+ * literal given without its brackets; a space, a control, '/' or an empty
+ * label refuse it. A name with bytes blockd cannot match (labels of 1 to 63
+ * letters, digits, '-' or '_') keeps only the whole labels at its right
+ * that it can (odd_host set), so a blocked name there is still blocked.
  *
  * path: the request-target's path and query, normalised only as far as a
  * server would treat the results as the same resource, so that a prefix
@@ -80,11 +84,12 @@ struct http_request {
 	uint64_t content_length;
 	uint8_t has_host; /* host is non-empty */
 	uint8_t form;     /* enum http_form */
-	uint8_t version;  /* 10 or 11 */
+	uint8_t version;  /* 9 (HTTP/0.9: no header fields), 10 or 11 (1.1 and up to 1.99) */
 	uint8_t chunked;
 	uint8_t upgrade; /* carried an Upgrade field (or was CONNECT) */
 	uint8_t path_truncated;
-	const char *why; /* HTTP_MALFORMED, HTTP_NOT_HTTP: static text */
+	uint8_t odd_host; /* host holds only the labels at the right of the name sent */
+	const char *why;  /* HTTP_MALFORMED, HTTP_NOT_HTTP: static text */
 };
 
 void http_parser_init(struct http_parser *);
@@ -98,11 +103,28 @@ void http_parser_init(struct http_parser *);
  * whole). Call again after HTTP_REQUEST for a pipelined next request.
  * Never allocates; reads only buf[0..len).
  *
- * Refused as malformed (each a known way to make a middlebox and the
- * server disagree): a second Host, Host missing in HTTP/1.1, whitespace
- * before a field's colon, obs-fold lines, Transfer-Encoding together with
- * Content-Length, Transfer-Encoding not ending in chunked, differing
- * Content-Length values, a request-target with controls or spaces.
+ * Read as leniently as nginx and Apache read a request: any number of
+ * empty lines before it, spaces or tabs between the request line's parts
+ * and after it, HTTP/1.0 to 1.99, HTTP/0.9 (a GET without a version and
+ * without header fields; the server then closes, so HTTP_DONE follows);
+ * field lines whose name is not a token, or without a colon, are skipped,
+ * spaces before a colon dropped, values may hold any byte but NUL, and a
+ * line starting with a space continues the field before it (the host, after
+ * an empty Host field).
+ *
+ * HTTP_MALFORMED means blockd cannot read the request as a server would:
+ * it is not a reason to let the connection pass. Refused so (each a known
+ * way to make a middlebox and the server disagree, and refused by nginx
+ * too): a second Host, Host missing in HTTP/1.1, Transfer-Encoding together
+ * with Content-Length, Transfer-Encoding not ending in chunked, differing
+ * Content-Length values, a NUL, a request-target with controls or spaces,
+ * a version other than HTTP/1.x.
+ *
+ * A request with an Upgrade field (or CONNECT) does not end parsing: the
+ * server may not switch (nginx serving files never does), and then the next
+ * request on the connection is read as any other. Only bytes that are not
+ * an HTTP/1 request after such a request give HTTP_DONE (the server did
+ * switch); before one, they give HTTP_NOT_HTTP.
  */
 int http_parse(struct http_parser *, const uint8_t *buf, size_t len, size_t *consumed,
     struct http_request *req);

@@ -6,7 +6,13 @@
 #define TLS_RECORD_MAX 16384 /* plaintext record limit, RFC 8446 5.1 */
 #define TLS_HS_MAX     16384 /* handshake bytes gathered from records */
 #define TLS_EXT_SNI    0x0000
+#define TLS_EXT_EARLY  0x002a /* early_data */
+#define TLS_EXT_VERS   0x002b /* supported_versions */
 #define TLS_EXT_ECH    0xfe0d
+#define TLS_V13        0x0304
+#define REC_CCS        0x14
+#define REC_HANDSHAKE  0x16
+#define REC_APPDATA    0x17
 #define TLS_EXT_SEEN   128 /* distinct extension types tracked for duplicates */
 
 enum { CUR_OK, CUR_SHORT, CUR_BAD };
@@ -88,44 +94,79 @@ cur_sub(struct cur *c, size_t n)
 	return s;
 }
 
-/* Checks a host_name and stores it lowercased; returns NULL or why it is refused. */
+static uint8_t
+lower(uint8_t ch)
+{
+	return ch >= 'A' && ch <= 'Z' ? (uint8_t)(ch - 'A' + 'a') : ch;
+}
+
+/* A label of a name blockd can match: 1..63 letters, digits, '-' or '_'. */
+static int
+good_label(const char *l, size_t n)
+{
+	size_t i;
+
+	if (n == 0 || n > 63)
+		return 0;
+	for (i = 0; i < n; i++)
+		if (!((l[i] >= 'a' && l[i] <= 'z') || (l[i] >= '0' && l[i] <= '9') || l[i] == '-' ||
+			l[i] == '_'))
+			return 0;
+	return 1;
+}
+
+/*
+ * A host_name as the server reads it. OpenSSL refuses a NUL and more than
+ * 255 bytes and takes any other bytes; nginx (ngx_http_validate_host())
+ * cuts a ":port", drops one trailing dot and lowercases, and takes a name
+ * with a space, a control, '/' or an empty label for none at all. A name
+ * blockd can match whole sets has_sni; any other sets odd_name, with the
+ * longest run of whole labels at its right that blockd can match in sni.
+ * Returns NULL or why OpenSSL refuses it.
+ */
 static const char *
 take_name(const uint8_t *n, size_t len, struct tls_hello *out)
 {
-	size_t i, label = 0;
+	char name[TLS_NAME_RAW];
+	size_t i, end, start, pos, l;
 
-	if (len > 0 && n[len - 1] == '.')
-		len--;
+	if (len > TLS_NAME_RAW)
+		return "server name longer than 255 bytes";
+	if (memchr(n, 0, len) != NULL)
+		return "NUL in server name";
 	if (len == 0)
-		return "empty server name";
-	if (len > TLS_SNI_MAX)
-		return "server name longer than 253 bytes";
+		return NULL; /* OpenSSL keeps "", nginx reads no name */
+	out->odd_name = 1;
+	end = len;
 	for (i = 0; i < len; i++) {
 		uint8_t ch = n[i];
 
-		if (ch == '.') {
-			if (label == 0)
-				return "empty label in server name";
-			label = 0;
-		} else if ((ch >= 'a' && ch <= 'z') || (ch >= '0' && ch <= '9') || ch == '-') {
-			label++;
-		} else if (ch >= 'A' && ch <= 'Z') {
-			ch = (uint8_t)(ch - 'A' + 'a');
-			label++;
-		} else if (ch == 0) {
-			return "NUL in server name";
-		} else {
-			return "server name has a byte other than letters, digits, '-' and '.'";
-		}
-		if (label > 63)
-			return "label longer than 63 bytes in server name";
-		out->sni[i] = (char)ch;
+		if (ch <= 0x20 || ch == 0x7f || ch == '/' ||
+		    (ch == '.' && i > 0 && n[i - 1] == '.'))
+			return NULL; /* nginx takes it for no name */
+		if (ch == ':' && n[0] != '[' && end == len)
+			end = i;
+		name[i] = (char)lower(ch);
 	}
-	if (label == 0)
-		return "empty label in server name";
-	out->sni[len] = '\0';
-	out->sni_len = len;
-	out->has_sni = 1;
+	if (end > 0 && name[end - 1] == '.')
+		end--;
+	for (start = end, pos = end; pos > 0;) {
+		for (l = pos; l > 0 && name[l - 1] != '.'; l--)
+			;
+		if (!good_label(name + l, pos - l) || end - l > TLS_SNI_MAX)
+			break;
+		start = l;
+		if (l == 0)
+			break;
+		pos = l - 1;
+	}
+	memcpy(out->sni, name + start, end - start);
+	out->sni_len = end - start;
+	out->sni[out->sni_len] = '\0';
+	if (start == 0 && end > 0) {
+		out->has_sni = 1;
+		out->odd_name = 0;
+	}
 	return NULL;
 }
 
@@ -172,6 +213,18 @@ parse_sni(struct cur *e, struct tls_hello *out)
 		return malformed(out, "server_name entry overruns its list");
 	if (list.err == CUR_SHORT || e->err == CUR_SHORT)
 		return -CUR_SHORT;
+	return 0;
+}
+
+/* supported_versions (RFC 8446 4.2.1): 1 if it lists TLS 1.3, so a HelloRetryRequest may come. */
+static int
+offers_tls13(struct cur *e)
+{
+	struct cur v = cur_sub(e, cur_u8(e));
+
+	while (v.err == CUR_OK && v.off < v.end)
+		if (cur_u16(&v) == TLS_V13)
+			return 1;
 	return 0;
 }
 
@@ -251,6 +304,10 @@ tls_parse_handshake(const uint8_t *buf, size_t len, int flags, struct tls_hello 
 				break;
 		} else if (type == TLS_EXT_ECH) {
 			out->ech = 1;
+		} else if (type == TLS_EXT_VERS) {
+			out->tls13 = offers_tls13(&e);
+		} else if (type == TLS_EXT_EARLY) {
+			out->early_data = 1;
 		}
 	}
 	if (c.err == CUR_BAD || exts.err == CUR_BAD)
@@ -269,6 +326,13 @@ tls_parse_handshake(const uint8_t *buf, size_t len, int flags, struct tls_hello 
 	return out->has_sni ? TLS_SNI : TLS_NO_SNI;
 }
 
+/* A content type of TLS 1.0-1.3 records: change_cipher_spec .. heartbeat. */
+static int
+record_type(uint8_t t)
+{
+	return t >= REC_CCS && t <= 0x18;
+}
+
 int
 tls_parse_client_hello(const uint8_t *buf, size_t len, int flags, struct tls_hello *out)
 {
@@ -278,36 +342,66 @@ tls_parse_client_hello(const uint8_t *buf, size_t len, int flags, struct tls_hel
 	int r, partial = 0;
 
 	memset(out, 0, sizeof(*out));
-	if (len >= 1 && buf[0] != 0x16) {
-		out->why = "first record is not a handshake record";
+	if (len >= 1 && (buf[0] & 0x80) && (len < 3 || buf[2] == 1)) {
+		/* An SSLv2-format hello (OpenSSL takes it for TLS 1.2): it cannot name a server. */
+		if (len < 5) {
+			out->need = 5;
+			return TLS_NEED_MORE;
+		}
+		if (buf[3] == 3) {
+			out->sslv2 = 1;
+			out->hello_len = 2 + ((size_t)(buf[0] & 0x7f) << 8 | buf[1]);
+			out->end = out->hello_len;
+			return TLS_NO_SNI;
+		}
+	}
+	if (len >= 1 && !record_type(buf[0])) {
+		out->why = "first record is not a TLS record";
 		return TLS_NOT_TLS;
 	}
 	if (len >= 2 && buf[1] != 3) {
 		out->why = "record version is not 3.x";
 		return TLS_NOT_TLS;
 	}
-	/* Gather handshake bytes until the ClientHello's declared length is in. */
+	/*
+	 * Gather handshake bytes until the ClientHello's declared length is in.
+	 * As OpenSSL's record layer: empty handshake records are skipped, and so
+	 * are records of other types (it reads past warning alerts, and gives up
+	 * on the rest, so skipping them never reads what the server does not).
+	 */
 	while (off + 5 <= len && (total == 0 || have < total)) {
 		size_t room, take;
 
-		if (buf[off] != 0x16)
-			return malformed(out, "non-handshake record before the ClientHello ended");
+		if (!record_type(buf[off]))
+			return malformed(out, "not a TLS record before the ClientHello ended");
 		if (buf[off + 1] != 3)
 			return malformed(out, "record version is not 3.x");
 		rlen = (size_t)buf[off + 3] << 8 | buf[off + 4];
-		if (rlen == 0)
-			return malformed(out, "empty handshake record");
 		if (rlen > TLS_RECORD_MAX)
 			return malformed(out, "record longer than 2^14 bytes");
-		nrec++;
 		got = len - off - 5 < rlen ? len - off - 5 : rlen;
-		if (nrec == 1 && got == rlen && rlen >= 4) {
+		if (buf[off] != REC_HANDSHAKE || rlen == 0) {
+			out->skipped++;
+			if (got < rlen) {
+				partial = 2;
+				break;
+			}
+			off += 5 + rlen;
+			continue;
+		}
+		nrec++;
+		if (have == 0 && got == rlen && rlen >= 4) {
 			/* Fast path: a first record holding the whole hello is parsed in place. */
-			size_t want = 4 + ((size_t)buf[6] << 16 | (size_t)buf[7] << 8 | buf[8]);
+			const uint8_t *h = buf + off + 5;
+			size_t want = 4 + ((size_t)h[1] << 16 | (size_t)h[2] << 8 | h[3]);
 
 			if (want <= rlen) {
-				r = tls_parse_handshake(buf + 5, want, flags, out);
+				uint16_t skipped = out->skipped;
+
+				r = tls_parse_handshake(h, want, flags, out);
 				out->nrecords = 1;
+				out->skipped = skipped;
+				out->end = off + 5 + rlen;
 				return r;
 			}
 		}
@@ -332,19 +426,71 @@ tls_parse_client_hello(const uint8_t *buf, size_t len, int flags, struct tls_hel
 		}
 		off += 5 + rlen;
 	}
-	r = tls_parse_handshake(hs, have, flags, out);
+	{
+		uint16_t skipped = out->skipped;
+
+		r = tls_parse_handshake(hs, have, flags, out);
+		out->skipped = skipped;
+	}
 	out->nrecords = nrec;
+	if (r != TLS_NEED_MORE && !partial)
+		out->end = off;
 	if (r == TLS_NEED_MORE) {
 		size_t missing = out->need > have ? out->need - have : 1;
 		size_t rest = rlen - got; /* handshake bytes still due in the open record */
 
-		if (!partial)
+		if (partial == 2)
+			out->need = off + 5 + rlen + 5; /* lower bound: past the skipped record */
+		else if (!partial)
 			out->need = off + 5 + missing; /* lower bound: one more record */
 		else if (missing <= rest)
 			out->need = len + missing; /* exact */
 		else
 			out->need = off + 5 + rlen + 5 + (missing - rest);
 	}
+	return r;
+}
+
+static int
+hello_done(struct tls_hello *out, const char *why)
+{
+	out->why = why;
+	return TLS_HELLO_DONE;
+}
+
+int
+tls_parse_retry(
+    const uint8_t *buf, size_t len, const struct tls_hello *first, int flags, struct tls_hello *out)
+{
+	size_t off = first->end;
+	int r;
+
+	memset(out, 0, sizeof(*out));
+	if (!first->tls13 || first->end == 0)
+		return hello_done(out, "no TLS 1.3 offered: no HelloRetryRequest");
+	/* change_cipher_spec (middlebox compatibility), empty records, alerts, early data */
+	while (off + 5 <= len) {
+		size_t rlen = (size_t)buf[off + 3] << 8 | buf[off + 4];
+
+		if (!record_type(buf[off]) || buf[off + 1] != 3)
+			return hello_done(out, "not a TLS record after the ClientHello");
+		if (buf[off] == REC_HANDSHAKE && rlen > 0)
+			break;
+		if (buf[off] == REC_APPDATA && !first->early_data)
+			return hello_done(
+			    out, "encrypted records: the server took the first hello");
+		off += 5 + rlen;
+	}
+	if (off + 5 > len) {
+		out->need = off + 5;
+		return TLS_NEED_MORE;
+	}
+	r = tls_parse_client_hello(buf + off, len - off, flags, out);
+	if (r == TLS_NOT_TLS)
+		return hello_done(out, "the next handshake message is not a ClientHello");
+	out->end += off;
+	if (r == TLS_NEED_MORE)
+		out->need += off;
 	return r;
 }
 
@@ -364,6 +510,8 @@ tls_result_name(int r)
 		return "not-tls";
 	case TLS_MALFORMED:
 		return "malformed";
+	case TLS_HELLO_DONE:
+		return "hello-done";
 	}
 	return "unknown";
 }

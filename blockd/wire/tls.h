@@ -5,7 +5,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#define TLS_SNI_MAX 253 /* longest name accepted, without a trailing dot */
+#define TLS_SNI_MAX  253 /* longest name blockd matches, without a trailing dot */
+#define TLS_NAME_RAW 255 /* longest host_name OpenSSL accepts (TLSEXT_MAXLEN_host_name) */
 
 enum tls_result {
 	TLS_NEED_MORE = 0, /* a prefix of a ClientHello; need says how much is wanted */
@@ -14,6 +15,7 @@ enum tls_result {
 	TLS_ECH,           /* encrypted_client_hello present; sni is the outer name if has_sni */
 	TLS_NOT_TLS,       /* not a TLS handshake record carrying a ClientHello */
 	TLS_MALFORMED,     /* looked like TLS but breaks the format; why says how */
+	TLS_HELLO_DONE,    /* tls_parse_retry(): no second ClientHello will come; why says why */
 };
 
 /*
@@ -32,11 +34,19 @@ enum tls_result {
 #define TLS_PARTIAL_OK 0x1 /* no more bytes will come (buffer full): report what was seen */
 
 /*
- * What the parser found. sni is lowercased, without a trailing dot,
- * NUL-terminated, and only ever holds letters, digits, '-' and '.', in
- * labels of 1 to 63 bytes. need (TLS_NEED_MORE only) is the total number of
- * stream bytes wanted before calling again: exact when the hello fits one
- * record, a lower bound otherwise; 0 when not yet known.
+ * What the parser found. The host_name is read as the server reads it:
+ * OpenSSL takes any bytes but NUL, up to 255; nginx then cuts a ":port",
+ * drops one trailing dot, lowercases, and takes a name with a space, a
+ * control, '/' or an empty label for no name (its default server answers).
+ * When the result is a name blockd can match (labels of 1 to 63 letters,
+ * digits, '-' or '_', at most 253 bytes), has_sni is set and sni holds it,
+ * NUL-terminated. Otherwise odd_name is set, has_sni is not (the result is
+ * TLS_NO_SNI, or TLS_ECH), and sni holds the longest run of whole labels at
+ * the name's right that blockd can match, "" if none: a blocked name there
+ * is still blocked. An empty host_name is no name. need (TLS_NEED_MORE
+ * only) is the total number of stream bytes wanted before calling again:
+ * exact when the hello fits one record, a lower bound otherwise; 0 when not
+ * yet known.
  */
 struct tls_hello {
 	char sni[TLS_SNI_MAX + 1];
@@ -46,9 +56,15 @@ struct tls_hello {
 	uint16_t legacy_version; /* ClientHello.legacy_version */
 	uint16_t nrecords;       /* TLS records the hello spanned */
 	uint8_t has_sni;
-	uint8_t ech;       /* encrypted_client_hello (0xfe0d) present */
-	uint8_t truncated; /* TLS_PARTIAL_OK result from an incomplete hello */
-	const char *why;   /* TLS_MALFORMED / TLS_NOT_TLS: static text */
+	uint8_t ech;        /* encrypted_client_hello (0xfe0d) present */
+	uint8_t truncated;  /* TLS_PARTIAL_OK result from an incomplete hello */
+	uint8_t odd_name;   /* a host_name blockd cannot match whole (see above) */
+	uint8_t tls13;      /* supported_versions offers TLS 1.3: a second hello may follow */
+	uint8_t early_data; /* early_data offered: encrypted records may follow the hello */
+	uint8_t sslv2;      /* an SSLv2-format hello (TLS_NO_SNI: it has no extensions) */
+	uint16_t skipped;   /* records skipped: empty, alerts, change_cipher_spec ... */
+	size_t end;         /* stream bytes to the end of the record the hello ends in */
+	const char *why;    /* TLS_MALFORMED / TLS_NOT_TLS / TLS_HELLO_DONE: static text */
 };
 
 /*
@@ -64,11 +80,14 @@ struct tls_hello {
  * policy. A hello with more than 16 KiB of handshake bytes is always
  * parsed that way.
  *
- * Validation: a server_name list must hold exactly one host_name; the
- * name must be 1..253 bytes (one trailing dot allowed and removed) of LDH
- * labels with dots, no NUL or other bytes; a repeated extension type is
- * malformed (RFC 8446 4.2), as are zero-length records and non-handshake
- * records before the hello ends.
+ * Records are read as OpenSSL 3.0's record layer reads them: empty
+ * handshake records are skipped, and so are records of the other types
+ * (OpenSSL reads past warning alerts and gives up on the rest, so reading
+ * past them never reads a hello the server does not). An SSLv2-format hello
+ * is TLS_NO_SNI. Malformed, as OpenSSL refuses them too: a server_name list
+ * with more than one host_name (OpenSSL requires the name to fill it), a
+ * name with a NUL or longer than 255 bytes, a repeated extension type, a
+ * record longer than 2^14 bytes or of a version other than 3.x.
  */
 int tls_parse_client_hello(const uint8_t *buf, size_t len, int flags, struct tls_hello *out);
 
@@ -78,6 +97,21 @@ int tls_parse_client_hello(const uint8_t *buf, size_t len, int flags, struct tls
  * 4-byte handshake header.
  */
 int tls_parse_handshake(const uint8_t *buf, size_t len, int flags, struct tls_hello *out);
+
+/*
+ * tls_parse_retry(): after a first hello read whole by
+ * tls_parse_client_hello() from the same stream (first), is there a second
+ * ClientHello, the answer to a HelloRetryRequest (RFC 8446 4.1.4)? The
+ * server's reply is not seen, so the client's next records tell: skipping
+ * change_cipher_spec, empty and alert records (and, if first offered early
+ * data, application data), a handshake record holds the second hello, read
+ * as tls_parse_client_hello() reads one (its end and need count from the
+ * start of buf); an encrypted record or another handshake message means no
+ * second hello will come: TLS_HELLO_DONE, as for a first hello that did not
+ * offer TLS 1.3. TLS_NEED_MORE until one of these is seen.
+ */
+int tls_parse_retry(const uint8_t *buf, size_t len, const struct tls_hello *first, int flags,
+    struct tls_hello *out);
 
 /* tls_result_name(): "need-more", "sni", ... for logs and tests. */
 const char *tls_result_name(int);

@@ -23,7 +23,7 @@ check_hello(int res, const struct tls_hello *h)
 {
 	size_t i;
 
-	if (res < TLS_NEED_MORE || res > TLS_MALFORMED)
+	if (res < TLS_NEED_MORE || res > TLS_HELLO_DONE)
 		abort();
 	if ((res == TLS_SNI || (res == TLS_ECH && h->has_sni)) &&
 	    (h->sni_len == 0 || h->sni_len > TLS_SNI_MAX || strlen(h->sni) != h->sni_len))
@@ -32,9 +32,9 @@ check_hello(int res, const struct tls_hello *h)
 		for (i = 0; i < h->sni_len; i++)
 			if (!((h->sni[i] >= 'a' && h->sni[i] <= 'z') ||
 				(h->sni[i] >= '0' && h->sni[i] <= '9') || h->sni[i] == '-' ||
-				h->sni[i] == '.'))
+				h->sni[i] == '_' || h->sni[i] == '.'))
 				abort();
-	if ((res == TLS_MALFORMED || res == TLS_NOT_TLS) && h->why == NULL)
+	if ((res == TLS_MALFORMED || res == TLS_NOT_TLS || res == TLS_HELLO_DONE) && h->why == NULL)
 		abort();
 	(void)tls_result_name(res);
 }
@@ -107,6 +107,22 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			abort();
 		if (res == TLS_SNI && strcmp(h.sni, whole.sni) != 0)
 			abort();
+		/* What follows a whole hello: a second one after a HelloRetryRequest, or none. */
+		if ((whole_res == TLS_SNI || whole_res == TLS_NO_SNI || whole_res == TLS_ECH) &&
+		    !whole.truncated) {
+			struct tls_hello second;
+
+			if (whole.end > n)
+				abort();
+			memset(&second, 0, sizeof(second));
+			res = tls_parse_retry(stream, n, &whole, 0, &second);
+			check_hello(res, &second);
+			if (res == TLS_NEED_MORE && second.need <= n)
+				abort();
+			if (res != TLS_NEED_MORE && res != TLS_HELLO_DONE && res != TLS_NOT_TLS &&
+			    second.end > n)
+				abort();
+		}
 	}
 
 	/* The same bytes as a QUIC CRYPTO stream (no records), and with PARTIAL_OK. */

@@ -71,25 +71,81 @@ Test(dns, parse_refuses_bad_messages)
 	size_t n = query("a.example", LDNS_RR_TYPE_A, 1, m, sizeof(m));
 
 	cr_assert_eq(dns_query_parse(m, 11, &q), DNS_MALFORMED);
-	cr_assert_eq(dns_query_parse(m, n - 1, &q), DNS_MALFORMED); /* OPT cut short */
 	uint8_t r[512];
 	memcpy(r, m, n);
-	r[n] = 0;
-	cr_assert_eq(dns_query_parse(r, n + 1, &q), DNS_MALFORMED); /* trailing byte */
-	r[2] |= 0x80;                                               /* QR: a response */
+	r[2] |= 0x80; /* QR: a response */
 	cr_assert_eq(dns_query_parse(r, n, &q), DNS_NOT_QUERY);
 	memcpy(r, m, n);
 	r[2] |= 0x28; /* opcode 5 (UPDATE) */
 	cr_assert_eq(dns_query_parse(r, n, &q), DNS_NOT_QUERY);
 	memcpy(r, m, n);
-	r[5] = 2; /* two questions */
+	r[5] = 0; /* no question */
 	cr_assert_eq(dns_query_parse(r, n, &q), DNS_MALFORMED);
 	memcpy(r, m, n);
-	r[12] = 0xc0; /* a compression pointer in the question */
+	r[12] = 0xc0; /* a compression pointer in the question: Unbound refuses it */
 	cr_assert_eq(dns_query_parse(r, n, &q), DNS_MALFORMED);
 	memcpy(r, m, n);
 	r[12] = 64; /* label too long */
 	cr_assert_eq(dns_query_parse(r, n, &q), DNS_MALFORMED);
+	cr_assert_eq(dns_query_parse(m, 12 + 11 + 3, &q), DNS_MALFORMED); /* question cut */
+}
+
+/*
+ * What follows the question never hides it: the resolver (Unbound) reads
+ * the question and the records the header counts, and ignores the rest.
+ */
+Test(dns, question_read_as_the_resolver_reads_it)
+{
+	uint8_t m[512], r[600];
+	struct dns_query q;
+	size_t n = query("www.blocked.example", LDNS_RR_TYPE_A, 0, m, sizeof(m));
+	size_t ne = query("www.blocked.example", LDNS_RR_TYPE_A, 1, r, sizeof(r));
+	size_t qend = 12 + 21 + 4;
+
+	/* one extra byte, and more */
+	for (size_t extra = 1; extra < 40; extra++) {
+		memcpy(r, m, n);
+		memset(r + n, extra & 1 ? 0 : 0xff, extra);
+		cr_assert_eq(dns_query_parse(r, n + extra, &q), DNS_OK, "%zu extra", extra);
+		cr_assert_str_eq(q.name, "www.blocked.example");
+		cr_assert(q.trailing);
+		cr_assert_eq(dns_query_verify(r, n + extra, &q), 0);
+	}
+	/* an OPT record the header does not count: not EDNS to Unbound */
+	ne = query("www.blocked.example", LDNS_RR_TYPE_A, 1, r, sizeof(r));
+	r[11] = 0;
+	cr_assert_eq(dns_query_parse(r, ne, &q), DNS_OK);
+	cr_assert_eq(q.edns, 0);
+	cr_assert(q.trailing);
+	cr_assert_eq(dns_query_verify(r, ne, &q), 0);
+	/* an OPT record cut short: the question still stands */
+	r[11] = 1;
+	cr_assert_eq(dns_query_parse(r, ne - 1, &q), DNS_OK);
+	cr_assert_eq(q.edns, 0);
+	cr_assert_eq(dns_query_verify(r, ne - 1, &q), 0);
+	/* counts a resolver may refuse, or read by the first question */
+	static const uint8_t counts[][2] = {{5, 2}, {7, 1}, {9, 1}, {11, 2}, {11, 0xff}};
+	for (size_t i = 0; i < sizeof(counts) / sizeof(counts[0]); i++) {
+		memcpy(r, m, n);
+		r[counts[i][0]] = counts[i][1];
+		cr_assert_eq(dns_query_parse(r, n, &q), DNS_OK, "count at %u", counts[i][0]);
+		cr_assert_str_eq(q.name, "www.blocked.example");
+		cr_assert(q.odd_counts);
+		cr_assert_eq(q.qlen, qend - 12);
+		cr_assert_eq(dns_query_verify(r, n, &q), 0);
+	}
+	/* the answer echoes the question alone, without what followed */
+	{
+		struct dns_block b = {0};
+		uint8_t a[512];
+
+		memcpy(r, m, n);
+		r[n] = 0x42;
+		cr_assert_eq(dns_query_parse(r, n + 1, &q), DNS_OK);
+		size_t al = dns_answer_block(&q, &b, a, sizeof(a));
+		cr_assert_eq(al, qend);
+		cr_assert_eq(a[3] & 15, 3);
+	}
 }
 
 Test(dns, odd_names_are_not_matched)

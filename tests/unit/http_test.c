@@ -89,14 +89,23 @@ Test(http, bad_hosts)
 	cr_assert_str_eq(req.host2, "c.example");
 	cr_assert_eq(one("GET / HTTP/1.1\r\n\r\n"), HTTP_MALFORMED);
 	cr_assert_eq(req.host2_len, 0);
-	cr_assert_eq(one("GET / HTTP/1.1\r\nHost: 2001:db8::1\r\n\r\n"), HTTP_MALFORMED);
-	cr_assert_eq(one("GET / HTTP/1.1\r\nHost: a.example:80x\r\n\r\n"), HTTP_MALFORMED);
+	/* nginx cuts at the first ':' and never reads the port */
+	cr_assert_eq(one("GET / HTTP/1.1\r\nHost: 2001:db8::1\r\n\r\n"), HTTP_REQUEST);
+	cr_assert_str_eq(req.host, "2001");
+	cr_assert_eq(one("GET / HTTP/1.1\r\nHost: a.example:80x\r\n\r\n"), HTTP_REQUEST);
+	cr_assert_str_eq(req.host, "a.example");
 	cr_assert_eq(one("GET / HTTP/1.1\r\nHost: a b.example\r\n\r\n"), HTTP_MALFORMED);
 	cr_assert_eq(one("GET / HTTP/1.1\r\nHost: a..example\r\n\r\n"), HTTP_MALFORMED);
 	cr_assert_eq(one("GET / HTTP/1.1\r\nHost: [2001:db8::1\r\n\r\n"), HTTP_MALFORMED);
 	cr_assert_eq(one("GET / HTTP/1.1\r\nHost: [2001:db8::1]x\r\n\r\n"), HTTP_MALFORMED);
-	cr_assert_eq(one("GET / HTTP/1.1\r\nHost : a.example\r\n\r\n"), HTTP_MALFORMED);
-	cr_assert_str_eq(req.why, "whitespace before a field's colon");
+	cr_assert_eq(one("GET / HTTP/1.1\r\nHost: a/b.example\r\n\r\n"), HTTP_MALFORMED);
+	cr_assert_eq(one("GET / HTTP/1.1\r\nHost: a\x01.example\r\n\r\n"), HTTP_MALFORMED);
+	/* a lenient server reads the name without the spaces before its colon */
+	cr_assert_eq(one("GET / HTTP/1.1\r\nHost : a.example\r\n\r\n"), HTTP_REQUEST);
+	cr_assert_str_eq(req.host, "a.example");
+	cr_assert_eq(
+	    one("GET / HTTP/1.1\r\nHost : a.example\r\nHost: b.example\r\n\r\n"), HTTP_MALFORMED);
+	cr_assert_str_eq(req.host2, "b.example");
 }
 
 Test(http, absolute_form_authority_wins)
@@ -114,8 +123,12 @@ Test(http, absolute_form_authority_wins)
 	cr_assert_eq(
 	    one("GET http://blocked.example?x HTTP/1.1\r\nHost: x.example\r\n\r\n"), HTTP_REQUEST);
 	cr_assert_str_eq(req.path, "/?x");
+	/* nginx takes the host of a URL of any scheme */
 	cr_assert_eq(
-	    one("GET ftp://blocked.example/ HTTP/1.1\r\nHost: x.example\r\n\r\n"), HTTP_MALFORMED);
+	    one("GET ftp://blocked.example/ HTTP/1.1\r\nHost: x.example\r\n\r\n"), HTTP_REQUEST);
+	cr_assert_str_eq(req.host, "blocked.example");
+	cr_assert_eq(
+	    one("GET 1x://blocked.example/ HTTP/1.1\r\nHost: x.example\r\n\r\n"), HTTP_MALFORMED);
 	cr_assert_eq(one("GET http:///path HTTP/1.1\r\nHost: x.example\r\n\r\n"), HTTP_MALFORMED);
 }
 
@@ -268,16 +281,130 @@ Test(http, malformed_requests)
 	cr_assert_eq(one("GET /a HTTP/1.1\r\nHost: a.example\r\nContent-Length: -1\r\n\r\n"),
 	    HTTP_MALFORMED);
 	cr_assert_eq(one("GET /a HTTP/1.1\r\nHost: a.example\r\n folded\r\n\r\n"), HTTP_MALFORMED);
-	cr_assert_eq(one("GET /a HTTP/1.1\r\nHost: a.example\r\nnocolon\r\n\r\n"), HTTP_MALFORMED);
+	cr_assert_eq(one("GET /a HTTP/1.1\r\nHost: a.example\r\nnocolon\r\n\r\n"), HTTP_REQUEST);
+	cr_assert_eq(one("GET /a HTTP/1.1\r\n folded\r\nHost: a.example\r\n\r\n"), HTTP_MALFORMED);
+	cr_assert_eq(one("GET /a HTTP/1.1\r\nHost: a.example\r\n:x\r\n\r\n"), HTTP_MALFORMED);
 	cr_assert_eq(one("GET /a b HTTP/1.1\r\nHost: a.example\r\n\r\n"), HTTP_MALFORMED);
 	cr_assert_eq(one("GET /a HTTP/2.0\r\nHost: a.example\r\n\r\n"), HTTP_MALFORMED);
-	cr_assert_eq(one("GET /a\r\n\r\n"), HTTP_MALFORMED);
+	cr_assert_eq(one("POST /a\r\n\r\n"), HTTP_MALFORMED);
+	cr_assert_eq(one("GET /a HTTP/0.9\r\n\r\n"), HTTP_MALFORMED);
+	cr_assert_eq(one("GET /a HTTP/1.100\r\nHost: a.example\r\n\r\n"), HTTP_MALFORMED);
+	cr_assert_eq(one("GET /a HTTP/1.1 x\r\nHost: a.example\r\n\r\n"), HTTP_MALFORMED);
 	cr_assert_eq(one("GET a.example/a HTTP/1.1\r\nHost: a.example\r\n\r\n"), HTTP_MALFORMED);
 	cr_assert_eq(one("GET /a\x01 HTTP/1.1\r\nHost: a.example\r\n\r\n"), HTTP_MALFORMED);
 	cr_assert_eq(one("PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n"), HTTP_NOT_HTTP);
 	cr_assert_eq(one("\x16\x03\x01\x02\x00"), HTTP_NOT_HTTP);
 	cr_assert_eq(one("G"), HTTP_NEED_MORE);
 	cr_assert_eq(one("GET /a HTTP/1.1\r\nHost: a.example\r\n"), HTTP_NEED_MORE);
+}
+
+/* Parses n bytes of s (NULs included) as one request. */
+static int
+one_n(const char *s, size_t n)
+{
+	size_t used;
+
+	http_parser_init(&p);
+	return http_parse(&p, (const uint8_t *)s, n, &used, &req);
+}
+
+/*
+ * Requests nginx and Apache serve, each naming the host they serve: blockd
+ * reads the same host from them, where it used to call them malformed (and
+ * the connection then passed).
+ */
+Test(http, read_as_leniently_as_servers)
+{
+	static const struct {
+		const char *req, *host;
+		uint8_t version;
+	} ok[] = {
+	    {"GET  /x   HTTP/1.1 \r\nHost: blocked.example\r\n\r\n", "blocked.example", 11},
+	    {"GET\t/x\tHTTP/1.1\r\nHost: blocked.example\r\n\r\n", "blocked.example", 11},
+	    {"GET /x HTTP/1.2\r\nHost: blocked.example\r\n\r\n", "blocked.example", 11},
+	    {"GET /x HTTP/1.99\r\nHost: blocked.example\r\n\r\n", "blocked.example", 11},
+	    {"GET /x HTTP/1.00\r\nHost: blocked.example\r\n\r\n", "blocked.example", 10},
+	    {"GET /x HTTP/1.0\r\nHost: blocked.example\r\n\r\n", "blocked.example", 10},
+	    {"GET /x HTTP/1.1\nHost: blocked.example\n\n", "blocked.example", 11},
+	    {"GET /x HTTP/1.1\r\nX{y}: 1\r\nHost: blocked.example\r\n\r\n", "blocked.example", 11},
+	    {"GET /x HTTP/1.1\r\nX-Ctl: \x01\x7f\x1b\r\nHost: blocked.example\r\n\r\n",
+		"blocked.example", 11},
+	    {"GET /x HTTP/1.1\r\nX-Bin: \xff\xfe\r\nHost: blocked.example\r\n\r\n",
+		"blocked.example", 11},
+	    {"GET /x HTTP/1.1\r\nNoColon\r\nHost: blocked.example\r\n\r\n", "blocked.example", 11},
+	    {"GET /x HTTP/1.1\r\nX-A: 1\r\n  folded\r\nHost: blocked.example\r\n\r\n",
+		"blocked.example", 11},
+	    /* Apache: a folded line after an empty Host is the host */
+	    {"GET /x HTTP/1.1\r\nHost:\r\n blocked.example\r\n\r\n", "blocked.example", 11},
+	    {"GET /x HTTP/1.1\r\nHost: BLOCKED.EXAMPLE.:8080\r\n\r\n", "blocked.example", 11},
+	    {"GET /x HTTP/1.1\r\nHost: blocked.example:http\r\n\r\n", "blocked.example", 11},
+	    {"GET /x HTTP/1.1\r\nHost: _x.blocked.example\r\n\r\n", "_x.blocked.example", 11},
+	    {"GET wss://blocked.example/x HTTP/1.1\r\nHost: a.example\r\n\r\n", "blocked.example",
+		11},
+	    /* HTTP/0.9: nginx serves a GET without a version; the URL names the host */
+	    {"GET http://blocked.example/x\r\n", "blocked.example", 9},
+	    {"GET http://blocked.example/x   \r\n", "blocked.example", 9},
+	    {"GET /x\n", "", 9},
+	};
+	size_t i;
+
+	for (i = 0; i < sizeof(ok) / sizeof(ok[0]); i++) {
+		int r = one(ok[i].req);
+
+		cr_assert_eq(r, HTTP_REQUEST, "%zu: %s (%s)", i, http_result_name(r), req.why);
+		cr_assert_str_eq(req.host, ok[i].host, "%zu", i);
+		cr_assert_eq(req.version, ok[i].version, "%zu", i);
+	}
+
+	/* any number of empty lines first */
+	{
+		static char buf[8192];
+		size_t n = 0, used;
+
+		while (n < 4000) {
+			memcpy(buf + n, "\r\n", 2);
+			n += 2;
+		}
+		strcpy(buf + n, "GET / HTTP/1.1\r\nHost: blocked.example\r\n\r\n");
+		http_parser_init(&p);
+		cr_assert_eq(http_parse(&p, (uint8_t *)buf, 100, &used, &req), HTTP_NEED_MORE);
+		cr_assert_eq(used, 100);
+		cr_assert_eq(http_parse(&p, (uint8_t *)buf + used, strlen(buf) - used, &used, &req),
+		    HTTP_REQUEST);
+		cr_assert_str_eq(req.host, "blocked.example");
+	}
+
+	/* names blockd cannot match whole keep their labels at the right */
+	cr_assert_eq(one("GET / HTTP/1.1\r\nHost: a!b.blocked.example\r\n\r\n"), HTTP_REQUEST);
+	cr_assert_str_eq(req.host, "blocked.example");
+	cr_assert(req.odd_host);
+	cr_assert_eq(one("GET / HTTP/1.1\r\nHost: .blocked.example\r\n\r\n"), HTTP_REQUEST);
+	cr_assert_str_eq(req.host, "blocked.example");
+	cr_assert_eq(one("GET / HTTP/1.1\r\nHost: blocked.example!\r\n\r\n"), HTTP_REQUEST);
+	cr_assert_eq(req.has_host, 0);
+
+	/* a NUL: nginx refuses the request */
+	{
+		static const char nul[] =
+		    "GET / HTTP/1.1\r\nX: a\0b\r\nHost: blocked.example\r\n\r\n";
+
+		cr_assert_eq(one_n(nul, sizeof(nul) - 1), HTTP_MALFORMED);
+	}
+	cr_assert_str_eq(req.why, "NUL in a header line");
+
+	/* after HTTP/0.9 the server closes: the rest is not read */
+	{
+		const char *s = "GET /x\r\nGET / HTTP/1.1\r\nHost: blocked.example\r\n\r\n";
+		size_t used;
+
+		http_parser_init(&p);
+		cr_assert_eq(
+		    http_parse(&p, (const uint8_t *)s, strlen(s), &used, &req), HTTP_REQUEST);
+		cr_assert_eq(used, 8);
+		cr_assert_eq(
+		    http_parse(&p, (const uint8_t *)s + used, strlen(s) - used, &used, &req),
+		    HTTP_DONE);
+	}
 }
 
 Test(http, bad_chunks)
@@ -311,16 +438,35 @@ Test(http, head_too_long)
 	cr_assert_eq(http_parse(&p, (uint8_t *)buf, strlen(buf), &used, &req), HTTP_TOO_LONG);
 }
 
-Test(http, upgrade_ends_parsing)
+/*
+ * Upgrade ends parsing only when the server switched protocols, which
+ * blockd sees by what the client sends next: a WebSocket frame is not a
+ * request (HTTP_DONE), but nginx serving files never switches, and a next
+ * request on the connection is read and judged as any other.
+ */
+Test(http, upgrade_ends_parsing_only_when_the_protocol_switched)
 {
 	const char *s = "GET /chat HTTP/1.1\r\nHost: a.example\r\nUpgrade: websocket\r\n"
 			"Connection: Upgrade\r\n\r\n\x81\x85";
+	const char *t = "GET / HTTP/1.1\r\nHost: a.example\r\nUpgrade: h2c\r\n\r\n"
+			"GET /two HTTP/1.1\r\nHost: blocked.example\r\n\r\n";
 	size_t used;
 
 	cr_assert_eq(http_parse(&p, (const uint8_t *)s, strlen(s), &used, &req), HTTP_REQUEST);
 	cr_assert_eq(req.upgrade, 1);
 	cr_assert_eq(
 	    http_parse(&p, (const uint8_t *)s + used, strlen(s) - used, &used, &req), HTTP_DONE);
+	cr_assert_eq(http_parse(&p, (const uint8_t *)"GET", 3, &used, &req), HTTP_DONE);
+
+	http_parser_init(&p);
+	cr_assert_eq(http_parse(&p, (const uint8_t *)t, strlen(t), &used, &req), HTTP_REQUEST);
+	cr_assert_eq(req.upgrade, 1);
+	cr_assert_eq(
+	    http_parse(&p, (const uint8_t *)t + used, strlen(t) - used, &used, &req), HTTP_REQUEST);
+	cr_assert_str_eq(req.host, "blocked.example");
+	/* without an Upgrade before, bytes that are not HTTP are just that */
+	http_parser_init(&p);
+	cr_assert_eq(http_parse(&p, (const uint8_t *)"\x81\x85", 2, &used, &req), HTTP_NOT_HTTP);
 }
 
 Test(http, fuzzed_heads_stay_in_bounds)

@@ -281,17 +281,40 @@ Test(tls, sni_validation)
 
 	cr_assert_eq(parse_name("evil.example\0.good.example", 26, &h), TLS_MALFORMED);
 	cr_assert_str_eq(h.why, "NUL in server name");
-	cr_assert_eq(parse_name("under_score.example", 0, &h), TLS_MALFORMED);
-	cr_assert_eq(parse_name("sp ace.example", 0, &h), TLS_MALFORMED);
-	cr_assert_eq(parse_name("a..example", 0, &h), TLS_MALFORMED);
-	cr_assert_eq(parse_name(".example", 0, &h), TLS_MALFORMED);
-	cr_assert_eq(parse_name(".", 0, &h), TLS_MALFORMED);
-	cr_assert_eq(parse_name("example..", 0, &h), TLS_MALFORMED);
-	cr_assert_eq(parse_name("caf\xc3\xa9.example", 0, &h), TLS_MALFORMED);
+	/* OpenSSL takes these, and nginx reads a name in them: blockd too */
+	cr_assert_eq(parse_name("under_score.example", 0, &h), TLS_SNI);
+	cr_assert_str_eq(h.sni, "under_score.example");
+	cr_assert_eq(parse_name("_x.Blocked.Example", 0, &h), TLS_SNI);
+	cr_assert_str_eq(h.sni, "_x.blocked.example");
+	cr_assert_eq(parse_name("www.blocked.example:443", 0, &h), TLS_SNI);
+	cr_assert_str_eq(h.sni, "www.blocked.example");
+	cr_assert_eq(parse_name("blocked.example.:1", 0, &h), TLS_SNI);
+	cr_assert_str_eq(h.sni, "blocked.example");
+	/* nginx reads no name in these: no_sni decides */
+	const char *none[] = {"sp ace.example", "a..example", ".", "example..", "a/b.example",
+	    "tab\t.example", "del\x7f.example", ":443"};
+	for (size_t i = 0; i < sizeof(none) / sizeof(none[0]); i++) {
+		cr_assert_eq(parse_name(none[i], 0, &h), TLS_NO_SNI, "%s", none[i]);
+		cr_assert_eq(h.has_sni, 0);
+	}
+	/* names blockd cannot match whole: the labels at the right it can still block */
+	cr_assert_eq(parse_name(".example", 0, &h), TLS_NO_SNI);
+	cr_assert(h.odd_name);
+	cr_assert_str_eq(h.sni, "example");
+	cr_assert_eq(parse_name("caf\xc3\xa9.blocked.example", 0, &h), TLS_NO_SNI);
+	cr_assert(h.odd_name);
+	cr_assert_str_eq(h.sni, "blocked.example");
+	cr_assert_eq(parse_name("a*b.www.blocked.example", 0, &h), TLS_NO_SNI);
+	cr_assert_str_eq(h.sni, "www.blocked.example");
+	/* an empty host_name: OpenSSL keeps "", nginx reads no name */
+	cr_assert_eq(parse_name("", 0, &h), TLS_NO_SNI);
+	cr_assert_eq(h.odd_name, 0);
 
 	memset(label64, 'a', 64);
 	strcpy(label64 + 64, ".example");
-	cr_assert_eq(parse_name(label64, 0, &h), TLS_MALFORMED);
+	cr_assert_eq(parse_name(label64, 0, &h), TLS_NO_SNI);
+	cr_assert(h.odd_name);
+	cr_assert_str_eq(h.sni, "example");
 	cr_assert_eq(parse_name(label64 + 1, 0, &h), TLS_SNI);
 
 	/* 253 bytes is the limit */
@@ -301,7 +324,14 @@ Test(tls, sni_validation)
 	cr_assert_eq(parse_name(longname, 253, &h), TLS_SNI);
 	cr_assert_eq(h.sni_len, 253);
 	longname[253] = 'c';
-	cr_assert_eq(parse_name(longname, 254, &h), TLS_MALFORMED);
+	cr_assert_eq(parse_name(longname, 254, &h), TLS_NO_SNI);
+	cr_assert(h.odd_name);
+	/* OpenSSL's limit is 255 bytes */
+	memset(longname, 'b', 256);
+	longname[100] = longname[200] = '.';
+	cr_assert_eq(parse_name(longname, 255, &h), TLS_NO_SNI);
+	cr_assert_eq(parse_name(longname, 256, &h), TLS_MALFORMED);
+	cr_assert_str_eq(h.why, "server name longer than 255 bytes");
 }
 
 Test(tls, duplicate_server_names_are_malformed)
@@ -323,13 +353,14 @@ Test(tls, not_tls)
 {
 	static const uint8_t get[] = "GET / HTTP/1.1\r\nHost: a.example\r\n\r\n";
 	static const uint8_t sslv2[] = {0x80, 0x2e, 0x01, 0x00, 0x02};
-	static const uint8_t alert[] = {0x15, 0x03, 0x03, 0x00, 0x02, 0x02, 0x28};
+	static const uint8_t alert[] = {0x99, 0x03, 0x03, 0x00, 0x02, 0x02, 0x28};
 	static const uint8_t serverhello[] = {0x16, 0x03, 0x03, 0x00, 0x04, 0x02, 0x00, 0x00, 0x00};
 	static const uint8_t v4[] = {0x16, 0x04};
 	struct tls_hello h;
 
 	cr_assert_eq(parse_exact(get, sizeof(get) - 1, 0, &h), TLS_NOT_TLS);
 	cr_assert_eq(parse_exact(sslv2, sizeof(sslv2), 0, &h), TLS_NOT_TLS);
+	cr_assert_eq(parse_exact(sslv2, 3, 0, &h), TLS_NEED_MORE);
 	cr_assert_eq(parse_exact(alert, sizeof(alert), 0, &h), TLS_NOT_TLS);
 	cr_assert_eq(parse_exact(serverhello, sizeof(serverhello), 0, &h), TLS_NOT_TLS);
 	cr_assert_eq(parse_exact(serverhello, 6, 0, &h), TLS_NOT_TLS);
@@ -344,15 +375,9 @@ Test(tls, malformed_records_and_lengths)
 	size_t hl = hello_build(hs, sizeof(hs), &o), n;
 	struct tls_hello h;
 
-	/* zero-length record */
-	n = hello_records(rec, sizeof(rec), hs, hl, 16384);
-	memmove(rec + 5, rec, n);
-	memcpy(rec, "\x16\x03\x01\x00\x00", 5);
-	cr_assert_eq(parse_exact(rec, n + 5, 0, &h), TLS_MALFORMED);
-
-	/* an alert between two fragments */
+	/* a record that is not TLS between two fragments */
 	n = hello_records(rec, sizeof(rec), hs, hl, 40);
-	rec[45] = 0x15;
+	rec[45] = 0x42;
 	cr_assert_eq(parse_exact(rec, n, 0, &h), TLS_MALFORMED);
 
 	/* extensions length one byte too long, and one too short */
@@ -377,6 +402,116 @@ Test(tls, malformed_records_and_lengths)
 	/* record longer than 2^14 */
 	memcpy(rec, "\x16\x03\x01\x40\x01\x01", 6);
 	cr_assert_eq(parse_exact(rec, 6, 0, &h), TLS_MALFORMED);
+}
+
+/* Inserts a record of type t carrying len bytes of body at offset at of rec[0..n). */
+static size_t
+insert_record(size_t n, size_t at, uint8_t t, const char *body, size_t len)
+{
+	memmove(rec + at + 5 + len, rec + at, n - at);
+	rec[at] = t;
+	rec[at + 1] = 3;
+	rec[at + 2] = 3;
+	rec[at + 3] = (uint8_t)(len >> 8);
+	rec[at + 4] = (uint8_t)len;
+	memcpy(rec + at + 5, body, len);
+	return n + 5 + len;
+}
+
+/*
+ * OpenSSL 3.0's record layer skips empty handshake records and reads past
+ * warning alerts, also between the fragments of a hello: so does blockd,
+ * and the name is read at every cut of the stream.
+ */
+Test(tls, empty_records_and_alerts_skipped_as_openssl_does)
+{
+	struct hello_opts o = {.sni = "www.blocked.example"};
+	size_t hl = hello_build(hs, sizeof(hs), &o), n, i;
+	struct tls_hello h;
+
+	/* an empty handshake record and a warning alert first, then the hello whole */
+	n = hello_records(rec, sizeof(rec), hs, hl, 16384);
+	n = insert_record(n, 0, 0x15, "\x01\x5a", 2);
+	n = insert_record(n, 0, 0x16, "", 0);
+	cr_assert_eq(parse_exact(rec, n, 0, &h), TLS_SNI);
+	cr_assert_str_eq(h.sni, "www.blocked.example");
+	cr_assert_eq(h.skipped, 2);
+	cr_assert_eq(h.end, n);
+	for (i = 0; i < n; i++)
+		cr_assert_eq(parse_exact(rec, i, 0, &h), TLS_NEED_MORE, "prefix %zu", i);
+
+	/* the hello in 50-byte records, an empty one and an alert after each */
+	n = hello_records(rec, sizeof(rec), hs, hl, 50);
+	for (i = (n - 1) / 55; i >= 1; i--) {
+		n = insert_record(n, i * 55, 0x16, "", 0);
+		n = insert_record(n, i * 55, 0x15, "\x01\x00", 2);
+		n = insert_record(n, i * 55, 0x14, "\x01", 1);
+	}
+	cr_assert_eq(parse_exact(rec, n, 0, &h), TLS_SNI);
+	cr_assert_str_eq(h.sni, "www.blocked.example");
+	cr_assert_gt(h.nrecords, 3);
+	for (i = 0; i < n; i++) {
+		int r = parse_exact(rec, i, 0, &h);
+
+		cr_assert_eq(r, TLS_NEED_MORE, "prefix %zu: %s", i, tls_result_name(r));
+		cr_assert_gt(h.need, i, "prefix %zu", i);
+	}
+}
+
+Test(tls, sslv2_hello_names_nothing)
+{
+	static const uint8_t v2[] = {0x80, 0x2e, 0x01, 0x03, 0x01, 0x00, 0x15};
+	struct tls_hello h;
+
+	cr_assert_eq(parse_exact(v2, sizeof(v2), 0, &h), TLS_NO_SNI);
+	cr_assert(h.sslv2);
+	cr_assert_eq(parse_exact(v2, 4, 0, &h), TLS_NEED_MORE);
+}
+
+/*
+ * After a HelloRetryRequest the client sends a second ClientHello, which
+ * may name another server: tls_parse_retry() finds it after the first,
+ * past a change_cipher_spec, or says none will come.
+ */
+Test(tls, second_hello_after_retry_request)
+{
+	struct hello_opts o1 = {.sni = "allowed.example"}, o2 = {.sni = "www.blocked.example"};
+	size_t hl = hello_build(hs, sizeof(hs), &o1), n, n1, i;
+	struct tls_hello h, h2;
+
+	n1 = hello_records(rec, sizeof(rec), hs, hl, 16384);
+	cr_assert_eq(parse_exact(rec, n1, 0, &h), TLS_SNI);
+	cr_assert(h.tls13);
+	cr_assert_eq(h.end, n1);
+	cr_assert_eq(tls_parse_retry(rec, n1, &h, 0, &h2), TLS_NEED_MORE);
+	n = insert_record(n1, n1, 0x14, "\x01", 1);
+	cr_assert_eq(tls_parse_retry(rec, n, &h, 0, &h2), TLS_NEED_MORE);
+	hl = hello_build(hs, sizeof(hs), &o2);
+	n += hello_records(rec + n, sizeof(rec) - n, hs, hl, 100);
+	cr_assert_eq(tls_parse_retry(rec, n, &h, 0, &h2), TLS_SNI);
+	cr_assert_str_eq(h2.sni, "www.blocked.example");
+	cr_assert_eq(h2.end, n);
+	for (i = n1; i < n; i++) {
+		int r = tls_parse_retry(rec, i, &h, 0, &h2);
+
+		cr_assert_eq(r, TLS_NEED_MORE, "prefix %zu: %s", i, tls_result_name(r));
+		cr_assert_gt(h2.need, i);
+	}
+
+	/* TLS 1.3 without a retry: change_cipher_spec, then encrypted records */
+	n = insert_record(n1, n1, 0x14, "\x01", 1);
+	n = insert_record(n, n, 0x17, "\x11\x22\x33", 3);
+	cr_assert_eq(tls_parse_retry(rec, n, &h, 0, &h2), TLS_HELLO_DONE);
+	/* ... unless early data was offered: then they may be early data */
+	h.early_data = 1;
+	cr_assert_eq(tls_parse_retry(rec, n, &h, 0, &h2), TLS_NEED_MORE);
+	h.early_data = 0;
+	/* TLS 1.2: the next handshake message is not a ClientHello */
+	n = insert_record(n1, n1, 0x16, "\x10\x00\x00\x01\x00", 5);
+	cr_assert_eq(tls_parse_retry(rec, n, &h, 0, &h2), TLS_HELLO_DONE);
+	/* a first hello without TLS 1.3 has no retry */
+	h.tls13 = 0;
+	cr_assert_eq(tls_parse_retry(rec, n1, &h, 0, &h2), TLS_HELLO_DONE);
 }
 
 Test(tls, partial_ok_reports_name_from_oversized_hello)
@@ -415,9 +550,12 @@ Test(tls, mutated_hellos_never_overread)
 			m[(seed >> 8) % n] = (uint8_t)(seed >> 20);
 		}
 		seed = seed * 1103515245u + 12345u;
-		int r = parse_exact(m, (seed >> 8) % (n + 1), (int)(i & 1), &h);
+		size_t len = (seed >> 8) % (n + 1);
+		int r = parse_exact(m, len, (int)(i & 1), &h);
 
 		cr_assert(r >= TLS_NEED_MORE && r <= TLS_MALFORMED);
+		if (r == TLS_SNI || r == TLS_NO_SNI || r == TLS_ECH)
+			cr_assert_leq(h.end, len);
 		if (r == TLS_SNI || (r == TLS_ECH && h.has_sni))
 			cr_assert_eq(strlen(h.sni), h.sni_len);
 	}
