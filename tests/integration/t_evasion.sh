@@ -144,7 +144,7 @@ for addr in "$TB_SERVER4" "$TB_SERVER6"; do
 		fail "fakes: tcp_bad_checksum $cs0 -> $cs, tcp_low_ttl $tt0 -> $tt, want 2 more each, $fam"
 
 	# More than 8 packets before the hello is whole: the name is judged if it came,
-	# else no_sni decides; counted in tls_unfinished.
+	# else unjudged decides (pass, by default); counted in tls_unfinished.
 	un0=$(counter tls_unfinished)
 	expect reset "$(tb_client python3 tests/lib/tls_split.py "$addr" www.blocked.example early \
 		2>&1)" "name in the first packets, hello unfinished after 8: reset, $fam"
@@ -197,19 +197,25 @@ has_events() {
 }
 tb_wait_for has_events || fail "events missing from the log: $(grep -c . "$log") lines"
 
-# Under no_sni = block, what blockd cannot read is reset: the middle copy, the late name.
+# Under no_sni = block and unjudged = block, what blockd cannot read is reset: the middle copy
+# (no_sni), the late name (unjudged, logged with its reason).
 tb_stop_blockd
-tb_blockd_conf tls.no_sni=block
+tb_blockd_conf tls.no_sni=block flows.unjudged=block
 tb_start_blockd
 for addr in "$TB_SERVER4" "$TB_SERVER6"; do
 	evade_tls "$addr" thrice allowed.example
 	expect reset "$ev_out" \
 		"no_sni = block: three disagreeing copies reset, $addr"
 	expect reset "$(tb_client python3 tests/lib/tls_split.py "$addr" allowed.example many 2>&1)" \
-		"no_sni = block: hello unfinished after 8 packets reset, $addr"
+		"unjudged = block: hello unfinished after 8 packets reset, $addr"
 	expect handshake "$(tb_client python3 tests/lib/tls_split.py "$addr" allowed.example \
 		at1,early 2>&1)" "no_sni = block: allowed hellos still pass, $addr"
 done
+unjudged_logged() {
+	[ "$(grep -c '"method":"tls".*"action":"unjudged_block","reason":"queue_end"' "$log")" -ge 2 ]
+}
+tb_wait_for unjudged_logged && echo "PASS unjudged blocks logged with their reason" ||
+	fail "unjudged_block events missing from the log"
 
 [ "$fails" -eq 0 ] || exit 1
 echo "t_evasion: all passed"
