@@ -136,6 +136,8 @@
 	    "no stream buffer was free.") \
 	X(W, unjudged_budget, 0, "unjudged_budget", COUNTER, "blockd_unjudged_decisions_total", \
 	    ALL, "reason=budget", NULL) \
+	X(W, unjudged_client_share, 0, "unjudged_client_share", COUNTER, \
+	    "blockd_unjudged_decisions_total", ALL, "reason=client_share", NULL) \
 	X(W, unjudged_no_buffer, 0, "unjudged_no_buffer", COUNTER, \
 	    "blockd_unjudged_decisions_total", ALL, "reason=no_buffer", NULL) \
 	/* ... of which blocked (unjudged = block, or failure = closed) */ \

@@ -141,6 +141,9 @@ count_reason(struct worker *w, int reason)
 	case JUDGE_BUDGET:
 		CNT(w, unjudged_budget);
 		break;
+	case JUDGE_CLIENT_SHARE:
+		CNT(w, unjudged_client_share);
+		break;
 	default:
 		CNT(w, unjudged_no_buffer);
 		break;

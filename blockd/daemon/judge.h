@@ -31,11 +31,11 @@ struct pkt;
  */
 
 /* Why a flow was decided without a name read (one counter row and one log reason each). */
-#define JUDGE_REASONS(X)                                                                   \
-	X(JUDGE_QUEUE_END, "queue_end", 0)       /* the rules queue no more of the flow */ \
-	X(JUDGE_BUDGET, "budget", 0)             /* its byte budget is spent */            \
-	X(JUDGE_NO_BUFFER, "no_buffer", 1)       /* exhausted: no stream buffer free */    \
-	X(JUDGE_CLIENT_SHARE, "client_share", 1) /* exhausted: its client's share is full */
+#define JUDGE_REASONS(X)                                                                     \
+	X(JUDGE_QUEUE_END, "queue_end", 0)       /* the rules queue no more of the flow */   \
+	X(JUDGE_BUDGET, "budget", 0)             /* its byte budget is spent */              \
+	X(JUDGE_CLIENT_SHARE, "client_share", 0) /* its client is over its share of flows */ \
+	X(JUDGE_NO_BUFFER, "no_buffer", 1)       /* exhausted: no stream buffer free */
 
 #define JUDGE_REASON_ENUM(id, name, exhausted) id,
 enum judge_reason { JUDGE_REASONS(JUDGE_REASON_ENUM) JUDGE_NREASONS };

@@ -168,7 +168,7 @@ flow_new(struct worker *w, const struct flow_key *k, const struct pkt *p, int *c
 
 /*
  * The worker's scratch flow, for a client over its share of flow slots:
- * p is judged alone in it (judge_alone()) and nothing of it is kept.
+ * p is judged alone in it (stream_for()) and nothing of it is kept.
  */
 static struct flow *
 scratch_flow(struct worker *w, const struct flow_key *k, const struct pkt *p, int app)
@@ -276,7 +276,8 @@ release(struct worker *w, struct flow *f)
  * The buffer to read p into. f's own, taken from the pool on first use if
  * its client is under its share of buffers. For a client over its share,
  * the worker's scratch buffer (*alone set): p is judged on its own, and if
- * it cannot be, it is dropped (judge_alone()) for the client to send again.
+ * it cannot be, it is dropped for the client to send again (judge_alone_failed()),
+ * until its last queued packet, where unjudged decides.
  * NULL when the pool itself is exhausted: failure decides.
  */
 static struct reasm *
@@ -311,14 +312,6 @@ stream_alt(struct worker *w, struct flow *f)
 		(void)client_take(
 		    w->clients, f->key.family, f->key.saddr, CLIENT_STREAMS, UINT32_MAX);
 	return f->alt;
-}
-
-/* p, judged alone for a client over its share, could not be: dropped, the client sends it again. */
-static int
-judge_alone_failed(struct worker *w)
-{
-	CNT(w, share_held_back);
-	return NF_DROP;
 }
 
 /*
@@ -364,6 +357,22 @@ unjudged(struct worker *w, struct flow *f, const struct pkt *p, int method, int 
 	if (judge_unjudged(w, p, method, reason, next))
 		return block(w, f, mark);
 	return allow(w, f, mark);
+}
+
+/*
+ * p, judged alone for a client over its share, could not be. A flow in the
+ * table is dropped for the client to send again (perhaps once its share has
+ * room) until its last queued packet; one the table could not take (the
+ * scratch flow) cannot be followed, so unjudged decides at once.
+ */
+static int
+judge_alone_failed(struct worker *w, struct flow *f, const struct pkt *p, int method, uint32_t next,
+    uint32_t *mark)
+{
+	if (is_scratch(w, f))
+		return unjudged(w, f, p, method, JUDGE_CLIENT_SHARE, next, mark);
+	CNT(w, share_held_back);
+	return NF_DROP;
 }
 
 /* A flow already decided; -1 if f is still undecided. */
@@ -478,15 +487,15 @@ webflow_tls(
 		    reasm_data(f->alt), reasm_contig(f->alt), TLS_PARTIAL_OK, &ha),
 		&ha, &hit))
 		return reset_named(w, snap, f, p, &hit, &ha, next, mark);
-	if (low && alone)
-		return judge_alone_failed(w);
+	if (low && alone && !last_queued(f))
+		return judge_alone_failed(w, f, p, EV_TLS, next, mark);
 	int full = reasm_contig(s) >= REASM_MAX || (s->flags & REASM_F_TRUNCATED);
 	int r =
 	    tls_parse_client_hello(reasm_data(s), reasm_contig(s), full ? TLS_PARTIAL_OK : 0, &h);
 	int unfinished = 0;
 	if (r == TLS_NEED_MORE && !full) {
-		if (alone)
-			return judge_alone_failed(w);
+		if (alone && !last_queued(f))
+			return judge_alone_failed(w, f, p, EV_TLS, next, mark);
 		if (!last_queued(f))
 			return NF_ACCEPT; /* the server may see the start; the end is judged */
 		/* No more of it will be queued: judge the name if it came already. */
@@ -630,9 +639,9 @@ webflow_http(
 		int r = http_parse(hp, reasm_data(s), reasm_contig(s), &used, &req);
 		if (used)
 			reasm_consume(s, used);
-		if (r == HTTP_NEED_MORE && alone && reasm_contig(s) != 0) {
+		if (r == HTTP_NEED_MORE && alone && reasm_contig(s) != 0 && !last_queued(f)) {
 			*hp = before;
-			return judge_alone_failed(w);
+			return judge_alone_failed(w, f, p, EV_HTTP, next, mark);
 		}
 		if (r == HTTP_NEED_MORE && !last_queued(f)) {
 			give_back_idle(w, f, s);
@@ -728,10 +737,8 @@ webflow_quic(
 		break;
 	}
 	if (r == QUIC_NEED_MORE || r == QUIC_DECRYPT_FAILED || r == QUIC_MALFORMED) {
-		if (alone && r == QUIC_NEED_MORE)
-			return judge_alone_failed(w);
-		if (alone)
-			return NF_ACCEPT;
+		if (alone && r == QUIC_NEED_MORE && !last_queued(f))
+			return judge_alone_failed(w, f, p, EV_QUIC, 0, mark);
 		if (!last_queued(f))
 			return NF_ACCEPT;
 		/*
