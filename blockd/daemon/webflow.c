@@ -739,6 +739,9 @@ webflow_quic(
 	if (r == QUIC_NEED_MORE || r == QUIC_DECRYPT_FAILED || r == QUIC_MALFORMED) {
 		if (alone && r == QUIC_NEED_MORE && !last_queued(f))
 			return judge_alone_failed(w, f, p, EV_QUIC, 0, mark);
+		/* No buffer free at all, and this datagram alone is not the hello: failure decides. */
+		if (s == NULL && r == QUIC_NEED_MORE)
+			return unjudged(w, f, p, EV_QUIC, JUDGE_NO_BUFFER, 0, mark);
 		if (!last_queued(f))
 			return NF_ACCEPT;
 		/*
