@@ -13,10 +13,10 @@
 
 #define CNT(w, field) counter_add(&(w)->c.field, 1)
 
-#define JUDGE_REASON_NAME(id, name, exhausted) [id] = name,
+#define JUDGE_REASON_NAME(id, name, exhausted) [id] = (name),
 static const char *const reason_names[] = {JUDGE_REASONS(JUDGE_REASON_NAME)};
 #undef JUDGE_REASON_NAME
-#define JUDGE_REASON_EXH(id, name, exhausted) [id] = exhausted,
+#define JUDGE_REASON_EXH(id, name, exhausted) [id] = (exhausted),
 static const unsigned char reason_exhausted[] = {JUDGE_REASONS(JUDGE_REASON_EXH)};
 #undef JUDGE_REASON_EXH
 
