@@ -36,6 +36,7 @@ static const char *const stop_names[] = {"remove", "keep", NULL};
 static const char *const ipaction_names[] = {"reject", "drop", NULL};
 static const char *const dnsact_names[] = {"nxdomain", "sinkhole", NULL};
 static const char *const nosni_names[] = {"pass", "block", NULL};
+static const char *const unjudged_names[] = {"pass", "block", NULL};
 
 #define F(f) offsetof(struct blockd_config, f), sizeof(((struct blockd_config *)0)->f)
 #define STR(s, k, f, d)                          \
@@ -105,6 +106,9 @@ static const struct key keys[] = {
 
     UINT("flows", "max", flow_max, 1024, 1u << 24, "262144"),
     UINT("flows", "timeout", flow_timeout, 1, 3600, "30"),
+    UINT("flows", "streams", flow_streams, 16, 1u << 20, "1024"),
+    UINT("flows", "client_share", client_share, 1, 100, "25"),
+    ENUM("flows", "unjudged", unjudged, unjudged_names, "pass"),
 
     STR("log", "path", log_path, "/var/log/blockd/enforcement.jsonl"),
     UINT("log", "queue", log_queue, 64, 1u << 20, "65536"),

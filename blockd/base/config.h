@@ -14,6 +14,7 @@ enum cfg_failure { CFG_FAIL_OPEN, CFG_FAIL_CLOSED };
 enum cfg_ipaction { CFG_IP_REJECT, CFG_IP_DROP };
 enum cfg_dnsact { CFG_DNS_NXDOMAIN, CFG_DNS_SINKHOLE };
 enum cfg_nosni { CFG_NOSNI_PASS, CFG_NOSNI_BLOCK };
+enum cfg_unjudged { CFG_UNJUDGED_PASS, CFG_UNJUDGED_BLOCK };
 enum cfg_stop { CFG_STOP_REMOVE, CFG_STOP_KEEP };
 
 /*
@@ -75,6 +76,9 @@ struct blockd_config {
 	/* [flows] */
 	unsigned flow_max;
 	unsigned flow_timeout; /* seconds */
+	unsigned flow_streams; /* stream buffers per worker (at most flow_max) */
+	unsigned client_share; /* percent of a worker's flows and buffers one client may hold */
+	int unjudged;          /* enum cfg_unjudged: a flow decided without a name read */
 
 	/* [log] */
 	char log_path[256];

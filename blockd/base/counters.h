@@ -144,6 +144,29 @@
 	X(W, tcp_urgent, 0, "tcp_urgent", COUNTER, NULL, ALL, NULL, NULL) \
 	/* SYNs carrying data: read, but only a blocked name in them decides */ \
 	X(W, tcp_syn_data, 0, "tcp_syn_data", COUNTER, NULL, ALL, NULL, NULL) \
+	/* flows decided without a name read, by reason (judge.h JUDGE_REASONS) */ \
+	X(W, unjudged_queue_end, 0, "unjudged_queue_end", COUNTER, \
+	    "blockd_unjudged_decisions_total", ALL, "reason=queue_end", \
+	    "Flows decided without a name read, by reason: the unjudged policy, or failure when " \
+	    "no stream buffer was free.") \
+	X(W, unjudged_client_share, 0, "unjudged_client_share", COUNTER, \
+	    "blockd_unjudged_decisions_total", ALL, "reason=client_share", NULL) \
+	X(W, unjudged_no_buffer, 0, "unjudged_no_buffer", COUNTER, \
+	    "blockd_unjudged_decisions_total", ALL, "reason=no_buffer", NULL) \
+	/* ... of which blocked (unjudged = block, or failure = closed) */ \
+	X(W, unjudged_blocked, 0, "unjudged_blocked", COUNTER, "blockd_unjudged_blocked_total", \
+	    ALL, NULL, "Of those, blocked.") \
+	/* packets of a client over its share of flow slots or buffers (judged alone) */ \
+	X(W, share_exceeded, 0, "client_share_exceeded", COUNTER, \
+	    "blockd_client_share_exceeded_total", ALL, NULL, \
+	    "Packets of a client over its share of flow slots or stream buffers, judged alone.") \
+	/* ... that could not be judged alone: dropped, for the client to send again */ \
+	X(W, share_held_back, 0, "client_share_dropped", COUNTER, \
+	    "blockd_client_share_dropped_total", ALL, NULL, \
+	    "Of those, dropped because they could not be judged alone.") \
+	/* stream buffers given back by connections between requests */ \
+	X(W, streams_returned, 0, "streams_returned", COUNTER, "blockd_flow_streams_returned_total", \
+	    ALL, NULL, "Stream buffers given back by idle keep-alive connections between requests.") \
 	/* ---- below: counted, but shown only in a metric sum, or not at all ---- */ \
 	X(Q, recv_errors, 0, NULL, COUNTER, NULL, ALL, NULL, NULL) \
 	X(Q, send_errors, 0, NULL, COUNTER, NULL, ALL, NULL, NULL) \

@@ -11,6 +11,7 @@
 #include "base/config.h"
 #include "evlog/event.h"
 #include "evlog/evlog.h"
+#include "wire/clients.h"
 #include "wire/flow.h"
 #include "wire/http.h"
 #include "match/match.h"
@@ -20,14 +21,14 @@
 #include "wire/reasm.h"
 #include "wire/tcpin.h"
 #include "wire/tls.h"
+#include "judge.h"
 #include "preflight.h"
 #include "webflow.h"
 #include "worker.h"
 
 #define CNT(w, field) counter_add(&(w)->c.field, 1)
 
-#define STREAMS_MAX    1024 /* stream buffers per worker (about 18 KiB each) */
-#define FLOW_EXPIRE_N  8    /* idle flows dropped per packet, so expiry never stalls one */
+#define FLOW_EXPIRE_N  8 /* idle flows dropped per packet, so expiry never stalls one */
 #define TLS_WAIT_RETRY 1 /* app_data[0] of a TLS flow: its first hello passed, a second may come */
 
 _Static_assert(sizeof(struct http_parser) <= sizeof(((struct flow *)0)->app_data),
@@ -41,6 +42,26 @@ load_template(struct worker *w, char *err, size_t errlen)
 	return notice_template_load(w->cfg->notice_template, &w->notice_template, err, errlen);
 }
 
+/* A client's share of n (flow slots or stream buffers): pct percent, at least one. */
+static uint32_t
+share_of(uint32_t n, unsigned pct)
+{
+	uint64_t v = (uint64_t)n * pct / 100;
+	return v == 0 ? 1 : (uint32_t)v;
+}
+
+/* The flow table drops f: its client holds one flow fewer, and its buffers go back. */
+static void
+on_drop(void *arg, const struct flow *f)
+{
+	struct worker *w = arg;
+	client_give(w->clients, f->key.family, f->key.saddr, CLIENT_FLOWS);
+	if (f->stream != NULL)
+		client_give(w->clients, f->key.family, f->key.saddr, CLIENT_STREAMS);
+	if (f->alt != NULL)
+		client_give(w->clients, f->key.family, f->key.saddr, CLIENT_STREAMS);
+}
+
 int
 webflow_open(struct worker *w, char *err, size_t errlen)
 {
@@ -48,13 +69,19 @@ webflow_open(struct worker *w, char *err, size_t errlen)
 	if (getrandom(&seed, sizeof(seed), 0) != (ssize_t)sizeof(seed))
 		seed ^= (uint64_t)(uintptr_t)w;
 	uint32_t cap = w->cfg->flow_max;
-	uint32_t ns = cap < STREAMS_MAX ? cap : STREAMS_MAX;
+	uint32_t ns = cap < w->cfg->flow_streams ? cap : w->cfg->flow_streams;
 	w->flows = flow_table_create(cap, ns, w->cfg->flow_timeout, seed);
-	if (w->flows == NULL) {
+	w->clients = client_table_create(cap, seed ^ 0x5bd1e995u);
+	w->scratch = calloc(1, sizeof(*w->scratch));
+	if (w->flows == NULL || w->clients == NULL || w->scratch == NULL) {
 		snprintf(
 		    err, errlen, "queue %u: flow table of %u flows: out of memory", w->queue, cap);
+		webflow_close(w);
 		return -1;
 	}
+	flow_table_on_drop(w->flows, on_drop, w);
+	w->share_flows = share_of(cap, w->cfg->client_share);
+	w->share_streams = share_of(ns, w->cfg->client_share);
 	w->quic = quic_ctx_create();
 	if (w->quic == NULL) {
 		snprintf(err, errlen, "queue %u: QUIC: OpenSSL lacks AES-128-GCM or AES-128-ECB",
@@ -73,67 +100,23 @@ void
 webflow_close(struct worker *w)
 {
 	flow_table_destroy(w->flows);
+	client_table_destroy(w->clients);
+	free(w->scratch);
 	quic_ctx_destroy(w->quic);
 	free(w->notice_template);
 	w->flows = NULL;
+	w->clients = NULL;
+	w->scratch = NULL;
 	w->quic = NULL;
 	w->notice_template = NULL;
 }
 
+/* The event for a blocked flow (hit): what was read, by method, and the action taken. */
 static void
 emit(struct worker *w, const struct match_snapshot *snap, const struct match_hit *hit, int method,
     int action, const struct pkt *p, const char *ind, size_t indlen)
 {
-	struct event ev;
-	event_fill(&ev, snap, hit, method, action, p->family, p->proto, p->src, p->dport, ind,
-	    indlen, w->now_us);
-	if (evlog_append(w->log, &ev) == 0)
-		CNT(w, events);
-	else
-		CNT(w, events_lost);
-}
-
-static void
-send_tcp(struct worker *w, const struct inj_tuple *t, uint32_t seq, uint32_t ack, uint8_t flags,
-    uint16_t window, const uint8_t *data, size_t len)
-{
-	uint8_t out[INJECT_MAX];
-	size_t n = inject_build_tcp(
-	    out, sizeof(out), t, inject_ipid(&w->inj), seq, ack, flags, window, data, len);
-	if (n == 0 || inject_send(&w->inj, out, n) == -1)
-		CNT(w, inject_errors);
-}
-
-/* From the server to the client, and from the client to the server, for p's flow. */
-static void
-tuples(const struct pkt *p, struct inj_tuple *to_client, struct inj_tuple *to_server)
-{
-	to_client->family = to_server->family = p->family;
-	to_client->ttl = to_server->ttl = p->ttl;
-	memcpy(to_client->src, p->dst, 16);
-	memcpy(to_client->dst, p->src, 16);
-	to_client->sport = p->dport;
-	to_client->dport = p->sport;
-	memcpy(to_server->src, p->src, 16);
-	memcpy(to_server->dst, p->dst, 16);
-	to_server->sport = p->sport;
-	to_server->dport = p->dport;
-}
-
-/*
- * Ends p's connection both ways: a RST to the client as if from the server
- * (at the sequence number the client expects next), and one to the server
- * as if from the client (at p's own sequence number: p is dropped, so
- * that is where the server's window stands).
- */
-static void
-reset_both(struct worker *w, const struct pkt *p)
-{
-	struct inj_tuple c, s;
-	tuples(p, &c, &s);
-	send_tcp(
-	    w, &c, p->ack, p->seq + (uint32_t)p->paylen, PKT_TCP_RST | PKT_TCP_ACK, 0, NULL, 0);
-	send_tcp(w, &s, p->seq, p->ack, PKT_TCP_RST | PKT_TCP_ACK, 0, NULL, 0);
+	judge_event(w, snap, hit, method, action, p, ind, indlen, NULL);
 }
 
 static void
@@ -146,12 +129,54 @@ flow_key_of(const struct pkt *p, struct flow_key *k)
 }
 
 /*
+ * A flow for p's key: the one in the table, or a new one if p's client is
+ * under its share of flow slots (counted against it); NULL when it is not.
+ */
+static struct flow *
+flow_new(struct worker *w, const struct flow_key *k, const struct pkt *p, int *created)
+{
+	struct flow *f = flow_lookup(w->flows, k, w->now);
+	*created = 0;
+	if (f != NULL)
+		return f;
+	if (client_take(w->clients, p->family, p->src, CLIENT_FLOWS, w->share_flows) == -1)
+		return NULL;
+	return flow_insert(w->flows, k, w->now, created);
+}
+
+/*
+ * The worker's scratch flow, for a client over its share of flow slots:
+ * p is judged alone in it (stream_for()) and nothing of it is kept.
+ */
+static struct flow *
+scratch_flow(struct worker *w, const struct flow_key *k, const struct pkt *p, int app)
+{
+	struct flow *f = &w->scratch->flow;
+	memset(f, 0, sizeof(*f));
+	f->key = *k;
+	f->client_isn = p->seq - 1;
+	f->flags = FLOW_F_ISN;
+	f->app = (uint16_t)app;
+	f->ttl = p->ttl;
+	f->app_state = 1;
+	return f;
+}
+
+static int
+is_scratch(const struct worker *w, const struct flow *f)
+{
+	return f == &w->scratch->flow;
+}
+
+/*
  * The TCP flow for p, made on its SYN (which sets the client's initial
  * sequence number). A data segment of a flow whose SYN was not seen (blockd
  * started after it, or the flow was evicted) starts the stream at its own
  * sequence number: right when it is the client's first data segment, which
  * it is for a connection that has sent nothing yet. NULL for packets with
- * nothing to judge (a bare ACK, FIN or RST of an unknown flow).
+ * nothing to judge (a bare ACK, FIN or RST of an unknown flow, or a SYN of
+ * a client over its share of flow slots); a data segment of such a client
+ * gets the scratch flow.
  *
  * app_state counts the client's packets the worker saw, as the kernel
  * counts them for the queue rules (a retransmitted SYN, with the same
@@ -167,15 +192,18 @@ tcp_flow(struct worker *w, const struct pkt *p, int app)
 	flow_key_of(p, &k);
 	flow_expire(w->flows, w->now, FLOW_EXPIRE_N);
 	if ((p->tcp_flags & (PKT_TCP_SYN | PKT_TCP_ACK)) == PKT_TCP_SYN) {
-		struct flow *f = flow_insert(w->flows, &k, w->now, &created);
+		struct flow *f = flow_lookup(w->flows, &k, w->now);
 		uint32_t seen = 0;
-		if (!created) {
+		if (f != NULL) {
 			if ((f->flags & FLOW_F_ISN) && f->client_isn == p->seq &&
 			    f->verdict == FLOW_UNDECIDED)
 				seen = f->app_state;
 			/* A new connection on the same ports: forget the old one. */
 			flow_remove(w->flows, f);
-			f = flow_insert(w->flows, &k, w->now, &created);
+		}
+		if ((f = flow_new(w, &k, p, &created)) == NULL) {
+			CNT(w, share_exceeded);
+			return NULL;
 		}
 		f->client_isn = p->seq;
 		f->flags |= FLOW_F_ISN;
@@ -187,7 +215,10 @@ tcp_flow(struct worker *w, const struct pkt *p, int app)
 	}
 	struct flow *f = flow_lookup(w->flows, &k, w->now);
 	if (f == NULL && p->paylen > 0) {
-		f = flow_insert(w->flows, &k, w->now, &created);
+		if ((f = flow_new(w, &k, p, &created)) == NULL) {
+			CNT(w, share_exceeded);
+			return scratch_flow(w, &k, p, app);
+		}
 		f->client_isn = p->seq - 1;
 		f->flags |= FLOW_F_ISN;
 		f->app = (uint16_t)app;
@@ -207,12 +238,78 @@ last_queued(const struct flow *f)
 	return n != 0 && f->app_state >= n;
 }
 
+/* f's buffers go back to the pool, and its client holds them no more. */
+static void
+release(struct worker *w, struct flow *f)
+{
+	if (is_scratch(w, f))
+		return;
+	if (f->stream != NULL)
+		client_give(w->clients, f->key.family, f->key.saddr, CLIENT_STREAMS);
+	if (f->alt != NULL)
+		client_give(w->clients, f->key.family, f->key.saddr, CLIENT_STREAMS);
+	flow_stream_release(w->flows, f);
+}
+
+/*
+ * The buffer to read p into. f's own, taken from the pool on first use if
+ * its client is under its share of buffers. For a client over its share,
+ * the worker's scratch buffer (*alone set): p is judged on its own, and if
+ * it cannot be, it is dropped for the client to send again (judge_alone_failed()),
+ * until its last queued packet, where unjudged decides.
+ * NULL when the pool itself is exhausted: failure decides.
+ */
+static struct reasm *
+stream_for(struct worker *w, struct flow *f, int *alone)
+{
+	*alone = 0;
+	if (f->stream != NULL)
+		return f->stream;
+	if (!is_scratch(w, f) &&
+	    client_take(
+		w->clients, f->key.family, f->key.saddr, CLIENT_STREAMS, w->share_streams) == 0) {
+		if (flow_stream(w->flows, f) != NULL)
+			return f->stream;
+		client_give(w->clients, f->key.family, f->key.saddr, CLIENT_STREAMS);
+		CNT(w, flow_no_stream);
+		return NULL;
+	}
+	if (!is_scratch(w, f))
+		CNT(w, share_exceeded);
+	*alone = 1;
+	reasm_reset(&w->scratch->stream);
+	return &w->scratch->stream;
+}
+
+/* f's second buffer (flow_stream_alt()), counted against its client like the first. */
+static struct reasm *
+stream_alt(struct worker *w, struct flow *f)
+{
+	if (f->alt != NULL || f->stream == NULL || is_scratch(w, f))
+		return f->alt;
+	if (flow_stream_alt(w->flows, f) != NULL)
+		(void)client_take(
+		    w->clients, f->key.family, f->key.saddr, CLIENT_STREAMS, UINT32_MAX);
+	return f->alt;
+}
+
+/*
+ * Where the server's window stands before p: the first byte it has not
+ * received, the end of f's stream read in order so far (every segment of
+ * it was passed; p itself is not yet among them).
+ */
+static uint32_t
+server_next(const struct flow *f, const struct reasm *s)
+{
+	return f->client_isn + 1 + (uint32_t)(s->base + reasm_contig(s));
+}
+
 /* p's flow is decided: allowed, and leaves the queue. */
 static int
 allow(struct worker *w, struct flow *f, uint32_t *mark)
 {
 	f->verdict = FLOW_ALLOWED;
-	flow_stream_release(w->flows, f);
+	release(w, f);
 	*mark = w->cfg->mark;
 	return NF_ACCEPT;
 }
@@ -226,9 +323,35 @@ static int
 block(struct worker *w, struct flow *f, uint32_t *mark)
 {
 	f->verdict = FLOW_BLOCKED;
-	flow_stream_release(w->flows, f);
+	release(w, f);
 	*mark = w->cfg->mark_block;
 	return NF_ACCEPT;
+}
+
+/* f must be decided without a name read (judge_unjudged()): passed or blocked by policy. */
+static int
+unjudged(struct worker *w, struct flow *f, const struct pkt *p, int method, int reason,
+    uint32_t next, uint32_t *mark)
+{
+	if (judge_unjudged(w, p, method, reason, next))
+		return block(w, f, mark);
+	return allow(w, f, mark);
+}
+
+/*
+ * p, judged alone for a client over its share, could not be. A flow in the
+ * table is dropped for the client to send again (perhaps once its share has
+ * room) until its last queued packet; one the table could not take (the
+ * scratch flow) cannot be followed, so unjudged decides at once.
+ */
+static int
+judge_alone_failed(struct worker *w, struct flow *f, const struct pkt *p, int method, uint32_t next,
+    uint32_t *mark)
+{
+	if (is_scratch(w, f))
+		return unjudged(w, f, p, method, JUDGE_CLIENT_SHARE, next, mark);
+	CNT(w, share_held_back);
+	return NF_DROP;
 }
 
 /* A flow already decided; -1 if f is still undecided. */
@@ -341,13 +464,14 @@ name_blocked(struct worker *w, const struct match_snapshot *snap, int r, const s
 	    match_domain(snap, h->sni, h->sni_len, w->now, hit) == MATCH_BLOCK;
 }
 
-/* f's hello h names a blocked name (hit): reset both ways, logged, the flow blocked. */
+/* f's hello h names a blocked name (hit): reset both ways (at next), logged, the flow blocked. */
 static int
 reset_named(struct worker *w, const struct match_snapshot *snap, struct flow *f,
-    const struct pkt *p, const struct match_hit *hit, const struct tls_hello *h, uint32_t *mark)
+    const struct pkt *p, const struct match_hit *hit, const struct tls_hello *h, uint32_t next,
+    uint32_t *mark)
 {
 	CNT(w, tls_blocked);
-	reset_both(w, p);
+	judge_reset(w, p, next);
 	emit(w, snap, hit, EV_TLS, EV_RESET, p, h->sni, h->sni_len);
 	return block(w, f, mark);
 }
@@ -361,7 +485,7 @@ reset_named(struct worker *w, const struct match_snapshot *snap, struct flow *f,
  */
 static int
 hello_over(struct worker *w, const struct match_snapshot *snap, struct flow *f, const struct pkt *p,
-    const struct reasm *s, const struct tls_hello *h, int cut, uint32_t *mark)
+    const struct reasm *s, const struct tls_hello *h, int cut, uint32_t next, uint32_t *mark)
 {
 	struct tls_hello h2;
 	struct match_hit hit;
@@ -370,7 +494,7 @@ hello_over(struct worker *w, const struct match_snapshot *snap, struct flow *f, 
 		return allow(w, f, mark);
 	int r2 = tls_parse_retry(reasm_data(s), reasm_contig(s), h, 0, &h2);
 	if (name_blocked(w, snap, r2, &h2, &hit))
-		return reset_named(w, snap, f, p, &hit, &h2, mark);
+		return reset_named(w, snap, f, p, &hit, &h2, next, mark);
 	if (r2 == TLS_NEED_MORE && !last_queued(f) && reasm_contig(s) < REASM_MAX) {
 		f->app_data[0] = TLS_WAIT_RETRY; /* the first hello is judged and counted */
 		return NF_ACCEPT;
@@ -384,10 +508,11 @@ hello_over(struct worker *w, const struct match_snapshot *snap, struct flow *f, 
  * the server's TCP keeps for bytes it had in order) and from the last copy
  * (flow_stream_alt()): a blocked name in either resets the connection.
  * Otherwise such a hello, like one without a name, follows no_sni: a third
- * copy may have reached the server. So does a hello still unfinished at
- * the last packet the queue rules send, unless its name was seen already.
- * A segment below the flow's TTL (low_ttl()) goes to the last-copy reading
- * alone: there a blocked name still resets, but nothing it says allows.
+ * copy may have reached the server. A hello still unfinished at the last
+ * packet the queue rules send follows unjudged, unless its name was seen
+ * already. A segment below the flow's TTL (low_ttl()) goes to the
+ * last-copy reading alone: there a blocked name still resets, but nothing
+ * it says allows.
  */
 int
 webflow_tls(
@@ -402,23 +527,23 @@ webflow_tls(
 		return d;
 	int low = doubtful(w, f, p);
 	if (p->paylen == 0 && (p->tcp_flags & (PKT_TCP_RST | PKT_TCP_FIN))) {
-		if (!low && tcpin_ends(p, next_seq(f)))
+		if (!low && !is_scratch(w, f) && tcpin_ends(p, next_seq(f)))
 			flow_remove(w->flows, f);
 		return NF_ACCEPT;
 	}
 	if (p->paylen == 0 && !last_queued(f))
 		return NF_ACCEPT;
-	struct reasm *s = flow_stream(w->flows, f);
-	if (s == NULL) {
-		CNT(w, flow_no_stream);
-		return NF_ACCEPT;
-	}
+	int alone;
+	struct reasm *s = stream_for(w, f, &alone);
+	if (s == NULL)
+		return unjudged(w, f, p, EV_TLS, JUDGE_NO_BUFFER, p->seq, mark);
+	uint32_t next = server_next(f, s);
 	if (!low)
 		urgent(w, f, p);
 	/* A doubtful segment stays out of the stream: only the last-copy version reads it. */
 	if (low || (stream_add(f, s, p) & REASM_CONFLICT)) {
 		f->flags |= FLOW_F_EVASIVE;
-		(void)flow_stream_alt(w->flows, f);
+		(void)stream_alt(w, f);
 	}
 	if (f->alt != NULL)
 		(void)stream_add(f, f->alt, p);
@@ -431,23 +556,27 @@ webflow_tls(
 		tls_parse_client_hello(
 		    reasm_data(f->alt), reasm_contig(f->alt), TLS_PARTIAL_OK, &ha),
 		&ha, &hit))
-		return reset_named(w, snap, f, p, &hit, &ha, mark);
+		return reset_named(w, snap, f, p, &hit, &ha, next, mark);
 	if (f->tcp.flags & TCPIN_F_SYNDATA) {
 		/* Data on the SYN alone, which the server may throw away: a blocked name decides. */
 		CNT(w, tcp_syn_data);
 		if (name_blocked(w, snap,
 			tls_parse_client_hello(reasm_data(s), reasm_contig(s), TLS_PARTIAL_OK, &h),
 			&h, &hit))
-			return reset_named(w, snap, f, p, &hit, &h, mark);
+			return reset_named(w, snap, f, p, &hit, &h, next, mark);
 		return NF_ACCEPT;
 	}
+	if (low && alone && !last_queued(f))
+		return judge_alone_failed(w, f, p, EV_TLS, next, mark);
 	int full = reasm_contig(s) >= REASM_MAX || (s->flags & REASM_F_TRUNCATED);
 	int r =
 	    tls_parse_client_hello(reasm_data(s), reasm_contig(s), full ? TLS_PARTIAL_OK : 0, &h);
 	if (f->app_data[0] == TLS_WAIT_RETRY && is_hello(r))
-		return hello_over(w, snap, f, p, s, &h, full, mark);
+		return hello_over(w, snap, f, p, s, &h, full, next, mark);
 	int unfinished = 0;
 	if (r == TLS_NEED_MORE && !full) {
+		if (alone && !last_queued(f))
+			return judge_alone_failed(w, f, p, EV_TLS, next, mark);
 		if (!last_queued(f))
 			return NF_ACCEPT; /* the server may see the start; the end is judged */
 		/* No more of it will be queued: judge the name if it came already. */
@@ -473,26 +602,29 @@ webflow_tls(
 		CNT(w, tls_unfinished);
 
 	if (name_blocked(w, snap, r, &h, &hit))
-		return reset_named(w, snap, f, p, &hit, &h, mark);
+		return reset_named(w, snap, f, p, &hit, &h, next, mark);
 	if (f->alt != NULL && name_blocked(w, snap, ra, &ha, &hit))
-		return reset_named(w, snap, f, p, &hit, &ha, mark);
+		return reset_named(w, snap, f, p, &hit, &ha, next, mark);
 	if ((r == TLS_SNI || r == TLS_ECH) && h.has_sni && !evasive)
-		return hello_over(w, snap, f, p, s, &h, unfinished || full, mark);
+		return hello_over(w, snap, f, p, s, &h, unfinished || full, next, mark);
+	/* Unfinished and no name came: blockd must decide without one. */
+	if (unfinished && !evasive)
+		return unjudged(w, f, p, EV_TLS, JUDGE_QUEUE_END, next, mark);
 	/* No name to judge, or copies that disagreed and named nothing blocked: no_sni. */
-	if (!evasive && !unfinished)
+	if (!evasive)
 		CNT(w, tls_no_sni);
 	if (w->cfg->no_sni != CFG_NOSNI_BLOCK)
 		return evasive ? allow(w, f, mark)
-			       : hello_over(w, snap, f, p, s, &h, unfinished || full, mark);
+			       : hello_over(w, snap, f, p, s, &h, unfinished || full, next, mark);
 	CNT(w, tls_no_sni_blocked);
-	reset_both(w, p);
+	judge_reset(w, p, next);
 	return block(w, f, mark);
 }
 
-/* The 451 notice for hit's order, then a FIN, to the client; a RST to the server. */
+/* The 451 notice for hit's order, then a FIN, to the client; a RST to the server at next. */
 static void
 notice(struct worker *w, const struct match_snapshot *snap, const struct match_hit *hit,
-    const struct pkt *p)
+    const struct pkt *p, uint32_t next)
 {
 	const struct rule_order *o = &match_list(snap)->orders[hit->order];
 	struct http_notice nt = {
@@ -503,32 +635,14 @@ notice(struct worker *w, const struct match_snapshot *snap, const struct match_h
 	    .notice_url = o->notice_url,
 	    .appeal_url = w->cfg->appeal_url,
 	};
-	struct inj_tuple c, s;
-	tuples(p, &c, &s);
-	uint32_t seq = p->ack, ack = p->seq + (uint32_t)p->paylen;
 	int len = http_render_451(w->notice, sizeof(w->notice), w->notice_template, &nt);
 	if (len < 0) {
 		CNT(w, inject_errors);
 		len = 0;
 	}
-	size_t mss = INJECT_MAX - 60, sent = 0;
-	while (sent < (size_t)len) {
-		size_t k = (size_t)len - sent < mss ? (size_t)len - sent : mss;
-		send_tcp(w, &c, seq, ack, PKT_TCP_PSH | PKT_TCP_ACK, p->window,
-		    (const uint8_t *)w->notice + sent, k);
-		seq += (uint32_t)k;
-		sent += k;
-	}
-	send_tcp(w, &c, seq, ack, PKT_TCP_FIN | PKT_TCP_ACK, p->window, NULL, 0);
-	send_tcp(w, &s, p->seq, p->ack, PKT_TCP_RST | PKT_TCP_ACK, 0, NULL, 0);
+	judge_answer_tcp(w, p, (const uint8_t *)w->notice, (size_t)len, next);
 }
 
-/*
- * Port 80: every request head on the connection is matched, so a flow is
- * not marked allowed while it still speaks HTTP/1 (keep-alive, pipelining)
- * until the last packet the hooks send to the queue; from then on its
- * requests pass unjudged (counted), and its stream buffer is freed.
- */
 /* A request with two Host fields: blocked if either name is; req->host becomes the one found. */
 static int
 two_hosts_blocked(
@@ -579,6 +693,32 @@ http_syn_data(struct worker *w, const struct match_snapshot *snap, struct flow *
 	return block(w, f, mark);
 }
 
+/*
+ * Between requests a connection needs no buffer: once everything read so
+ * far was consumed (a request head parsed, a body skipped) and nothing
+ * waits beyond a gap, the buffer goes back to the pool, so an idle
+ * keep-alive connection holds none. The stream's position moves into the
+ * flow's initial sequence number, so the next buffer starts where this one
+ * ended; the parser's state stays in the flow.
+ */
+static void
+give_back_idle(struct worker *w, struct flow *f, struct reasm *s)
+{
+	if (is_scratch(w, f) || s != f->stream || f->alt != NULL || reasm_contig(s) != 0 ||
+	    s->high != 0)
+		return;
+	f->client_isn += (uint32_t)s->base;
+	release(w, f);
+	CNT(w, streams_returned);
+}
+
+/*
+ * Port 80: every request head on the connection is matched, so a flow is
+ * not marked allowed while it still speaks HTTP/1 (keep-alive, pipelining)
+ * until the last packet the hooks send to the queue. From then on its
+ * requests pass unjudged (counted), unless no request was read yet or one
+ * was begun: then unjudged decides.
+ */
 int
 webflow_http(
     struct worker *w, const struct match_snapshot *snap, const struct pkt *p, uint32_t *mark)
@@ -594,7 +734,7 @@ webflow_http(
 	if (doubtful(w, f, p))
 		return NF_ACCEPT;
 	if (p->paylen == 0 && (p->tcp_flags & (PKT_TCP_RST | PKT_TCP_FIN))) {
-		if (tcpin_ends(p, next_seq(f)))
+		if (!is_scratch(w, f) && tcpin_ends(p, next_seq(f)))
 			flow_remove(w->flows, f);
 		return NF_ACCEPT;
 	}
@@ -602,24 +742,34 @@ webflow_http(
 		return p->paylen > 0 ? http_syn_data(w, snap, f, p, mark) : NF_ACCEPT;
 	if (p->paylen == 0 && !last_queued(f))
 		return NF_ACCEPT;
-	struct reasm *s = flow_stream(w->flows, f);
-	if (s == NULL) {
-		CNT(w, flow_no_stream);
-		return NF_ACCEPT;
-	}
+	int alone;
+	struct reasm *s = stream_for(w, f, &alone);
+	if (s == NULL)
+		return unjudged(w, f, p, EV_HTTP, JUDGE_NO_BUFFER, p->seq, mark);
+	uint32_t next = server_next(f, s);
 	urgent(w, f, p);
 	(void)stream_add(f, s, p);
 	struct http_parser *hp = (struct http_parser *)f->app_data;
+	struct http_parser before = *hp; /* a segment judged alone that fails is read again */
 	for (;;) {
 		struct http_request req;
 		size_t used = 0;
 		int r = http_parse(hp, reasm_data(s), reasm_contig(s), &used, &req);
 		if (used)
 			reasm_consume(s, used);
-		if (r == HTTP_NEED_MORE && !last_queued(f))
+		if (r == HTTP_NEED_MORE && alone && reasm_contig(s) != 0 && !last_queued(f)) {
+			*hp = before;
+			return judge_alone_failed(w, f, p, EV_HTTP, next, mark);
+		}
+		if (r == HTTP_NEED_MORE && !last_queued(f)) {
+			give_back_idle(w, f, s);
 			return NF_ACCEPT;
+		}
 		if (r == HTTP_NEED_MORE) {
-			/* Nothing more of it will be queued: its later requests pass. */
+			/* Nothing more of it will be queued. */
+			if (hp->requests == 0 || reasm_contig(s) != 0 || s->high != 0)
+				return unjudged(w, f, p, EV_HTTP, JUDGE_QUEUE_END, next, mark);
+			/* Requests were read, none begun: its later requests pass. */
 			CNT(w, http_unjudged);
 			return allow(w, f, mark);
 		}
@@ -644,7 +794,7 @@ webflow_http(
 				continue;
 		}
 		CNT(w, http_blocked);
-		notice(w, snap, &hit, p);
+		notice(w, snap, &hit, p, next);
 		char ind[HTTP_HOST_MAX + HTTP_PATH_MAX + 1];
 		int n = snprintf(ind, sizeof(ind), "%s%s", req.host, path);
 		emit(w, snap, &hit, EV_HTTP, EV_NOTICE, p, ind,
@@ -655,6 +805,12 @@ webflow_http(
 	}
 }
 
+/*
+ * UDP 443. A datagram of a client over its share of flow slots or buffers
+ * is judged alone: an Initial that needs more datagrams is dropped for the
+ * client to send again; one that is not readable is passed undecided. With
+ * no buffer free at all, the datagram alone is still judged.
+ */
 int
 webflow_quic(
     struct worker *w, const struct match_snapshot *snap, const struct pkt *p, uint32_t *mark)
@@ -665,14 +821,20 @@ webflow_quic(
 	*mark = 0;
 	flow_key_of(p, &k);
 	flow_expire(w->flows, w->now, FLOW_EXPIRE_N);
-	struct flow *f = flow_insert(w->flows, &k, w->now, &created);
-	if (created)
+	struct flow *f = flow_new(w, &k, p, &created);
+	if (f == NULL) {
+		CNT(w, share_exceeded);
+		f = scratch_flow(w, &k, p, QUEUED_QUIC);
+		f->app_state = 0;
+	}
+	if (created || is_scratch(w, f))
 		f->app = QUEUED_QUIC;
 	int d = decided(w, f, mark);
 	if (d != -1)
 		return d;
 	f->app_state += (uint32_t)p->l3len; /* bytes seen: queued_judge_bytes() decides */
-	struct reasm *s = flow_stream(w->flows, f);
+	int alone = 0;
+	struct reasm *s = stream_for(w, f, &alone);
 	if (s == NULL)
 		CNT(w, flow_no_stream); /* this datagram alone is still judged */
 	struct quic_info qi;
@@ -693,16 +855,19 @@ webflow_quic(
 		break;
 	}
 	if (r == QUIC_NEED_MORE || r == QUIC_DECRYPT_FAILED || r == QUIC_MALFORMED) {
+		if (alone && r == QUIC_NEED_MORE && !last_queued(f))
+			return judge_alone_failed(w, f, p, EV_QUIC, 0, mark);
+		/* No buffer free at all, and this datagram alone is not the hello: failure decides. */
+		if (s == NULL && r == QUIC_NEED_MORE)
+			return unjudged(w, f, p, EV_QUIC, JUDGE_NO_BUFFER, 0, mark);
 		if (!last_queued(f))
 			return NF_ACCEPT;
 		/*
 		 * No hello by the last datagram the rules queue (junk Initials sent
-		 * first, say): what follows passes unseen, so no_sni decides now.
+		 * first, say): what follows passes unseen, so unjudged decides now.
 		 */
 		CNT(w, quic_unfinished);
-		if (w->cfg->no_sni != CFG_NOSNI_BLOCK)
-			return allow(w, f, mark);
-		return block(w, f, mark);
+		return unjudged(w, f, p, EV_QUIC, JUDGE_QUEUE_END, 0, mark);
 	}
 	/*
 	 * CRYPTO bytes that disagreed with earlier ones: the name the first

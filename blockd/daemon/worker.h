@@ -1,4 +1,4 @@
-/* Packet workers: one thread per queue, from a queued packet to a verdict (and an injected answer). */
+/* Packet workers: one thread per queue, each queued packet handed to its handler for a verdict. */
 #ifndef BLOCKD_WORKER_H
 #define BLOCKD_WORKER_H
 
@@ -7,6 +7,7 @@
 
 #include "base/counters.h"
 #include "wire/dns.h"
+#include "wire/flow.h"
 #include "kernel/inject.h"
 #include "kernel/nfq.h"
 
@@ -34,6 +35,12 @@ struct tcpdns_slot {
 	uint8_t buf[TCPDNS_HOLD];
 };
 
+/* Where a packet of a client over its share is judged alone; nothing of it is kept. */
+struct webflow_scratch {
+	struct flow flow;
+	struct reasm stream;
+};
+
 struct worker {
 	unsigned index; /* snapref reader slot */
 	uint16_t queue;
@@ -51,7 +58,11 @@ struct worker {
 	uint64_t now_us;
 	struct worker_counters c;
 	struct tcpdns_slot tcpdns[TCPDNS_SLOTS];
-	struct flow_table *flows; /* TLS, HTTP and QUIC flows */
+	struct flow_table *flows;        /* TLS, HTTP and QUIC flows */
+	struct client_table *clients;    /* flow slots and buffers each client holds */
+	struct webflow_scratch *scratch; /* a packet judged alone */
+	uint32_t share_flows;            /* flow slots one client may hold */
+	uint32_t share_streams;          /* stream buffers one client may hold */
 	struct quic_ctx *quic;
 	char *notice_template; /* the file named by notice_template, or NULL: built-in page */
 	char notice[16384];    /* a rendered 451 response */

@@ -86,3 +86,9 @@ event_fill(struct event *ev, const struct match_snapshot *snap, const struct mat
 		}
 	}
 }
+
+void
+event_set_reason(struct event *ev, const char *reason)
+{
+	copy_trunc(ev->reason, sizeof(ev->reason), reason, reason ? strlen(reason) : 0);
+}

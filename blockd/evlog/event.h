@@ -18,13 +18,15 @@ enum ev_method {
  * from here. A new action is a line here, at the end (values are never
  * renumbered), and the code that takes it.
  */
-#define EV_ACTIONS(X)                                                               \
-	X(EV_NXDOMAIN, "nxdomain") /* DNS: NXDOMAIN (+ EDE 16) */                   \
-	X(EV_SINKHOLE, "sinkhole") /* DNS: answer pointing at the notice address */ \
-	X(EV_RESET, "reset")       /* TCP reset both ways */                        \
-	X(EV_DROP, "drop")         /* packet(s) dropped */                          \
-	X(EV_NOTICE, "notice")     /* HTTP 451 notice page, server side reset */    \
-	X(EV_REJECT, "reject")     /* IP: TCP reset or ICMP administratively prohibited */
+#define EV_ACTIONS(X)                                                                       \
+	X(EV_NXDOMAIN, "nxdomain") /* DNS: NXDOMAIN (+ EDE 16) */                           \
+	X(EV_SINKHOLE, "sinkhole") /* DNS: answer pointing at the notice address */         \
+	X(EV_RESET, "reset")       /* TCP reset both ways */                                \
+	X(EV_DROP, "drop")         /* packet(s) dropped */                                  \
+	X(EV_NOTICE, "notice")     /* HTTP 451 notice page, server side reset */            \
+	X(EV_REJECT, "reject")     /* IP: TCP reset or ICMP administratively prohibited */  \
+	X(EV_UNJUDGED_PASS, "unjudged_pass")   /* no name read: passed (reason says why) */ \
+	X(EV_UNJUDGED_BLOCK, "unjudged_block") /* no name read: blocked (reason says why) */
 
 #define EV_ACTION_ENUM(id, name) id,
 enum ev_action {
@@ -37,6 +39,7 @@ enum ev_action {
 #define EV_VALUE_MAX     256 /* the entry as written in the list, truncated */
 #define EV_REF_MAX       96
 #define EV_SERVICE_MAX   96
+#define EV_REASON_MAX    32
 
 /*
  * Fixed size and self-contained: workers fill one on the stack and copy it
@@ -59,6 +62,7 @@ struct event {
 	char value[EV_VALUE_MAX];
 	char order_ref[EV_REF_MAX];
 	char service[EV_SERVICE_MAX];
+	char reason[EV_REASON_MAX]; /* unjudged_*: why no name was read; "" otherwise */
 };
 
 struct match_snapshot;
@@ -72,5 +76,8 @@ struct match_hit;
 void event_fill(struct event *ev, const struct match_snapshot *snap, const struct match_hit *hit,
     int method, int action, int family, int proto, const uint8_t *client, uint16_t dport,
     const char *indicator, size_t indlen, uint64_t time_us);
+
+/* event_set_reason(): sets ev's reason (truncated to fit). Pure. */
+void event_set_reason(struct event *ev, const char *reason);
 
 #endif

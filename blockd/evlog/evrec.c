@@ -274,6 +274,8 @@ evrec_format_event(struct jbuf *jb, const struct event *ev, uint64_t seq, const 
 	kfixed(jb, "order", ev->order_ref, sizeof(ev->order_ref));
 	kfixed(jb, "service", ev->service, sizeof(ev->service));
 	name_or_number(jb, "action", evrec_action_name(ev->action), ev->action);
+	if (ev->reason[0] != '\0')
+		kfixed(jb, "reason", ev->reason, sizeof(ev->reason));
 	jbuf_kuint(jb, "serial", ev->serial);
 	jbuf_kobj(jb, "transport");
 	jbuf_kstr(jb, "family", ev->family == 6 ? "v6" : "v4");
@@ -397,6 +399,7 @@ evrec_parse(const char *line, size_t len, struct evrec *r, const char **err)
 			r->action = evrec_action_from(x->val);
 		copy_str(r->order, sizeof(r->order), json_get(f, n, "order"));
 		copy_str(r->service, sizeof(r->service), json_get(f, n, "service"));
+		copy_str(r->reason, sizeof(r->reason), json_get(f, n, "reason"));
 		if ((x = json_get(f, n, "subscriber")) == NULL) {
 			x = json_get(f, n, "client");
 			r->raw_client = 1;

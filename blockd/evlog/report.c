@@ -13,12 +13,13 @@ static const char *const gap_names[] = {[GAP_NO_LOG] = "no_log",
     [GAP_FAILOPEN] = "failopen",
     [GAP_EXPIRED] = "list_expired",
     [GAP_REFUSED] = "list_refused",
-    [GAP_DROPPED] = "events_dropped"};
+    [GAP_DROPPED] = "events_dropped",
+    [GAP_EXHAUSTED] = "exhausted"};
 
 const char *
 report_gap_name(int kind)
 {
-	if (kind <= 0 || kind > GAP_DROPPED)
+	if (kind <= 0 || kind > GAP_EXHAUSTED)
 		return "unknown";
 	return gap_names[kind];
 }
@@ -55,6 +56,11 @@ struct report_builder {
 	struct subkey *subs; /* open addressing */
 	size_t subs_cap, nsubs;
 	struct open_gap down, failopen, expired, refused;
+	size_t unjudged_cap;
+	/* the exhaustion period being gathered: since .since, last event at exh_last */
+	struct open_gap exhausted;
+	int64_t exh_last;
+	uint64_t exh_count;
 	int64_t prev_time; /* of the previous record, for losses and crashes */
 	int failed;
 };
@@ -211,6 +217,77 @@ add_serial(struct report_group *g, uint64_t s)
 	return 0;
 }
 
+static int add_gap(struct report_builder *b, int kind, int64_t from, int64_t to, int open_end,
+    uint64_t count, uint64_t serial, const char *reason);
+
+/* The exhaustion period gathered so far becomes a gap (it lasts to its last event). */
+static int
+close_exhausted(struct report_builder *b)
+{
+	if (!b->exhausted.open)
+		return 0;
+	b->exhausted.open = 0;
+	return add_gap(b, GAP_EXHAUSTED, b->exhausted.since, b->exh_last + 1, 0, b->exh_count,
+	    b->exhausted.serial, b->exhausted.reason);
+}
+
+/* An unjudged decision: counted per day, method and reason; an exhausted one extends a gap. */
+static int
+add_unjudged(struct report_builder *b, const struct evrec *r)
+{
+	struct report *rp = &b->rp;
+	struct report_unjudged *u = NULL;
+	int64_t day = evrec_day(r->time_us);
+	size_t i;
+
+	if (strcmp(r->reason, "no_buffer") == 0) {
+		if (b->exhausted.open && r->time_us - b->exh_last >= REPORT_EXHAUSTED_MERGE_US &&
+		    close_exhausted(b) < 0)
+			return -1;
+		if (!b->exhausted.open) {
+			b->exhausted.open = 1;
+			b->exhausted.since = r->time_us;
+			b->exhausted.serial = r->serial;
+			snprintf(b->exhausted.reason, sizeof(b->exhausted.reason),
+			    "no stream buffer free; failure policy applied");
+			b->exh_count = 0;
+		}
+		b->exh_last = r->time_us;
+		b->exh_count++;
+	}
+	if (r->time_us < rp->from_us || r->time_us >= rp->to_us)
+		return 0;
+	for (i = 0; i < rp->nunjudged; i++) {
+		struct report_unjudged *x = &rp->unjudged[i];
+		if (x->day == day && x->method == r->method && strcmp(x->reason, r->reason) == 0) {
+			u = x;
+			break;
+		}
+	}
+	if (u == NULL) {
+		if (rp->nunjudged == b->unjudged_cap) {
+			size_t nc = b->unjudged_cap ? b->unjudged_cap * 2 : 8;
+			struct report_unjudged *n = realloc(rp->unjudged, nc * sizeof(*n));
+			if (n == NULL)
+				return -1;
+			rp->unjudged = n;
+			b->unjudged_cap = nc;
+		}
+		u = &rp->unjudged[rp->nunjudged++];
+		memset(u, 0, sizeof(*u));
+		u->day = day;
+		u->method = r->method;
+		size_t n = strnlen(r->reason, sizeof(u->reason) - 1);
+		memcpy(u->reason, r->reason, n);
+		u->reason[n] = '\0';
+	}
+	if (r->action == EV_UNJUDGED_BLOCK)
+		u->blocked++;
+	else
+		u->passed++;
+	return 0;
+}
+
 static int
 add_block(struct report_builder *b, const struct evrec *r)
 {
@@ -218,6 +295,8 @@ add_block(struct report_builder *b, const struct evrec *r)
 	size_t gi;
 	int fresh;
 
+	if (r->action == EV_UNJUDGED_PASS || r->action == EV_UNJUDGED_BLOCK)
+		return add_unjudged(b, r);
 	if (r->time_us < b->rp.from_us || r->time_us >= b->rp.to_us)
 		return 0;
 	if ((g = group_of(b, evrec_day(r->time_us), r->order, r->service, &gi)) == NULL)
@@ -392,11 +471,25 @@ cmp_gap(const void *a, const void *b)
 	return x->kind - y->kind;
 }
 
+static int
+cmp_unjudged(const void *a, const void *b)
+{
+	const struct report_unjudged *x = a, *y = b;
+
+	if (x->day != y->day)
+		return x->day < y->day ? -1 : 1;
+	if (x->method != y->method)
+		return x->method < y->method ? -1 : 1;
+	return strcmp(x->reason, y->reason);
+}
+
 int
 report_finish(struct report_builder *b, struct report *rp)
 {
 	int rc = b->failed;
 
+	if (rc == 0)
+		rc |= close_exhausted(b);
 	/* Still open at the last record: open until the end of the period. */
 	if (rc == 0 && b->rp.records == 0)
 		rc |= add_gap(b, GAP_NO_LOG, b->rp.from_us, b->rp.to_us, 1, 0, 0, "no records");
@@ -417,6 +510,8 @@ report_finish(struct report_builder *b, struct report *rp)
 		qsort(rp->groups, rp->ngroups, sizeof(*rp->groups), cmp_group);
 	if (rp->ngaps > 1)
 		qsort(rp->gaps, rp->ngaps, sizeof(*rp->gaps), cmp_gap);
+	if (rp->nunjudged > 1)
+		qsort(rp->unjudged, rp->nunjudged, sizeof(*rp->unjudged), cmp_unjudged);
 	free(b->gidx);
 	free(b->subs);
 	free(b);
@@ -455,6 +550,7 @@ report_free(struct report *rp)
 		free(rp->gaps[i].reason);
 	free(rp->groups);
 	free(rp->gaps);
+	free(rp->unjudged);
 	memset(rp, 0, sizeof(*rp));
 }
 
@@ -514,6 +610,17 @@ write_csv(const struct report *rp, FILE *out)
 		csv_field(out, g->reason);
 		fputs("\r\n", out);
 	}
+	if (rp->nunjudged == 0)
+		return;
+	fputs("\r\nunjudged,method,reason,passed,blocked\r\n", out);
+	for (i = 0; i < rp->nunjudged; i++) {
+		const struct report_unjudged *u = &rp->unjudged[i];
+		const char *mn = evrec_method_name(u->method);
+		evrec_day_fmt(u->day, day);
+		fprintf(out, "%s,%s,", day, mn ? mn : "unknown");
+		csv_field(out, u->reason);
+		fprintf(out, ",%" PRIu64 ",%" PRIu64 "\r\n", u->passed, u->blocked);
+	}
 }
 
 static void
@@ -564,6 +671,17 @@ write_json(const struct report *rp, FILE *out)
 		    g->open_end ? "true" : "false", g->count, g->serial);
 		json_fstr(out, g->reason);
 		fputc('}', out);
+	}
+	fputs("],\n\"unjudged\":[", out);
+	for (i = 0; i < rp->nunjudged; i++) {
+		const struct report_unjudged *u = &rp->unjudged[i];
+		const char *mn = evrec_method_name(u->method);
+		evrec_day_fmt(u->day, day);
+		fprintf(out, "%s\n{\"day\":\"%s\",\"method\":\"%s\",\"reason\":", i ? "," : "", day,
+		    mn ? mn : "unknown");
+		json_fstr(out, u->reason);
+		fprintf(
+		    out, ",\"passed\":%" PRIu64 ",\"blocked\":%" PRIu64 "}", u->passed, u->blocked);
 	}
 	fputs("]}\n", out);
 }

@@ -25,6 +25,23 @@ enum report_gap_kind {
 	GAP_EXPIRED,    /* the list in force expired, no replacement yet */
 	GAP_REFUSED,    /* a new list was refused; the regulator's latest list not in force */
 	GAP_DROPPED,    /* enforced, but events were not logged */
+	GAP_EXHAUSTED,  /* flows decided unjudged for want of a stream buffer (failure policy) */
+};
+
+/*
+ * Unjudged decisions (unjudged_pass, unjudged_block events): flows decided
+ * without a name read, per day, method and reason. Not counted as
+ * enforcement. Those for an exhausted resource (reason "no_buffer") also
+ * make GAP_EXHAUSTED periods: events less than REPORT_EXHAUSTED_MERGE_US
+ * apart are one period, its count the events in it.
+ */
+#define REPORT_EXHAUSTED_MERGE_US (60 * 1000000LL)
+
+struct report_unjudged {
+	int64_t day;
+	int method; /* enum ev_method */
+	char reason[32];
+	uint64_t passed, blocked;
 };
 
 struct report_group {
@@ -42,7 +59,7 @@ struct report_gap {
 	int kind;               /* enum report_gap_kind */
 	int64_t from_us, to_us; /* clipped to the report's period */
 	int open_end;           /* still open at the end of the records */
-	uint64_t count;         /* GAP_DROPPED: events lost */
+	uint64_t count;         /* GAP_DROPPED: events lost; GAP_EXHAUSTED: flows unjudged */
 	uint64_t serial;        /* the list serial concerned, 0 if none */
 	char *reason;           /* owned by the report, "" if none */
 };
@@ -53,6 +70,8 @@ struct report {
 	size_t ngroups;
 	struct report_gap *gaps; /* by start time */
 	size_t ngaps;
+	struct report_unjudged *unjudged; /* by day, method, reason */
+	size_t nunjudged;
 	uint64_t total[EV_IP + 1];
 	uint64_t events, records;
 	char appliance[192]; /* of the first record, "" if none */

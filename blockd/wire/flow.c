@@ -16,6 +16,8 @@ struct flow_table {
 	uint64_t seed;
 	struct reasm_pool *pool;
 	struct flow_stats st;
+	void (*on_drop)(void *arg, const struct flow *f);
+	void *on_drop_arg;
 };
 
 void
@@ -107,6 +109,13 @@ flow_table_destroy(struct flow_table *t)
 	free(t);
 }
 
+void
+flow_table_on_drop(struct flow_table *t, void (*fn)(void *arg, const struct flow *f), void *arg)
+{
+	t->on_drop = fn;
+	t->on_drop_arg = arg;
+}
+
 static inline uint32_t
 idx(const struct flow_table *t, const struct flow *f)
 {
@@ -159,6 +168,8 @@ drop(struct flow_table *t, struct flow *f)
 	if (*pp == i)
 		*pp = f->hnext;
 	lru_unlink(t, f);
+	if (t->on_drop != NULL)
+		t->on_drop(t->on_drop_arg, f);
 	reasm_put(t->pool, f->stream);
 	reasm_put(t->pool, f->alt);
 	memset(f, 0, sizeof(*f));

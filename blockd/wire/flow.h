@@ -103,6 +103,15 @@ struct flow_table *flow_table_create(
 void flow_table_destroy(struct flow_table *);
 
 /*
+ * flow_table_on_drop(): fn(arg, f) is called for each flow the table drops
+ * (flow_remove(), expired, evicted), before it goes, its stream buffers
+ * still set; the worker keeps its per-client counts exact with it. fn must
+ * not call back into the table.
+ */
+void flow_table_on_drop(
+    struct flow_table *, void (*fn)(void *arg, const struct flow *f), void *arg);
+
+/*
  * flow_lookup(): the live flow for key, or NULL. A flow idle for timeout
  * seconds or more at now is expired instead (counted) and NULL returned.
  * A hit refreshes last_seen and makes the flow most recently used.

@@ -43,7 +43,7 @@ for addr in "$TB_SERVER4" "$TB_SERVER6"; do
 done
 
 # Eight Initials that cannot be opened, then the hello: the rules queue no more than eight, so
-# the flow is decided at the eighth by no_sni (pass, by default) and counted.
+# the flow is decided at the eighth by unjudged (pass, by default), counted and logged.
 for addr in "$TB_SERVER4" "$TB_SERVER6"; do
 	quic "$addr" blocked.example late "passed passed passed passed passed passed passed passed passed"
 done
@@ -64,10 +64,13 @@ has_events() {
 tb_wait_for has_events || fail "QUIC drop events missing from the log: $(grep -c quic "$log")"
 grep -q '"indicator":"www.blocked.example".*"family":"v6"' "$log" || fail "no IPv6 QUIC event"
 
-# Under no_sni = block the eighth undecided datagram blocks the flow; the hello behind it, which
+tb_wait_for grep -q '"method":"quic".*"action":"unjudged_pass","reason":"queue_end"' "$log" &&
+	echo "PASS unjudged QUIC flows logged" || fail "no unjudged_pass event for QUIC in the log"
+
+# Under unjudged = block the eighth undecided datagram blocks the flow; the hello behind it, which
 # the rules no longer queue, is dropped by the kernel because blockd marked the connection.
 tb_stop_blockd
-tb_blockd_conf tls.no_sni=block
+tb_blockd_conf flows.unjudged=block
 tb_start_blockd
 for addr in "$TB_SERVER4" "$TB_SERVER6"; do
 	quic "$addr" blocked.example late "passed passed passed passed passed passed passed dropped dropped"

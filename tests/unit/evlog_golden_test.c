@@ -89,6 +89,20 @@ Test(evlog_golden, records_and_reports_are_stable)
 	snprintf(ev.value, sizeof(ev.value), "203.0.113.0/24");
 	snprintf(ev.indicator, sizeof(ev.indicator), "203.0.113.9");
 	evlog_append(l, &ev);
+	/* Flows decided without a name read: no entry, no order, a reason. */
+	tu_event(&ev, EV_TLS, "192.0.2.13", T0 + S_US(64));
+	ev.serial = 43;
+	ev.action = EV_UNJUDGED_PASS;
+	ev.entry_type = 0;
+	ev.entry_line = 0;
+	ev.value[0] = ev.indicator[0] = ev.order_ref[0] = ev.service[0] = '\0';
+	event_set_reason(&ev, "queue_end");
+	evlog_append(l, &ev);
+	ev.time_us = T0 + S_US(65);
+	ev.method = EV_HTTP;
+	ev.action = EV_UNJUDGED_BLOCK;
+	event_set_reason(&ev, "no_buffer");
+	evlog_append(l, &ev);
 	at(l, T0 + S_US(100));
 	evlog_state(l, EVS_RELOAD_REFUSED, 44, "list serial 44: signature by an untrusted key");
 	at(l, T0 + S_US(200));

@@ -221,3 +221,32 @@ Test(flow, bad_arguments)
 	cr_assert_null(flow_table_create(1, 1, 0, 0));
 	flow_table_destroy(NULL);
 }
+
+static void
+count_drop(void *arg, const struct flow *f)
+{
+	(void)f;
+	(*(int *)arg)++;
+}
+
+/* The drop hook sees every flow that goes: removed, evicted from a full table, expired. */
+Test(flow, drop_hook)
+{
+	struct flow_table *t = flow_table_create(2, 2, 10, 7);
+	struct flow_key k;
+	int drops = 0;
+
+	flow_table_on_drop(t, count_drop, &drops);
+	key4(&k, 1);
+	struct flow *f = flow_insert(t, &k, 100, NULL);
+	flow_remove(t, f);
+	cr_assert_eq(drops, 1);
+	for (unsigned i = 2; i <= 4; i++) {
+		key4(&k, i);
+		flow_insert(t, &k, 100, NULL);
+	}
+	cr_assert_eq(drops, 2, "the third flow evicts one");
+	cr_assert_eq(flow_expire(t, 200, 10), 2);
+	cr_assert_eq(drops, 4);
+	flow_table_destroy(t);
+}

@@ -259,3 +259,45 @@ Test(report, from_a_written_log_csv_and_json)
 	free(out);
 	tu_rmdir(dir);
 }
+
+/* An unjudged decision: a block record with an unjudged action and a reason. */
+static void
+unjudged(int64_t t, int method, int action, const char *reason)
+{
+	block(t, method, "", "", "sub", 7);
+	recs[nrec - 1].action = action;
+	snprintf(recs[nrec - 1].reason, sizeof(recs[nrec - 1].reason), "%s", reason);
+}
+
+/* Unjudged decisions are counted per day, method and reason, apart from enforcement; those for
+ * want of a buffer are coverage gaps, events less than a minute apart making one period. */
+Test(report, unjudged_and_exhausted)
+{
+	struct report rp;
+	int64_t t0 = S(86400 * 20000);
+
+	nrec = 0;
+	state(t0, EVS_START, 7, "");
+	block(t0 + S(1), EV_TLS, "O-1", "Svc", "a", 7);
+	unjudged(t0 + S(2), EV_TLS, EV_UNJUDGED_PASS, "queue_end");
+	unjudged(t0 + S(3), EV_TLS, EV_UNJUDGED_BLOCK, "queue_end");
+	unjudged(t0 + S(10), EV_HTTP, EV_UNJUDGED_PASS, "no_buffer");
+	unjudged(t0 + S(50), EV_HTTP, EV_UNJUDGED_PASS, "no_buffer");
+	unjudged(t0 + S(200), EV_TLS, EV_UNJUDGED_PASS, "no_buffer");
+	cr_assert_eq(report_build(recs, nrec, t0, t0 + S(3600), &rp), 0);
+	cr_assert_eq(rp.events, 1, "unjudged decisions are not enforcement");
+	cr_assert_eq(rp.total[EV_TLS], 1);
+	cr_assert_eq(rp.nunjudged, 3);
+	cr_assert_eq(rp.unjudged[0].method, EV_TLS);
+	cr_assert_str_eq(rp.unjudged[0].reason, "no_buffer");
+	cr_assert_eq(rp.unjudged[0].passed, 1);
+	cr_assert_str_eq(rp.unjudged[1].reason, "queue_end");
+	cr_assert_eq(rp.unjudged[1].passed, 1);
+	cr_assert_eq(rp.unjudged[1].blocked, 1);
+	cr_assert_eq(rp.unjudged[2].method, EV_HTTP);
+	cr_assert_eq(rp.unjudged[2].passed, 2);
+	cr_assert_eq(rp.ngaps, 2);
+	cr_assert_eq(gap(&rp, 0, GAP_EXHAUSTED, t0 + S(10), t0 + S(50) + 1)->count, 2);
+	cr_assert_eq(gap(&rp, 1, GAP_EXHAUSTED, t0 + S(200), t0 + S(200) + 1)->count, 1);
+	report_free(&rp);
+}

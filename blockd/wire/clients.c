@@ -1,0 +1,161 @@
+/* Per-client shares of a worker's flow slots and stream buffers: open addressing, backward-shift deletion. */
+#include <stdlib.h>
+#include <string.h>
+
+#include "clients.h"
+
+struct client {
+	uint8_t key[9]; /* family, then 8 address bytes; key[0] == 0: empty slot */
+	uint32_t held[2];
+};
+
+struct client_table {
+	struct client *slots;
+	uint32_t mask; /* slots - 1, a power of two */
+	uint32_t used;
+	uint32_t max_used; /* used stays below this: the table is at most half full */
+	uint64_t seed;
+};
+
+static uint64_t
+mix(uint64_t h)
+{
+	h ^= h >> 33;
+	h *= 0xff51afd7ed558ccdULL;
+	h ^= h >> 33;
+	h *= 0xc4ceb9fe1a85ec53ULL;
+	h ^= h >> 33;
+	return h;
+}
+
+struct client_table *
+client_table_create(uint32_t clients, uint64_t seed)
+{
+	struct client_table *t;
+	uint32_t n = 2;
+
+	if (clients == 0 || clients > 0x40000000u)
+		return NULL;
+	while (n < clients * 2)
+		n <<= 1;
+	if ((t = calloc(1, sizeof(*t))) == NULL)
+		return NULL;
+	if ((t->slots = calloc(n, sizeof(*t->slots))) == NULL) {
+		free(t);
+		return NULL;
+	}
+	t->mask = n - 1;
+	t->max_used = clients;
+	t->seed = mix(seed ^ 0x2545f4914f6cdd1dULL);
+	return t;
+}
+
+void
+client_table_destroy(struct client_table *t)
+{
+	if (t == NULL)
+		return;
+	free(t->slots);
+	free(t);
+}
+
+static void
+make_key(uint8_t key[9], int family, const uint8_t *addr)
+{
+	memset(key, 0, 9);
+	key[0] = (uint8_t)family;
+	memcpy(key + 1, addr, family == 4 ? 4 : 8);
+}
+
+static uint32_t
+slot_of(const struct client_table *t, const uint8_t key[9])
+{
+	uint64_t w;
+
+	memcpy(&w, key + 1, 8);
+	return (uint32_t)mix(t->seed ^ w ^ ((uint64_t)key[0] << 56)) & t->mask;
+}
+
+/* The slot holding key, or the empty slot where it would go. */
+static uint32_t
+find(const struct client_table *t, const uint8_t key[9])
+{
+	uint32_t i = slot_of(t, key);
+
+	while (t->slots[i].key[0] != 0 && memcmp(t->slots[i].key, key, 9) != 0)
+		i = (i + 1) & t->mask;
+	return i;
+}
+
+/* Empties slot i and moves later entries of its run back, so every lookup still finds them. */
+static void
+erase(struct client_table *t, uint32_t i)
+{
+	uint32_t j = i;
+
+	for (;;) {
+		j = (j + 1) & t->mask;
+		if (t->slots[j].key[0] == 0)
+			break;
+		uint32_t home = slot_of(t, t->slots[j].key);
+		/* j may move to i if its home is not in (i, j], cyclically. */
+		if (((j - home) & t->mask) >= ((j - i) & t->mask)) {
+			t->slots[i] = t->slots[j];
+			i = j;
+		}
+	}
+	memset(&t->slots[i], 0, sizeof(t->slots[i]));
+	t->used--;
+}
+
+int
+client_take(struct client_table *t, int family, const uint8_t *addr, int res, uint32_t cap)
+{
+	uint8_t key[9];
+	uint32_t i;
+
+	make_key(key, family, addr);
+	i = find(t, key);
+	if (t->slots[i].key[0] == 0) {
+		if (cap == 0 || t->used >= t->max_used)
+			return -1;
+		memcpy(t->slots[i].key, key, 9);
+		t->used++;
+	} else if (t->slots[i].held[res] >= cap) {
+		return -1;
+	}
+	t->slots[i].held[res]++;
+	return 0;
+}
+
+void
+client_give(struct client_table *t, int family, const uint8_t *addr, int res)
+{
+	uint8_t key[9];
+	uint32_t i;
+
+	make_key(key, family, addr);
+	i = find(t, key);
+	if (t->slots[i].key[0] == 0 || t->slots[i].held[res] == 0)
+		return;
+	t->slots[i].held[res]--;
+	if (t->slots[i].held[CLIENT_FLOWS] == 0 && t->slots[i].held[CLIENT_STREAMS] == 0)
+		erase(t, i);
+}
+
+uint32_t
+client_held(const struct client_table *t, int family, const uint8_t *addr, int res)
+{
+	uint8_t key[9];
+	uint32_t i;
+
+	make_key(key, family, addr);
+	i = find(t, key);
+	return t->slots[i].key[0] == 0 ? 0 : t->slots[i].held[res];
+}
+
+uint32_t
+client_count(const struct client_table *t)
+{
+	return t->used;
+}
