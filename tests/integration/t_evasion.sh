@@ -188,8 +188,8 @@ has_events() {
 }
 tb_wait_for has_events || fail "events missing from the log: $(grep -c . "$log") lines"
 
-# Under no_sni = block and unjudged = block, what blockd cannot read is reset: the middle copy
-# (no_sni), the late name (unjudged, logged with its reason).
+# Under no_sni = block and unjudged = block, what blockd cannot read is reset (the middle copy,
+# no_sni), and a hello in many segments is still read whole within the byte budget.
 tb_stop_blockd
 tb_blockd_conf tls.no_sni=block flows.unjudged=block
 tb_start_blockd
@@ -202,11 +202,6 @@ for addr in "$TB_SERVER4" "$TB_SERVER6"; do
 	expect handshake "$(tb_client python3 tests/lib/tls_split.py "$addr" allowed.example \
 		at1,early 2>&1)" "no_sni = block: allowed hellos still pass, $addr"
 done
-unjudged_logged() {
-	[ "$(grep -c '"method":"tls".*"action":"unjudged_block","reason":"queue_end"' "$log")" -ge 2 ]
-}
-tb_wait_for unjudged_logged && echo "PASS unjudged blocks logged with their reason" ||
-	fail "unjudged_block events missing from the log"
 
 [ "$fails" -eq 0 ] || exit 1
 echo "t_evasion: all passed"
