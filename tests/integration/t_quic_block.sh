@@ -42,10 +42,12 @@ for addr in "$TB_SERVER4" "$TB_SERVER6"; do
 	quic "$addr" blocked.example again "passed dropped"
 done
 
-# Eight Initials that cannot be opened, then the hello: the rules queue no more than eight, so
-# the flow is decided at the eighth by unjudged (pass, by default), counted and logged.
+# Eight Initials that cannot be opened, then the hello: still within the flow's byte budget, so
+# the hello is judged. Sixty of them in a burst spend the budget first: the flow is decided
+# without a name by unjudged (pass, by default), counted and logged.
 for addr in "$TB_SERVER4" "$TB_SERVER6"; do
-	quic "$addr" blocked.example late "passed passed passed passed passed passed passed passed passed"
+	quic "$addr" blocked.example late "passed passed passed passed passed passed passed passed dropped"
+	quic "$addr" blocked.example past "passed passed"
 done
 n=$("${BLOCKCTL:-build/blockctl}" -s "$TB_DIR/control.sock" stats |
 	awk '$1 ~ /quic_unfinished$/ { s += $2 } END { print s + 0 }')
@@ -67,13 +69,14 @@ grep -q '"indicator":"www.blocked.example".*"family":"v6"' "$log" || fail "no IP
 tb_wait_for grep -q '"method":"quic".*"action":"unjudged_pass","reason":"queue_end"' "$log" &&
 	echo "PASS unjudged QUIC flows logged" || fail "no unjudged_pass event for QUIC in the log"
 
-# Under unjudged = block the eighth undecided datagram blocks the flow; the hello behind it, which
-# the rules no longer queue, is dropped by the kernel because blockd marked the connection.
+# Under unjudged = block no datagram of the flow that cannot be read gets through, and the one
+# that spends the budget blocks the flow; the hello behind it, which the rules no longer queue,
+# is dropped by the kernel because blockd marked the connection.
 tb_stop_blockd
 tb_blockd_conf flows.unjudged=block
 tb_start_blockd
 for addr in "$TB_SERVER4" "$TB_SERVER6"; do
-	quic "$addr" blocked.example late "passed passed passed passed passed passed passed dropped dropped"
+	quic "$addr" blocked.example past "dropped dropped"
 	quic "$addr" allowed.example whole "passed passed"
 done
 

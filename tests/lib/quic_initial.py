@@ -7,7 +7,8 @@ MODE split: the hello's first half in one Initial, the rest in a second, each it
 datagram. MODE again: the hello up to the end of NAME (blocked.example or
 allowed.example) in one Initial; then one whose first CRYPTO frame repeats those bytes naming
 the other of the two, and whose second carries the rest. MODE late: eight Initials that fail to
-authenticate, then the hello. MODE many: the hello, then nine copies of it in one burst (one fate
+authenticate, then the hello. MODE past: sixty such Initials in one burst, past the byte budget
+blockd judges a flow within, then the hello. MODE many: the hello, then nine copies of it in one burst (one fate
 printed for the burst: passed if any echo came back). Both datagrams come from one socket (one flow). After each, waits up to 2 s
 for the test bed's UDP echo (tests/lib/udp_echo.py) and prints "passed" or "dropped".
 Protection as in RFC 9001 section 5 (keys from the Destination Connection ID).
@@ -105,6 +106,15 @@ def main():
             d[-1] ^= 0xFF
             junk.append(bytes(d))
         dgrams = junk + [initial(dcid, scid, 8, 0, hello)]
+    elif mode == "past":
+        # Sixty such Initials in one burst (some 75 KB, past the flow's byte budget), then the
+        # hello: by then blockd must have decided without it.
+        junk = []
+        for pn in range(60):
+            d = bytearray(initial(dcid, scid, pn, 0, hello))
+            d[-1] ^= 0xFF
+            junk.append(bytes(d))
+        dgrams = [junk, initial(dcid, scid, 60, 0, hello)]
     else:
         raise SystemExit("unknown mode " + mode)
     fam = socket.AF_INET6 if ":" in addr else socket.AF_INET
