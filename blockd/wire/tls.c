@@ -351,7 +351,8 @@ tls_parse_client_hello(const uint8_t *buf, size_t len, int flags, struct tls_hel
 		if (buf[3] == 3) {
 			out->sslv2 = 1;
 			out->hello_len = 2 + ((size_t)(buf[0] & 0x7f) << 8 | buf[1]);
-			out->end = out->hello_len;
+			/* Where it ends, as far as it has come: never past what was given. */
+			out->end = out->hello_len < len ? out->hello_len : len;
 			return TLS_NO_SNI;
 		}
 	}
