@@ -257,9 +257,12 @@ take_host(const uint8_t *s, size_t n, struct http_request *req)
 	for (start = end, pos = end; pos > 0;) {
 		for (l = pos; l > 0 && s[l - 1] != '.'; l--)
 			;
+		/* A label longer than any name is no matchable one (and would not fit in host). */
+		if (end - l > HTTP_HOST_MAX)
+			break;
 		for (i = l; i < pos; i++)
 			req->host[i - l] = (char)lower(s[i]);
-		if (!good_label(req->host, pos - l) || end - l > HTTP_HOST_MAX)
+		if (!good_label(req->host, pos - l))
 			break;
 		start = l;
 		if (l == 0)
