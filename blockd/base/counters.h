@@ -14,7 +14,7 @@
  *
  * X(src, field, log, stats, kind, metric, scope, label, help)
  *   src     Q: the queue's own (struct nfqueue_counters, counted in nfq.c),
- *           W: the worker's (struct worker_counters, in worker.c and webflow.c)
+ *           W: the worker's (struct worker_counters, in worker.c and its handlers)
  *   field   the struct's field, and the counter's name in the stop log line
  *   log     1: in the stop log line ("field=N", in the table's order)
  *   stats   its key in `blockctl stats`, or NULL; rows with one key are added

@@ -1,0 +1,73 @@
+/* What the web flow handlers share: the flow's life, its buffers and its verdicts (webflow.c). */
+#ifndef BLOCKD_WEBFLOW_INT_H
+#define BLOCKD_WEBFLOW_INT_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "base/counters.h"
+
+struct worker;
+struct match_snapshot;
+struct match_hit;
+struct pkt;
+struct flow;
+struct flow_key;
+struct reasm;
+
+#define CNT(w, field) counter_add(&(w)->c.field, 1)
+
+#define FLOW_EXPIRE_N 8 /* idle flows dropped per packet, so expiry never stalls one */
+
+/*
+ * Used only by webflow.c and the handlers beside it (webflow_tls.c,
+ * webflow_http.c, webflow_quic.c), on the worker's thread. Flows belong to
+ * the worker's flow table; buffers to its pool. The verdict functions
+ * (wf_allow(), wf_block(), wf_unjudged(), wf_decided(), wf_alone_failed())
+ * return the packet's netfilter verdict and set *mark.
+ */
+
+/* wf_emit(): the event for a blocked flow (hit): what was read, by method, and the action. */
+void wf_emit(struct worker *, const struct match_snapshot *snap, const struct match_hit *hit,
+    int method, int action, const struct pkt *p, const char *ind, size_t indlen);
+/* wf_key_of(): p's flow key, client side first. */
+void wf_key_of(const struct pkt *p, struct flow_key *k);
+/* wf_flow_new(): p's flow, found or made within its client's share; NULL over the share. */
+struct flow *wf_flow_new(
+    struct worker *, const struct flow_key *k, const struct pkt *p, int *created);
+/* wf_scratch_flow(): the worker's one scratch flow, for a packet judged alone. */
+struct flow *wf_scratch_flow(
+    struct worker *, const struct flow_key *k, const struct pkt *p, int app);
+/* wf_is_scratch(): 1 if f is the scratch flow (nothing of it is kept). */
+int wf_is_scratch(const struct worker *, const struct flow *f);
+/* wf_tcp_flow(): the TCP flow for p (made on its SYN), the scratch flow, or NULL: nothing to judge. */
+struct flow *wf_tcp_flow(struct worker *, const struct pkt *p, int app);
+/* wf_last_queued(): 1 if f has spent the bytes it may be read for (queued.h). */
+int wf_last_queued(const struct flow *f);
+/* wf_release(): f's buffers go back to the pool and its client's share. */
+void wf_release(struct worker *, struct flow *f);
+/* wf_stream_for(): the buffer to read into (*alone: the scratch one), or NULL: pool exhausted. */
+struct reasm *wf_stream_for(struct worker *, struct flow *f, int *alone);
+/* wf_stream_alt(): f's second buffer for last copies, or NULL. */
+struct reasm *wf_stream_alt(struct worker *, struct flow *f);
+/* wf_server_next(): the first byte of f the server has not received. */
+uint32_t wf_server_next(const struct flow *f, const struct reasm *s);
+/* wf_next_seq(): the sequence number the server expects next from f's client. */
+uint32_t wf_next_seq(const struct flow *f);
+/* wf_doubtful(): 1 if p may never reach the server's stream (counted by reason). */
+int wf_doubtful(struct worker *, struct flow *f, const struct pkt *p);
+/* wf_urgent(): p's urgent byte taken out of f's buffers, as the server's stack does. */
+void wf_urgent(struct worker *, struct flow *f, const struct pkt *p);
+/* wf_stream_add(): p's data into r where the server's stack puts it; reasm_add()'s flags. */
+int wf_stream_add(const struct flow *f, struct reasm *r, const struct pkt *p);
+
+int wf_allow(struct worker *, struct flow *f, uint32_t *mark);
+int wf_block(struct worker *, struct flow *f, uint32_t *mark);
+int wf_unjudged(struct worker *, struct flow *f, const struct pkt *p, int method, int reason,
+    uint32_t next, uint32_t *mark);
+int wf_alone_failed(struct worker *, struct flow *f, const struct pkt *p, int method, uint32_t next,
+    uint32_t *mark);
+/* wf_decided(): the verdict of a flow already decided, or -1 while f is undecided. */
+int wf_decided(struct worker *, const struct flow *f, uint32_t *mark);
+
+#endif

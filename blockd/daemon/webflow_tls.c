@@ -1,0 +1,197 @@
+/* TLS on TCP 443: a ClientHello read as the server reads it, its name judged, a blocked flow reset. */
+#include <linux/netfilter.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "base/config.h"
+#include "evlog/event.h"
+#include "kernel/queued.h"
+#include "match/match.h"
+#include "wire/flow.h"
+#include "wire/pkt.h"
+#include "wire/reasm.h"
+#include "wire/tcpin.h"
+#include "wire/tls.h"
+#include "judge.h"
+#include "webflow.h"
+#include "webflow_int.h"
+#include "worker.h"
+
+#define TLS_WAIT_RETRY 1 /* app_data[0] of a TLS flow: its first hello passed, a second may come */
+
+/* r is a ClientHello read to its end (or as far as it will go). */
+static int
+is_hello(int r)
+{
+	return r == TLS_SNI || r == TLS_NO_SNI || r == TLS_ECH;
+}
+
+/*
+ * 1 if h (from parse result r) carries a server_name the list blocks; hit
+ * filled in. A name blockd cannot match whole (odd_name) is blocked by the
+ * labels at its right that it can match.
+ */
+static int
+name_blocked(struct worker *w, const struct match_snapshot *snap, int r, const struct tls_hello *h,
+    struct match_hit *hit)
+{
+	return is_hello(r) && (h->has_sni || (h->odd_name && h->sni_len > 0)) && snap != NULL &&
+	    match_domain(snap, h->sni, h->sni_len, w->now, hit) == MATCH_BLOCK;
+}
+
+/* f's hello h names a blocked name (hit): reset both ways (at next), logged, the flow blocked. */
+static int
+reset_named(struct worker *w, const struct match_snapshot *snap, struct flow *f,
+    const struct pkt *p, const struct match_hit *hit, const struct tls_hello *h, uint32_t next,
+    uint32_t *mark)
+{
+	CNT(w, tls_blocked);
+	judge_reset(w, p, next);
+	wf_emit(w, snap, hit, EV_TLS, EV_RESET, p, h->sni, h->sni_len);
+	return wf_block(w, f, mark);
+}
+
+/*
+ * f's first hello h (read whole from s, unless cut) allows the flow. A
+ * client that offered TLS 1.3 sends a second hello if the server answers
+ * with a HelloRetryRequest, and that one may name another server: the flow
+ * stays undecided until the client's next records show whether one comes
+ * (tls_parse_retry()), and a second hello is judged as the first.
+ */
+static int
+hello_over(struct worker *w, const struct match_snapshot *snap, struct flow *f, const struct pkt *p,
+    const struct reasm *s, const struct tls_hello *h, int cut, uint32_t next, uint32_t *mark)
+{
+	struct tls_hello h2;
+	struct match_hit hit;
+
+	if (cut || !h->tls13)
+		return wf_allow(w, f, mark);
+	int r2 = tls_parse_retry(reasm_data(s), reasm_contig(s), h, 0, &h2);
+	if (name_blocked(w, snap, r2, &h2, &hit))
+		return reset_named(w, snap, f, p, &hit, &h2, next, mark);
+	if (r2 == TLS_NEED_MORE && !wf_last_queued(f) && reasm_contig(s) < REASM_MAX) {
+		f->app_data[0] = TLS_WAIT_RETRY; /* the first hello is judged and counted */
+		return NF_ACCEPT;
+	}
+	return wf_allow(w, f, mark);
+}
+
+/*
+ * Port 443. A hello whose segments disagreed (FLOW_F_EVASIVE) is read
+ * twice, from the first copy of each byte (what the stream keeps, and what
+ * the server's TCP keeps for bytes it had in order) and from the last copy
+ * (flow_stream_alt()): a blocked name in either resets the connection.
+ * Otherwise such a hello, like one without a name, follows no_sni: a third
+ * copy may have reached the server. A hello still unfinished at the last
+ * packet the queue rules send follows unjudged, unless its name was seen
+ * already. A segment below the flow's TTL (low_ttl()) goes to the
+ * last-copy reading alone: there a blocked name still resets, but nothing
+ * it says allows.
+ */
+int
+webflow_tls(
+    struct worker *w, const struct match_snapshot *snap, const struct pkt *p, uint32_t *mark)
+{
+	*mark = 0;
+	struct flow *f = wf_tcp_flow(w, p, QUEUED_TLS);
+	if (f == NULL)
+		return NF_ACCEPT;
+	int d = wf_decided(w, f, mark);
+	if (d != -1)
+		return d;
+	int low = wf_doubtful(w, f, p);
+	if (p->paylen == 0 && (p->tcp_flags & (PKT_TCP_RST | PKT_TCP_FIN))) {
+		if (!low && !wf_is_scratch(w, f) && tcpin_ends(p, wf_next_seq(f)))
+			flow_remove(w->flows, f);
+		return NF_ACCEPT;
+	}
+	if (p->paylen == 0 && !wf_last_queued(f))
+		return NF_ACCEPT;
+	int alone;
+	struct reasm *s = wf_stream_for(w, f, &alone);
+	if (s == NULL)
+		return wf_unjudged(w, f, p, EV_TLS, JUDGE_NO_BUFFER, p->seq, mark);
+	uint32_t next = wf_server_next(f, s);
+	if (!low)
+		wf_urgent(w, f, p);
+	/* A doubtful segment stays out of the stream: only the last-copy version reads it. */
+	if (low || (wf_stream_add(f, s, p) & REASM_CONFLICT)) {
+		f->flags |= FLOW_F_EVASIVE;
+		(void)wf_stream_alt(w, f);
+	}
+	if (f->alt != NULL)
+		(void)wf_stream_add(f, f->alt, p);
+
+	struct tls_hello h, ha;
+	struct match_hit hit;
+	/* A low copy naming a blocked name resets at once: it may be what the server keeps. */
+	if (low && f->alt != NULL &&
+	    name_blocked(w, snap,
+		tls_parse_client_hello(
+		    reasm_data(f->alt), reasm_contig(f->alt), TLS_PARTIAL_OK, &ha),
+		&ha, &hit))
+		return reset_named(w, snap, f, p, &hit, &ha, next, mark);
+	if (f->tcp.flags & TCPIN_F_SYNDATA) {
+		/* Data on the SYN alone, which the server may throw away: a blocked name decides. */
+		CNT(w, tcp_syn_data);
+		if (name_blocked(w, snap,
+			tls_parse_client_hello(reasm_data(s), reasm_contig(s), TLS_PARTIAL_OK, &h),
+			&h, &hit))
+			return reset_named(w, snap, f, p, &hit, &h, next, mark);
+		return NF_ACCEPT;
+	}
+	if (low && alone && !wf_last_queued(f))
+		return wf_alone_failed(w, f, p, EV_TLS, next, mark);
+	int full = reasm_contig(s) >= REASM_MAX || (s->flags & REASM_F_TRUNCATED);
+	int r =
+	    tls_parse_client_hello(reasm_data(s), reasm_contig(s), full ? TLS_PARTIAL_OK : 0, &h);
+	if (f->app_data[0] == TLS_WAIT_RETRY && is_hello(r))
+		return hello_over(w, snap, f, p, s, &h, full, next, mark);
+	int unfinished = 0;
+	if (r == TLS_NEED_MORE && !full) {
+		if (alone && !wf_last_queued(f))
+			return wf_alone_failed(w, f, p, EV_TLS, next, mark);
+		if (!wf_last_queued(f))
+			return NF_ACCEPT; /* the server may see the start; the end is judged */
+		/* No more of it will be queued: judge the name if it came already. */
+		unfinished = 1;
+		r = tls_parse_client_hello(reasm_data(s), reasm_contig(s), TLS_PARTIAL_OK, &h);
+	}
+	int evasive = (f->flags & FLOW_F_EVASIVE) != 0;
+	if ((r == TLS_NOT_TLS || r == TLS_MALFORMED) && !evasive) {
+		CNT(w, tls_not_tls);
+		return wf_allow(w, f, mark);
+	}
+	int ra = TLS_NEED_MORE;
+	if (f->alt != NULL)
+		ra = tls_parse_client_hello(
+		    reasm_data(f->alt), reasm_contig(f->alt), TLS_PARTIAL_OK, &ha);
+	if (is_hello(r) || is_hello(ra))
+		CNT(w, tls_hellos);
+	if (r == TLS_ECH)
+		CNT(w, tls_ech);
+	if (evasive)
+		CNT(w, tls_evasive);
+	else if (unfinished)
+		CNT(w, tls_unfinished);
+
+	if (name_blocked(w, snap, r, &h, &hit))
+		return reset_named(w, snap, f, p, &hit, &h, next, mark);
+	if (f->alt != NULL && name_blocked(w, snap, ra, &ha, &hit))
+		return reset_named(w, snap, f, p, &hit, &ha, next, mark);
+	if ((r == TLS_SNI || r == TLS_ECH) && h.has_sni && !evasive)
+		return hello_over(w, snap, f, p, s, &h, unfinished || full, next, mark);
+	/* Unfinished and no name came: blockd must decide without one. */
+	if (unfinished && !evasive)
+		return wf_unjudged(w, f, p, EV_TLS, JUDGE_QUEUE_END, next, mark);
+	/* No name to judge, or copies that disagreed and named nothing blocked: no_sni. */
+	if (!evasive)
+		CNT(w, tls_no_sni);
+	if (w->cfg->no_sni != CFG_NOSNI_BLOCK)
+		return evasive ? wf_allow(w, f, mark)
+			       : hello_over(w, snap, f, p, s, &h, unfinished || full, next, mark);
+	CNT(w, tls_no_sni_blocked);
+	judge_reset(w, p, next);
+	return wf_block(w, f, mark);
+}
