@@ -1,6 +1,7 @@
 /* HTTP/1.x request parser: request heads whole, bodies skipped by length or chunk by chunk. */
 #include <string.h>
 
+#include "hostname.h"
 #include "http.h"
 
 enum {
@@ -186,21 +187,6 @@ skip_body(struct http_parser *p, const uint8_t *buf, size_t len, const char **ba
 	return i;
 }
 
-/* A label of a name blockd can match: 1..63 letters, digits, '-' or '_'. */
-static int
-good_label(const char *l, size_t n)
-{
-	size_t i;
-
-	if (n == 0 || n > 63)
-		return 0;
-	for (i = 0; i < n; i++)
-		if (!((l[i] >= 'a' && l[i] <= 'z') || (l[i] >= '0' && l[i] <= '9') || l[i] == '-' ||
-			l[i] == '_'))
-			return 0;
-	return 1;
-}
-
 /*
  * Host value or authority to req->host, read as nginx reads it
  * (ngx_http_validate_host()): surrounding whitespace trimmed, whatever
@@ -211,7 +197,7 @@ good_label(const char *l, size_t n)
 static const char *
 take_host(const uint8_t *s, size_t n, struct http_request *req)
 {
-	size_t i, end, start, pos, l;
+	size_t i, end, start;
 
 	while (n > 0 && (s[0] == ' ' || s[0] == '\t')) {
 		s++;
@@ -254,21 +240,7 @@ take_host(const uint8_t *s, size_t n, struct http_request *req)
 	if (end == 0)
 		return "empty host name";
 	/* The longest run of whole labels at the right that blockd can match. */
-	for (start = end, pos = end; pos > 0;) {
-		for (l = pos; l > 0 && s[l - 1] != '.'; l--)
-			;
-		/* A label longer than any name is no matchable one (and would not fit in host). */
-		if (end - l > HTTP_HOST_MAX)
-			break;
-		for (i = l; i < pos; i++)
-			req->host[i - l] = (char)lower(s[i]);
-		if (!good_label(req->host, pos - l))
-			break;
-		start = l;
-		if (l == 0)
-			break;
-		pos = l - 1;
-	}
+	start = hostname_right(s, end, HTTP_HOST_MAX);
 	for (i = start; i < end; i++)
 		req->host[i - start] = (char)lower(s[i]);
 	req->host_len = end - start;

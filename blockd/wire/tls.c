@@ -1,6 +1,7 @@
 /* TLS ClientHello parser: records defragmented, extensions walked with every length checked. */
 #include <string.h>
 
+#include "hostname.h"
 #include "tls.h"
 
 #define TLS_RECORD_MAX 16384 /* plaintext record limit, RFC 8446 5.1 */
@@ -100,21 +101,6 @@ lower(uint8_t ch)
 	return ch >= 'A' && ch <= 'Z' ? (uint8_t)(ch - 'A' + 'a') : ch;
 }
 
-/* A label of a name blockd can match: 1..63 letters, digits, '-' or '_'. */
-static int
-good_label(const char *l, size_t n)
-{
-	size_t i;
-
-	if (n == 0 || n > 63)
-		return 0;
-	for (i = 0; i < n; i++)
-		if (!((l[i] >= 'a' && l[i] <= 'z') || (l[i] >= '0' && l[i] <= '9') || l[i] == '-' ||
-			l[i] == '_'))
-			return 0;
-	return 1;
-}
-
 /*
  * A host_name as the server reads it. OpenSSL refuses a NUL and more than
  * 255 bytes and takes any other bytes; nginx (ngx_http_validate_host())
@@ -128,7 +114,7 @@ static const char *
 take_name(const uint8_t *n, size_t len, struct tls_hello *out)
 {
 	char name[TLS_NAME_RAW];
-	size_t i, end, start, pos, l;
+	size_t i, end, start;
 
 	if (len > TLS_NAME_RAW)
 		return "server name longer than 255 bytes";
@@ -150,16 +136,7 @@ take_name(const uint8_t *n, size_t len, struct tls_hello *out)
 	}
 	if (end > 0 && name[end - 1] == '.')
 		end--;
-	for (start = end, pos = end; pos > 0;) {
-		for (l = pos; l > 0 && name[l - 1] != '.'; l--)
-			;
-		if (!good_label(name + l, pos - l) || end - l > TLS_SNI_MAX)
-			break;
-		start = l;
-		if (l == 0)
-			break;
-		pos = l - 1;
-	}
+	start = hostname_right((const uint8_t *)name, end, TLS_SNI_MAX);
 	memcpy(out->sni, name + start, end - start);
 	out->sni_len = end - start;
 	out->sni[out->sni_len] = '\0';
