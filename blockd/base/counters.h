@@ -167,6 +167,13 @@
 	/* stream buffers given back by connections between requests */ \
 	X(W, streams_returned, 0, "streams_returned", COUNTER, "blockd_flow_streams_returned_total", \
 	    ALL, NULL, "Stream buffers given back by idle keep-alive connections between requests.") \
+	/* streams grown to read a hello or request head longer than a buffer (padded) */ \
+	X(W, streams_grown, 0, "streams_grown", COUNTER, "blockd_flow_streams_grown_total", ALL, \
+	    NULL, "Streams grown to read a hello or request head longer than a stream buffer.") \
+	/* ... that could not grow: every long buffer in use */ \
+	X(W, streams_long_exhausted, 0, "streams_long_exhausted", COUNTER, \
+	    "blockd_flow_streams_long_exhausted_total", ALL, NULL, \
+	    "Streams that needed to grow while every long buffer was in use.") \
 	/* ---- below: counted, but shown only in a metric sum, or not at all ---- */ \
 	X(Q, recv_errors, 0, NULL, COUNTER, NULL, ALL, NULL, NULL) \
 	X(Q, send_errors, 0, NULL, COUNTER, NULL, ALL, NULL, NULL) \

@@ -432,3 +432,22 @@ wf_stream_add(const struct flow *f, struct reasm *r, const struct pkt *p)
 {
 	return reasm_add_tcp(r, f->client_isn, tcpin_data_seq(p), p->payload, p->paylen);
 }
+
+/*
+ * p's data into f's buffer r, grown when p reaches past its end: a hello or
+ * request head longer than a buffer is read as far as the byte budget goes.
+ */
+int
+wf_read(struct worker *w, struct flow *f, struct reasm *r, const struct pkt *p)
+{
+	int res = wf_stream_add(f, r, p);
+
+	if (!(res & REASM_TRUNCATED) || r != f->stream || wf_is_scratch(w, f) || r->mem != NULL)
+		return res;
+	if (flow_stream_grow(w->flows, f) == NULL) {
+		CNT(w, streams_long_exhausted);
+		return res;
+	}
+	CNT(w, streams_grown);
+	return (res & ~REASM_TRUNCATED) | wf_stream_add(f, r, p);
+}

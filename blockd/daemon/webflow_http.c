@@ -147,7 +147,7 @@ webflow_http(
 		return wf_unjudged(w, f, p, EV_HTTP, JUDGE_NO_BUFFER, p->seq, mark);
 	uint32_t next = wf_server_next(f, s);
 	wf_urgent(w, f, p);
-	(void)wf_stream_add(f, s, p);
+	(void)wf_read(w, f, s, p);
 	struct http_parser *hp = (struct http_parser *)f->app_data;
 	struct http_parser before = *hp; /* a segment judged alone that fails is read again */
 	for (;;) {
@@ -182,6 +182,9 @@ webflow_http(
 				CNT(w, http_other);
 				return wf_allow(w, f, mark);
 			}
+		} else if (r == HTTP_TOO_LONG) {
+			/* A head longer than the byte budget: its Host may lie past it. */
+			return wf_unjudged(w, f, p, EV_HTTP, JUDGE_QUEUE_END, next, mark);
 		} else if (r != HTTP_REQUEST) {
 			CNT(w, http_other);
 			return wf_allow(w, f, mark);

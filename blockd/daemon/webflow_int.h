@@ -60,6 +60,8 @@ int wf_doubtful(struct worker *, struct flow *f, const struct pkt *p);
 void wf_urgent(struct worker *, struct flow *f, const struct pkt *p);
 /* wf_stream_add(): p's data into r where the server's stack puts it; reasm_add()'s flags. */
 int wf_stream_add(const struct flow *f, struct reasm *r, const struct pkt *p);
+/* wf_read(): wf_stream_add() into f's buffer, grown (flow_stream_grow()) when p passes its end. */
+int wf_read(struct worker *, struct flow *f, struct reasm *r, const struct pkt *p);
 
 int wf_allow(struct worker *, struct flow *f, uint32_t *mark);
 int wf_block(struct worker *, struct flow *f, uint32_t *mark);

@@ -70,7 +70,7 @@ hello_over(struct worker *w, const struct match_snapshot *snap, struct flow *f, 
 	int r2 = tls_parse_retry(reasm_data(s), reasm_contig(s), h, 0, &h2);
 	if (name_blocked(w, snap, r2, &h2, &hit))
 		return reset_named(w, snap, f, p, &hit, &h2, next, mark);
-	if (r2 == TLS_NEED_MORE && !wf_last_queued(f) && reasm_contig(s) < REASM_MAX) {
+	if (r2 == TLS_NEED_MORE && !wf_last_queued(f) && reasm_contig(s) < reasm_size(s)) {
 		f->app_data[0] = TLS_WAIT_RETRY; /* the first hello is judged and counted */
 		return NF_ACCEPT;
 	}
@@ -116,7 +116,7 @@ webflow_tls(
 	if (!low)
 		wf_urgent(w, f, p);
 	/* A doubtful segment stays out of the stream: only the last-copy version reads it. */
-	if (low || (wf_stream_add(f, s, p) & REASM_CONFLICT)) {
+	if (low || (wf_read(w, f, s, p) & REASM_CONFLICT)) {
 		f->flags |= FLOW_F_EVASIVE;
 		(void)wf_stream_alt(w, f);
 	}
@@ -143,7 +143,7 @@ webflow_tls(
 	}
 	if (low && alone && !wf_last_queued(f))
 		return wf_alone_failed(w, f, p, EV_TLS, next, mark);
-	int full = reasm_contig(s) >= REASM_MAX || (s->flags & REASM_F_TRUNCATED);
+	int full = reasm_contig(s) >= reasm_size(s) || (s->flags & REASM_F_TRUNCATED);
 	int r =
 	    tls_parse_client_hello(reasm_data(s), reasm_contig(s), full ? TLS_PARTIAL_OK : 0, &h);
 	if (f->app_data[0] == TLS_WAIT_RETRY && is_hello(r))
@@ -185,6 +185,13 @@ webflow_tls(
 	/* Unfinished and no name came: blockd must decide without one. */
 	if (unfinished && !evasive)
 		return wf_unjudged(w, f, p, EV_TLS, JUDGE_QUEUE_END, next, mark);
+	/*
+	 * A hello longer than the buffer holds, its name not in what it holds:
+	 * as long as the byte budget (a grown buffer), or no long buffer was free.
+	 */
+	if (full && r == TLS_NEED_MORE && !evasive)
+		return wf_unjudged(w, f, p, EV_TLS,
+		    s->mem != NULL ? JUDGE_QUEUE_END : JUDGE_NO_BUFFER, next, mark);
 	/* No name to judge, or copies that disagreed and named nothing blocked: no_sni. */
 	if (!evasive)
 		CNT(w, tls_no_sni);

@@ -15,6 +15,9 @@ struct flow_table {
 	uint32_t timeout;
 	uint64_t seed;
 	struct reasm_pool *pool;
+	uint8_t *longmem;   /* nlong blocks of REASM_LONG_MEM bytes */
+	uint8_t **longfree; /* the blocks not in use */
+	uint32_t nlong, nlongfree;
 	struct flow_stats st;
 	void (*on_drop)(void *arg, const struct flow *f);
 	void *on_drop_arg;
@@ -90,11 +93,19 @@ flow_table_create(uint32_t capacity, uint32_t nstreams, uint32_t timeout, uint64
 	t->flows = calloc(capacity, sizeof(*t->flows));
 	t->buckets = calloc(nb, sizeof(*t->buckets));
 	t->pool = reasm_pool_create(nstreams);
-	if (t->flows == NULL || t->buckets == NULL || t->pool == NULL) {
+	t->nlong = nstreams / FLOW_LONG_SHARE > 0 ? nstreams / FLOW_LONG_SHARE : 1;
+	t->longmem = malloc((size_t)t->nlong * REASM_LONG_MEM);
+	t->longfree = calloc(t->nlong, sizeof(*t->longfree));
+	if (t->flows == NULL || t->buckets == NULL || t->pool == NULL || t->longmem == NULL ||
+	    t->longfree == NULL) {
 		flow_table_destroy(t);
 		return NULL;
 	}
+	for (uint32_t i = 0; i < t->nlong; i++)
+		t->longfree[i] = t->longmem + (size_t)i * REASM_LONG_MEM;
+	t->nlongfree = t->nlong;
 	t->st.capacity = capacity;
+	t->st.long_size = t->nlong;
 	return t;
 }
 
@@ -104,6 +115,8 @@ flow_table_destroy(struct flow_table *t)
 	if (t == NULL)
 		return;
 	reasm_pool_destroy(t->pool);
+	free(t->longmem);
+	free(t->longfree);
 	free(t->buckets);
 	free(t->flows);
 	free(t);
@@ -170,8 +183,7 @@ drop(struct flow_table *t, struct flow *f)
 	lru_unlink(t, f);
 	if (t->on_drop != NULL)
 		t->on_drop(t->on_drop_arg, f);
-	reasm_put(t->pool, f->stream);
-	reasm_put(t->pool, f->alt);
+	flow_stream_release(t, f);
 	memset(f, 0, sizeof(*f));
 	f->hnext = t->free_head;
 	t->free_head = i;
@@ -275,9 +287,39 @@ flow_stream(struct flow_table *t, struct flow *f)
 	return f->stream;
 }
 
+/* A grown buffer's memory back to the table's blocks. */
+static void
+long_put(struct flow_table *t, struct reasm *r)
+{
+	uint8_t *mem;
+
+	if (r == NULL || (mem = reasm_take_long(r)) == NULL)
+		return;
+	t->longfree[t->nlongfree++] = mem;
+	t->st.long_in_use--;
+}
+
+struct reasm *
+flow_stream_grow(struct flow_table *t, struct flow *f)
+{
+	if (f->stream == NULL)
+		return NULL;
+	if (f->stream->mem != NULL)
+		return f->stream;
+	if (t->nlongfree == 0) {
+		t->st.long_exhausted++;
+		return NULL;
+	}
+	reasm_grow(f->stream, t->longfree[--t->nlongfree]);
+	t->st.long_gets++;
+	t->st.long_in_use++;
+	return f->stream;
+}
+
 void
 flow_stream_release(struct flow_table *t, struct flow *f)
 {
+	long_put(t, f->stream);
 	reasm_put(t->pool, f->stream);
 	reasm_put(t->pool, f->alt);
 	f->stream = NULL;

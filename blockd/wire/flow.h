@@ -86,13 +86,21 @@ struct flow_stats {
 	uint32_t active;
 	uint32_t capacity;
 	struct reasm_pool_stats streams;
+	uint64_t long_gets;      /* streams grown to REASM_LONG bytes */
+	uint64_t long_exhausted; /* ... that could not be: every block in use */
+	uint32_t long_in_use;
+	uint32_t long_size;
 };
+
+/* One stream buffer in FLOW_LONG_SHARE may grow to REASM_LONG bytes at a time. */
+#define FLOW_LONG_SHARE 16
 
 struct flow_table;
 
 /*
  * flow_table_create(): room for capacity flows and nstreams stream buffers
- * (REASM_MAX bytes each), all allocated here; timeout is the idle time in
+ * (REASM_MAX bytes each, and REASM_LONG for one in FLOW_LONG_SHARE of them
+ * at a time), all allocated here; timeout is the idle time in
  * seconds after which a flow is dropped; seed keys the hash (pass random
  * bytes so peers cannot aim collisions at one chain). Returns NULL if an
  * argument is 0 or memory is short.
@@ -136,6 +144,15 @@ void flow_remove(struct flow_table *, struct flow *f);
  */
 struct reasm *flow_stream(struct flow_table *, struct flow *f);
 void flow_stream_release(struct flow_table *, struct flow *f);
+
+/*
+ * flow_stream_grow(): f's stream grown to keep REASM_LONG bytes (a hello
+ * or request head longer than any client sends unless padded to hide its
+ * name), its memory taken from the table's blocks (nstreams /
+ * FLOW_LONG_SHARE of them, at least one) until the stream is released.
+ * NULL if f has no stream or every block is in use (counted).
+ */
+struct reasm *flow_stream_grow(struct flow_table *, struct flow *f);
 
 /*
  * flow_stream_alt(): f's second buffer, for a stream whose copies disagree:

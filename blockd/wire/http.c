@@ -730,8 +730,8 @@ http_parse(struct http_parser *p, const uint8_t *buf, size_t len, size_t *consum
 	}
 	if (len - start >= HTTP_HEAD_MAX) {
 		if (p->upgraded)
-			return not_http(p, req, "request head longer than 16 KiB");
-		req->why = "request head longer than 16 KiB";
+			return not_http(p, req, "request head longer than 64 KiB");
+		req->why = "request head longer than 64 KiB";
 		return HTTP_TOO_LONG;
 	}
 	*consumed = start;

@@ -5,7 +5,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#define HTTP_HEAD_MAX 16384 /* longest request line + header section accepted */
+#define HTTP_HEAD_MAX 65536 /* longest request line + header section read: a flow's byte budget */
 #define HTTP_HOST_MAX 253
 #define HTTP_PATH_MAX 2048 /* normalised path kept; longer ones are cut (path_truncated) */
 

@@ -21,31 +21,73 @@ reasm_reset(struct reasm *r)
 	r->conflicts = 0;
 	r->noob = 0;
 	r->oob_before = 0;
+	r->mem = NULL;
 	memset(r->have, 0, sizeof(r->have));
+}
+
+/* The bitmap and the data in use, and how many bytes they keep. */
+static inline uint8_t *
+bitmap(struct reasm *r)
+{
+	return r->mem != NULL ? r->mem : r->have;
+}
+
+static inline const uint8_t *
+cbitmap(const struct reasm *r)
+{
+	return r->mem != NULL ? r->mem : r->have;
+}
+
+static inline uint8_t *
+bytes(struct reasm *r)
+{
+	return r->mem != NULL ? r->mem + REASM_LONG / 8 : r->data;
+}
+
+void
+reasm_grow(struct reasm *r, uint8_t *mem)
+{
+	if (r->mem != NULL)
+		return;
+	memcpy(mem, r->have, sizeof(r->have));
+	memset(mem + sizeof(r->have), 0, REASM_LONG / 8 - sizeof(r->have));
+	memcpy(mem + REASM_LONG / 8, r->data, r->high);
+	r->mem = mem;
+	r->flags &= ~(uint32_t)REASM_F_TRUNCATED; /* the caller adds again what was cut */
+}
+
+uint8_t *
+reasm_take_long(struct reasm *r)
+{
+	uint8_t *mem = r->mem;
+	reasm_reset(r);
+	return mem;
 }
 
 static inline int
 have_bit(const struct reasm *r, uint32_t i)
 {
-	return (r->have[i >> 3] >> (i & 7)) & 1;
+	return (cbitmap(r)[i >> 3] >> (i & 7)) & 1;
 }
 
 /* Marks [from, to) present; whole bytes of the bitmap at a time where it can. */
 static void
 set_bits(struct reasm *r, uint32_t from, uint32_t to)
 {
+	uint8_t *have = bitmap(r);
+
 	while (from < to && (from & 7) != 0) {
-		r->have[from >> 3] |= (uint8_t)(1u << (from & 7));
+		have[from >> 3] |= (uint8_t)(1u << (from & 7));
 		from++;
 	}
 	if (to - from >= 8) {
 		uint32_t n = (to - from) >> 3;
 
-		memset(&r->have[from >> 3], 0xff, n);
+		memset(&have[from >> 3], 0xff, n);
 		from += n << 3;
 	}
 	while (from < to) {
-		r->have[from >> 3] |= (uint8_t)(1u << (from & 7));
+		have[from >> 3] |= (uint8_t)(1u << (from & 7));
 		from++;
 	}
 }
@@ -58,7 +100,7 @@ grow_contig(struct reasm *r)
 
 	while (c < r->high && (c & 7) != 0 && have_bit(r, c))
 		c++;
-	while (c + 8 <= r->high && r->have[c >> 3] == 0xff)
+	while (c + 8 <= r->high && cbitmap(r)[c >> 3] == 0xff)
 		c += 8;
 	while (c < r->high && have_bit(r, c))
 		c++;
@@ -71,6 +113,8 @@ reasm_add(struct reasm *r, uint64_t off, const uint8_t *p, size_t len)
 	int res = 0;
 	uint32_t start, end, i;
 	int conflict = 0;
+	uint8_t *data = bytes(r);
+	size_t size = reasm_size(r);
 
 	if (len == 0)
 		return 0;
@@ -83,13 +127,13 @@ reasm_add(struct reasm *r, uint64_t off, const uint8_t *p, size_t len)
 		off = r->base;
 	}
 	off -= r->base;
-	if (off >= REASM_MAX) {
+	if (off >= size) {
 		r->flags |= REASM_F_TRUNCATED;
 		return REASM_TRUNCATED;
 	}
 	start = (uint32_t)off;
-	if (len > REASM_MAX - start) {
-		len = REASM_MAX - start;
+	if (len > size - start) {
+		len = size - start;
 		res |= REASM_TRUNCATED;
 		r->flags |= REASM_F_TRUNCATED;
 	}
@@ -97,7 +141,7 @@ reasm_add(struct reasm *r, uint64_t off, const uint8_t *p, size_t len)
 
 	/* The common case: the next bytes in order, nothing stored past them. */
 	if (start == r->contig && r->high <= start) {
-		memcpy(&r->data[start], p, len);
+		memcpy(&data[start], p, len);
 		set_bits(r, start, end);
 		r->contig = end;
 		r->high = end;
@@ -106,10 +150,10 @@ reasm_add(struct reasm *r, uint64_t off, const uint8_t *p, size_t len)
 
 	for (i = start; i < end;) {
 		if (have_bit(r, i)) {
-			if (r->data[i] != p[i - start]) {
+			if (data[i] != p[i - start]) {
 				conflict = 1;
 				if (r->flags & REASM_F_LAST_WINS)
-					r->data[i] = p[i - start];
+					data[i] = p[i - start];
 			}
 			i++;
 			continue;
@@ -119,7 +163,7 @@ reasm_add(struct reasm *r, uint64_t off, const uint8_t *p, size_t len)
 
 		while (j < end && !have_bit(r, j))
 			j++;
-		memcpy(&r->data[i], p + (i - start), j - i);
+		memcpy(&data[i], p + (i - start), j - i);
 		set_bits(r, i, j);
 		res |= REASM_NEW;
 		i = j;
@@ -195,17 +239,19 @@ reasm_add_tcp(struct reasm *r, uint32_t isn, uint32_t seq, const uint8_t *p, siz
 static void
 take_out(struct reasm *r, uint32_t at)
 {
+	uint8_t *have = bitmap(r), *data = bytes(r);
+
 	if (at >= r->high)
 		return;
-	memmove(r->data + at, r->data + at + 1, r->high - at - 1);
+	memmove(data + at, data + at + 1, r->high - at - 1);
 	for (uint32_t i = at; i + 1 < r->high; i++) {
 		if (have_bit(r, i + 1))
-			r->have[i >> 3] |= (uint8_t)(1u << (i & 7));
+			have[i >> 3] |= (uint8_t)(1u << (i & 7));
 		else
-			r->have[i >> 3] &= (uint8_t) ~(1u << (i & 7));
+			have[i >> 3] &= (uint8_t) ~(1u << (i & 7));
 	}
 	r->high--;
-	r->have[r->high >> 3] &= (uint8_t) ~(1u << (r->high & 7));
+	have[r->high >> 3] &= (uint8_t) ~(1u << (r->high & 7));
 	if (at < r->contig)
 		r->contig--;
 	grow_contig(r);
@@ -235,7 +281,7 @@ reasm_oob_tcp(struct reasm *r, uint32_t isn, uint32_t useq)
 	r->noob++;
 	r->flags |= REASM_F_OOB;
 	uint64_t at = w - start - below; /* its position in the window */
-	if (at < REASM_MAX)
+	if (at < reasm_size(r))
 		take_out(r, (uint32_t)at);
 	return 1;
 }
@@ -255,20 +301,24 @@ void
 reasm_copy_last_wins(struct reasm *dst, const struct reasm *src)
 {
 	uint32_t next_free = dst->next_free;
-	size_t nbits = ((size_t)src->high + 7) >> 3;
+	uint32_t high = src->high < REASM_MAX ? src->high : REASM_MAX;
+	size_t nbits = ((size_t)high + 7) >> 3;
 
 	dst->base = src->base;
-	dst->contig = src->contig;
-	dst->high = src->high;
-	dst->flags = src->flags | REASM_F_LAST_WINS;
+	dst->contig = src->contig < high ? src->contig : high;
+	dst->high = high;
+	dst->flags = src->flags | REASM_F_LAST_WINS | (high < src->high ? REASM_F_TRUNCATED : 0);
 	dst->conflicts = src->conflicts;
 	dst->next_free = next_free;
 	dst->noob = src->noob;
 	dst->oob_before = src->oob_before;
 	memcpy(dst->oob, src->oob, sizeof(dst->oob));
-	memcpy(dst->have, src->have, nbits);
+	dst->mem = NULL;
+	memcpy(dst->have, cbitmap(src), nbits);
 	memset(dst->have + nbits, 0, sizeof(dst->have) - nbits);
-	memcpy(dst->data, src->data, src->high);
+	if (high % 8 != 0)
+		dst->have[nbits - 1] &= (uint8_t)((1u << (high % 8)) - 1);
+	memcpy(dst->data, reasm_data(src), high);
 }
 
 /* Out-of-band bytes before the window's start are forgotten, counted in oob_before. */
@@ -290,28 +340,29 @@ void
 reasm_consume(struct reasm *r, size_t n)
 {
 	uint32_t q, b, i, nbytes;
+	uint8_t *have = bitmap(r), *data = bytes(r);
 
 	if (n > r->contig)
 		n = r->contig;
 	if (n == 0)
 		return;
-	memmove(r->data, r->data + n, r->high - n);
+	memmove(data, data + n, r->high - n);
 	/* shift the bitmap down by n bits: q whole bytes and b bits */
 	q = (uint32_t)n >> 3;
 	b = (uint32_t)n & 7;
 	nbytes = (r->high + 7) >> 3;
 	for (i = 0; i + q < nbytes; i++) {
-		unsigned v = r->have[i + q] >> b;
+		unsigned v = have[i + q] >> b;
 
 		if (b && i + q + 1 < nbytes)
-			v |= (unsigned)r->have[i + q + 1] << (8 - b);
-		r->have[i] = (uint8_t)v;
+			v |= (unsigned)have[i + q + 1] << (8 - b);
+		have[i] = (uint8_t)v;
 	}
-	memset(r->have + (nbytes - q), 0, q);
+	memset(have + (nbytes - q), 0, q);
 	r->high -= (uint32_t)n;
 	/* bits at or past high must be clear for the next pieces */
 	for (i = r->high; i < nbytes * 8 && (i & 7) != 0; i++)
-		r->have[i >> 3] &= (uint8_t) ~(1u << (i & 7));
+		have[i >> 3] &= (uint8_t) ~(1u << (i & 7));
 	r->contig -= (uint32_t)n;
 	r->base += n;
 	drop_oob_before(r);

@@ -28,14 +28,25 @@
  *    treat a flow with this flag as evasive and not trust the name it
  *    reads alone: reasm_copy_last_wins() keeps the other version beside
  *    it, and a blocked name in either is blocked.
- *  - Bytes at or beyond REASM_MAX are not stored: REASM_TRUNCATED is
- *    returned and REASM_F_TRUNCATED set.
+ *  - Bytes at or beyond the buffer's size (REASM_MAX, or REASM_LONG once
+ *    grown) are not stored: REASM_TRUNCATED is returned and
+ *    REASM_F_TRUNCATED set.
+ *
+ * A buffer keeps REASM_MAX bytes, enough for every hello and request head
+ * real clients send. A longer one (padded to hide its name) grows it:
+ * reasm_grow() moves its window into REASM_LONG bytes of memory the caller
+ * owns (a few such blocks per worker), and reasm_take_long() hands the
+ * memory back before the buffer is reused.
  *
  * Buffers come from a reasm_pool created once per worker; nothing is
  * allocated per packet. Not thread-safe: one pool per worker thread.
  */
 
-#define REASM_MAX 16384 /* bytes kept per stream */
+#define REASM_MAX  16384 /* bytes kept per stream */
+#define REASM_LONG 65536 /* bytes kept per grown stream: a flow's whole byte budget */
+
+/* Memory for a grown stream: REASM_LONG / 8 bitmap bytes, then REASM_LONG data bytes. */
+#define REASM_LONG_MEM (REASM_LONG / 8 + REASM_LONG)
 
 /* reasm_add() result bits. 0 means the piece added nothing (pure duplicate, or empty). */
 #define REASM_NEW       0x1 /* at least one byte was stored */
@@ -66,12 +77,31 @@ struct reasm {
 	uint32_t noob;
 	uint64_t oob_before;
 	uint64_t oob[REASM_OOB_MAX];
+	uint8_t *mem; /* NULL, or REASM_LONG_MEM bytes in use instead of have and data */
 	uint8_t have[REASM_MAX / 8]; /* bitmap of stored offsets */
 	uint8_t data[REASM_MAX];
 };
 
-/* Forget everything; the buffer is then empty. */
+/* Forget everything; the buffer is then empty, of REASM_MAX bytes (mem taken back first). */
 void reasm_reset(struct reasm *);
+
+/*
+ * reasm_grow(): the buffer keeps REASM_LONG bytes from now on, in mem
+ * (REASM_LONG_MEM bytes, the caller's until reasm_take_long() returns
+ * it); what it holds is kept and REASM_F_TRUNCATED cleared, so the caller
+ * adds again the piece that was cut. No-op if it was grown already.
+ */
+void reasm_grow(struct reasm *, uint8_t *mem);
+
+/* reasm_take_long(): the memory reasm_grow() gave (NULL if none); the buffer is then reset. */
+uint8_t *reasm_take_long(struct reasm *);
+
+/* reasm_size(): how many bytes from the window's start the buffer keeps. */
+static inline size_t
+reasm_size(const struct reasm *r)
+{
+	return r->mem != NULL ? REASM_LONG : REASM_MAX;
+}
 
 /*
  * reasm_add(): stores len bytes of p at stream offset off (any 64-bit
@@ -112,7 +142,7 @@ uint32_t reasm_next_seq(const struct reasm *, uint32_t isn);
 
 /*
  * reasm_copy_last_wins(): makes dst (an empty buffer of the same pool, not
- * src) a copy of src whose later reasm_add() calls keep the last copy of
+ * src; its first REASM_MAX bytes if src has grown) a copy of src whose later reasm_add() calls keep the last copy of
  * each byte instead of the first: a conflicting piece overwrites what is
  * stored (still returning REASM_CONFLICT and counting). Kept side by side
  * with its first-copy original, it shows the other version of a stream
@@ -137,7 +167,7 @@ reasm_contig(const struct reasm *r)
 static inline const uint8_t *
 reasm_data(const struct reasm *r)
 {
-	return r->data;
+	return r->mem != NULL ? r->mem + REASM_LONG / 8 : r->data;
 }
 
 /* A fixed pool of buffers, allocated once. */

@@ -5,7 +5,7 @@
 #include "tls.h"
 
 #define TLS_RECORD_MAX 16384 /* plaintext record limit, RFC 8446 5.1 */
-#define TLS_HS_MAX     16384 /* handshake bytes gathered from records */
+#define TLS_HS_MAX     65536 /* handshake bytes gathered from records: a flow's byte budget */
 #define TLS_EXT_SNI    0x0000
 #define TLS_EXT_EARLY  0x002a /* early_data */
 #define TLS_EXT_VERS   0x002b /* supported_versions */

@@ -71,13 +71,13 @@ struct tls_hello {
  * tls_parse_client_hello(): buf holds the first len bytes of a TCP client's
  * stream (records). Handles a hello fragmented over several records of
  * any sizes. Reads only buf[0..len); never allocates (defragmenting uses
- * about 16 KiB of stack). Returns an enum tls_result and fills *out.
+ * about 64 KiB of stack). Returns an enum tls_result and fills *out.
  *
  * With TLS_PARTIAL_OK and an incomplete hello, a server_name already seen
  * is reported (TLS_SNI or TLS_ECH, truncated set) instead of NEED_MORE, so
  * a hello padded past the reassembly buffer cannot hide its name; without
  * one the result is TLS_NEED_MORE still and the caller applies its no-SNI
- * policy. A hello with more than 16 KiB of handshake bytes is always
+ * policy. A hello with more than 64 KiB of handshake bytes is always
  * parsed that way.
  *
  * Records are read as OpenSSL 3.0's record layer reads them: empty

@@ -18,6 +18,9 @@ CASE:
   allowed      hOsT: AlLoWeD.ExAmPlE:80, the control: served
   padded       a request for blocked.example padded to 12 KiB by two headers (more than 8
                segments); paddedok the same for allowed.example
+  long         a request for blocked.example whose head passes 24 KiB before its Host field
+               (four headers of 6000 bytes: nginx takes lines up to 8 KiB, heads up to 32 KiB);
+               longok the same for allowed.example
   late         nine requests for allowed.example on one keep-alive connection, each
                after the answer to the one before, then one for blocked.example
 """
@@ -58,6 +61,14 @@ CASES = {
     "paddedok": [
         b"GET /x HTTP/1.1\r\nX-Pad-1: %s\r\nX-Pad-2: %s\r\nHost: allowed.example\r\n"
         b"Connection: close\r\n\r\n" % (b"a" * 6000, b"b" * 6000)
+    ],
+    "long": [
+        b"GET /x HTTP/1.1\r\n%sHost: blocked.example\r\nConnection: close\r\n\r\n"
+        % b"".join(b"X-Pad-%d: %s\r\n" % (i, b"p" * 6000) for i in range(4))
+    ],
+    "longok": [
+        b"GET /x HTTP/1.1\r\n%sHost: allowed.example\r\nConnection: close\r\n\r\n"
+        % b"".join(b"X-Pad-%d: %s\r\n" % (i, b"p" * 6000) for i in range(4))
     ],
     "late": [b"GET /%d HTTP/1.1\r\nHost: allowed.example\r\n\r\n" % i for i in range(9)]
     + [b"GET /late HTTP/1.1\r\nHost: blocked.example\r\nConnection: close\r\n\r\n"],

@@ -16,6 +16,8 @@ NAME "-" sends no server_name. MODE:
              of a flow blockd is shown, before the name comes
   early      the hello up to the end of the name in one segment, then 10 one-byte
              segments, then the rest: the name is seen, the hello is not whole in 8 packets
+  padN       the hello with an unknown (GREASE) extension of N bytes before its server_name,
+             in records of 16 KiB, all in one write: a hello longer than blockd reads
 Each piece is sent once the one before it was acknowledged, so every piece is a segment of
 its own. Prints "reset" if the connection was reset or closed before any server bytes came,
 "timeout" if nothing came within 5 s, "handshake" if the server answered with a TLS
@@ -40,6 +42,21 @@ def records(hello, size):
     ]
 
 
+def padded(hello, n):
+    """hello with an ignored extension of n bytes first, as records of at most 2^14 bytes."""
+    hs = bytearray(hello[5:])
+    at = 4 + 2 + 32
+    at += 1 + hs[at]
+    at += 2 + int.from_bytes(hs[at : at + 2], "big")
+    at += 1 + hs[at]
+    ext = b"\x1a\x1a" + n.to_bytes(2, "big") + bytes(n)
+    total = int.from_bytes(hs[at : at + 2], "big") + len(ext)
+    hs[at : at + 2] = total.to_bytes(2, "big")
+    hs[at + 2 : at + 2] = ext
+    hs[1:4] = (len(hs) - 4).to_bytes(3, "big")
+    return b"".join(records(hello[:5] + bytes(hs), 16384))
+
+
 def cut(data, offsets):
     offsets = [0] + offsets + [len(data)]
     return [data[a:b] for a, b in zip(offsets, offsets[1:]) if b > a]
@@ -60,6 +77,8 @@ def pieces(hello, name, mode):
         return records(hello, (len(hello) - 5 + 2) // 3)
     if mode == "tiny":
         return [b"".join(records(hello, 3))]
+    if mode.startswith("pad"):
+        return [padded(hello, int(mode[3:]))]
     if mode == "many":
         return cut(hello, list(range(1, 12)))
     if mode == "early":

@@ -250,3 +250,32 @@ Test(flow, drop_hook)
 	cr_assert_eq(drops, 4);
 	flow_table_destroy(t);
 }
+
+/* One stream in FLOW_LONG_SHARE may grow; a grown one gives its memory back with its buffer. */
+Test(flow, long_streams_bounded_and_returned)
+{
+	struct flow_table *t = flow_table_create(8, FLOW_LONG_SHARE, 60, 1);
+	struct flow_key a, b;
+	struct flow_stats st;
+
+	key4(&a, 1);
+	key4(&b, 2);
+	struct flow *fa = flow_insert(t, &a, 0, NULL), *fb = flow_insert(t, &b, 0, NULL);
+	cr_assert_null(flow_stream_grow(t, fa), "no stream yet");
+	cr_assert_not_null(flow_stream(t, fa));
+	cr_assert_not_null(flow_stream(t, fb));
+	cr_assert_eq(flow_stream_grow(t, fa), fa->stream);
+	cr_assert_eq(reasm_size(fa->stream), REASM_LONG);
+	cr_assert_eq(flow_stream_grow(t, fa), fa->stream, "grown already");
+	cr_assert_null(flow_stream_grow(t, fb), "the one long block is in use");
+	flow_stats(t, &st);
+	cr_assert_eq(st.long_in_use, 1);
+	cr_assert_eq(st.long_exhausted, 1);
+	flow_remove(t, fa);
+	cr_assert_eq(flow_stream_grow(t, fb), fb->stream);
+	flow_stream_release(t, fb);
+	flow_stats(t, &st);
+	cr_assert_eq(st.long_in_use, 0);
+	cr_assert_eq(st.long_gets, 2);
+	flow_table_destroy(t);
+}

@@ -367,3 +367,43 @@ Test(reasm, oob_limit)
 	cr_assert_eq(reasm_oob_tcp(r, 0, 100), -1);
 	cr_assert(r->flags & REASM_F_OOB_FULL);
 }
+
+/* A grown buffer keeps what it held, takes REASM_LONG bytes, and gives its memory back. */
+Test(reasm, grow_keeps_window_and_reads_on)
+{
+	static uint8_t mem[REASM_LONG_MEM];
+	static uint8_t big[REASM_LONG + 10];
+	struct reasm *alt = malloc(sizeof(*alt));
+
+	for (size_t i = 0; i < sizeof(big); i++)
+		big[i] = (uint8_t)(i * 13 + 1);
+	cr_assert_eq(reasm_add(r, 100, big + 100, REASM_MAX), REASM_NEW | REASM_TRUNCATED);
+	cr_assert_eq(reasm_add(r, 0, big, 50), REASM_NEW);
+	reasm_grow(r, mem);
+	cr_assert_eq(reasm_size(r), REASM_LONG);
+	cr_assert(!(r->flags & REASM_F_TRUNCATED));
+	/* the cut piece again, then everything up to the new end */
+	cr_assert_eq(reasm_add(r, 100, big + 100, REASM_MAX), REASM_NEW);
+	cr_assert_eq(reasm_contig(r), 50);
+	cr_assert_eq(reasm_add(r, 0, big, REASM_LONG + 10), REASM_NEW | REASM_TRUNCATED);
+	cr_assert_eq(reasm_contig(r), REASM_LONG);
+	cr_assert_eq(memcmp(reasm_data(r), big, REASM_LONG), 0);
+
+	/* a last-copy twin of a grown stream keeps its first REASM_MAX bytes */
+	reasm_reset(alt);
+	reasm_copy_last_wins(alt, r);
+	cr_assert_eq(reasm_contig(alt), REASM_MAX);
+	cr_assert(alt->flags & REASM_F_TRUNCATED);
+	cr_assert_eq(memcmp(reasm_data(alt), big, REASM_MAX), 0);
+
+	/* consuming moves the grown window as it moves a small one */
+	reasm_consume(r, 1000);
+	cr_assert_eq(reasm_contig(r), REASM_LONG - 1000);
+	cr_assert_eq(memcmp(reasm_data(r), big + 1000, REASM_LONG - 1000), 0);
+
+	cr_assert_eq(reasm_take_long(r), mem);
+	cr_assert_eq(reasm_size(r), REASM_MAX);
+	cr_assert_eq(reasm_contig(r), 0);
+	cr_assert_null(reasm_take_long(r));
+	free(alt);
+}
