@@ -12,6 +12,7 @@
 #include <openssl/hmac.h>
 #include <openssl/rand.h>
 
+#include "base/bytes.h"
 #include "evrec.h"
 #include "base/log.h"
 #include "pseudonym.h"
@@ -125,18 +126,6 @@ pseudonym_wipe(struct pseudonym *p)
 	EVP_MAC_CTX_free(p->mac);
 	EVP_MAC_CTX_free(p->prevmac);
 	OPENSSL_cleanse(p, sizeof(*p));
-}
-
-static int
-hexval(char c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	if (c >= 'A' && c <= 'F')
-		return c - 'A' + 10;
-	return -1;
 }
 
 static int

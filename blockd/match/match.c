@@ -4,6 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "base/bytes.h"
 #include "match_int.h"
 
 typedef unsigned __int128 u128;
@@ -473,18 +474,6 @@ match_domain(const struct match_snapshot *s, const char *name, size_t len, int64
 	if (n < 0)
 		return MATCH_NONE;
 	return domain_scan(s, buf, n, lab, nlab, now, hit, 0);
-}
-
-static int
-hexval(char c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	if (c >= 'A' && c <= 'F')
-		return c - 'A' + 10;
-	return -1;
 }
 
 /*

@@ -4,32 +4,13 @@
 
 #include <ldns/ldns.h>
 
+#include "base/bytes.h"
 #include "dns.h"
 
 #define T_A    1
 #define T_AAAA 28
 #define T_OPT  41
 #define C_IN   1
-
-static uint16_t
-rd16(const uint8_t *b)
-{
-	return (uint16_t)(b[0] << 8 | b[1]);
-}
-
-static void
-wr16(uint8_t *b, uint16_t v)
-{
-	b[0] = (uint8_t)(v >> 8);
-	b[1] = (uint8_t)v;
-}
-
-static void
-wr32(uint8_t *b, uint32_t v)
-{
-	wr16(b, (uint16_t)(v >> 16));
-	wr16(b + 2, (uint16_t)v);
-}
 
 /* Skips an uncompressed-or-compressed name in a record; returns the offset after it or 0. */
 static size_t

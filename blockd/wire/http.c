@@ -1,6 +1,7 @@
 /* HTTP/1.x request parser: request heads whole, bodies skipped by length or chunk by chunk. */
 #include <string.h>
 
+#include "base/bytes.h"
 #include "hostname.h"
 #include "http.h"
 
@@ -49,18 +50,6 @@ is_tchar(uint8_t c)
 		return 1;
 	}
 	return 0;
-}
-
-static int
-hexval(uint8_t c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	if (c >= 'A' && c <= 'F')
-		return c - 'A' + 10;
-	return -1;
 }
 
 static uint8_t

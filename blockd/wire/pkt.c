@@ -2,19 +2,8 @@
 #include <netinet/in.h>
 #include <string.h>
 
+#include "base/bytes.h"
 #include "pkt.h"
-
-static uint16_t
-rd16(const uint8_t *b)
-{
-	return (uint16_t)(b[0] << 8 | b[1]);
-}
-
-static uint32_t
-rd32(const uint8_t *b)
-{
-	return (uint32_t)b[0] << 24 | (uint32_t)b[1] << 16 | (uint32_t)b[2] << 8 | b[3];
-}
 
 /* The TCP options of a header of doff bytes at l4: what pkt.tcp_opts and tsval say. */
 static void
