@@ -102,6 +102,23 @@ publish(struct blockd *d, struct listload *ll, int reload, long override_uid)
 		    d->serial, err);
 }
 
+/* What start took, after the workers and the IP sets stopped: given back, in reverse order. */
+static void
+release(struct blockd *d)
+{
+	free(d->workers);
+	d->workers = NULL;
+	d->nworkers = 0;
+	if (d->stopfd != -1)
+		close(d->stopfd);
+	d->stopfd = -1;
+	if (d->log)
+		evlog_close(d->log);
+	d->log = NULL;
+	snapref_destroy(d->snaps);
+	d->snaps = NULL;
+}
+
 int
 daemon_start(struct blockd *d, char *err, size_t errlen)
 {
@@ -197,17 +214,7 @@ daemon_start(struct blockd *d, char *err, size_t errlen)
 fail:
 	workers_stop(d);
 	inforce_ip_stop(d);
-	free(d->workers);
-	d->workers = NULL;
-	d->nworkers = 0;
-	if (d->stopfd != -1)
-		close(d->stopfd);
-	d->stopfd = -1;
-	if (d->log)
-		evlog_close(d->log);
-	d->log = NULL;
-	snapref_destroy(d->snaps);
-	d->snaps = NULL;
+	release(d);
 	return -1;
 }
 
@@ -337,17 +344,7 @@ daemon_stop(struct blockd *d)
 		log_info(
 		    "queue %u: %s", d->workers[i].queue, counters_log_line(&v, line, sizeof(line)));
 	}
-	free(d->workers);
-	d->workers = NULL;
-	d->nworkers = 0;
-	if (d->stopfd != -1)
-		close(d->stopfd);
-	d->stopfd = -1;
-	if (d->log)
-		evlog_close(d->log);
-	d->log = NULL;
-	snapref_destroy(d->snaps);
-	d->snaps = NULL;
+	release(d);
 }
 
 /* ---- operations: service manager notifications ---- */
