@@ -62,10 +62,6 @@ evade_tls() {
 ctl() {
 	"${BLOCKCTL:-build/blockctl}" -s "$TB_DIR/control.sock" "$@"
 }
-# counter NAME: blockctl stats' NAME, summed over the queues.
-counter() {
-	ctl stats | awk -v k="$1" '{ n = split($1, p, "."); if (p[n] == k) s += $2 } END { print s + 0 }'
-}
 # expect WANT OUTPUT WHAT: every line of OUTPUT ("[CASE ...] RESULT") ends in WANT; one PASS
 # line per case.
 expect() {
@@ -109,7 +105,7 @@ for addr in "$TB_SERVER4" "$TB_SERVER6"; do
 
 	# 2, 3, 5, 6. Segments out of order, copies that disagree, IP fragments, IPv6
 	# extension headers: hand-made packets.
-	ev0=$(counter tls_evasive)
+	ev0=$(tb_stat tls_evasive)
 	cases="ooo blocked.example again blocked.example again allowed.example
 		overlap blocked.example overlap allowed.example thrice blocked.example
 		frag blocked.example"
@@ -123,7 +119,7 @@ for addr in "$TB_SERVER4" "$TB_SERVER6"; do
 	# A copy in the middle, between two that agree, is not read: counted, no_sni decides.
 	evade_tls "$addr" thrice allowed.example
 	expect handshake "$ev_out" "three copies, the middle one blocked: passes, $fam"
-	n=$(counter tls_evasive)
+	n=$(tb_stat tls_evasive)
 	[ "$n" -ge $((ev0 + 6)) ] &&
 		echo "PASS disagreeing copies counted in tls_evasive ($ev0 -> $n), $fam" ||
 		fail "tls_evasive went from $ev0 to $n, want 6 more, $fam"
@@ -133,12 +129,12 @@ for addr in "$TB_SERVER4" "$TB_SERVER6"; do
 	# unread), or with a TTL lower than the SYN's (read for a blocked name only: a low
 	# copy naming the blocked name resets too). blockd goes by the SYN's TTL, not by
 	# where the fake dies.
-	cs0=$(counter tcp_bad_checksum) tt0=$(counter tcp_low_ttl)
+	cs0=$(tb_stat tcp_bad_checksum) tt0=$(tb_stat tcp_low_ttl)
 	evade_tls "$addr" badsum blocked.example lowttl blocked.example lowttl allowed.example
 	expect reset "$ev_out" "fake hello (bad checksum, low TTL) before the real one: reset, $fam"
 	evade_tls "$addr" badsum allowed.example
 	expect handshake "$ev_out" "fake blocked hello with a bad checksum is not read: passes, $fam"
-	cs=$(counter tcp_bad_checksum) tt=$(counter tcp_low_ttl)
+	cs=$(tb_stat tcp_bad_checksum) tt=$(tb_stat tcp_low_ttl)
 	[ "$cs" -ge $((cs0 + 2)) ] && [ "$tt" -ge $((tt0 + 2)) ] &&
 		echo "PASS fakes counted: tcp_bad_checksum $cs0 -> $cs, tcp_low_ttl $tt0 -> $tt, $fam" ||
 		fail "fakes: tcp_bad_checksum $cs0 -> $cs, tcp_low_ttl $tt0 -> $tt, want 2 more each, $fam"

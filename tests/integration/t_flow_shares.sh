@@ -44,10 +44,6 @@ unhold() {
 	kill "$(tb_pid "$1")" 2>/dev/null
 }
 
-stat_of() {
-	"${BLOCKCTL:-build/blockctl}" -s "$TB_DIR/control.sock" stats |
-		awk -v k="$1" '{ n = split($1, p, "."); if (p[n] == k) s += $2 } END { print s + 0 }'
-}
 
 start() {
 	tb_blockd_conf netfilter.queues=1 flows.streams=64 "$@"
@@ -82,7 +78,7 @@ for addr in "$TB_SERVER4" "$TB_SERVER6"; do
 	esac
 	unhold idle
 done
-n=$(stat_of streams_returned)
+n=$(tb_stat streams_returned)
 [ "$n" -ge 300 ] && echo "PASS buffers given back between requests ($n)" ||
 	fail "streams_returned is $n, want at least 300"
 
@@ -93,7 +89,7 @@ case $out in
 *"CL-2026-000123"*) echo "PASS blocked request from another address beside 80 half requests" ;;
 *) fail "blocked request from another address beside 80 half requests: $out" ;;
 esac
-n=$(stat_of client_share_exceeded)
+n=$(tb_stat client_share_exceeded)
 [ "$n" -ge 60 ] && echo "PASS client over its share counted ($n)" ||
 	fail "client_share_exceeded is $n, want at least 60"
 unhold half
@@ -115,7 +111,7 @@ for failure in open closed; do
 		*) echo "PASS failure = closed: exhausted, reset" ;;
 		esac
 	fi
-	n=$(stat_of unjudged_no_buffer)
+	n=$(tb_stat unjudged_no_buffer)
 	[ "$n" -ge 1 ] && echo "PASS unjudged_no_buffer counted ($n), failure = $failure" ||
 		fail "unjudged_no_buffer is $n, failure = $failure"
 	unhold half

@@ -46,11 +46,7 @@ for addr in "$TB_SERVER4" "$TB_SERVER6"; do
 	# Its name past the byte budget: unjudged = pass lets it through, counted.
 	tls "$addr" blocked.example pad64500 "handshake"
 done
-stat_of() {
-	"${BLOCKCTL:-build/blockctl}" -s "$TB_DIR/control.sock" stats |
-		awk -v k="$1" '$1 ~ ("\\." k "$") { s += $2 } END { print s + 0 }'
-}
-n=$(stat_of streams_grown)
+n=$(tb_stat streams_grown)
 [ "$n" -ge 10 ] && echo "PASS streams_grown counted ($n)" || fail "streams_grown is $n, want >= 10"
 log="$TB_DIR/enforcement.jsonl"
 tb_wait_for grep -q '"method":"tls".*"action":"unjudged_pass","reason":"queue_end"' "$log" &&

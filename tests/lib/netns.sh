@@ -394,3 +394,9 @@ tb_list_atomic() {
 	done
 	mv -f "$TB_DIR/stage/rules/blocklist" "$TB_DIR/rules/blocklist"
 }
+
+# tb_stat NAME: blockd's counter NAME (blockctl stats), summed over the queues.
+tb_stat() {
+	"${BLOCKCTL:-build/blockctl}" -s "$TB_DIR/control.sock" stats |
+		awk -v k="$1" '{ n = split($1, p, "."); if (p[n] == k) s += $2 } END { print s + 0 }'
+}
