@@ -59,7 +59,7 @@
 	X(W, dns_bad, 1, "dns_unreadable", COUNTER, "blockd_unreadable_total", ALL, NULL, \
 	    "Packets passed because they could not be read (malformed, fragments, not the " \
 	    "protocol).") \
-	/* TCP segments ending inside a message: passed, start held */ \
+	/* TCP segments that left a message unfinished: passed, its start kept in the stream */ \
 	X(W, dns_tcp_partial, 1, "dns_tcp_split", COUNTER, NULL, ALL, NULL, NULL) \
 	/* non-first IP fragments (PKT_FRAGMENT): passed */ \
 	X(W, fragments, 1, "fragments", COUNTER, NULL, ALL, NULL, NULL) \
@@ -107,7 +107,8 @@
 	    "Stream buffers held by flows still waiting for a name.") \
 	/* hellos whose copies disagreed, or came in part below the TTL */ \
 	X(W, tls_evasive, 0, "tls_evasive", COUNTER, "blockd_evasive_total", ALL, "method=tls", \
-	    "TLS and QUIC hellos whose repeated bytes disagreed (segments, CRYPTO frames).") \
+	    "TLS and QUIC hellos, DNS over TCP and HTTP connections whose repeated bytes " \
+	    "disagreed (segments, CRYPTO frames).") \
 	/* hellos not whole at the last queued packet (name, else no_sni) */ \
 	X(W, tls_unfinished, 0, "tls_unfinished", COUNTER, "blockd_unjudged_total", ALL, \
 	    "method=tls", \
@@ -118,6 +119,12 @@
 	    "method=http", NULL) \
 	/* hellos whose CRYPTO bytes disagreed (first copies read) */ \
 	X(W, quic_evasive, 0, "quic_evasive", COUNTER, "blockd_evasive_total", ALL, "method=quic", \
+	    NULL) \
+	/* DNS over TCP connections whose copies disagreed, or came in part below the TTL */ \
+	X(W, dns_evasive, 0, "dns_evasive", COUNTER, "blockd_evasive_total", ALL, "method=dns", \
+	    NULL) \
+	/* HTTP connections whose copies disagreed */ \
+	X(W, http_evasive, 0, "http_evasive", COUNTER, "blockd_evasive_total", ALL, "method=http", \
 	    NULL) \
 	/* QUIC flows with no hello read by the last queued datagram */ \
 	X(W, quic_unfinished, 0, "quic_unfinished", COUNTER, "blockd_unjudged_total", ALL, \
@@ -193,7 +200,8 @@
 	X(W, dns_allowed, 0, NULL, COUNTER, NULL, ALL, NULL, NULL) \
 	/* blocked name, but ldns rejected the query: dropped unanswered */ \
 	X(W, dns_verify_failed, 0, NULL, COUNTER, NULL, ALL, NULL, NULL) \
-	/* ... whose unfinished message was too long to hold */ \
+	/* DNS over TCP: messages too long for the stream buffer (read by their start), and \
+	 * segments reaching past a buffer that could not move on (dropped, sent again) */ \
 	X(W, dns_tcp_unheld, 0, NULL, COUNTER, NULL, ALL, NULL, NULL) \
 	/* hellos without a name (no server_name, or ECH without one) */ \
 	X(W, tls_no_sni, 0, NULL, COUNTER, NULL, ALL, NULL, NULL) \

@@ -17,8 +17,25 @@
 #include "webflow_int.h"
 #include "worker.h"
 
-_Static_assert(sizeof(struct http_parser) <= sizeof(((struct flow *)0)->app_data),
-    "an HTTP parser's state fits in a flow");
+/*
+ * One reading of a connection's requests: the parser's state, and whether
+ * the reading ended (the bytes stopped being HTTP/1). The flow's own is
+ * kept in the flow (its buffer is given back between requests); that of
+ * the last-copy reading of a connection whose copies disagree in its
+ * second buffer, which stays while the flow lives.
+ */
+struct http_reading {
+	struct http_parser hp;
+	uint8_t ended;
+};
+
+_Static_assert(sizeof(struct http_reading) <= sizeof(((struct flow *)0)->app_data),
+    "an HTTP reading's state fits in a flow");
+_Static_assert(sizeof(struct http_reading) <= sizeof(((struct reasm *)0)->user),
+    "an HTTP reading's state fits in a stream buffer");
+
+/* What reading the request heads of one version of the stream came to. */
+enum { READ_MORE, READ_ENDED, READ_BLOCKED, READ_TOO_LONG };
 
 /* The 451 notice for hit's order, then a FIN, to the client; a RST to the server at next. */
 static void
@@ -112,11 +129,86 @@ give_back_idle(struct worker *w, struct flow *f, struct reasm *s)
 }
 
 /*
+ * Reads the request heads whole in r with rd's parser, each matched, as far
+ * as they go; count: the flow's own reading (the other one's requests are
+ * not counted again). READ_BLOCKED: req names a blocked host or URL (hit,
+ * *path the path logged); READ_ENDED: the bytes are not HTTP/1 any more, or
+ * broke it; READ_MORE: the next head is not whole yet; READ_TOO_LONG: the
+ * next head is longer than the byte budget, so its Host may lie past it.
+ */
+static int
+read_heads(struct worker *w, const struct match_snapshot *snap, struct http_reading *rd,
+    struct reasm *r, int count, struct http_request *req, struct match_hit *hit, const char **path)
+{
+	if (rd->ended)
+		return READ_ENDED;
+	for (;;) {
+		size_t used = 0;
+		int res = http_parse(&rd->hp, reasm_data(r), reasm_contig(r), &used, req);
+		if (used)
+			reasm_consume(r, used);
+		if (res == HTTP_NEED_MORE)
+			return READ_MORE;
+		if (res == HTTP_TOO_LONG)
+			return READ_TOO_LONG;
+		*path = req->path;
+		if (res == HTTP_MALFORMED && req->host2_len > 0) {
+			/* Two Host fields: a lenient server may take either, so judge both. */
+			if (count)
+				CNT(w, http_requests);
+			*path = "";
+			if (two_hosts_blocked(snap, req, w->now, hit))
+				return READ_BLOCKED;
+		} else if (res == HTTP_REQUEST) {
+			if (count)
+				CNT(w, http_requests);
+			if (snap != NULL && req->has_host &&
+			    match_url(snap, req->host, req->host_len, req->path, req->path_len,
+				w->now, hit) == MATCH_BLOCK)
+				return READ_BLOCKED;
+			continue;
+		}
+		if (count)
+			CNT(w, http_other);
+		rd->ended = 1;
+		return READ_ENDED;
+	}
+}
+
+/* req (hit) is blocked: the 451 notice, logged, the flow blocked. */
+static int
+blocked(struct worker *w, const struct match_snapshot *snap, struct flow *f, const struct pkt *p,
+    const struct http_request *req, const struct match_hit *hit, const char *path, uint32_t next,
+    uint32_t *mark)
+{
+	CNT(w, http_blocked);
+	notice(w, snap, hit, p, next);
+	char ind[HTTP_HOST_MAX + HTTP_PATH_MAX + 1];
+	int n = snprintf(ind, sizeof(ind), "%s%s", req->host, path);
+	wf_emit(w, snap, hit, EV_HTTP, EV_NOTICE, p, ind,
+	    n < 0                         ? 0
+		: (size_t)n < sizeof(ind) ? (size_t)n
+					  : sizeof(ind) - 1);
+	return wf_block(w, f, mark);
+}
+
+/* 1 if a reading waiting for more (rd over r) has begun a request, or read none yet. */
+static int
+begun(const struct http_reading *rd, const struct reasm *r)
+{
+	return !rd->ended && (rd->hp.requests == 0 || reasm_contig(r) != 0 || r->high != 0);
+}
+
+/*
  * Port 80: every request head on the connection is matched, so a flow is
  * not marked allowed while it still speaks HTTP/1 (keep-alive, pipelining)
  * until the last packet the hooks send to the queue. From then on its
  * requests pass unjudged (counted), unless no request was read yet or one
- * was begun: then unjudged decides.
+ * was begun: then unjudged decides. Once overlapping segments disagree
+ * (FLOW_F_EVASIVE), the requests are read both from the first copy of each
+ * byte and from the last (flow_stream_alt()), each with its own parser: a
+ * blocked request in either gets the notice, and the connection stays
+ * judged while either reading is still HTTP/1.
  */
 int
 webflow_http(
@@ -146,63 +238,51 @@ webflow_http(
 	if (s == NULL)
 		return wf_unjudged(w, f, p, EV_HTTP, JUDGE_NO_BUFFER, p->seq, mark);
 	uint32_t next = wf_server_next(f, s);
+	struct http_reading *rd = (struct http_reading *)f->app_data;
 	wf_urgent(w, f, p);
-	(void)wf_read(w, f, s, p);
-	struct http_parser *hp = (struct http_parser *)f->app_data;
-	struct http_parser before = *hp; /* a segment judged alone that fails is read again */
-	for (;;) {
-		struct http_request req;
-		size_t used = 0;
-		int r = http_parse(hp, reasm_data(s), reasm_contig(s), &used, &req);
-		if (used)
-			reasm_consume(s, used);
-		if (r == HTTP_NEED_MORE && alone && reasm_contig(s) != 0 && !wf_last_queued(f)) {
-			*hp = before;
-			return wf_alone_failed(w, f, p, EV_HTTP, next, mark);
+	if (wf_read(w, f, s, p) & REASM_CONFLICT) {
+		if (!(f->flags & FLOW_F_EVASIVE))
+			CNT(w, http_evasive);
+		f->flags |= FLOW_F_EVASIVE;
+		if (f->alt == NULL) {
+			/* The last copies, read from where the flow's own reading stands. */
+			if (wf_stream_alt(w, f) == NULL)
+				return wf_unjudged(w, f, p, EV_HTTP, JUDGE_NO_BUFFER, next, mark);
+			memcpy(f->alt->user, rd, sizeof(*rd));
 		}
-		if (r == HTTP_NEED_MORE && !wf_last_queued(f)) {
-			give_back_idle(w, f, s);
-			return NF_ACCEPT;
-		}
-		if (r == HTTP_NEED_MORE) {
-			/* Nothing more of it will be queued. */
-			if (hp->requests == 0 || reasm_contig(s) != 0 || s->high != 0)
-				return wf_unjudged(w, f, p, EV_HTTP, JUDGE_QUEUE_END, next, mark);
-			/* Requests were read, none begun: its later requests pass. */
-			CNT(w, http_unjudged);
-			return wf_allow(w, f, mark);
-		}
-		struct match_hit hit;
-		const char *path = req.path;
-		if (r == HTTP_MALFORMED && req.host2_len > 0) {
-			/* Two Host fields: a lenient server may take either, so judge both. */
-			CNT(w, http_requests);
-			path = "";
-			if (!two_hosts_blocked(snap, &req, w->now, &hit)) {
-				CNT(w, http_other);
-				return wf_allow(w, f, mark);
-			}
-		} else if (r == HTTP_TOO_LONG) {
-			/* A head longer than the byte budget: its Host may lie past it. */
-			return wf_unjudged(w, f, p, EV_HTTP, JUDGE_QUEUE_END, next, mark);
-		} else if (r != HTTP_REQUEST) {
-			CNT(w, http_other);
-			return wf_allow(w, f, mark);
-		} else {
-			CNT(w, http_requests);
-			if (snap == NULL || !req.has_host ||
-			    match_url(snap, req.host, req.host_len, req.path, req.path_len, w->now,
-				&hit) != MATCH_BLOCK)
-				continue;
-		}
-		CNT(w, http_blocked);
-		notice(w, snap, &hit, p, next);
-		char ind[HTTP_HOST_MAX + HTTP_PATH_MAX + 1];
-		int n = snprintf(ind, sizeof(ind), "%s%s", req.host, path);
-		wf_emit(w, snap, &hit, EV_HTTP, EV_NOTICE, p, ind,
-		    n < 0                         ? 0
-			: (size_t)n < sizeof(ind) ? (size_t)n
-						  : sizeof(ind) - 1);
-		return wf_block(w, f, mark);
 	}
+	struct http_reading *ra = NULL;
+	if (f->alt != NULL) {
+		(void)wf_stream_add(f, f->alt, p);
+		ra = (struct http_reading *)f->alt->user;
+	}
+	struct http_reading before = *rd; /* a segment judged alone that fails is read again */
+	struct http_request req;
+	struct match_hit hit;
+	const char *path = "";
+	int r = read_heads(w, snap, rd, s, 1, &req, &hit, &path);
+	if (r == READ_BLOCKED)
+		return blocked(w, snap, f, p, &req, &hit, path, next, mark);
+	int ralt = READ_ENDED;
+	if (ra != NULL &&
+	    (ralt = read_heads(w, snap, ra, f->alt, 0, &req, &hit, &path)) == READ_BLOCKED)
+		return blocked(w, snap, f, p, &req, &hit, path, next, mark);
+	if (r == READ_TOO_LONG || ralt == READ_TOO_LONG)
+		return wf_unjudged(w, f, p, EV_HTTP, JUDGE_QUEUE_END, next, mark);
+	if (r == READ_ENDED && ralt == READ_ENDED)
+		return wf_allow(w, f, mark);
+	if (r == READ_MORE && alone && reasm_contig(s) != 0 && !wf_last_queued(f)) {
+		*rd = before;
+		return wf_alone_failed(w, f, p, EV_HTTP, next, mark);
+	}
+	if (!wf_last_queued(f)) {
+		give_back_idle(w, f, s);
+		return NF_ACCEPT;
+	}
+	/* Nothing more of it will be queued. */
+	if (begun(rd, s) || (ra != NULL && begun(ra, f->alt)))
+		return wf_unjudged(w, f, p, EV_HTTP, JUDGE_QUEUE_END, next, mark);
+	/* Requests were read, none begun: its later requests pass. */
+	CNT(w, http_unjudged);
+	return wf_allow(w, f, mark);
 }

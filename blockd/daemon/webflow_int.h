@@ -21,7 +21,8 @@ struct reasm;
 
 /*
  * Used only by webflow.c and the handlers beside it (webflow_tls.c,
- * webflow_http.c, webflow_quic.c), on the worker's thread. Flows belong to
+ * webflow_http.c, webflow_quic.c, and dnsflow_tcp.c for DNS over TCP), on
+ * the worker's thread. Flows belong to
  * the worker's flow table; buffers to its pool. The verdict functions
  * (wf_allow(), wf_block(), wf_unjudged(), wf_decided(), wf_alone_failed())
  * return the packet's netfilter verdict and set *mark.

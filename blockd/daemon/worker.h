@@ -15,26 +15,6 @@ struct blockd_config;
 struct snapref;
 struct evlog;
 
-/*
- * A TCP DNS message split across segments (say the 2-byte length alone,
- * then the query): its start is kept here, per connection, until the rest
- * arrives, so a client cannot slip a query past by splitting it.
- */
-#define TCPDNS_HOLD  1024 /* bytes of an unfinished message kept */
-#define TCPDNS_SLOTS 256  /* connections with an unfinished message, per worker */
-#define TCPDNS_AGE   30   /* seconds a held start stays valid */
-
-struct tcpdns_slot {
-	uint8_t used;
-	uint8_t family;
-	uint16_t sport, dport;
-	uint16_t len;
-	uint32_t next_seq; /* the sequence number the rest must start at */
-	int64_t time;
-	uint8_t src[16], dst[16];
-	uint8_t buf[TCPDNS_HOLD];
-};
-
 /* Where a packet of a client over its share is judged alone; nothing of it is kept. */
 struct webflow_scratch {
 	struct flow flow;
@@ -57,8 +37,7 @@ struct worker {
 	int64_t now; /* UTC seconds, once per batch */
 	uint64_t now_us;
 	struct worker_counters c;
-	struct tcpdns_slot tcpdns[TCPDNS_SLOTS];
-	struct flow_table *flows;        /* TLS, HTTP and QUIC flows */
+	struct flow_table *flows;        /* TLS, HTTP, QUIC and DNS over TCP flows */
 	struct client_table *clients;    /* flow slots and buffers each client holds */
 	struct webflow_scratch *scratch; /* a packet judged alone */
 	uint32_t share_flows;            /* flow slots one client may hold */
@@ -66,7 +45,6 @@ struct worker {
 	struct quic_ctx *quic;
 	char *notice_template; /* the file named by notice_template, or NULL: built-in page */
 	char notice[16384];    /* a rendered 451 response */
-	uint8_t joined[TCPDNS_HOLD + 65536]; /* a held start plus the next segment */
 };
 
 /*

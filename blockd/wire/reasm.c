@@ -22,6 +22,7 @@ reasm_reset(struct reasm *r)
 	r->noob = 0;
 	r->oob_before = 0;
 	r->mem = NULL;
+	memset(r->user, 0, sizeof(r->user));
 	memset(r->have, 0, sizeof(r->have));
 }
 
@@ -314,6 +315,7 @@ reasm_copy_last_wins(struct reasm *dst, const struct reasm *src)
 	dst->oob_before = src->oob_before;
 	memcpy(dst->oob, src->oob, sizeof(dst->oob));
 	dst->mem = NULL;
+	memcpy(dst->user, src->user, sizeof(dst->user));
 	memcpy(dst->have, cbitmap(src), nbits);
 	memset(dst->have + nbits, 0, sizeof(dst->have) - nbits);
 	if (high % 8 != 0)
@@ -336,20 +338,17 @@ drop_oob_before(struct reasm *r)
 	r->oob_before += k;
 }
 
-void
-reasm_consume(struct reasm *r, size_t n)
+/* Moves the window on by n (at most high): bytes before the new start are dropped. */
+static void
+shift_down(struct reasm *r, uint32_t n)
 {
 	uint32_t q, b, i, nbytes;
 	uint8_t *have = bitmap(r), *data = bytes(r);
 
-	if (n > r->contig)
-		n = r->contig;
-	if (n == 0)
-		return;
 	memmove(data, data + n, r->high - n);
 	/* shift the bitmap down by n bits: q whole bytes and b bits */
-	q = (uint32_t)n >> 3;
-	b = (uint32_t)n & 7;
+	q = n >> 3;
+	b = n & 7;
 	nbytes = (r->high + 7) >> 3;
 	for (i = 0; i + q < nbytes; i++) {
 		unsigned v = have[i + q] >> b;
@@ -359,11 +358,38 @@ reasm_consume(struct reasm *r, size_t n)
 		have[i] = (uint8_t)v;
 	}
 	memset(have + (nbytes - q), 0, q);
-	r->high -= (uint32_t)n;
+	r->high -= n;
 	/* bits at or past high must be clear for the next pieces */
 	for (i = r->high; i < nbytes * 8 && (i & 7) != 0; i++)
 		have[i >> 3] &= (uint8_t) ~(1u << (i & 7));
-	r->contig -= (uint32_t)n;
+	r->contig = r->contig > n ? r->contig - n : 0;
+	grow_contig(r);
+}
+
+void
+reasm_consume(struct reasm *r, size_t n)
+{
+	if (n > r->contig)
+		n = r->contig;
+	if (n == 0)
+		return;
+	shift_down(r, (uint32_t)n);
+	r->base += n;
+	drop_oob_before(r);
+}
+
+void
+reasm_skip(struct reasm *r, uint64_t n)
+{
+	if (n == 0)
+		return;
+	if (n >= r->high) {
+		memset(bitmap(r), 0, (r->high + 7) >> 3);
+		r->high = 0;
+		r->contig = 0;
+	} else {
+		shift_down(r, (uint32_t)n);
+	}
 	r->base += n;
 	drop_oob_before(r);
 }

@@ -78,6 +78,13 @@ struct reasm {
 	uint64_t oob_before;
 	uint64_t oob[REASM_OOB_MAX];
 	uint8_t *mem; /* NULL, or REASM_LONG_MEM bytes in use instead of have and data */
+	/*
+	 * The owner's, for the state of its reading of these bytes (a
+	 * parser's, for a second buffer whose bytes it reads apart from the
+	 * flow's own): zeroed by reasm_reset(), copied by
+	 * reasm_copy_last_wins(), never read here.
+	 */
+	uint64_t user[4];
 	uint8_t have[REASM_MAX / 8]; /* bitmap of stored offsets */
 	uint8_t data[REASM_MAX];
 };
@@ -156,6 +163,14 @@ void reasm_copy_last_wins(struct reasm *dst, const struct reasm *src);
  * stored beyond them.
  */
 void reasm_consume(struct reasm *, size_t n);
+
+/*
+ * reasm_skip(): moves the window on by n bytes, stored or not (past the
+ * end of a message too long to hold, say): bytes before the new start are
+ * dropped, those stored after it kept, and later pieces for the skipped
+ * bytes ignored as consumed. reasm_consume() for n <= reasm_contig().
+ */
+void reasm_skip(struct reasm *, uint64_t n);
 
 /* Contiguous prefix: reasm_data(r)[0 .. reasm_contig(r)) is the stream's start. */
 static inline size_t

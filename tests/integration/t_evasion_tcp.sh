@@ -1,9 +1,11 @@
 #!/bin/sh
 # Evasion by TCP itself: urgent bytes, data on the SYN, decoys the server's stack drops (an
 # MD5 signature, an old timestamp, no ACK, two IPv6 Hop-by-Hop headers), a RST that does not
-# land, and names past a flow's 8th packet. Each case is first sent with blockd stopped: the
-# real server (nginx) must take the stream and serve the blocked name, or the case proves
-# nothing. Then with blockd running: blocked. IPv4 and IPv6.
+# land, names past a flow's 8th packet, and overlapping copies that disagree, either copy the
+# one the server keeps; DNS over TCP cut out of order, in overlapping copies that disagree,
+# and pipelined. Each case is first sent with blockd stopped: the real server (nginx,
+# Unbound) must take the stream and serve the blocked name, or the case proves nothing. Then
+# with blockd running: blocked. IPv4 and IPv6.
 set -u
 . tests/lib/netns.sh
 
@@ -55,14 +57,16 @@ counter() {
 # cases PHASE: every case against both address families; PHASE is control or blocked.
 cases() {
 	for addr in "$TB_SERVER4" "$TB_SERVER6"; do
-		case $addr in *:*) fam=v6 ;; *) fam=v4 ;; esac
+		case $addr in *:*) fam=v6 res=$TB_RESOLVER6 ;; *) fam=v4 res=$TB_RESOLVER4 ;; esac
 		if [ "$1" = control ]; then
 			tls=handshake http=served:blocked.example/x pad="200 blocked.example/x"
+			dns=answered
 		else
-			tls=reset http=451 pad="451 -"
+			tls=reset http=451 pad="451 -" dns=NXDOMAIN
 		fi
 		list="syn blocked.example md5 blocked.example paws blocked.example
-			noack blocked.example fin blocked.example"
+			noack blocked.example fin blocked.example
+			ovlast blocked.example ovfirst blocked.example"
 		[ $fam = v6 ] && list="$list hbh2 blocked.example"
 		evade tls "$addr" urg blocked.example $list
 		expect $tls "$ev_out" "$1: TLS, $fam"
@@ -84,6 +88,13 @@ cases() {
 		expect served:allowed.example/x "$ev_out" "$1: HTTP, allowed name served, $fam"
 		evade tls "$addr" urg allowed.example fin allowed.example
 		expect handshake "$ev_out" "$1: TLS, allowed name passes, $fam"
+		# DNS over TCP to Unbound: out of order, disagreeing copies either way round,
+		# a blocked query pipelined behind an allowed one.
+		evade dns "$res" rev blocked.example ovlast blocked.example \
+			ovfirst blocked.example pipe blocked.example
+		expect $dns "$ev_out" "$1: DNS over TCP, $fam"
+		evade dns "$res" rev allowed.example pipe allowed.example
+		expect answered "$ev_out" "$1: DNS over TCP, allowed name answered, $fam"
 	done
 }
 
@@ -97,12 +108,12 @@ tb_blockd_conf
 tb_list "suffix blocked.example CL-2026-000123"
 tb_start_blockd
 c0=""
-for k in tcp_md5 tcp_paws tcp_urgent tcp_syn_data; do
+for k in tcp_md5 tcp_paws tcp_urgent tcp_syn_data dns_evasive http_evasive; do
 	c0="$c0 $(counter $k)"
 done
 cases blocked
 set -- $c0
-for k in tcp_md5 tcp_paws tcp_urgent tcp_syn_data; do
+for k in tcp_md5 tcp_paws tcp_urgent tcp_syn_data dns_evasive http_evasive; do
 	n=$(counter $k)
 	[ "$n" -ge $(($1 + 4)) ] && echo "PASS $k counted ($1 -> $n)" ||
 		fail "$k went from $1 to $n, want 4 more"

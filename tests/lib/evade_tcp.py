@@ -1,12 +1,13 @@
 #!/usr/bin/python3
 """Hand-made TCP streams a Linux server reads one way and a careless reader another (scapy).
 
-usage: evade_tcp.py tls|http PORT ADDR CASE NAME [CASE NAME ...]
+usage: evade_tcp.py tls|http|dns PORT ADDR CASE NAME [CASE NAME ...]
 
 Prints one line per case: "CASE NAME RESULT". Each case is a TCP connection of the
-script's own making to ADDR:443 (tls: a real ClientHello for NAME) or ADDR:80 (http: a
-GET with Host NAME), from source port PORT, then PORT + 1 and so on (the caller keeps
-them in 40000-40999 and drops the client kernel's resets from there, as for evade.py).
+script's own making to ADDR:443 (tls: a real ClientHello for NAME), ADDR:80 (http: a
+GET with Host NAME) or ADDR:53 (dns: a query for NAME, type A, length-prefixed), from
+source port PORT, then PORT + 1 and so on (the caller keeps them in 40000-40999 and
+drops the client kernel's resets from there, as for evade.py).
 NAME is blocked.example or allowed.example; TWIN is the other one. CASE:
   urg      one segment whose data has an extra byte inside the name, sent as urgent
            data (URG, the pointer just past it): the server leaves it out of the stream
@@ -22,18 +23,31 @@ NAME is blocked.example or allowed.example; TWIN is the other one. CASE:
   fin      a FIN 5000 bytes past where the stream stands (the server holds it until the
            bytes before it come), then the data for NAME cut in the name, the second
            part sent first
+  rev      (dns) the query cut into three segments, inside the name, sent last first
+  ovlast   (tls, http, dns) the data from inside the name to its end naming TWIN, sent
+           first (out of order), then the data from the start to past the name naming
+           NAME: a Linux server keeps the in-order segment's bytes where they overlap
+           the one it holds out of order, so it reads NAME from the last copy
+  ovfirst  (tls, http, dns) the data up to past the name naming NAME, then all of it
+           again naming TWIN: a Linux server keeps the bytes it already has in order,
+           so it reads NAME from the first copy
+  pipe     (dns) a query for allowed.example and one for NAME in one stream, cut inside
+           the first and twice inside the second's name; the last two sent last first
 RESULT, tls: reset, handshake, alert or timeout (as evade.py); http: 451 (blockd's
-notice), served:HOST/PATH (the test bed's page, naming the host it served), reset, other or timeout.
+notice), served:HOST/PATH (the test bed's page, naming the host it served), reset, other or
+timeout; dns: the answer to the query for NAME: answered (an address record), NXDOMAIN,
+another RCODE's name, reset (and no answer) or timeout.
 """
 import random
 import re
+import struct
 import sys
 import time
 
 from scapy.layers.inet import TCP
 from scapy.layers.inet6 import IPv6, IPv6ExtHdrHopByHop
 
-from evade import TWIN, Conn
+from evade import RCODES, TWIN, Conn, dns_query, qname
 from tls_hello import client_hello
 
 
@@ -57,12 +71,52 @@ def http_result(c):
     return "other" if got else "timeout"
 
 
+def dns_message(name, qid):
+    q = struct.pack(">H", qid) + dns_query(name)[2:]
+    return struct.pack(">H", len(q)) + q
+
+
+def dns_result(c, qid, sent):
+    """The answer to query qid among the server's segments (each read as whole messages).
+
+    Each segment is acknowledged, as a client's stack would (Unbound reads the next query of
+    a connection only once its last answer was taken); sent is the stream's length."""
+    reset = False
+    for tcp, payload in c.packets(time.monotonic() + 3):
+        if payload:
+            c.sack = (int.from_bytes(tcp[4:8], "big") + len(payload)) & 0xFFFFFFFF
+            c.send(c.ip() / c.seg(sent, b"", "A"))
+        i = 0
+        while i + 14 <= len(payload):
+            n = struct.unpack(">H", payload[i : i + 2])[0]
+            m = payload[i + 2 : i + 2 + n]
+            i += 2 + n
+            if len(m) < 12 or struct.unpack(">H", m[:2])[0] != qid or not m[2] & 0x80:
+                continue
+            rcode = m[3] & 15
+            if rcode == 0 and struct.unpack(">H", m[6:8])[0] > 0:
+                return "answered"
+            return RCODES.get(rcode, str(rcode))
+        if tcp[13] & 0x04:
+            reset = True
+    return "reset" if reset else "timeout"
+
+
 def run(kind, addr, case, name, sport):
-    c = Conn(addr, sport, 443 if kind == "tls" else 80)
-    data = client_hello(name) if kind == "tls" else http_request(name)
+    c = Conn(addr, sport, {"tls": 443, "http": 80, "dns": 53}[kind])
+    qid = random.randrange(1, 65536)
+    if kind == "tls":
+        data = client_hello(name)
+    elif kind == "http":
+        data = http_request(name)
+    else:
+        data = dns_message(name, qid)
     fake = data.replace(name.encode(), TWIN[name].encode())
+    if kind == "dns":
+        fake = data.replace(qname(name), qname(TWIN[name]))
     ts = random.randrange(1 << 20, 1 << 30)
     opts = []
+    sent = len(data)
 
     def seg(off, d, flags="PA", **kw):
         p = c.seg(off, d, flags)
@@ -123,8 +177,31 @@ def run(kind, addr, case, name, sport):
     elif case == "fin":
         k = data.index(name.encode()) + len(name) // 2
         c.send([ip() / seg(5000, b"", "FA"), ip() / seg(k, data[k:]), ip() / seg(0, data[:k])])
+    elif case in ("rev", "ovlast", "ovfirst", "pipe"):
+        nm = qname(name) if kind == "dns" else name.encode()
+        at = data.index(nm)
+        end = at + len(nm)
+        if case == "rev":
+            k1, k2 = at + 3, at + len(nm) // 2 + 2
+            c.send([ip() / seg(k2, data[k2:]), ip() / seg(k1, data[k1:k2]),
+                    ip() / seg(0, data[:k1])])
+        elif case == "ovlast":
+            k = at + 3
+            c.send([ip() / seg(k, fake[k:]), ip() / seg(0, data[: end + 2])])
+        elif case == "ovfirst":
+            c.send([ip() / seg(0, data[: end + 2]), ip() / seg(0, fake)])
+        else:
+            first = dns_message("allowed.example", (qid + 1) & 0xFFFF)
+            both = first + data
+            sent = len(both)
+            k0 = len(first) // 2
+            k1, k2 = len(first) + at + 3, len(first) + at + 9
+            c.send([ip() / seg(0, both[:k0]), ip() / seg(k0, both[k0:k1]),
+                    ip() / seg(k2, both[k2:]), ip() / seg(k1, both[k1:k2])])
     else:
         raise SystemExit("unknown case " + case)
+    if kind == "dns":
+        return dns_result(c, qid, sent)
     return c.result() if kind == "tls" else http_result(c)
 
 

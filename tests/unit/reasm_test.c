@@ -269,6 +269,73 @@ Test(reasm, consume_every_shift_keeps_pieces)
 	}
 }
 
+Test(reasm, skip_past_a_gap_keeps_later_pieces)
+{
+	reasm_add(r, 0, src, 100);
+	reasm_add(r, 150, src + 150, 50);
+	reasm_skip(r, 120); /* past the contiguous prefix and into the gap */
+	cr_assert_eq(r->base, 120);
+	cr_assert_eq(reasm_contig(r), 0);
+	cr_assert_eq(r->high, 80);
+	/* skipped bytes come: ignored; the gap's rest fills it */
+	cr_assert_eq(reasm_add(r, 100, src + 1, 20), 0);
+	cr_assert_eq(reasm_add(r, 110, src + 110, 40), REASM_NEW);
+	cr_assert_eq(reasm_contig(r), 80);
+	cr_assert_eq(memcmp(reasm_data(r), src + 120, 80), 0);
+	cr_assert_eq(r->flags, 0);
+}
+
+Test(reasm, skip_into_stored_bytes_and_beyond_everything)
+{
+	reasm_add(r, 0, src, 10);
+	reasm_add(r, 20, src + 20, 30);
+	reasm_skip(r, 25); /* inside the later piece: its rest is the prefix now */
+	cr_assert_eq(r->base, 25);
+	cr_assert_eq(reasm_contig(r), 25);
+	cr_assert_eq(memcmp(reasm_data(r), src + 25, 25), 0);
+	reasm_skip(r, 5); /* within the prefix: as reasm_consume() */
+	cr_assert_eq(r->base, 30);
+	cr_assert_eq(reasm_contig(r), 20);
+	reasm_skip(r, 20000); /* past all that is stored and past the window */
+	cr_assert_eq(r->base, 20030);
+	cr_assert_eq(reasm_contig(r), 0);
+	cr_assert_eq(r->high, 0);
+	cr_assert_eq(reasm_add(r, 20030, src, 7), REASM_NEW);
+	cr_assert_eq(reasm_contig(r), 7);
+	reasm_skip(r, 0);
+	cr_assert_eq(r->base, 20030);
+}
+
+Test(reasm, skip_every_shift_past_a_gap)
+{
+	for (size_t n = 81; n <= 125; n++) {
+		reasm_reset(r);
+		reasm_add(r, 0, src, 80);
+		reasm_add(r, 90, src + 90, 13);
+		reasm_add(r, 120, src + 120, 7);
+		reasm_skip(r, n);
+		size_t want = n >= 90 && n < 103 ? 103 - n : n >= 120 ? 127 - n : 0;
+		cr_assert_eq(reasm_contig(r), want, "skip %zu", n);
+		for (size_t k = 0; k < want; k++)
+			cr_assert_eq(reasm_data(r)[k], src[n + k]);
+		reasm_add(r, 80, src + 80, 47);
+		cr_assert_eq(reasm_contig(r), 127 - n, "skip %zu", n);
+		for (size_t k = 0; k < 127 - n; k++)
+			cr_assert_eq(reasm_data(r)[k], src[n + k]);
+	}
+}
+
+Test(reasm, user_state_zeroed_and_copied)
+{
+	static struct reasm alt;
+
+	r->user[0] = 42;
+	reasm_copy_last_wins(&alt, r);
+	cr_assert_eq(alt.user[0], 42);
+	reasm_reset(r);
+	cr_assert_eq(r->user[0], 0);
+}
+
 Test(reasm, long_tcp_stream_through_a_moving_window)
 {
 	static uint8_t big[200000];
