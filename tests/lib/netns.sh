@@ -231,7 +231,8 @@ tb_start_unbound() {
 }
 
 # tb_blockd_conf [SECTION.KEY=VALUE ...]: blockd's config for the appliance, in $TB_DIR/blockd.conf,
-# everything under $TB_DIR; arguments override or add keys.
+# everything under $TB_DIR; arguments override or add keys. New address entries are enforced at
+# once (safeguards.observe=0) unless a test stages them.
 tb_blockd_conf() {
 	mkdir -p "$TB_DIR/rules" "$TB_DIR/keys" "$TB_DIR/state"
 	_defaults="blockd.rules_dir=$TB_DIR/rules blockd.keys_dir=$TB_DIR/keys
@@ -240,7 +241,7 @@ blockd.control_group=
 blockd.appliance_id=tb-$TB_ID netfilter.queues=2 netfilter.hook=forward
 blockd.shared_infrastructure=$(pwd)/packaging/shared-infrastructure
 blockd.shared_infrastructure_local= blockd.documentation_ranges=yes
-log.path=$TB_DIR/enforcement.jsonl"
+log.path=$TB_DIR/enforcement.jsonl safeguards.observe=0"
 	_all=""
 	for _kv in $_defaults; do
 		case " $* " in
@@ -250,7 +251,7 @@ log.path=$TB_DIR/enforcement.jsonl"
 	done
 	_all="$_all $*"
 	{
-		for _s in blockd netfilter dns tls http flows log metrics; do
+		for _s in blockd netfilter dns tls http flows log metrics safeguards; do
 			echo "[$_s]"
 			for _kv in $_all; do
 				case $_kv in
