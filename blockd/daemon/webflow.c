@@ -24,6 +24,7 @@
 #include "judge.h"
 #include "preflight.h"
 #include "webflow.h"
+#include "collateral.h"
 #include "worker.h"
 
 #define CNT(w, field) counter_add(&(w)->c.field, 1)
@@ -600,6 +601,8 @@ webflow_tls(
 		CNT(w, tls_evasive);
 	else if (unfinished)
 		CNT(w, tls_unfinished);
+	if (is_hello(r))
+		collateral_seen(w, snap, p, EV_TLS, h.has_sni ? h.sni : NULL, h.sni_len);
 
 	if (name_blocked(w, snap, r, &h, &hit))
 		return reset_named(w, snap, f, p, &hit, &h, next, mark);
@@ -788,6 +791,8 @@ webflow_http(
 			return allow(w, f, mark);
 		} else {
 			CNT(w, http_requests);
+			collateral_seen(
+			    w, snap, p, EV_HTTP, req.has_host ? req.host : NULL, req.host_len);
 			if (snap == NULL || !req.has_host ||
 			    match_url(snap, req.host, req.host_len, req.path, req.path_len, w->now,
 				&hit) != MATCH_BLOCK)
@@ -878,6 +883,7 @@ webflow_quic(
 	if (evasive)
 		CNT(w, quic_evasive);
 	int named = (r == QUIC_SNI || r == QUIC_ECH) && qi.hello.has_sni;
+	collateral_seen(w, snap, p, EV_QUIC, named ? qi.hello.sni : NULL, qi.hello.sni_len);
 	if (named) {
 		struct match_hit hit;
 		if (snap != NULL &&
