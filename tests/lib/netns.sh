@@ -291,7 +291,8 @@ tb_stop_blockd() {
 # blockd-rules(5): domain, suffix, ip, prefix, url), one order per distinct ref, signs it with the
 # run's regulator key (made on first use, its public half in blockd's keys_dir) and puts it in
 # blockd's rules directory as blocklist + blocklist.minisig. Each call raises the serial
-# (TB_SERIAL, which a test may set first); TB_LIFE replaces the lifetime options ("-d 30").
+# (TB_SERIAL, which a test may set first); TB_LIFE replaces the lifetime options ("-d 30"); the
+# orders whose refs TB_SHARED lists (separated by spaces) say "shared yes".
 TB_SERIAL=0
 tb_list() {
 	_br=${BLOCKRULES:-build/blockrules}
@@ -313,6 +314,9 @@ tb_list() {
 			printf 'not-before %s\nnot-after %s\n' "$_nb" "$_na" >>"$_f"
 			printf 'notice Blocked by order %s.\nnotice-url https://orders.example/%s\n' \
 				"$3" "$3" >>"$_f"
+			case " ${TB_SHARED:-} " in
+			*" $3 "*) printf 'wide no\nshared yes\n' >>"$_f" ;;
+			esac
 		fi
 		echo "$1 $2" >>"$_f"
 	done
