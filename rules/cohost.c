@@ -304,7 +304,8 @@ cohost_top(const struct cohost *c, int listed, const struct cohost_name **out, s
 			continue;
 		if (kept < max)
 			kept++;
-		memmove(&out[at + 1], &out[at], (kept - 1 - at) * sizeof(*out));
+		memmove(
+		    &out[at + 1], &out[at], (kept - 1 - at) * sizeof(const struct cohost_name *));
 		out[at] = n;
 	}
 	return total;

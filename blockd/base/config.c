@@ -131,7 +131,7 @@ static const struct key keys[] = {
 
     KIND("metrics", "listen", K_LISTEN, metrics_listen, 0, 0, ""),
 
-    KIND("safeguards", "observe", K_DUR, observe, 0, 7 * 86400, "15m"),
+    KIND("safeguards", "observe", K_DUR, observe, 0, 604800, "15m"), /* 7 days */
     UINT("safeguards", "collateral_max", collateral_max, 0, 100000, "3"),
     UINT("safeguards", "collateral_top", collateral_top, 1, 100, "10"),
 };

@@ -24,6 +24,7 @@
 #include "worker.h"
 
 #define CNT(w, field) counter_add(&(w)->c.field, 1)
+#define PTR           sizeof(struct centry *) /* an element of the arrays sorted by key */
 
 #define STATE_FILE  "collateral.state"
 #define STATE_MAGIC "blockd collateral 1\n"
@@ -305,14 +306,17 @@ state_load(struct collateral *c, struct centry **by_key, size_t n, int64_t now)
 	}
 	for (line = strtok_r(buf + strlen(STATE_MAGIC), "\n", &save); line;
 	     line = strtok_r(NULL, "\n", &save)) {
-		char st[16], *key;
-		long long first;
-		int off = 0;
-		if (sscanf(line, "%15s %lld %n", st, &first, &off) != 2 || off == 0)
+		char *st = line, *key, *end;
+		if ((key = strchr(line, ' ')) == NULL)
 			continue;
-		key = line + off;
+		*key++ = '\0';
+		errno = 0;
+		long long first = strtoll(key, &end, 10);
+		if (errno != 0 || end == key || *end != ' ')
+			continue;
+		key = end + 1;
 		struct centry probe = {.key = key}, *pp = &probe;
-		struct centry **hit = bsearch(&pp, by_key, n, sizeof(*by_key), cmp_key);
+		struct centry **hit = bsearch(&pp, by_key, n, PTR, cmp_key);
 		if (hit == NULL)
 			continue;
 		if (strcmp(st, "held") == 0)
@@ -378,14 +382,14 @@ collateral_list(struct collateral *c, const struct match_snapshot *next, int fre
 	c->loaded = 1;
 	for (size_t i = 0; i < l->nentries; i++)
 		n += rule_type_bits(l->entries[i].type) != 0;
-	old = malloc((c->nents ? c->nents : 1) * sizeof(*old));
+	old = malloc((c->nents ? c->nents : 1) * PTR);
 	ne = calloc(n ? n : 1, sizeof(*ne));
-	by_key = malloc((n ? n : 1) * sizeof(*by_key));
+	by_key = malloc((n ? n : 1) * PTR);
 	if (old == NULL || ne == NULL || by_key == NULL)
 		goto oom;
 	for (size_t i = 0; i < c->nents; i++)
 		old[i] = &c->ents[i];
-	qsort(old, c->nents, sizeof(*old), cmp_key);
+	qsort(old, c->nents, PTR, cmp_key);
 	n = 0;
 	for (size_t i = 0; i < l->nentries; i++) {
 		const struct rule_entry *e = &l->entries[i];
@@ -396,7 +400,7 @@ collateral_list(struct collateral *c, const struct match_snapshot *next, int fre
 			goto oom;
 		x->idx = (uint32_t)i;
 		struct centry probe = {.key = x->key}, *pp = &probe;
-		struct centry **was = bsearch(&pp, old, c->nents, sizeof(*old), cmp_key);
+		struct centry **was = bsearch(&pp, old, c->nents, PTR, cmp_key);
 		if (was != NULL) {
 			/* Known: its state, window and measurement carry over. */
 			x->state = (*was)->state;
@@ -413,7 +417,7 @@ collateral_list(struct collateral *c, const struct match_snapshot *next, int fre
 		by_key[n - 1] = x;
 	}
 	if (first) {
-		qsort(by_key, n, sizeof(*by_key), cmp_key);
+		qsort(by_key, n, PTR, cmp_key);
 		state_load(c, by_key, n, now);
 	}
 	for (size_t i = 0; i < n; i++) {
@@ -570,7 +574,7 @@ summary(const struct collateral *c, const struct centry *e, char *out, size_t ou
 		int w = snprintf(item, sizeof(item), "%s%s (%" PRIu64 ")", k ? ", " : ": ",
 		    d[k].domain, d[k].flows);
 		if (w < 0 || len + (size_t)w + 5 >= outsz) {
-			len += (size_t)snprintf(out + len, outsz - len, ", ...");
+			snprintf(out + len, outsz - len, ", ...");
 			break;
 		}
 		memcpy(out + len, item, (size_t)w + 1);
@@ -659,7 +663,7 @@ entry_is(const struct rule_entry *e, const char *want)
 	size_t n = strlen(want);
 	return strcmp(v, want) == 0 ||
 	    (strncmp(v, want, n) == 0 && v[n] == '/' &&
-		(unsigned)atoi(v + n + 1) == rule_type_bits(e->type));
+		strtoul(v + n + 1, NULL, 10) == rule_type_bits(e->type));
 }
 
 int
