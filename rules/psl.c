@@ -85,9 +85,8 @@ to_alabel(const char *s, size_t n, char *out, size_t outsz)
 	return (int)strlen(out);
 }
 
-/* A whole rule name to A-labels in out. */
-static int
-to_aname(const char *s, size_t n, char *out, size_t outsz)
+int
+psl_aname(const char *s, size_t n, char *out, size_t outsz)
 {
 	size_t i = 0, o = 0, j;
 	int r;
@@ -194,7 +193,7 @@ psl_parse(
 			tn -= 2;
 		}
 		if (tn == 0 || memchr(tok, '*', tn) || memchr(tok, '!', tn) || tok[tn - 1] == '.' ||
-		    (an = to_aname(tok, tn, name, sizeof name)) < 0) {
+		    (an = psl_aname(tok, tn, name, sizeof name)) < 0) {
 			snprintf(err, errlen, "%s:%u: not a public suffix rule", fname, line);
 			psl_free(p);
 			return -1;

@@ -31,6 +31,13 @@ int psl_is_suffix(const struct psl *, const char *name, size_t len);
  */
 const char *psl_covered(const struct psl *, const char *name, size_t len);
 
+/*
+ * psl_aname(): a name in UTF-8 (labels of ASCII, any case, or U-labels) to
+ * lowercase A-labels in out, NUL-terminated. Returns its length, or -1 if a
+ * label is empty, not UTF-8 or does not fit. Pure.
+ */
+int psl_aname(const char *s, size_t n, char *out, size_t outsz);
+
 /* Number of rules read, for messages. */
 size_t psl_rules(const struct psl *);
 

@@ -16,7 +16,19 @@
 #define XSTR(x) STR_(x)
 #define STR_(x) #x
 
-enum key_kind { K_STR, K_UINT, K_BOOL, K_ENUM, K_SIZE, K_FRAC, K_MARK, K_ADDR4, K_ADDR6, K_LISTEN };
+enum key_kind {
+	K_STR,
+	K_UINT,
+	K_BOOL,
+	K_ENUM,
+	K_SIZE,
+	K_FRAC,
+	K_MARK,
+	K_ADDR4,
+	K_ADDR6,
+	K_LISTEN,
+	K_DUR
+};
 
 struct key {
 	const char *section;
@@ -118,11 +130,15 @@ static const struct key keys[] = {
     KIND("log", "raw_addresses", K_BOOL, raw_addresses, 0, 1, "no"),
 
     KIND("metrics", "listen", K_LISTEN, metrics_listen, 0, 0, ""),
+
+    KIND("safeguards", "observe", K_DUR, observe, 0, 604800, "15m"), /* 7 days */
+    UINT("safeguards", "collateral_max", collateral_max, 0, 100000, "3"),
+    UINT("safeguards", "collateral_top", collateral_top, 1, 100, "10"),
 };
 #define NKEYS (sizeof(keys) / sizeof(keys[0]))
 
 static const char *const sections[] = {
-    "blockd", "netfilter", "dns", "tls", "http", "flows", "log", "metrics", NULL};
+    "blockd", "netfilter", "dns", "tls", "http", "flows", "log", "metrics", "safeguards", NULL};
 
 /* Parses one value into the field k describes. Returns NULL or what is wrong. */
 static const char *
@@ -196,6 +212,31 @@ key_set(const struct key *k, struct blockd_config *c, const char *v, char *err, 
 		for (i = 0; k->names[i] != NULL; i++)
 			snprintf(err + strlen(err), errlen - strlen(err), " %s", k->names[i]);
 		return err;
+	case K_DUR: {
+		/* A duration: seconds, or a number with s, m, h or d. */
+		static const struct {
+			char unit;
+			unsigned mult;
+		} units[] = {{'s', 1}, {'m', 60}, {'h', 3600}, {'d', 86400}};
+		unsigned mult = 0;
+		if (!isdigit((unsigned char)*v))
+			return "not a duration (e.g. 15m, 90s, 1h; 0 for none)";
+		errno = 0;
+		u = strtoull(v, &end, 10);
+		if (*end == '\0')
+			mult = 1;
+		for (size_t n = 0; n < sizeof(units) / sizeof(units[0]) && !mult; n++)
+			if (end[0] == units[n].unit && end[1] == '\0')
+				mult = units[n].mult;
+		if (mult == 0)
+			return "not a duration: use a number with an optional s, m, h or d";
+		if (errno != 0 || u > k->max / mult) {
+			snprintf(err, errlen, "longer than %llus", k->max);
+			return err;
+		}
+		*(unsigned *)(void *)p = (unsigned)(u * mult);
+		return NULL;
+	}
 	case K_FRAC:
 		errno = 0;
 		d = strtod(v, &end);
@@ -470,6 +511,18 @@ config_print(const struct blockd_config *c, FILE *out)
 		case K_FRAC:
 			fprintf(out, "%g\n", *(const double *)(const void *)p);
 			break;
+		case K_DUR: {
+			unsigned v = *(const unsigned *)(const void *)p;
+			if (v == 0)
+				fputs("0\n", out);
+			else if (v % 3600 == 0)
+				fprintf(out, "%uh\n", v / 3600);
+			else if (v % 60 == 0)
+				fprintf(out, "%um\n", v / 60);
+			else
+				fprintf(out, "%us\n", v);
+			break;
+		}
 		}
 	}
 }

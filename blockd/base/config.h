@@ -90,6 +90,11 @@ struct blockd_config {
 
 	/* [metrics] */
 	char metrics_listen[64]; /* "" off; "127.0.0.1:9153" */
+
+	/* [safeguards]: what a new address entry would also block, measured before it is enforced */
+	unsigned observe;        /* seconds a new address or prefix entry is observed; 0: none */
+	unsigned collateral_max; /* unlisted registrable domains seen on it before it is held */
+	unsigned collateral_top; /* names shown per entry (status, log, report) */
 };
 
 /*

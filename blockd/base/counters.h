@@ -223,7 +223,13 @@
 	/* UDP 443 datagrams that were no Initial we could open */ \
 	X(W, quic_other, 0, NULL, COUNTER, "blockd_unreadable_total", ALL, NULL, NULL) \
 	/* stream buffers in the pool */ \
-	X(W, streams_size, 0, NULL, GAUGE, NULL, ALL, NULL, NULL)
+	X(W, streams_size, 0, NULL, GAUGE, NULL, ALL, NULL, NULL) \
+	/* flows to an address entry under observation: passed, logged as observe */ \
+	X(W, observed, 0, "observed", COUNTER, "blockd_observed_total", ALL, NULL, \
+	    "Flows to address entries under observation: passed and logged as observe.") \
+	/* what a worker saw on a staged entry, lost because its ring was full */ \
+	X(W, observe_lost, 0, "observe_lost", COUNTER, "blockd_observe_lost_total", ALL, NULL, \
+	    "Names seen on staged address entries not measured (a worker's ring was full).")
 /* clang-format on */
 
 enum counter_id {

@@ -26,6 +26,7 @@ static const struct {
     {"reload", "blockctl [-j] [-f config] [-s socket] reload [--override]\n"},
     {"lookup", "blockctl [-j] [-f config] [-s socket] lookup name | address | url\n"},
     {"stats", "blockctl [-j] [-f config] [-s socket] stats\n"},
+    {"collateral", "blockctl [-j] [-f config] [-s socket] collateral [address | prefix]\n"},
     {"log", "blockctl [-j] [-f config] log verify [file ...]\n"},
     {"report",
 	"blockctl [-j] [-f config] report --from time --to time [--format csv | json]\n"
@@ -362,6 +363,14 @@ main(int argc, char *argv[])
 			usage(cmd);
 		snprintf(line, sizeof(line), "%sreload%s", json ? "json " : "",
 		    override ? " override" : "");
+	} else if (!strcmp(cmd, "collateral")) {
+		if (argc > 2 ||
+		    (argc == 2 &&
+			(strchr(argv[1], ' ') != NULL || argv[1][0] == '\0' ||
+			    strlen(argv[1]) > 64)))
+			usage(cmd);
+		snprintf(line, sizeof(line), "%scollateral%s%s", json ? "json " : "",
+		    argc == 2 ? " " : "", argc == 2 ? argv[1] : "");
 	} else if (!strcmp(cmd, "lookup")) {
 		if (argc != 2 || strchr(argv[1], ' ') != NULL || argv[1][0] == '\0')
 			usage(cmd);

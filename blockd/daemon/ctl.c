@@ -43,10 +43,9 @@ static const struct {
 	int cmd;
 	int nargs;
 } ctl_cmds[] = {
-    {"status", CTL_STATUS, 0},
-    {"reload", CTL_RELOAD, -1}, /* optional "override" */
-    {"lookup", CTL_LOOKUP, 1},
-    {"stats", CTL_STATS, 0},
+    {"status", CTL_STATUS, 0}, {"reload", CTL_RELOAD, -1}, /* optional "override" */
+    {"lookup", CTL_LOOKUP, 1}, {"stats", CTL_STATS, 0},
+    {"collateral", CTL_COLLATERAL, -1}, /* an optional entry */
 };
 
 int
@@ -110,6 +109,14 @@ ctl_parse(char *buf, size_t len, struct ctl_request *req, char *err, size_t errl
 			if (nargs == 0)
 				return 0;
 			snprintf(err, errlen, "reload takes no argument but \"override\"");
+			return -1;
+		}
+		if (ctl_cmds[c].cmd == CTL_COLLATERAL) {
+			if (nargs <= 1) {
+				req->arg = nargs ? w[i + 1] : NULL;
+				return 0;
+			}
+			snprintf(err, errlen, "collateral takes at most one argument, an entry");
 			return -1;
 		}
 		if (nargs != (size_t)ctl_cmds[c].nargs) {
@@ -351,6 +358,9 @@ client_request(struct ctl *c, struct ctl_client *cl, const struct ctl_ops *ops, 
 		break;
 	case CTL_STATS:
 		status = ops->stats(ctx, req.json, out);
+		break;
+	case CTL_COLLATERAL:
+		status = ops->collateral(ctx, req.arg, req.json, out);
 		break;
 	}
 	fclose(out);

@@ -18,13 +18,14 @@
 #define CTL_REQUEST_MAX 4096
 #define CTL_ARGS_MAX    4
 
-enum ctl_cmd { CTL_STATUS = 1, CTL_RELOAD, CTL_LOOKUP, CTL_STATS };
+enum ctl_cmd { CTL_STATUS = 1, CTL_RELOAD, CTL_LOOKUP, CTL_STATS, CTL_COLLATERAL };
 
 struct ctl_request {
-	int cmd;         /* enum ctl_cmd */
-	int json;        /* answer in JSON */
-	int override;    /* reload: accept a change above max_change or max_serial_jump */
-	const char *arg; /* lookup: what to look up; points into the parsed buffer */
+	int cmd;      /* enum ctl_cmd */
+	int json;     /* answer in JSON */
+	int override; /* reload: accept a change above max_change or max_serial_jump */
+	const char
+	    *arg; /* lookup: what to look up; collateral: the entry or NULL; points into buf */
 };
 
 /*
@@ -44,6 +45,8 @@ struct ctl_ops {
 	    void *ctx, int override, unsigned uid, int json, FILE *out); /* uid: who asked */
 	int (*lookup)(void *ctx, const char *what, int json, FILE *out);
 	int (*stats)(void *ctx, int json, FILE *out);
+	int (*collateral)(
+	    void *ctx, const char *entry, int json, FILE *out); /* entry may be NULL */
 };
 
 struct ctl;

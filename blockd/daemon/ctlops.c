@@ -5,6 +5,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "collateral.h"
 #include "ctlops.h"
 #include "daemon.h"
 #include "evlog/evlog.h"
@@ -67,13 +68,14 @@ op_status(void *ctx, int json, FILE *out)
 	const struct match_snapshot *s = snapref_peek(d->snaps);
 	const struct rulelist *l = s ? match_list(s) : NULL;
 	int64_t now = (int64_t)time(NULL);
-	size_t counts[RULE_NTYPES] = {0};
+	size_t counts[RULE_NTYPES] = {0}, observing, held;
 	struct counter_values sum;
 	uint64_t missed;
 	char t[32];
 
 	if (s)
 		match_counts(s, counts);
+	collateral_counts(d->coll, &observing, &held);
 	worker_counters_sum(d->workers, d->nworkers, &sum);
 	missed = sum.v[CTR_missed];
 	if (json) {
@@ -87,6 +89,10 @@ op_status(void *ctx, int json, FILE *out)
 		jbuf_kuint(&j, "queues", d->nworkers);
 		jbuf_kuint(&j, "queue_first", d->spec.qfirst);
 		jbuf_kuint(&j, "packets_missed", missed);
+		jbuf_kobj(&j, "collateral");
+		jbuf_kuint(&j, "observing", observing);
+		jbuf_kuint(&j, "held", held);
+		jbuf_close(&j);
 		if (d->last_refusal_at) {
 			jbuf_kobj(&j, "last_refusal");
 			jbuf_kint(&j, "time", d->last_refusal_at);
@@ -137,6 +143,12 @@ op_status(void *ctx, int json, FILE *out)
 			    l->orders[i].service, t,
 			    rule_order_active(&l->orders[i], now) ? "" : ", not in force");
 		}
+		if (observing || held)
+			fprintf(out,
+			    "address entries: %zu under observation, %zu held for the services "
+			    "they "
+			    "also carry (blockctl collateral)\n",
+			    observing, held);
 	} else {
 		fprintf(out, "list: none; all traffic passes\n");
 	}
@@ -299,9 +311,18 @@ op_stats(void *ctx, int json, FILE *out)
 	return 0;
 }
 
+static int
+op_collateral(void *ctx, const char *entry, int json, FILE *out)
+{
+	struct blockd *d = ctx;
+	return collateral_answer(
+	    d->coll, snapref_peek(d->snaps), entry, json, (int64_t)time(NULL), out);
+}
+
 const struct ctl_ops ctlops = {
     .status = op_status,
     .reload = op_reload,
     .lookup = op_lookup,
     .stats = op_stats,
+    .collateral = op_collateral,
 };

@@ -9,6 +9,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "collateral.h"
 #include "daemon.h"
 #include "evlog/evlog.h"
 #include "inforce.h"
@@ -87,7 +88,10 @@ publish(struct blockd *d, struct listload *ll, int reload, long override_uid)
 	}
 	log_info("list serial %" PRIu64 " in force: %zu entries, %zu orders%s", l->serial,
 	    l->nentries, l->norders, ll->fresh ? "" : " (last accepted)");
+	/* New address entries are staged before the workers see the snapshot. */
+	collateral_list(d->coll, ll->snap, ll->fresh, d->log, (int64_t)time(NULL));
 	snapref_swap(d->snaps, ll->snap);
+	collateral_published(d->coll);
 	ll->snap = NULL;
 	/* Who skipped max_change or max_serial_jump is part of the record. */
 	if (reload && d->log && override_uid >= 0)
@@ -106,6 +110,8 @@ publish(struct blockd *d, struct listload *ll, int reload, long override_uid)
 static void
 release(struct blockd *d)
 {
+	collateral_close(d->coll);
+	d->coll = NULL;
 	free(d->workers);
 	d->workers = NULL;
 	d->nworkers = 0;
@@ -131,6 +137,8 @@ daemon_start(struct blockd *d, char *err, size_t errlen)
 		snprintf(err, errlen, "out of memory");
 		return -1;
 	}
+	if ((d->coll = collateral_open(&d->cfg, d->nworkers, err, errlen)) == NULL)
+		goto fail;
 	uint64_t state_serial = 0;
 	int floor_mismatch = daemon_serial_floor(&d->cfg, &d->floor, &state_serial);
 	if (listload(&d->cfg, LISTLOAD_START, &d->floor, &ll, err, errlen) == -1) {

@@ -19,6 +19,7 @@ struct snapref;
 struct evlog;
 struct nflog;
 struct match_snapshot;
+struct collateral;
 
 struct blockd {
 	struct blockd_config cfg;
@@ -42,6 +43,7 @@ struct blockd {
 	int64_t ipset_built;                     /* when (UTC seconds), 0 never */
 	int ipset_dirty;                         /* the last load failed: retry on the tick */
 	struct ipset_stats ipset_st;
+	struct collateral *coll; /* new address entries observed before they are enforced */
 
 	/* operations: service manager, rules_dir watch, metrics (daemon.c's ops_ functions) */
 	struct notify notify;

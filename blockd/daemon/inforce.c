@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <time.h>
 
+#include "collateral.h"
 #include "daemon.h"
 #include "evlog/evlog.h"
 #include "inforce.h"
@@ -28,7 +29,8 @@ inforce_ip_sync(struct blockd *d, const char *why)
 	if (s)
 		allow = match_allowlist(s, &nallow);
 	clock_gettime(CLOCK_MONOTONIC, &t0);
-	if (ipset_text(l, allow, nallow, now, &text, &len, &st) == -1) {
+	if (ipset_text(l, collateral_held(d->coll, s), allow, nallow, now, &text, &len, &st) ==
+	    -1) {
 		log_warnx("ip sets (%s): out of memory; the kernel keeps serial %" PRIu64 "'s sets",
 		    why, d->ipset_serial);
 		d->ipset_dirty = 1;
@@ -148,5 +150,9 @@ void
 inforce_tick(struct blockd *d)
 {
 	check_expiry(d);
+	/* A staged address entry whose window ended and is enforced joins the kernel's sets. */
+	if (collateral_tick(d->coll, snapref_peek(d->snaps), d->log, (int64_t)time(NULL)) &&
+	    d->hooks_installed)
+		(void)inforce_ip_sync(d, "observation ended");
 	ip_tick(d);
 }

@@ -29,9 +29,10 @@ void inforce_ip_stop(struct blockd *);
 
 /*
  * inforce_tick(): from the control thread's tick. A list past its expiry
- * stops being enforced (logged, and recorded as a list_expired record); the
+ * stops being enforced (logged, and recorded as a list_expired record); staged
+ * address entries are measured and decided (collateral_tick()); the
  * kernel's sets are rebuilt when the snapshot changed, an order started or
- * ended, or the last load failed.
+ * ended, a staged entry is enforced, or the last load failed.
  */
 void inforce_tick(struct blockd *);
 

@@ -13,6 +13,7 @@
 #include "daemon.h"
 #include "evlog/evlog.h"
 #include "match/match.h"
+#include "collateral.h"
 #include "metrics.h"
 #include "kernel/nfq.h"
 #include "worker.h"
@@ -188,6 +189,13 @@ metrics_render(const struct blockd *d, FILE *out)
 	    "Address intervals in the kernel's block sets.");
 	fprintf(out, "blockd_ip_set_intervals{family=\"v4\"} %zu\n", d->ipset_st.block4);
 	fprintf(out, "blockd_ip_set_intervals{family=\"v6\"} %zu\n", d->ipset_st.block6);
+	size_t observing, held;
+	collateral_counts(d->coll, &observing, &held);
+	help(out, "blockd_collateral_entries", "gauge",
+	    "Address entries kept out of the kernel's sets: under observation, or held for the "
+	    "unrelated services seen on them.");
+	fprintf(out, "blockd_collateral_entries{state=\"observing\"} %zu\n", observing);
+	fprintf(out, "blockd_collateral_entries{state=\"held\"} %zu\n", held);
 
 	if (d->log != NULL)
 		evlog_stats(d->log, &es);

@@ -12,6 +12,7 @@
 #include "wire/reasm.h"
 #include "wire/tcpin.h"
 #include "wire/http.h"
+#include "collateral.h"
 #include "judge.h"
 #include "webflow.h"
 #include "webflow_int.h"
@@ -137,8 +138,9 @@ give_back_idle(struct worker *w, struct flow *f, struct reasm *s)
  * next head is longer than the byte budget, so its Host may lie past it.
  */
 static int
-read_heads(struct worker *w, const struct match_snapshot *snap, struct http_reading *rd,
-    struct reasm *r, int count, struct http_request *req, struct match_hit *hit, const char **path)
+read_heads(struct worker *w, const struct match_snapshot *snap, const struct pkt *p,
+    struct http_reading *rd, struct reasm *r, int count, struct http_request *req,
+    struct match_hit *hit, const char **path)
 {
 	if (rd->ended)
 		return READ_ENDED;
@@ -162,6 +164,9 @@ read_heads(struct worker *w, const struct match_snapshot *snap, struct http_read
 		} else if (res == HTTP_REQUEST) {
 			if (count)
 				CNT(w, http_requests);
+			if (count)
+				collateral_seen(w, snap, p, EV_HTTP,
+				    req->has_host ? req->host : NULL, req->host_len);
 			if (snap != NULL && req->has_host &&
 			    match_url(snap, req->host, req->host_len, req->path, req->path_len,
 				w->now, hit) == MATCH_BLOCK)
@@ -260,12 +265,12 @@ webflow_http(
 	struct http_request req;
 	struct match_hit hit;
 	const char *path = "";
-	int r = read_heads(w, snap, rd, s, 1, &req, &hit, &path);
+	int r = read_heads(w, snap, p, rd, s, 1, &req, &hit, &path);
 	if (r == READ_BLOCKED)
 		return blocked(w, snap, f, p, &req, &hit, path, next, mark);
 	int ralt = READ_ENDED;
 	if (ra != NULL &&
-	    (ralt = read_heads(w, snap, ra, f->alt, 0, &req, &hit, &path)) == READ_BLOCKED)
+	    (ralt = read_heads(w, snap, p, ra, f->alt, 0, &req, &hit, &path)) == READ_BLOCKED)
 		return blocked(w, snap, f, p, &req, &hit, path, next, mark);
 	if (r == READ_TOO_LONG || ralt == READ_TOO_LONG)
 		return wf_unjudged(w, f, p, EV_HTTP, JUDGE_QUEUE_END, next, mark);

@@ -12,6 +12,7 @@
 #include "wire/reasm.h"
 #include "wire/tcpin.h"
 #include "wire/quic.h"
+#include "collateral.h"
 #include "judge.h"
 #include "webflow.h"
 #include "webflow_int.h"
@@ -90,6 +91,7 @@ webflow_quic(
 	if (evasive)
 		CNT(w, quic_evasive);
 	int named = (r == QUIC_SNI || r == QUIC_ECH) && qi.hello.has_sni;
+	collateral_seen(w, snap, p, EV_QUIC, named ? qi.hello.sni : NULL, qi.hello.sni_len);
 	if (named) {
 		struct match_hit hit;
 		if (snap != NULL &&

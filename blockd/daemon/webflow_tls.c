@@ -12,6 +12,7 @@
 #include "wire/reasm.h"
 #include "wire/tcpin.h"
 #include "wire/tls.h"
+#include "collateral.h"
 #include "judge.h"
 #include "webflow.h"
 #include "webflow_int.h"
@@ -175,6 +176,8 @@ webflow_tls(
 		CNT(w, tls_evasive);
 	else if (unfinished)
 		CNT(w, tls_unfinished);
+	if (is_hello(r))
+		collateral_seen(w, snap, p, EV_TLS, h.has_sni ? h.sni : NULL, h.sni_len);
 
 	if (name_blocked(w, snap, r, &h, &hit))
 		return reset_named(w, snap, f, p, &hit, &h, next, mark);

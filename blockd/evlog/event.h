@@ -18,15 +18,16 @@ enum ev_method {
  * from here. A new action is a line here, at the end (values are never
  * renumbered), and the code that takes it.
  */
-#define EV_ACTIONS(X)                                                                       \
-	X(EV_NXDOMAIN, "nxdomain") /* DNS: NXDOMAIN (+ EDE 16) */                           \
-	X(EV_SINKHOLE, "sinkhole") /* DNS: answer pointing at the notice address */         \
-	X(EV_RESET, "reset")       /* TCP reset both ways */                                \
-	X(EV_DROP, "drop")         /* packet(s) dropped */                                  \
-	X(EV_NOTICE, "notice")     /* HTTP 451 notice page, server side reset */            \
-	X(EV_REJECT, "reject")     /* IP: TCP reset or ICMP administratively prohibited */  \
-	X(EV_UNJUDGED_PASS, "unjudged_pass")   /* no name read: passed (reason says why) */ \
-	X(EV_UNJUDGED_BLOCK, "unjudged_block") /* no name read: blocked (reason says why) */
+#define EV_ACTIONS(X)                                                                        \
+	X(EV_NXDOMAIN, "nxdomain") /* DNS: NXDOMAIN (+ EDE 16) */                            \
+	X(EV_SINKHOLE, "sinkhole") /* DNS: answer pointing at the notice address */          \
+	X(EV_RESET, "reset")       /* TCP reset both ways */                                 \
+	X(EV_DROP, "drop")         /* packet(s) dropped */                                   \
+	X(EV_NOTICE, "notice")     /* HTTP 451 notice page, server side reset */             \
+	X(EV_REJECT, "reject")     /* IP: TCP reset or ICMP administratively prohibited */   \
+	X(EV_UNJUDGED_PASS, "unjudged_pass")   /* no name read: passed (reason says why) */  \
+	X(EV_UNJUDGED_BLOCK, "unjudged_block") /* no name read: blocked (reason says why) */ \
+	X(EV_OBSERVE, "observe") /* a staged address entry covers it: passed, measured */
 
 #define EV_ACTION_ENUM(id, name) id,
 enum ev_action {

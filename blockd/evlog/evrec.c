@@ -24,7 +24,9 @@ static const char *const state_names[] = {[EVS_START] = "start",
     [EVS_FAILOPEN_CLEARED] = "failopen_cleared",
     [EVS_DROPPED] = "dropped",
     [EVS_GAP] = "gap",
-    [EVS_SERIAL_FLOOR] = "serial_floor"};
+    [EVS_SERIAL_FLOOR] = "serial_floor",
+    [EVS_HELD] = "held",
+    [EVS_OBSERVED] = "observed"};
 
 #define NELEM(a) (sizeof(a) / sizeof((a)[0]))
 

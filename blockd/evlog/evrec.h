@@ -21,6 +21,9 @@ enum evstate {
 	EVS_GAP,              /* written at start: the previous run ended without a stop */
 	EVS_SERIAL_FLOOR,     /* at start: the log shows a higher serial accepted than state_dir
 				 does (state lost or rolled back); serial is the floor kept */
+	EVS_HELD,             /* an observed address entry is held, not enforced: it carries
+				 unrelated services (order; reason names the entry and what was seen) */
+	EVS_OBSERVED,         /* an observed address entry is enforced at the end of its window */
 };
 
 enum evrec_kind { EVREC_BLOCK = 1, EVREC_STATE };

@@ -56,7 +56,7 @@ struct report_builder {
 	struct subkey *subs; /* open addressing */
 	size_t subs_cap, nsubs;
 	struct open_gap down, failopen, expired, refused;
-	size_t unjudged_cap;
+	size_t unjudged_cap, staged_cap;
 	/* the exhaustion period being gathered: since .since, last event at exh_last */
 	struct open_gap exhausted;
 	int64_t exh_last;
@@ -299,6 +299,10 @@ add_block(struct report_builder *b, const struct evrec *r)
 		return add_unjudged(b, r);
 	if (r->time_us < b->rp.from_us || r->time_us >= b->rp.to_us)
 		return 0;
+	if (r->action == EV_OBSERVE) {
+		b->rp.observed++;
+		return 0;
+	}
 	if ((g = group_of(b, evrec_day(r->time_us), r->order, r->service, &gi)) == NULL)
 		return -1;
 	if ((fresh = sub_add(b, gi, r->subscriber)) < 0 || add_serial(g, r->serial) < 0)
@@ -369,6 +373,32 @@ open_gap(struct open_gap *o, const struct evrec *r, int64_t since)
 	snprintf(o->reason, sizeof(o->reason), "%s", r->reason);
 }
 
+/* A held or observed record within the period. */
+static int
+add_staged(struct report_builder *b, const struct evrec *r)
+{
+	struct report *rp = &b->rp;
+	struct report_staged *x;
+
+	if (r->time_us < rp->from_us || r->time_us >= rp->to_us)
+		return 0;
+	if (rp->nstaged == b->staged_cap) {
+		size_t nc = b->staged_cap ? b->staged_cap * 2 : 8;
+		if ((x = realloc(rp->staged, nc * sizeof(*x))) == NULL)
+			return -1;
+		rp->staged = x;
+		b->staged_cap = nc;
+	}
+	x = &rp->staged[rp->nstaged];
+	if ((x->reason = strdup(r->reason)) == NULL)
+		return -1;
+	rp->nstaged++;
+	x->time_us = r->time_us;
+	x->held = r->state == EVS_HELD;
+	x->serial = r->serial;
+	return 0;
+}
+
 static int
 add_state(struct report_builder *b, const struct evrec *r)
 {
@@ -409,6 +439,10 @@ add_state(struct report_builder *b, const struct evrec *r)
 		break;
 	case EVS_DROPPED:
 		rc |= add_gap(b, GAP_DROPPED, b->prev_time, t, 0, r->count, r->serial, r->reason);
+		break;
+	case EVS_HELD:
+	case EVS_OBSERVED:
+		rc |= add_staged(b, r);
 		break;
 	}
 	return rc ? -1 : 0;
@@ -548,9 +582,12 @@ report_free(struct report *rp)
 	}
 	for (i = 0; i < rp->ngaps; i++)
 		free(rp->gaps[i].reason);
+	for (i = 0; i < rp->nstaged; i++)
+		free(rp->staged[i].reason);
 	free(rp->groups);
 	free(rp->gaps);
 	free(rp->unjudged);
+	free(rp->staged);
 	memset(rp, 0, sizeof(*rp));
 }
 
@@ -610,17 +647,29 @@ write_csv(const struct report *rp, FILE *out)
 		csv_field(out, g->reason);
 		fputs("\r\n", out);
 	}
-	if (rp->nunjudged == 0)
-		return;
-	fputs("\r\nunjudged,method,reason,passed,blocked\r\n", out);
-	for (i = 0; i < rp->nunjudged; i++) {
-		const struct report_unjudged *u = &rp->unjudged[i];
-		const char *mn = evrec_method_name(u->method);
-		evrec_day_fmt(u->day, day);
-		fprintf(out, "%s,%s,", day, mn ? mn : "unknown");
-		csv_field(out, u->reason);
-		fprintf(out, ",%" PRIu64 ",%" PRIu64 "\r\n", u->passed, u->blocked);
+	if (rp->nunjudged > 0) {
+		fputs("\r\nunjudged,method,reason,passed,blocked\r\n", out);
+		for (i = 0; i < rp->nunjudged; i++) {
+			const struct report_unjudged *u = &rp->unjudged[i];
+			const char *mn = evrec_method_name(u->method);
+			evrec_day_fmt(u->day, day);
+			fprintf(out, "%s,%s,", day, mn ? mn : "unknown");
+			csv_field(out, u->reason);
+			fprintf(out, ",%" PRIu64 ",%" PRIu64 "\r\n", u->passed, u->blocked);
+		}
 	}
+	if (rp->nstaged == 0 && rp->observed == 0)
+		return;
+	/* Staged address entries: held ones were not enforced, for the collateral they carry. */
+	fprintf(out, "\r\nstaged,time,serial,reason\r\n");
+	for (i = 0; i < rp->nstaged; i++) {
+		const struct report_staged *x = &rp->staged[i];
+		evrec_time_fmt(x->time_us, t1);
+		fprintf(out, "%s,%s,%" PRIu64 ",", x->held ? "held" : "enforced", t1, x->serial);
+		csv_field(out, x->reason);
+		fputs("\r\n", out);
+	}
+	fprintf(out, "observed,,,%" PRIu64 " flows to staged entries passed\r\n", rp->observed);
 }
 
 static void
@@ -682,6 +731,16 @@ write_json(const struct report *rp, FILE *out)
 		json_fstr(out, u->reason);
 		fprintf(
 		    out, ",\"passed\":%" PRIu64 ",\"blocked\":%" PRIu64 "}", u->passed, u->blocked);
+	}
+	fprintf(out, "],\n\"observed\":%" PRIu64 ",\"staged\":[", rp->observed);
+	for (i = 0; i < rp->nstaged; i++) {
+		const struct report_staged *x = &rp->staged[i];
+		evrec_time_fmt(x->time_us, t1);
+		fprintf(out,
+		    "%s\n{\"time\":\"%s\",\"decision\":\"%s\",\"serial\":%" PRIu64 ",\"reason\":",
+		    i ? "," : "", t1, x->held ? "held" : "enforced", x->serial);
+		json_fstr(out, x->reason);
+		fputc('}', out);
 	}
 	fputs("]}\n", out);
 }

@@ -44,6 +44,21 @@ struct report_unjudged {
 	uint64_t passed, blocked;
 };
 
+/*
+ * Staged address entries: what the observation of a new address entry
+ * decided (held and observed records). A held entry was not enforced
+ * because flows to it carried services the list does not name; the reason
+ * names the entry, its order and the names seen, so the regulator learns
+ * its entry would have cut them off. Observe events (flows to a staged
+ * entry, passed) are counted apart and are not enforcement.
+ */
+struct report_staged {
+	int64_t time_us;
+	int held; /* 1: held, not enforced; 0: enforced after observation */
+	uint64_t serial;
+	char *reason; /* owned by the report */
+};
+
 struct report_group {
 	int64_t day; /* UTC day number */
 	char *order; /* owned by the report */
@@ -72,6 +87,9 @@ struct report {
 	size_t ngaps;
 	struct report_unjudged *unjudged; /* by day, method, reason */
 	size_t nunjudged;
+	struct report_staged *staged; /* in log order */
+	size_t nstaged;
+	uint64_t observed; /* observe events: flows to staged entries, passed */
 	uint64_t total[EV_IP + 1];
 	uint64_t events, records;
 	char appliance[192]; /* of the first record, "" if none */

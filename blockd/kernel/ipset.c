@@ -139,17 +139,17 @@ emit_set(struct tbuf *b, const char *set, const struct range *r, size_t n, int f
 		tb_puts(b, " }\n");
 }
 
-/* Collects the address entries of one family into a sorted, merged array. */
+/* Collects the address entries of one family (those not held) into a sorted, merged array. */
 static struct range *
 collect(const struct rule_entry *e, size_t n, const struct rulelist *l, int64_t now, int type,
-    size_t *count, size_t *used)
+    const uint8_t *held, size_t *count, size_t *used)
 {
 	size_t w = type == RULE_IPV4 ? 4 : 16, k = 0;
 	struct range *r = malloc((n ? n : 1) * sizeof(*r));
 	if (r == NULL)
 		return NULL;
 	for (size_t i = 0; i < n; i++) {
-		if (e[i].type != type)
+		if (e[i].type != type || (held && (held[i / 8] >> (i % 8) & 1)))
 			continue;
 		if (l &&
 		    (e[i].order >= l->norders || !rule_order_active(&l->orders[e[i].order], now)))
@@ -163,8 +163,8 @@ collect(const struct rule_entry *e, size_t n, const struct rulelist *l, int64_t 
 }
 
 int
-ipset_text(const struct rulelist *list, const struct rule_entry *allow, size_t nallow, int64_t now,
-    char **out, size_t *outlen, struct ipset_stats *st)
+ipset_text(const struct rulelist *list, const uint8_t *held, const struct rule_entry *allow,
+    size_t nallow, int64_t now, char **out, size_t *outlen, struct ipset_stats *st)
 {
 	struct tbuf b = {0};
 	struct range *r[4] = {0};
@@ -182,10 +182,10 @@ ipset_text(const struct rulelist *list, const struct rule_entry *allow, size_t n
 		if (o->not_after > now && o->not_after < st->next_change)
 			st->next_change = o->not_after;
 	}
-	r[0] = collect(ents, ne, list, now, RULE_IPV4, &n[0], &st->entries);
-	r[1] = collect(ents, ne, list, now, RULE_IPV6, &n[1], &st->entries);
-	r[2] = collect(allow, nallow, NULL, now, RULE_IPV4, &n[2], NULL);
-	r[3] = collect(allow, nallow, NULL, now, RULE_IPV6, &n[3], NULL);
+	r[0] = collect(ents, ne, list, now, RULE_IPV4, held, &n[0], &st->entries);
+	r[1] = collect(ents, ne, list, now, RULE_IPV6, held, &n[1], &st->entries);
+	r[2] = collect(allow, nallow, NULL, now, RULE_IPV4, NULL, &n[2], NULL);
+	r[3] = collect(allow, nallow, NULL, now, RULE_IPV6, NULL, &n[3], NULL);
 	if (!r[0] || !r[1] || !r[2] || !r[3])
 		goto done;
 	tb_reserve(&b, (n[0] + n[2]) * 34 + (n[1] + n[3]) * 82 + 4096);

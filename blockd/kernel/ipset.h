@@ -20,12 +20,14 @@ struct ipset_stats {
  * (hooks.h HOOKS_SET_*, declared with the hooks' table) from list (may be
  * NULL: the sets are emptied) and the allowlist's address entries: entries
  * of orders in force at now, overlapping and adjacent ones
- * merged into intervals. The text is one transaction, so the kernel swaps
+ * merged into intervals. held is NULL, or a bitmap over list->entries: bit
+ * i (held[i / 8] >> (i % 8) & 1) set keeps entries[i] out of the block sets
+ * (an address entry observed or held, blockd/daemon/collateral.h). The text is one transaction, so the kernel swaps
  * old contents for new atomically. *out is malloc()ed (caller frees), *outlen
  * its length. Returns 0, or -1 (out of memory). Pure apart from allocation.
  */
-int ipset_text(const struct rulelist *list, const struct rule_entry *allow, size_t nallow,
-    int64_t now, char **out, size_t *outlen, struct ipset_stats *st);
+int ipset_text(const struct rulelist *list, const uint8_t *held, const struct rule_entry *allow,
+    size_t nallow, int64_t now, char **out, size_t *outlen, struct ipset_stats *st);
 
 /*
  * ipset_load(): runs nft -f with text. Returns 0, or -1 with nft's complaint

@@ -231,7 +231,8 @@ tb_start_unbound() {
 }
 
 # tb_blockd_conf [SECTION.KEY=VALUE ...]: blockd's config for the appliance, in $TB_DIR/blockd.conf,
-# everything under $TB_DIR; arguments override or add keys.
+# everything under $TB_DIR; arguments override or add keys. New address entries are enforced at
+# once (safeguards.observe=0) unless a test stages them.
 tb_blockd_conf() {
 	mkdir -p "$TB_DIR/rules" "$TB_DIR/keys" "$TB_DIR/state"
 	_defaults="blockd.rules_dir=$TB_DIR/rules blockd.keys_dir=$TB_DIR/keys
@@ -240,7 +241,7 @@ blockd.control_group=
 blockd.appliance_id=tb-$TB_ID netfilter.queues=2 netfilter.hook=forward
 blockd.shared_infrastructure=$(pwd)/packaging/shared-infrastructure
 blockd.shared_infrastructure_local= blockd.documentation_ranges=yes
-log.path=$TB_DIR/enforcement.jsonl"
+log.path=$TB_DIR/enforcement.jsonl safeguards.observe=0"
 	_all=""
 	for _kv in $_defaults; do
 		case " $* " in
@@ -250,7 +251,7 @@ log.path=$TB_DIR/enforcement.jsonl"
 	done
 	_all="$_all $*"
 	{
-		for _s in blockd netfilter dns tls http flows log metrics; do
+		for _s in blockd netfilter dns tls http flows log metrics safeguards; do
 			echo "[$_s]"
 			for _kv in $_all; do
 				case $_kv in
@@ -290,7 +291,8 @@ tb_stop_blockd() {
 # blockd-rules(5): domain, suffix, ip, prefix, url), one order per distinct ref, signs it with the
 # run's regulator key (made on first use, its public half in blockd's keys_dir) and puts it in
 # blockd's rules directory as blocklist + blocklist.minisig. Each call raises the serial
-# (TB_SERIAL, which a test may set first); TB_LIFE replaces the lifetime options ("-d 30").
+# (TB_SERIAL, which a test may set first); TB_LIFE replaces the lifetime options ("-d 30"); the
+# orders whose refs TB_SHARED lists (separated by spaces) say "shared yes".
 TB_SERIAL=0
 tb_list() {
 	_br=${BLOCKRULES:-build/blockrules}
@@ -312,6 +314,9 @@ tb_list() {
 			printf 'not-before %s\nnot-after %s\n' "$_nb" "$_na" >>"$_f"
 			printf 'notice Blocked by order %s.\nnotice-url https://orders.example/%s\n' \
 				"$3" "$3" >>"$_f"
+			case " ${TB_SHARED:-} " in
+			*" $3 "*) printf 'wide no\nshared yes\n' >>"$_f" ;;
+			esac
 		fi
 		echo "$1 $2" >>"$_f"
 	done

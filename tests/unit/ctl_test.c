@@ -54,6 +54,14 @@ Test(ctl, refuses_bad_requests)
 	cr_assert_str_eq(err, "unknown command \"frobnicate\"");
 	cr_assert_eq(parse("lookup", &r, err), -1);
 	cr_assert_str_eq(err, "lookup takes 1 argument");
+	cr_assert_eq(parse("collateral", &r, err), 0);
+	cr_assert_eq(r.cmd, CTL_COLLATERAL);
+	cr_assert_null(r.arg);
+	cr_assert_eq(parse("json collateral 192.0.2.1", &r, err), 0);
+	cr_assert_str_eq(r.arg, "192.0.2.1");
+	cr_assert(r.json);
+	cr_assert_eq(parse("collateral a b", &r, err), -1);
+	cr_assert_str_eq(err, "collateral takes at most one argument, an entry");
 	cr_assert_eq(parse("status now", &r, err), -1);
 	cr_assert_eq(parse("lookup  x", &r, err), -1);
 	cr_assert_eq(parse("lookup x ", &r, err), -1);
@@ -90,7 +98,7 @@ op_lookup(void *ctx, const char *what, int json, FILE *out)
 	fprintf(out, "looked up %s\n", what);
 	return 0;
 }
-static const struct ctl_ops ops = {op_status, op_reload, op_lookup, op_status};
+static const struct ctl_ops ops = {op_status, op_reload, op_lookup, op_status, op_lookup};
 
 struct server {
 	struct ctl *ctl;

@@ -16,7 +16,7 @@ text_of(const struct tent *t, size_t n, const struct twin *win, size_t norders,
 	struct rulelist *l = tl_make(t, n, win, norders, 7);
 	char *out = NULL;
 	size_t len = 0;
-	cr_assert_eq(ipset_text(l, allow, nallow, NOW, &out, &len, st), 0);
+	cr_assert_eq(ipset_text(l, NULL, allow, nallow, NOW, &out, &len, st), 0);
 	cr_assert_eq(strlen(out), len);
 	rulelist_free(l);
 	return out;
@@ -112,7 +112,7 @@ Test(ipset, no_list_empties_the_sets)
 	char *out = NULL;
 	size_t len = 0;
 	struct ipset_stats st;
-	cr_assert_eq(ipset_text(NULL, NULL, 0, NOW, &out, &len, &st), 0);
+	cr_assert_eq(ipset_text(NULL, NULL, NULL, 0, NOW, &out, &len, &st), 0);
 	cr_assert_not_null(strstr(out, "flush set inet blockd block4\n"));
 	cr_assert_not_null(strstr(out, "flush set inet blockd block6\n"));
 	cr_assert_null(strstr(out, "add element"));
@@ -139,7 +139,7 @@ Test(ipset, large_sets_split_into_statements)
 	char *out = NULL;
 	size_t len = 0, stmts = 0;
 	struct ipset_stats st;
-	cr_assert_eq(ipset_text(l, NULL, 0, NOW, &out, &len, &st), 0);
+	cr_assert_eq(ipset_text(l, NULL, NULL, 0, NOW, &out, &len, &st), 0);
 	for (const char *p = out; (p = strstr(p, "add element inet blockd block4 {")); p++)
 		stmts++;
 	cr_assert_eq(stmts, 2);
@@ -215,4 +215,25 @@ Test(ipset, counter_packets_from_nft_output)
 	cr_assert_eq(ipset_counter_packets("table inet blockd {\n}\n", &n), -1);
 	cr_assert_eq(ipset_counter_packets("packets x", &n), -1);
 	cr_assert_eq(ipset_counter_packets(NULL, &n), -1);
+}
+
+Test(ipset, held_entries_stay_out_of_the_block_sets)
+{
+	const struct tent t[] = {
+	    {RULE_IPV4, "192.0.2.1", 0},
+	    {RULE_IPV4, "192.0.2.7", 0},
+	    {RULE_IPV6, "2001:db8::1", 0},
+	};
+	struct rulelist *l = tl_make(t, 3, NULL, 1, 7);
+	const uint8_t held[1] = {0x06}; /* entries 1 and 2 */
+	char *out = NULL;
+	size_t len = 0;
+	struct ipset_stats st;
+	cr_assert_eq(ipset_text(l, held, NULL, 0, NOW, &out, &len, &st), 0);
+	cr_assert_not_null(strstr(out, "192.0.2.1"));
+	cr_assert_null(strstr(out, "192.0.2.7"));
+	cr_assert_null(strstr(out, "2001:db8::1"));
+	cr_assert_eq(st.entries, 1);
+	free(out);
+	rulelist_free(l);
 }

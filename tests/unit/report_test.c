@@ -301,3 +301,35 @@ Test(report, unjudged_and_exhausted)
 	cr_assert_eq(gap(&rp, 1, GAP_EXHAUSTED, t0 + S(200), t0 + S(200) + 1)->count, 1);
 	report_free(&rp);
 }
+
+/* Observe events are counted apart from enforcement; held and observed records list the staged entries. */
+Test(report, staged_entries)
+{
+	struct report rp;
+	int64_t t0 = S(86400 * 20000);
+	char *buf = NULL;
+	size_t len = 0;
+
+	nrec = 0;
+	state(t0, EVS_START, 7, "");
+	block(t0 + S(1), EV_TLS, "O-1", "Svc", "a", 7);
+	block(t0 + S(2), EV_TLS, "O-1", "Svc", "a", 7);
+	recs[nrec - 1].action = EV_OBSERVE;
+	state(t0 + S(3), EVS_HELD, 7, "ip 192.0.2.1/32 of order O-1 (Svc): shop.example (4)");
+	state(t0 + S(4), EVS_OBSERVED, 7, "ip 192.0.2.2/32 of order O-1 (Svc): enforced");
+	cr_assert_eq(report_build(recs, nrec, t0, t0 + S(3600), &rp), 0);
+	cr_assert_eq(rp.events, 1, "observe events are not enforcement");
+	cr_assert_eq(rp.observed, 1);
+	cr_assert_eq(rp.nstaged, 2);
+	cr_assert(rp.staged[0].held);
+	cr_assert_not(rp.staged[1].held);
+	cr_assert_str_eq(
+	    rp.staged[0].reason, "ip 192.0.2.1/32 of order O-1 (Svc): shop.example (4)");
+	FILE *f = open_memstream(&buf, &len);
+	report_write(&rp, REPORT_CSV, f);
+	fclose(f);
+	cr_assert_not_null(strstr(buf, "\r\nstaged,time,serial,reason\r\nheld,"));
+	cr_assert_not_null(strstr(buf, "observed,,,1 flows"));
+	free(buf);
+	report_free(&rp);
+}
