@@ -22,7 +22,8 @@ fail() {
 
 # quic ADDR NAME MODE WANT: the echo's fate for each datagram is WANT (a shell pattern).
 quic() {
-	out=$(tb_client python3 tests/lib/quic_initial.py "$1" "$2" "$3" 2>&1)
+	# shellcheck disable=SC2086 # MODE may carry "real"
+	out=$(tb_client python3 tests/lib/quic_initial.py "$1" "$2" $3 2>&1)
 	case "$out" in
 	$4) echo "PASS quic $*" ;;
 	*) fail "quic $1 $2 $3: got '$out', want '$4'" ;;
@@ -38,6 +39,45 @@ for addr in "$TB_SERVER4" "$TB_SERVER6"; do
 	quic "$addr" blocked.example resend "passed passed passed passed"
 	quic "$addr" blocked.example spent "passed passed"
 done
+
+# The same cases against a real QUIC server (Caddy, HTTP/3): with blockd stopped it answers the
+# last hello of each; with blockd running, that hello for a blocked name is dropped and it is
+# silent. Then the echo again for the rest.
+kill "$(tb_pid echo)"
+wait "$(tb_pid echo)" 2>/dev/null
+mkdir -p "$TB_DIR/caddy"
+cat >"$TB_DIR/Caddyfile" <<EOF
+{
+	admin off
+	skip_install_trust
+	auto_https disable_redirects
+	storage file_system $TB_DIR/caddy
+}
+https://blocked.example, https://allowed.example {
+	tls internal
+	respond "ok"
+}
+EOF
+tb_spawn caddy "$TB_NS_SERVER" env HOME="$TB_DIR/caddy" XDG_DATA_HOME="$TB_DIR/caddy" \
+    XDG_CONFIG_HOME="$TB_DIR/caddy" caddy run --config "$TB_DIR/Caddyfile" --adapter caddyfile
+caddy_up() { ip netns exec "$TB_NS_SERVER" ss -Hlun 'sport = :443' | grep -q .; }
+tb_wait_for caddy_up || tb_fail "Caddy did not listen on UDP 443"
+real_cases() {
+	for addr in "$TB_SERVER4" "$TB_SERVER6"; do
+		for mode in whole decoy handshake zerortt version short junk second; do
+			quic "$addr" blocked.example "$mode real" "$1"
+		done
+		quic "$addr" allowed.example "second real" answered
+	done
+}
+real_cases answered
+tb_start_blockd
+real_cases silent
+tb_stop_blockd
+kill "$(tb_pid caddy)"
+wait "$(tb_pid caddy)" 2>/dev/null
+tb_spawn echo "$TB_NS_SERVER" python3 tests/lib/udp_echo.py 443
+tb_wait_for grep -q listening "$TB_DIR/echo.log" || tb_fail "UDP echo did not start"
 
 tb_start_blockd
 

@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """Sends QUIC v1 client Initials carrying a real ClientHello for NAME to ADDR:443.
 
-usage: quic_initial.py ADDR NAME MODE
+usage: quic_initial.py ADDR NAME MODE [real]
 MODE whole: the hello in one Initial, then the same Initial again (a retransmission).
 MODE split: the hello's first half in one Initial, the rest in a second, each its own
 datagram. MODE again: the hello up to the end of NAME (blocked.example or
@@ -17,7 +17,8 @@ retransmission, an Initial with only an ACK to another DCID, a short header. MOD
 zerortt, version, short, junk: a v1 Handshake packet, a 0-RTT packet, an unknown version, a short
 header or random bytes, then the hello. All datagrams come from one socket (one flow). After each, waits up to 2 s
 for the test bed's UDP echo (tests/lib/udp_echo.py) to answer it (by its last bytes) and prints
-"passed" or "dropped".
+"passed" or "dropped". With real, the datagrams go to a real QUIC server, and what is printed is
+whether it answered the last one's connection: "answered" or "silent" (within 2 s).
 Protection as in RFC 9001 section 5 (keys from the Destination Connection ID).
 """
 import hashlib
@@ -107,6 +108,24 @@ FIRST = {
 }
 
 
+def real_server(s, dgrams):
+    """Sends every datagram to a real QUIC server; says whether it answered the last one (an
+    answer to the last datagram's connection: a packet to its Source Connection ID)."""
+    last = dgrams[-1]
+    last = last[-1] if isinstance(last, list) else last
+    scid = last[7 + last[5]:7 + last[5] + last[6 + last[5]]]
+    for d in dgrams:
+        for one in d if isinstance(d, list) else [d]:
+            s.send(one)
+    try:
+        while True:
+            r = s.recv(65535)
+            if (r[0] & 0x80 and r[6:6 + r[5]] == scid) or r[1:1 + len(scid)] == scid:
+                return "answered"
+    except socket.timeout:
+        return "silent"
+
+
 def main():
     addr, name, mode = sys.argv[1:4]
     hello = client_hello(name)[5:]  # the handshake message, without its record header
@@ -152,7 +171,8 @@ def main():
     elif mode == "decoy":
         # A hello for an allowed name on one connection, then NAME's on a new one (new DCID).
         decoy = client_hello("allowed.example")[5:]
-        dgrams = [initial(dcid, scid, 0, 0, decoy), initial(os.urandom(8), scid, 0, 0, hello)]
+        dgrams = [initial(dcid, scid, 0, 0, decoy),
+                  initial(os.urandom(8), os.urandom(8), 0, 0, hello)]
     elif mode == "second":
         # An allowed connection: its hello, its retransmission, a short header of its traffic;
         # then a second connection on the same socket, for NAME.
@@ -167,13 +187,18 @@ def main():
                   initial(os.urandom(8), scid, 2, 0, b"", frames=b"\x02\x00\x00\x00\x00"),
                   bytes([0x40]) + scid + os.urandom(100)]
     elif mode in FIRST:
-        dgrams = [FIRST[mode](dcid, scid), initial(dcid, scid, 0, 0, hello)]
+        # (The first packet's own SCID, so that a real server's answer to it, a version
+        # negotiation say, is not taken for one to the hello.)
+        dgrams = [FIRST[mode](dcid, os.urandom(8)), initial(dcid, scid, 0, 0, hello)]
     else:
         raise SystemExit("unknown mode " + mode)
     fam = socket.AF_INET6 if ":" in addr else socket.AF_INET
     s = socket.socket(fam, socket.SOCK_DGRAM)
     s.settimeout(2)
     s.connect((addr, 443))
+    if len(sys.argv) > 4 and sys.argv[4] == "real":
+        print(real_server(s, dgrams))
+        return
     said = []
     for d in dgrams:
         burst = d if isinstance(d, list) else [d]
