@@ -126,9 +126,25 @@
 	/* HTTP connections whose copies disagreed */ \
 	X(W, http_evasive, 0, "http_evasive", COUNTER, "blockd_evasive_total", ALL, "method=http", \
 	    NULL) \
-	/* QUIC flows with no hello read by the last queued datagram */ \
+	/* QUIC connections with no hello read within their byte budget */ \
 	X(W, quic_unfinished, 0, "quic_unfinished", COUNTER, "blockd_unjudged_total", ALL, \
 	    "method=quic", NULL) \
+	/* UDP 443 datagrams without a client Initial that opens: passed, deciding nothing */ \
+	X(W, quic_not_initial, 0, "quic_not_initial", COUNTER, "blockd_quic_datagrams_total", \
+	    ALL, "kind=not_initial", \
+	    "UDP 443 datagrams that decide nothing, and QUIC connections read, by kind.") \
+	/* Initials without CRYPTO frames of a connection not being read: passed */ \
+	X(W, quic_no_crypto, 0, "quic_no_crypto", COUNTER, "blockd_quic_datagrams_total", ALL, \
+	    "kind=no_crypto", NULL) \
+	/* coalesced packets naming another connection than the first: ignored */ \
+	X(W, quic_other_cid, 0, "quic_other_cid", COUNTER, "blockd_quic_datagrams_total", ALL, \
+	    "kind=other_cid", NULL) \
+	/* part of another connection's hello while one is read: dropped */ \
+	X(W, quic_held_back, 0, "quic_held_back", COUNTER, "blockd_quic_datagrams_total", ALL, \
+	    "kind=held_back", NULL) \
+	/* connections read on a flow: a new DCID, or a judged one's hello again */ \
+	X(W, quic_connections, 0, "quic_connections", COUNTER, "blockd_quic_datagrams_total", \
+	    ALL, "kind=connection", NULL) \
 	/* TCP segments (53, 80, 443) with a wrong checksum: passed unread */ \
 	X(W, tcp_bad_checksum, 0, "tcp_bad_checksum", COUNTER, "blockd_fake_segments_total", ALL, \
 	    "reason=checksum", \

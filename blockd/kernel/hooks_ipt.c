@@ -20,6 +20,41 @@ static const struct {
 static const char *const ipt_save[2] = {"iptables-nft-save", "ip6tables-nft-save"};
 static const char *const ipt_restore[2] = {"iptables-nft-restore", "ip6tables-nft-restore"};
 
+/*
+ * Client Initials of QUIC v1 and v2 (queued.h) to chain c, queued also on
+ * flows decided allowed: u32 reads the UDP payload from the IP header, so
+ * one rule for IPv4 (past its options) and one for IPv6 without extension
+ * headers, each testing the IP version (the text serves both families);
+ * an IPv6 packet with extension headers, where u32 cannot follow the
+ * chain, is queued whatever it holds.
+ */
+static void
+quic_initials(struct nfcmd_buf *b, const char *c, const char *q, const char *bypass)
+{
+	size_t n;
+	const struct queued *sel = queued_table(&n);
+	static const char *const where[] = {
+	    "0>>28=4&&0>>22&0x3C@8&0x%02XFFFFFF=0x%02X%06X,0x%02X%06X&&0>>22&0x3C@9=0x%X,0x%X",
+	    "0>>28=6&&6>>24=17&&48&0x%02XFFFFFF=0x%02X%06X,0x%02X%06X&&49=0x%X,0x%X",
+	};
+
+	for (size_t i = 0; i < n; i++) {
+		if (sel[i].kind != QUEUED_QUIC)
+			continue;
+		for (size_t j = 0; j < sizeof(where) / sizeof(where[0]); j++) {
+			nfcmd_add(b, "-A %s -p %s --dport %u -m u32 --u32 \"", c,
+			    queued_proto_name(sel[i].proto), sel[i].port);
+			nfcmd_add(b, where[j], QUEUED_QUIC_TYPE_MASK, QUEUED_QUIC_INITIAL_V1,
+			    QUEUED_QUIC_V1 >> 8, QUEUED_QUIC_INITIAL_V2, QUEUED_QUIC_V2 >> 8,
+			    QUEUED_QUIC_V1, QUEUED_QUIC_V2);
+			nfcmd_add(b, "\" %s%s\n", q, bypass);
+		}
+		nfcmd_add(b,
+		    "-A %s -p %s --dport %u -m u32 --u32 \"0>>28=6&&6>>24=0:16,18:255\" %s%s\n", c,
+		    queued_proto_name(sel[i].proto), sel[i].port, q, bypass);
+	}
+}
+
 size_t
 hooks_ipt_rules(const struct hooks_spec *s, char *out, size_t outlen)
 {
@@ -46,9 +81,10 @@ hooks_ipt_rules(const struct hooks_spec *s, char *out, size_t outlen)
 		    s->mark | s->mark_block, s->mark | s->mark_block);
 		nfcmd_add(&b, "-A %s -m connmark --mark 0x%x/0x%x -j DROP\n", c, s->mark_block,
 		    s->mark_block);
+		nfcmd_add(&b, "-A %s -m conntrack --ctdir REPLY -j RETURN\n", c);
+		quic_initials(&b, c, q, bypass);
 		nfcmd_add(
 		    &b, "-A %s -m connmark --mark 0x%x/0x%x -j RETURN\n", c, s->mark, s->mark);
-		nfcmd_add(&b, "-A %s -m conntrack --ctdir REPLY -j RETURN\n", c);
 		for (size_t j = 0; j < nq; j++) {
 			nfcmd_add(&b, "-A %s -p %s --dport %u ", c, queued_proto_name(sel[j].proto),
 			    sel[j].port);

@@ -16,6 +16,26 @@ queue_stmt(struct nfcmd_buf *b, const struct hooks_spec *s)
 		    b, "queue num %u-%u%s", s->qfirst, s->qlast, s->fail_open ? " bypass" : "");
 }
 
+/*
+ * Client Initials of QUIC v1 and v2 (queued.h), found by the first byte's
+ * long-header and type bits and the version: queued also on flows decided
+ * allowed, and past the bytes a flow is queued for, so that every new
+ * connection on the same ports is judged.
+ */
+static void
+quic_initials(struct nfcmd_buf *b, const struct hooks_spec *s, const struct queued *q, size_t n)
+{
+	for (size_t i = 0; i < n; i++) {
+		if (q[i].kind != QUEUED_QUIC)
+			continue;
+		nfcmd_add(b, "\t\t%s dport %u @th,64,40 & 0x%02x%08x { 0x%02x%08x, 0x%02x%08x } ",
+		    queued_proto_name(q[i].proto), q[i].port, QUEUED_QUIC_TYPE_MASK, 0xffffffffu,
+		    QUEUED_QUIC_INITIAL_V1, QUEUED_QUIC_V1, QUEUED_QUIC_INITIAL_V2, QUEUED_QUIC_V2);
+		queue_stmt(b, s);
+		nfcmd_add(b, "\n");
+	}
+}
+
 /* Decided flows leave (blocked ones are dropped), replies pass, the selectors queue. */
 static void
 queue_chain(struct nfcmd_buf *b, const struct hooks_spec *s, const char *h)
@@ -29,9 +49,10 @@ queue_chain(struct nfcmd_buf *b, const struct hooks_spec *s, const char *h)
 	    "\t\ttype filter hook %s priority %d; policy accept;\n"
 	    "\t\tmeta mark & 0x%x == 0x%x return\n"
 	    "\t\tct mark & 0x%x != 0 drop\n"
-	    "\t\tct mark & 0x%x != 0 return\n"
 	    "\t\tct direction != original return\n",
-	    h, h, HOOKS_QUEUE_PRIO, inj, inj, s->mark_block, s->mark);
+	    h, h, HOOKS_QUEUE_PRIO, inj, inj, s->mark_block);
+	quic_initials(b, s, q, n);
+	nfcmd_add(b, "\t\tct mark & 0x%x != 0 return\n", s->mark);
 	for (size_t i = 0; i < n; i++) {
 		nfcmd_add(b, "\t\t%s dport %u ", queued_proto_name(q[i].proto), q[i].port);
 		if (q[i].bytes)

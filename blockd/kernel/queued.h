@@ -25,6 +25,20 @@ enum queued_kind {
 #define QUEUED_JUDGE_BYTES 65536
 #define QUEUED_PACKET_MAX  65535 /* the largest IP packet the queue hands over */
 
+/*
+ * A QUIC client Initial, as the rules find it (hooks_nft.c, hooks_ipt.c):
+ * the UDP payload's first byte, masked, gives a long header of the
+ * Initial type (v1: type 0; v2, RFC 9369: type 1), and the four bytes
+ * after it the version. The rules queue these for every flow of a
+ * QUEUED_QUIC selector that is not blocked, decided or not, so that each
+ * new connection on the same ports comes to the worker.
+ */
+#define QUEUED_QUIC_TYPE_MASK  0xb0u /* long header bit and the two type bits */
+#define QUEUED_QUIC_INITIAL_V1 0x80u
+#define QUEUED_QUIC_INITIAL_V2 0x90u
+#define QUEUED_QUIC_V1         0x00000001u
+#define QUEUED_QUIC_V2         0x6b3343cfu
+
 /* One selector: client packets to (proto, port), and how much of a flow. */
 struct queued {
 	uint8_t proto;  /* IPPROTO_UDP or IPPROTO_TCP */

@@ -339,7 +339,7 @@ quic_parse_datagram(
     struct quic_ctx *q, const uint8_t *d, size_t len, struct reasm *crypto, struct quic_info *out)
 {
 	size_t off = 0;
-	int r;
+	int r, named = 0;
 
 	memset(out, 0, sizeof(*out));
 	if (crypto == NULL) {
@@ -377,6 +377,19 @@ quic_parse_datagram(
 			return QUIC_MALFORMED;
 		}
 		h = 6 + p[5];
+		/*
+		 * The datagram's connection is its first packet's DCID: a server
+		 * ignores later packets that name another (RFC 9000 12.2), and so
+		 * does this.
+		 */
+		if (!named) {
+			named = 1;
+			out->dcid_len = p[5];
+			memcpy(out->dcid, p + 6, p[5]);
+		} else if (p[5] != out->dcid_len || memcmp(p + 6, out->dcid, p[5]) != 0) {
+			out->other_cid++;
+			break;
+		}
 		if (p[h] > QUIC_CID_MAX || h + 1 + p[h] > avail) {
 			out->why = "bad source connection ID";
 			return QUIC_MALFORMED;
@@ -400,10 +413,6 @@ quic_parse_datagram(
 		if (type != PT_INITIAL) {
 			out->skipped++;
 		} else {
-			if (out->initials == 0 && out->failed == 0) {
-				out->dcid_len = p[5];
-				memcpy(out->dcid, p + 6, p[5]);
-			}
 			r = open_initial(q, version, p, h, (size_t)plen, crypto, out);
 			if (r < 0)
 				return QUIC_MALFORMED;

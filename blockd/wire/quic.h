@@ -25,9 +25,9 @@ enum quic_result {
 
 /* What quic_parse_datagram() found. */
 struct quic_info {
-	struct tls_hello hello; /* valid for QUIC_SNI, QUIC_NO_SNI, QUIC_ECH, QUIC_NEED_MORE */
-	uint32_t version;       /* of the first long-header packet (also an unsupported one) */
-	uint8_t dcid[QUIC_CID_MAX];
+	struct tls_hello hello;     /* valid for QUIC_SNI, QUIC_NO_SNI, QUIC_ECH, QUIC_NEED_MORE */
+	uint32_t version;           /* of the first long-header packet (also an unsupported one) */
+	uint8_t dcid[QUIC_CID_MAX]; /* the datagram's connection: its first v1/v2 packet's DCID */
 	uint8_t dcid_len;
 	uint8_t conflict;       /* CRYPTO bytes overlapped earlier ones with other values */
 	uint16_t initials;      /* Initial packets opened */
@@ -35,6 +35,7 @@ struct quic_info {
 	uint16_t crypto_frames; /* CRYPTO frames taken */
 	uint16_t other_frames;  /* frames not allowed in Initial packets: rest of packet skipped */
 	uint16_t skipped;       /* 0-RTT / Handshake packets skipped in the datagram */
+	uint16_t other_cid;     /* a coalesced packet named another DCID: it and the rest ignored */
 	const char *why;        /* QUIC_MALFORMED, QUIC_NOT_INITIAL: static text */
 };
 
@@ -68,7 +69,9 @@ void quic_ctx_destroy(struct quic_ctx *);
  * (first copy wins, as in reasm.h); pass the flow's buffer each time, or
  * NULL to use a scratch buffer that holds this datagram only. 0-RTT and
  * Handshake packets are skipped by their length; a short header or an
- * unknown version ends the datagram. Then the contiguous CRYPTO bytes are
+ * unknown version ends the datagram, and so does a packet whose DCID is not
+ * the first packet's (RFC 9000 12.2: a server ignores it; out->dcid is the
+ * first's, the connection the datagram belongs to). Then the contiguous CRYPTO bytes are
  * given to tls_parse_handshake() (with TLS_PARTIAL_OK once the buffer is
  * full).
  *

@@ -58,7 +58,10 @@ seal(
 static void
 check(int res, const struct quic_info *qi)
 {
-	if (res < QUIC_NEED_MORE || res > QUIC_MALFORMED)
+	if (res < QUIC_NEED_MORE || res > QUIC_MALFORMED || qi->dcid_len > QUIC_CID_MAX)
+		abort();
+	/* A packet of another connection ends the datagram: nothing after it is opened. */
+	if (qi->other_cid > 1)
 		abort();
 	if ((res == QUIC_SNI || (res == QUIC_ECH && qi->hello.has_sni)) &&
 	    strlen(qi->hello.sni) != qi->hello.sni_len)

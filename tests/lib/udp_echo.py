@@ -1,5 +1,6 @@
 #!/usr/bin/env python3
-"""UDP echo for the test bed: answers "ok" to every datagram on port ARG (IPv4 and IPv6)."""
+"""UDP echo for the test bed: answers every datagram on port ARG (IPv4 and IPv6) with "ok" and
+the datagram's last 16 bytes, so a client can tell which datagram an answer is for."""
 import socket
 import sys
 
@@ -8,5 +9,5 @@ s.setsockopt(socket.IPPROTO_IPV6, socket.IPV6_V6ONLY, 0)
 s.bind(("::", int(sys.argv[1])))
 print("listening", flush=True)
 while True:
-    _, peer = s.recvfrom(65535)
-    s.sendto(b"ok", peer)
+    d, peer = s.recvfrom(65535)
+    s.sendto(b"ok" + d[-16:], peer)

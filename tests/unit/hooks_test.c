@@ -51,6 +51,13 @@ Test(hooks, nft_forward_fail_open)
 	cr_assert_not_null(strstr(t, "meta mark & 0x300000 == 0x300000 meta l4proto udp notrack"));
 	cr_assert_not_null(strstr(t, "meta mark & 0x300000 == 0x300000 return"));
 	cr_assert_null(strstr(t, "fanout")); /* flow hash, not CPU: a flow stays on one queue */
+	/* QUIC v1 and v2 client Initials are queued also on flows decided allowed. */
+	const char *qi = strstr(t,
+	    "udp dport 443 @th,64,40 & 0xb0ffffffff { 0x8000000001, "
+	    "0x906b3343cf } queue num 4200-4201 bypass\n");
+	cr_assert_not_null(qi);
+	cr_assert_gt(strstr(t, "ct mark & 0x100000 != 0 return"), qi);
+	cr_assert_lt(strstr(t, "ct direction != original return"), qi);
 }
 
 Test(hooks, nft_local_fail_closed_single_queue)
@@ -84,6 +91,17 @@ Test(hooks, iptables_backend_keeps_mark_chains_only_in_nft)
 	    "-A BLOCKD-OUT -p tcp --dport 443 -m connbytes --connbytes 0:131071 "
 	    "--connbytes-dir original --connbytes-mode bytes -j NFQUEUE"));
 	cr_assert_null(strstr(t, "connbytes-mode packets"));
+	/* QUIC Initials (IPv4, IPv6, IPv6 with extension headers) before the allowed return. */
+	const char *qi = strstr(t,
+	    "-A BLOCKD-FWD -p udp --dport 443 -m u32 --u32 "
+	    "\"0>>28=4&&0>>22&0x3C@8&0xB0FFFFFF=0x80000000,0x906B3343&&"
+	    "0>>22&0x3C@9=0x1,0x6B3343CF\" -j NFQUEUE");
+	cr_assert_not_null(qi);
+	cr_assert_not_null(strstr(t,
+	    "--u32 \"0>>28=6&&6>>24=17&&48&0xB0FFFFFF="
+	    "0x80000000,0x906B3343&&49=0x1,0x6B3343CF\" -j NFQUEUE"));
+	cr_assert_not_null(strstr(t, "--u32 \"0>>28=6&&6>>24=0:16,18:255\" -j NFQUEUE"));
+	cr_assert_gt(strstr(t, "-A BLOCKD-FWD -m connmark --mark 0x100000/0x100000 -j RETURN"), qi);
 	cr_assert_not_null(strstr(t, "-I FORWARD 1 -j BLOCKD-FWD\n"));
 	cr_assert_not_null(strstr(t, "-I INPUT 1 -j BLOCKD-IN\n"));
 	cr_assert_not_null(strstr(t, "\nCOMMIT\n"));

@@ -292,6 +292,35 @@ Test(quic, coalesced_initials_and_0rtt_in_one_datagram)
 	cr_assert_eq(qi.skipped, 1);
 }
 
+Test(quic, coalesced_packet_of_another_connection_ignored)
+{
+	struct hello_opts o = {.sni = "other.blocked.example"};
+	size_t hl = hello_build(hs, sizeof(hs), &o), n = 0, n0, f;
+	uint8_t frames[2048], d[4096];
+	struct quic_info qi;
+
+	/* A 0-RTT packet first names the datagram's connection ... */
+	memcpy(d, "\xd3\x00\x00\x00\x01\x08\x11\x22\x33\x44\x55\x66\x77\x88\x00\x40\x1e", 17);
+	memset(d + 17, 0xaa, 30);
+	n = n0 = 17 + 30;
+	/* ... so a hello in an Initial to another DCID is ignored, as a server ignores it. */
+	f = crypto_frame(frames, hs, 0, hl);
+	n += build_initial(d + n, QUIC_V1, 0, frames, f, 0);
+	cr_assert_eq(quic_parse_datagram(q, d, n, NULL, &qi), QUIC_NOT_INITIAL);
+	cr_assert_eq(qi.other_cid, 1);
+	cr_assert_eq(qi.initials, 0);
+	cr_assert_eq(qi.dcid_len, 8);
+	cr_assert_eq(memcmp(qi.dcid, "\x11\x22\x33\x44\x55\x66\x77\x88", 8), 0);
+	/* The Initial first: the datagram is its connection's, the 0-RTT packet after it ignored. */
+	n = build_initial(d, QUIC_V1, 0, frames, f, 0);
+	memcpy(d + n, "\xd3\x00\x00\x00\x01\x08\x11\x22\x33\x44\x55\x66\x77\x88\x00\x40\x1e", 17);
+	memset(d + n + 17, 0xaa, 30);
+	cr_assert_eq(quic_parse_datagram(q, d, n + n0, NULL, &qi), QUIC_SNI);
+	cr_assert_eq(qi.other_cid, 1);
+	cr_assert_eq(qi.skipped, 0);
+	cr_assert_eq(memcmp(qi.dcid, dcid, 8), 0);
+}
+
 Test(quic, frames_mixed_and_out_of_order_in_one_packet)
 {
 	struct hello_opts o = {.sni = "frames.blocked.example", .ech = 1};
