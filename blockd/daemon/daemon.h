@@ -47,6 +47,7 @@ struct blockd {
 	int ipset_known;                 /* so a reload sends only the differences */
 	struct ipset_gen ipset_gen;      /* the host sets' generation in the kernel */
 	struct ipset_job *ipset_job;     /* a load under way in its thread, NULL for none */
+	uint64_t ipset_loading;          /* the serial it loads (with ipset_job) */
 	int ipset_efd;                   /* eventfd: a load finished (polled by the main loop) */
 
 	/* operations: service manager, rules_dir watch, metrics (daemon.c's ops_ functions) */

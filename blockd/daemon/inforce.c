@@ -136,6 +136,7 @@ inforce_ip_sync(struct blockd *d, const char *why, int wait)
 	j->built = now;
 	j->why = why;
 	d->ipset_job = j;
+	d->ipset_loading = j->serial;
 	if (!wait && pthread_create(&j->tid, NULL, load_thread, j) == 0) {
 		j->threaded = 1;
 		return 0;
