@@ -169,7 +169,8 @@ hooks_detect(char *err, size_t errlen)
 int
 hooks_remove(char *err, size_t errlen)
 {
-	char e[512], tables[4096];
+	char tables[65536];
+	char e[512];
 	int rc = 0;
 
 	/*

@@ -172,31 +172,65 @@ alloc_ivs(struct ipset_ivs *s, unsigned w, size_t n)
 	return n && s->v == NULL ? -1 : 0;
 }
 
-/*
- * The IPv4 entries wanted, merged: single addresses into hosts (may be
- * NULL: everything into out), longer intervals into out. Returns 0, or -1
- * (out of memory).
- */
-static int
-collect4(const struct rule_entry *e, size_t n, const struct rulelist *l, const uint8_t *held,
-    int64_t now, struct ipset_ivs *out, struct ipset_ivs *hosts, size_t *used)
-{
-	struct r4 *r = malloc((n ? n : 1) * sizeof(*r)), *tmp = NULL;
-	size_t k = 0, m = 0;
+/* The addresses of the entries wanted: IPv4 and IPv6 apart, in one pass over the entries. */
+struct gathered {
+	struct r4 *r4;
+	struct r6 *r6;
+	size_t k4, k6, cap6;
+};
 
-	if (r == NULL)
+static int
+gather(const struct rule_entry *e, size_t n, const struct rulelist *l, const uint8_t *held,
+    int64_t now, struct gathered *g)
+{
+	memset(g, 0, sizeof(*g));
+	if ((g->r4 = malloc((n ? n : 1) * sizeof(*g->r4))) == NULL)
 		return -1;
 	for (size_t i = 0; i < n; i++) {
-		if (!wanted(e, i, RULE_IPV4, l, held, now))
+		if (e[i].type != RULE_IPV4 && e[i].type != RULE_IPV6)
 			continue;
-		uint32_t a = (uint32_t)e[i].addr[0] << 24 | (uint32_t)e[i].addr[1] << 16 |
-		    (uint32_t)e[i].addr[2] << 8 | e[i].addr[3];
-		uint32_t h = (uint32_t)host_mask(e[i].plen, 32);
-		r[k].lo = a & ~h;
-		r[k++].hi = a | h;
+		if (!wanted(e, i, e[i].type, l, held, now))
+			continue;
+		if (e[i].type == RULE_IPV4) {
+			uint32_t a = (uint32_t)e[i].addr[0] << 24 | (uint32_t)e[i].addr[1] << 16 |
+			    (uint32_t)e[i].addr[2] << 8 | e[i].addr[3];
+			uint32_t h = (uint32_t)host_mask(e[i].plen, 32);
+			g->r4[g->k4].lo = a & ~h;
+			g->r4[g->k4++].hi = a | h;
+			continue;
+		}
+		if (g->k6 == g->cap6) {
+			size_t cap = g->cap6 ? 2 * g->cap6 : 1024;
+			struct r6 *r = realloc(g->r6, cap * sizeof(*r));
+			if (r == NULL)
+				return -1; /* the caller frees g */
+			g->r6 = r;
+			g->cap6 = cap;
+		}
+		struct r6 *r = &g->r6[g->k6++];
+		for (int half = 0; half < 2; half++) {
+			uint64_t a = be64(e[i].addr + (size_t)8 * (size_t)half);
+			unsigned p =
+			    e[i].plen > 64u * (unsigned)half ? e[i].plen - 64u * (unsigned)half : 0;
+			uint64_t h = host_mask(p, 64);
+			r->lo[half] = a & ~h;
+			r->hi[half] = a | h;
+		}
 	}
-	if (used)
-		*used += k;
+	return 0;
+}
+
+/*
+ * The k IPv4 intervals r (freed here) sorted and merged: single addresses
+ * into hosts (may be NULL: everything into out), longer intervals into out.
+ * Returns 0, or -1 (out of memory).
+ */
+static int
+merge4(struct r4 *r, size_t k, struct ipset_ivs *out, struct ipset_ivs *hosts)
+{
+	struct r4 *tmp = NULL;
+	size_t m = 0;
+
 	if (k > 1 && (tmp = malloc(k * sizeof(*tmp))) == NULL) {
 		free(r);
 		return -1;
@@ -248,29 +282,10 @@ is_host6(const struct r6 *r)
 
 /* The same for IPv6. */
 static int
-collect6(const struct rule_entry *e, size_t n, const struct rulelist *l, const uint8_t *held,
-    int64_t now, struct ipset_ivs *out, struct ipset_ivs *hosts, size_t *used)
+merge6(struct r6 *r, size_t k, struct ipset_ivs *out, struct ipset_ivs *hosts)
 {
-	struct r6 *r = malloc((n ? n : 1) * sizeof(*r));
-	size_t k = 0, m = 0;
+	size_t m = 0;
 
-	if (r == NULL)
-		return -1;
-	for (size_t i = 0; i < n; i++) {
-		if (!wanted(e, i, RULE_IPV6, l, held, now))
-			continue;
-		for (int half = 0; half < 2; half++) {
-			uint64_t a = be64(e[i].addr + 8 * half);
-			unsigned p =
-			    e[i].plen > 64u * (unsigned)half ? e[i].plen - 64u * (unsigned)half : 0;
-			uint64_t h = host_mask(p, 64);
-			r[k].lo[half] = a & ~h;
-			r[k].hi[half] = a | h;
-		}
-		k++;
-	}
-	if (used)
-		*used += k;
 	if (k > 1)
 		sort6(r, k);
 	for (size_t i = 1; i < k; i++) {
@@ -334,12 +349,27 @@ ipset_build(const struct rulelist *list, const uint8_t *held, const struct rule_
 			st->next_change = o->not_after;
 	}
 	struct ipset_ivs *s = out->set;
-	if (collect4(allow, nallow, NULL, NULL, now, &s[IPSET_ALLOW4], NULL, NULL) == -1 ||
-	    collect6(allow, nallow, NULL, NULL, now, &s[IPSET_ALLOW6], NULL, NULL) == -1 ||
-	    collect4(ents, ne, list, held, now, &s[IPSET_BLOCK4], &s[IPSET_HOST4], &st->entries) ==
-		-1 ||
-	    collect6(ents, ne, list, held, now, &s[IPSET_BLOCK6], &s[IPSET_HOST6], &st->entries) ==
-		-1) {
+	struct gathered a, b;
+	int rc = gather(allow, nallow, NULL, NULL, now, &a);
+	if (rc == 0)
+		rc = gather(ents, ne, list, held, now, &b);
+	else
+		memset(&b, 0, sizeof(b));
+	if (rc == -1) {
+		free(a.r4);
+		free(a.r6);
+		free(b.r4);
+		free(b.r6);
+		ipset_build_free(out);
+		return -1;
+	}
+	st->entries = b.k4 + b.k6;
+	/* merge4() and merge6() free what they are given, whatever they return. */
+	rc = merge4(a.r4, a.k4, &s[IPSET_ALLOW4], NULL);
+	rc |= merge6(a.r6, a.k6, &s[IPSET_ALLOW6], NULL);
+	rc |= merge4(b.r4, b.k4, &s[IPSET_BLOCK4], &s[IPSET_HOST4]);
+	rc |= merge6(b.r6, b.k6, &s[IPSET_BLOCK6], &s[IPSET_HOST6]);
+	if (rc != 0) {
 		ipset_build_free(out);
 		return -1;
 	}
