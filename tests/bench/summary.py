@@ -54,7 +54,9 @@ def main():
         missing("rules")
     ip = load(d, "b_ipset")
     if ip:
-        what = "%dk IPv4 + %dk IPv6 addresses into the kernel, ms" % (ip["v4"] // 1000, ip["v6"] // 1000)
+        def count(n):
+            return "%gM" % (n / 1e6) if n >= 1e6 else "%gk" % (n / 1e3)
+        what = "%s IPv4 + %s IPv6 addresses into the kernel, ms" % (count(ip["v4"]), count(ip["v6"]))
         row(what + " (baseline nft -f)", ip["blockd_load_ms"], ip["nft_f_ms"],
             round(ip["nft_f_ms"] / ip["blockd_load_ms"], 1) if ip["blockd_load_ms"] else None,
             "< 1000 ms", ip["blockd_load_ms"] < 1000)
