@@ -12,7 +12,7 @@ DESTDIR    ?=
 
 CC      ?= cc
 B       ?= build
-PKGS    := libmnl libnetfilter_queue libnetfilter_log ldns libcrypto
+PKGS    := libmnl libnftnl libnetfilter_queue libnetfilter_log ldns libcrypto
 WARN    := -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes -Wmissing-prototypes
 HARDEN  := -fstack-protector-strong -fstack-clash-protection -fPIE -D_FORTIFY_SOURCE=2 -fcf-protection
 OPT     ?= -O2 -g

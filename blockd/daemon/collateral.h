@@ -56,7 +56,7 @@ void collateral_list(struct collateral *, const struct match_snapshot *next, int
 void collateral_published(struct collateral *);
 
 /*
- * collateral_held(): for ipset_text(): the bitmap over s's entries of
+ * collateral_held(): for ipset_build(): the bitmap over s's entries of
  * those kept out of the kernel's sets (observed or held), or NULL (none,
  * or s is not the snapshot the stage was built for).
  */

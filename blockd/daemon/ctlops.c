@@ -99,6 +99,15 @@ op_status(void *ctx, int json, FILE *out)
 			jbuf_kstr(&j, "reason", d->last_refusal);
 			jbuf_close(&j);
 		}
+		if (d->hooks_installed) {
+			jbuf_kobj(&j, "ip_sets");
+			jbuf_kuint(&j, "serial", d->ipset_serial);
+			jbuf_kbool(&j, "loading", d->ipset_job != NULL);
+			if (d->ipset_job)
+				jbuf_kuint(&j, "loading_serial", d->ipset_loading);
+			jbuf_kbool(&j, "failed", d->ipset_dirty);
+			jbuf_close(&j);
+		}
 		if (l) {
 			jbuf_kobj(&j, "list");
 			jbuf_kuint(&j, "serial", l->serial);
@@ -151,6 +160,14 @@ op_status(void *ctx, int json, FILE *out)
 			    observing, held);
 	} else {
 		fprintf(out, "list: none; all traffic passes\n");
+	}
+	if (d->hooks_installed) {
+		fprintf(out, "ip sets: serial %" PRIu64 " in the kernel", d->ipset_serial);
+		if (d->ipset_job)
+			fprintf(out, ", serial %" PRIu64 " loading", d->ipset_loading);
+		else if (d->ipset_dirty)
+			fputs(", the last load failed (retried every second)", out);
+		fputc('\n', out);
 	}
 	fprintf(out, "queues: %u from %u, %" PRIu64 " packets missed; %s\n", d->nworkers,
 	    d->spec.qfirst, missed,

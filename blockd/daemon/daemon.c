@@ -131,6 +131,7 @@ daemon_start(struct blockd *d, char *err, size_t errlen)
 	struct listload ll;
 
 	d->stopfd = -1;
+	d->ipset_efd = -1;
 	d->nworkers = queue_count(&d->cfg);
 	d->snaps = snapref_create(d->nworkers + 1); /* the last slot: the NFLOG listener */
 	if (d->snaps == NULL) {
@@ -208,7 +209,7 @@ daemon_start(struct blockd *d, char *err, size_t errlen)
 	if (hooks_install(&d->spec, err, errlen) == -1)
 		goto fail;
 	d->hooks_installed = 1;
-	if (inforce_ip_sync(d, "start") == -1) {
+	if (inforce_ip_sync(d, "start", 1) == -1) {
 		char e[512];
 		snprintf(err, errlen, "cannot load the IP sets (see above)");
 		(void)hooks_remove(e, sizeof(e));
@@ -246,7 +247,7 @@ reload_list(struct blockd *d, int override, unsigned uid, char *err, size_t errl
 	}
 	publish(d, &ll, 1, override ? (long)uid : -1);
 	if (d->hooks_installed)
-		(void)inforce_ip_sync(d, "reload");
+		(void)inforce_ip_sync(d, "reload", 0);
 	return 0;
 }
 
@@ -323,6 +324,7 @@ daemon_stop(struct blockd *d)
 	char err[1024];
 
 	daemon_check_enforcement(d);
+	inforce_ip_wait(d); /* the rules go (or stay) with a finished load, not half of one */
 	if (d->hooks_installed)
 		inforce_ip_report(d);
 	if (d->hooks_installed) {

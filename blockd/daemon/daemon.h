@@ -20,6 +20,7 @@ struct evlog;
 struct nflog;
 struct match_snapshot;
 struct collateral;
+struct ipset_job;
 
 struct blockd {
 	struct blockd_config cfg;
@@ -43,7 +44,14 @@ struct blockd {
 	int64_t ipset_built;                     /* when (UTC seconds), 0 never */
 	int ipset_dirty;                         /* the last load failed: retry on the tick */
 	struct ipset_stats ipset_st;
-	struct collateral *coll; /* new address entries observed before they are enforced */
+	struct collateral *coll;         /* new address entries observed before they are enforced */
+	struct ipset_build ipset_kernel; /* what the sets hold, when ipset_known */
+	int ipset_known;                 /* so a reload sends only the differences */
+	struct ipset_gen ipset_gen;      /* the host sets' generation in the kernel */
+	struct ipset_job *ipset_job;     /* a load under way in its thread, NULL for none */
+	uint64_t ipset_loading;          /* the serial it loads (with ipset_job) */
+	int ipset_efd;                   /* eventfd: a load finished (polled by the main loop) */
+	int ipset_again;                 /* a sync was asked for while a load ran */
 
 	/* operations: service manager, rules_dir watch, metrics (daemon.c's ops_ functions) */
 	struct notify notify;

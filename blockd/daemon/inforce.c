@@ -1,9 +1,14 @@
 /* What is in force as time passes: a list withdrawn at its expiry, its addresses in the kernel's sets. */
+#include <errno.h>
 #include <inttypes.h>
+#include <pthread.h>
 #include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
+#include <sys/eventfd.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "collateral.h"
 #include "daemon.h"
@@ -11,70 +16,191 @@
 #include "inforce.h"
 #include "base/log.h"
 #include "match/match.h"
-#include "kernel/nfcmd.h"
 #include "kernel/nflog.h"
 
+/*
+ * A load of the kernel's sets: the intervals are built on the control thread
+ * (a sort, tens of milliseconds for a million addresses), the netlink
+ * transaction runs in the job's thread, and the control thread takes the
+ * result once the thread has written to d->ipset_efd. While it runs the
+ * control thread reads nothing the thread writes, and changes nothing it
+ * reads (d->ipset_kernel).
+ */
+struct ipset_job {
+	pthread_t tid;
+	int threaded; /* tid runs it; else it ran on the control thread */
+	atomic_int finished;
+	int efd;
+	const struct ipset_build *old; /* d->ipset_kernel, or NULL: flush and refill */
+	struct ipset_build new;
+	struct ipset_gen gen; /* d->ipset_gen, and the thread's result */
+	struct ipset_stats st;
+	const struct match_snapshot *snap;
+	uint64_t serial;
+	int64_t built;
+	const char *why;
+	struct timespec t0; /* when the list was taken */
+	/* written by the thread */
+	int rc;
+	size_t changed;
+	long ms;
+	char err[1024];
+};
+
+static long
+ms_since(const struct timespec *t0)
+{
+	struct timespec t1;
+	clock_gettime(CLOCK_MONOTONIC, &t1);
+	return (long)((t1.tv_sec - t0->tv_sec) * 1000 + (t1.tv_nsec - t0->tv_nsec) / 1000000);
+}
+
+static void *
+load_thread(void *arg)
+{
+	struct ipset_job *j = arg;
+	uint64_t one = 1;
+
+	j->rc = ipset_load(j->old, &j->new, &j->gen, &j->changed, j->err, sizeof(j->err));
+	j->ms = ms_since(&j->t0);
+	atomic_store_explicit(&j->finished, 1, memory_order_release);
+	(void)!write(j->efd, &one, sizeof(one));
+	return NULL;
+}
+
+/* The job's result taken into d once its thread is done (joined here). 0, or -1 logged. */
+static int
+load_finish(struct blockd *d)
+{
+	struct ipset_job *j = d->ipset_job;
+	uint64_t v;
+
+	if (j->threaded)
+		pthread_join(j->tid, NULL);
+	(void)!read(d->ipset_efd, &v, sizeof(v));
+	d->ipset_job = NULL;
+	if (j->rc == -1) {
+		log_warnx("ip sets (%s): %s; the kernel keeps serial %" PRIu64 "'s sets", j->why,
+		    j->err, d->ipset_serial);
+		d->ipset_dirty = 1;
+		/* Whatever the kernel holds, the retry does not rely on knowing it. */
+		ipset_build_free(&d->ipset_kernel);
+		d->ipset_known = 0;
+		ipset_build_free(&j->new);
+		free(j);
+		return -1;
+	}
+	ipset_build_free(&d->ipset_kernel);
+	d->ipset_kernel = j->new;
+	d->ipset_known = 1;
+	d->ipset_gen = j->gen;
+	d->ipset_snap = j->snap;
+	d->ipset_serial = j->serial;
+	d->ipset_built = j->built;
+	d->ipset_dirty = 0;
+	d->ipset_st = j->st;
+	const struct ipset_stats *st = &j->st;
+	log_info("ip sets (%s): serial %" PRIu64 ", %zu entries in force as %zu IPv4 and %zu IPv6 "
+		 "intervals, %zu+%zu allowlisted, %s %zu intervals, loaded in %ld ms",
+	    j->why, d->ipset_serial, st->entries, st->block4, st->block6, st->allow4, st->allow6,
+	    j->old ? "changed" : "sent", j->changed, j->ms);
+	free(j);
+	return 0;
+}
+
 int
-inforce_ip_sync(struct blockd *d, const char *why)
+inforce_ip_sync(struct blockd *d, const char *why, int wait)
 {
 	const struct match_snapshot *s = snapref_peek(d->snaps);
 	const struct rulelist *l = s ? match_list(s) : NULL;
 	const struct rule_entry *allow = NULL;
-	size_t nallow = 0, len = 0;
-	char *text = NULL, err[1024];
-	struct ipset_stats st;
-	struct timespec t0, t1;
+	size_t nallow = 0;
 	int64_t now = (int64_t)time(NULL);
+	struct ipset_job *j;
 
+	if (d->ipset_job) {
+		d->ipset_again = 1; /* the tick syncs again once the load under way is done */
+		return 0;
+	}
+	d->ipset_again = 0;
 	if (s)
 		allow = match_allowlist(s, &nallow);
-	clock_gettime(CLOCK_MONOTONIC, &t0);
-	if (ipset_text(l, collateral_held(d->coll, s), allow, nallow, now, &text, &len, &st) ==
+	if ((j = calloc(1, sizeof(*j))) == NULL)
+		goto oom;
+	clock_gettime(CLOCK_MONOTONIC, &j->t0);
+	if (ipset_build(l, collateral_held(d->coll, s), allow, nallow, now, &j->new, &j->st) ==
 	    -1) {
-		log_warnx("ip sets (%s): out of memory; the kernel keeps serial %" PRIu64 "'s sets",
-		    why, d->ipset_serial);
-		d->ipset_dirty = 1;
-		return -1;
+		free(j);
+		goto oom;
 	}
-	int rc = ipset_load(text, len, err, sizeof(err));
-	free(text);
-	clock_gettime(CLOCK_MONOTONIC, &t1);
-	if (rc == -1) {
-		log_warnx("ip sets (%s): nft -f: %s; the kernel keeps serial %" PRIu64 "'s sets",
-		    why, err, d->ipset_serial);
-		d->ipset_dirty = 1;
-		return -1;
+	j->efd = d->ipset_efd;
+	j->old = d->ipset_known ? &d->ipset_kernel : NULL;
+	j->gen = d->ipset_gen;
+	j->snap = s;
+	j->serial = l ? l->serial : 0;
+	j->built = now;
+	j->why = why;
+	d->ipset_job = j;
+	d->ipset_loading = j->serial;
+	if (!wait && pthread_create(&j->tid, NULL, load_thread, j) == 0) {
+		j->threaded = 1;
+		return 0;
 	}
-	d->ipset_snap = s;
-	d->ipset_serial = l ? l->serial : 0;
-	d->ipset_built = now;
-	d->ipset_dirty = 0;
-	d->ipset_st = st;
-	log_info("ip sets (%s): serial %" PRIu64 ", %zu entries in force as %zu IPv4 and %zu IPv6 "
-		 "intervals, %zu+%zu allowlisted, loaded in %ld ms",
-	    why, d->ipset_serial, st.entries, st.block4, st.block6, st.allow4, st.allow6,
-	    (long)((t1.tv_sec - t0.tv_sec) * 1000 + (t1.tv_nsec - t0.tv_nsec) / 1000000));
-	return 0;
+	/* At start, or without a thread: the load here, the result taken at once. */
+	load_thread(j);
+	return load_finish(d);
+oom:
+	log_warnx("ip sets (%s): out of memory; the kernel keeps serial %" PRIu64 "'s sets", why,
+	    d->ipset_serial);
+	d->ipset_dirty = 1;
+	return -1;
+}
+
+int
+inforce_ip_fd(const struct blockd *d)
+{
+	return d->ipset_efd;
+}
+
+void
+inforce_ip_wait(struct blockd *d)
+{
+	if (d->ipset_job)
+		(void)load_finish(d);
 }
 
 /* A new or withdrawn snapshot, or an order starting or ending, rebuilds the sets. */
 static void
 ip_tick(struct blockd *d)
 {
+	if (d->ipset_job) {
+		if (!atomic_load_explicit(&d->ipset_job->finished, memory_order_acquire))
+			return;
+		(void)load_finish(d);
+	}
 	if (!d->hooks_installed)
 		return;
 	const struct match_snapshot *s = snapref_peek(d->snaps);
 	if (s != d->ipset_snap)
-		(void)inforce_ip_sync(d, "list changed");
+		(void)inforce_ip_sync(d, "list changed", 0);
 	else if ((int64_t)time(NULL) >= d->ipset_st.next_change)
-		(void)inforce_ip_sync(d, "an order started or ended");
+		(void)inforce_ip_sync(d, "an order started or ended", 0);
 	else if (d->ipset_dirty)
-		(void)inforce_ip_sync(d, "retry");
+		(void)inforce_ip_sync(d, "retry", 0);
+	else if (d->ipset_again)
+		(void)inforce_ip_sync(d, "asked for during a load", 0);
 }
 
 int
 inforce_ip_start(struct blockd *d, char *err, size_t errlen)
 {
+	/* hooks_install() makes the host sets' generation 0. */
+	d->ipset_gen = (struct ipset_gen){0, {IPSET_HOSTS_MIN, IPSET_HOSTS_MIN}};
+	d->ipset_efd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
+	if (d->ipset_efd == -1) {
+		snprintf(err, errlen, "eventfd: %s", strerror(errno));
+		return -1;
+	}
 	d->nflog = calloc(1, sizeof(*d->nflog));
 	if (d->nflog == NULL) {
 		snprintf(err, errlen, "out of memory");
@@ -97,12 +223,14 @@ inforce_ip_start(struct blockd *d, char *err, size_t errlen)
 void
 inforce_ip_report(struct blockd *d)
 {
-	char out[1024], e[256];
+	char e[256];
 	uint64_t flows;
-	char *const argv[] = {"nft", "list", "counter", "inet", HOOKS_TABLE, "ip_new", NULL};
-	if (d->nflog == NULL || nfcmd_run(argv, NULL, out, sizeof(out), e, sizeof(e)) != 0 ||
-	    ipset_counter_packets(out, &flows) == -1)
+	if (d->nflog == NULL)
 		return;
+	if (ipset_counter_packets(&flows, e, sizeof(e)) == -1) {
+		log_warnx("ip: cannot read the kernel's count of blocked flows: %s", e);
+		return;
+	}
 	uint64_t got = atomic_load_explicit(&d->nflog->c.received, memory_order_relaxed);
 	log_info("ip: %" PRIu64 " new flows blocked in the kernel, %" PRIu64
 		 " not logged (over ip_log_rate or lost)",
@@ -113,6 +241,12 @@ inforce_ip_report(struct blockd *d)
 void
 inforce_ip_stop(struct blockd *d)
 {
+	inforce_ip_wait(d);
+	ipset_build_free(&d->ipset_kernel);
+	d->ipset_known = 0;
+	if (d->ipset_efd != -1)
+		close(d->ipset_efd);
+	d->ipset_efd = -1;
 	if (d->nflog == NULL)
 		return;
 	nflog_stop(d->nflog);
@@ -153,6 +287,6 @@ inforce_tick(struct blockd *d)
 	/* A staged address entry whose window ended and is enforced joins the kernel's sets. */
 	if (collateral_tick(d->coll, snapref_peek(d->snaps), d->log, (int64_t)time(NULL)) &&
 	    d->hooks_installed)
-		(void)inforce_ip_sync(d, "observation ended");
+		(void)inforce_ip_sync(d, "observation ended", 0);
 	ip_tick(d);
 }

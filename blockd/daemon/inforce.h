@@ -11,20 +11,34 @@ struct blockd;
  * table inet blockd, hooks.c chains); user space only rebuilds the sets when
  * the snapshot or the set of orders in force changes, and turns the NFLOG
  * copies of blocked flows' first packets into events. All of it runs on the
- * control thread and keeps its state in struct blockd (ipset_*, nflog).
+ * control thread, but for the netlink transaction of a load (a thread of
+ * its own), and keeps its state in struct blockd (ipset_*, nflog).
  */
 
 /* inforce_ip_start(): the NFLOG listener, before the hooks. 0, or -1 with err. */
 int inforce_ip_start(struct blockd *, char *err, size_t errlen);
 /*
  * inforce_ip_sync(): the kernel's sets rebuilt from the current snapshot in
- * one nft transaction; why names the occasion in the log. 0, or -1 with the
- * reason logged: the kernel keeps the sets it has and the next tick retries.
+ * one netlink transaction (only the differences when the sets' contents are
+ * known); why names the occasion in the log. The intervals are built here;
+ * the transaction runs in a thread of its own unless wait is set, and its
+ * result is taken by the tick (or inforce_ip_wait()) once inforce_ip_fd()
+ * is readable. Until it commits the kernel enforces the sets it had. With a
+ * load under way nothing is started: the tick syncs again after it. Returns
+ * 0 (with wait: loaded), or -1 with the reason logged: the kernel keeps the
+ * sets it has and the next tick retries.
  */
-int inforce_ip_sync(struct blockd *, const char *why);
+int inforce_ip_sync(struct blockd *, const char *why, int wait);
+/* inforce_ip_fd(): readable once a load finished (for the main loop's poll); -1 before the start. */
+int inforce_ip_fd(const struct blockd *);
+/* inforce_ip_wait(): waits for a load under way and takes its result. */
+void inforce_ip_wait(struct blockd *);
 /* inforce_ip_report(): before the rules go, log the kernel's count of blocked flows against NFLOG's. */
 void inforce_ip_report(struct blockd *);
-/* inforce_ip_stop(): after the workers (stopfd readable): the listener stopped, its counters logged. */
+/*
+ * inforce_ip_stop(): after the workers (stopfd readable): a load under way
+ * waited for, the listener stopped, its counters logged.
+ */
 void inforce_ip_stop(struct blockd *);
 
 /*

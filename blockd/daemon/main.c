@@ -14,6 +14,7 @@
 #include "ctl.h"
 #include "ctlops.h"
 #include "daemon.h"
+#include "inforce.h"
 #include "base/log.h"
 #include "metrics.h"
 #include "evlog/evlog.h"
@@ -189,9 +190,11 @@ main(int argc, char *argv[])
 
 	int running = 1;
 	while (running) {
-		struct pollfd pf[4 + CTL_POLLFDS] = {{sfd, POLLIN, 0}, {w.ifd, POLLIN, 0},
-		    {w.tfd, POLLIN, 0}, {metrics ? metrics_fd(metrics) : -1, POLLIN, 0}};
-		size_t npf = 4 + (ctl ? ctl_pollfds(ctl, pf + 4) : 0);
+		/* pf[4]: an IP set load finished; daemon_check_enforcement() takes it. */
+		struct pollfd pf[5 + CTL_POLLFDS] = {{sfd, POLLIN, 0}, {w.ifd, POLLIN, 0},
+		    {w.tfd, POLLIN, 0}, {metrics ? metrics_fd(metrics) : -1, POLLIN, 0},
+		    {inforce_ip_fd(&d), POLLIN, 0}};
+		size_t npf = 5 + (ctl ? ctl_pollfds(ctl, pf + 5) : 0);
 		int n =
 		    poll(pf, npf, ctl ? ctl_timeout(ctl, STATS_INTERVAL_MS) : STATS_INTERVAL_MS);
 		if (n == -1 && errno != EINTR)

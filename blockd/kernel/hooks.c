@@ -7,6 +7,7 @@
 #include "hooks.h"
 #include "hooks_backend.h"
 #include "nfcmd.h"
+#include "nfnl.h"
 
 /* The backends, in the order backend = auto tries them: one line each. */
 static const struct hooks_backend *const backends[] = {
@@ -35,8 +36,8 @@ backend_of(int id)
 /*
  * The IP sets and, per wanted hook, the chain matching them (forward, and
  * output for local). Every forwarded packet passes the base chain, so it
- * does one set lookup per family; only an address in a block set goes on
- * to the allowlist, the log and the verdict.
+ * does two set lookups (interval set, host set) in its family; only an
+ * address in a block set goes on to the allowlist, the log and the verdict.
  */
 static void
 nft_ip_chains(struct nfcmd_buf *b, const struct hooks_spec *s)
@@ -51,6 +52,11 @@ nft_ip_chains(struct nfcmd_buf *b, const struct hooks_spec *s)
 		    "\tset %s {\n\t\ttype %s; flags interval;\n\t}\n",
 		    fam[f][1], f ? "ipv6_addr" : "ipv4_addr", fam[f][2],
 		    f ? "ipv6_addr" : "ipv4_addr");
+	/* The host sets' first generation; ipset.c replaces it when a list outgrows it. */
+	nfcmd_add(b,
+	    "\tset %s_0 {\n\t\ttype ipv4_addr; size %d;\n\t}\n"
+	    "\tset %s_0 {\n\t\ttype ipv6_addr; size %d;\n\t}\n",
+	    HOOKS_SET_HOST4, HOOKS_HOSTS_SIZE, HOOKS_SET_HOST6, HOOKS_HOSTS_SIZE);
 	nfcmd_add(b, "\tcounter ip_new {\n\t}\n");
 	for (int f = 0; f < 2; f++) {
 		nfcmd_add(b,
@@ -70,6 +76,14 @@ nft_ip_chains(struct nfcmd_buf *b, const struct hooks_spec *s)
 			    "\t\treject with icmpx type admin-prohibited\n");
 		nfcmd_add(b, "\t}\n");
 	}
+	/* ipset.c swaps these two rules when the host sets change generation. */
+	nfcmd_add(b,
+	    "\tchain %s {\n"
+	    "\t\tip daddr @%s_0 jump %s\n"
+	    "\t\tip6 daddr @%s_0 jump %s\n"
+	    "\t}\n",
+	    HOOKS_CHAIN_HOSTS, HOOKS_SET_HOST4, HOOKS_CHAIN_BLOCK4, HOOKS_SET_HOST6,
+	    HOOKS_CHAIN_BLOCK6);
 	for (int i = HOOKS_FORWARD; i <= HOOKS_OUTPUT; i++) {
 		if (!hooks_place_wanted(s, i))
 			continue;
@@ -81,7 +95,7 @@ nft_ip_chains(struct nfcmd_buf *b, const struct hooks_spec *s)
 		for (int f = 0; f < 2; f++)
 			nfcmd_add(b, "\t\t%s daddr @%s jump ip_blocked%d\n", fam[f][0], fam[f][2],
 			    f ? 6 : 4);
-		nfcmd_add(b, "\t}\n");
+		nfcmd_add(b, "\t\tjump %s\n\t}\n", HOOKS_CHAIN_HOSTS);
 	}
 }
 
@@ -155,22 +169,25 @@ hooks_detect(char *err, size_t errlen)
 int
 hooks_remove(char *err, size_t errlen)
 {
-	char e[512], tables[4096];
+	char tables[65536];
+	char e[512];
 	int rc = 0;
 
-	/* Backends look only into tables that exist, so removing creates nothing. */
-	char *const list[] = {"nft", "list", "tables", NULL};
-	if (nfcmd_run(list, NULL, tables, sizeof(tables), e, sizeof(e)) != 0) {
-		snprintf(err, errlen, "nft list tables: %s", e);
+	/*
+	 * Through netlink, by name: neither the listing nor the deletion reads
+	 * a set's elements, so both take as long with a million addresses in
+	 * the sets as with none. Backends look only into tables that exist, so
+	 * removing creates nothing.
+	 */
+	if (nfnl_tables(tables, sizeof(tables), e, sizeof(e)) != 0) {
+		snprintf(err, errlen, "listing the kernel's tables: %s", e);
 		return -1;
 	}
 	for (size_t i = 0; i < NBACKENDS; i++)
 		if (backends[i]->remove && backends[i]->remove(tables, err, errlen) == -1)
 			rc = -1;
-	/* Declaring then deleting succeeds whether or not the table was there. */
-	if (nfcmd_nft("table inet " HOOKS_TABLE "\ndelete table inet " HOOKS_TABLE "\n", e,
-		sizeof(e)) != 0) {
-		snprintf(err, errlen, "nft delete table inet %s: %s", HOOKS_TABLE, e);
+	if (nfnl_table_delete(HOOKS_TABLE, e, sizeof(e)) != 0) {
+		snprintf(err, errlen, "deleting %s", e);
 		rc = -1;
 	}
 	return rc;

@@ -11,10 +11,17 @@
 #define HOOKS_MARK_PRIO  (-140)   /* copies the verdict's packet mark into the ct mark */
 
 /* The IP sets in table inet blockd, declared by hooks_nft_ruleset(), filled by ipset.c. */
-#define HOOKS_SET_BLOCK4 "block4"
-#define HOOKS_SET_BLOCK6 "block6"
-#define HOOKS_SET_ALLOW4 "allow4"
-#define HOOKS_SET_ALLOW6 "allow6"
+#define HOOKS_SET_BLOCK4   "block4"
+#define HOOKS_SET_BLOCK6   "block6"
+#define HOOKS_SET_ALLOW4   "allow4"
+#define HOOKS_SET_ALLOW6   "allow6"
+/* Single addresses: hash sets named with a generation ("block4h_0"), looked up in one chain. */
+#define HOOKS_SET_HOST4    "block4h"
+#define HOOKS_SET_HOST6    "block6h"
+#define HOOKS_CHAIN_HOSTS  "ip_hosts"
+#define HOOKS_CHAIN_BLOCK4 "ip_blocked4" /* where a blocked IPv4 address goes on */
+#define HOOKS_CHAIN_BLOCK6 "ip_blocked6"
+#define HOOKS_HOSTS_SIZE   65536 /* generation 0's size (ipset.h IPSET_HOSTS_MIN) */
 
 /*
  * Which rules to install. backend is CFG_BACKEND_NFT or CFG_BACKEND_IPTABLES

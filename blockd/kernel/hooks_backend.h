@@ -32,7 +32,8 @@ struct hooks_backend {
 	int (*install)(const struct hooks_spec *, char *err, size_t errlen);
 	/*
 	 * remove(): every rule of ours outside table inet blockd, installed by
-	 * any earlier run. tables is `nft list tables` output: a backend looks
+	 * any earlier run. tables lists the kernel's tables as `nft list tables`
+	 * prints them (read through netlink, nfnl_tables()): a backend looks
 	 * only into tables that exist, so looking creates nothing. Returns 0,
 	 * or -1 with err.
 	 */

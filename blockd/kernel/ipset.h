@@ -1,4 +1,4 @@
-/* IP sets: the list's address and prefix entries as nftables interval sets, replaced in one transaction. */
+/* IP sets: the list's address and prefix entries as sorted, merged intervals, and what changed. */
 #ifndef BLOCKD_IPSET_H
 #define BLOCKD_IPSET_H
 
@@ -6,6 +6,60 @@
 #include <stdint.h>
 
 #include "rulelist.h"
+
+/*
+ * blockd's sets in table inet blockd (hooks.h HOOKS_SET_*), in the order a
+ * transaction fills them: the allow sets first, so an allowlisted address
+ * never blocks, not even between two messages of one transaction. The
+ * block sets are interval sets (prefixes and runs of addresses); the host
+ * sets, hash sets of fixed size, hold the single addresses, which a hash
+ * takes in several times faster than an interval tree. Their names carry a
+ * generation (block4h_0, block4h_1): a load that outgrows them, or one not
+ * knowing what they hold, fills a new generation sized for it and points
+ * the rules at it in the same transaction (struct ipset_gen).
+ */
+enum {
+	IPSET_ALLOW4,
+	IPSET_ALLOW6,
+	IPSET_BLOCK4,
+	IPSET_BLOCK6,
+	IPSET_HOST4,
+	IPSET_HOST6,
+	IPSET_NSETS
+};
+
+/* The set's name in table inet blockd (of a host set: without its generation), and its address width (4 or 16 bytes). */
+const char *ipset_name(int set);
+unsigned ipset_width(int set);
+
+/*
+ * The intervals of one set: sorted, disjoint and never adjacent. Interval i
+ * is 2 * w bytes at v + 2 * w * i: its first address, then the address
+ * after its last (exclusive end, network order), all zero when it runs to
+ * the end of the address space. v is malloc()ed (NULL when n is 0).
+ */
+struct ipset_ivs {
+	size_t n;
+	unsigned w;
+	uint8_t *v;
+};
+
+static inline const uint8_t *
+ipset_start(const struct ipset_ivs *s, size_t i)
+{
+	return s->v + (size_t)2 * s->w * i;
+}
+
+static inline const uint8_t *
+ipset_end(const struct ipset_ivs *s, size_t i)
+{
+	return s->v + (size_t)2 * s->w * i + s->w;
+}
+
+/* What one build puts into the kernel: the sets (IPSET_* order). */
+struct ipset_build {
+	struct ipset_ivs set[IPSET_NSETS];
+};
 
 /* What one build put into the sets. */
 struct ipset_stats {
@@ -16,30 +70,60 @@ struct ipset_stats {
 };
 
 /*
- * ipset_text(): the nft -f input that flushes and refills blockd's four sets
- * (hooks.h HOOKS_SET_*, declared with the hooks' table) from list (may be
- * NULL: the sets are emptied) and the allowlist's address entries: entries
- * of orders in force at now, overlapping and adjacent ones
- * merged into intervals. held is NULL, or a bitmap over list->entries: bit
- * i (held[i / 8] >> (i % 8) & 1) set keeps entries[i] out of the block sets
- * (an address entry observed or held, blockd/daemon/collateral.h). The text is one transaction, so the kernel swaps
- * old contents for new atomically. *out is malloc()ed (caller frees), *outlen
- * its length. Returns 0, or -1 (out of memory). Pure apart from allocation.
+ * ipset_build(): the four sets from list (may be NULL: the sets are empty)
+ * and the allowlist's address entries: entries of orders in force at now,
+ * overlapping and adjacent ones merged. held (may be NULL: none) is a bitmap
+ * over list->entries; an entry whose bit is set (held[i / 8] & 1 << i % 8)
+ * stays out of the block sets. out is filled (free with ipset_build_free()),
+ * st summarises it. Returns 0, or -1 (out of memory; out is then empty).
+ * Pure apart from allocation.
  */
-int ipset_text(const struct rulelist *list, const uint8_t *held, const struct rule_entry *allow,
-    size_t nallow, int64_t now, char **out, size_t *outlen, struct ipset_stats *st);
+int ipset_build(const struct rulelist *list, const uint8_t *held, const struct rule_entry *allow,
+    size_t nallow, int64_t now, struct ipset_build *out, struct ipset_stats *st);
+
+/* ipset_build_free(): frees what ipset_build() or ipset_diff() allocated; b is left empty. */
+void ipset_build_free(struct ipset_build *b);
 
 /*
- * ipset_load(): runs nft -f with text. Returns 0, or -1 with nft's complaint
- * in err; on failure the sets keep what they held.
+ * ipset_diff(): per set, the intervals of old that new lacks (gone) and
+ * those of new that old lacks (came); an interval that changed bounds is
+ * gone and came. Deleting gone, then adding came, turns old into new.
+ * Returns 0, or -1 (out of memory; gone and came are then empty). Pure.
  */
-int ipset_load(const char *text, size_t len, char *err, size_t errlen);
+int ipset_diff(const struct ipset_build *old, const struct ipset_build *new,
+    struct ipset_build *gone, struct ipset_build *came);
 
 /*
- * ipset_counter_packets(): the packet count in `nft list counter` output
- * (counter ip_new of hooks.c: new flows the kernel blocked, logged or not).
- * Returns 0 and *n, or -1 when the text holds none. Pure.
+ * Which generation of the host sets the rules use, and how many elements
+ * each holds at most (hash sets have a fixed size). hooks.c installs
+ * generation 0 with IPSET_HOSTS_MIN elements each.
  */
-int ipset_counter_packets(const char *nft_out, uint64_t *n);
+struct ipset_gen {
+	unsigned gen;  /* 0 or 1 */
+	size_t cap[2]; /* IPv4, IPv6 */
+};
+
+#define IPSET_HOSTS_MIN 65536
+
+/*
+ * ipset_load(): one netlink transaction making the kernel's sets hold new.
+ * With old (what the sets hold now, may be NULL), only the difference is
+ * sent (intervals that went deleted, those that came added); without it
+ * the interval sets are flushed and refilled. The host sets are refilled in
+ * a new generation, sized for new, when old is NULL or new outgrows them;
+ * *g then names it once the transaction committed. Until the transaction
+ * commits the kernel enforces what it had; on failure it keeps it.
+ * *changed (may be NULL) is the number of intervals sent. Returns 0, or -1
+ * with why in err.
+ */
+int ipset_load(const struct ipset_build *old, const struct ipset_build *new, struct ipset_gen *g,
+    size_t *changed, char *err, size_t errlen);
+
+/*
+ * ipset_counter_packets(): the packet count of counter ip_new of table inet
+ * blockd (new flows the kernel blocked, logged or not), read by name
+ * through netlink. Returns 0 and *n, or -1 with why in err.
+ */
+int ipset_counter_packets(uint64_t *n, char *err, size_t errlen);
 
 #endif

@@ -13,6 +13,7 @@ cap() {
 	case $1 in
 	b_dns) echo 400 ;;
 	b_match_unbound) echo 200 ;;
+	b_ipset) echo 500 ;;
 	*) echo 60 ;;
 	esac
 }
@@ -20,7 +21,7 @@ for b in build/bench/*; do
 	[ -f "$b" ] && [ -x "$b" ] || continue
 	name=${b##*/}
 	case $name in
-	nfq_accept | dns_latency | dns_transit) continue ;; # helpers b_dns.sh starts itself
+	nfq_accept | dns_latency | dns_transit | ipset_bench) continue ;; # helpers b_*.sh start themselves
 	esac
 	echo "== $name"
 	timeout "$(cap "$name")" "$b" --json "$out/$name.json" || rc=1

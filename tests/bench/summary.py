@@ -52,6 +52,26 @@ def main():
             r["verify_parse_ms"] < 1000)
     else:
         missing("rules")
+    ip = load(d, "b_ipset")
+    if ip:
+        def count(n):
+            return "%gM" % (n / 1e6) if n >= 1e6 else "%gk" % (n / 1e3)
+        what = "%s IPv4 + %s IPv6 addresses into the kernel, ms" % (count(ip["v4"]), count(ip["v6"]))
+        row(what + " (baseline nft -f)", ip["blockd_load_ms"], ip["nft_f_ms"],
+            round(ip["nft_f_ms"] / ip["blockd_load_ms"], 1) if ip["blockd_load_ms"] else None,
+            "< 1000 ms", ip["blockd_load_ms"] < 1000)
+        row(what + " (baseline ipset restore + swap)", ip["blockd_load_ms"],
+            ip["ipset_restore_swap_ms"],
+            round(ip["ipset_restore_swap_ms"] / ip["blockd_load_ms"], 1)
+            if ip["blockd_load_ms"] else None, "faster", ip["blockd_load_ms"] < ip["ipset_restore_swap_ms"])
+        row("reload changing 1% of them, ms (baseline nft -f)", ip["blockd_reload_1pct_ms"],
+            ip["nft_f_reload_1pct_ms"],
+            round(ip["nft_f_reload_1pct_ms"] / ip["blockd_reload_1pct_ms"], 1)
+            if ip["blockd_reload_1pct_ms"] else None, "< 100 ms", ip["blockd_reload_1pct_ms"] < 100)
+        row("stop with them in force (counter read, table deleted), ms", ip["blockd_stop_ms"], None,
+            None, "< 1000 ms", ip["blockd_stop_ms"] < 1000)
+    else:
+        missing("address sets (b_ipset)")
     e = load(d, "evlog_bench")
     if e:
         row("enforcement log: records/s written", e["records_per_s"], None, None, "-", True)

@@ -7,7 +7,7 @@
 set -eu
 
 PKGS="build-essential pkg-config clang libclang-rt-14-dev
-libmnl-dev libnetfilter-queue-dev libnetfilter-log-dev libldns-dev libiniparser-dev
+libmnl-dev libnftnl-dev libnetfilter-queue-dev libnetfilter-log-dev libldns-dev libiniparser-dev
 libcriterion-dev libssl-dev libcap-dev libseccomp-dev
 iproute2 nftables iptables ipset ethtool conntrack
 unbound dnsutils knot-dnsutils nginx caddy curl openssl minisign dnsperf iperf3
@@ -24,6 +24,7 @@ if [ "${1:-}" = "--check" ]; then
 prog:make build-essential
 prog:pkg-config pkg-config
 pc:libmnl libmnl-dev
+pc:libnftnl libnftnl-dev
 pc:libnetfilter_queue libnetfilter-queue-dev
 pc:libnetfilter_log libnetfilter-log-dev
 pc:ldns libldns-dev
