@@ -40,7 +40,11 @@ kernel_set_has(
 		return -1;
 	if (s == NULL)
 		return 0;
-	return match_addr(s, family, addr, d->ipset_built, &h) == MATCH_BLOCK;
+	if (match_addr(s, family, addr, d->ipset_built, &h) != MATCH_BLOCK)
+		return 0;
+	/* A staged entry (observed or held) is kept out of the sets. */
+	const uint8_t *held = collateral_held(d->coll, s);
+	return held == NULL || !((held[h.entry / 8] >> (h.entry % 8)) & 1);
 }
 
 static void
