@@ -20,6 +20,49 @@ static const struct {
 static const char *const ipt_save[2] = {"iptables-nft-save", "ip6tables-nft-save"};
 static const char *const ipt_restore[2] = {"iptables-nft-restore", "ip6tables-nft-restore"};
 
+#define MULTIPORT_MAX 15 /* ports one multiport match takes */
+
+/*
+ * The rules of one selector in chain c: within its bytes queued; past
+ * them, a flow still undecided marked late (queued by the chain's last
+ * rule). The [flows] ports take one rule per 15 of them.
+ */
+static void
+selector_rules(struct nfcmd_buf *b, const struct hooks_spec *s, const char *c,
+    const struct queued *sel, const char *q, const char *bypass)
+{
+	unsigned nports = sel->port != QUEUED_PORTS || s->ports.all ? 1 : s->ports.n;
+
+	for (unsigned from = 0; from < nports; from += MULTIPORT_MAX) {
+		char m[160];
+		struct nfcmd_buf mb = {m, 0, sizeof(m), 0};
+		unsigned to = from + MULTIPORT_MAX < nports ? from + MULTIPORT_MAX : nports;
+
+		nfcmd_add(&mb, "-p %s ", queued_proto_name(sel->proto));
+		if (sel->port != QUEUED_PORTS) {
+			nfcmd_add(&mb, "--dport %u ", sel->port);
+		} else if (!s->ports.all && nports == 1) {
+			nfcmd_add(&mb, "--dport %u ", s->ports.port[0]);
+		} else if (!s->ports.all) {
+			nfcmd_add(&mb, "-m multiport --dports ");
+			for (unsigned i = from; i < to; i++)
+				nfcmd_add(&mb, "%s%u", i > from ? "," : "", s->ports.port[i]);
+			nfcmd_add(&mb, " ");
+		}
+		if (nfcmd_len(&mb) == 0)
+			continue;
+		if (sel->bytes == 0) {
+			nfcmd_add(b, "-A %s %s%s%s\n", c, m, q, bypass);
+			continue;
+		}
+		nfcmd_add(b,
+		    "-A %s %s-m connbytes --connbytes 0:%u --connbytes-dir original "
+		    "--connbytes-mode bytes %s%s\n",
+		    c, m, sel->bytes, q, bypass);
+		nfcmd_add(b, "-A %s %s-j MARK --or-mark 0x%x\n", c, m, s->mark_late);
+	}
+}
+
 size_t
 hooks_ipt_rules(const struct hooks_spec *s, char *out, size_t outlen)
 {
@@ -49,16 +92,11 @@ hooks_ipt_rules(const struct hooks_spec *s, char *out, size_t outlen)
 		nfcmd_add(
 		    &b, "-A %s -m connmark --mark 0x%x/0x%x -j RETURN\n", c, s->mark, s->mark);
 		nfcmd_add(&b, "-A %s -m conntrack --ctdir REPLY -j RETURN\n", c);
-		for (size_t j = 0; j < nq; j++) {
-			nfcmd_add(&b, "-A %s -p %s --dport %u ", c, queued_proto_name(sel[j].proto),
-			    sel[j].port);
-			if (sel[j].bytes)
-				nfcmd_add(&b,
-				    "-m connbytes --connbytes 0:%u --connbytes-dir original "
-				    "--connbytes-mode bytes ",
-				    sel[j].bytes);
-			nfcmd_add(&b, "%s%s\n", q, bypass);
-		}
+		for (size_t j = 0; j < nq; j++)
+			selector_rules(&b, s, c, &sel[j], q, bypass);
+		/* Past its bytes, a flow still undecided: queued, marked late (worker.c). */
+		nfcmd_add(&b, "-A %s -m mark --mark 0x%x/0x%x %s%s\n", c, s->mark_late,
+		    s->mark_late, q, bypass);
 		nfcmd_add(&b, "-I %s 1 -j %s\n", places[i].builtin, c);
 	}
 	nfcmd_add(&b, "COMMIT\n");

@@ -16,7 +16,32 @@ queue_stmt(struct nfcmd_buf *b, const struct hooks_spec *s)
 		    b, "queue num %u-%u%s", s->qfirst, s->qlast, s->fail_open ? " bypass" : "");
 }
 
-/* Decided flows leave (blocked ones are dropped), replies pass, the selectors queue. */
+/* A selector's packets: "tcp dport 53", "tcp dport { 80, 443 }", "meta l4proto tcp" (all). */
+static void
+selector(struct nfcmd_buf *b, const struct hooks_spec *s, const struct queued *q)
+{
+	const char *proto = queued_proto_name(q->proto);
+
+	if (q->port != QUEUED_PORTS) {
+		nfcmd_add(b, "%s dport %u ", proto, q->port);
+	} else if (s->ports.all) {
+		nfcmd_add(b, "meta l4proto %s ", proto);
+	} else if (s->ports.n == 1) {
+		nfcmd_add(b, "%s dport %u ", proto, s->ports.port[0]);
+	} else {
+		nfcmd_add(b, "%s dport { ", proto);
+		for (unsigned i = 0; i < s->ports.n; i++)
+			nfcmd_add(b, "%s%u", i ? ", " : "", s->ports.port[i]);
+		nfcmd_add(b, " } ");
+	}
+}
+
+/*
+ * Decided flows leave (blocked ones are dropped), replies pass, the
+ * selectors queue. Past its bytes a flow still undecided (the worker is
+ * behind, or does not know it) is queued too, marked late: nothing of it
+ * passes unjudged just because the worker has not yet caught up.
+ */
 static void
 queue_chain(struct nfcmd_buf *b, const struct hooks_spec *s, const char *h)
 {
@@ -33,9 +58,17 @@ queue_chain(struct nfcmd_buf *b, const struct hooks_spec *s, const char *h)
 	    "\t\tct direction != original return\n",
 	    h, h, HOOKS_QUEUE_PRIO, inj, inj, s->mark_block, s->mark);
 	for (size_t i = 0; i < n; i++) {
-		nfcmd_add(b, "\t\t%s dport %u ", queued_proto_name(q[i].proto), q[i].port);
+		nfcmd_add(b, "\t\t");
+		selector(b, s, &q[i]);
 		if (q[i].bytes)
 			nfcmd_add(b, "ct original bytes <= %u ", q[i].bytes);
+		queue_stmt(b, s);
+		nfcmd_add(b, "\n");
+		if (q[i].bytes == 0)
+			continue;
+		nfcmd_add(b, "\t\t");
+		selector(b, s, &q[i]);
+		nfcmd_add(b, "meta mark set meta mark | 0x%x ", s->mark_late);
 		queue_stmt(b, s);
 		nfcmd_add(b, "\n");
 	}
