@@ -69,16 +69,32 @@ grep -q '"indicator":"www.blocked.example".*"family":"v6"' "$log" || fail "no IP
 tb_wait_for grep -q '"method":"quic".*"action":"unjudged_pass","reason":"queue_end"' "$log" &&
 	echo "PASS unjudged QUIC flows logged" || fail "no unjudged_pass event for QUIC in the log"
 
-# Under unjudged = block no datagram of the flow that cannot be read gets through, and the one
-# that spends the budget blocks the flow; the hello behind it, which the rules no longer queue,
-# is dropped by the kernel because blockd marked the connection.
+# Under unjudged = block the datagram that spends the budget blocks the flow, and the hello
+# behind it never reaches the server. (Datagrams before it pass while the flow is undecided, so
+# an echo of one may come back: what counts is the server's log, where the hello alone is 1306
+# bytes long.) In flood, the worker is held (SIGSTOP) once the flow has begun, and 120 more
+# Initials go past the bytes the rules queue: past them the undecided flow is still queued
+# (marked late), not let through, so once blockd reads on the hello is dropped with its flow.
 tb_stop_blockd
 tb_blockd_conf flows.unjudged=block
 tb_start_blockd
+: >"$TB_DIR/echo.log"
 for addr in "$TB_SERVER4" "$TB_SERVER6"; do
-	quic "$addr" blocked.example past "dropped dropped"
+	out=$(tb_client python3 tests/lib/quic_initial.py "$addr" blocked.example past 2>&1)
+	echo "quic $addr blocked.example past: $out"
+	out=$(tb_client python3 tests/lib/quic_initial.py "$addr" blocked.example flood \
+		"$(tb_pid blockd)" 2>&1)
+	kill -CONT "$(tb_pid blockd)"
+	echo "quic $addr blocked.example flood: $out"
 	quic "$addr" allowed.example whole "passed passed"
 done
+sleep 1
+n=$(grep -c "^got 1306$" "$TB_DIR/echo.log")
+[ "$n" -eq 0 ] && echo "PASS no hello behind a spent budget reached the server" ||
+	fail "$n hellos behind a spent budget reached the server while their flows were undecided"
+n=$("${BLOCKCTL:-build/blockctl}" -s "$TB_DIR/control.sock" stats |
+	awk '$1 ~ /flows_late_packets$/ { s += $2 } END { print s + 0 }')
+[ "$n" -gt 0 ] && echo "PASS late packets judged ($n)" || fail "flows_late_packets is $n, want > 0"
 
 [ "$fails" -eq 0 ] || exit 1
 echo "t_quic_block: all passed"

@@ -1,5 +1,6 @@
 #!/usr/bin/env python3
-"""UDP echo for the test bed: answers "ok" to every datagram on port ARG (IPv4 and IPv6)."""
+"""UDP echo for the test bed: answers "ok" to every datagram on port ARG (IPv4 and IPv6), and
+logs each one's length ("got N")."""
 import socket
 import sys
 
@@ -8,5 +9,6 @@ s.setsockopt(socket.IPPROTO_IPV6, socket.IPV6_V6ONLY, 0)
 s.bind(("::", int(sys.argv[1])))
 print("listening", flush=True)
 while True:
-    _, peer = s.recvfrom(65535)
+    data, peer = s.recvfrom(65535)
+    print("got %d" % len(data), flush=True)
     s.sendto(b"ok", peer)
