@@ -3,12 +3,14 @@
 #include <linux/netfilter.h>
 
 #include "base/config.h"
+#include "evlog/event.h"
 #include "wire/flow.h"
 #include "wire/pkt.h"
 #include "wire/reasm.h"
 #include "kernel/queued.h"
 #include "wire/sniff.h"
 #include "wire/tcpin.h"
+#include "judge.h"
 #include "webflow.h"
 #include "webflow_int.h"
 #include "worker.h"
@@ -74,6 +76,22 @@ first_bytes(const struct pkt *p)
 }
 
 /*
+ * f, a flow whose first bytes never came, has spent the bytes it may be
+ * read for (or came past them, late): with none of its data seen it is
+ * allowed; with data seen but not its start (out of order), what the
+ * server may put together later cannot be judged, so unjudged decides.
+ */
+static int
+spent(struct worker *w, struct flow *f, const struct pkt *p, int *verdict, uint32_t *mark)
+{
+	if (f->stream == NULL)
+		return unrecognised(w, f, verdict, mark);
+	*verdict =
+	    wf_unjudged(w, f, p, EV_TLS, JUDGE_QUEUE_END, wf_server_next(f, f->stream), mark);
+	return QUEUED_NONE;
+}
+
+/*
  * A data segment before the stream's first (out of order): read into the
  * flow's buffer where the server's stack puts it, as the TLS and HTTP
  * handlers read, so the handler the first bytes pick finds it there (one
@@ -130,8 +148,7 @@ pick_tcp(
 		return QUEUED_NONE;
 	}
 	if (late)
-		return f == NULL ? unknown_late(w, verdict, mark)
-				 : unrecognised(w, f, verdict, mark);
+		return f == NULL ? unknown_late(w, verdict, mark) : spent(w, f, p, verdict, mark);
 	if (f == NULL) {
 		/* Its SYN was not seen: the bytes it brings are the first there are (as wf_tcp_flow()). */
 		if (p->paylen == 0)
@@ -145,14 +162,13 @@ pick_tcp(
 		    tcpin_ends(p, f->client_isn + 1))
 			flow_remove(w->flows, f);
 		else if (wf_last_queued(f))
-			return unrecognised(
-			    w, f, verdict, mark); /* its bytes spent, none of them data */
+			return spent(w, f, p, verdict, mark);
 		return QUEUED_NONE;
 	}
 	uint32_t off = p->seq - (f->client_isn + 1);
 	if (off != 0 && !(f->tcp.flags & TCPIN_F_SYNDATA)) {
 		if (wf_last_queued(f))
-			return unrecognised(w, f, verdict, mark);
+			return spent(w, f, p, verdict, mark);
 		*verdict = ahead(w, f, p);
 		return QUEUED_NONE;
 	}

@@ -25,7 +25,7 @@ static const char *const ipt_restore[2] = {"iptables-nft-restore", "ip6tables-nf
 /*
  * The rules of one selector in chain c: within its bytes queued; past
  * them, a flow still undecided marked late (queued by the chain's last
- * rule). The [flows] ports take one rule per 15 of them.
+ * rule). A packet without a connection (invalid) matches neither. The [flows] ports take one rule per 15 of them.
  */
 static void
 selector_rules(struct nfcmd_buf *b, const struct hooks_spec *s, const char *c,
@@ -59,7 +59,10 @@ selector_rules(struct nfcmd_buf *b, const struct hooks_spec *s, const char *c,
 		    "-A %s %s-m connbytes --connbytes 0:%u --connbytes-dir original "
 		    "--connbytes-mode bytes %s%s\n",
 		    c, m, sel->bytes, q, bypass);
-		nfcmd_add(b, "-A %s %s-j MARK --or-mark 0x%x\n", c, m, s->mark_late);
+		nfcmd_add(b,
+		    "-A %s %s-m connbytes --connbytes %u --connbytes-dir original "
+		    "--connbytes-mode bytes -j MARK --or-mark 0x%x\n",
+		    c, m, sel->bytes + 1, s->mark_late);
 	}
 }
 

@@ -40,7 +40,8 @@ selector(struct nfcmd_buf *b, const struct hooks_spec *s, const struct queued *q
  * Decided flows leave (blocked ones are dropped), replies pass, the
  * selectors queue. Past its bytes a flow still undecided (the worker is
  * behind, or does not know it) is queued too, marked late: nothing of it
- * passes unjudged just because the worker has not yet caught up.
+ * passes unjudged just because the worker has not yet caught up. A packet
+ * without a connection (invalid: a segment without ACK, say) is neither.
  */
 static void
 queue_chain(struct nfcmd_buf *b, const struct hooks_spec *s, const char *h)
@@ -68,7 +69,8 @@ queue_chain(struct nfcmd_buf *b, const struct hooks_spec *s, const char *h)
 			continue;
 		nfcmd_add(b, "\t\t");
 		selector(b, s, &q[i]);
-		nfcmd_add(b, "meta mark set meta mark | 0x%x ", s->mark_late);
+		nfcmd_add(b, "ct original bytes > %u meta mark set meta mark | 0x%x ", q[i].bytes,
+		    s->mark_late);
 		queue_stmt(b, s);
 		nfcmd_add(b, "\n");
 	}

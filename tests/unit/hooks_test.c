@@ -35,8 +35,9 @@ Test(hooks, nft_forward_fail_open)
 	/* Past its bytes a flow still undecided is queued too, marked late. */
 	cr_assert_not_null(strstr(t,
 	    "tcp dport { 80, 443 } ct original bytes <= 131071 queue num 4200-4201 bypass\n"
-	    "\t\ttcp dport { 80, 443 } meta mark set meta mark | 0x400000 queue num 4200-4201 "
-	    "bypass\n"));
+	    "\t\ttcp dport { 80, 443 } ct original bytes > 131071 meta mark set meta mark | "
+	    "0x400000 "
+	    "queue num 4200-4201 bypass\n"));
 	cr_assert_null(strstr(t, "udp dport 53 meta mark set"));
 	cr_assert_null(strstr(t, "packets <="));
 	cr_assert_not_null(strstr(t, "ct mark & 0x100000 != 0 return"));
@@ -90,7 +91,8 @@ Test(hooks, iptables_backend_keeps_mark_chains_only_in_nft)
 	    "-A BLOCKD-OUT -p tcp -m multiport --dports 80,443 -m connbytes --connbytes 0:131071 "
 	    "--connbytes-dir original --connbytes-mode bytes -j NFQUEUE --queue-balance 0:1 "
 	    "--queue-bypass\n"
-	    "-A BLOCKD-OUT -p tcp -m multiport --dports 80,443 -j MARK --or-mark 0x400000\n"));
+	    "-A BLOCKD-OUT -p tcp -m multiport --dports 80,443 -m connbytes --connbytes 131072 "
+	    "--connbytes-dir original --connbytes-mode bytes -j MARK --or-mark 0x400000\n"));
 	cr_assert_not_null(strstr(t,
 	    "-A BLOCKD-OUT -m mark --mark 0x400000/0x400000 -j NFQUEUE --queue-balance 0:1 "
 	    "--queue-bypass\n-I OUTPUT 1 -j BLOCKD-OUT\n"));
@@ -113,7 +115,9 @@ Test(hooks, one_port_all_ports_and_many_ports)
 	s.ports = (struct cfg_ports){0, 1, {443}};
 	cr_assert_gt(hooks_nft_ruleset(&s, t, sizeof(t)), 0);
 	cr_assert_not_null(strstr(t, "\t\ttcp dport 443 ct original bytes <= 131071 queue"));
-	cr_assert_not_null(strstr(t, "\t\tudp dport 443 meta mark set meta mark | 0x400000 queue"));
+	cr_assert_not_null(strstr(t,
+	    "\t\tudp dport 443 ct original bytes > 131071 meta mark set meta mark | 0x400000 "
+	    "queue"));
 	s.ports = (struct cfg_ports){1, 0, {0}};
 	cr_assert_gt(hooks_nft_ruleset(&s, t, sizeof(t)), 0);
 	cr_assert_not_null(strstr(t,
@@ -122,7 +126,9 @@ Test(hooks, one_port_all_ports_and_many_ports)
 	s.backend = CFG_BACKEND_IPTABLES;
 	cr_assert_gt(hooks_ipt_rules(&s, t, sizeof(t)), 0);
 	cr_assert_not_null(strstr(t, "-A BLOCKD-FWD -p udp -m connbytes --connbytes 0:131071 "));
-	cr_assert_not_null(strstr(t, "-A BLOCKD-FWD -p udp -j MARK --or-mark 0x400000\n"));
+	cr_assert_not_null(strstr(t,
+	    "-A BLOCKD-FWD -p udp -m connbytes --connbytes 131072 --connbytes-dir original "
+	    "--connbytes-mode bytes -j MARK --or-mark 0x400000\n"));
 	/* More than one multiport match takes: one rule per 15 ports. */
 	s.ports.all = 0;
 	s.ports.n = 20;
