@@ -16,6 +16,12 @@
 #define XSTR(x) STR_(x)
 #define STR_(x) #x
 
+/*
+ * The ports read by their first bytes unless blockd.conf says otherwise,
+ * chosen by make bench's new-flow figures (blockd.conf(5), README).
+ */
+#define FLOWS_PORTS_DEFAULT "80, 443, 8080, 8443"
+
 enum key_kind {
 	K_STR,
 	K_UINT,
@@ -27,7 +33,8 @@ enum key_kind {
 	K_ADDR4,
 	K_ADDR6,
 	K_LISTEN,
-	K_DUR
+	K_DUR,
+	K_PORTS
 };
 
 struct key {
@@ -101,6 +108,7 @@ static const struct key keys[] = {
     ENUM("netfilter", "on_stop", on_stop, stop_names, "remove"),
     KIND("netfilter", "mark", K_MARK, mark, 1, 0xffffffffULL, "0x00100000"),
     KIND("netfilter", "mark_block", K_MARK, mark_block, 1, 0xffffffffULL, "0x00200000"),
+    KIND("netfilter", "mark_late", K_MARK, mark_late, 1, 0xffffffffULL, "0x00400000"),
     ENUM("netfilter", "ip_action", ip_action, ipaction_names, "reject"),
     UINT("netfilter", "ip_log_rate", ip_log_rate, 1, 100000, "100"),
     UINT("netfilter", "nflog_group", nflog_group, 1, 65535, "4242"),
@@ -121,6 +129,7 @@ static const struct key keys[] = {
     UINT("flows", "streams", flow_streams, 16, 1u << 20, "1024"),
     UINT("flows", "client_share", client_share, 1, 100, "25"),
     ENUM("flows", "unjudged", unjudged, unjudged_names, "pass"),
+    KIND("flows", "ports", K_PORTS, ports, 0, 0, FLOWS_PORTS_DEFAULT),
 
     STR("log", "path", log_path, "/var/log/blockd/enforcement.jsonl"),
     UINT("log", "queue", log_queue, 64, 1u << 20, "65536"),
@@ -139,6 +148,63 @@ static const struct key keys[] = {
 
 static const char *const sections[] = {
     "blockd", "netfilter", "dns", "tls", "http", "flows", "log", "metrics", "safeguards", NULL};
+
+/* [flows] ports: "all", or port numbers separated by commas and/or spaces. */
+static const char *
+ports_set(struct cfg_ports *pt, const char *v, char *err, size_t errlen)
+{
+	struct cfg_ports n = {0, 0, {0}};
+
+	if (!strcmp(v, "all")) {
+		n.all = 1;
+		*pt = n;
+		return NULL;
+	}
+	for (const char *s = v;;) {
+		char *end;
+		while (*s == ' ' || *s == '\t' || *s == ',')
+			s++;
+		if (*s == '\0')
+			break;
+		if (!isdigit((unsigned char)*s))
+			return "not a port list (e.g. 80, 443, 8443) or all";
+		errno = 0;
+		unsigned long u = strtoul(s, &end, 10);
+		if (errno != 0 || u == 0 || u > 65535 ||
+		    (*end != '\0' && *end != ',' && *end != ' ' && *end != '\t'))
+			return "a port is a number 1..65535; ports are separated by commas";
+		if (u == 53)
+			return "53 is always read as DNS: leave it out";
+		for (unsigned i = 0; i < n.n; i++)
+			if (n.port[i] == u) {
+				snprintf(err, errlen, "port %lu given twice", u);
+				return err;
+			}
+		if (n.n == CFG_PORTS_MAX) {
+			snprintf(err, errlen, "more than %d ports: use all", CFG_PORTS_MAX);
+			return err;
+		}
+		n.port[n.n++] = (uint16_t)u;
+		s = end;
+	}
+	if (n.n == 0)
+		return "no port given (e.g. 80, 443, or all)";
+	*pt = n;
+	return NULL;
+}
+
+int
+config_port_listed(const struct cfg_ports *pt, uint16_t port)
+{
+	if (port == 53)
+		return 0;
+	if (pt->all)
+		return 1;
+	for (unsigned i = 0; i < pt->n; i++)
+		if (pt->port[i] == port)
+			return 1;
+	return 0;
+}
 
 /* Parses one value into the field k describes. Returns NULL or what is wrong. */
 static const char *
@@ -285,6 +351,8 @@ key_set(const struct key *k, struct blockd_config *c, const char *v, char *err, 
 		strcpy(p, v);
 		return NULL;
 	}
+	case K_PORTS:
+		return ports_set((struct cfg_ports *)(void *)p, v, err, errlen);
 	}
 	return "unknown key kind";
 }
@@ -461,6 +529,11 @@ config_check(const struct blockd_config *c, const char *path, char *err, size_t 
 		config_errf(err, errlen, "%s: [netfilter] mark_block: must differ from mark", path);
 		bad++;
 	}
+	if (c->mark_late == c->mark || c->mark_late == c->mark_block) {
+		config_errf(err, errlen,
+		    "%s: [netfilter] mark_late: must differ from mark and mark_block", path);
+		bad++;
+	}
 	if (c->dns_action == CFG_DNS_SINKHOLE && c->sinkhole_v4[0] == '\0' &&
 	    c->sinkhole_v6[0] == '\0') {
 		config_errf(err, errlen,
@@ -521,6 +594,15 @@ config_print(const struct blockd_config *c, FILE *out)
 				fprintf(out, "%um\n", v / 60);
 			else
 				fprintf(out, "%us\n", v);
+			break;
+		}
+		case K_PORTS: {
+			const struct cfg_ports *pt = (const struct cfg_ports *)(const void *)p;
+			if (pt->all)
+				fprintf(out, "all");
+			for (unsigned j = 0; j < pt->n; j++)
+				fprintf(out, "%s%u", j ? ", " : "", pt->port[j]);
+			fprintf(out, "\n");
 			break;
 		}
 		}

@@ -17,6 +17,14 @@ enum cfg_nosni { CFG_NOSNI_PASS, CFG_NOSNI_BLOCK };
 enum cfg_unjudged { CFG_UNJUDGED_PASS, CFG_UNJUDGED_BLOCK };
 enum cfg_stop { CFG_STOP_REMOVE, CFG_STOP_KEEP };
 
+/* [flows] ports: the destination ports whose TCP and UDP flows are read by their first bytes. */
+#define CFG_PORTS_MAX 32
+struct cfg_ports {
+	int all;    /* every port (but 53, which is DNS's) */
+	unsigned n; /* else port[0..n), in the order given, no duplicates, none 53 */
+	uint16_t port[CFG_PORTS_MAX];
+};
+
 /*
  * Every key has a default (config_defaults()), documented in blockd.conf(5).
  * Strings are owned by the struct (fixed buffers), so a config is a plain
@@ -55,6 +63,7 @@ struct blockd_config {
 	int on_stop;          /* enum cfg_stop */
 	uint32_t mark;        /* packet/conntrack mark bit: flow decided, allowed */
 	uint32_t mark_block;  /* packet/conntrack mark bit: flow decided, blocked */
+	uint32_t mark_late;   /* packet mark bit: queued past the flow's bytes, still undecided */
 	int ip_action;        /* enum cfg_ipaction */
 	unsigned ip_log_rate; /* NFLOG events per second for IP blocks */
 	unsigned nflog_group;
@@ -75,10 +84,11 @@ struct blockd_config {
 
 	/* [flows] */
 	unsigned flow_max;
-	unsigned flow_timeout; /* seconds */
-	unsigned flow_streams; /* stream buffers per worker (at most flow_max) */
-	unsigned client_share; /* percent of a worker's flows and buffers one client may hold */
-	int unjudged;          /* enum cfg_unjudged: a flow decided without a name read */
+	unsigned flow_timeout;  /* seconds */
+	unsigned flow_streams;  /* stream buffers per worker (at most flow_max) */
+	unsigned client_share;  /* percent of a worker's flows and buffers one client may hold */
+	int unjudged;           /* enum cfg_unjudged: a flow decided without a name read */
+	struct cfg_ports ports; /* read by their first bytes: TLS, QUIC, HTTP/1 */
 
 	/* [log] */
 	char log_path[256];
@@ -109,8 +119,8 @@ struct blockd_config {
  * damaged file, or not a configuration). Returns 0, or -1 with
  * "path:line: ..." in err.
  * config_scan(): what an INI reader hides: keys before any section and
- * duplicate keys. config_check(): what no one key can say (mark and
- * mark_block differ, sinkhole has an address). Both return the number of
+ * duplicate keys. config_check(): what no one key can say (mark,
+ * mark_block and mark_late differ, sinkhole has an address). Both return the number of
  * problems found, each appended to err as a line with config_errf().
  * config_print(): the normalised config, every key, in the file's syntax.
  * config_errf(): appends one line to err (a newline first unless err is
@@ -126,6 +136,8 @@ int config_check(const struct blockd_config *, const char *path, char *err, size
 void config_print(const struct blockd_config *, FILE *out);
 void config_errf(char *err, size_t errlen, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
+/* config_port_listed(): 1 if port is one of ports (all: any but 53), else 0. Pure. */
+int config_port_listed(const struct cfg_ports *, uint16_t port);
 
 /*
  * Reading the file (configfile.c), with iniparser.

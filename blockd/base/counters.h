@@ -197,6 +197,18 @@
 	X(W, streams_long_exhausted, 0, "streams_long_exhausted", COUNTER, \
 	    "blockd_flow_streams_long_exhausted_total", ALL, NULL, \
 	    "Streams that needed to grow while every long buffer was in use.") \
+	/* flows on the [flows] ports whose first bytes are no TLS, QUIC or HTTP/1: allowed */ \
+	X(W, flows_unrecognised, 0, "flows_unrecognised", COUNTER, \
+	    "blockd_flows_unrecognised_total", ALL, NULL, \
+	    "Flows on the judged ports whose first bytes are no TLS, QUIC or HTTP/1 (allowed).") \
+	/* packets of undecided flows past their queued bytes (queued late, marked) */ \
+	X(W, flows_late, 0, "flows_late_packets", COUNTER, "blockd_flows_late_packets_total", ALL, \
+	    NULL, "Packets of undecided flows past their queued bytes, judged before they pass.") \
+	/* ... of flows the worker did not know (begun while blockd was stopped): allowed at once */ \
+	X(W, flows_late_unknown, 0, "flows_late_unknown", COUNTER, \
+	    "blockd_flows_late_unknown_total", ALL, NULL, \
+	    "Flows past their queued bytes that blockd did not know (begun before it started), " \
+	    "allowed at once.") \
 	/* ---- below: counted, but shown only in a metric sum, or not at all ---- */ \
 	X(Q, recv_errors, 0, NULL, COUNTER, NULL, ALL, NULL, NULL) \
 	X(Q, send_errors, 0, NULL, COUNTER, NULL, ALL, NULL, NULL) \
@@ -225,6 +237,8 @@
 	X(W, tls_ech, 0, NULL, COUNTER, NULL, ALL, NULL, NULL) \
 	/* 443 streams that were not TLS, or broke its format: passed */ \
 	X(W, tls_not_tls, 0, NULL, COUNTER, "blockd_unreadable_total", ALL, NULL, NULL) \
+	/* out-of-order data before a flow's first bytes, with no buffer to read it into: dropped */ \
+	X(W, flows_first_held, 0, NULL, COUNTER, NULL, ALL, NULL, NULL) \
 	/* data on a flow whose SYN was not seen: start taken from it */ \
 	X(W, flow_no_syn, 0, NULL, COUNTER, NULL, ALL, NULL, NULL) \
 	/* no stream buffer free: passed undecided */ \

@@ -167,6 +167,8 @@ daemon_start(struct blockd *d, char *err, size_t errlen)
 	    .qlast = d->cfg.queue_base + d->nworkers - 1,
 	    .mark = d->cfg.mark,
 	    .mark_block = d->cfg.mark_block,
+	    .mark_late = d->cfg.mark_late,
+	    .ports = d->cfg.ports,
 	    .ip_action = d->cfg.ip_action,
 	    .ip_log_rate = d->cfg.ip_log_rate,
 	    .nflog_group = d->cfg.nflog_group,

@@ -1,4 +1,4 @@
-/* TLS (TCP 443), HTTP (TCP 80) and QUIC (UDP 443) flows: from a queued packet to a verdict. */
+/* TLS, HTTP and QUIC flows on the [flows] ports: from a queued packet to a verdict. */
 #ifndef BLOCKD_WEBFLOW_H
 #define BLOCKD_WEBFLOW_H
 
@@ -18,8 +18,20 @@ int webflow_open(struct worker *, char *err, size_t errlen);
 void webflow_close(struct worker *);
 
 /*
+ * webflow_pick() (webflow_sniff.c): the handler of p, a client packet of a
+ * TCP or UDP flow to a [flows] port (QUEUED_WEB): the one its flow has, or
+ * the one its first bytes call for (wire/sniff.h): QUEUED_TLS, QUEUED_HTTP
+ * or QUEUED_QUIC. QUEUED_NONE when p is decided here, with *verdict and
+ * *mark set as a handler sets them: no handler yet (a SYN), a flow whose
+ * first bytes are no protocol blockd judges (allowed), or late (p came past
+ * its flow's queued bytes, marked so by the rules) for a flow the worker
+ * does not know (allowed at once).
+ */
+int webflow_pick(struct worker *, const struct pkt *p, int late, int *verdict, uint32_t *mark);
+
+/*
  * webflow_tls(), webflow_http(), webflow_quic(): judge one client packet
- * of a TCP 443, TCP 80 or UDP 443 flow (snap may be NULL: no list yet).
+ * of a TLS, HTTP/1 or QUIC flow (snap may be NULL: no list yet).
  * Return the verdict (NF_ACCEPT or NF_DROP); *mark gets the mark bit to
  * set when the flow is decided and may leave the queue, else 0.
  */

@@ -54,12 +54,19 @@ on_packet(void *arg, struct nfqueue *q, const struct nfqueue_packet *np)
 	 * A TCP segment the server's stack will throw away (a fake sent to
 	 * mislead what reads the stream) must not move a flow: passed unread.
 	 */
-	int kind = queued_kind(p.proto, p.dport);
+	int kind = queued_kind(&w->cfg->ports, p.proto, p.dport);
 	if (p.proto == IPPROTO_TCP && kind != QUEUED_NONE && nfqueue_csum_unchecked(np) &&
 	    !pkt_tcp_csum_ok(&p)) {
 		CNT(w, tcp_bad_checksum);
 		nfqueue_verdict(q, np->id, NF_ACCEPT, 0, 0);
 		return;
+	}
+	/* A flow on a [flows] port: its own handler, or the one its first bytes pick. */
+	int picked = 0;
+	if (kind == QUEUED_WEB) {
+		int late = (np->mark & w->cfg->mark_late) != 0;
+		kind = webflow_pick(w, &p, late, &verdict, &flowmark);
+		picked = kind == QUEUED_NONE; /* decided there */
 	}
 	const struct match_snapshot *snap = snapref_enter(w->snaps, w->index);
 	switch (kind) {
@@ -80,7 +87,8 @@ on_packet(void *arg, struct nfqueue *q, const struct nfqueue_packet *np)
 		break;
 	default:
 		/* Nothing the hooks send here otherwise: passed and counted. */
-		CNT(w, other);
+		if (!picked)
+			CNT(w, other);
 		break;
 	}
 	if (flowmark) {

@@ -5,6 +5,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "base/config.h"
+
 #define HOOKS_TABLE      "blockd" /* nft: table inet blockd */
 #define HOOKS_RAW_PRIO   (-300)   /* before conntrack: injected UDP answers stay untracked */
 #define HOOKS_QUEUE_PRIO (-150)   /* where mangle sits: after conntrack, before filter */
@@ -34,6 +36,8 @@ struct hooks_spec {
 	unsigned qfirst, qlast;
 	uint32_t mark;       /* ct/packet mark bit: flow decided, allowed (leaves the queue) */
 	uint32_t mark_block; /* ct/packet mark bit: flow decided, blocked (dropped in the kernel) */
+	uint32_t mark_late;  /* packet mark bit: queued past its bytes, the flow still undecided */
+	struct cfg_ports ports; /* the [flows] ports (queued.h's QUEUED_PORTS selectors) */
 	/* IP enforcement (both backends: always nft sets and chains in table inet blockd) */
 	int ip_action;        /* enum cfg_ipaction */
 	unsigned ip_log_rate; /* first packets of blocked flows sent to NFLOG per second */

@@ -1,4 +1,5 @@
 /* The iptables backend: NFQUEUE rules in mangle chains (iptables-nft), where nft has no queue. */
+#include <netinet/in.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -20,16 +21,82 @@ static const struct {
 static const char *const ipt_save[2] = {"iptables-nft-save", "ip6tables-nft-save"};
 static const char *const ipt_restore[2] = {"iptables-nft-restore", "ip6tables-nft-restore"};
 
+#define MULTIPORT_MAX 15 /* ports one multiport match takes */
+
 /*
- * Client Initials of QUIC v1 and v2 (queued.h) to chain c, queued also on
- * flows decided allowed: u32 reads the UDP payload from the IP header, so
- * one rule for IPv4 (past its options) and one for IPv6 without extension
- * headers, each testing the IP version (the text serves both families);
- * an IPv6 packet with extension headers, where u32 cannot follow the
- * chain, is queued whatever it holds.
+ * The protocol and port match of selector sel for its ports from..to (the
+ * [flows] ports take one multiport match per 15 of them) into mb.
  */
 static void
-quic_initials(struct nfcmd_buf *b, const char *c, const char *q, const char *bypass)
+port_match(struct nfcmd_buf *mb, const struct hooks_spec *s, const struct queued *sel,
+    unsigned nports, unsigned from, unsigned to)
+{
+	nfcmd_add(mb, "-p %s ", queued_proto_name(sel->proto));
+	if (sel->port != QUEUED_PORTS) {
+		nfcmd_add(mb, "--dport %u ", sel->port);
+	} else if (!s->ports.all && nports == 1) {
+		nfcmd_add(mb, "--dport %u ", s->ports.port[0]);
+	} else if (!s->ports.all) {
+		nfcmd_add(mb, "-m multiport --dports ");
+		for (unsigned i = from; i < to; i++)
+			nfcmd_add(mb, "%s%u", i > from ? "," : "", s->ports.port[i]);
+		nfcmd_add(mb, " ");
+	}
+}
+
+/* How many ports selector sel matches, for port_match() (1: one rule). */
+static unsigned
+selector_ports(const struct hooks_spec *s, const struct queued *sel)
+{
+	return sel->port != QUEUED_PORTS || s->ports.all ? 1 : s->ports.n;
+}
+
+/*
+ * The rules of one selector in chain c: within its bytes queued; past
+ * them, a flow still undecided marked late (queued by the chain's last
+ * rule). A packet without a connection (invalid) matches neither.
+ */
+static void
+selector_rules(struct nfcmd_buf *b, const struct hooks_spec *s, const char *c,
+    const struct queued *sel, const char *q, const char *bypass)
+{
+	unsigned nports = selector_ports(s, sel);
+
+	for (unsigned from = 0; from < nports; from += MULTIPORT_MAX) {
+		char m[160];
+		struct nfcmd_buf mb = {m, 0, sizeof(m), 0};
+		unsigned to = from + MULTIPORT_MAX < nports ? from + MULTIPORT_MAX : nports;
+
+		port_match(&mb, s, sel, nports, from, to);
+		if (nfcmd_len(&mb) == 0)
+			continue;
+		if (sel->bytes == 0) {
+			nfcmd_add(b, "-A %s %s%s%s\n", c, m, q, bypass);
+			continue;
+		}
+		nfcmd_add(b,
+		    "-A %s %s-m connbytes --connbytes 0:%u --connbytes-dir original "
+		    "--connbytes-mode bytes %s%s\n",
+		    c, m, sel->bytes, q, bypass);
+		nfcmd_add(b,
+		    "-A %s %s-m connbytes --connbytes %u --connbytes-dir original "
+		    "--connbytes-mode bytes -j MARK --or-mark 0x%x\n",
+		    c, m, sel->bytes + 1, s->mark_late);
+	}
+}
+
+/*
+ * Client Initials of QUIC v1 and v2 (queued.h) on the UDP web ports to
+ * chain c, queued also on flows decided allowed, so a new connection on the
+ * same ports is judged anew: u32 reads the UDP payload from the IP header,
+ * so one rule for IPv4 (past its options) and one for IPv6 without
+ * extension headers, each testing the IP version (the text serves both
+ * families); an IPv6 packet with extension headers, where u32 cannot
+ * follow the chain, is queued whatever it holds.
+ */
+static void
+quic_initials(struct nfcmd_buf *b, const struct hooks_spec *s, const char *c, const char *q,
+    const char *bypass)
 {
 	size_t n;
 	const struct queued *sel = queued_table(&n);
@@ -39,19 +106,28 @@ quic_initials(struct nfcmd_buf *b, const char *c, const char *q, const char *byp
 	};
 
 	for (size_t i = 0; i < n; i++) {
-		if (sel[i].kind != QUEUED_QUIC)
+		if (sel[i].proto != IPPROTO_UDP || sel[i].kind != QUEUED_WEB)
 			continue;
-		for (size_t j = 0; j < sizeof(where) / sizeof(where[0]); j++) {
-			nfcmd_add(b, "-A %s -p %s --dport %u -m u32 --u32 \"", c,
-			    queued_proto_name(sel[i].proto), sel[i].port);
-			nfcmd_add(b, where[j], QUEUED_QUIC_TYPE_MASK, QUEUED_QUIC_INITIAL_V1,
-			    QUEUED_QUIC_V1 >> 8, QUEUED_QUIC_INITIAL_V2, QUEUED_QUIC_V2 >> 8,
-			    QUEUED_QUIC_V1, QUEUED_QUIC_V2);
-			nfcmd_add(b, "\" %s%s\n", q, bypass);
+		unsigned nports = selector_ports(s, &sel[i]);
+		for (unsigned from = 0; from < nports; from += MULTIPORT_MAX) {
+			char m[160];
+			struct nfcmd_buf mb = {m, 0, sizeof(m), 0};
+			unsigned to = from + MULTIPORT_MAX < nports ? from + MULTIPORT_MAX : nports;
+
+			port_match(&mb, s, &sel[i], nports, from, to);
+			if (nfcmd_len(&mb) == 0)
+				continue;
+			for (size_t j = 0; j < sizeof(where) / sizeof(where[0]); j++) {
+				nfcmd_add(b, "-A %s %s-m u32 --u32 \"", c, m);
+				nfcmd_add(b, where[j], QUEUED_QUIC_TYPE_MASK,
+				    QUEUED_QUIC_INITIAL_V1, QUEUED_QUIC_V1 >> 8,
+				    QUEUED_QUIC_INITIAL_V2, QUEUED_QUIC_V2 >> 8, QUEUED_QUIC_V1,
+				    QUEUED_QUIC_V2);
+				nfcmd_add(b, "\" %s%s\n", q, bypass);
+			}
+			nfcmd_add(b, "-A %s %s-m u32 --u32 \"0>>28=6&&6>>24=0:16,18:255\" %s%s\n",
+			    c, m, q, bypass);
 		}
-		nfcmd_add(b,
-		    "-A %s -p %s --dport %u -m u32 --u32 \"0>>28=6&&6>>24=0:16,18:255\" %s%s\n", c,
-		    queued_proto_name(sel[i].proto), sel[i].port, q, bypass);
 	}
 }
 
@@ -82,19 +158,14 @@ hooks_ipt_rules(const struct hooks_spec *s, char *out, size_t outlen)
 		nfcmd_add(&b, "-A %s -m connmark --mark 0x%x/0x%x -j DROP\n", c, s->mark_block,
 		    s->mark_block);
 		nfcmd_add(&b, "-A %s -m conntrack --ctdir REPLY -j RETURN\n", c);
-		quic_initials(&b, c, q, bypass);
+		quic_initials(&b, s, c, q, bypass);
 		nfcmd_add(
 		    &b, "-A %s -m connmark --mark 0x%x/0x%x -j RETURN\n", c, s->mark, s->mark);
-		for (size_t j = 0; j < nq; j++) {
-			nfcmd_add(&b, "-A %s -p %s --dport %u ", c, queued_proto_name(sel[j].proto),
-			    sel[j].port);
-			if (sel[j].bytes)
-				nfcmd_add(&b,
-				    "-m connbytes --connbytes 0:%u --connbytes-dir original "
-				    "--connbytes-mode bytes ",
-				    sel[j].bytes);
-			nfcmd_add(&b, "%s%s\n", q, bypass);
-		}
+		for (size_t j = 0; j < nq; j++)
+			selector_rules(&b, s, c, &sel[j], q, bypass);
+		/* Past its bytes, a flow still undecided: queued, marked late (worker.c). */
+		nfcmd_add(&b, "-A %s -m mark --mark 0x%x/0x%x %s%s\n", c, s->mark_late,
+		    s->mark_late, q, bypass);
 		nfcmd_add(&b, "-I %s 1 -j %s\n", places[i].builtin, c);
 	}
 	nfcmd_add(&b, "COMMIT\n");

@@ -1,4 +1,5 @@
 /* The nft backend: queue chains in table inet blockd with nftables' own queue statement. */
+#include <netinet/in.h>
 #include <stdio.h>
 
 #include "hooks_backend.h"
@@ -16,27 +17,55 @@ queue_stmt(struct nfcmd_buf *b, const struct hooks_spec *s)
 		    b, "queue num %u-%u%s", s->qfirst, s->qlast, s->fail_open ? " bypass" : "");
 }
 
+/* A selector's packets: "tcp dport 53", "tcp dport { 80, 443 }", "meta l4proto tcp" (all). */
+static void
+selector(struct nfcmd_buf *b, const struct hooks_spec *s, const struct queued *q)
+{
+	const char *proto = queued_proto_name(q->proto);
+
+	if (q->port != QUEUED_PORTS) {
+		nfcmd_add(b, "%s dport %u ", proto, q->port);
+	} else if (s->ports.all) {
+		nfcmd_add(b, "meta l4proto %s ", proto);
+	} else if (s->ports.n == 1) {
+		nfcmd_add(b, "%s dport %u ", proto, s->ports.port[0]);
+	} else {
+		nfcmd_add(b, "%s dport { ", proto);
+		for (unsigned i = 0; i < s->ports.n; i++)
+			nfcmd_add(b, "%s%u", i ? ", " : "", s->ports.port[i]);
+		nfcmd_add(b, " } ");
+	}
+}
+
 /*
- * Client Initials of QUIC v1 and v2 (queued.h), found by the first byte's
- * long-header and type bits and the version: queued also on flows decided
- * allowed, and past the bytes a flow is queued for, so that every new
- * connection on the same ports is judged.
+ * Client Initials of QUIC v1 and v2 (queued.h) on the UDP web ports, found
+ * by the first byte's long-header and type bits and the version: queued
+ * also on flows decided allowed, and past the bytes a flow is queued for,
+ * so that every new connection on the same ports is judged.
  */
 static void
 quic_initials(struct nfcmd_buf *b, const struct hooks_spec *s, const struct queued *q, size_t n)
 {
 	for (size_t i = 0; i < n; i++) {
-		if (q[i].kind != QUEUED_QUIC)
+		if (q[i].proto != IPPROTO_UDP || q[i].kind != QUEUED_WEB)
 			continue;
-		nfcmd_add(b, "\t\t%s dport %u @th,64,40 & 0x%02x%08x { 0x%02x%08x, 0x%02x%08x } ",
-		    queued_proto_name(q[i].proto), q[i].port, QUEUED_QUIC_TYPE_MASK, 0xffffffffu,
-		    QUEUED_QUIC_INITIAL_V1, QUEUED_QUIC_V1, QUEUED_QUIC_INITIAL_V2, QUEUED_QUIC_V2);
+		nfcmd_add(b, "\t\t");
+		selector(b, s, &q[i]);
+		nfcmd_add(b, "@th,64,40 & 0x%02x%08x { 0x%02x%08x, 0x%02x%08x } ",
+		    QUEUED_QUIC_TYPE_MASK, 0xffffffffu, QUEUED_QUIC_INITIAL_V1, QUEUED_QUIC_V1,
+		    QUEUED_QUIC_INITIAL_V2, QUEUED_QUIC_V2);
 		queue_stmt(b, s);
 		nfcmd_add(b, "\n");
 	}
 }
 
-/* Decided flows leave (blocked ones are dropped), replies pass, the selectors queue. */
+/*
+ * Decided flows leave (blocked ones are dropped; a QUIC Initial of an
+ * allowed one is still queued), replies pass, the selectors queue. Past its bytes a flow still undecided (the worker is
+ * behind, or does not know it) is queued too, marked late: nothing of it
+ * passes unjudged just because the worker has not yet caught up. A packet
+ * without a connection (invalid: a segment without ACK, say) is neither.
+ */
 static void
 queue_chain(struct nfcmd_buf *b, const struct hooks_spec *s, const char *h)
 {
@@ -54,9 +83,18 @@ queue_chain(struct nfcmd_buf *b, const struct hooks_spec *s, const char *h)
 	quic_initials(b, s, q, n);
 	nfcmd_add(b, "\t\tct mark & 0x%x != 0 return\n", s->mark);
 	for (size_t i = 0; i < n; i++) {
-		nfcmd_add(b, "\t\t%s dport %u ", queued_proto_name(q[i].proto), q[i].port);
+		nfcmd_add(b, "\t\t");
+		selector(b, s, &q[i]);
 		if (q[i].bytes)
 			nfcmd_add(b, "ct original bytes <= %u ", q[i].bytes);
+		queue_stmt(b, s);
+		nfcmd_add(b, "\n");
+		if (q[i].bytes == 0)
+			continue;
+		nfcmd_add(b, "\t\t");
+		selector(b, s, &q[i]);
+		nfcmd_add(b, "ct original bytes > %u meta mark set meta mark | 0x%x ", q[i].bytes,
+		    s->mark_late);
 		queue_stmt(b, s);
 		nfcmd_add(b, "\n");
 	}

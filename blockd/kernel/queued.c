@@ -1,13 +1,14 @@
 /* What the hooks send to the queues: protocol, port, how much of a flow, and which handler judges it. */
 #include <netinet/in.h>
 
+#include "wire/sniff.h"
 #include "queued.h"
 
 /*
- * A DNS query may come on any packet of a connection; a 443/80 flow shows
- * its name (SNI, QUIC Initial, HTTP request head) in its first bytes,
- * however many packets the client cuts them into, and the rest of it stays
- * in the kernel. An undecided flow is queued for the worker's budget
+ * A DNS query may come on any packet of a connection; a web flow (TLS,
+ * QUIC, HTTP/1 on any of the [flows] ports) shows its name (SNI, QUIC
+ * Initial, HTTP request head) in its first bytes, however many packets the
+ * client cuts them into, and the rest of it stays in the kernel. An undecided flow is queued for the worker's budget
  * (QUEUED_JUDGE_BYTES) plus one largest packet, so that the worker sees
  * the packet that spends its budget and decides there.
  */
@@ -16,9 +17,8 @@
 static const struct queued table[] = {
     {IPPROTO_UDP, 53, 0, QUEUED_DNS_UDP},
     {IPPROTO_TCP, 53, 0, QUEUED_DNS_TCP},
-    {IPPROTO_TCP, 443, FIRST_BYTES, QUEUED_TLS},
-    {IPPROTO_UDP, 443, FIRST_BYTES, QUEUED_QUIC},
-    {IPPROTO_TCP, 80, FIRST_BYTES, QUEUED_HTTP},
+    {IPPROTO_TCP, QUEUED_PORTS, FIRST_BYTES, QUEUED_WEB},
+    {IPPROTO_UDP, QUEUED_PORTS, FIRST_BYTES, QUEUED_WEB},
 };
 
 #define NTABLE (sizeof(table) / sizeof(table[0]))
@@ -31,17 +31,38 @@ queued_table(size_t *n)
 }
 
 int
-queued_kind(int proto, uint16_t port)
+queued_kind(const struct cfg_ports *ports, int proto, uint16_t port)
 {
-	for (size_t i = 0; i < NTABLE; i++)
-		if (table[i].port == port && table[i].proto == proto)
+	for (size_t i = 0; i < NTABLE; i++) {
+		if (table[i].proto != proto)
+			continue;
+		if (table[i].port == QUEUED_PORTS ? config_port_listed(ports, port)
+						  : table[i].port == port)
 			return table[i].kind;
+	}
 	return QUEUED_NONE;
+}
+
+int
+queued_kind_read(int sniff)
+{
+	switch (sniff) {
+	case SNIFF_TLS:
+		return QUEUED_TLS;
+	case SNIFF_HTTP:
+		return QUEUED_HTTP;
+	case SNIFF_QUIC:
+		return QUEUED_QUIC;
+	default:
+		return QUEUED_NONE;
+	}
 }
 
 unsigned
 queued_bytes(int kind)
 {
+	if (kind == QUEUED_TLS || kind == QUEUED_HTTP || kind == QUEUED_QUIC)
+		kind = QUEUED_WEB;
 	for (size_t i = 0; i < NTABLE; i++)
 		if (table[i].kind == kind)
 			return table[i].bytes;

@@ -5,15 +5,25 @@
 #include <stddef.h>
 #include <stdint.h>
 
-/* Who judges a queued packet (worker.c dispatches on this). */
+#include "base/config.h"
+
+/*
+ * Who judges a queued packet (worker.c dispatches on this). The hooks queue
+ * by port: DNS on 53, and QUEUED_WEB on the [flows] ports, whose flows get
+ * their handler from their first bytes (queued_kind_read()); the flow keeps
+ * it (struct flow's app).
+ */
 enum queued_kind {
-	QUEUED_NONE = 0, /* not something the hooks queue */
+	QUEUED_NONE = 0, /* not something the hooks queue, or not a protocol blockd judges */
 	QUEUED_DNS_UDP,
 	QUEUED_DNS_TCP,
+	QUEUED_WEB, /* TCP or UDP to a [flows] port: handler not yet known */
 	QUEUED_TLS,
 	QUEUED_QUIC,
 	QUEUED_HTTP,
 };
+
+#define QUEUED_PORTS 0 /* a selector's port: the [flows] ports (struct cfg_ports) */
 
 /*
  * How much of an undecided flow the worker reads before it must decide
@@ -42,23 +52,37 @@ enum queued_kind {
 /* One selector: client packets to (proto, port), and how much of a flow. */
 struct queued {
 	uint8_t proto;  /* IPPROTO_UDP or IPPROTO_TCP */
-	uint16_t port;  /* destination port */
+	uint16_t port;  /* destination port, or QUEUED_PORTS */
 	unsigned bytes; /* client bytes of a flow queued at most (ct original bytes); 0: all */
 	int kind;       /* enum queued_kind */
 };
 
 /*
  * queued_table(): every selector, in the order the rules test them (both
- * backends render one rule per selector); *n gets their count. Static data.
+ * backends render one rule per selector, a QUEUED_PORTS one for the
+ * configured ports; one with bytes also queues, marked late, the packets of
+ * a flow past them that is still undecided); *n gets their count. Static
+ * data.
  */
 const struct queued *queued_table(size_t *n);
 
-/* queued_kind(): who judges a client packet to (proto, port); QUEUED_NONE if none. Pure. */
-int queued_kind(int proto, uint16_t port);
+/*
+ * queued_kind(): who judges a client packet to (proto, port), ports being
+ * the [flows] ports; QUEUED_NONE if none. Pure.
+ */
+int queued_kind(const struct cfg_ports *ports, int proto, uint16_t port);
+
+/*
+ * queued_kind_read(): the handler for what a flow's first bytes start
+ * (a wire/sniff.h result): QUEUED_TLS, QUEUED_HTTP, QUEUED_QUIC, or
+ * QUEUED_NONE (SNIFF_NONE, SNIFF_MORE). Pure.
+ */
+int queued_kind_read(int sniff);
 
 /*
  * queued_bytes(): how many client bytes of a flow of that kind the rules
- * queue at most, as conntrack counts them (0: every packet). Pure.
+ * queue at most, as conntrack counts them (0: every packet); a handler
+ * picked by the first bytes has its selector's. Pure.
  */
 unsigned queued_bytes(int kind);
 

@@ -5,7 +5,9 @@ set -u
 cd "$(dirname "$0")/../.."
 out=build/bench/results
 mkdir -p "$out"
-rm -f "$out"/*.json
+# BENCH_ONLY="b_flows ..." runs only those scripts (no bench program) and keeps the other results.
+only=${BENCH_ONLY:-}
+[ -n "$only" ] || rm -f "$out"/*.json
 rc=0
 t0=$(date +%s)
 # Seconds each may take before it is stopped; the whole run stays under 10 minutes.
@@ -14,14 +16,15 @@ cap() {
 	b_dns) echo 400 ;;
 	b_match_unbound) echo 200 ;;
 	b_ipset) echo 500 ;;
+	b_flows) echo 200 ;;
 	*) echo 60 ;;
 	esac
 }
 for b in build/bench/*; do
-	[ -f "$b" ] && [ -x "$b" ] || continue
+	[ -f "$b" ] && [ -x "$b" ] && [ -z "$only" ] || continue
 	name=${b##*/}
 	case $name in
-	nfq_accept | dns_latency | dns_transit | ipset_bench) continue ;; # helpers b_*.sh start themselves
+	nfq_accept | dns_latency | dns_transit | ipset_bench | tls_flows) continue ;; # helpers the b_*.sh start
 	esac
 	echo "== $name"
 	timeout "$(cap "$name")" "$b" --json "$out/$name.json" || rc=1
@@ -30,6 +33,10 @@ for s in tests/bench/b_*.sh; do
 	[ -e "$s" ] || continue
 	name=${s##*/}
 	name=${name%.sh}
+	case " $only " in
+	"  " | *" $name "*) ;;
+	*) continue ;;
+	esac
 	echo "== $name"
 	# TERM first, so the test bed's trap removes its namespaces.
 	timeout -k 20 "$(cap "$name")" sh "$s" "$out/$name.json" || rc=1

@@ -124,6 +124,29 @@ def main():
     else:
         missing("appliance (b_dns)")
 
+    f = load(d, "b_flows")
+    if f:
+        # New flows per second through the appliance, one run, medians of its rounds: TLS to
+        # port 443 (half blocked) read by blockd with ports = 443 and with ports = all, beside
+        # no queue and the accept-all NFQUEUE floor; and flows of another protocol to another
+        # port, which only ports = all sends to blockd.
+        t = f["tls_flows_per_s"]
+        for k, what in (("blockd_443", "ports = 443"), ("blockd_all", "ports = all")):
+            r = t[k] / t["no_queue"] if t["no_queue"] else 0
+            row("new TLS flows/s judged, %s (baseline no queue)" % what, t[k], t["no_queue"],
+                round(r, 3), "-", True)
+        r = t["blockd_443"] / t["nfq_floor"] if t["nfq_floor"] else 0
+        row("new TLS flows/s judged, ports = 443 (baseline accept-all NFQUEUE)", t["blockd_443"],
+            t["nfq_floor"], round(r, 3), "-", True)
+        o = f["other_flows_per_s"]
+        r = o["blockd_all"] / o["blockd_443"] if o["blockd_443"] else 0
+        row("new flows/s of another protocol on port 9000, ports = all (baseline ports = 443)",
+            o["blockd_all"], o["blockd_443"], round(r, 3), "-", True)
+        row("new flows: TLS hellos read / of them blocked", f["tls_hellos"], f["tls_blocked"],
+            None, "blocked > 0", f["tls_blocked"] > 0)
+    else:
+        missing("new flows (b_flows)")
+
     def fmt(v):
         if v is None:
             return "-"

@@ -337,7 +337,8 @@ tb_client_resolver() {
 	printf 'nameserver %s\noptions timeout:2 attempts:1\n' "$1" >"/etc/netns/$TB_NS_CLIENT/resolv.conf"
 }
 
-# tb_start_nginx: nginx in the server namespace, HTTP on 80 and HTTPS on 443, IPv4 and IPv6,
+# tb_start_nginx: nginx in the server namespace, HTTP on 80 and 8080 and HTTPS on 443 and 8443,
+# IPv4 and IPv6,
 # with a self-signed certificate for every test name. Each page says which host and path it
 # served, so tests can tell the real page from anything else. Returns once both ports answer.
 tb_start_nginx() {
@@ -364,8 +365,12 @@ http {
 	server {
 		listen $TB_SERVER4:80;
 		listen [$TB_SERVER6]:80;
+		listen $TB_SERVER4:8080;
+		listen [$TB_SERVER6]:8080;
 		listen $TB_SERVER4:443 ssl;
 		listen [$TB_SERVER6]:443 ssl;
+		listen $TB_SERVER4:8443 ssl;
+		listen [$TB_SERVER6]:8443 ssl;
 		ssl_certificate $TB_DIR/nginx.crt;
 		ssl_certificate_key $TB_DIR/nginx.key;
 		location / { return 200 "served \$host\$uri by the test bed\n"; }

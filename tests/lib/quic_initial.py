@@ -1,14 +1,18 @@
 #!/usr/bin/env python3
 """Sends QUIC v1 client Initials carrying a real ClientHello for NAME to ADDR:443.
 
-usage: quic_initial.py ADDR NAME MODE [real]
+usage: quic_initial.py ADDR NAME MODE [real | PID]
 MODE whole: the hello in one Initial, then the same Initial again (a retransmission).
 MODE split: the hello's first half in one Initial, the rest in a second, each its own
 datagram. MODE again: the hello up to the end of NAME (blocked.example or
 allowed.example) in one Initial; then one whose first CRYPTO frame repeats those bytes naming
 the other of the two, and whose second carries the rest. MODE late: eight Initials that fail to
 authenticate, then the hello. MODE past: sixty such Initials in one burst, past the byte budget
-blockd judges a flow within, then the hello. MODE many: the hello, then nine copies of it in one burst (one fate
+blockd judges a flow within, then the hello. MODE flood: one Initial that fails to authenticate;
+once it is echoed, PID (blockd) is stopped with SIGSTOP, as a worker far behind, and 120 more go in
+one burst, past the bytes the rules queue, then the hello; PID is let go on after half a second.
+In modes past and flood the hello's datagram is 1306 bytes, a size no other mode sends, so the
+echo's log shows whether it arrived (its fate printed here may be an earlier datagram's echo). MODE many: the hello, then nine copies of it in one burst (one fate
 printed for the burst: passed if any echo came back). MODE spent: sixty Initials whose CRYPTO
 bytes start past a gap, in one burst, then the hello. MODE decoy: a hello for allowed.example,
 then NAME's on a new connection (another DCID). MODE second: an allowed connection (hello,
@@ -24,8 +28,10 @@ Protection as in RFC 9001 section 5 (keys from the Destination Connection ID).
 import hashlib
 import hmac
 import os
+import signal
 import socket
 import sys
+import time
 
 from cryptography.hazmat.primitives.ciphers import Cipher, algorithms, modes
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
@@ -61,16 +67,16 @@ def varint(v):
     return (v | 0x80000000).to_bytes(4, "big")
 
 
-def initial(dcid, scid, pn, offset, data, more=(), frames=None):
+def initial(dcid, scid, pn, offset, data, more=(), frames=None, pad=1162):
     """An Initial with a CRYPTO frame of data at offset, and one for each (offset, data) in more;
-    or with frames as given."""
+    or with frames as given; padded to pad bytes of frames."""
     key, iv, hp = client_keys(dcid)
     frame = b""
     for o, d in ((offset, data),) + tuple(more):
         frame += b"\x06" + varint(o) + varint(len(d)) + d
     if frames is not None:
         frame = frames
-    frame += b"\x00" * max(0, 1162 - len(frame))  # a client's Initial datagram is >= 1200 bytes
+    frame += b"\x00" * max(0, pad - len(frame))  # a client's Initial datagram is >= 1200 bytes
     pn_len = 2
     head = bytes([0xC0 | (pn_len - 1)]) + (1).to_bytes(4, "big")
     head += bytes([len(dcid)]) + dcid + bytes([len(scid)]) + scid + b"\x00"
@@ -162,7 +168,7 @@ def main():
             d = bytearray(initial(dcid, scid, pn, 0, hello))
             d[-1] ^= 0xFF
             junk.append(bytes(d))
-        dgrams = [junk, initial(dcid, scid, 60, 0, hello)]
+        dgrams = [junk, initial(dcid, scid, 60, 0, hello, pad=1262)]
     elif mode == "spent":
         # Sixty Initials that open but whose CRYPTO bytes start past a gap (the hello without
         # its first 100 bytes): some 75 KB, past the connection's byte budget; then the hello.
@@ -190,6 +196,16 @@ def main():
         # (The first packet's own SCID, so that a real server's answer to it, a version
         # negotiation say, is not taken for one to the hello.)
         dgrams = [FIRST[mode](dcid, os.urandom(8)), initial(dcid, scid, 0, 0, hello)]
+    elif mode == "flood":
+        # Some 150 KB, past the bytes the rules queue: while the flow is undecided nothing past
+        # them may get through, the hello last of all.
+        junk = []
+        for pn in range(121):
+            d = bytearray(initial(dcid, scid, pn, 0, hello))
+            d[-1] ^= 0xFF
+            junk.append(bytes(d))
+        dgrams = [junk[0], "stop", junk[1:] + [initial(dcid, scid, 121, 0, hello, pad=1262)],
+                  "cont"]
     else:
         raise SystemExit("unknown mode " + mode)
     fam = socket.AF_INET6 if ":" in addr else socket.AF_INET
@@ -201,6 +217,13 @@ def main():
         return
     said = []
     for d in dgrams:
+        if d in ("stop", "cont"):
+            os.kill(int(sys.argv[4]), signal.SIGSTOP if d == "stop" else signal.SIGCONT)
+            if d == "stop":
+                time.sleep(0.1)
+                continue
+            time.sleep(0.5)
+            break
         burst = d if isinstance(d, list) else [d]
         tails = {b"ok" + one[-16:] for one in burst}
         for one in burst:

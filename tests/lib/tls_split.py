@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""Sends a real ClientHello for NAME to ADDR:443 in pieces, one TCP segment each.
+"""Sends a real ClientHello for NAME to ADDR:443 (or port $TLS_PORT) in pieces, one TCP segment each.
 
 usage: tls_split.py ADDR NAME MODE[,MODE...]
 NAME "-" sends no server_name. MODE:
@@ -24,6 +24,7 @@ its own. Prints "reset" if the connection was reset or closed before any server 
 handshake record; with several MODEs, one "MODE RESULT" line each, one connection each.
 """
 import fcntl
+import os
 import socket
 import struct
 import sys
@@ -101,7 +102,7 @@ def attempt(addr, name, mode):
     s = socket.socket(fam, socket.SOCK_STREAM)
     s.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
     s.settimeout(5)
-    s.connect((addr, 443))
+    s.connect((addr, int(os.environ.get("TLS_PORT", "443"))))
     try:
         ps = pieces(client_hello(None if name == "-" else name), name, mode)
         for i, p in enumerate(ps):

@@ -15,7 +15,9 @@ spec(int backend, int hook, int fail_open, unsigned first, unsigned last)
 	    .qfirst = first,
 	    .qlast = last,
 	    .mark = 0x100000,
-	    .mark_block = 0x200000};
+	    .mark_block = 0x200000,
+	    .mark_late = 0x400000,
+	    .ports = {0, 2, {80, 443}}};
 }
 
 Test(hooks, nft_forward_fail_open)
@@ -26,12 +28,17 @@ Test(hooks, nft_forward_fail_open)
 	cr_assert_not_null(strstr(t, "table inet blockd {"));
 	cr_assert_not_null(strstr(t, "type filter hook forward priority -150;"));
 	cr_assert_not_null(strstr(t, "udp dport 53 queue num 4200-4201 bypass\n"));
-	cr_assert_not_null(
-	    strstr(t, "tcp dport 443 ct original bytes <= 131071 queue num 4200-4201 bypass"));
-	cr_assert_not_null(
-	    strstr(t, "udp dport 443 ct original bytes <= 131071 queue num 4200-4201 bypass"));
-	cr_assert_not_null(
-	    strstr(t, "tcp dport 80 ct original bytes <= 131071 queue num 4200-4201 bypass"));
+	cr_assert_not_null(strstr(
+	    t, "tcp dport { 80, 443 } ct original bytes <= 131071 queue num 4200-4201 bypass\n"));
+	cr_assert_not_null(strstr(
+	    t, "udp dport { 80, 443 } ct original bytes <= 131071 queue num 4200-4201 bypass\n"));
+	/* Past its bytes a flow still undecided is queued too, marked late. */
+	cr_assert_not_null(strstr(t,
+	    "tcp dport { 80, 443 } ct original bytes <= 131071 queue num 4200-4201 bypass\n"
+	    "\t\ttcp dport { 80, 443 } ct original bytes > 131071 meta mark set meta mark | "
+	    "0x400000 "
+	    "queue num 4200-4201 bypass\n"));
+	cr_assert_null(strstr(t, "udp dport 53 meta mark set"));
 	cr_assert_null(strstr(t, "packets <="));
 	cr_assert_not_null(strstr(t, "ct mark & 0x100000 != 0 return"));
 	cr_assert_not_null(strstr(t, "ct mark & 0x200000 != 0 drop"));
@@ -53,7 +60,7 @@ Test(hooks, nft_forward_fail_open)
 	cr_assert_null(strstr(t, "fanout")); /* flow hash, not CPU: a flow stays on one queue */
 	/* QUIC v1 and v2 client Initials are queued also on flows decided allowed. */
 	const char *qi = strstr(t,
-	    "udp dport 443 @th,64,40 & 0xb0ffffffff { 0x8000000001, "
+	    "udp dport { 80, 443 } @th,64,40 & 0xb0ffffffff { 0x8000000001, "
 	    "0x906b3343cf } queue num 4200-4201 bypass\n");
 	cr_assert_not_null(qi);
 	cr_assert_gt(strstr(t, "ct mark & 0x100000 != 0 return"), qi);
@@ -88,12 +95,19 @@ Test(hooks, iptables_backend_keeps_mark_chains_only_in_nft)
 	cr_assert_not_null(strstr(
 	    t, "-A BLOCKD-FWD -p udp --dport 53 -j NFQUEUE --queue-balance 0:1 --queue-bypass\n"));
 	cr_assert_not_null(strstr(t,
-	    "-A BLOCKD-OUT -p tcp --dport 443 -m connbytes --connbytes 0:131071 "
-	    "--connbytes-dir original --connbytes-mode bytes -j NFQUEUE"));
+	    "-A BLOCKD-OUT -p tcp -m multiport --dports 80,443 -m connbytes --connbytes 0:131071 "
+	    "--connbytes-dir original --connbytes-mode bytes -j NFQUEUE --queue-balance 0:1 "
+	    "--queue-bypass\n"
+	    "-A BLOCKD-OUT -p tcp -m multiport --dports 80,443 -m connbytes --connbytes 131072 "
+	    "--connbytes-dir original --connbytes-mode bytes -j MARK --or-mark 0x400000\n"));
+	cr_assert_not_null(strstr(t,
+	    "-A BLOCKD-OUT -m mark --mark 0x400000/0x400000 -j NFQUEUE --queue-balance 0:1 "
+	    "--queue-bypass\n-I OUTPUT 1 -j BLOCKD-OUT\n"));
+	cr_assert_null(strstr(t, "--dport 53 -j MARK"));
 	cr_assert_null(strstr(t, "connbytes-mode packets"));
 	/* QUIC Initials (IPv4, IPv6, IPv6 with extension headers) before the allowed return. */
 	const char *qi = strstr(t,
-	    "-A BLOCKD-FWD -p udp --dport 443 -m u32 --u32 "
+	    "-A BLOCKD-FWD -p udp -m multiport --dports 80,443 -m u32 --u32 "
 	    "\"0>>28=4&&0>>22&0x3C@8&0xB0FFFFFF=0x80000000,0x906B3343&&"
 	    "0>>22&0x3C@9=0x1,0x6B3343CF\" -j NFQUEUE");
 	cr_assert_not_null(qi);
@@ -110,6 +124,41 @@ Test(hooks, iptables_backend_keeps_mark_chains_only_in_nft)
 	cr_assert_gt(hooks_ipt_rules(&s, t, sizeof(t)), 0);
 	cr_assert_null(strstr(t, "bypass"));
 	cr_assert_not_null(strstr(t, "-j NFQUEUE --queue-num 3\n"));
+}
+
+Test(hooks, one_port_all_ports_and_many_ports)
+{
+	char t[8192];
+	struct hooks_spec s = spec(CFG_BACKEND_NFT, CFG_HOOK_FORWARD, 1, 0, 0);
+	s.ports = (struct cfg_ports){0, 1, {443}};
+	cr_assert_gt(hooks_nft_ruleset(&s, t, sizeof(t)), 0);
+	cr_assert_not_null(strstr(t, "\t\ttcp dport 443 ct original bytes <= 131071 queue"));
+	cr_assert_not_null(strstr(t,
+	    "\t\tudp dport 443 ct original bytes > 131071 meta mark set meta mark | 0x400000 "
+	    "queue"));
+	s.ports = (struct cfg_ports){1, 0, {0}};
+	cr_assert_gt(hooks_nft_ruleset(&s, t, sizeof(t)), 0);
+	cr_assert_not_null(strstr(t,
+	    "\t\tudp dport 53 queue num 0 bypass\n\t\ttcp dport 53 queue num 0 bypass\n"
+	    "\t\tmeta l4proto tcp ct original bytes <= 131071 queue num 0 bypass\n"));
+	s.backend = CFG_BACKEND_IPTABLES;
+	cr_assert_gt(hooks_ipt_rules(&s, t, sizeof(t)), 0);
+	cr_assert_not_null(strstr(t, "-A BLOCKD-FWD -p udp -m connbytes --connbytes 0:131071 "));
+	cr_assert_not_null(strstr(t,
+	    "-A BLOCKD-FWD -p udp -m connbytes --connbytes 131072 --connbytes-dir original "
+	    "--connbytes-mode bytes -j MARK --or-mark 0x400000\n"));
+	/* More than one multiport match takes: one rule per 15 ports. */
+	s.ports.all = 0;
+	s.ports.n = 20;
+	for (unsigned i = 0; i < 20; i++)
+		s.ports.port[i] = (uint16_t)(8000 + i);
+	cr_assert_gt(hooks_ipt_rules(&s, t, sizeof(t)), 0);
+	cr_assert_not_null(strstr(t,
+	    "-p tcp -m multiport --dports "
+	    "8000,8001,8002,8003,8004,8005,8006,8007,8008,8009,8010,"
+	    "8011,8012,8013,8014 -m connbytes"));
+	cr_assert_not_null(
+	    strstr(t, "-p tcp -m multiport --dports 8015,8016,8017,8018,8019 -m connbytes"));
 }
 
 Test(hooks, small_buffer_refused)

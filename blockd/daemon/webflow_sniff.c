@@ -1,0 +1,200 @@
+/* A web flow's handler, picked by its first bytes on any [flows] port; flows no handler takes. */
+#include <netinet/in.h>
+#include <linux/netfilter.h>
+
+#include "base/config.h"
+#include "evlog/event.h"
+#include "wire/flow.h"
+#include "wire/pkt.h"
+#include "wire/reasm.h"
+#include "kernel/queued.h"
+#include "wire/sniff.h"
+#include "wire/tcpin.h"
+#include "judge.h"
+#include "webflow.h"
+#include "webflow_int.h"
+#include "worker.h"
+
+/* A handler the first bytes can pick. */
+static int
+picked(int kind)
+{
+	return kind == QUEUED_TLS || kind == QUEUED_HTTP || kind == QUEUED_QUIC;
+}
+
+/* Decided here, allowed: f (if any) is marked so, and the rest of the flow stays in the kernel. */
+static int
+allow_here(struct worker *w, struct flow *f, int *verdict, uint32_t *mark)
+{
+	if (f != NULL && !wf_is_scratch(w, f))
+		*verdict = wf_allow(w, f, mark);
+	else
+		*mark = w->cfg->mark;
+	return QUEUED_NONE;
+}
+
+/* Its first bytes are no protocol blockd judges: allowed, counted. */
+static int
+unrecognised(struct worker *w, struct flow *f, int *verdict, uint32_t *mark)
+{
+	CNT(w, flows_unrecognised);
+	return allow_here(w, f, verdict, mark);
+}
+
+/*
+ * A packet past its flow's queued bytes, of a flow the worker does not
+ * know: begun while blockd was stopped, or forgotten (evicted, over its
+ * client's share, ended). Today's rules would have let it pass; it is
+ * allowed at once, so such flows leave the queue on their next packet.
+ */
+static int
+unknown_late(struct worker *w, int *verdict, uint32_t *mark)
+{
+	CNT(w, flows_late_unknown);
+	return allow_here(w, NULL, verdict, mark);
+}
+
+static int
+pick_udp(
+    struct worker *w, struct flow *f, const struct pkt *p, int late, int *verdict, uint32_t *mark)
+{
+	if (f != NULL && f->app == QUEUED_QUIC)
+		return QUEUED_QUIC;
+	if (late)
+		return unknown_late(w, verdict, mark);
+	int kind = queued_kind_read(sniff_udp(p->payload, p->paylen));
+	return kind != QUEUED_NONE ? kind : unrecognised(w, f, verdict, mark);
+}
+
+/* What p's bytes start, if they are the stream's first: a handler, or QUEUED_NONE. */
+static int
+first_bytes(const struct pkt *p)
+{
+	int maybe;
+	int r = sniff_tcp(p->payload, p->paylen, &maybe);
+	return queued_kind_read(r == SNIFF_MORE ? maybe : r);
+}
+
+/*
+ * f, a flow whose first bytes never came, has spent the bytes it may be
+ * read for (or came past them, late): with none of its data seen it is
+ * allowed; with data seen but not its start (out of order), what the
+ * server may put together later cannot be judged, so unjudged decides.
+ */
+static int
+spent(struct worker *w, struct flow *f, const struct pkt *p, int *verdict, uint32_t *mark)
+{
+	if (f->stream == NULL)
+		return unrecognised(w, f, verdict, mark);
+	*verdict =
+	    wf_unjudged(w, f, p, EV_TLS, JUDGE_QUEUE_END, wf_server_next(f, f->stream), mark);
+	return QUEUED_NONE;
+}
+
+/*
+ * A data segment before the stream's first (out of order): read into the
+ * flow's buffer where the server's stack puts it, as the TLS and HTTP
+ * handlers read, so the handler the first bytes pick finds it there (one
+ * the server may discard goes to the last-copy buffer alone, as TLS reads
+ * it). Passed, like any segment before the one that decides. With no
+ * buffer of its own (the pool, or its client's share, spent) it is dropped
+ * for the client to send again.
+ */
+static int
+ahead(struct worker *w, struct flow *f, const struct pkt *p)
+{
+	int alone;
+	struct reasm *s = wf_stream_for(w, f, &alone);
+
+	if (s == NULL || alone) {
+		CNT(w, flows_first_held);
+		return NF_DROP;
+	}
+	int low = wf_doubtful(w, f, p);
+	if (!low)
+		wf_urgent(w, f, p);
+	if (low || (wf_stream_add(f, s, p) & REASM_CONFLICT)) {
+		f->flags |= FLOW_F_EVASIVE;
+		(void)wf_stream_alt(w, f);
+	}
+	if (f->alt != NULL)
+		(void)wf_stream_add(f, f->alt, p);
+	return NF_ACCEPT;
+}
+
+/*
+ * TCP. The SYN makes the flow (QUEUED_WEB: handler not known yet), its
+ * first data segment picks the handler, which reads the stream from that
+ * segment on; segments ahead of it are read into the flow's buffer first
+ * (ahead()). A SYN's data may be thrown away by the server, so
+ * only a handler it picks counts; a segment below the flow's TTL or one
+ * the server's stack discards (wf_doubtful()) never decides "none".
+ */
+static int
+pick_tcp(
+    struct worker *w, struct flow *f, const struct pkt *p, int late, int *verdict, uint32_t *mark)
+{
+	if ((p->tcp_flags & (PKT_TCP_SYN | PKT_TCP_ACK)) == PKT_TCP_SYN) {
+		int kind = p->paylen > 0 ? first_bytes(p) : QUEUED_NONE;
+		if (kind != QUEUED_NONE)
+			return kind; /* the handler makes the flow */
+		(void)wf_tcp_flow(w, p, QUEUED_WEB);
+		return QUEUED_NONE;
+	}
+	if (f != NULL && (picked(f->app) || f->verdict != FLOW_UNDECIDED)) {
+		if (picked(f->app))
+			return f->app;
+		*verdict = wf_decided(w, f, mark);
+		return QUEUED_NONE;
+	}
+	if (late)
+		return f == NULL ? unknown_late(w, verdict, mark) : spent(w, f, p, verdict, mark);
+	if (f == NULL) {
+		/* Its SYN was not seen: the bytes it brings are the first there are (as wf_tcp_flow()). */
+		if (p->paylen == 0)
+			return QUEUED_NONE;
+		int kind = first_bytes(p);
+		return kind != QUEUED_NONE ? kind : unrecognised(w, NULL, verdict, mark);
+	}
+	f->app_state += (uint32_t)p->l3len; /* as wf_tcp_flow() counts */
+	if (p->paylen == 0) {
+		if ((p->tcp_flags & (PKT_TCP_RST | PKT_TCP_FIN)) &&
+		    tcpin_ends(p, f->client_isn + 1))
+			flow_remove(w->flows, f);
+		else if (wf_last_queued(f))
+			return spent(w, f, p, verdict, mark);
+		return QUEUED_NONE;
+	}
+	uint32_t off = p->seq - (f->client_isn + 1);
+	if (off != 0 && !(f->tcp.flags & TCPIN_F_SYNDATA)) {
+		if (wf_last_queued(f))
+			return spent(w, f, p, verdict, mark);
+		*verdict = ahead(w, f, p);
+		return QUEUED_NONE;
+	}
+	int kind = first_bytes(p);
+	if (kind != QUEUED_NONE) {
+		f->app = (uint16_t)kind;
+		f->app_state -= (uint32_t)p->l3len; /* the handler counts p */
+		return kind;
+	}
+	if (wf_doubtful(w, f, p))
+		return QUEUED_NONE; /* perhaps never seen by the server: passed, nothing decided */
+	return unrecognised(w, f, verdict, mark);
+}
+
+int
+webflow_pick(struct worker *w, const struct pkt *p, int late, int *verdict, uint32_t *mark)
+{
+	struct flow_key k;
+
+	*verdict = NF_ACCEPT;
+	*mark = 0;
+	wf_key_of(p, &k);
+	struct flow *f = flow_lookup(w->flows, &k, w->now);
+	if (late)
+		CNT(w, flows_late);
+	if (p->proto == IPPROTO_UDP)
+		return pick_udp(w, f, p, late, verdict, mark);
+	return pick_tcp(w, f, p, late, verdict, mark);
+}
