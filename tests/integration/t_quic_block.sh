@@ -139,7 +139,7 @@ tb_wait_for grep -q '"method":"quic".*"action":"unjudged_pass","reason":"queue_e
 # whose budget is spent blocks the flow, and the hello behind it is dropped by the kernel because
 # blockd marked the connection. (Datagrams before it pass while the flow is undecided, so an echo
 # of one may come back: what counts is the server's log, where the hello alone is 1306 bytes
-# long.) In flood, the worker is held (SIGSTOP) once the flow has begun, and 120 more Initials go
+# long.) In flood, the worker is held (SIGSTOP) once the flow has begun, and 120 short headers go
 # past the bytes the rules queue: past them the undecided flow is still queued (marked late), not
 # let through, so once blockd reads on the hello is dropped with its flow.
 tb_stop_blockd
