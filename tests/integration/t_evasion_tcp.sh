@@ -47,12 +47,6 @@ expect() {
 	fi
 	echo "$2" | sed "s|^|PASS $3: |"
 }
-ctl() {
-	"${BLOCKCTL:-build/blockctl}" -s "$TB_DIR/control.sock" "$@"
-}
-counter() {
-	ctl stats | awk -v k="$1" '{ n = split($1, p, "."); if (p[n] == k) s += $2 } END { print s + 0 }'
-}
 
 # cases PHASE: every case against both address families; PHASE is control or blocked.
 cases() {
@@ -109,12 +103,12 @@ tb_list "suffix blocked.example CL-2026-000123"
 tb_start_blockd
 c0=""
 for k in tcp_md5 tcp_paws tcp_urgent tcp_syn_data dns_evasive http_evasive; do
-	c0="$c0 $(counter $k)"
+	c0="$c0 $(tb_stat $k)"
 done
 cases blocked
 set -- $c0
 for k in tcp_md5 tcp_paws tcp_urgent tcp_syn_data dns_evasive http_evasive; do
-	n=$(counter $k)
+	n=$(tb_stat $k)
 	[ "$n" -ge $(($1 + 4)) ] && echo "PASS $k counted ($1 -> $n)" ||
 		fail "$k went from $1 to $n, want 4 more"
 	shift
