@@ -26,8 +26,8 @@ http_parser_init(struct http_parser *p)
 	memset(p, 0, sizeof(*p));
 }
 
-static int
-is_tchar(uint8_t c)
+int
+http_tchar(uint8_t c)
 {
 	if ((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9'))
 		return 1;
@@ -679,10 +679,10 @@ http_parse(struct http_parser *p, const uint8_t *buf, size_t len, size_t *consum
 		start++;
 	/* a method is a token: anything else is not HTTP, and need not wait for more */
 	for (i = start; i < len && buf[i] != ' ' && buf[i] != '\t'; i++) {
-		if (!is_tchar(buf[i]) || i - start >= 32)
+		if (!http_tchar(buf[i]) || i - start >= HTTP_METHOD_MAX)
 			return not_http(p, req,
-			    i - start >= 32 ? "method longer than 32 bytes"
-					    : "request does not start with a method");
+			    i - start >= HTTP_METHOD_MAX ? "method longer than 32 bytes"
+							 : "request does not start with a method");
 	}
 	if (i < len && i == start)
 		return not_http(p, req, "request does not start with a method");

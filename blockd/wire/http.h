@@ -5,9 +5,10 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#define HTTP_HEAD_MAX 65536 /* longest request line + header section read: a flow's byte budget */
-#define HTTP_HOST_MAX 253
-#define HTTP_PATH_MAX 2048 /* normalised path kept; longer ones are cut (path_truncated) */
+#define HTTP_HEAD_MAX   65536 /* longest request line + header section read: a flow's byte budget */
+#define HTTP_HOST_MAX   253
+#define HTTP_METHOD_MAX 32   /* a longer method is not HTTP (nginx takes none longer) */
+#define HTTP_PATH_MAX   2048 /* normalised path kept; longer ones are cut (path_truncated) */
 
 enum http_result {
 	HTTP_NEED_MORE = 0, /* drop *consumed bytes, keep the rest, call again with more */
@@ -93,6 +94,9 @@ struct http_request {
 };
 
 void http_parser_init(struct http_parser *);
+
+/* http_tchar(): 1 if c is a byte of an HTTP token (RFC 9110 tchar), as a method is read. */
+int http_tchar(uint8_t c);
 
 /*
  * http_parse(): buf holds the connection's client bytes not yet consumed

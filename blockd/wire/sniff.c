@@ -1,36 +1,7 @@
 /* A flow's first bytes: which reader blockd gives it (TLS, HTTP/1, QUIC), whatever its port. */
+#include "http.h"
 #include "quic.h"
 #include "sniff.h"
-
-#define METHOD_MAX 32 /* wire/http.c: a longer method is not HTTP */
-
-/* A byte of an HTTP token (RFC 9110 tchar), as wire/http.c reads a method. */
-static int
-tchar(uint8_t c)
-{
-	if ((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9'))
-		return 1;
-	switch (c) {
-	case '!':
-	case '#':
-	case '$':
-	case '%':
-	case '&':
-	case '\'':
-	case '*':
-	case '+':
-	case '-':
-	case '.':
-	case '^':
-	case '_':
-	case '`':
-	case '|':
-	case '~':
-		return 1;
-	default:
-		return 0;
-	}
-}
 
 /* A TLS record header (wire/tls.c: types change_cipher_spec to heartbeat, version 3.x). */
 static int
@@ -68,7 +39,7 @@ http_start(const uint8_t *b, size_t len)
 	for (; i < len; i++) {
 		if (b[i] == ' ' || b[i] == '\t')
 			return i > start ? SNIFF_HTTP : SNIFF_NONE;
-		if (!tchar(b[i]) || i - start >= METHOD_MAX)
+		if (!http_tchar(b[i]) || i - start >= HTTP_METHOD_MAX)
 			return SNIFF_NONE;
 	}
 	return SNIFF_MORE;
