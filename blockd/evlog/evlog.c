@@ -9,6 +9,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
@@ -37,9 +38,12 @@
  * one compare-and-swap and never wait for the writer or each other's I/O.
  * Each slot also carries the drop counter as its producer saw it, so the
  * writer places a "dropped" record where the loss happened.
+ * A slot holds its turn less its own index, so the ring starts as zeros:
+ * fresh pages of an anonymous mapping, which take no memory until an event
+ * first reaches them.
  */
 struct slot {
-	_Atomic uint64_t turn;
+	_Atomic uint64_t turn; /* read and written through turn_load() and turn_store() */
 	uint64_t drops;
 	struct event ev;
 } __attribute__((aligned(64)));
@@ -52,9 +56,9 @@ struct pending {
 };
 
 /* Padding between the producers' and the writer's fields is on purpose: no false sharing. */
-struct evlog { // NOLINT(clang-analyzer-optin.performance.Padding)
-	/* Producers' side. */
-	struct slot *slots;
+struct evlog {              // NOLINT(clang-analyzer-optin.performance.Padding)
+	struct slot *slots; /* an anonymous mapping of slots_bytes */
+	size_t slots_bytes;
 	uint64_t mask;
 	_Atomic uint64_t enq_pos __attribute__((aligned(64)));
 	_Atomic uint64_t dropped __attribute__((aligned(64)));
@@ -134,6 +138,18 @@ mono_ms(void)
 	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
 
+static inline uint64_t
+turn_load(const struct evlog *l, struct slot *s)
+{
+	return atomic_load_explicit(&s->turn, memory_order_acquire) + (uint64_t)(s - l->slots);
+}
+
+static inline void
+turn_store(const struct evlog *l, struct slot *s, uint64_t turn)
+{
+	atomic_store_explicit(&s->turn, turn - (uint64_t)(s - l->slots), memory_order_release);
+}
+
 int
 evlog_append(struct evlog *l, const struct event *ev)
 {
@@ -143,7 +159,7 @@ evlog_append(struct evlog *l, const struct event *ev)
 
 	for (;;) {
 		s = &l->slots[pos & l->mask];
-		dif = (int64_t)(atomic_load_explicit(&s->turn, memory_order_acquire) - pos);
+		dif = (int64_t)(turn_load(l, s) - pos);
 		if (dif == 0) {
 			if (atomic_compare_exchange_weak_explicit(&l->enq_pos, &pos, pos + 1,
 				memory_order_relaxed, memory_order_relaxed))
@@ -156,7 +172,7 @@ evlog_append(struct evlog *l, const struct event *ev)
 	}
 	s->drops = atomic_load_explicit(&l->dropped, memory_order_relaxed);
 	s->ev = *ev;
-	atomic_store_explicit(&s->turn, pos + 1, memory_order_release);
+	turn_store(l, s, pos + 1);
 	return 0;
 }
 
@@ -408,7 +424,7 @@ drain(struct evlog *l)
 		if (room(l) < 0)
 			break;
 		s = &l->slots[l->deq_pos & l->mask];
-		if (atomic_load_explicit(&s->turn, memory_order_acquire) != l->deq_pos + 1) {
+		if (turn_load(l, s) != l->deq_pos + 1) {
 			/* Nothing ready: states left, then losses nobody has stamped yet. */
 			if ((p = take_state(l, l->deq_pos, 1)) != NULL) {
 				write_state(l, &p->r);
@@ -431,7 +447,7 @@ drain(struct evlog *l)
 				break;
 		}
 		write_event(l, &s->ev);
-		atomic_store_explicit(&s->turn, l->deq_pos + l->mask + 1, memory_order_release);
+		turn_store(l, s, l->deq_pos + l->mask + 1);
 		atomic_store_explicit(&l->deq_pos, l->deq_pos + 1, memory_order_release);
 	}
 	if (l->olen > 0)
@@ -699,7 +715,8 @@ free_log(struct evlog *l)
 	pthread_cond_destroy(&l->wake);
 	pthread_cond_destroy(&l->progress);
 	free(l->obuf);
-	free(l->slots);
+	if (l->slots != NULL)
+		munmap(l->slots, l->slots_bytes);
 	free(l);
 }
 
@@ -766,7 +783,7 @@ evlog_open(const struct evlog_opts *o)
 {
 	struct evlog *l;
 	struct pending *p;
-	uint64_t slots = 2, i;
+	uint64_t slots = 2;
 	char kp[4200];
 
 	if ((l = calloc(1, sizeof(*l))) == NULL) {
@@ -793,15 +810,16 @@ evlog_open(const struct evlog_opts *o)
 	while (slots < o->queue && slots < (1u << 24))
 		slots <<= 1;
 	l->mask = slots - 1;
-	l->slots = aligned_alloc(64, slots * sizeof(struct slot));
+	l->slots_bytes = (size_t)slots * sizeof(struct slot);
+	l->slots =
+	    mmap(NULL, l->slots_bytes, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	if (l->slots == MAP_FAILED)
+		l->slots = NULL;
 	l->obuf = malloc(OBUF_SIZE);
 	if (l->slots == NULL || l->obuf == NULL) {
 		log_warnx("evlog: out of memory for a queue of %" PRIu64 " events", slots);
 		goto fail;
 	}
-	for (i = 0; i < slots; i++)
-		atomic_init(&l->slots[i].turn, i);
-
 	if (!l->raw) {
 		snprintf(kp, sizeof(kp), "%s/" EVLOG_KEY_FILE, l->state_dir);
 		if (pseudonym_load(&l->ps, kp, clock_day(l)) < 0)

@@ -7,7 +7,8 @@
 struct reasm_pool {
 	struct reasm *bufs;
 	uint32_t size;
-	uint32_t free_head; /* index + 1; 0 when empty */
+	uint32_t fresh;     /* buffers never used yet are taken in order: untouched till then */
+	uint32_t free_head; /* buffers given back, chained: index + 1; 0 when none */
 	struct reasm_pool_stats st;
 };
 
@@ -398,7 +399,6 @@ struct reasm_pool *
 reasm_pool_create(uint32_t n)
 {
 	struct reasm_pool *pool;
-	uint32_t i;
 
 	if (n == 0)
 		return NULL;
@@ -409,9 +409,6 @@ reasm_pool_create(uint32_t n)
 		return NULL;
 	}
 	pool->size = n;
-	for (i = 0; i < n; i++)
-		pool->bufs[i].next_free = i + 2 <= n ? i + 2 : 0;
-	pool->free_head = 1;
 	pool->st.size = n;
 	return pool;
 }
@@ -430,12 +427,15 @@ reasm_get(struct reasm_pool *pool)
 {
 	struct reasm *r;
 
-	if (pool->free_head == 0) {
+	if (pool->free_head != 0) {
+		r = &pool->bufs[pool->free_head - 1];
+		pool->free_head = r->next_free;
+	} else if (pool->fresh < pool->size) {
+		r = &pool->bufs[pool->fresh++];
+	} else {
 		pool->st.exhausted++;
 		return NULL;
 	}
-	r = &pool->bufs[pool->free_head - 1];
-	pool->free_head = r->next_free;
 	r->next_free = 0;
 	reasm_reset(r);
 	pool->st.gets++;
