@@ -125,6 +125,13 @@ accept_last(const char *state_dir, uint64_t *serial, uint8_t digest[64], size_t 
 	return 1;
 }
 
+static void
+phase(const struct accept_policy *p, const char *step)
+{
+	if (p->phase != NULL)
+		p->phase(p->phase_arg, step);
+}
+
 static int
 check(const struct accept_policy *p, const char *path, int restoring, struct accept_result *res)
 {
@@ -163,10 +170,12 @@ check(const struct accept_policy *p, const char *path, int restoring, struct acc
 		return refuse(res, "%s: no signature file (expected %s.minisig)", path, path);
 	if (keyring_load(p->keys_dir, &keys, err, sizeof err) != 0)
 		return refuse(res, "%s", err);
+	phase(p, "read");
 	if (rules_blake2b512(res->raw, res->rawlen, res->digest) != 0) {
 		keyring_free(keys);
 		return refuse(res, "%s: BLAKE2b-512 failed", path);
 	}
+	phase(p, "hash");
 	if (sigset_verify(keys, &res->sigset, path, res->digest, p->threshold, &res->valid_keys,
 		res->sigs, sizeof res->sigs) != 0) {
 		keyring_free(keys);
@@ -175,10 +184,12 @@ check(const struct accept_policy *p, const char *path, int restoring, struct acc
 		    res->valid_keys, res->valid_keys == 1 ? "" : "s", p->threshold, p->keys_dir);
 	}
 	keyring_free(keys);
+	phase(p, "signatures");
 
 	/* 2. The strict parse. */
 	if (rulelist_parse(res->raw, res->rawlen, path, res->digest, &res->list, err, sizeof err))
 		return refuse(res, "%s", err);
+	phase(p, "parse");
 	res->serial = res->list->serial;
 	res->signed_entries = res->list->nentries;
 
@@ -218,6 +229,8 @@ check(const struct accept_policy *p, const char *path, int restoring, struct acc
 			    "%s: serial %llu was already accepted with different content (a new "
 			    "list needs a higher serial)",
 			    path, (unsigned long long)res->serial);
+		if (!restoring && p->restart)
+			restoring = 1; /* the same bytes as the copy in state_dir: read once */
 		if (!restoring) {
 			rulelist_free(res->list);
 			res->list = NULL;
@@ -266,6 +279,7 @@ check(const struct accept_policy *p, const char *path, int restoring, struct acc
 	}
 
 	/* 6. Safeguards, entry by entry. */
+	phase(p, "checks");
 	if (file_read_capped(p->psl_path, PSL_MAX, &pslbuf, &len, err, sizeof err) != 0)
 		return refuse(
 		    res, "public suffix list: %s (install the publicsuffix package)", err);
@@ -274,6 +288,7 @@ check(const struct accept_policy *p, const char *path, int restoring, struct acc
 		return refuse(res, "%s", err);
 	}
 	free(pslbuf);
+	phase(p, "public suffixes");
 	in.psl = psl;
 	in.allow = p->allow;
 	in.nallow = p->nallow;
@@ -285,6 +300,7 @@ check(const struct accept_policy *p, const char *path, int restoring, struct acc
 		return refuse(res, "%s: out of memory in the safeguards", path);
 	}
 	psl_free(psl);
+	phase(p, "safeguards");
 	snprintf(res->reason, sizeof res->reason,
 	    "%s: serial %llu accepted: %zu of %zu entries, %zu refused by safeguards, %u "
 	    "signature%s",

@@ -30,6 +30,12 @@ struct accept_policy {
 	size_t nshared;
 	int documentation; /* documentation address ranges allowed (test beds only) */
 	int64_t now;       /* UTC seconds */
+	int restart;       /* a daemon starting: the last accepted list again is taken as restored
+			      (ACCEPT_NEW, serial == last_serial), not ACCEPT_SAME */
+	/* Called as each step of the check ends ("read", "hash", "signatures", "parse",
+	   "checks", "public suffixes", "safeguards"), for a profile; NULL: not called. */
+	void (*phase)(void *arg, const char *step);
+	void *phase_arg;
 };
 
 /* Defaults for the policy's limits, shared by blockd.conf and blockrules verify. */

@@ -132,6 +132,7 @@ op_status(void *ctx, int json, FILE *out)
 			jbuf_close(&j);
 			jbuf_close(&j);
 		}
+		startprof_json(&d->prof, &j);
 		jbuf_close(&j);
 		jbuf_print(&j, out);
 		return 0;

@@ -1,5 +1,6 @@
 /* The daemon's life: load the list, bind the queues, install the hooks, reload, stop. */
 #include <errno.h>
+#include <malloc.h>
 #include <inttypes.h>
 #include <stdatomic.h>
 #include <stdio.h>
@@ -74,11 +75,23 @@ daemon_serial_floor(
 	return 1;
 }
 
-/* Publishes a freshly loaded list and records it as the last accepted. */
+/* A fresh list in force is recorded as the last accepted (state_dir); ll's result is freed. */
+static void
+commit(struct blockd *d, struct listload *ll)
+{
+	char err[1024];
+
+	if (listload_commit(&d->cfg, ll, err, sizeof(err)) == -1)
+		log_warnx("list serial %" PRIu64 " is in force but not recorded as accepted: %s",
+		    d->serial, err);
+	/* What the load took and gave back returns to the system, not kept for the next one. */
+	(void)malloc_trim(0);
+}
+
+/* Publishes a freshly loaded list; commit() records it afterwards. */
 static void
 publish(struct blockd *d, struct listload *ll, int reload, long override_uid)
 {
-	char err[1024];
 	const struct rulelist *l = match_list(ll->snap);
 
 	d->serial = l->serial;
@@ -101,9 +114,6 @@ publish(struct blockd *d, struct listload *ll, int reload, long override_uid)
 	else if (reload && d->log)
 		evlog_state(
 		    d->log, EVS_RELOAD, d->serial, "list serial %" PRIu64 " accepted", d->serial);
-	if (listload_commit(&d->cfg, ll, err, sizeof(err)) == -1)
-		log_warnx("list serial %" PRIu64 " is in force but not recorded as accepted: %s",
-		    d->serial, err);
 }
 
 /* What start took, after the workers and the IP sets stopped: given back, in reverse order. */
@@ -130,6 +140,7 @@ daemon_start(struct blockd *d, char *err, size_t errlen)
 {
 	struct listload ll;
 
+	memset(&ll, 0, sizeof(ll));
 	d->stopfd = -1;
 	d->ipset_efd = -1;
 	d->nworkers = queue_count(&d->cfg);
@@ -142,21 +153,24 @@ daemon_start(struct blockd *d, char *err, size_t errlen)
 		goto fail;
 	uint64_t state_serial = 0;
 	int floor_mismatch = daemon_serial_floor(&d->cfg, &d->floor, &state_serial);
-	if (listload(&d->cfg, LISTLOAD_START, &d->floor, &ll, err, errlen) == -1) {
+	startprof_mark(&d->prof, "log floor");
+	if (listload(&d->cfg, LISTLOAD_START, &d->floor, &d->prof, &ll, err, errlen) == -1) {
 		listload_done(&ll);
 		goto fail;
 	}
-	if (ll.snap)
+	if (ll.snap) {
 		publish(d, &ll, 0, -1);
-	else
+		startprof_mark(&d->prof, "published");
+	} else {
 		log_warnx("no block list in %s/%s and none accepted before in %s: passing all "
 			  "traffic until one arrives (then send SIGHUP)",
 		    d->cfg.rules_dir, LISTLOAD_FILE, d->cfg.state_dir);
-	listload_done(&ll);
+	}
 
 	int backend = d->cfg.backend;
 	if (backend == CFG_BACKEND_AUTO && (backend = hooks_detect(err, errlen)) == -1)
 		goto fail;
+	startprof_mark(&d->prof, "backend");
 	log_debug("netfilter backend %s (%s)", backend == CFG_BACKEND_NFT ? "nft" : "iptables",
 	    d->cfg.backend == CFG_BACKEND_AUTO ? "detected" : "configured");
 	d->spec = (struct hooks_spec){
@@ -189,6 +203,7 @@ daemon_start(struct blockd *d, char *err, size_t errlen)
 		    " (0: none): no list below %" PRIu64 " is accepted",
 		    d->floor.source, d->floor.serial, d->cfg.state_dir, state_serial,
 		    d->floor.serial);
+	startprof_mark(&d->prof, "enforcement log");
 
 	d->stopfd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
 	d->workers = calloc(d->nworkers, sizeof(*d->workers));
@@ -206,11 +221,14 @@ daemon_start(struct blockd *d, char *err, size_t errlen)
 	}
 	for (unsigned i = 0; i < d->nworkers; i++)
 		(void)nfqueue_kstats_read(d->cfg.queue_base + i, &d->kprev[i]);
+	startprof_mark(&d->prof, "workers");
 	if (inforce_ip_start(d, err, errlen) == -1)
 		goto fail;
+	startprof_mark(&d->prof, "nflog");
 	if (hooks_install(&d->spec, err, errlen) == -1)
 		goto fail;
 	d->hooks_installed = 1;
+	startprof_mark(&d->prof, "rules");
 	if (inforce_ip_sync(d, "start", 1) == -1) {
 		char e[512];
 		snprintf(err, errlen, "cannot load the IP sets (see above)");
@@ -218,11 +236,17 @@ daemon_start(struct blockd *d, char *err, size_t errlen)
 		d->hooks_installed = 0;
 		goto fail;
 	}
+	startprof_mark(&d->prof, "ip sets");
+	startprof_enforcing(&d->prof);
+	/* In force: only now is it recorded as the last accepted, off the way to enforcement. */
+	commit(d, &ll);
+	startprof_mark(&d->prof, "state copy");
 	log_info("state start backend=%s hook=%s queues=%u-%u failure=%s",
 	    backend == CFG_BACKEND_NFT ? "nft" : "iptables", hook_name(d->cfg.hook), d->spec.qfirst,
 	    d->spec.qlast, d->spec.fail_open ? "open" : "closed");
 	return 0;
 fail:
+	listload_done(&ll);
 	workers_stop(d);
 	inforce_ip_stop(d);
 	release(d);
@@ -235,7 +259,7 @@ reload_list(struct blockd *d, int override, unsigned uid, char *err, size_t errl
 	struct listload ll;
 
 	int mode = override ? LISTLOAD_RELOAD_OVERRIDE : LISTLOAD_RELOAD;
-	if (listload(&d->cfg, mode, &d->floor, &ll, err, errlen) == -1) {
+	if (listload(&d->cfg, mode, &d->floor, NULL, &ll, err, errlen) == -1) {
 		log_warnx("reload refused, serial %" PRIu64 " stays in force: %s", d->serial, err);
 		evlog_state(d->log, EVS_RELOAD_REFUSED, ll.res.serial ? ll.res.serial : d->serial,
 		    "%s", err);
@@ -248,6 +272,7 @@ reload_list(struct blockd *d, int override, unsigned uid, char *err, size_t errl
 		return 0;
 	}
 	publish(d, &ll, 1, override ? (long)uid : -1);
+	commit(d, &ll);
 	if (d->hooks_installed)
 		(void)inforce_ip_sync(d, "reload", 0);
 	return 0;

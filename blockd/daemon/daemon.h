@@ -11,6 +11,7 @@
 #include "kernel/nfq.h"
 #include "kernel/notify.h"
 #include "listload.h"
+#include "startprof.h"
 
 #define DAEMON_QUEUES_MAX 64
 
@@ -52,6 +53,8 @@ struct blockd {
 	uint64_t ipset_loading;          /* the serial it loads (with ipset_job) */
 	int ipset_efd;                   /* eventfd: a load finished (polled by the main loop) */
 	int ipset_again;                 /* a sync was asked for while a load ran */
+
+	struct startprof prof; /* the start, step by step (startprof_mark() from main() on) */
 
 	/* operations: service manager, rules_dir watch, metrics (daemon.c's ops_ functions) */
 	struct notify notify;

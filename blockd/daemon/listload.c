@@ -12,6 +12,7 @@
 #include "base/log.h"
 #include "match/match.h"
 #include "safeguard.h"
+#include "startprof.h"
 
 static void
 policy_init(const struct blockd_config *cfg, const struct allowlist *allow, int override,
@@ -113,7 +114,7 @@ build(struct accept_result *res, const struct allowlist *allow, struct match_sna
 
 int
 listload(const struct blockd_config *cfg, int mode, const struct listload_floor *floor,
-    struct listload *ll, char *err, size_t errlen)
+    struct startprof *prof, struct listload *ll, char *err, size_t errlen)
 {
 	struct allowlist *allow = NULL, *shared[2] = {NULL, NULL};
 	struct accept_policy pol;
@@ -127,8 +128,14 @@ listload(const struct blockd_config *cfg, int mode, const struct listload_floor 
 	if (allow)
 		log_debug("allowlist %s: %zu entries", cfg->allowlist, allow->n);
 	policy_init(cfg, allow, mode == LISTLOAD_RELOAD_OVERRIDE, &pol);
+	pol.restart = mode == LISTLOAD_START || mode == LISTLOAD_CHECK;
 	if (shared_load(cfg, shared, &pol, err, errlen) == -1)
 		goto out;
+	if (prof != NULL) {
+		pol.phase = startprof_mark;
+		pol.phase_arg = prof;
+		startprof_mark(prof, "allowlists");
+	}
 	if (floor && floor->serial) {
 		pol.serial_floor = floor->serial;
 		pol.floor_source = floor->source;
@@ -151,8 +158,10 @@ listload(const struct blockd_config *cfg, int mode, const struct listload_floor 
 			report_refusals(&ll->res);
 			if (build(&ll->res, allow, &ll->snap, err, errlen) == -1)
 				goto out;
+			startprof_mark(prof, "snapshot");
 			log_debug("%s: serial %" PRIu64 " ready to enforce", path, ll->res.serial);
-			ll->fresh = 1;
+			/* The last accepted list again (a restart) is restored, not new. */
+			ll->fresh = ll->res.serial != ll->res.last_serial;
 			rc = 0;
 			goto out;
 		}
@@ -192,6 +201,7 @@ listload(const struct blockd_config *cfg, int mode, const struct listload_floor 
 		report_refusals(&ll->res);
 		if (build(&ll->res, allow, &ll->snap, err, errlen) == -1)
 			goto out;
+		startprof_mark(prof, "snapshot");
 		rc = 0;
 	} else if (ll->res.serial == 0) {
 		rc = 0; /* no list at all yet */

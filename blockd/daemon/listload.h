@@ -17,6 +17,7 @@ enum listload_mode {
 };
 
 struct match_snapshot;
+struct startprof;
 
 /*
  * A serial the enforcement log shows accepted (evlog/evlog_floor.h): no list
@@ -39,13 +40,14 @@ struct listload {
 /*
  * listload(): runs the acceptance checks (rules/accept.h) per mode and
  * builds the snapshot with the local allowlist; floor (may be NULL) refuses
- * serials below it as rollbacks. Entries refused by the
+ * serials below it as rollbacks; prof (may be NULL) gets a mark as each step
+ * ends. Entries refused by the
  * safeguards are logged one by one. Returns 0 (see ll->snap, ll->same), or
  * -1 with exactly why in err. Call listload_commit() or listload_done()
  * afterwards in every case.
  */
 int listload(const struct blockd_config *, int mode, const struct listload_floor *floor,
-    struct listload *ll, char *err, size_t errlen);
+    struct startprof *prof, struct listload *ll, char *err, size_t errlen);
 /*
  * listload_commit(): once ll->snap is in force, records a fresh list as the
  * last accepted (state_dir). Returns 0, or -1 with err; frees ll's result.

@@ -21,6 +21,7 @@
 #include "exitcode.h"
 #include "listload.h"
 #include "preflight.h"
+#include "startprof.h"
 #include "match/match.h"
 #include "kernel/privs.h"
 #include "kernel/sandbox.h"
@@ -53,7 +54,7 @@ check(const struct blockd_config *cfg, int verbose)
 		return EXIT_FAIL;
 	}
 	(void)daemon_serial_floor(cfg, &floor, &state_serial);
-	if (listload(cfg, LISTLOAD_CHECK, &floor, &ll, err, sizeof(err)) == -1) {
+	if (listload(cfg, LISTLOAD_CHECK, &floor, NULL, &ll, err, sizeof(err)) == -1) {
 		fprintf(stderr, "blockd: %s\n", err);
 		listload_done(&ll);
 		return EXIT_FAIL;
@@ -112,6 +113,7 @@ main(int argc, char *argv[])
 	if (optind != argc)
 		usage();
 
+	startprof_mark(&d.prof, "main");
 	log_init("blockd", 0, verbose);
 	if ((rc = config_load(&d.cfg, conf, cerr, sizeof(cerr))) != EXIT_OK) {
 		fprintf(stderr, "%s\n", cerr);
@@ -121,10 +123,12 @@ main(int argc, char *argv[])
 	    d.cfg.keys_dir, d.cfg.state_dir);
 	if (checkonly)
 		return check(&d.cfg, verbose);
+	startprof_mark(&d.prof, "config");
 	if (preflight(&d.cfg, cerr, sizeof(cerr)) == -1) {
 		fprintf(stderr, "%s\n", cerr);
 		return EXIT_FAIL;
 	}
+	startprof_mark(&d.prof, "preflight");
 	if (!privs_have_net_admin())
 		fatalx("must run as root or with CAP_NET_ADMIN and CAP_NET_RAW (it binds netfilter "
 		       "queues and installs rules)");
@@ -179,6 +183,7 @@ main(int argc, char *argv[])
 			 "filtered",
 		    (unsigned)geteuid());
 	}
+	startprof_mark(&d.prof, "privileges");
 	if (daemon_start(&d, err, sizeof(err)) == -1)
 		fatalx("%s", err);
 	ctlops_started((int64_t)time(NULL));
@@ -187,6 +192,7 @@ main(int argc, char *argv[])
 	if (watch_open(&w, d.cfg.rules_dir, err, sizeof(err)) == -1)
 		log_warnx("%s: lists put there need SIGHUP or blockctl reload", err);
 	log_info("started, config %s", conf);
+	startprof_log(&d.prof);
 
 	int running = 1;
 	while (running) {
