@@ -31,26 +31,9 @@ tb_start_unbound
 tb_start_nginx
 tb_blockd_conf
 
-# The list: one order with $entries names bNNNNNNN.blocked.example, written directly (tb_list
-# runs a shell loop per entry). The reload list differs in 1,000 names and has a higher serial.
-mklist() { # SERIAL SHIFT OUT
-	_nb=$(date -u -d '-1 day' +%Y-%m-%dT%H:%M:%SZ)
-	_na=$(date -u -d '+30 days' +%Y-%m-%dT%H:%M:%SZ)
-	mkdir -p "$TB_DIR/o$1"
-	{
-		printf 'order CL-2026-000900\nauthority Test Court\ndate %s\nservice Service bench\n' \
-			"$(date -u +%Y-%m-%d)"
-		printf 'not-before %s\nnot-after %s\nnotice Blocked by order CL-2026-000900.\n' "$_nb" "$_na"
-		printf 'notice-url https://orders.example/CL-2026-000900\n'
-		awk -v n="$entries" -v s="$2" 'BEGIN { for (i = s; i < n + s; i++) printf "domain b%07d.blocked.example\n", i }'
-	} >"$TB_DIR/o$1/bench.order"
-	build/blockrules build -i "Test Regulator" -S "test bed" -d 30 -n "$1" -o "$3" \
-		"$TB_DIR/o$1/bench.order" >"$TB_DIR/blockrules.log" 2>&1 &&
-		build/blockrules sign -s "$TB_DIR/regulator.key" "$3" >>"$TB_DIR/blockrules.log" 2>&1 ||
-		tb_fail "blockrules: $(cat "$TB_DIR/blockrules.log")"
-}
-build/blockrules keygen -p "$TB_DIR/keys/regulator.pub" -s "$TB_DIR/regulator.key" >/dev/null ||
-	tb_fail "blockrules keygen"
+# The list: $entries names bNNNNNNN.blocked.example (tb_biglist); the reload list differs in
+# 1,000 names and has a higher serial.
+mklist() { tb_biglist "$1" "$entries" "$2" "$3"; }
 t0=$(now_ms)
 mklist 1 0 "$TB_DIR/rules/blocklist"
 mkdir -p "$TB_DIR/next"

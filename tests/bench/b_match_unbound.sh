@@ -1,5 +1,7 @@
 #!/bin/sh
-# The match snapshot against Unbound's RPZ on the same million names: load time and resident memory.
+# The match snapshot against Unbound's RPZ on the same million names: load time; and, for reference,
+# what the names and the snapshot add to a test program's resident memory. That is not a process
+# against a process: b_start.sh compares blockd's whole daemon with Unbound's whole process.
 # Usage: b_match_unbound.sh OUT.json   (root: Unbound runs on loopback in a fresh network namespace)
 set -eu
 cd "$(dirname "$0")/../.."
@@ -100,8 +102,8 @@ awk -v t0="$t0" -v t1="$t1" -v rss="$rss_kb" -v hwm="$hwm_kb" -v n="$count" -v o
 	load_x = ub_s / our_s; mem_x = ub_rss / our_rss
 	printf "unbound 1.17 RPZ, %d names: first answer after %.1f s, RSS %.0f MB (peak %.0f MB)\n", n, ub_s, ub_rss / 1e6, ub_hwm / 1e6
 	printf "blockd match, same names from text: %.2f s, RSS %.0f MB (snapshot alone %.0f MB)\n", our_s, our_rss / 1e6, snap / 1e6
-	printf "ratios: %.0fx faster to load (floor 10x), %.1fx smaller (floor 5x)\n", load_x, mem_x
-	ok = load_x >= 10 && mem_x >= 5
-	printf "{\"bench\":\"match_unbound\",\"names\":%d,\"unbound_load_s\":%.3f,\"unbound_rss_bytes\":%d,\"unbound_peak_rss_bytes\":%d,\"match_text_load_s\":%.4f,\"match_text_load_rss_bytes\":%d,\"match_build_cpu_s\":%.4f,\"match_snapshot_rss_bytes\":%d,\"load_ratio\":%.1f,\"memory_ratio\":%.2f,\"floors_met\":%s}\n", n, ub_s, ub_rss, ub_hwm, our_s, our_rss, build_s, snap, load_x, mem_x, ok ? "true" : "false" > out
+	printf "ratios: %.0fx faster to load (floor 10x); list + snapshot growth against the whole Unbound process %.1fx (not like for like: see b_start)\n", load_x, mem_x
+	ok = load_x >= 10
+	printf "{\"bench\":\"match_unbound\",\"names\":%d,\"unbound_load_s\":%.3f,\"unbound_rss_bytes\":%d,\"unbound_peak_rss_bytes\":%d,\"match_text_load_s\":%.4f,\"match_text_load_rss_bytes\":%d,\"match_build_cpu_s\":%.4f,\"match_snapshot_rss_bytes\":%d,\"load_ratio\":%.1f,\"growth_vs_unbound_process\":%.2f,\"floors_met\":%s}\n", n, ub_s, ub_rss, ub_hwm, our_s, our_rss, build_s, snap, load_x, mem_x, ok ? "true" : "false" > out
 	exit ok ? 0 : 1
 }'

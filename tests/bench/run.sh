@@ -17,6 +17,7 @@ cap() {
 	b_match_unbound) echo 200 ;;
 	b_ipset) echo 500 ;;
 	b_flows) echo 200 ;;
+	b_start) echo 300 ;;
 	*) echo 60 ;;
 	esac
 }

@@ -330,6 +330,32 @@ tb_list() {
 		tb_fail "blockrules sign: $(cat "$TB_DIR/blockrules.log")"
 }
 
+# tb_biglist SERIAL COUNT SHIFT OUT: a signed list of COUNT names bNNNNNNN.blocked.example (from
+# number SHIFT on) in one order, written directly (tb_list runs a shell loop per entry), signed with
+# the run's regulator key (made on first use, its public half in blockd's keys_dir) as OUT and
+# OUT.minisig.
+tb_biglist() {
+	_br=${BLOCKRULES:-build/blockrules}
+	mkdir -p "$TB_DIR/keys" "$TB_DIR/o$1"
+	if [ ! -f "$TB_DIR/regulator.key" ]; then
+		"$_br" keygen -p "$TB_DIR/keys/regulator.pub" -s "$TB_DIR/regulator.key" >/dev/null ||
+			tb_fail "blockrules keygen"
+	fi
+	_nb=$(date -u -d '-1 day' +%Y-%m-%dT%H:%M:%SZ)
+	_na=$(date -u -d '+30 days' +%Y-%m-%dT%H:%M:%SZ)
+	{
+		printf 'order CL-2026-000900\nauthority Test Court\ndate %s\nservice Service bench\n' \
+			"$(date -u +%Y-%m-%d)"
+		printf 'not-before %s\nnot-after %s\nnotice Blocked by order CL-2026-000900.\n' "$_nb" "$_na"
+		printf 'notice-url https://orders.example/CL-2026-000900\n'
+		awk -v n="$2" -v s="$3" 'BEGIN { for (i = s; i < n + s; i++) printf "domain b%07d.blocked.example\n", i }'
+	} >"$TB_DIR/o$1/bench.order"
+	"$_br" build -i "Test Regulator" -S "test bed" -d 30 -n "$1" -o "$4" \
+		"$TB_DIR/o$1/bench.order" >"$TB_DIR/blockrules.log" 2>&1 &&
+		"$_br" sign -s "$TB_DIR/regulator.key" "$4" >>"$TB_DIR/blockrules.log" 2>&1 ||
+		tb_fail "blockrules: $(cat "$TB_DIR/blockrules.log")"
+}
+
 # tb_client_resolver ADDRESS: the client's /etc/resolv.conf (through ip netns exec's
 # /etc/netns/NS/ bind mount) names ADDRESS, so curl and other stub resolvers use it.
 tb_client_resolver() {
