@@ -21,6 +21,7 @@ struct nflog;
 struct match_snapshot;
 struct collateral;
 struct ipset_job;
+struct divert;
 
 struct blockd {
 	struct blockd_config cfg;
@@ -52,6 +53,7 @@ struct blockd {
 	uint64_t ipset_loading;          /* the serial it loads (with ipset_job) */
 	int ipset_efd;                   /* eventfd: a load finished (polled by the main loop) */
 	int ipset_again;                 /* a sync was asked for while a load ran */
+	struct divert *divert;           /* the divert set and BIRD ([divert]), NULL when off */
 
 	/* operations: service manager, rules_dir watch, metrics (daemon.c's ops_ functions) */
 	struct notify notify;
