@@ -10,16 +10,13 @@
  * when it would pass its cap, the list's own address entries are kept and
  * the resolved addresses of listed names are what is left out (counted).
  */
-#define DIVERT_SOURCES(X)                                                                \
+#define DIVERT_SOURCES(X)                                                               \
 	X(DIVERT_LIST, "list")         /* an ip or prefix entry of the list in force */ \
 	X(DIVERT_CONFIG, "config")     /* [divert] prefixes in blockd.conf */           \
 	X(DIVERT_RESOLVED, "resolved") /* an address a listed name resolves to */
 
 #define DIVERT_SOURCE_ENUM(id, name) id,
-enum divert_source {
-	DIVERT_SOURCE_NONE = 0,
-	DIVERT_SOURCES(DIVERT_SOURCE_ENUM) DIVERT_NSOURCES
-};
+enum divert_source { DIVERT_SOURCE_NONE = 0, DIVERT_SOURCES(DIVERT_SOURCE_ENUM) DIVERT_NSOURCES };
 #undef DIVERT_SOURCE_ENUM
 
 struct divert_prefix {
@@ -61,8 +58,8 @@ char *divertset_prefix_text(const struct divert_prefix *p, char *buf, size_t buf
  * NUL-terminated text, or NULL when out of memory or a name is not a plain
  * identifier. Pure.
  */
-char *divertset_bird(const struct divert_prefix *p, size_t n, const char *proto,
-    const char *ifname, const char *comment);
+char *divertset_bird(const struct divert_prefix *p, size_t n, const char *proto, const char *ifname,
+    const char *comment);
 
 /*
  * divertset_prefix_parse(): "A.B.C.D[/len]" or "X:Y::Z[/len]" (no length:

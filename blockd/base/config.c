@@ -160,8 +160,8 @@ static const struct key keys[] = {
 };
 #define NKEYS (sizeof(keys) / sizeof(keys[0]))
 
-static const char *const sections[] = {
-    "blockd", "netfilter", "dns", "tls", "http", "flows", "log", "metrics", "safeguards", "divert", NULL};
+static const char *const sections[] = {"blockd", "netfilter", "dns", "tls", "http", "flows", "log",
+    "metrics", "safeguards", "divert", NULL};
 
 /* [flows] ports: "all", or port numbers separated by commas and/or spaces. */
 static const char *
@@ -562,7 +562,8 @@ divert_check(const struct blockd_config *c, const char *path, char *err, size_t 
 		"abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_") !=
 		strlen(c->divert_protocol)) {
 		config_errf(err, errlen,
-		    "%s: [divert] protocol: a BIRD name: a letter, then letters, digits or '_'", path);
+		    "%s: [divert] protocol: a BIRD name: a letter, then letters, digits or '_'",
+		    path);
 		bad++;
 	}
 	if (c->divert_resolver[0] != '\0' && inet_pton(AF_INET, c->divert_resolver, a) != 1 &&

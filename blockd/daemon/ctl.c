@@ -43,8 +43,10 @@ static const struct {
 	int cmd;
 	int nargs;
 } ctl_cmds[] = {
-    {"status", CTL_STATUS, 0}, {"reload", CTL_RELOAD, -1}, /* optional "override" */
-    {"lookup", CTL_LOOKUP, 1}, {"stats", CTL_STATS, 0},
+    {"status", CTL_STATUS, 0},
+    {"reload", CTL_RELOAD, -1}, /* optional "override" */
+    {"lookup", CTL_LOOKUP, 1},
+    {"stats", CTL_STATS, 0},
     {"collateral", CTL_COLLATERAL, -1}, /* an optional entry */
     {"divert", CTL_DIVERT, 0},
 };

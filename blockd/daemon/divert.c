@@ -27,10 +27,10 @@
 #include "match/match.h"
 #include "rulelist.h"
 
-#define ADDRS_MAX  8    /* addresses kept per name and family */
-#define PUSH_MS    1000 /* a new version at most this often */
-#define BIRD_MS    5000 /* BIRD's answer to configure, at most */
-#define QUERY_SECS 2    /* one query, at most */
+#define ADDRS_MAX  8     /* addresses kept per name and family */
+#define PUSH_MS    1000  /* a new version at most this often */
+#define BIRD_MS    5000  /* BIRD's answer to configure, at most */
+#define QUERY_SECS 2     /* one query, at most */
 #define HOLD_MS    10000 /* healthy this long before routes come back after a withdrawal */
 
 /* One listed name and what it resolved to (the divert thread's own). */
@@ -373,8 +373,10 @@ bird_reply(int fd, char *last, size_t lastlen, char *err, size_t errlen)
 		if (r < 0 && errno == EINTR)
 			continue;
 		if (r <= 0) {
-			snprintf(err, errlen, "%s", r == 0 ? "BIRD closed the connection" :
-			    errno == EAGAIN ? "BIRD did not answer in time" : strerror(errno));
+			snprintf(err, errlen, "%s",
+			    r == 0                ? "BIRD closed the connection"
+				: errno == EAGAIN ? "BIRD did not answer in time"
+						  : strerror(errno));
 			return -1;
 		}
 		len += (size_t)r;
@@ -467,9 +469,8 @@ build_and_push(struct divert *dv)
 	    "written by blockd: divert set version %" PRIu64 ", list serial %" PRIu64
 	    ", %zu prefixes%s",
 	    version, dv->serial, n, dropped ? " (capped)" : "");
-	text = divertset_bird(
-	    p, n, dv->cfg->divert_protocol, dv->closed_mode ? NULL : dv->cfg->divert_interface,
-	    comment);
+	text = divertset_bird(p, n, dv->cfg->divert_protocol,
+	    dv->closed_mode ? NULL : dv->cfg->divert_interface, comment);
 	if (text == NULL) {
 		free(p);
 		log_warnx("divert: out of memory for BIRD's routes");
@@ -483,7 +484,8 @@ build_and_push(struct divert *dv)
 		ok = bird_configure(dv->cfg->divert_bird_socket, msg, sizeof(msg)) == 0;
 	if (ok)
 		log_info("divert set version %" PRIu64 ": %zu prefixes handed to BIRD (%s)%s",
-		    version, n, msg, dropped ? "; over [divert] max, resolved addresses left out" : "");
+		    version, n, msg,
+		    dropped ? "; over [divert] max, resolved addresses left out" : "");
 	else
 		log_warnx("divert set version %" PRIu64 " not in force: %s", version, msg);
 	if (dropped)
@@ -685,9 +687,9 @@ divert_list(struct divert *dv, const struct match_snapshot *snap)
 		for (size_t i = 0; i < l->nentries; i++) {
 			const struct rule_entry *e = &l->entries[i];
 			if (e->type == RULE_IPV4 || e->type == RULE_IPV6) {
-				p[np] = (struct divert_prefix){
-				    (uint8_t)(e->type == RULE_IPV4 ? 4 : 6), e->plen, DIVERT_LIST,
-				    {0}};
+				p[np] =
+				    (struct divert_prefix){(uint8_t)(e->type == RULE_IPV4 ? 4 : 6),
+					e->plen, DIVERT_LIST, {0}};
 				memcpy(p[np++].addr, e->addr, 16);
 			} else if (dv->res != NULL && entry_name(e, one, sizeof(one)) > 0) {
 				nn++;
@@ -847,8 +849,7 @@ divert_answer(struct divert *dv, int json, FILE *out)
 		snprintf(t, sizeof(t), "never");
 	}
 	if (json) {
-		fprintf(out,
-		    "{\"enabled\":true,\"announced\":%s,\"failure\":\"%s\",\"interface\":",
+		fprintf(out, "{\"enabled\":true,\"announced\":%s,\"failure\":\"%s\",\"interface\":",
 		    dv->closed_mode || dv->up ? "true" : "false",
 		    dv->closed_mode ? "closed" : "open");
 		json_fstr(out, dv->cfg->divert_interface);
@@ -883,8 +884,8 @@ divert_answer(struct divert *dv, int json, FILE *out)
 			    "names: %zu listed, %zu resolved; %" PRIu64 " queries, %" PRIu64
 			    " without an answer\n",
 			    dv->names_pub, dv->resolved, dv->queries, dv->failures);
-		fprintf(out, "BIRD: %s, last reconfigured %s\n", dv->bird_msg[0] ? dv->bird_msg : "-",
-		    t);
+		fprintf(out, "BIRD: %s, last reconfigured %s\n",
+		    dv->bird_msg[0] ? dv->bird_msg : "-", t);
 		for (size_t i = 0; i < dv->nset; i++)
 			fprintf(out, "%s %s\n", divertset_prefix_text(&dv->set[i], pt, sizeof(pt)),
 			    divert_source_name(dv->set[i].source));

@@ -61,8 +61,8 @@ tun_set_up(const char *name, int up, char *err, size_t errlen)
 	else
 		ifr.ifr_flags &= ~IFF_UP;
 	if (ioctl(s, SIOCSIFFLAGS, &ifr) < 0) {
-		snprintf(err, errlen, "interface %s %s: %s", name, up ? "up" : "down",
-		    strerror(errno));
+		snprintf(
+		    err, errlen, "interface %s %s: %s", name, up ? "up" : "down", strerror(errno));
 		goto out;
 	}
 	rc = 0;

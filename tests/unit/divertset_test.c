@@ -64,7 +64,8 @@ Test(divertset, normalise_sorts_merges_covered)
 
 	cr_assert_eq(n, 5);
 	cr_assert_str_eq(text(&p[0]), "10.0.0.0/8");
-	cr_assert_eq(p[0].source, DIVERT_LIST, "the covering prefix takes the covered one's source");
+	cr_assert_eq(
+	    p[0].source, DIVERT_LIST, "the covering prefix takes the covered one's source");
 	cr_assert_str_eq(text(&p[1]), "192.0.2.0/24");
 	cr_assert_eq(p[1].source, DIVERT_LIST);
 	cr_assert_str_eq(text(&p[2]), "198.51.100.80/32");
@@ -128,11 +129,12 @@ Test(divertset, bird_routes)
 	char *t = divertset_bird(p, 2, "blockd_divert", "blockd0", "version 3\nserial 7");
 
 	cr_assert_not_null(t);
-	cr_assert_str_eq(t, "# version 3\n# serial 7\n"
-			    "protocol static blockd_divert4 {\n\tipv4;\n"
-			    "\troute 198.51.100.80/32 via \"blockd0\";\n}\n"
-			    "protocol static blockd_divert6 {\n\tipv6;\n"
-			    "\troute 2001:db8:2::80/128 via \"blockd0\";\n}\n");
+	cr_assert_str_eq(t,
+	    "# version 3\n# serial 7\n"
+	    "protocol static blockd_divert4 {\n\tipv4;\n"
+	    "\troute 198.51.100.80/32 via \"blockd0\";\n}\n"
+	    "protocol static blockd_divert6 {\n\tipv6;\n"
+	    "\troute 2001:db8:2::80/128 via \"blockd0\";\n}\n");
 	free(t);
 	t = divertset_bird(p, 1, "blockd_divert", NULL, NULL);
 	cr_assert_not_null(t);

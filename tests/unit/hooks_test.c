@@ -230,10 +230,12 @@ Test(hooks, one_way_paths)
 	cr_assert_not_null(strstr(t, "ct state { new, untracked } counter name ip_new"),
 	    "an untracked SYN to a blocked address is logged like a new one");
 	cr_assert_gt(hooks_ipt_rules(&s, t, sizeof(t)), 0);
-	const char *u = strstr(t, "-A BLOCKD-FWD -m conntrack --ctstate UNTRACKED -j NFQUEUE "
-				  "--queue-balance 0:1 --queue-bypass\n");
+	const char *u = strstr(t,
+	    "-A BLOCKD-FWD -m conntrack --ctstate UNTRACKED -j NFQUEUE "
+	    "--queue-balance 0:1 --queue-bypass\n");
 	cr_assert_not_null(u);
-	cr_assert_lt(u, strstr(t, "--ctdir REPLY"), "queued before the reply test, which needs a connection");
+	cr_assert_lt(u, strstr(t, "--ctdir REPLY"),
+	    "queued before the reply test, which needs a connection");
 
 	s.backend = CFG_BACKEND_NFT;
 	s.ports.all = 1;
