@@ -6,6 +6,7 @@
 
 #include "divertset.h"
 #include "outbuf.h"
+#include "safeguard.h"
 
 #define SOURCE_NAME(id, name) [id] = (name),
 static const char *const source_names[] = {DIVERT_SOURCES(SOURCE_NAME)};
@@ -259,4 +260,45 @@ divertset_list_parse(
 		s += len;
 	}
 	return (long)n;
+}
+
+int
+divertset_order_field(const char *s, size_t len, char *out, size_t outsz, char *err, size_t errlen)
+{
+	struct divert_prefix p[DIVERT_ORDER_MAX];
+	char buf[DIVERT_ORDER_MAX * (INET6_ADDRSTRLEN + 6)], pt[64];
+	size_t off = 0;
+	long n;
+
+	if (len >= sizeof(buf)) {
+		snprintf(err, errlen, "longer than %zu bytes", sizeof(buf) - 1);
+		return -1;
+	}
+	memcpy(buf, s, len);
+	buf[len] = '\0';
+	n = divertset_list_parse(buf, p, DIVERT_ORDER_MAX, DIVERT_ORDER, err, errlen);
+	if (n < 0)
+		return -1;
+	if (n == 0) {
+		snprintf(err, errlen, "no prefix");
+		return -1;
+	}
+	for (long i = 0; i < n; i++) {
+		if (p[i].plen < (p[i].family == 4 ? SAFEGUARD_V4_LIMIT : SAFEGUARD_V6_LIMIT)) {
+			snprintf(err, errlen, "%s: shorter than /%d, which no order may name",
+			    divertset_prefix_text(&p[i], pt, sizeof(pt)),
+			    p[i].family == 4 ? SAFEGUARD_V4_LIMIT : SAFEGUARD_V6_LIMIT);
+			return -1;
+		}
+	}
+	n = (long)divertset_normalise(p, (size_t)n);
+	for (long i = 0; i < n; i++) {
+		divertset_prefix_text(&p[i], pt, sizeof(pt));
+		if (off + strlen(pt) + 2 > outsz) {
+			snprintf(err, errlen, "too long");
+			return -1;
+		}
+		off += (size_t)snprintf(out + off, outsz - off, "%s%s", i ? " " : "", pt);
+	}
+	return 0;
 }

@@ -12,6 +12,7 @@
  */
 #define DIVERT_SOURCES(X)                                                               \
 	X(DIVERT_LIST, "list")         /* an ip or prefix entry of the list in force */ \
+	X(DIVERT_ORDER, "order")       /* a prefix an order names for diversion */      \
 	X(DIVERT_CONFIG, "config")     /* [divert] prefixes in blockd.conf */           \
 	X(DIVERT_RESOLVED, "resolved") /* an address a listed name resolves to */
 
@@ -26,7 +27,7 @@ struct divert_prefix {
 	uint8_t addr[16];
 };
 
-/* divert_source_name(): "list", "config", ... or "?" for a value out of range. */
+/* divert_source_name(): "list", "order", ... or "?" for a value out of range. */
 const char *divert_source_name(int source);
 
 /*
@@ -76,5 +77,15 @@ int divertset_prefix_parse(const char *s, struct divert_prefix *out, char *err, 
  */
 long divertset_list_parse(
     const char *s, struct divert_prefix *out, size_t max, int src, char *err, size_t errlen);
+
+/*
+ * divertset_order_field(): an order's "divert" value (prefixes separated by
+ * commas and/or spaces, at most DIVERT_ORDER_MAX, none shorter than the
+ * absolute limits of safeguard.h) in its normal form: normalised, separated
+ * by single spaces, into out. Returns 0, or -1 with the reason in err. Pure.
+ */
+#define DIVERT_ORDER_MAX 64
+int divertset_order_field(
+    const char *s, size_t len, char *out, size_t outsz, char *err, size_t errlen);
 
 #endif

@@ -680,10 +680,23 @@ divert_list(struct divert *dv, const struct match_snapshot *snap)
 
 	if (dv == NULL)
 		return;
-	if (l != NULL && l->nentries > 0) {
-		p = malloc(l->nentries * sizeof(*p));
+	if (l != NULL && l->nentries + l->norders > 0) {
+		/* Each order names at most DIVERT_ORDER_MAX prefixes (divertset.h). */
+		p = malloc((l->nentries + l->norders * DIVERT_ORDER_MAX) * sizeof(*p));
 		if (p == NULL)
 			goto oom;
+		/* The orders' own prefixes, of orders not yet ended. */
+		for (size_t i = 0; i < l->norders; i++) {
+			const struct rule_order *o = &l->orders[i];
+			char why[128];
+			long k;
+			if (o->divert == NULL || o->not_after <= (int64_t)time(NULL))
+				continue;
+			k = divertset_list_parse(
+			    o->divert, p + np, DIVERT_ORDER_MAX, DIVERT_ORDER, why, sizeof(why));
+			if (k > 0)
+				np += (size_t)k;
+		}
 		for (size_t i = 0; i < l->nentries; i++) {
 			const struct rule_entry *e = &l->entries[i];
 			if (e->type == RULE_IPV4 || e->type == RULE_IPV6) {

@@ -12,7 +12,8 @@ struct evlog;
 /*
  * With [divert] bird_socket set, the core routers send the appliance only
  * the traffic whose destination is in the divert set: the list's address
- * and prefix entries, the addresses its names resolve to (through
+ * and prefix entries, the prefixes its orders name (divert), the addresses
+ * its names resolve to (through
  * [divert] resolver, refreshed at their TTL, at most resolve_rate names a
  * second) and the operator's prefixes; at most [divert] max prefixes, the
  * list's own first. The set is written as BIRD static routes into

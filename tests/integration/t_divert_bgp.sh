@@ -68,6 +68,8 @@ tb_wait_for -t 15 bg_paths_are "$TB_SERVER4" 2 ||
 d=$(bg_as 1 "${BLOCKCTL:-build/blockctl}" -s "$BG_ROOT/ap1/control.sock" divert)
 echo "$d" | grep -q "^divert announced via blockd0" || tb_fail "blockctl divert: $d"
 echo "$d" | grep -q "^$TB_SERVER4/32 resolved$" || tb_fail "blockctl divert lists no $TB_SERVER4: $d"
+echo "$d" | grep -q "^203.0.113.128/25 order$" || tb_fail "blockctl divert lists not the order's prefix: $d"
+tb_wait_for bg_paths_are 203.0.113.128/25 2 || tb_fail "the order's prefix is not routed via both appliances"
 j=$(bg_as 1 "${BLOCKCTL:-build/blockctl}" -j -s "$BG_ROOT/ap1/control.sock" divert)
 echo "$j" | python3 -c 'import json,sys; d=json.load(sys.stdin); assert d["announced"] and d["names"] == 1 and d["names_resolved"] == 1 and {"prefix": "198.51.100.80/32", "source": "resolved"} in d["set"], d' ||
 	tb_fail "blockctl -j divert: $j"

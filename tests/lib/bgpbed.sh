@@ -142,20 +142,26 @@ EOB
 		tb_fail "appliance $1's BGP session to the core does not come up"
 }
 
-# bg_start_blockd N [KEY=VALUE...]: blockd on appliance N, its list blocking blocked.example.
+# bg_start_blockd N [KEY=VALUE...]: blockd on appliance N, its list blocking blocked.example, its
+# order naming 203.0.113.128/25 (no host of the bed) for diversion.
 bg_start_blockd() {
 	_n=$1
 	shift
 	bg_as "$_n" tb_blockd_conf netfilter.paths=one \
 		"divert.bird_socket=$BG_ROOT/ap$_n/bird.ctl" "divert.include=$BG_ROOT/ap$_n/divert.bird" \
 		"divert.resolver=$TB_RESOLVER4" "$@"
-	[ -f "$BG_ROOT/ap$_n/rules/blocklist" ] || bg_as "$_n" tb_list "domain blocked.example CL-2026-000501"
+	[ -f "$BG_ROOT/ap$_n/rules/blocklist" ] || bg_as "$_n" tb_list "domain blocked.example CL-2026-000501" \
+		"divert 203.0.113.128/25 CL-2026-000501"
 	bg_as "$_n" tb_start_blockd
 }
 
-# bg_paths ADDRESS: how many appliances the core's route to ADDRESS goes through (0: none, the LAN).
+# bg_paths ADDRESS|PREFIX: how many appliances the core's route to it goes through (0: none).
 bg_paths() {
-	ip -n "$BG_NS_CORE" route show "$1/32" | grep -c "via 203\.0\.113\."
+	case $1 in
+	*/*) _p=$1 ;;
+	*) _p=$1/32 ;;
+	esac
+	ip -n "$BG_NS_CORE" route show "$_p" | grep -c "via 203\.0\.113\."
 }
 
 bg_paths_are() {
