@@ -118,4 +118,17 @@ bg_as 1 tb_start_blockd
 tb_wait_for -t 15 bg_paths_are "$TB_SERVER4" 1 || tb_fail "appliance 1 restarted but announces nothing"
 refused blocked.example "$TB_SERVER4" || tb_fail "blocked.example served after appliance 1 came back"
 served allowed.example "$TB_SERVER4" || tb_fail "allowed.example not served after appliance 1 came back"
+
+# failure = closed: blackhole routes that stay announced when blockd dies, whose traffic its
+# rules, left behind, drop.
+bg_as 1 tb_stop_blockd
+tb_wait_for -t 5 bg_paths_are "$TB_SERVER4" 0 || tb_fail "appliance 1 stopped but the core still routes via it"
+bg_start_blockd 1 netfilter.failure=closed
+tb_wait_for -t 15 bg_paths_are "$TB_SERVER4" 1 || tb_fail "failure = closed: nothing announced"
+grep -q "blackhole" "$BG_ROOT/ap1/divert.bird" || tb_fail "failure = closed: not blackhole routes"
+refused blocked.example "$TB_SERVER4" || tb_fail "failure = closed: blocked.example served"
+kill -KILL "$(cat "$BG_ROOT/ap1/blockd.pid")"
+tb_wait_for refused allowed.example "$TB_SERVER4" ||
+	tb_fail "failure = closed: traffic still served with blockd killed"
+[ "$(bg_paths "$TB_SERVER4")" = 1 ] || tb_fail "failure = closed: the route went with blockd"
 tb_log "ok"
