@@ -4,12 +4,13 @@
 #include <string.h>
 
 #include "build.h"
+#include "divertset.h"
 #include "rulefmt.h"
 
 struct border {
 	struct rule_order o;
 	char *file;
-	char *strs[5];
+	char *strs[6]; /* ref, authority, service, notice, notice-url, divert */
 };
 
 struct builder {
@@ -35,7 +36,7 @@ builder_free(struct builder *b)
 		return;
 	for (i = 0; i < b->norders; i++) {
 		free(b->orders[i].file);
-		for (j = 0; j < 5; j++)
+		for (j = 0; j < 6; j++)
 			free(b->orders[i].strs[j]);
 	}
 	for (i = 0; i < b->nentries; i++)
@@ -46,11 +47,14 @@ builder_free(struct builder *b)
 	free(b);
 }
 
-/* An order file's keys: those before "wide" are required; "wide" and "shared" default to no. */
+/*
+ * An order file's keys: those before "wide" are required; "wide" and "shared" default to no,
+ * "divert" to none.
+ */
 static const char *const okeys[] = {"order", "authority", "date", "service", "not-before",
-    "not-after", "notice", "notice-url", "wide", "shared"};
+    "not-after", "notice", "notice-url", "wide", "shared", "divert"};
 #define OKEYS_REQUIRED 8
-#define OKEYS_N        10
+#define OKEYS_N        11
 
 static int
 add_entry(struct builder *b, const struct rule_entry *e, const char *v, size_t vn, char *file)
@@ -195,6 +199,14 @@ builder_add_order(
 			else if (!(vn == 2 && memcmp(v, "no", 2) == 0))
 				snprintf(why, sizeof why, "%s must be 'yes' or 'no'", okeys[key]);
 			break;
+		case 10: {
+			char norm[DIVERT_ORDER_MAX * 48];
+			if (divertset_order_field(v, vn, norm, sizeof norm, why, sizeof why) == 0 &&
+			    (bo->strs[5] = strdup(norm)) == NULL)
+				snprintf(why, sizeof why, "out of memory");
+			bo->o.divert = bo->strs[5];
+			break;
+		}
 		}
 		if (why[0]) {
 			snprintf(err, errlen, "%s:%u: %s: %s", fname, line, okeys[key], why);

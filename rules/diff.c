@@ -91,6 +91,8 @@ orders(struct outbuf *b, const struct rulelist *a, const struct rulelist *l2)
 		    b, y->ref, "wide", x->allow_wide ? "yes" : "no", y->allow_wide ? "yes" : "no");
 		field(b, y->ref, "shared", x->allow_shared ? "yes" : "no",
 		    y->allow_shared ? "yes" : "no");
+		field(
+		    b, y->ref, "divert", x->divert ? x->divert : "-", y->divert ? y->divert : "-");
 	}
 }
 

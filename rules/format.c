@@ -35,9 +35,12 @@ rulelist_format(const struct rulelist *l, size_t *lenp)
 		    &b, "\tnot-before %s\n", rules_time_format(o->not_before, t1, sizeof t1));
 		outbuf_printf(
 		    &b, "\tnot-after %s\n", rules_time_format(o->not_after, t1, sizeof t1));
-		outbuf_printf(&b, "\tnotice %s\n\tnotice-url %s\n\twide %s\n%s\n", o->notice,
+		outbuf_printf(&b, "\tnotice %s\n\tnotice-url %s\n\twide %s\n%s", o->notice,
 		    o->notice_url, o->allow_wide ? "yes" : "no",
 		    o->allow_shared ? "\tshared yes\n" : "");
+		if (o->divert != NULL)
+			outbuf_printf(&b, "\tdivert %s\n", o->divert);
+		outbuf_printf(&b, "\n");
 	}
 	for (i = 0; i < l->nentries; i++) {
 		e = &l->entries[i];

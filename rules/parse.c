@@ -4,6 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "divertset.h"
 #include "rulefmt.h"
 
 struct cursor {
@@ -325,6 +326,19 @@ parse_order(
 			r = next_line(c, &s, &n);
 		}
 	}
+	/* Optional, last: "divert" and the prefixes the order has diverted, in normal form. */
+	if (r == 0 && n > 0 && s[0] == '\t') {
+		char norm[DIVERT_ORDER_MAX * 48];
+		split(s + 1, n - 1, &k, &kn, &v, &vn);
+		if (keyis(k, kn, "divert")) {
+			if (divertset_order_field(v, vn, norm, sizeof norm, why, sizeof why) != 0)
+				return bad(c, "divert: %s", why);
+			if (strlen(norm) != vn || memcmp(norm, v, vn) != 0)
+				return bad(c, "divert not in normal form: expected '%s'", norm);
+			o->divert = save(c, v, vn);
+			r = next_line(c, &s, &n);
+		}
+	}
 	if (r == 1)
 		return bad(c, "file ends after order '%s'", o->ref);
 	if (r < 0)
@@ -332,7 +346,8 @@ parse_order(
 	if (n != 0)
 		return bad(c,
 		    n > 0 && s[0] == '\t'
-			? "unknown order field after 'wide' (only 'shared yes' may follow)"
+			? "unknown order field after 'wide' (only 'shared yes', then 'divert', may "
+			  "follow)"
 			: "expected an empty line after order '%s'",
 		    o->ref);
 	return 0;

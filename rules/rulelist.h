@@ -64,6 +64,8 @@ struct rule_order {
 	int64_t not_after;
 	int allow_wide;   /* order explicitly allows prefixes below the floor */
 	int allow_shared; /* order explicitly accepts entries on shared infrastructure */
+	const char
+	    *divert; /* prefixes to divert to the appliances (divertset.h normal form), or NULL */
 	uint32_t line;
 };
 

@@ -10,6 +10,7 @@
 
 #include "accept.h"
 #include "config.h"
+#include "divertset.h"
 #include "safeguard.h"
 
 /* A default written once, as the number the rules library defines. */
@@ -56,6 +57,7 @@ static const char *const ipaction_names[] = {"reject", "drop", NULL};
 static const char *const dnsact_names[] = {"nxdomain", "sinkhole", NULL};
 static const char *const nosni_names[] = {"pass", "block", NULL};
 static const char *const unjudged_names[] = {"pass", "block", NULL};
+static const char *const paths_names[] = {"both", "one", NULL};
 
 #define F(f) offsetof(struct blockd_config, f), sizeof(((struct blockd_config *)0)->f)
 #define STR(s, k, f, d)                          \
@@ -112,6 +114,7 @@ static const struct key keys[] = {
     ENUM("netfilter", "ip_action", ip_action, ipaction_names, "reject"),
     UINT("netfilter", "ip_log_rate", ip_log_rate, 1, 100000, "100"),
     UINT("netfilter", "nflog_group", nflog_group, 1, 65535, "4242"),
+    ENUM("netfilter", "paths", paths, paths_names, "both"),
 
     ENUM("dns", "action", dns_action, dnsact_names, "nxdomain"),
     KIND("dns", "sinkhole_v4", K_ADDR4, sinkhole_v4, 0, 0, ""),
@@ -143,11 +146,22 @@ static const struct key keys[] = {
     KIND("safeguards", "observe", K_DUR, observe, 0, 604800, "15m"), /* 7 days */
     UINT("safeguards", "collateral_max", collateral_max, 0, 100000, "3"),
     UINT("safeguards", "collateral_top", collateral_top, 1, 100, "10"),
+
+    STR("divert", "bird_socket", divert_bird_socket, ""),
+    STR("divert", "include", divert_include, "/var/lib/blockd/divert.bird"),
+    STR("divert", "interface", divert_interface, "blockd0"),
+    STR("divert", "protocol", divert_protocol, "blockd_divert"),
+    STR("divert", "resolver", divert_resolver, ""),
+    UINT("divert", "resolve_rate", divert_rate, 1, 100000, "50"),
+    KIND("divert", "ttl_min", K_DUR, divert_ttl_min, 1, 86400, "60s"),
+    KIND("divert", "ttl_max", K_DUR, divert_ttl_max, 1, 7 * 86400, "1h"),
+    UINT("divert", "max", divert_max, 1, 10000000, "100000"),
+    STR("divert", "prefixes", divert_prefixes, ""),
 };
 #define NKEYS (sizeof(keys) / sizeof(keys[0]))
 
-static const char *const sections[] = {
-    "blockd", "netfilter", "dns", "tls", "http", "flows", "log", "metrics", "safeguards", NULL};
+static const char *const sections[] = {"blockd", "netfilter", "dns", "tls", "http", "flows", "log",
+    "metrics", "safeguards", "divert", NULL};
 
 /* [flows] ports: "all", or port numbers separated by commas and/or spaces. */
 static const char *
@@ -520,6 +534,60 @@ config_scan(const char *path, const char *buf, size_t len, char *err, size_t err
 	return bad;
 }
 
+/* Identifiers BIRD takes unquoted, and interface names. */
+static int
+plain_word(const char *s, size_t max)
+{
+	size_t n = strlen(s);
+
+	if (n == 0 || n > max)
+		return 0;
+	return strspn(s, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_-.") == n;
+}
+
+static int
+divert_check(const struct blockd_config *c, const char *path, char *err, size_t errlen)
+{
+	uint8_t a[16];
+	char why[256];
+	int bad = 0;
+
+	if (!plain_word(c->divert_interface, 15)) {
+		config_errf(err, errlen,
+		    "%s: [divert] interface: 1 to 15 letters, digits, '_', '-' or '.'", path);
+		bad++;
+	}
+	if (strlen(c->divert_protocol) > 32 || !isalpha((unsigned char)c->divert_protocol[0]) ||
+	    strspn(c->divert_protocol,
+		"abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_") !=
+		strlen(c->divert_protocol)) {
+		config_errf(err, errlen,
+		    "%s: [divert] protocol: a BIRD name: a letter, then letters, digits or '_'",
+		    path);
+		bad++;
+	}
+	if (c->divert_resolver[0] != '\0' && inet_pton(AF_INET, c->divert_resolver, a) != 1 &&
+	    inet_pton(AF_INET6, c->divert_resolver, a) != 1) {
+		config_errf(err, errlen, "%s: [divert] resolver: \"%s\" is not an IP address", path,
+		    c->divert_resolver);
+		bad++;
+	}
+	if (c->divert_ttl_min > c->divert_ttl_max) {
+		config_errf(err, errlen, "%s: [divert] ttl_min: more than ttl_max", path);
+		bad++;
+	}
+	if (divertset_list_parse(c->divert_prefixes, NULL, 1024, DIVERT_CONFIG, why, sizeof(why)) <
+	    0) {
+		config_errf(err, errlen, "%s: [divert] prefixes: %s", path, why);
+		bad++;
+	}
+	if (c->divert_bird_socket[0] != '\0' && c->divert_include[0] != '/') {
+		config_errf(err, errlen, "%s: [divert] include: an absolute path", path);
+		bad++;
+	}
+	return bad;
+}
+
 int
 config_check(const struct blockd_config *c, const char *path, char *err, size_t errlen)
 {
@@ -540,6 +608,7 @@ config_check(const struct blockd_config *c, const char *path, char *err, size_t 
 		    "%s: [dns] action: sinkhole needs sinkhole_v4 or sinkhole_v6", path);
 		bad++;
 	}
+	bad += divert_check(c, path, err, errlen);
 	return bad;
 }
 

@@ -16,6 +16,7 @@ enum cfg_dnsact { CFG_DNS_NXDOMAIN, CFG_DNS_SINKHOLE };
 enum cfg_nosni { CFG_NOSNI_PASS, CFG_NOSNI_BLOCK };
 enum cfg_unjudged { CFG_UNJUDGED_PASS, CFG_UNJUDGED_BLOCK };
 enum cfg_stop { CFG_STOP_REMOVE, CFG_STOP_KEEP };
+enum cfg_paths { CFG_PATHS_BOTH, CFG_PATHS_ONE };
 
 /* [flows] ports: the destination ports whose TCP and UDP flows are read by their first bytes. */
 #define CFG_PORTS_MAX 32
@@ -67,6 +68,7 @@ struct blockd_config {
 	int ip_action;        /* enum cfg_ipaction */
 	unsigned ip_log_rate; /* NFLOG events per second for IP blocks */
 	unsigned nflog_group;
+	int paths; /* enum cfg_paths: both directions of a flow pass here, or the client's only */
 
 	/* [dns] */
 	int dns_action; /* enum cfg_dnsact */
@@ -105,6 +107,18 @@ struct blockd_config {
 	unsigned observe;        /* seconds a new address or prefix entry is observed; 0: none */
 	unsigned collateral_max; /* unlisted registrable domains seen on it before it is held */
 	unsigned collateral_top; /* names shown per entry (status, log, report) */
+
+	/* [divert]: the divert set announced through a local BIRD; off while bird_socket is "" */
+	char divert_bird_socket[256]; /* BIRD's control socket */
+	char divert_include[256];     /* the file of static routes BIRD's configuration includes */
+	char divert_interface[16];    /* the liveness interface the routes go via */
+	char divert_protocol[64];     /* BIRD static protocols <name>4 and <name>6 */
+	char divert_resolver[64];     /* resolves listed names to divert their addresses; "" none */
+	unsigned divert_rate;         /* names resolved per second at most */
+	unsigned divert_ttl_min;      /* seconds: shortest time an answer is kept */
+	unsigned divert_ttl_max;      /* seconds: longest */
+	unsigned divert_max;          /* prefixes in the set at most */
+	char divert_prefixes[1024];   /* the operator's own prefixes, comma or space separated */
 };
 
 /*

@@ -27,6 +27,7 @@ static const struct {
     {"lookup", "blockctl [-j] [-f config] [-s socket] lookup name | address | url\n"},
     {"stats", "blockctl [-j] [-f config] [-s socket] stats\n"},
     {"collateral", "blockctl [-j] [-f config] [-s socket] collateral [address | prefix]\n"},
+    {"divert", "blockctl [-j] [-f config] [-s socket] divert\n"},
     {"log", "blockctl [-j] [-f config] log verify [file ...]\n"},
     {"report",
 	"blockctl [-j] [-f config] report --from time --to time [--format csv | json]\n"
@@ -354,7 +355,7 @@ main(int argc, char *argv[])
 		sock = conf.control_socket;
 	}
 
-	if (!strcmp(cmd, "status") || !strcmp(cmd, "stats")) {
+	if (!strcmp(cmd, "status") || !strcmp(cmd, "stats") || !strcmp(cmd, "divert")) {
 		if (argc != 1)
 			usage(cmd);
 		snprintf(line, sizeof(line), "%s%s", json ? "json " : "", cmd);

@@ -43,9 +43,12 @@ static const struct {
 	int cmd;
 	int nargs;
 } ctl_cmds[] = {
-    {"status", CTL_STATUS, 0}, {"reload", CTL_RELOAD, -1}, /* optional "override" */
-    {"lookup", CTL_LOOKUP, 1}, {"stats", CTL_STATS, 0},
+    {"status", CTL_STATUS, 0},
+    {"reload", CTL_RELOAD, -1}, /* optional "override" */
+    {"lookup", CTL_LOOKUP, 1},
+    {"stats", CTL_STATS, 0},
     {"collateral", CTL_COLLATERAL, -1}, /* an optional entry */
+    {"divert", CTL_DIVERT, 0},
 };
 
 int
@@ -361,6 +364,9 @@ client_request(struct ctl *c, struct ctl_client *cl, const struct ctl_ops *ops, 
 		break;
 	case CTL_COLLATERAL:
 		status = ops->collateral(ctx, req.arg, req.json, out);
+		break;
+	case CTL_DIVERT:
+		status = ops->divert(ctx, req.json, out);
 		break;
 	}
 	fclose(out);

@@ -18,7 +18,7 @@
 #define CTL_REQUEST_MAX 4096
 #define CTL_ARGS_MAX    4
 
-enum ctl_cmd { CTL_STATUS = 1, CTL_RELOAD, CTL_LOOKUP, CTL_STATS, CTL_COLLATERAL };
+enum ctl_cmd { CTL_STATUS = 1, CTL_RELOAD, CTL_LOOKUP, CTL_STATS, CTL_COLLATERAL, CTL_DIVERT };
 
 struct ctl_request {
 	int cmd;      /* enum ctl_cmd */
@@ -47,6 +47,7 @@ struct ctl_ops {
 	int (*stats)(void *ctx, int json, FILE *out);
 	int (*collateral)(
 	    void *ctx, const char *entry, int json, FILE *out); /* entry may be NULL */
+	int (*divert)(void *ctx, int json, FILE *out);
 };
 
 struct ctl;

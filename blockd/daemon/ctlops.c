@@ -7,6 +7,7 @@
 
 #include "collateral.h"
 #include "ctlops.h"
+#include "divert.h"
 #include "daemon.h"
 #include "evlog/evlog.h"
 #include "base/json.h"
@@ -341,10 +342,18 @@ op_collateral(void *ctx, const char *entry, int json, FILE *out)
 	    d->coll, snapref_peek(d->snaps), entry, json, (int64_t)time(NULL), out);
 }
 
+static int
+op_divert(void *ctx, int json, FILE *out)
+{
+	struct blockd *d = ctx;
+	return divert_answer(d->divert, json, out);
+}
+
 const struct ctl_ops ctlops = {
     .status = op_status,
     .reload = op_reload,
     .lookup = op_lookup,
     .stats = op_stats,
     .collateral = op_collateral,
+    .divert = op_divert,
 };

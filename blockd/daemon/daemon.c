@@ -12,6 +12,7 @@
 
 #include "collateral.h"
 #include "daemon.h"
+#include "divert.h"
 #include "evlog/evlog.h"
 #include "inforce.h"
 #include "evlog/evlog_floor.h"
@@ -103,6 +104,7 @@ publish(struct blockd *d, struct listload *ll, int reload, long override_uid)
 	    l->nentries, l->norders, ll->fresh ? "" : " (last accepted)");
 	/* New address entries are staged before the workers see the snapshot. */
 	collateral_list(d->coll, ll->snap, ll->fresh, d->log, (int64_t)time(NULL));
+	divert_list(d->divert, ll->snap);
 	snapref_swap(d->snaps, ll->snap);
 	collateral_published(d->coll);
 	ll->snap = NULL;
@@ -120,6 +122,8 @@ publish(struct blockd *d, struct listload *ll, int reload, long override_uid)
 static void
 release(struct blockd *d)
 {
+	divert_close(d->divert);
+	d->divert = NULL;
 	collateral_close(d->coll);
 	d->coll = NULL;
 	free(d->workers);
@@ -183,6 +187,7 @@ daemon_start(struct blockd *d, char *err, size_t errlen)
 	    .mark_block = d->cfg.mark_block,
 	    .mark_late = d->cfg.mark_late,
 	    .ports = d->cfg.ports,
+	    .one_way = d->cfg.paths == CFG_PATHS_ONE,
 	    .ip_action = d->cfg.ip_action,
 	    .ip_log_rate = d->cfg.ip_log_rate,
 	    .nflog_group = d->cfg.nflog_group,
@@ -197,6 +202,10 @@ daemon_start(struct blockd *d, char *err, size_t errlen)
 		    err, errlen, "cannot open the enforcement log %s (see above)", d->cfg.log_path);
 		goto fail;
 	}
+	d->divert = divert_open(&d->cfg, d->log, err, errlen);
+	if (d->divert == NULL && err[0] != '\0')
+		goto fail;
+	divert_list(d->divert, snapref_peek(d->snaps));
 	if (floor_mismatch)
 		evlog_state(d->log, EVS_SERIAL_FLOOR, d->floor.serial,
 		    "%s shows serial %" PRIu64 " accepted, %s/rules.serial says %" PRIu64
@@ -237,6 +246,14 @@ daemon_start(struct blockd *d, char *err, size_t errlen)
 		goto fail;
 	}
 	startprof_mark(&d->prof, "ip sets");
+	/* Traffic is diverted here only once every hook is in place to judge it. */
+	if (divert_run(d->divert, err, errlen) == -1) {
+		char e[512];
+		(void)hooks_remove(e, sizeof(e));
+		d->hooks_installed = 0;
+		goto fail;
+	}
+	divert_health(d->divert, 1, "blockd started");
 	startprof_enforcing(&d->prof);
 	/* In force: only now is it recorded as the last accepted, off the way to enforcement. */
 	commit(d, &ll);
@@ -343,6 +360,8 @@ daemon_check_enforcement(struct blockd *d)
 {
 	inforce_tick(d);
 	queue_health(d);
+	divert_health(d->divert, !d->failopen,
+	    d->failopen ? "fail-open: packets pass unjudged" : "every queued packet judged again");
 }
 
 void
@@ -351,6 +370,9 @@ daemon_stop(struct blockd *d)
 	char err[1024];
 
 	daemon_check_enforcement(d);
+	/* The core sends the traffic elsewhere before the rules that judge it go. */
+	divert_close(d->divert);
+	d->divert = NULL;
 	inforce_ip_wait(d); /* the rules go (or stay) with a finished load, not half of one */
 	if (d->hooks_installed)
 		inforce_ip_report(d);

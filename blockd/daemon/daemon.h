@@ -22,6 +22,7 @@ struct nflog;
 struct match_snapshot;
 struct collateral;
 struct ipset_job;
+struct divert;
 
 struct blockd {
 	struct blockd_config cfg;
@@ -53,6 +54,7 @@ struct blockd {
 	uint64_t ipset_loading;          /* the serial it loads (with ipset_job) */
 	int ipset_efd;                   /* eventfd: a load finished (polled by the main loop) */
 	int ipset_again;                 /* a sync was asked for while a load ran */
+	struct divert *divert;           /* the divert set and BIRD ([divert]), NULL when off */
 
 	struct startprof prof; /* the start, step by step (startprof_mark() from main() on) */
 

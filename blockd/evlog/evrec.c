@@ -26,7 +26,9 @@ static const char *const state_names[] = {[EVS_START] = "start",
     [EVS_GAP] = "gap",
     [EVS_SERIAL_FLOOR] = "serial_floor",
     [EVS_HELD] = "held",
-    [EVS_OBSERVED] = "observed"};
+    [EVS_OBSERVED] = "observed",
+    [EVS_DIVERT_WITHDRAWN] = "divert_withdrawn",
+    [EVS_DIVERT_ANNOUNCED] = "divert_announced"};
 
 #define NELEM(a) (sizeof(a) / sizeof((a)[0]))
 

@@ -24,6 +24,9 @@ enum evstate {
 	EVS_HELD,             /* an observed address entry is held, not enforced: it carries
 				 unrelated services (order; reason names the entry and what was seen) */
 	EVS_OBSERVED,         /* an observed address entry is enforced at the end of its window */
+	EVS_DIVERT_WITHDRAWN, /* the divert routes are withdrawn: the core no longer sends
+				 this appliance the diverted traffic (reason says why) */
+	EVS_DIVERT_ANNOUNCED, /* the divert routes are announced again */
 };
 
 enum evrec_kind { EVREC_BLOCK = 1, EVREC_STATE };

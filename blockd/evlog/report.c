@@ -14,12 +14,13 @@ static const char *const gap_names[] = {[GAP_NO_LOG] = "no_log",
     [GAP_EXPIRED] = "list_expired",
     [GAP_REFUSED] = "list_refused",
     [GAP_DROPPED] = "events_dropped",
-    [GAP_EXHAUSTED] = "exhausted"};
+    [GAP_EXHAUSTED] = "exhausted",
+    [GAP_WITHDRAWN] = "withdrawn"};
 
 const char *
 report_gap_name(int kind)
 {
-	if (kind <= 0 || kind > GAP_EXHAUSTED)
+	if (kind <= 0 || kind > GAP_WITHDRAWN)
 		return "unknown";
 	return gap_names[kind];
 }
@@ -55,7 +56,7 @@ struct report_builder {
 	size_t gidx_cap;
 	struct subkey *subs; /* open addressing */
 	size_t subs_cap, nsubs;
-	struct open_gap down, failopen, expired, refused;
+	struct open_gap down, failopen, expired, refused, withdrawn;
 	size_t unjudged_cap, staged_cap;
 	/* the exhaustion period being gathered: since .since, last event at exh_last */
 	struct open_gap exhausted;
@@ -412,6 +413,7 @@ add_state(struct report_builder *b, const struct evrec *r)
 		rc |= close_gap(b, &b->failopen, GAP_FAILOPEN, t);
 		rc |= close_gap(b, &b->expired, GAP_EXPIRED, t);
 		rc |= close_gap(b, &b->refused, GAP_REFUSED, t);
+		rc |= close_gap(b, &b->withdrawn, GAP_WITHDRAWN, t);
 		if (r->state == EVS_STOP)
 			open_gap(&b->down, r, t);
 		else if (!b->down.open) /* a crash: down since the last record of that run */
@@ -443,6 +445,12 @@ add_state(struct report_builder *b, const struct evrec *r)
 	case EVS_HELD:
 	case EVS_OBSERVED:
 		rc |= add_staged(b, r);
+		break;
+	case EVS_DIVERT_WITHDRAWN:
+		open_gap(&b->withdrawn, r, t);
+		break;
+	case EVS_DIVERT_ANNOUNCED:
+		rc |= close_gap(b, &b->withdrawn, GAP_WITHDRAWN, t);
 		break;
 	}
 	return rc ? -1 : 0;
@@ -539,6 +547,9 @@ report_finish(struct report_builder *b, struct report *rp)
 	if (rc == 0 && b->refused.open)
 		rc |= add_gap(b, GAP_REFUSED, b->refused.since, b->rp.to_us, 1, 0,
 		    b->refused.serial, b->refused.reason);
+	if (rc == 0 && b->withdrawn.open)
+		rc |= add_gap(b, GAP_WITHDRAWN, b->withdrawn.since, b->rp.to_us, 1, 0,
+		    b->withdrawn.serial, b->withdrawn.reason);
 	*rp = b->rp;
 	if (rp->ngroups > 1)
 		qsort(rp->groups, rp->ngroups, sizeof(*rp->groups), cmp_group);

@@ -26,6 +26,7 @@ enum report_gap_kind {
 	GAP_REFUSED,    /* a new list was refused; the regulator's latest list not in force */
 	GAP_DROPPED,    /* enforced, but events were not logged */
 	GAP_EXHAUSTED,  /* flows decided unjudged for want of a stream buffer (failure policy) */
+	GAP_WITHDRAWN,  /* the divert routes were withdrawn: the core sent the traffic elsewhere */
 };
 
 /*

@@ -63,7 +63,7 @@ nft_ip_chains(struct nfcmd_buf *b, const struct hooks_spec *s)
 		    "\tchain ip_blocked%d {\n"
 		    "\t\tmeta mark & 0x%x == 0x%x return\n"
 		    "\t\t%s daddr @%s return\n"
-		    "\t\tct state new counter name ip_new",
+		    "\t\tct state { new, untracked } counter name ip_new",
 		    f ? 6 : 4, inj, inj, fam[f][0], fam[f][1]);
 		if (s->ip_log_rate)
 			nfcmd_add(b, " limit rate %u/second", s->ip_log_rate);
@@ -99,6 +99,32 @@ nft_ip_chains(struct nfcmd_buf *b, const struct hooks_spec *s)
 	}
 }
 
+/*
+ * paths = one: conntrack never sees a server's SYN-ACK, so it would take the
+ * client's next packet for invalid and attach no connection to it (no
+ * bytes counted, no mark): nothing of the flow past the SYN would be
+ * queued. The client's SYN to a read port is left untracked instead (the
+ * queue chains queue it by that state); its next packet starts the
+ * connection as one picked up mid-stream (nf_conntrack_tcp_loose, on by
+ * default), which conntrack then follows in one direction.
+ */
+static void
+nft_one_way(struct nfcmd_buf *b, const struct hooks_spec *s)
+{
+	nfcmd_add(b,
+	    "\tchain one_way {\n"
+	    "\t\ttype filter hook prerouting priority %d; policy accept;\n"
+	    "\t\ttcp flags & (syn | ack) == syn ",
+	    HOOKS_RAW_PRIO);
+	if (!s->ports.all) {
+		nfcmd_add(b, "tcp dport { 53");
+		for (unsigned i = 0; i < s->ports.n; i++)
+			nfcmd_add(b, ", %u", s->ports.port[i]);
+		nfcmd_add(b, " } ");
+	}
+	nfcmd_add(b, "notrack\n\t}\n");
+}
+
 size_t
 hooks_nft_ruleset(const struct hooks_spec *s, char *out, size_t outlen)
 {
@@ -118,6 +144,8 @@ hooks_nft_ruleset(const struct hooks_spec *s, char *out, size_t outlen)
 	    "\t\tmeta mark & 0x%x == 0x%x meta l4proto udp notrack\n"
 	    "\t}\n",
 	    HOOKS_RAW_PRIO, inj, inj);
+	if (s->one_way)
+		nft_one_way(&b, s);
 	nft_ip_chains(&b, s);
 	for (int i = 0; i < HOOKS_NPLACES; i++) {
 		if (!hooks_place_wanted(s, i))

@@ -38,6 +38,7 @@ struct hooks_spec {
 	uint32_t mark_block; /* ct/packet mark bit: flow decided, blocked (dropped in the kernel) */
 	uint32_t mark_late;  /* packet mark bit: queued past its bytes, the flow still undecided */
 	struct cfg_ports ports; /* the [flows] ports (queued.h's QUEUED_PORTS selectors) */
+	int one_way;            /* [netfilter] paths = one: the servers' packets never pass here */
 	/* IP enforcement (both backends: always nft sets and chains in table inet blockd) */
 	int ip_action;        /* enum cfg_ipaction */
 	unsigned ip_log_rate; /* first packets of blocked flows sent to NFLOG per second */

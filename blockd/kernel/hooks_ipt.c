@@ -157,6 +157,10 @@ hooks_ipt_rules(const struct hooks_spec *s, char *out, size_t outlen)
 		    s->mark | s->mark_block, s->mark | s->mark_block);
 		nfcmd_add(&b, "-A %s -m connmark --mark 0x%x/0x%x -j DROP\n", c, s->mark_block,
 		    s->mark_block);
+		/* paths = one: the client's SYN, left untracked (hooks.c nft_one_way). */
+		if (s->one_way)
+			nfcmd_add(
+			    &b, "-A %s -m conntrack --ctstate UNTRACKED %s%s\n", c, q, bypass);
 		nfcmd_add(&b, "-A %s -m conntrack --ctdir REPLY -j RETURN\n", c);
 		quic_initials(&b, s, c, q, bypass);
 		nfcmd_add(

@@ -80,6 +80,12 @@ queue_chain(struct nfcmd_buf *b, const struct hooks_spec *s, const char *h)
 	    "\t\tct mark & 0x%x != 0 drop\n"
 	    "\t\tct direction != original return\n",
 	    h, h, HOOKS_QUEUE_PRIO, inj, inj, s->mark_block);
+	/* paths = one: the client's SYN, left untracked (hooks.c nft_one_way). */
+	if (s->one_way) {
+		nfcmd_add(b, "\t\tct state untracked ");
+		queue_stmt(b, s);
+		nfcmd_add(b, "\n");
+	}
 	quic_initials(b, s, q, n);
 	nfcmd_add(b, "\t\tct mark & 0x%x != 0 return\n", s->mark);
 	for (size_t i = 0; i < n; i++) {

@@ -10,7 +10,7 @@ PKGS="build-essential pkg-config clang libclang-rt-14-dev
 libmnl-dev libnftnl-dev libnetfilter-queue-dev libnetfilter-log-dev libldns-dev libiniparser-dev
 libcriterion-dev libssl-dev libcap-dev libseccomp-dev
 iproute2 nftables iptables ipset ethtool conntrack
-unbound dnsutils knot-dnsutils nginx caddy curl openssl minisign dnsperf iperf3
+unbound dnsutils knot-dnsutils nginx caddy curl openssl minisign dnsperf iperf3 bird2
 python3 python3-scapy python3-cryptography mandoc lintian debhelper devscripts fakeroot publicsuffix
 logrotate cppcheck clang-tidy clang-format bear adduser procps util-linux
 systemd dpkg-dev"

@@ -130,13 +130,19 @@ _tb_ns() {
 	ip netns exec "$1" sysctl -qw net.ipv6.conf.all.accept_dad=0 net.ipv6.conf.default.accept_dad=0
 }
 
-# tb_setup: the four namespaces, addresses, routes and forwarding.
-tb_setup() {
+# tb_begin: the run's temporary directory, and tb_cleanup registered on EXIT INT TERM (every
+# test bed starts with it).
+tb_begin() {
 	[ "$(id -u)" -eq 0 ] || tb_fail "the test bed needs root"
 	TB_DIR=$(mktemp -d "${TMPDIR:-/tmp}/blockd-tb.$TB_ID.XXXXXX")
 	trap tb_cleanup EXIT
 	trap 'exit 130' INT
 	trap 'exit 143' TERM
+}
+
+# tb_setup: the four namespaces, addresses, routes and forwarding.
+tb_setup() {
+	tb_begin
 	for _ns in "$TB_NS_CLIENT" "$TB_NS_APPL" "$TB_NS_RESOLVER" "$TB_NS_SERVER"; do
 		_tb_ns "$_ns"
 	done
@@ -251,7 +257,7 @@ log.path=$TB_DIR/enforcement.jsonl safeguards.observe=0"
 	done
 	_all="$_all $*"
 	{
-		for _s in blockd netfilter dns tls http flows log metrics safeguards; do
+		for _s in blockd netfilter dns tls http flows log metrics safeguards divert; do
 			echo "[$_s]"
 			for _kv in $_all; do
 				case $_kv in

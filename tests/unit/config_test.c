@@ -76,6 +76,7 @@ Test(config, out_of_range_values)
 Test(config, cross_key_checks)
 {
 	golden("bad/sinkhole", EXIT_FAIL);
+	golden("bad/divert", EXIT_FAIL);
 }
 Test(config, syntax_error_names_line)
 {

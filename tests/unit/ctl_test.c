@@ -98,7 +98,8 @@ op_lookup(void *ctx, const char *what, int json, FILE *out)
 	fprintf(out, "looked up %s\n", what);
 	return 0;
 }
-static const struct ctl_ops ops = {op_status, op_reload, op_lookup, op_status, op_lookup};
+static const struct ctl_ops ops = {
+    op_status, op_reload, op_lookup, op_status, op_lookup, op_status};
 
 struct server {
 	struct ctl *ctl;

@@ -211,3 +211,35 @@ Test(hooks, empty_mangle_table_detected)
 	    hooks_ipt_table_empty("*mangle\n:FORWARD ACCEPT [0:0]\n:MINE - [0:0]\nCOMMIT\n"));
 	cr_assert_not(hooks_ipt_table_empty(""));
 }
+
+Test(hooks, one_way_paths)
+{
+	char t[16384];
+	struct hooks_spec s = spec(CFG_BACKEND_IPTABLES, CFG_HOOK_FORWARD, 1, 0, 1);
+
+	cr_assert_gt(hooks_nft_ruleset(&s, t, sizeof(t)), 0);
+	cr_assert_null(strstr(t, "chain one_way"), "both paths: conntrack sees every SYN");
+	cr_assert_gt(hooks_ipt_rules(&s, t, sizeof(t)), 0);
+	cr_assert_null(strstr(t, "UNTRACKED"));
+
+	s.one_way = 1;
+	cr_assert_gt(hooks_nft_ruleset(&s, t, sizeof(t)), 0);
+	cr_assert_not_null(strstr(t,
+	    "\tchain one_way {\n\t\ttype filter hook prerouting priority -300; policy accept;\n"
+	    "\t\ttcp flags & (syn | ack) == syn tcp dport { 53, 80, 443 } notrack\n\t}\n"));
+	cr_assert_not_null(strstr(t, "ct state { new, untracked } counter name ip_new"),
+	    "an untracked SYN to a blocked address is logged like a new one");
+	cr_assert_gt(hooks_ipt_rules(&s, t, sizeof(t)), 0);
+	const char *u = strstr(t,
+	    "-A BLOCKD-FWD -m conntrack --ctstate UNTRACKED -j NFQUEUE "
+	    "--queue-balance 0:1 --queue-bypass\n");
+	cr_assert_not_null(u);
+	cr_assert_lt(u, strstr(t, "--ctdir REPLY"),
+	    "queued before the reply test, which needs a connection");
+
+	s.backend = CFG_BACKEND_NFT;
+	s.ports.all = 1;
+	cr_assert_gt(hooks_nft_ruleset(&s, t, sizeof(t)), 0);
+	cr_assert_not_null(strstr(t, "\t\ttcp flags & (syn | ack) == syn notrack\n"));
+	cr_assert_not_null(strstr(t, "\t\tct state untracked queue num 0-1 bypass\n"));
+}

@@ -357,7 +357,7 @@ Test(ipset, hooks_reject_chain_logs_new_flows_first)
 	const char *inj = strstr(t, "meta mark & 0x300000 == 0x300000 return");
 	const char *allow = strstr(t, "ip daddr @allow4 return");
 	const char *log = strstr(t,
-	    "ct state new counter name ip_new limit rate 100/second log group "
+	    "ct state { new, untracked } counter name ip_new limit rate 100/second log group "
 	    "4242");
 	const char *rst = strstr(t, "meta l4proto tcp reject with tcp reset");
 	const char *icmp = strstr(t, "reject with icmpx type admin-prohibited");

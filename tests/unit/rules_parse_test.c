@@ -228,6 +228,16 @@ Test(rules_parse, order_errors)
 	    "t.list:20: shared must be 'yes' (leave the field out for no)");
 	bad("\twide no\n", "\twide no\n\tshared yes\n\tshared yes\n",
 	    "t.list:21: unknown order field after 'wide'");
+	bad("\twide no\n", "\twide no\n\tdivert 203.0.113.0/24,198.51.100.0/24\n",
+	    "t.list:20: divert not in normal form: expected '198.51.100.0/24 203.0.113.0/24'");
+	bad("\twide no\n", "\twide no\n\tdivert 203.0.113.7/24\n",
+	    "t.list:20: divert not in normal form: expected '203.0.113.0/24'");
+	bad("\twide no\n", "\twide no\n\tdivert 10.0.0.0/7\n",
+	    "t.list:20: divert: 10.0.0.0/7: shorter than /8");
+	bad("\twide no\n", "\twide no\n\tdivert example.org\n",
+	    "t.list:20: divert: \"example.org\" is not an address or prefix");
+	bad("\twide no\n", "\twide no\n\tdivert 203.0.113.0/24\n\tshared yes\n",
+	    "t.list:21: unknown order field after 'wide'");
 	bad("notice-url https://orders.example/CL", "notice-url ftp://orders.example/CL",
 	    "t.list:18: notice-url: notice URL must start with https:// or http://");
 	bad("order OSA-7\n", "order CL-2026-000123\n",
@@ -445,6 +455,29 @@ Test(rules_parse, empty_list_lifts_every_block)
 	t = edit_text(empty, "entries 0", "entries 1");
 	refused(t, strlen(t), "t.list:9: orders 0 with entries 1: every order needs entries");
 	free(t);
+}
+
+/* "divert", after "shared", names the order's prefixes to divert; the writer reproduces it. */
+Test(rules_parse, divert_field_round_trips)
+{
+	char *t = edit(
+		 "\twide no\n", "\twide no\n\tshared yes\n\tdivert 203.0.113.0/24 2001:db8::/32\n"),
+	     *again, err[RULES_ERR_MAX];
+	struct rulelist *l;
+	size_t len;
+
+	cr_assert_eq(
+	    rulelist_parse(t, strlen(t), "t.list", NULL, &l, err, sizeof err), 0, "%s", err);
+	cr_assert_str_eq(l->orders[0].divert, "203.0.113.0/24 2001:db8::/32");
+	again = rulelist_format(l, &len);
+	cr_assert_eq(len, strlen(t));
+	cr_assert_eq(memcmp(again, t, len), 0, "%s", again);
+	free(again);
+	rulelist_free(l);
+	free(t);
+	cr_assert_eq(rulelist_parse(base, strlen(base), "t.list", NULL, &l, err, sizeof err), 0);
+	cr_assert_null(l->orders[0].divert);
+	rulelist_free(l);
 }
 
 /* "shared yes" is an optional last order field; the writer reproduces it. */

@@ -76,6 +76,27 @@ Test(rules_tools, builder_sorts_into_normal_form)
 	free(t);
 }
 
+/* An order file's "divert" key: any separators and order in, the normal form out, and back. */
+Test(rules_tools, builder_divert_field)
+{
+	static const char with[] =
+	    "order CL-3\nauthority Court\ndate 2026-01-01\nservice Z\n"
+	    "not-before 2026-01-01T00:00:00Z\nnot-after 2030-01-01T00:00:00Z\nnotice Blocked.\n"
+	    "notice-url https://orders.example/CL-3\ndivert 203.0.113.9/24, 2001:db8::/32 "
+	    "192.0.2.0/25\n"
+	    "domain z.example\n";
+	size_t len;
+	char *t = build2(with, NULL, 4, NULL, &len);
+	struct rulelist *l = parse(t, len);
+
+	cr_assert_not_null(
+	    strstr(t, "\twide no\n\tdivert 192.0.2.0/25 203.0.113.0/24 2001:db8::/32\n\n"), "%s",
+	    t);
+	cr_assert_str_eq(l->orders[0].divert, "192.0.2.0/25 203.0.113.0/24 2001:db8::/32");
+	rulelist_free(l);
+	free(t);
+}
+
 static void
 build_bad(const char *text, const char *want)
 {
@@ -98,6 +119,8 @@ Test(rules_tools, builder_refuses_bad_input)
 	build_bad("order CL-1\norder CL-2\n", "o.order:2: 'order' given twice");
 	build_bad("domain Bad.example\n", "o.order:1: domain Bad.example: uppercase 'B'");
 	build_bad("wide perhaps\n", "o.order:1: wide: wide must be 'yes' or 'no'");
+	build_bad("divert 0.0.0.0/0\n", "o.order:1: divert: 0.0.0.0/0: shorter than /8");
+	build_bad("divert 203.0.113.0/24 bad\n", "o.order:1: divert: \"bad\" is not an address");
 	build_bad("notice caf\xc3\xa9\n", "o.order:1: control or non-ASCII byte");
 	t = strdup(order_a);
 	*strstr(t, "\nsuffix") = '\0';
