@@ -154,7 +154,7 @@ static const struct key keys[] = {
     STR("divert", "resolver", divert_resolver, ""),
     UINT("divert", "resolve_rate", divert_rate, 1, 100000, "50"),
     KIND("divert", "ttl_min", K_DUR, divert_ttl_min, 1, 86400, "60s"),
-    KIND("divert", "ttl_max", K_DUR, divert_ttl_max, 1, 7 * 86400, "1h"),
+    KIND("divert", "ttl_max", K_DUR, divert_ttl_max, 1, 604800, "1h"), /* 7 days */
     UINT("divert", "max", divert_max, 1, 10000000, "100000"),
     STR("divert", "prefixes", divert_prefixes, ""),
 };

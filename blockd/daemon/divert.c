@@ -360,9 +360,10 @@ bird_reply(int fd, char *last, size_t lastlen, char *err, size_t errlen)
 		char *nl;
 		while ((nl = memchr(buf, '\n', len)) != NULL) {
 			size_t ll = (size_t)(nl - buf);
-			if (ll >= 5 && buf[0] >= '0' && buf[0] <= '9' && buf[4] == ' ') {
+			if (ll >= 5 && strspn(buf, "0123456789") == 4 && buf[4] == ' ') {
 				snprintf(last, lastlen, "%.*s", (int)(ll - 5), buf + 5);
-				return atoi(buf);
+				return (buf[0] - '0') * 1000 + (buf[1] - '0') * 100 +
+				    (buf[2] - '0') * 10 + (buf[3] - '0');
 			}
 			memmove(buf, nl + 1, len - ll - 1);
 			len -= ll + 1;
@@ -409,7 +410,7 @@ bird_configure(const char *path, char *msg, size_t msglen)
 		close(fd);
 		return -1;
 	}
-	if ((code = bird_reply(fd, last, sizeof(last), msg, msglen)) < 0)
+	if (bird_reply(fd, last, sizeof(last), msg, msglen) < 0) /* the greeting */
 		goto fail;
 	if (write(fd, "configure\n", 10) != 10) {
 		snprintf(msg, msglen, "%s: %s", path, strerror(errno));
