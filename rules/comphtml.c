@@ -83,12 +83,16 @@ chart(const struct comp *c, struct outbuf *b, uint32_t order, uint32_t isp)
 	outbuf_printf(b,
 	    "<svg class=\"chart\" role=\"img\" width=\"%d\" height=\"%d\" viewBox=\"0 0 %d %d\" "
 	    "xmlns=\"http://www.w3.org/2000/svg\">\n<title>blocks per day by method, ",
-	    CHART_W, CHART_H + 30, CHART_W, CHART_H + 30);
+	    CHART_W, CHART_H + 44, CHART_W, CHART_H + 44);
 	esc(b, c->isps[isp]);
 	outbuf_printf(b, "</title>\n");
-	/* Shading first, so bars stand on top: coverage gaps red, unjudged days amber. */
+	/*
+	 * Shading first, so bars stand on top: coverage gaps at their times (red,
+	 * behind the bars and solid in the lane under the axis), days with flows
+	 * passed unjudged (amber; the log counts them per day).
+	 */
 	for (d = 0; d < days; d++) {
-		int64_t day = c->from_day + d, gs = comp_gap_seconds(c, isp, day);
+		int64_t day = c->from_day + d;
 		double x = CHART_LEFT + (double)d * w;
 		for (i = 0; i < c->nunjudged; i++)
 			if (c->unjudged[i].isp == isp && c->unjudged[i].day == day &&
@@ -97,16 +101,37 @@ chart(const struct comp *c, struct outbuf *b, uint32_t order, uint32_t isp)
 				    "<rect class=\"unjudged\" x=\"%.1f\" y=\"%d\" width=\"%.1f\" "
 				    "height=\"%d\" fill=\"#f5c542\" "
 				    "fill-opacity=\"0.35\"><title>%s: "
-				    "%" PRIu64 " flows passed unjudged</title></rect>\n",
+				    "%" PRIu64 " flows passed unjudged</title></rect>\n"
+				    "<rect class=\"lane-unjudged\" x=\"%.1f\" y=\"%d\" "
+				    "width=\"%.1f\" "
+				    "height=\"6\" fill=\"#f5c542\"/>\n",
 				    x, CHART_TOP, w, CHART_H, dayfmt(day, ds, sizeof(ds)),
-				    c->unjudged[i].passed);
-		if (gs > 0)
-			outbuf_printf(b,
-			    "<rect class=\"gap\" x=\"%.1f\" y=\"%d\" width=\"%.1f\" height=\"%d\" "
-			    "fill=\"#d32f2f\" fill-opacity=\"%.2f\"><title>%s: not enforced for "
-			    "%" PRId64 " s</title></rect>\n",
-			    x, CHART_TOP, w, CHART_H, 0.15 + 0.45 * (double)gs / 86400.0,
-			    dayfmt(day, ds, sizeof(ds)), gs);
+				    c->unjudged[i].passed, x, CHART_TOP + CHART_H + 10, w);
+	}
+	for (i = 0; i < c->ngaps; i++) {
+		const struct comp_gap *g = &c->gaps[i];
+		int64_t t0 = c->from_day * 86400, t1 = (c->to_day + 1) * 86400;
+		int64_t a = g->from < t0 ? t0 : g->from, e = g->to > t1 ? t1 : g->to;
+		double x0, gw;
+		char f1[32], f2[32];
+		if (g->isp != isp || e < a)
+			continue;
+		x0 = CHART_LEFT + (double)(a - t0) / 86400.0 * w;
+		gw = (double)(e - a) / 86400.0 * w;
+		if (gw < 1.5)
+			gw = 1.5; /* a gap of seconds still shows */
+		outbuf_printf(b,
+		    "<rect class=\"gap\" x=\"%.1f\" y=\"%d\" width=\"%.1f\" height=\"%d\" "
+		    "fill=\"#d32f2f\" fill-opacity=\"0.25\"><title>",
+		    x0, CHART_TOP, gw, CHART_H);
+		esc(b, g->kind);
+		outbuf_printf(b, " %s to %s</title></rect>\n",
+		    rules_time_format(g->from, f1, sizeof(f1)),
+		    rules_time_format(g->to, f2, sizeof(f2)));
+		outbuf_printf(b,
+		    "<rect class=\"lane-gap\" x=\"%.1f\" y=\"%d\" width=\"%.1f\" height=\"6\" "
+		    "fill=\"#d32f2f\"/>\n",
+		    x0, CHART_TOP + CHART_H + 3, gw);
 	}
 	for (i = 0; i < c->ncells; i++) {
 		const struct comp_cell *x = &c->cells[i];
@@ -135,9 +160,13 @@ chart(const struct comp *c, struct outbuf *b, uint32_t order, uint32_t isp)
 	    "<text x=\"%d\" y=\"%d\" font-size=\"11\">%s</text>\n",
 	    CHART_LEFT, CHART_TOP, CHART_LEFT, CHART_TOP + CHART_H, CHART_LEFT, CHART_TOP + CHART_H,
 	    CHART_W - 10, CHART_TOP + CHART_H, CHART_LEFT - 4, CHART_TOP + 10, max, CHART_LEFT,
-	    CHART_TOP + CHART_H + 16, dayfmt(c->from_day, ds, sizeof(ds)));
+	    CHART_TOP + CHART_H + 30, dayfmt(c->from_day, ds, sizeof(ds)));
 	outbuf_printf(b, "<text x=\"%d\" y=\"%d\" font-size=\"11\" text-anchor=\"end\">%s</text>\n",
-	    CHART_W - 10, CHART_TOP + CHART_H + 16, dayfmt(c->to_day, ds, sizeof(ds)));
+	    CHART_W - 10, CHART_TOP + CHART_H + 30, dayfmt(c->to_day, ds, sizeof(ds)));
+	outbuf_printf(b,
+	    "<text x=\"%d\" y=\"%d\" font-size=\"9\" text-anchor=\"end\">gaps</text>\n"
+	    "<text x=\"%d\" y=\"%d\" font-size=\"9\" text-anchor=\"end\">unjudged</text>\n",
+	    CHART_LEFT - 4, CHART_TOP + CHART_H + 9, CHART_LEFT - 4, CHART_TOP + CHART_H + 16);
 	outbuf_printf(b, "</svg>\n");
 }
 

@@ -33,7 +33,8 @@ static const struct {
     {"collateral", "blockctl [-j] [-f config] [-s socket] collateral [address | prefix]\n"},
     {"log", "blockctl [-j] [-f config] log verify [file ...]\n"},
     {"report",
-	"blockctl [-j] [-f config] report --from time --to time [--format csv | json]\n"
+	"blockctl [-j] [-f config] report --from time --to time\n"
+	"                [--format csv | json | html] [--probe file] ...\n"
 	"                [-o file [--sign seckey]] [file ...]\n"},
     {"probe",
 	"blockctl [-j] [-f config] probe -l list [-k keys_dir] -r resolver [--lookup address]\n"
@@ -216,9 +217,11 @@ cmd_report(const struct blockd_config *conf, int json, int argc, char **argv)
 	    {"format", required_argument, NULL, 'm'},
 	    {"output", required_argument, NULL, 'o'},
 	    {"sign", required_argument, NULL, 'k'},
+	    {"probe", required_argument, NULL, 'p'},
 	    {NULL, 0, NULL, 0},
 	};
 	struct report_opts ro = {.format = json ? REPORT_JSON : REPORT_CSV};
+	const char *probes[64];
 	const char *out = NULL, *seckey = NULL;
 	char err[512], *buf = NULL;
 	size_t len = 0;
@@ -237,9 +240,17 @@ cmd_report(const struct blockd_config *conf, int json, int argc, char **argv)
 			break;
 		case 'm':
 			if ((ro.format = report_format_from(optarg)) == 0) {
-				fprintf(stderr, "blockctl: --format: csv or json\n");
+				fprintf(stderr, "blockctl: --format: csv, json or html\n");
 				return EXIT_USAGE;
 			}
+			break;
+		case 'p':
+			if (ro.nprobes == sizeof(probes) / sizeof(probes[0])) {
+				fprintf(stderr, "blockctl: report: at most 64 --probe files\n");
+				return EXIT_USAGE;
+			}
+			probes[ro.nprobes++] = optarg;
+			ro.probes = probes;
 			break;
 		case 'o':
 			out = optarg;
@@ -260,6 +271,10 @@ cmd_report(const struct blockd_config *conf, int json, int argc, char **argv)
 	if (seckey != NULL && out == NULL) {
 		fprintf(stderr,
 		    "blockctl: report: --sign needs -o FILE (the signature is FILE.minisig)\n");
+		return EXIT_USAGE;
+	}
+	if (ro.nprobes > 0 && ro.format != REPORT_HTML) {
+		fprintf(stderr, "blockctl: report: --probe goes with --format html\n");
 		return EXIT_USAGE;
 	}
 	if (optind < argc) {
