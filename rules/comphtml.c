@@ -106,7 +106,7 @@ chart(const struct comp *c, struct outbuf *b, uint32_t order, uint32_t isp)
 				    "width=\"%.1f\" "
 				    "height=\"6\" fill=\"#f5c542\"/>\n",
 				    x, CHART_TOP, w, CHART_H, dayfmt(day, ds, sizeof(ds)),
-				    c->unjudged[i].passed, x, CHART_TOP + CHART_H + 10, w);
+				    c->unjudged[i].passed, x, CHART_TOP + CHART_H + 11, w);
 	}
 	for (i = 0; i < c->ngaps; i++) {
 		const struct comp_gap *g = &c->gaps[i];
@@ -164,9 +164,9 @@ chart(const struct comp *c, struct outbuf *b, uint32_t order, uint32_t isp)
 	outbuf_printf(b, "<text x=\"%d\" y=\"%d\" font-size=\"11\" text-anchor=\"end\">%s</text>\n",
 	    CHART_W - 10, CHART_TOP + CHART_H + 30, dayfmt(c->to_day, ds, sizeof(ds)));
 	outbuf_printf(b,
-	    "<text x=\"%d\" y=\"%d\" font-size=\"9\" text-anchor=\"end\">gaps</text>\n"
-	    "<text x=\"%d\" y=\"%d\" font-size=\"9\" text-anchor=\"end\">unjudged</text>\n",
-	    CHART_LEFT - 4, CHART_TOP + CHART_H + 9, CHART_LEFT - 4, CHART_TOP + CHART_H + 16);
+	    "<text x=\"%d\" y=\"%d\" font-size=\"8\" text-anchor=\"end\">gaps</text>\n"
+	    "<text x=\"%d\" y=\"%d\" font-size=\"8\" text-anchor=\"end\">unjudged</text>\n",
+	    CHART_LEFT - 4, CHART_TOP + CHART_H + 9, CHART_LEFT - 4, CHART_TOP + CHART_H + 17);
 	outbuf_printf(b, "</svg>\n");
 }
 
