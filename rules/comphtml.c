@@ -63,7 +63,7 @@ dayfmt(int64_t day, char *buf, size_t len)
 static void
 chart(const struct comp *c, struct outbuf *b, uint32_t order, uint32_t isp)
 {
-	int64_t days = c->to_day - c->from_day + 1, d;
+	int64_t days = c->to_day - c->from_day + 1;
 	uint64_t max = 1;
 	double w;
 	char ds[16];
@@ -91,22 +91,19 @@ chart(const struct comp *c, struct outbuf *b, uint32_t order, uint32_t isp)
 	 * behind the bars and solid in the lane under the axis), days with flows
 	 * passed unjudged (amber; the log counts them per day).
 	 */
-	for (d = 0; d < days; d++) {
-		int64_t day = c->from_day + d;
-		double x = CHART_LEFT + (double)d * w;
-		for (i = 0; i < c->nunjudged; i++)
-			if (c->unjudged[i].isp == isp && c->unjudged[i].day == day &&
-			    c->unjudged[i].passed > 0)
-				outbuf_printf(b,
-				    "<rect class=\"unjudged\" x=\"%.1f\" y=\"%d\" width=\"%.1f\" "
-				    "height=\"%d\" fill=\"#f5c542\" "
-				    "fill-opacity=\"0.35\"><title>%s: "
-				    "%" PRIu64 " flows passed unjudged</title></rect>\n"
-				    "<rect class=\"lane-unjudged\" x=\"%.1f\" y=\"%d\" "
-				    "width=\"%.1f\" "
-				    "height=\"6\" fill=\"#f5c542\"/>\n",
-				    x, CHART_TOP, w, CHART_H, dayfmt(day, ds, sizeof(ds)),
-				    c->unjudged[i].passed, x, CHART_TOP + CHART_H + 11, w);
+	for (i = 0; i < c->nunjudged; i++) {
+		const struct comp_unjudged *u = &c->unjudged[i];
+		double x = CHART_LEFT + (double)(u->day - c->from_day) * w;
+		if (u->isp != isp || u->passed == 0)
+			continue;
+		outbuf_printf(b,
+		    "<rect class=\"unjudged\" x=\"%.1f\" y=\"%d\" width=\"%.1f\" height=\"%d\" "
+		    "fill=\"#f5c542\" fill-opacity=\"0.35\"><title>%s: %" PRIu64
+		    " flows passed unjudged</title></rect>\n"
+		    "<rect class=\"lane-unjudged\" x=\"%.1f\" y=\"%d\" width=\"%.1f\" height=\"6\" "
+		    "fill=\"#f5c542\"/>\n",
+		    x, CHART_TOP, w, CHART_H, dayfmt(u->day, ds, sizeof(ds)), u->passed, x,
+		    CHART_TOP + CHART_H + 11, w);
 	}
 	for (i = 0; i < c->ngaps; i++) {
 		const struct comp_gap *g = &c->gaps[i];

@@ -470,10 +470,12 @@ fill_days(struct comp *c)
 {
 	size_t n0 = c->ncells, i;
 	uint8_t *seen;
-	int64_t days = c->to_day - c->from_day + 1, d;
+	int64_t days, d;
 
-	if (n0 == 0 || days <= 0 ||
-	    (double)days * (double)c->norders * (double)c->nisps > COMP_FILL_MAX)
+	if (n0 == 0 || c->from_day > c->to_day)
+		return 0;
+	days = c->to_day - c->from_day + 1;
+	if (days > 3660 || (double)days * (double)c->norders * (double)c->nisps > COMP_FILL_MAX)
 		return 0;
 	if ((seen = calloc(c->norders * c->nisps, 1)) == NULL)
 		return -1;

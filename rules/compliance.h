@@ -92,11 +92,12 @@ int comp_add_csv(struct comp *, uint32_t isp, const char *buf, size_t len, const
 /*
  * comp_sort(): before writing: for every order and ISP with a cell, an empty
  * cell for each day of the period that has none (so days without data and
- * with gaps show), unless that would pass COMP_FILL_MAX cells; then cells by
+ * with gaps show), unless that would pass COMP_FILL_MAX cells or the period
+ * 10 years; then cells by
  * order, day, ISP, gaps by ISP and start, probe results by day. 0, or -1 out
  * of memory.
  */
-#define COMP_FILL_MAX 2000000
+#define COMP_FILL_MAX 200000
 int comp_sort(struct comp *);
 
 /* What an ISP did for an order on a day: the probe's word first, then the log's. */

@@ -18,7 +18,12 @@ static const char *const verdict_names[] = {
     NULL, "pass", "fail", "overblocked", "error", "skipped"};
 static const char *const kind_names[] = {NULL, "entry", "control"};
 
-#define NAME_OF(tab, v) ((v) > 0 && (size_t)(v) < sizeof(tab) / sizeof(tab[0]) ? tab[v] : NULL)
+static const char *
+name_of(const char *const *tab, size_t n, int v)
+{
+	return v > 0 && (size_t)v < n ? tab[v] : NULL;
+}
+#define NAME_OF(tab, v) name_of((tab), sizeof(tab) / sizeof((tab)[0]), (v))
 
 const char *
 probe_method_name(int v)
@@ -49,7 +54,7 @@ name_from(const char *const *tab, size_t n, const char *s)
 			return (int)i;
 	return 0;
 }
-#define FROM(tab, s) name_from(tab, sizeof(tab) / sizeof(tab[0]), s)
+#define FROM(tab, s) name_from((tab), sizeof(tab) / sizeof((tab)[0]), (s))
 
 int
 probe_method_from(const char *s)

@@ -435,6 +435,16 @@ probe_metrics(const char *path, const struct probe_report *r)
 	return rc == 0 ? EXIT_OK : EXIT_SYSTEM;
 }
 
+/* A whole decimal number for an option; -1 (an out-of-range value for each) if it is not one. */
+static int
+opt_int(const char *s)
+{
+	char *end;
+	long v = strtol(s, &end, 10);
+
+	return *s != '\0' && *end == '\0' && v >= 0 && v <= 1000000 ? (int)v : -1;
+}
+
 /* blockctl probe: see blockctl(8), PROBE. */
 static int
 cmd_probe(const struct blockd_config *conf, int json, int argc, char **argv)
@@ -533,13 +543,13 @@ cmd_probe(const struct blockd_config *conf, int json, int argc, char **argv)
 			po.rate = strtod(optarg, NULL);
 			break;
 		case 'T':
-			po.timeout_ms = atoi(optarg);
+			po.timeout_ms = opt_int(optarg);
 			break;
 		case 'X':
-			po.max_seconds = atoi(optarg);
+			po.max_seconds = opt_int(optarg);
 			break;
 		case 'P':
-			po.ip_port = atoi(optarg);
+			po.ip_port = opt_int(optarg);
 			break;
 		case 'v':
 			po.vantage = optarg;
