@@ -35,7 +35,8 @@ PROGS        := $(B)/blockd $(B)/blockctl $(B)/blockrules
 MANPAGES     := $(wildcard man/*.[1-8])
 
 .PHONY: all install uninstall check check-unit check-asan check-integration check-man \
-	deps demo bench clean help check-fresh format check-format lint deb fuzz fuzz-build check-fuzz
+	deps demo bench clean help check-fresh format check-format lint deb fuzz fuzz-build check-fuzz \
+	check-alerts
 
 all: $(PROGS) ## build blockd, blockctl and blockrules into build/
 
@@ -79,6 +80,8 @@ install: all ## install programs, man pages and example config (DESTDIR, PREFIX)
 		install -m 0644 $$m $(DESTDIR)$(MANDIR)/man$$s/; done
 	for d in blockd blockrules; do install -d $(DESTDIR)$(DATADIR)/$$d; \
 		install -m 0644 packaging/shared-infrastructure $(DESTDIR)$(DATADIR)/$$d/; done
+	install -d $(DESTDIR)$(DATADIR)/blockd/prometheus
+	install -m 0644 packaging/blockd-alerts.yml $(DESTDIR)$(DATADIR)/blockd/prometheus/
 	if [ -f packaging/blockd.conf ]; then install -d $(DESTDIR)$(SYSCONFDIR)/blockd; \
 		install -m 0644 packaging/blockd.conf $(DESTDIR)$(SYSCONFDIR)/blockd/blockd.conf.example; fi
 
@@ -88,6 +91,7 @@ uninstall: ## remove what install put in place
 	rm -f $(DESTDIR)$(SYSCONFDIR)/blockd/blockd.conf.example
 	rm -f $(DESTDIR)$(DATADIR)/blockd/shared-infrastructure \
 		$(DESTDIR)$(DATADIR)/blockrules/shared-infrastructure
+	rm -f $(DESTDIR)$(DATADIR)/blockd/prometheus/blockd-alerts.yml
 
 deb: ## Debian packages blockd and blockrules into build/deb/ (needs: sudo apt-get build-dep ./)
 	@sh tests/lib/deps.sh --check deb
@@ -107,6 +111,7 @@ check: deps ## everything a contributor keeps green: lint, unit, sanitizers, fuz
 	@$(MAKE) --no-print-directory check-asan
 	@$(MAKE) --no-print-directory check-fuzz
 	@$(MAKE) --no-print-directory check-man
+	@$(MAKE) --no-print-directory check-alerts
 	@$(MAKE) --no-print-directory check-integration
 
 check-unit: $(B)/unit ## Criterion unit tests
@@ -143,6 +148,9 @@ check-man: ## mandoc -Tlint and groff warnings on every man page
 		w=$$(LC_ALL=C.UTF-8 groff -mandoc -Tutf8 -ww -z $$m 2>&1); \
 		if [ -n "$$w" ]; then echo "$$m: groff: $$w"; exit 1; fi; done; \
 		echo "man: $(words $(MANPAGES)) pages lint clean"
+
+check-alerts: ## promtool check and test the shipped Prometheus alerts; their metrics are blockd's
+	@sh tests/lib/check-alerts.sh
 
 check-integration: all ## network-namespace integration tests (root)
 	@sh tests/integration/run.sh

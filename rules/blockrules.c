@@ -20,6 +20,7 @@
 #include "fileio.h"
 #include "minisign.h"
 #include "psl.h"
+#include "reports.h"
 #include "rpz.h"
 #include "rulefmt.h"
 #include "sigset.h"
@@ -48,6 +49,10 @@ static const struct {
     {"export",
 	"blockrules export --rpz [-a allowlist] [-o file] [-p suffix-list]\n"
 	"                  [-s shared-infrastructure] [-t] [-T time] [-z zone] list\n"},
+    /* Compliance reports from the ISPs (rules/reports.c). */
+    {"reports",
+	"blockrules reports -k keydir [--format text | json | html] [-o file]\n"
+	"                  [-t title] report ...\n"},
     {NULL, "blockrules --version | --help\n"},
 };
 
@@ -850,7 +855,9 @@ main(int argc, char *argv[])
 		int (*fn)(int, char **);
 	} cmds[] = {{"keygen", cmd_keygen}, {"build", cmd_build}, {"sign", cmd_sign},
 	    {"verify", cmd_verify}, {"lint", cmd_lint}, {"diff", cmd_diff}, {"show", cmd_show},
-	    {"export", cmd_export}};
+	    {"export", cmd_export},
+	    /* Compliance reports from the ISPs (rules/reports.c). */
+	    {"reports", reports_main}};
 	size_t i;
 
 	if (argc == 2 && (strcmp(argv[1], "--version") == 0 || strcmp(argv[1], "-V") == 0)) {

@@ -5,7 +5,9 @@
 #include <string.h>
 
 #include "base/json.h"
+#include "fileio.h"
 #include "logverify.h"
+#include "probefmt.h"
 #include "report.h"
 
 static const char *const gap_names[] = {[GAP_NO_LOG] = "no_log",
@@ -32,6 +34,8 @@ report_format_from(const char *s)
 		return REPORT_CSV;
 	if (strcmp(s, "json") == 0)
 		return REPORT_JSON;
+	if (strcmp(s, "html") == 0)
+		return REPORT_HTML;
 	return 0;
 }
 
@@ -826,6 +830,40 @@ out:
 	return rc;
 }
 
+/* The HTML page, with the probe reports the options name read and parsed. 0, or -1 said on err. */
+static int
+html_with_probes(const struct report_opts *o, const struct report *rp, FILE *out, FILE *err)
+{
+	struct probe_report *pr = calloc(o->nprobes ? o->nprobes : 1, sizeof(*pr));
+	char why[512], *buf;
+	size_t i, n = 0, len;
+	int rc = -1;
+
+	if (pr == NULL) {
+		fprintf(err, "out of memory\n");
+		return -1;
+	}
+	for (i = 0; i < o->nprobes; i++, n++) {
+		if (file_read_capped(o->probes[i], 256u << 20, &buf, &len, why, sizeof(why)) != 0) {
+			fprintf(err, "%s\n", why);
+			goto out;
+		}
+		if (probe_parse(buf, len, o->probes[i], &pr[n], why, sizeof(why)) != 0) {
+			fprintf(err, "%s (the text form of blockctl probe)\n", why);
+			free(buf);
+			goto out;
+		}
+		free(buf);
+	}
+	if ((rc = report_html(rp, pr, n, out)) != 0)
+		fprintf(err, "out of memory\n");
+out:
+	for (i = 0; i < n; i++)
+		probe_report_free(&pr[i]);
+	free(pr);
+	return rc;
+}
+
 int
 report_render(const struct report_opts *o, char **buf, size_t *len, FILE *err)
 {
@@ -837,8 +875,8 @@ report_render(const struct report_opts *o, char **buf, size_t *len, FILE *err)
 	*buf = NULL;
 	*len = 0;
 	if (o->npaths == 0 || o->from_us >= o->to_us ||
-	    (o->format != REPORT_CSV && o->format != REPORT_JSON)) {
-		fprintf(err, "report: need log files, --from before --to, and csv or json\n");
+	    (o->format != REPORT_CSV && o->format != REPORT_JSON && o->format != REPORT_HTML)) {
+		fprintf(err, "report: need log files, --from before --to, and csv, json or html\n");
 		return REPORT_USAGE;
 	}
 	if ((b = report_builder_new(o->from_us, o->to_us)) == NULL) {
@@ -855,7 +893,17 @@ report_render(const struct report_opts *o, char **buf, size_t *len, FILE *err)
 		report_free(&rp);
 		return REPORT_ERROR;
 	}
-	report_write(&rp, o->format, mem);
+	if (o->format == REPORT_HTML) {
+		if (html_with_probes(o, &rp, mem, err) != 0) {
+			report_free(&rp);
+			fclose(mem);
+			free(*buf);
+			*buf = NULL;
+			return REPORT_ERROR;
+		}
+	} else {
+		report_write(&rp, o->format, mem);
+	}
 	report_free(&rp);
 	if (fclose(mem) != 0) {
 		fprintf(err, "out of memory\n");

@@ -15,7 +15,7 @@
 #define REPORT_USAGE   EXIT_USAGE   /* bad options */
 #define REPORT_ERROR   EXIT_SYSTEM  /* a file could not be read, or out of memory */
 
-enum report_format { REPORT_CSV = 1, REPORT_JSON };
+enum report_format { REPORT_CSV = 1, REPORT_JSON, REPORT_HTML };
 
 /* Why enforcement was not (fully) in force during a period. */
 enum report_gap_kind {
@@ -119,18 +119,30 @@ int report_build(
     const struct evrec *recs, size_t n, int64_t from_us, int64_t to_us, struct report *);
 void report_free(struct report *);
 
-/* report_write(): the report as CSV (two tables) or JSON. */
+/* report_write(): the report as CSV (two tables) or JSON; HTML is report_html()'s. */
 void report_write(const struct report *, int format, FILE *out);
 
+struct probe_report;
+/*
+ * report_html(): the report and the probe reports probes[0..nprobes) as one
+ * self-contained HTML page (rules/comphtml.c): per order, blocks per day by
+ * method with coverage gaps and unjudged days shaded, and the tables. 0, or
+ * -1 out of memory.
+ */
+int report_html(
+    const struct report *, const struct probe_report *probes, size_t nprobes, FILE *out);
+
 const char *report_gap_name(int kind);
-/* report_format_from(): "csv" or "json" to enum report_format, 0 if neither. */
+/* report_format_from(): "csv", "json" or "html" to enum report_format, 0 if none. */
 int report_format_from(const char *);
 
 struct report_opts {
 	const char *const *paths; /* one appliance's log files, oldest first */
 	size_t npaths;
 	int64_t from_us, to_us;
-	int format; /* enum report_format */
+	int format;                /* enum report_format */
+	const char *const *probes; /* HTML only: probe reports (blockctl probe) for its table */
+	size_t nprobes;
 };
 
 /*

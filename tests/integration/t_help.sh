@@ -32,13 +32,13 @@ check() {
 for h in -h --help; do
 	check blockd "$B/blockd" $h
 	check blockctl "$B/blockctl" $h
-	for c in status reload lookup stats log report; do
+	for c in status reload lookup stats log report probe; do
 		check "blockctl .*$c" "$B/blockctl" $c $h
 	done
 	check "blockctl .*log verify" "$B/blockctl" log verify $h
 	check "blockctl .*report" "$B/blockctl" report --from 2026-01-01 $h
 	check blockrules "$B/blockrules" $h
-	for c in keygen build sign verify lint diff show export; do
+	for c in keygen build sign verify lint diff show export reports; do
 		check "blockrules $c" "$B/blockrules" $c $h
 	done
 	check "blockrules export" "$B/blockrules" export --rpz $h
@@ -47,7 +47,7 @@ done
 
 # Wrong usage is still exit status 2, with the usage on stderr.
 for cmd in "$B/blockd -x" "$B/blockctl -x" "$B/blockctl frobnicate" "$B/blockrules frobnicate" \
-	"$B/blockrules sign"; do
+	"$B/blockrules sign" "$B/blockctl probe -l x" "$B/blockrules reports"; do
 	rc=0
 	$cmd >/dev/null 2>&1 || rc=$?
 	[ "$rc" -eq 2 ] || { echo "FAIL '$cmd': exit status $rc, want 2"; fails=$((fails + 1)); }
