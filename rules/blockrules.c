@@ -23,6 +23,7 @@
 #include "rpz.h"
 #include "rulefmt.h"
 #include "sigset.h"
+#include "tlogcmd.h"
 
 #define LIST_MAX_DEFAULT (256ull << 20) /* as blockd.conf's max_list_bytes */
 #define INPUT_MAX        (256u << 20)
@@ -48,6 +49,7 @@ static const struct {
     {"export",
 	"blockrules export --rpz [-a allowlist] [-o file] [-p suffix-list]\n"
 	"                  [-s shared-infrastructure] [-t] [-T time] [-z zone] list\n"},
+    {"log", tlogcmd_log_usage},
     {NULL, "blockrules --version | --help\n"},
 };
 
@@ -850,7 +852,7 @@ main(int argc, char *argv[])
 		int (*fn)(int, char **);
 	} cmds[] = {{"keygen", cmd_keygen}, {"build", cmd_build}, {"sign", cmd_sign},
 	    {"verify", cmd_verify}, {"lint", cmd_lint}, {"diff", cmd_diff}, {"show", cmd_show},
-	    {"export", cmd_export}};
+	    {"export", cmd_export}, {"log", tlogcmd_log}};
 	size_t i;
 
 	if (argc == 2 && (strcmp(argv[1], "--version") == 0 || strcmp(argv[1], "-V") == 0)) {
