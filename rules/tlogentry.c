@@ -324,3 +324,67 @@ out:
 	free(n);
 	return r;
 }
+
+int
+tlog_policy_parse(const char *log_key, const char *witnesses, unsigned quorum,
+    struct tlog_policy *out, char *err, size_t errlen)
+{
+	const char *p = witnesses, *e;
+	char why[256];
+	size_t n;
+
+	memset(out, 0, sizeof *out);
+	if (note_key_parse(log_key, strlen(log_key), &out->log, why, sizeof why) == -1) {
+		snprintf(err, errlen, "log_key: %s", why);
+		return -1;
+	}
+	if (out->log.alg != NOTE_ALG_ED25519) {
+		snprintf(
+		    err, errlen, "log_key: not a log's key (algorithm 1, Ed25519 signed notes)");
+		return -1;
+	}
+	while (p && *p) {
+		while (*p == ' ' || *p == '\t' || *p == ',')
+			p++;
+		if (*p == '\0')
+			break;
+		for (e = p; *e && *e != ' ' && *e != '\t' && *e != ','; e++)
+			;
+		n = (size_t)(e - p);
+		if (out->nwitness == TLOG_WITNESS_MAX) {
+			snprintf(err, errlen, "witnesses: more than %d keys", TLOG_WITNESS_MAX);
+			return -1;
+		}
+		if (note_key_parse(p, n, &out->witness[out->nwitness], why, sizeof why) == -1) {
+			snprintf(err, errlen, "witnesses: key %zu: %s", out->nwitness + 1, why);
+			return -1;
+		}
+		if (out->witness[out->nwitness].alg != NOTE_ALG_COSIG) {
+			snprintf(err, errlen,
+			    "witnesses: key %zu is not a witness key (algorithm 4, cosignature/v1)",
+			    out->nwitness + 1);
+			return -1;
+		}
+		out->nwitness++;
+		p = e;
+	}
+	if (quorum > out->nwitness) {
+		snprintf(err, errlen,
+		    "witnesses_required: %u, but only %zu witness keys are trusted", quorum,
+		    out->nwitness);
+		return -1;
+	}
+	out->quorum = quorum;
+	return 0;
+}
+
+void
+tlog_verdict_line(const struct tlog_verdict *v, char *buf, size_t bufsz)
+{
+	char root[45];
+
+	tlog_hash_b64(v->cp.root, root);
+	snprintf(buf, bufsz,
+	    "%s leaf %" PRIu64 " of tree size %" PRIu64 ", root %s, cosigned by %u", v->cp.origin,
+	    v->index, v->cp.size, root, v->cosigned);
+}

@@ -45,6 +45,18 @@ struct tlog_policy {
 	unsigned quorum; /* distinct trusted witnesses whose cosignatures must verify */
 };
 
+/*
+ * tlog_policy_parse(): a policy from a log key's text, the witnesses' key
+ * texts separated by spaces (each a cosignature key, algorithm 4), and the
+ * quorum. 0, or -1 with the reason (naming "log_key" or "witnesses") in err.
+ */
+int tlog_policy_parse(const char *log_key, const char *witnesses, unsigned quorum,
+    struct tlog_policy *out, char *err, size_t errlen);
+
+/* tlog_verdict_line(): "ORIGIN leaf I of tree size S, root BASE64, cosigned by K" into buf. */
+struct tlog_verdict;
+void tlog_verdict_line(const struct tlog_verdict *v, char *buf, size_t bufsz);
+
 /* What tlog_check() found. */
 struct tlog_verdict {
 	struct checkpoint cp; /* the checkpoint the list was proved under */

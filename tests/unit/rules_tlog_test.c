@@ -10,6 +10,7 @@
 #include "minisign.h"
 #include "note.h"
 #include "tiles.h"
+#include "tlogentry.h"
 
 static void
 hexto(const char *hex, uint8_t *out)
@@ -453,4 +454,181 @@ Test(rules_tlog, tiles_and_bundles)
 	cr_assert_eq(bundle_next(bundle, el, &pos, &e, &el, err, sizeof err), 0);
 	pos = 0;
 	cr_assert_eq(bundle_next(bundle, 4, &pos, &e, &el, err, sizeof err), -1);
+}
+
+/* A log of n entries "entry I\n", its checkpoint of size m signed by k and cosigned by w. */
+static char *
+signed_checkpoint(
+    struct merkle_tree *t, uint64_t m, const struct note_signer *k, const struct note_signer *w)
+{
+	struct checkpoint c;
+	char *out = malloc(4096);
+	int n;
+
+	memset(&c, 0, sizeof c);
+	snprintf(c.origin, sizeof c.origin, "%s", k->pub.name);
+	c.size = m;
+	merkle_root(t, m, c.root);
+	n = checkpoint_format(&c, out, 4096);
+	out[n] = '\n';
+	cr_assert_eq(note_sign_line(k, out, (size_t)n, 0, out + n + 1, 4096 - (size_t)n - 1), 0);
+	if (w)
+		cr_assert_eq(note_sign_line(w, out, (size_t)n, 1700000000, out + strlen(out),
+				 4096 - strlen(out)),
+		    0);
+	return out;
+}
+
+static char *
+proof_for(struct merkle_tree *t, uint64_t index, uint64_t size, const char *note, size_t drop)
+{
+	struct tlog_proof *p = calloc(1, sizeof *p);
+	char err[128], *s;
+
+	p->index = index;
+	cr_assert_eq(
+	    merkle_prove_inclusion(t, index, size, p->path, &p->npath, err, sizeof err), 0);
+	p->npath -= drop;
+	p->note = note;
+	p->notelen = strlen(note);
+	s = tlog_proof_format(p);
+	free(p);
+	return s;
+}
+
+static char *
+consistency_for(struct merkle_tree *t, uint64_t m, uint64_t n)
+{
+	struct tlog_consistency *c = calloc(1, sizeof *c);
+	char err[128], *s = malloc(8192);
+
+	c->old = m;
+	cr_assert_eq(merkle_prove_consistency(t, m, n, c->path, &c->npath, err, sizeof err), 0);
+	cr_assert_gt(tlog_consistency_format(c, s, 8192), 0);
+	free(c);
+	return s;
+}
+
+static int
+chk(const struct tlog_policy *pol, const char *ent, const char *proof, const char *cons,
+    const char *seen, struct tlog_verdict *v, char *err, size_t errlen)
+{
+	return tlog_check(pol, ent, strlen(ent), proof, strlen(proof), "L.tlog-proof", cons,
+	    cons ? strlen(cons) : 0, seen, seen ? strlen(seen) : 0, v, err, errlen);
+}
+
+Test(rules_tlog, appliance_check_refusals)
+{
+	struct note_signer k, w, w2;
+	struct tlog_policy pol;
+	struct tlog_verdict *v = malloc(sizeof *v);
+	struct merkle_tree t, fork;
+	uint8_t seed[32], h[32];
+	char entry[64], key[256], wkeys[600], err[2048], *cp, *cp5, *cpf, *pf, *cons;
+	int i;
+
+	memset(seed, 1, sizeof seed);
+	note_signer_make("log.example/lists", NOTE_ALG_ED25519, seed, &k, err, sizeof err);
+	memset(seed, 2, sizeof seed);
+	note_signer_make("witness.example/a", NOTE_ALG_COSIG, seed, &w, err, sizeof err);
+	memset(seed, 3, sizeof seed);
+	note_signer_make("witness.example/b", NOTE_ALG_COSIG, seed, &w2, err, sizeof err);
+	merkle_init(&t);
+	merkle_init(&fork);
+	for (i = 0; i < 10; i++) {
+		snprintf(entry, sizeof entry, "entry %d\n", i);
+		merkle_leaf_hash(entry, strlen(entry), h);
+		merkle_append(&t, h);
+		snprintf(entry, sizeof entry, "forked %d\n", i);
+		merkle_leaf_hash(entry, strlen(entry), h);
+		merkle_append(&fork, h);
+	}
+	note_key_format(&k.pub, key, sizeof key);
+	note_key_format(&w.pub, wkeys, sizeof wkeys);
+	strcat(wkeys, " ");
+	note_key_format(&w2.pub, wkeys + strlen(wkeys), sizeof wkeys - strlen(wkeys));
+	cr_assert_eq(tlog_policy_parse(key, wkeys, 1, &pol, err, sizeof err), 0, "%s", err);
+	cr_assert_eq(tlog_policy_parse(key, wkeys, 3, &pol, err, sizeof err), -1);
+	cr_assert_eq(tlog_policy_parse(wkeys, "", 0, &pol, err, sizeof err), -1);
+	cr_assert_eq(tlog_policy_parse(key, key, 1, &pol, err, sizeof err), -1);
+	cr_assert_eq(tlog_policy_parse(key, wkeys, 1, &pol, err, sizeof err), 0, "%s", err);
+
+	cp = signed_checkpoint(&t, 10, &k, &w);
+	cp5 = signed_checkpoint(&t, 5, &k, &w);
+	cpf = signed_checkpoint(&fork, 10, &k, &w);
+	cons = consistency_for(&t, 5, 10);
+#define CHECK(ent, proof, c, seen) chk(&pol, ent, proof, c, seen, v, err, sizeof err)
+
+	/* Control: included, cosigned, consistent with the checkpoint of size 5 seen before. */
+	pf = proof_for(&t, 7, 10, cp, 0);
+	cr_assert_eq(CHECK("entry 7\n", pf, cons, cp5), 0, "%s", err);
+	cr_assert_eq(v->cp.size, 10);
+	cr_assert_eq(v->cosigned, 1);
+	cr_assert_eq(v->newer, 1);
+	cr_assert_eq(CHECK("entry 7\n", pf, NULL, cp), 0, "%s", err);
+	cr_assert_eq(v->newer, 0);
+
+	/* A list absent from the log. */
+	cr_assert_eq(CHECK("entry 77\n", pf, cons, cp5), -1);
+	cr_assert(strstr(err, "the list is not in the log under this checkpoint (leaf 7 of 10)"),
+	    "%s", err);
+	free(pf);
+	/* A truncated proof. */
+	pf = proof_for(&t, 7, 10, cp, 1);
+	cr_assert_eq(CHECK("entry 7\n", pf, cons, cp5), -1);
+	cr_assert(strstr(err, "the inclusion proof is too short"), "%s", err);
+	free(pf);
+	/* Too few cosignatures. */
+	pol.quorum = 2;
+	pf = proof_for(&t, 7, 10, cp, 0);
+	cr_assert_eq(CHECK("entry 7\n", pf, cons, cp5), -1);
+	cr_assert_str_eq(
+	    err, "L.tlog-proof: the checkpoint is cosigned by 1 trusted witness, 2 required");
+	pol.quorum = 1;
+	/* A rolled-back tree: size 5 after size 10 was seen. */
+	free(pf);
+	pf = proof_for(&t, 3, 5, cp5, 0);
+	cr_assert_eq(CHECK("entry 3\n", pf, NULL, cp), -1);
+	cr_assert(strstr(err,
+		      "the log was rolled back: its checkpoint of size 5 is older than the "
+		      "newest seen (size 10)"),
+	    "%s", err);
+	free(pf);
+	/* A split view: another tree of size 10. */
+	pf = proof_for(&fork, 3, 10, cpf, 0);
+	cr_assert_eq(CHECK("forked 3\n", pf, NULL, cp), -1);
+	cr_assert(
+	    strstr(err, "split view: the log signed two different trees of size 10"), "%s", err);
+	/* The fork after size 5 was seen: its history is not the one seen. */
+	free(cons);
+	cons = consistency_for(&fork, 5, 10);
+	cr_assert_eq(CHECK("forked 3\n", pf, cons, cp5), -1);
+	cr_assert(strstr(err, "the log's history was rewritten"), "%s", err);
+	/* No consistency proof from the size seen. */
+	cr_assert_eq(CHECK("forked 3\n", pf, NULL, cp5), -1);
+	cr_assert(strstr(err, "no consistency proof from the newest checkpoint seen (size 5)"),
+	    "%s", err);
+	free(pf);
+	/* Not signed by the log key. */
+	{
+		struct note_signer other;
+
+		memset(seed, 9, sizeof seed);
+		note_signer_make(
+		    "log.example/lists", NOTE_ALG_ED25519, seed, &other, err, sizeof err);
+		free(cpf);
+		cpf = signed_checkpoint(&t, 10, &other, &w);
+		pf = proof_for(&t, 7, 10, cpf, 0);
+		cr_assert_eq(CHECK("entry 7\n", pf, NULL, NULL), -1);
+		cr_assert(strstr(err, "the checkpoint is not signed by the log key"), "%s", err);
+		free(pf);
+	}
+#undef CHECK
+	free(cp);
+	free(cp5);
+	free(cpf);
+	free(cons);
+	free(v);
+	merkle_free(&t);
+	merkle_free(&fork);
 }
