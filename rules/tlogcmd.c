@@ -26,6 +26,7 @@ const char tlogcmd_log_usage[] =
     "blockrules log init [-f] -o origin -s log-seckey -p log-pubkey logdir\n"
     "                  log append -s log-seckey logdir list\n"
     "                  log prove -p log-pubkey logdir list\n"
+    "                  log request -p log-pubkey logdir old-size\n"
     "                  log cosign -p log-pubkey logdir cosignature-file ...\n"
     "                  log check -p log-pubkey [-w witness-pubkey ... -q quorum]\n"
     "                            [-S seen-checkpoint] list\n";
@@ -520,6 +521,53 @@ done:
 	return r;
 }
 
+/* The tlog-witness request for a witness that last cosigned size old: proof and checkpoint. */
+static int
+cmd_request(int argc, char **argv)
+{
+	const char *pub = NULL;
+	struct tlog_consistency *c = malloc(sizeof *c);
+	char err[RULES_ERR_MAX * 2], *note = NULL, buf[MERKLE_PROOF_MAX * 46 + 64];
+	size_t notelen;
+	struct note_key k;
+	struct checkpoint cp;
+	struct merkle_tree t;
+	int ch, r = EXIT_USAGE;
+	char *end;
+
+	if (c == NULL)
+		return EXIT_SYSTEM;
+	while ((ch = getopt(argc, argv, "p:")) != -1) {
+		if (ch != 'p')
+			goto out;
+		pub = optarg;
+	}
+	if (optind + 2 != argc || pub == NULL)
+		goto out;
+	c->old = strtoull(argv[optind + 1], &end, 10);
+	if (*end != '\0' || end == argv[optind + 1])
+		goto out;
+	if ((r = read_key(pub, &k)) != EXIT_OK)
+		goto out;
+	if (tlogstore_load(argv[optind], &k, &cp, &t, &note, &notelen, err, sizeof err) != 0) {
+		warnx("%s", err);
+		r = EXIT_FAIL;
+		goto out;
+	}
+	r = EXIT_FAIL;
+	if (merkle_prove_consistency(&t, c->old, cp.size, c->path, &c->npath, err, sizeof err) != 0)
+		warnx("old %" PRIu64 ": %s", c->old, err);
+	else if (tlog_consistency_format(c, buf, sizeof buf) < 0)
+		warnx("the proof does not fit");
+	else if (fputs(buf, stdout) != EOF && fwrite(note, 1, notelen, stdout) == notelen)
+		r = EXIT_OK;
+	free(note);
+	merkle_free(&t);
+out:
+	free(c);
+	return r;
+}
+
 static int
 cmd_check(int argc, char **argv)
 {
@@ -607,7 +655,7 @@ tlogcmd_log(int argc, char **argv)
 		const char *name;
 		int (*fn)(int, char **);
 	} subs[] = {{"init", cmd_init}, {"append", cmd_append}, {"prove", cmd_prove},
-	    {"cosign", cmd_cosign}, {"check", cmd_check}};
+	    {"cosign", cmd_cosign}, {"request", cmd_request}, {"check", cmd_check}};
 	size_t i;
 	int r;
 
