@@ -50,6 +50,7 @@ static const struct {
 	"blockrules export --rpz [-a allowlist] [-o file] [-p suffix-list]\n"
 	"                  [-s shared-infrastructure] [-t] [-T time] [-z zone] list\n"},
     {"log", tlogcmd_log_usage},
+    {"audit", tlogcmd_audit_usage},
     {NULL, "blockrules --version | --help\n"},
 };
 
@@ -852,7 +853,7 @@ main(int argc, char *argv[])
 		int (*fn)(int, char **);
 	} cmds[] = {{"keygen", cmd_keygen}, {"build", cmd_build}, {"sign", cmd_sign},
 	    {"verify", cmd_verify}, {"lint", cmd_lint}, {"diff", cmd_diff}, {"show", cmd_show},
-	    {"export", cmd_export}, {"log", tlogcmd_log}};
+	    {"export", cmd_export}, {"log", tlogcmd_log}, {"audit", tlogcmd_audit}};
 	size_t i;
 
 	if (argc == 2 && (strcmp(argv[1], "--version") == 0 || strcmp(argv[1], "-V") == 0)) {

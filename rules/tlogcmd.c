@@ -24,7 +24,7 @@
 
 const char tlogcmd_log_usage[] =
     "blockrules log init [-f] -o origin -s log-seckey -p log-pubkey logdir\n"
-    "                  log append -s log-seckey logdir list\n"
+    "                  log append [-P] -s log-seckey logdir list ...\n"
     "                  log prove -p log-pubkey logdir list\n"
     "                  log request -p log-pubkey logdir old-size\n"
     "                  log cosign -p log-pubkey logdir cosignature-file ...\n"
@@ -165,7 +165,8 @@ cmd_init(int argc, char **argv)
 	}
 	merkle_init(&t);
 	if (sign_checkpoint(&k, &t, 0, note, sizeof note) != 0 ||
-	    tlogstore_write(argv[optind], "checkpoint", note, strlen(note), err, sizeof err) != 0) {
+	    tlogstore_write(argv[optind], "checkpoint", note, strlen(note), 1, err, sizeof err) !=
+		0) {
 		warnx("%s", err);
 		return EXIT_SYSTEM;
 	}
@@ -278,7 +279,7 @@ copy_into_log(const char *dir, const char *list, const char *raw, size_t rawlen,
 		return EXIT_FAIL;
 	}
 	snprintf(rel, sizeof rel, "lists/%s", e.list_hex);
-	if (tlogstore_write(dir, rel, raw, rawlen, err, sizeof err) != 0)
+	if (tlogstore_write(dir, rel, raw, rawlen, 0, err, sizeof err) != 0)
 		goto fail;
 	for (i = 0; i < sigs->n; i++) {
 		if (sigs->index[i] == 1)
@@ -286,7 +287,7 @@ copy_into_log(const char *dir, const char *list, const char *raw, size_t rawlen,
 		else
 			snprintf(
 			    rel, sizeof rel, "lists/%s.minisig.%d", e.list_hex, sigs->index[i]);
-		if (tlogstore_write(dir, rel, sigs->text[i], sigs->len[i], err, sizeof err) != 0)
+		if (tlogstore_write(dir, rel, sigs->text[i], sigs->len[i], 0, err, sizeof err) != 0)
 			goto fail;
 	}
 	return EXIT_OK;
@@ -295,31 +296,80 @@ fail:
 	return EXIT_SYSTEM;
 }
 
+/* The entry bundle bi as it stands in dir (or empty), into bundle; its length in *blen. */
+static int
+read_bundle(const char *dir, uint64_t bi, uint64_t size, char *bundle, size_t cap, size_t *blen)
+{
+	char rel[TILE_PATH_MAX], err[RULES_ERR_MAX], *old;
+	size_t oldlen;
+	unsigned w = tile_width(TILE_ENTRIES, bi, size);
+
+	*blen = 0;
+	if (w == 0)
+		return 0;
+	tile_path(TILE_ENTRIES, bi, w, rel, sizeof rel);
+	if (tlogstore_read(dir, rel, cap, &old, &oldlen, err, sizeof err) != 0) {
+		warnx("%s/%s: cannot read it", dir, rel);
+		return -1;
+	}
+	memcpy(bundle, old, oldlen);
+	*blen = oldlen;
+	free(old);
+	return 0;
+}
+
+/* Hash tiles of every level that leaves from..n-1 touched. */
+static int
+write_tiles(const char *dir, const struct merkle_tree *t, uint64_t from, uint64_t n, uint8_t *tile)
+{
+	char rel[TILE_PATH_MAX], err[RULES_ERR_MAX];
+	int level;
+
+	for (level = 0; level < 8 && (n >> (TILE_HEIGHT * level)) > 0; level++) {
+		uint64_t first = (from >> (TILE_HEIGHT * level)) / TILE_WIDTH, ti;
+
+		for (ti = first; ti < tile_count(level, n); ti++) {
+			size_t tl = tile_hashes(t, level, ti, n, tile);
+
+			if (tl == 0)
+				continue;
+			tile_path(level, ti, tile_width(level, ti, n), rel, sizeof rel);
+			if (tlogstore_write(dir, rel, tile, tl, 0, err, sizeof err) != 0) {
+				warnx("%s", err);
+				return -1;
+			}
+		}
+	}
+	return 0;
+}
+
 static int
 cmd_append(int argc, char **argv)
 {
-	const char *sec = NULL, *dir, *list;
+	const size_t bcap = (size_t)TILE_WIDTH * (2 + TLOG_ENTRY_MAX);
+	const char *sec = NULL, *dir;
 	char err[RULES_ERR_MAX * 2], rel[TILE_PATH_MAX], entry[TLOG_ENTRY_MAX], *raw = NULL;
 	char *oldnote = NULL, *bundle = NULL, note[2048];
-	size_t rawlen, entrylen, notelen, blen = 0, pos;
+	size_t rawlen, entrylen, notelen, blen = 0;
 	uint8_t leaf[MERKLE_HASH_SIZE], *tile = NULL;
 	struct note_signer k;
 	struct checkpoint cp;
 	struct merkle_tree t;
 	struct sigset sigs;
-	uint64_t index, bi, n, i;
-	unsigned w;
-	int c, r, level;
+	uint64_t start, i, bi;
+	int c, r, a, proofs = 1;
 
-	while ((c = getopt(argc, argv, "s:")) != -1) {
-		if (c != 's')
+	while ((c = getopt(argc, argv, "Ps:")) != -1) {
+		if (c == 'P')
+			proofs = 0;
+		else if (c == 's')
+			sec = optarg;
+		else
 			return EXIT_USAGE;
-		sec = optarg;
 	}
-	if (optind + 2 != argc || sec == NULL)
+	if (optind + 2 > argc || sec == NULL)
 		return EXIT_USAGE;
 	dir = argv[optind];
-	list = argv[optind + 1];
 	if ((r = read_signer(sec, &k)) != EXIT_OK)
 		return r;
 	if (tlogstore_load(dir, &k.pub, &cp, &t, &oldnote, &notelen, err, sizeof err) != 0) {
@@ -327,68 +377,75 @@ cmd_append(int argc, char **argv)
 		OPENSSL_cleanse(&k, sizeof k);
 		return EXIT_FAIL;
 	}
-	if ((r = list_entry(list, &raw, &rawlen, &sigs, entry, sizeof entry, &entrylen)) != EXIT_OK)
-		goto out;
-	merkle_leaf_hash(entry, entrylen, leaf);
-	for (i = 0; i < t.size; i++)
-		if (memcmp(t.level[0][i], leaf, MERKLE_HASH_SIZE) == 0) {
-			warnx("%s: already in the log as leaf %" PRIu64 " (blockrules log prove)",
-			    list, i);
-			r = EXIT_FAIL;
-			goto out;
-		}
 	r = EXIT_SYSTEM;
-	index = t.size;
-	/* The entry bundle first: the partial one so far, this entry after it. */
-	bi = index / TILE_WIDTH;
-	bundle = malloc((size_t)TILE_WIDTH * (2 + TLOG_ENTRY_MAX));
+	start = t.size;
+	bundle = malloc(bcap);
 	tile = malloc((size_t)TILE_WIDTH * MERKLE_HASH_SIZE);
-	if (bundle == NULL || tile == NULL || merkle_append(&t, leaf) != 0) {
+	if (bundle == NULL || tile == NULL) {
 		warnx("out of memory");
 		goto out;
 	}
-	if ((w = tile_width(TILE_ENTRIES, bi, index)) > 0) {
-		char *old;
-		size_t oldlen;
+	bi = start / TILE_WIDTH;
+	if (read_bundle(dir, bi, start, bundle, bcap, &blen) != 0)
+		goto out;
+	for (a = optind + 1; a < argc; a++) {
+		const char *list = argv[a];
 
-		tile_path(TILE_ENTRIES, bi, w, rel, sizeof rel);
-		if (tlogstore_read(dir, rel, (size_t)TILE_WIDTH * (2 + TLOG_ENTRY_MAX), &old,
-			&oldlen, err, sizeof err) != 0) {
-			warnx("%s/%s: cannot read it", dir, rel);
+		r = list_entry(list, &raw, &rawlen, &sigs, entry, sizeof entry, &entrylen);
+		if (r != EXIT_OK)
+			goto out;
+		merkle_leaf_hash(entry, entrylen, leaf);
+		for (i = 0; i < t.size; i++)
+			if (memcmp(t.level[0][i], leaf, MERKLE_HASH_SIZE) == 0) {
+				warnx("%s: already in the log as leaf %" PRIu64
+				      " (blockrules log prove)",
+				    list, i);
+				r = EXIT_FAIL;
+				goto out;
+			}
+		r = EXIT_SYSTEM;
+		if (merkle_append(&t, leaf) != 0 ||
+		    bundle_put((uint8_t *)bundle, bcap, &blen, entry, entrylen) != 0) {
+			warnx("out of memory");
 			goto out;
 		}
-		memcpy(bundle, old, oldlen);
-		blen = oldlen;
-		free(old);
+		if (copy_into_log(dir, list, raw, rawlen, &sigs, entry, entrylen) != EXIT_OK)
+			goto out;
+		free(raw);
+		raw = NULL;
+		sigset_free(&sigs);
+		/* A bundle is written when full, and the last one at the end. */
+		if (t.size % TILE_WIDTH == 0 || a + 1 == argc) {
+			tile_path(TILE_ENTRIES, bi, tile_width(TILE_ENTRIES, bi, t.size), rel,
+			    sizeof rel);
+			if (tlogstore_write(dir, rel, bundle, blen, 0, err, sizeof err) != 0)
+				goto fail;
+			if (t.size % TILE_WIDTH == 0) {
+				bi++;
+				blen = 0;
+			}
+		}
 	}
-	if (bundle_put((uint8_t *)bundle, (size_t)TILE_WIDTH * (2 + TLOG_ENTRY_MAX), &blen, entry,
-		entrylen) != 0)
+	/* Tiles, everything on disk, then the checkpoint that commits to them. */
+	if (write_tiles(dir, &t, start, t.size, tile) != 0)
 		goto out;
-	n = t.size;
-	tile_path(TILE_ENTRIES, bi, tile_width(TILE_ENTRIES, bi, n), rel, sizeof rel);
-	if (copy_into_log(dir, list, raw, rawlen, &sigs, entry, entrylen) != EXIT_OK ||
-	    tlogstore_write(dir, rel, bundle, blen, err, sizeof err) != 0)
+	if (tlogstore_sync(dir, err, sizeof err) != 0)
 		goto fail;
-	/* The last tile of every level the new leaf reaches. */
-	for (level = 0; level < 8 && (n >> (TILE_HEIGHT * level)) > 0; level++) {
-		uint64_t ti = tile_count(level, n) - 1;
-		size_t tl = tile_hashes(&t, level, ti, n, tile);
-
-		tile_path(level, ti, tile_width(level, ti, n), rel, sizeof rel);
-		if (tlogstore_write(dir, rel, tile, tl, err, sizeof err) != 0)
-			goto fail;
-	}
-	if (sign_checkpoint(&k, &t, n, note, sizeof note) != 0) {
+	if (sign_checkpoint(&k, &t, t.size, note, sizeof note) != 0) {
 		warnx("cannot sign the checkpoint");
 		goto out;
 	}
-	if (tlogstore_write(dir, "checkpoint", note, strlen(note), err, sizeof err) != 0)
+	if (tlogstore_write(dir, "checkpoint", note, strlen(note), 1, err, sizeof err) != 0)
 		goto fail;
-	pos = strlen(note);
-	r = write_proof(list, &t, index, n, note, pos);
-	if (r == EXIT_OK)
-		printf("%s: leaf %" PRIu64 ", tree size %" PRIu64 "; wrote %s.tlog-proof\n", list,
-		    index, n, list);
+	r = EXIT_OK;
+	for (a = optind + 1, i = start; a < argc && r == EXIT_OK; a++, i++) {
+		if (proofs)
+			r = write_proof(argv[a], &t, i, t.size, note, strlen(note));
+		if (r == EXIT_OK && (argc - optind - 1 <= 10 || a + 1 == argc))
+			printf("%s: leaf %" PRIu64 ", tree size %" PRIu64 "%s%s%s\n", argv[a], i,
+			    t.size, proofs ? "; wrote " : "", proofs ? argv[a] : "",
+			    proofs ? ".tlog-proof" : "");
+	}
 	goto out;
 fail:
 	warnx("%s", err);

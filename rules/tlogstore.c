@@ -3,6 +3,7 @@
 #include <sys/wait.h>
 
 #include <errno.h>
+#include <fcntl.h>
 #include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -118,8 +119,48 @@ mkdirs(char *path)
 }
 
 int
-tlogstore_write(
-    const char *base, const char *rel, const void *buf, size_t len, char *err, size_t errlen)
+tlogstore_sync(const char *base, char *err, size_t errlen)
+{
+	int fd = open(base, O_RDONLY | O_DIRECTORY | O_CLOEXEC), r;
+
+	if (fd == -1) {
+		snprintf(err, errlen, "%s: %s", base, strerror(errno));
+		return -1;
+	}
+	r = syncfs(fd);
+	if (r == -1)
+		snprintf(err, errlen, "%s: syncfs: %s", base, strerror(errno));
+	close(fd);
+	return r;
+}
+
+/* Write, close, rename: durable only after tlogstore_sync(). */
+static int
+write_fast(const char *path, const void *buf, size_t len, char *err, size_t errlen)
+{
+	char tmp[4200];
+	FILE *f;
+	int ok;
+
+	snprintf(tmp, sizeof tmp, "%s.tmp", path);
+	f = fopen(tmp, "we");
+	if (f == NULL) {
+		snprintf(err, errlen, "%s: %s", tmp, strerror(errno));
+		return -1;
+	}
+	ok = fwrite(buf, 1, len, f) == len;
+	ok = fclose(f) == 0 && ok;
+	if (!ok || rename(tmp, path) == -1) {
+		snprintf(err, errlen, "%s: %s", path, strerror(errno));
+		unlink(tmp);
+		return -1;
+	}
+	return 0;
+}
+
+int
+tlogstore_write(const char *base, const char *rel, const void *buf, size_t len, int sync, char *err,
+    size_t errlen)
 {
 	char path[4096];
 
@@ -131,6 +172,8 @@ tlogstore_write(
 		snprintf(err, errlen, "%s: cannot make its directory: %s", path, strerror(errno));
 		return -1;
 	}
+	if (!sync)
+		return write_fast(path, buf, len, err, errlen);
 	return file_write_atomic(path, buf, len, 0644, err, errlen);
 }
 

@@ -20,9 +20,16 @@
 int tlogstore_read(const char *base, const char *rel, size_t cap, char **buf, size_t *len,
     char *err, size_t errlen);
 
-/* tlogstore_write(): writes rel under the directory base, making its directories; durable. */
-int tlogstore_write(
-    const char *base, const char *rel, const void *buf, size_t len, char *err, size_t errlen);
+/*
+ * tlogstore_write(): writes rel under the directory base, making its
+ * directories, through a temporary file renamed into place; durable (fsync'd
+ * with its directory) when sync, else left for tlogstore_sync(). 0 or -1 with err.
+ */
+int tlogstore_write(const char *base, const char *rel, const void *buf, size_t len, int sync,
+    char *err, size_t errlen);
+
+/* tlogstore_sync(): everything written under base reaches the disk (syncfs). 0 or -1 with err. */
+int tlogstore_sync(const char *base, char *err, size_t errlen);
 
 /*
  * tlogstore_load(): the log at base: its checkpoint (verified with key), and
