@@ -24,12 +24,12 @@
 
 const char tlogcmd_log_usage[] =
     "blockrules log init [-f] -o origin -s log-seckey -p log-pubkey logdir\n"
-    "                  log append [-P] -s log-seckey logdir list ...\n"
-    "                  log prove -p log-pubkey logdir list\n"
-    "                  log request -p log-pubkey logdir old-size\n"
-    "                  log cosign -p log-pubkey logdir cosignature-file ...\n"
-    "                  log check -p log-pubkey [-w witness-pubkey ... -q quorum]\n"
-    "                            [-S seen-checkpoint] list\n";
+    "       blockrules log append [-P] -s log-seckey logdir list ...\n"
+    "       blockrules log prove -p log-pubkey logdir list\n"
+    "       blockrules log request -p log-pubkey logdir old-size\n"
+    "       blockrules log cosign -p log-pubkey logdir cosignature-file ...\n"
+    "       blockrules log check -p log-pubkey [-w witness-pubkey ... -q quorum]\n"
+    "                  [-S seen-checkpoint] list\n";
 
 static void __attribute__((format(printf, 1, 2))) warnx(const char *fmt, ...)
 {

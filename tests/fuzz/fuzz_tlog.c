@@ -2,8 +2,8 @@
  * Fuzzes the transparency log's readers of outside input: the whole input as a
  * signed note (verified against a fixed log key and witness key), a checkpoint
  * body, a tlog-proof file (its proof checked against its own checkpoint), a
- * run of consistency proofs (checked against the checkpoint), a key text and
- * an entry bundle.
+ * run of consistency proofs (checked against the checkpoint), a key text, an
+ * entry bundle, a list's log entry and a witness policy.
  */
 #include <stdint.h>
 #include <stdlib.h>
@@ -14,6 +14,7 @@
 #include "merkle.h"
 #include "note.h"
 #include "tiles.h"
+#include "tlogentry.h"
 
 /* The log and witness keys of the seed corpus (tests/data/tlog). */
 static const char log_vkey[] = "PeterNeumann+c74f20a3+ARpc2QcUPDhMQegwxbzhKqiBfsVkmqq/LDE4izWy10TW";
@@ -72,6 +73,20 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		(void)merkle_verify_consistency(
 		    c->old, c->old + 5, old, root, c->path, c->npath, err, sizeof err);
 		pos += used;
+	}
+	{
+		struct tlog_entry te;
+		struct tlog_policy *tp = malloc(sizeof *tp);
+		char *z = malloc(size + 1);
+
+		(void)tlog_entry_parse(s, size, &te, err, sizeof err);
+		if (tp && z) {
+			memcpy(z, s, size);
+			z[size] = '\0';
+			(void)tlog_policy_parse(log_vkey, z, 1, tp, err, sizeof err);
+		}
+		free(tp);
+		free(z);
 	}
 	(void)note_key_parse(s, size, &k, err, sizeof err);
 	(void)note_signer_parse(s, size, &sk, err, sizeof err);
