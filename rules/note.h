@@ -5,13 +5,13 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#define NOTE_NAME_MAX    255   /* a key name, in bytes */
-#define NOTE_SIGS_MAX    100   /* signature lines in a note, as Go's note package allows */
-#define NOTE_SIG_MAX     72    /* signature bytes after the key hash: a timestamp and Ed25519 */
-#define NOTE_MAX         65536 /* a whole note, in bytes */
-#define NOTE_KEY_MAX     512   /* a key's text */
-#define NOTE_ALG_ED25519 0x01  /* a signer of notes (a log's checkpoints) */
-#define NOTE_ALG_COSIG   0x04  /* a witness: cosignature/v1 */
+#define NOTE_NAME_MAX    255 /* a key name, in bytes */
+#define NOTE_SIGS_MAX    100 /* signature lines in a note, as Go's note package allows */
+#define NOTE_SIG_MAX     72  /* signature bytes after the key hash: a timestamp and Ed25519 */
+#define NOTE_MAX         ((size_t)65536) /* a whole note, in bytes */
+#define NOTE_KEY_MAX     512             /* a key's text */
+#define NOTE_ALG_ED25519 0x01            /* a signer of notes (a log's checkpoints) */
+#define NOTE_ALG_COSIG   0x04            /* a witness: cosignature/v1 */
 
 /* A verifier key: "NAME+HASH+BASE64(alg || public key)". */
 struct note_key {

@@ -8,8 +8,8 @@
 #include "merkle.h"
 
 #define TILE_HEIGHT    8
-#define TILE_WIDTH     256 /* hashes in a full tile, entries in a full bundle */
-#define TILE_ENTRIES   -1  /* the level argument naming entry bundles */
+#define TILE_WIDTH     256  /* hashes in a full tile, entries in a full bundle */
+#define TILE_ENTRIES   (-1) /* the level argument naming entry bundles */
 #define TILE_PATH_MAX  128
 #define TILE_ENTRY_MAX 65535 /* an entry's length in a bundle is two bytes */
 

@@ -124,8 +124,10 @@ track(struct audit *a, const struct rulelist *l, uint64_t i)
 		} else if (c < 0) {
 			char *dup = strdup(keys[k]);
 
-			if (dup == NULL || (span[k] = new_span(a, dup, i)) == SIZE_MAX)
+			if (dup == NULL || (span[k] = new_span(a, dup, i)) == SIZE_MAX) {
+				free(dup);
 				goto oom;
+			}
 			k++;
 		} else {
 			a->spans[a->prevspan[p]].to = i;
@@ -236,7 +238,7 @@ print(FILE *f, const struct audit *a, const struct checkpoint *cp, int json)
 				free(copy);
 				continue;
 			}
-			tok = strtok_r(copy, "\t", &save);
+			(void)strtok_r(copy, "\t", &save);
 			for (k = 0; k < 4; k++) {
 				tok = strtok_r(NULL, "\t", &save);
 				fld[k] = tok ? tok : "";
@@ -417,7 +419,7 @@ read_lists(const char *log, struct audit *a)
 		hl = sizeof h;
 		EVP_Digest(b, len, h, &hl, EVP_sha256(), NULL);
 		for (k = 0; k < 32; k++)
-			snprintf(hex + 2 * k, 3, "%02x", h[k]);
+			snprintf(hex + 2 * (size_t)k, 3, "%02x", h[k]);
 		if (strcmp(hex, a->lists[i].e.list_hex) != 0) {
 			warnx("audit failed: leaf %" PRIu64 ": %s/%s: its SHA-256 is %s, not the "
 			      "logged one",

@@ -192,12 +192,14 @@ list_entry(const char *path, char **raw, size_t *rawlen, struct sigset *sigs, ch
 	if (rulelist_parse(*raw, *rawlen, path, NULL, &l, err, sizeof err) != 0) {
 		warnx("%s", err);
 		free(*raw);
+		*raw = NULL;
 		return EXIT_FAIL;
 	}
 	if (sigset_read(path, sigs, err, sizeof err) != 0) {
 		warnx("%s", err);
 		rulelist_free(l);
 		free(*raw);
+		*raw = NULL;
 		return EXIT_SYSTEM;
 	}
 	n = tlog_entry_format(l, *raw, *rawlen, sigs, entry, entrysz);
@@ -205,6 +207,7 @@ list_entry(const char *path, char **raw, size_t *rawlen, struct sigset *sigs, ch
 	if (n < 0) {
 		warnx("%s: its log entry is too long", path);
 		free(*raw);
+		*raw = NULL;
 		sigset_free(sigs);
 		return EXIT_FAIL;
 	}
@@ -240,7 +243,7 @@ write_proof(const char *list, const struct merkle_tree *t, uint64_t index, uint6
 		goto out;
 	}
 	/* Consistency from the sizes an appliance most likely saw last. */
-	ccap = (CONSISTENCY_BACK + 1) * (MERKLE_PROOF_MAX * 45 + 32);
+	ccap = (size_t)(CONSISTENCY_BACK + 1) * (MERKLE_PROOF_MAX * 45 + 32);
 	cons = malloc(ccap);
 	if (cons == NULL)
 		goto out;
@@ -648,7 +651,7 @@ cmd_check(int argc, char **argv)
 				goto out;
 			break;
 		case 'q':
-			pol.quorum = (unsigned)atoi(optarg);
+			pol.quorum = (unsigned)strtoul(optarg, NULL, 10);
 			break;
 		case 'S':
 			seen = optarg;

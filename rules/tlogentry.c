@@ -1,4 +1,5 @@
 /* A list's log entry, written and read back, and the appliance's check of a list's proof and checkpoint. */
+#include <errno.h>
 #include <inttypes.h>
 #include <openssl/evp.h>
 #include <stdio.h>
@@ -18,7 +19,7 @@ sha256_hex(const void *buf, size_t len, char hex[65], uint8_t bin[32])
 
 	EVP_Digest(buf, len, h, &n, EVP_sha256(), NULL);
 	for (i = 0; i < 32; i++)
-		snprintf(hex + 2 * i, 3, "%02x", h[i]);
+		snprintf(hex + 2 * (size_t)i, 3, "%02x", h[i]);
 	if (bin)
 		memcpy(bin, h, 32);
 }
@@ -62,6 +63,17 @@ field(const char *l, size_t ll, const char *key, const char **v, size_t *vl)
 }
 
 static int
+hexdigit(char c)
+{
+	if (c >= '0' && c <= '9')
+		return c - '0';
+	if (c >= 'a' && c <= 'f')
+		return c - 'a' + 10;
+	return -1;
+}
+
+/* 64 lowercase hex digits into 32 bytes. 0 or -1. */
+static int
 hex32(const char *s, size_t len, uint8_t out[32])
 {
 	size_t i;
@@ -69,12 +81,11 @@ hex32(const char *s, size_t len, uint8_t out[32])
 	if (len != 64)
 		return -1;
 	for (i = 0; i < 32; i++) {
-		unsigned v;
+		int hi = hexdigit(s[2 * i]), lo = hexdigit(s[2 * i + 1]);
 
-		if (sscanf(s + 2 * i, "%2x", &v) != 1 || !strchr("0123456789abcdef", s[2 * i]) ||
-		    !strchr("0123456789abcdef", s[2 * i + 1]))
+		if (hi < 0 || lo < 0)
 			return -1;
-		out[i] = (uint8_t)v;
+		out[i] = (uint8_t)(hi << 4 | lo);
 	}
 	return 0;
 }
@@ -103,10 +114,15 @@ tlog_entry_parse(const char *buf, size_t len, struct tlog_entry *out, char *err,
 				return -1;
 			}
 		} else if (field(p, ll, "serial", &v, &vl)) {
-			char num[24];
+			char num[24], *numend;
 
-			snprintf(num, sizeof num, "%.*s", (int)(vl < 23 ? vl : 23), v);
-			if (sscanf(num, "%" SCNu64, &out->serial) != 1)
+			if (vl == 0 || vl > 20 || v[0] < '0' || v[0] > '9')
+				goto bad;
+			memcpy(num, v, vl);
+			num[vl] = '\0';
+			errno = 0;
+			out->serial = strtoull(num, &numend, 10);
+			if (errno != 0 || *numend != '\0')
 				goto bad;
 			seen |= 1;
 		} else if (field(p, ll, "issuer", &v, &vl) && vl < sizeof out->issuer) {
@@ -329,7 +345,7 @@ int
 tlog_policy_parse(const char *log_key, const char *witnesses, unsigned quorum,
     struct tlog_policy *out, char *err, size_t errlen)
 {
-	const char *p = witnesses, *e;
+	const char *p = witnesses ? witnesses : "", *e;
 	char why[256];
 	size_t n;
 
@@ -343,7 +359,7 @@ tlog_policy_parse(const char *log_key, const char *witnesses, unsigned quorum,
 		    err, errlen, "log_key: not a log's key (algorithm 1, Ed25519 signed notes)");
 		return -1;
 	}
-	while (p && *p) {
+	while (*p) {
 		while (*p == ' ' || *p == '\t' || *p == ',')
 			p++;
 		if (*p == '\0')

@@ -61,7 +61,7 @@ curl_get(const char *url, const char *out, size_t cap, char *err, size_t errlen)
 		return -1;
 	}
 	code[n > 0 ? n : 0] = '\0';
-	return atoi(code);
+	return (int)strtol(code, NULL, 10);
 }
 
 int
@@ -217,7 +217,7 @@ tlogstore_load(const char *base, const struct note_key *key, struct checkpoint *
 
 		tile_path(0, i, w, rel, sizeof rel);
 		r = tlogstore_read(
-		    base, rel, TILE_WIDTH * MERKLE_HASH_SIZE, &tile, &len, why, sizeof why);
+		    base, rel, (size_t)TILE_WIDTH * MERKLE_HASH_SIZE, &tile, &len, why, sizeof why);
 		if (r != 0 || len != (size_t)w * MERKLE_HASH_SIZE) {
 			snprintf(err, errlen, "%s/%s: %s", base, rel,
 			    r == 0       ? "not the size its width says"

@@ -127,7 +127,7 @@ state_path(const char *dir, const char *origin, char *out, size_t outsz)
 
 	EVP_Digest(origin, strlen(origin), h, &n, EVP_sha256(), NULL);
 	for (i = 0; i < 16; i++)
-		snprintf(hex + 2 * i, 3, "%02x", h[i]);
+		snprintf(hex + 2 * (size_t)i, 3, "%02x", h[i]);
 	snprintf(out, outsz, "%s/log-%s", dir, hex);
 }
 
