@@ -24,21 +24,21 @@ LDFLAGS += -pie -Wl,-z,relro,-z,now -Wl,--as-needed -pthread
 LDLIBS  += $(shell pkg-config --libs $(PKGS) 2>/dev/null) -liniparser -lm -lcap -lseccomp
 
 # Every .c under blockd/*/ and rules/ is library code, except the programs' mains.
-MAINS        := blockd/daemon/main.c blockd/daemon/blockctl.c rules/blockrules.c
+MAINS        := blockd/daemon/main.c blockd/daemon/blockctl.c rules/blockrules.c rules/witness.c
 RULES_SRC    := $(filter-out $(MAINS),$(wildcard rules/*.c))
 BLOCKD_SRC   := $(filter-out $(MAINS),$(wildcard blockd/*/*.c))
 RULES_OBJ    := $(RULES_SRC:%.c=$(B)/obj/%.o)
 BLOCKD_OBJ   := $(BLOCKD_SRC:%.c=$(B)/obj/%.o)
 UNIT_SRC     := $(wildcard tests/unit/*.c)
 BENCH_SRC    := $(wildcard tests/bench/*.c)
-PROGS        := $(B)/blockd $(B)/blockctl $(B)/blockrules
+PROGS        := $(B)/blockd $(B)/blockctl $(B)/blockrules $(B)/blockd-witness
 MANPAGES     := $(wildcard man/*.[1-8])
 
 .PHONY: all install uninstall check check-unit check-asan check-integration check-man \
 	deps demo bench clean help check-fresh format check-format lint deb fuzz fuzz-build check-fuzz \
 	check-alerts
 
-all: $(PROGS) ## build blockd, blockctl and blockrules into build/
+all: $(PROGS) ## build blockd, blockctl, blockrules and blockd-witness into build/
 
 # Before the first compile: name what is missing and the one command that installs it.
 $(B)/.deps-build $(B)/.deps-unit: tests/lib/deps.sh
@@ -61,6 +61,8 @@ $(B)/blockctl: $(B)/obj/blockd/daemon/blockctl.o $(LIBS)
 	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
 $(B)/blockrules: $(B)/obj/rules/blockrules.o $(LIBS)
 	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
+$(B)/blockd-witness: $(B)/obj/rules/witness.o $(LIBS)
+	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
 
 # Unit tests: one Criterion binary over all of tests/unit/.
 $(B)/unit: $(UNIT_SRC:%.c=$(B)/obj/%.o) $(LIBS) | $(B)/.deps-unit
@@ -76,6 +78,7 @@ install: all ## install programs, man pages and example config (DESTDIR, PREFIX)
 	install -m 0755 $(B)/blockd $(DESTDIR)$(SBINDIR)/blockd
 	install -m 0755 $(B)/blockctl $(DESTDIR)$(SBINDIR)/blockctl
 	install -m 0755 $(B)/blockrules $(DESTDIR)$(BINDIR)/blockrules
+	install -m 0755 $(B)/blockd-witness $(DESTDIR)$(BINDIR)/blockd-witness
 	for m in $(MANPAGES); do s=$${m##*.}; install -d $(DESTDIR)$(MANDIR)/man$$s; \
 		install -m 0644 $$m $(DESTDIR)$(MANDIR)/man$$s/; done
 	for d in blockd blockrules; do install -d $(DESTDIR)$(DATADIR)/$$d; \
@@ -86,7 +89,8 @@ install: all ## install programs, man pages and example config (DESTDIR, PREFIX)
 		install -m 0644 packaging/blockd.conf $(DESTDIR)$(SYSCONFDIR)/blockd/blockd.conf.example; fi
 
 uninstall: ## remove what install put in place
-	rm -f $(DESTDIR)$(SBINDIR)/blockd $(DESTDIR)$(SBINDIR)/blockctl $(DESTDIR)$(BINDIR)/blockrules
+	rm -f $(DESTDIR)$(SBINDIR)/blockd $(DESTDIR)$(SBINDIR)/blockctl $(DESTDIR)$(BINDIR)/blockrules \
+		$(DESTDIR)$(BINDIR)/blockd-witness
 	for m in $(MANPAGES); do s=$${m##*.}; rm -f $(DESTDIR)$(MANDIR)/man$$s/$${m##*/}; done
 	rm -f $(DESTDIR)$(SYSCONFDIR)/blockd/blockd.conf.example
 	rm -f $(DESTDIR)$(DATADIR)/blockd/shared-infrastructure \

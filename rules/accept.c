@@ -18,6 +18,9 @@
 #define STATE_SERIAL   "rules.serial"
 #define STATE_CURRENT  "rules.current"
 #define STATE_DIRNAME  "rules."
+#define STATE_TLOG     "rules.tlog" /* the newest transparency log checkpoint seen */
+#define TLOG_PROOF_CAP (2 * NOTE_MAX)
+#define TLOG_CONS_CAP  (1u << 20)
 #define STATE_FILE_MAX 4096
 #define PSL_MAX        (16u << 20)
 
@@ -44,6 +47,71 @@ accept_result_free(struct accept_result *res)
 	free(res->raw);
 	res->raw = NULL;
 	sigset_free(&res->sigset);
+	free(res->tlog);
+	res->tlog = NULL;
+	free(res->tlog_proof);
+	res->tlog_proof = NULL;
+}
+
+/*
+ * The list's inclusion in the transparency log, against the newest checkpoint
+ * seen (STATE/rules.tlog). 0, or -1 with the reason in res (refused).
+ */
+static int
+check_tlog(const struct accept_policy *p, const char *path, struct accept_result *res)
+{
+	char err[RULES_ERR_MAX * 2], file[4096], entry[TLOG_ENTRY_MAX], why[2048];
+	char *cons = NULL, *seen = NULL;
+	size_t conslen = 0, seenlen = 0;
+	int n, r = -1;
+
+	n = tlog_entry_format(res->list, res->raw, res->rawlen, &res->sigset, entry, sizeof entry);
+	if (n < 0)
+		return refuse(res, "%s: transparency: the list's log entry is too long", path);
+	snprintf(file, sizeof file, "%s.tlog-proof", path);
+	if (file_read_capped(file, TLOG_PROOF_CAP, &res->tlog_proof, &res->tlog_prooflen, err,
+		sizeof err) != 0) {
+		if (errno == ENOENT)
+			return refuse(res,
+			    "%s: transparency: no inclusion proof (%s): a list is accepted only "
+			    "from the transparency log",
+			    path, file);
+		return refuse(res, "transparency: %s", err);
+	}
+	snprintf(file, sizeof file, "%s.tlog-consistency", path);
+	if (file_read_capped(file, TLOG_CONS_CAP, &cons, &conslen, err, sizeof err) != 0) {
+		if (errno != ENOENT) {
+			refuse(res, "transparency: %s", err);
+			goto out;
+		}
+		cons = NULL;
+	}
+	if (p->state_dir) {
+		snprintf(file, sizeof file, "%s/%s", p->state_dir, STATE_TLOG);
+		if (file_read_capped(file, NOTE_MAX, &seen, &seenlen, err, sizeof err) != 0) {
+			if (errno != ENOENT) {
+				refuse(res, "transparency: %s", err);
+				goto out;
+			}
+			seen = NULL;
+		}
+	}
+	res->tlog = malloc(sizeof *res->tlog);
+	if (res->tlog == NULL) {
+		refuse(res, "%s: transparency: out of memory", path);
+		goto out;
+	}
+	snprintf(file, sizeof file, "%s.tlog-proof", path);
+	if (tlog_check(p->tlog, entry, (size_t)n, res->tlog_proof, res->tlog_prooflen, file, cons,
+		conslen, seen, seenlen, res->tlog, why, sizeof why) != 0) {
+		refuse(res, "transparency: %s", why);
+		goto out;
+	}
+	r = 0;
+out:
+	free(cons);
+	free(seen);
+	return r;
 }
 
 void
@@ -242,6 +310,10 @@ check(const struct accept_policy *p, const char *path, int restoring, struct acc
 		}
 	}
 
+	/* 3b. Transparency: the list is in the public log, seen as everyone sees it. */
+	if (p->tlog && check_tlog(p, path, res) != 0)
+		return ACCEPT_REFUSED;
+
 	/* 4. Expiry. */
 	if (p->now >= res->list->expires)
 		return refuse(res, "%s: expired at %s (ask the issuer for a current list)", path,
@@ -436,6 +508,11 @@ accept_commit(
 			sig, res->sigset.text[i], res->sigset.len[i], 0640, err, errlen) != 0)
 			goto fail;
 	}
+	if (res->tlog_proof) {
+		if (pathf(sig, sizeof sig, "%s.tlog-proof", path) ||
+		    file_write_atomic(sig, res->tlog_proof, res->tlog_prooflen, 0640, err, errlen))
+			goto fail;
+	}
 	/* First the new directory, then the "current" link, then the serial. */
 	remove_dir(dir);
 	if (rename(tmpdir, dir) != 0 || file_fsync_dir(p->state_dir) != 0) {
@@ -453,6 +530,12 @@ accept_commit(
 	    (unsigned long long)res->serial, hex, res->signed_entries);
 	if (pathf(path, sizeof path, "%s/%s", p->state_dir, STATE_SERIAL) ||
 	    file_write_atomic(path, text, strlen(text), 0640, err, errlen) != 0)
+		return -1;
+	/* The checkpoint becomes the newest seen only once it is larger (never smaller). */
+	if (res->tlog && res->tlog->newer &&
+	    (pathf(path, sizeof path, "%s/%s", p->state_dir, STATE_TLOG) ||
+		file_write_atomic(path, res->tlog->note, res->tlog->notelen, 0640, err, errlen) !=
+		    0))
 		return -1;
 	prune(p->state_dir, name);
 	return 0;

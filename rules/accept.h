@@ -8,6 +8,7 @@
 #include "rulelist.h"
 #include "safeguard.h"
 #include "sigset.h"
+#include "tlogentry.h"
 
 struct accept_policy {
 	const char *keys_dir;     /* directory of trusted minisign .pub files */
@@ -28,10 +29,11 @@ struct accept_policy {
 	size_t nallow;
 	struct safeguard_source shared[SAFEGUARD_SHARED_MAX]; /* shared infrastructure */
 	size_t nshared;
-	int documentation; /* documentation address ranges allowed (test beds only) */
-	int64_t now;       /* UTC seconds */
-	int restart;       /* a daemon starting: the last accepted list again is taken as restored
-			      (ACCEPT_NEW, serial == last_serial), not ACCEPT_SAME */
+	int documentation;              /* documentation address ranges allowed (test beds only) */
+	int64_t now;                    /* UTC seconds */
+	const struct tlog_policy *tlog; /* the list must be in this transparency log; NULL: off */
+	int restart; /* a daemon starting: the last accepted list again is taken as restored
+			(ACCEPT_NEW, serial == last_serial), not ACCEPT_SAME */
 	/* Called as each step of the check ends ("read", "hash", "signatures", "parse",
 	   "checks", "public suffixes", "safeguards"), for a profile; NULL: not called. */
 	void (*phase)(void *arg, const char *step);
@@ -64,6 +66,11 @@ struct accept_result {
 	size_t signed_entries;          /* entries in the signed list, before safeguards */
 	unsigned valid_keys;            /* distinct trusted keys with a good signature */
 
+	/* Transparency (policy tlog): the checkpoint the list was proved under. */
+	struct tlog_verdict *tlog; /* malloc'd; NULL when not checked */
+	char *tlog_proof;          /* the proof file, kept beside the committed copy */
+	size_t tlog_prooflen;
+
 	/* Kept for accept_commit(): the verified bytes and signature files. */
 	char *raw;
 	size_t rawlen;
@@ -77,8 +84,10 @@ struct accept_result {
  * the raw bytes (threshold of distinct trusted keys), strict parse, serial
  * against the state dir and the floor (lower: refused; equal with the same
  * content: ACCEPT_SAME; a jump above max_serial_jump or past the ceiling:
- * refused unless overridden), expiry, issue time and validity span, change
- * fraction, then the per-entry safeguards.
+ * refused unless overridden), with a transparency policy the list's inclusion
+ * in the log (path.tlog-proof, path.tlog-consistency, and STATE/rules.tlog
+ * the newest checkpoint seen: tlog_check()), expiry, issue time and validity
+ * span, change fraction, then the per-entry safeguards.
  * Changes nothing on disk. Returns the outcome (also in res->outcome); free
  * res with accept_result_free() in every case.
  */
@@ -97,8 +106,10 @@ int accept_restore(const struct accept_policy *p, struct accept_result *res);
  * list and its signature files into a new directory STATE/rules.SERIAL/ (as
  * "list", "list.minisig", ...), points the symlink STATE/rules.current at
  * it, then writes STATE/rules.serial ("serial N", "digest HEX", "entries N"
- * lines); each file is written, fsync'd and renamed, and the directory
- * fsync'd. Older rules.N directories are removed; nothing else in STATE is
+ * lines) and, when the list was proved in a transparency log under a newer
+ * checkpoint, STATE/rules.tlog (that checkpoint, the newest seen) and
+ * "list.tlog-proof" beside the copy; each file is written, fsync'd and
+ * renamed, and the directory fsync'd. Older rules.N directories are removed; nothing else in STATE is
  * touched. Call it only once the list is in use.
  * 0, or -1 with the reason in err (the previous state is then intact).
  */

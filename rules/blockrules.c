@@ -24,6 +24,7 @@
 #include "rpz.h"
 #include "rulefmt.h"
 #include "sigset.h"
+#include "tlogcmd.h"
 
 #define LIST_MAX_DEFAULT (256ull << 20) /* as blockd.conf's max_list_bytes */
 #define INPUT_MAX        (256u << 20)
@@ -49,6 +50,8 @@ static const struct {
     {"export",
 	"blockrules export --rpz [-a allowlist] [-o file] [-p suffix-list]\n"
 	"                  [-s shared-infrastructure] [-t] [-T time] [-z zone] list\n"},
+    {"log", tlogcmd_log_usage},
+    {"audit", tlogcmd_audit_usage},
     /* Compliance reports from the ISPs (rules/reports.c). */
     {"reports",
 	"blockrules reports -k keydir [--format text | json | html] [-o file]\n"
@@ -855,7 +858,7 @@ main(int argc, char *argv[])
 		int (*fn)(int, char **);
 	} cmds[] = {{"keygen", cmd_keygen}, {"build", cmd_build}, {"sign", cmd_sign},
 	    {"verify", cmd_verify}, {"lint", cmd_lint}, {"diff", cmd_diff}, {"show", cmd_show},
-	    {"export", cmd_export},
+	    {"export", cmd_export}, {"log", tlogcmd_log}, {"audit", tlogcmd_audit},
 	    /* Compliance reports from the ISPs (rules/reports.c). */
 	    {"reports", reports_main}};
 	size_t i;

@@ -71,8 +71,8 @@ minisign_b64_decode(const char *s, size_t len, uint8_t *out, size_t outmax)
 	return (int)o;
 }
 
-static char *
-b64_encode(const uint8_t *in, size_t n)
+char *
+minisign_b64_encode(const uint8_t *in, size_t n)
 {
 	char *out = malloc(4 * ((n + 2) / 3) + 1);
 
@@ -146,8 +146,8 @@ minisign_seckey_public(const struct minisign_seckey *key, struct minisign_pubkey
 	memcpy(pub->pk, key->pk, 32);
 }
 
-static int
-seed_to_pk(const uint8_t seed[32], uint8_t pk[32])
+int
+minisign_ed25519_public(const uint8_t seed[32], uint8_t pk[32])
 {
 	EVP_PKEY *k = EVP_PKEY_new_raw_private_key(EVP_PKEY_ED25519, NULL, seed, 32);
 	size_t n = 32;
@@ -187,7 +187,7 @@ minisign_seckey_parse(
 	memcpy(out->seed, raw + 62, 32);
 	memcpy(out->pk, raw + 94, 32);
 	explicit_bzero(raw, sizeof raw);
-	if (seed_to_pk(out->seed, pk) != 0 || memcmp(pk, out->pk, 32) != 0) {
+	if (minisign_ed25519_public(out->seed, pk) != 0 || memcmp(pk, out->pk, 32) != 0) {
 		explicit_bzero(out, sizeof *out);
 		return fail(err, errlen, "secret key is damaged (its public half does not match)");
 	}
@@ -228,8 +228,8 @@ minisign_sig_parse(const char *buf, size_t len, struct minisign_sig *out, char *
 	return 0;
 }
 
-static int
-ed25519_verify(const uint8_t pk[32], const uint8_t sig[64], const void *msg, size_t len)
+int
+minisign_ed25519_verify(const uint8_t pk[32], const uint8_t sig[64], const void *msg, size_t len)
 {
 	EVP_PKEY *k = EVP_PKEY_new_raw_public_key(EVP_PKEY_ED25519, NULL, pk, 32);
 	EVP_MD_CTX *ctx = EVP_MD_CTX_new();
@@ -242,8 +242,8 @@ ed25519_verify(const uint8_t pk[32], const uint8_t sig[64], const void *msg, siz
 	return ok ? 0 : -1;
 }
 
-static int
-ed25519_sign(const uint8_t seed[32], const void *msg, size_t len, uint8_t sig[64])
+int
+minisign_ed25519_sign(const uint8_t seed[32], const void *msg, size_t len, uint8_t sig[64])
 {
 	EVP_PKEY *k = EVP_PKEY_new_raw_private_key(EVP_PKEY_ED25519, NULL, seed, 32);
 	EVP_MD_CTX *ctx = EVP_MD_CTX_new();
@@ -267,7 +267,7 @@ minisign_verify(const struct minisign_pubkey *key, const struct minisign_sig *si
 
 	if (memcmp(key->keynum, sig->keynum, 8) != 0)
 		return fail(err, errlen, "signature was made by a different key");
-	if (ed25519_verify(key->pk, sig->sig, digest, 64) != 0)
+	if (minisign_ed25519_verify(key->pk, sig->sig, digest, 64) != 0)
 		return fail(
 		    err, errlen, "signature does not match the file (file changed or forged)");
 	g = malloc(64 + tl);
@@ -275,7 +275,7 @@ minisign_verify(const struct minisign_pubkey *key, const struct minisign_sig *si
 		return fail(err, errlen, "out of memory");
 	memcpy(g, sig->sig, 64);
 	memcpy(g + 64, sig->trusted, tl);
-	r = ed25519_verify(key->pk, sig->global, g, 64 + tl);
+	r = minisign_ed25519_verify(key->pk, sig->global, g, 64 + tl);
 	free(g);
 	if (r != 0)
 		return fail(
@@ -296,16 +296,16 @@ minisign_sign(const struct minisign_seckey *key, const uint8_t digest[64], const
 	raw[0] = 'E';
 	raw[1] = 'D';
 	memcpy(raw + 2, key->keynum, 8);
-	if (ed25519_sign(key->seed, digest, 64, raw + 10) != 0)
+	if (minisign_ed25519_sign(key->seed, digest, 64, raw + 10) != 0)
 		return NULL;
 	g = malloc(64 + tl);
 	if (g == NULL)
 		return NULL;
 	memcpy(g, raw + 10, 64);
 	memcpy(g + 64, trusted, tl);
-	if (ed25519_sign(key->seed, g, 64 + tl, global) == 0) {
-		s1 = b64_encode(raw, sizeof raw);
-		s2 = b64_encode(global, 64);
+	if (minisign_ed25519_sign(key->seed, g, 64 + tl, global) == 0) {
+		s1 = minisign_b64_encode(raw, sizeof raw);
+		s2 = minisign_b64_encode(global, 64);
 	}
 	if (s1 && s2) {
 		n = strlen(UNTRUSTED_PREFIX) + strlen(untrusted) + strlen(s1) +
@@ -326,7 +326,7 @@ minisign_keygen(struct minisign_seckey *key)
 {
 	if (RAND_bytes(key->keynum, 8) != 1 || RAND_bytes(key->seed, 32) != 1)
 		return -1;
-	return seed_to_pk(key->seed, key->pk);
+	return minisign_ed25519_public(key->seed, key->pk);
 }
 
 void
@@ -351,7 +351,7 @@ minisign_pubkey_format(const struct minisign_pubkey *key)
 	raw[1] = 'd';
 	memcpy(raw + 2, key->keynum, 8);
 	memcpy(raw + 10, key->pk, 32);
-	b = b64_encode(raw, sizeof raw);
+	b = minisign_b64_encode(raw, sizeof raw);
 	if (b == NULL)
 		return NULL;
 	minisign_keyid(key->keynum, id);
@@ -382,7 +382,7 @@ minisign_seckey_format(const struct minisign_seckey *key)
 	memcpy(raw + 54, key->keynum, 8);
 	memcpy(raw + 62, key->seed, 32);
 	memcpy(raw + 94, key->pk, 32);
-	b = b64_encode(raw, sizeof raw);
+	b = minisign_b64_encode(raw, sizeof raw);
 	explicit_bzero(raw, sizeof raw);
 	if (b == NULL)
 		return NULL;

@@ -73,4 +73,16 @@ void minisign_keyid(const uint8_t keynum[MINISIGN_KEYNUM_SIZE], char out[17]);
 /* Strict standard base64 with padding. Returns the decoded length or -1. */
 int minisign_b64_decode(const char *s, size_t len, uint8_t *out, size_t outmax);
 
+/* Standard base64 with padding: malloc'd and NUL-terminated, or NULL when out of memory. */
+char *minisign_b64_encode(const uint8_t *in, size_t n);
+
+/*
+ * Plain Ed25519 (RFC 8032), for the signed notes of rules/note.c too: sign msg
+ * with the secret seed, verify a signature, derive the public key. 0 or -1.
+ */
+int minisign_ed25519_sign(const uint8_t seed[32], const void *msg, size_t len, uint8_t sig[64]);
+int minisign_ed25519_verify(
+    const uint8_t pk[32], const uint8_t sig[64], const void *msg, size_t len);
+int minisign_ed25519_public(const uint8_t seed[32], uint8_t pk[32]);
+
 #endif

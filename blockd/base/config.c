@@ -11,6 +11,7 @@
 #include "accept.h"
 #include "config.h"
 #include "divertset.h"
+#include "tlogentry.h"
 #include "safeguard.h"
 
 /* A default written once, as the number the rules library defines. */
@@ -100,6 +101,10 @@ static const struct key keys[] = {
     STR("blockd", "override_group", override_group, ""),
     STR("blockd", "user", user, "_blockd"),
 
+    STR("transparency", "log_key", tlog_log_key, ""),
+    STR("transparency", "witnesses", tlog_witnesses, ""),
+    UINT("transparency", "witnesses_required", tlog_witnesses_required, 0, 16, "0"),
+
     ENUM("netfilter", "backend", backend, backend_names, "auto"),
     ENUM("netfilter", "hook", hook, hook_names, "forward"),
     UINT("netfilter", "queues", queues, 0, 64, "0"),
@@ -160,8 +165,8 @@ static const struct key keys[] = {
 };
 #define NKEYS (sizeof(keys) / sizeof(keys[0]))
 
-static const char *const sections[] = {"blockd", "netfilter", "dns", "tls", "http", "flows", "log",
-    "metrics", "safeguards", "divert", NULL};
+static const char *const sections[] = {"blockd", "transparency", "netfilter", "dns", "tls", "http",
+    "flows", "log", "metrics", "safeguards", "divert", NULL};
 
 /* [flows] ports: "all", or port numbers separated by commas and/or spaces. */
 static const char *
@@ -601,6 +606,20 @@ config_check(const struct blockd_config *c, const char *path, char *err, size_t 
 		config_errf(err, errlen,
 		    "%s: [netfilter] mark_late: must differ from mark and mark_block", path);
 		bad++;
+	}
+	if (c->tlog_log_key[0] || c->tlog_witnesses[0] || c->tlog_witnesses_required) {
+		struct tlog_policy tp;
+		char why[512];
+
+		if (c->tlog_log_key[0] == '\0') {
+			config_errf(err, errlen,
+			    "%s: [transparency] log_key: required when witnesses are set", path);
+			bad++;
+		} else if (tlog_policy_parse(c->tlog_log_key, c->tlog_witnesses,
+			       c->tlog_witnesses_required, &tp, why, sizeof(why)) == -1) {
+			config_errf(err, errlen, "%s: [transparency] %s", path, why);
+			bad++;
+		}
 	}
 	if (c->dns_action == CFG_DNS_SINKHOLE && c->sinkhole_v4[0] == '\0' &&
 	    c->sinkhole_v6[0] == '\0') {

@@ -53,6 +53,11 @@ struct blockd_config {
 	char override_group[64]; /* may override max_change and max_serial_jump; "": root only */
 	char user[64];           /* drop to this user after setup, "" to stay */
 
+	/* [transparency] */
+	char tlog_log_key[320];           /* the list log's key (note verifier key); "": off */
+	char tlog_witnesses[1024];        /* trusted witnesses' cosignature keys, space-separated */
+	unsigned tlog_witnesses_required; /* distinct trusted witnesses that must cosign */
+
 	/* [netfilter] */
 	int backend;         /* enum cfg_backend */
 	int hook;            /* enum cfg_hook */

@@ -93,6 +93,7 @@ commit(struct blockd *d, struct listload *ll)
 static void
 publish(struct blockd *d, struct listload *ll, int reload, long override_uid)
 {
+	char tl[512] = "";
 	const struct rulelist *l = match_list(ll->snap);
 
 	d->serial = l->serial;
@@ -100,8 +101,13 @@ publish(struct blockd *d, struct listload *ll, int reload, long override_uid)
 		d->floor.serial = d->serial;
 		snprintf(d->floor.source, sizeof(d->floor.source), "this appliance");
 	}
-	log_info("list serial %" PRIu64 " in force: %zu entries, %zu orders%s", l->serial,
-	    l->nentries, l->norders, ll->fresh ? "" : " (last accepted)");
+	/* The public log entry every block of this list ties to. */
+	if (ll->res.tlog) {
+		strcpy(tl, ", transparency log ");
+		tlog_verdict_line(ll->res.tlog, tl + strlen(tl), sizeof(tl) - strlen(tl));
+	}
+	log_info("list serial %" PRIu64 " in force: %zu entries, %zu orders%s%s", l->serial,
+	    l->nentries, l->norders, ll->fresh ? "" : " (last accepted)", tl);
 	/* New address entries are staged before the workers see the snapshot. */
 	collateral_list(d->coll, ll->snap, ll->fresh, d->log, (int64_t)time(NULL));
 	divert_list(d->divert, ll->snap);
@@ -111,11 +117,14 @@ publish(struct blockd *d, struct listload *ll, int reload, long override_uid)
 	/* Who skipped max_change or max_serial_jump is part of the record. */
 	if (reload && d->log && override_uid >= 0)
 		evlog_state(d->log, EVS_RELOAD, d->serial,
-		    "list serial %" PRIu64 " accepted with the override, by uid %ld", d->serial,
-		    override_uid);
+		    "list serial %" PRIu64 " accepted with the override, by uid %ld%s", d->serial,
+		    override_uid, tl);
 	else if (reload && d->log)
-		evlog_state(
-		    d->log, EVS_RELOAD, d->serial, "list serial %" PRIu64 " accepted", d->serial);
+		evlog_state(d->log, EVS_RELOAD, d->serial, "list serial %" PRIu64 " accepted%s",
+		    d->serial, tl);
+	else if (d->log && tl[0])
+		evlog_state(d->log, EVS_RELOAD, d->serial, "list serial %" PRIu64 " in force%s",
+		    d->serial, tl);
 }
 
 /* What start took, after the workers and the IP sets stopped: given back, in reverse order. */

@@ -118,6 +118,7 @@ listload(const struct blockd_config *cfg, int mode, const struct listload_floor 
 {
 	struct allowlist *allow = NULL, *shared[2] = {NULL, NULL};
 	struct accept_policy pol;
+	struct tlog_policy tlog;
 	char path[512], why[2048];
 	struct stat st;
 	int rc = -1;
@@ -135,6 +136,14 @@ listload(const struct blockd_config *cfg, int mode, const struct listload_floor 
 		pol.phase = startprof_mark;
 		pol.phase_arg = prof;
 		startprof_mark(prof, "allowlists");
+	}
+	if (cfg->tlog_log_key[0]) {
+		if (tlog_policy_parse(cfg->tlog_log_key, cfg->tlog_witnesses,
+			cfg->tlog_witnesses_required, &tlog, why, sizeof(why)) == -1) {
+			snprintf(err, errlen, "[transparency] %s", why);
+			goto out;
+		}
+		pol.tlog = &tlog;
 	}
 	if (floor && floor->serial) {
 		pol.serial_floor = floor->serial;

@@ -170,6 +170,28 @@ run || fail "refetch: $(cat "$tmp/out")"
 same "$rules/blocklist" "$www/uk.list"
 ok "deleted list fetched again"
 
+# --- transparency: the proof is required, the consistency proofs fetched if published -
+publish "list logged"
+conf "BLOCKD_FETCH_URL=https://$name/uk.list" BLOCKD_FETCH_TRANSPARENCY=yes
+if run; then fail "a list without its tlog-proof was installed"; fi
+grep -q "uk.list.tlog-proof: HTTP 404" "$tmp/out" || fail "missing proof said: $(cat "$tmp/out")"
+cmp -s "$rules/blocklist" "$www/uk.list" && fail "the list changed without its proof"
+printf 'c2sp.org/tlog-proof@v1\nindex 0\n\n' >"$www/uk.list.tlog-proof"
+run || fail "fetch with a proof: $(cat "$tmp/out")"
+same "$rules/blocklist.tlog-proof" "$www/uk.list.tlog-proof"
+[ -f "$rules/blocklist.tlog-consistency" ] && [ ! -s "$rules/blocklist.tlog-consistency" ] ||
+	fail "no empty tlog-consistency when the server has none"
+same "$rules/blocklist" "$www/uk.list"
+publish "list logged again"
+printf 'old 1\n\n' >"$www/uk.list.tlog-consistency"
+run || fail "fetch with consistency proofs: $(cat "$tmp/out")"
+same "$rules/blocklist.tlog-consistency" "$www/uk.list.tlog-consistency"
+grep -q "proof: blocklist.tlog-proof" "$tmp/out" || fail "said: $(cat "$tmp/out")"
+conf "BLOCKD_FETCH_URL=https://$name/uk.list" BLOCKD_FETCH_TRANSPARENCY=maybe
+if run; then fail "BLOCKD_FETCH_TRANSPARENCY=maybe accepted"; fi
+no_temps
+ok "transparency: the list only with its proof, consistency proofs when published"
+
 # --- size caps, announced and streamed ----------------------------------------------
 cp "$rules/blocklist" "$tmp/keep.list"
 head -c 300000 /dev/zero | tr '\0' a >"$www/uk.list"

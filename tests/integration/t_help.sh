@@ -3,7 +3,7 @@
 set -u
 cd "$(dirname "$0")/../.."
 B=${BUILD:-build}
-for p in blockd blockctl blockrules; do
+for p in blockd blockctl blockrules blockd-witness; do
 	[ -x "$B/$p" ] || { echo "$B/$p missing: run make"; exit 1; }
 done
 
@@ -38,16 +38,21 @@ for h in -h --help; do
 	check "blockctl .*log verify" "$B/blockctl" log verify $h
 	check "blockctl .*report" "$B/blockctl" report --from 2026-01-01 $h
 	check blockrules "$B/blockrules" $h
-	for c in keygen build sign verify lint diff show export reports; do
+	for c in keygen build sign verify lint diff show export reports log audit; do
 		check "blockrules $c" "$B/blockrules" $c $h
 	done
 	check "blockrules export" "$B/blockrules" export --rpz $h
+	check "blockrules log" "$B/blockrules" log append $h
+	check blockd-witness "$B/blockd-witness" $h
+	check blockd-witness "$B/blockd-witness" cosign $h
 	check blockd-fetch sh packaging/blockd-fetch $h
 done
 
 # Wrong usage is still exit status 2, with the usage on stderr.
 for cmd in "$B/blockd -x" "$B/blockctl -x" "$B/blockctl frobnicate" "$B/blockrules frobnicate" \
-	"$B/blockrules sign" "$B/blockctl probe -l x" "$B/blockrules reports"; do
+	"$B/blockrules sign" "$B/blockctl probe -l x" "$B/blockrules reports" \
+	"$B/blockrules log" "$B/blockrules log frobnicate" "$B/blockrules audit" \
+	"$B/blockd-witness" "$B/blockd-witness frobnicate" "$B/blockd-witness cosign"; do
 	rc=0
 	$cmd >/dev/null 2>&1 || rc=$?
 	[ "$rc" -eq 2 ] || { echo "FAIL '$cmd': exit status $rc, want 2"; fails=$((fails + 1)); }

@@ -78,6 +78,12 @@ Test(config, cross_key_checks)
 	golden("bad/sinkhole", EXIT_FAIL);
 	golden("bad/divert", EXIT_FAIL);
 }
+Test(config, transparency_keys_checked)
+{
+	golden("bad/transparency", EXIT_FAIL);
+	golden("bad/transparency2", EXIT_FAIL);
+	golden("bad/transparency3", EXIT_FAIL);
+}
 Test(config, syntax_error_names_line)
 {
 	golden("bad/syntax", EXIT_FAIL);
