@@ -123,6 +123,16 @@ nfqueue_close(struct nfqueue *q)
 }
 
 int
+nfqueue_open_detached(struct nfqueue *q, uint16_t queue)
+{
+	memset(q, 0, sizeof(*q));
+	q->queue = queue;
+	q->vcap = NFQ_VBUF;
+	q->vbuf = malloc(q->vcap);
+	return q->vbuf == NULL ? -1 : 0;
+}
+
+int
 nfqueue_fd(const struct nfqueue *q)
 {
 	return mnl_socket_get_fd(q->nl);
@@ -175,6 +185,10 @@ nfqueue_flush(struct nfqueue *q)
 		run_emit(q);
 	if (q->vlen == 0)
 		return 0;
+	if (q->nl == NULL) {
+		q->vlen = 0; /* nfqueue_open_detached(): nowhere to send them */
+		return 0;
+	}
 	ssize_t n = mnl_socket_sendto(q->nl, q->vbuf, q->vlen);
 	counter_add(&q->c.sends, 1);
 	q->vlen = 0;
@@ -221,6 +235,37 @@ nfqueue_csum_unchecked(const struct nfqueue_packet *p)
 	    !(p->skb_info & (NFQA_SKB_CSUMNOTREADY | NFQA_SKB_GSO));
 }
 
+unsigned
+nfqueue_dispatch(struct nfqueue *q, const void *buf, size_t len, nfqueue_packet_fn fn, void *arg)
+{
+	const struct nlmsghdr *nlh = buf;
+	int left = len > INT32_MAX ? INT32_MAX : (int)len;
+	unsigned done = 0;
+
+	for (; mnl_nlmsg_ok(nlh, left); nlh = mnl_nlmsg_next(nlh, &left)) {
+		if (nlh->nlmsg_type == NLMSG_ERROR || nlh->nlmsg_type == NLMSG_DONE)
+			continue; /* acks of our own messages */
+		if ((nlh->nlmsg_type & 0xff) != NFQNL_MSG_PACKET) {
+			counter_add(&q->c.bad_msgs, 1);
+			continue;
+		}
+		struct nfqueue_packet p;
+		if (packet_read(q, nlh, &p) == -1) {
+			/* No id: the kernel's fail policy is all that can apply. */
+			counter_add(&q->c.bad_msgs, 1);
+			continue;
+		}
+		counter_add(&q->c.received, 1);
+		if (q->last_id && p.id > q->last_id + 1)
+			counter_add(&q->c.missed, p.id - q->last_id - 1);
+		if (p.id > q->last_id)
+			q->last_id = p.id;
+		fn(arg, q, &p);
+		done++;
+	}
+	return done;
+}
+
 int
 nfqueue_recv_batch(struct nfqueue *q, unsigned max, nfqueue_packet_fn fn, void *arg)
 {
@@ -241,29 +286,7 @@ nfqueue_recv_batch(struct nfqueue *q, unsigned max, nfqueue_packet_fn fn, void *
 			rc = -1;
 			break;
 		}
-		const struct nlmsghdr *nlh = (const struct nlmsghdr *)q->rbuf;
-		int len = (int)n;
-		for (; mnl_nlmsg_ok(nlh, len); nlh = mnl_nlmsg_next(nlh, &len)) {
-			if (nlh->nlmsg_type == NLMSG_ERROR || nlh->nlmsg_type == NLMSG_DONE)
-				continue; /* acks of our own messages */
-			if ((nlh->nlmsg_type & 0xff) != NFQNL_MSG_PACKET) {
-				counter_add(&q->c.bad_msgs, 1);
-				continue;
-			}
-			struct nfqueue_packet p;
-			if (packet_read(q, nlh, &p) == -1) {
-				/* No id: the kernel's fail policy is all that can apply. */
-				counter_add(&q->c.bad_msgs, 1);
-				continue;
-			}
-			counter_add(&q->c.received, 1);
-			if (q->last_id && p.id > q->last_id + 1)
-				counter_add(&q->c.missed, p.id - q->last_id - 1);
-			if (p.id > q->last_id)
-				q->last_id = p.id;
-			fn(arg, q, &p);
-			done++;
-		}
+		done += nfqueue_dispatch(q, q->rbuf, (size_t)n, fn, arg);
 	}
 	if (nfqueue_flush(q) == -1)
 		rc = -1;

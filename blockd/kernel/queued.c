@@ -77,6 +77,14 @@ queued_judge_bytes(int kind)
 	return n > QUEUED_PACKET_MAX ? n - QUEUED_PACKET_MAX : 0;
 }
 
+int
+queued_web_tcp(uint8_t tcp_flags, size_t paylen)
+{
+	(void)tcp_flags;
+	(void)paylen;
+	return 1;
+}
+
 const char *
 queued_proto_name(int proto)
 {

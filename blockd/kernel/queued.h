@@ -94,6 +94,13 @@ unsigned queued_bytes(int kind);
  */
 unsigned queued_judge_bytes(int kind);
 
+/*
+ * queued_web_tcp(): 1 if the rules queue a client segment of a web flow
+ * (TCP to a [flows] port, within its first bytes) with these flags
+ * (PKT_TCP_*) and paylen bytes of data. Pure.
+ */
+int queued_web_tcp(uint8_t tcp_flags, size_t paylen);
+
 /* queued_proto_name(): "udp" or "tcp", as nft and iptables spell them. */
 const char *queued_proto_name(int proto);
 
