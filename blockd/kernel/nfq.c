@@ -199,32 +199,74 @@ nfqueue_flush(struct nfqueue *q)
 	return 0;
 }
 
-/* Turns one packet message into an nfqueue_packet; returns 0, or -1 if it lacks what we need. */
+/* A u32 attribute's value in host order, if it has four bytes. */
+static int
+attr_u32(const struct nlattr *a, uint32_t *v)
+{
+	if (a->nla_len < NLA_HDRLEN + 4)
+		return -1;
+	uint32_t x;
+	memcpy(&x, (const uint8_t *)a + NLA_HDRLEN, 4);
+	*v = ntohl(x);
+	return 0;
+}
+
+/*
+ * Turns one packet message into an nfqueue_packet; returns 0, or -1 if it
+ * lacks what we need. The attributes are walked once, each length checked
+ * against the message, and only those blockd reads are looked at (what
+ * nfq_nlmsg_parse() would validate of the others is never used).
+ */
 static int
 packet_read(struct nfqueue *q, const struct nlmsghdr *nlh, struct nfqueue_packet *p)
 {
-	struct nlattr *attr[NFQA_MAX + 1] = {0};
+	size_t off = NLMSG_HDRLEN + NLMSG_ALIGN(sizeof(struct nfgenmsg));
+	const uint8_t *m = (const uint8_t *)nlh;
+	uint32_t cap = 0;
+	int have_hdr = 0;
 
-	if (nfq_nlmsg_parse(nlh, attr) < 0 || attr[NFQA_PACKET_HDR] == NULL ||
-	    mnl_attr_get_payload_len(attr[NFQA_PACKET_HDR]) < sizeof(struct nfqnl_msg_packet_hdr))
-		return -1;
-	const struct nfqnl_msg_packet_hdr *ph = mnl_attr_get_payload(attr[NFQA_PACKET_HDR]);
-	memset(p, 0, sizeof(*p));
-	p->id = ntohl(ph->packet_id);
-	p->hw_protocol = ntohs(ph->hw_protocol);
-	p->hook = ph->hook;
-	if (attr[NFQA_MARK] && mnl_attr_get_payload_len(attr[NFQA_MARK]) >= 4)
-		p->mark = ntohl(mnl_attr_get_u32(attr[NFQA_MARK]));
-	if (attr[NFQA_PAYLOAD]) {
-		p->data = mnl_attr_get_payload(attr[NFQA_PAYLOAD]);
-		p->len = mnl_attr_get_payload_len(attr[NFQA_PAYLOAD]);
-	}
-	if (attr[NFQA_CAP_LEN] && mnl_attr_get_payload_len(attr[NFQA_CAP_LEN]) >= 4 &&
-	    ntohl(mnl_attr_get_u32(attr[NFQA_CAP_LEN])) > p->len)
-		p->truncated = 1;
-	if (attr[NFQA_SKB_INFO] && mnl_attr_get_payload_len(attr[NFQA_SKB_INFO]) >= 4)
-		p->skb_info = ntohl(mnl_attr_get_u32(attr[NFQA_SKB_INFO]));
 	(void)q;
+	memset(p, 0, sizeof(*p));
+	while (off + NLA_HDRLEN <= nlh->nlmsg_len) {
+		const struct nlattr *a = (const struct nlattr *)(m + off);
+		if (a->nla_len < NLA_HDRLEN || a->nla_len > nlh->nlmsg_len - off)
+			return -1;
+		const uint8_t *v = m + off + NLA_HDRLEN;
+		size_t vlen = a->nla_len - NLA_HDRLEN;
+		switch (a->nla_type & NLA_TYPE_MASK) {
+		case NFQA_PACKET_HDR: {
+			struct nfqnl_msg_packet_hdr ph;
+			if (vlen < sizeof(ph))
+				return -1;
+			memcpy(&ph, v, sizeof(ph));
+			p->id = ntohl(ph.packet_id);
+			p->hw_protocol = ntohs(ph.hw_protocol);
+			p->hook = ph.hook;
+			have_hdr = 1;
+			break;
+		}
+		case NFQA_MARK:
+			(void)attr_u32(a, &p->mark);
+			break;
+		case NFQA_PAYLOAD:
+			p->data = v;
+			p->len = vlen;
+			break;
+		case NFQA_CAP_LEN:
+			(void)attr_u32(a, &cap);
+			break;
+		case NFQA_SKB_INFO:
+			(void)attr_u32(a, &p->skb_info);
+			break;
+		default:
+			break;
+		}
+		off += NLA_ALIGN(a->nla_len);
+	}
+	if (!have_hdr)
+		return -1;
+	if (cap > p->len)
+		p->truncated = 1;
 	return 0;
 }
 
