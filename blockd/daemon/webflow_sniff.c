@@ -142,8 +142,17 @@ pick_tcp(
 		return QUEUED_NONE;
 	}
 	if (f != NULL && (picked(f->app) || f->verdict != FLOW_UNDECIDED)) {
-		if (picked(f->app))
+		if (picked(f->app)) {
+			/*
+			 * Late: the kernel has counted the flow's queued bytes, the
+			 * bare ACKs it never queued among them, so this packet is
+			 * past the last one queued for it: the handler decides here.
+			 */
+			unsigned budget = queued_judge_bytes(f->app);
+			if (late && f->verdict == FLOW_UNDECIDED && f->app_state < budget)
+				f->app_state = budget;
 			return f->app;
+		}
 		*verdict = wf_decided(w, f, mark);
 		return QUEUED_NONE;
 	}

@@ -237,8 +237,8 @@ ip_packet(uint8_t *out, const struct tuple *t, uint8_t flags, uint32_t seq, uint
 	put16(th, 14, (flags & PKT_TCP_SYN) ? 64240 : 502);
 	uint8_t *o = th + 20;
 	if (flags & PKT_TCP_SYN) {
-		static const uint8_t syn_opts[] = {2, 4, 0x05, 0xb4, 4, 2, 8, 10, 0, 0, 0, 0, 0, 0,
-		    0, 0, 0, 0, 1, 3, 3, 7};
+		static const uint8_t syn_opts[] = {
+		    2, 4, 0x05, 0xb4, 4, 2, 8, 10, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1, 3, 3, 7};
 		memcpy(o, syn_opts, sizeof(syn_opts));
 		o += 8;
 	} else {
@@ -261,8 +261,8 @@ static void
 queue_msg(struct msg *m, int family, const uint8_t *p, size_t len, int queued)
 {
 	struct nlmsghdr *nlh = nfq_nlmsg_put((char *)m->buf, NFQNL_MSG_PACKET, 0);
-	struct nfqnl_msg_packet_hdr ph = {htonl(++packet_id),
-	    htons(family == 4 ? ETH_P_IP : ETH_P_IPV6), NF_INET_FORWARD};
+	struct nfqnl_msg_packet_hdr ph = {
+	    htonl(++packet_id), htons(family == 4 ? ETH_P_IP : ETH_P_IPV6), NF_INET_FORWARD};
 	struct nfqnl_msg_packet_hw hw = {htons(6), 0, {2, 0, 0, 0, 0, 1, 0, 0}};
 
 	nlh->nlmsg_seq = 0;
@@ -318,15 +318,14 @@ gen_flow(unsigned long i, unsigned g)
 	t.ts += 1;
 	n = ip_packet(pkt, &t, PKT_TCP_ACK, t.isn + 1, t.sisn + 1, NULL, 0);
 	queue_msg(&group[K_ACK][g], t.family, pkt, n, queued_web_tcp(PKT_TCP_ACK, 0));
-	n = ip_packet(
-	    pkt, &t, PKT_TCP_ACK | PKT_TCP_PSH, t.isn + 1, t.sisn + 1, h, HELLO_LEN);
+	n = ip_packet(pkt, &t, PKT_TCP_ACK | PKT_TCP_PSH, t.isn + 1, t.sisn + 1, h, HELLO_LEN);
 	queue_msg(&group[K_HELLO][g], t.family, pkt, n,
 	    queued_web_tcp(PKT_TCP_ACK | PKT_TCP_PSH, HELLO_LEN));
 	/* The server's flight came (a few KB); the client's next records follow. */
 	t.ts += 20;
 	next_records(nx);
-	n = ip_packet(pkt, &t, PKT_TCP_ACK | PKT_TCP_PSH, t.isn + 1 + HELLO_LEN, t.sisn + 4001,
-	    nx, NEXT_LEN);
+	n = ip_packet(
+	    pkt, &t, PKT_TCP_ACK | PKT_TCP_PSH, t.isn + 1 + HELLO_LEN, t.sisn + 4001, nx, NEXT_LEN);
 	queue_msg(&group[K_NEXT][g], t.family, pkt, n,
 	    !blocked && queued_web_tcp(PKT_TCP_ACK | PKT_TCP_PSH, NEXT_LEN));
 }
