@@ -17,6 +17,7 @@ cap() {
 	b_match_unbound) echo 200 ;;
 	b_ipset) echo 500 ;;
 	b_flows) echo 200 ;;
+	b_flowpath) echo 150 ;;
 	*) echo 60 ;;
 	esac
 }
@@ -24,7 +25,7 @@ for b in build/bench/*; do
 	[ -f "$b" ] && [ -x "$b" ] && [ -z "$only" ] || continue
 	name=${b##*/}
 	case $name in
-	nfq_accept | dns_latency | dns_transit | ipset_bench | tls_flows) continue ;; # helpers the b_*.sh start
+	nfq_accept | dns_latency | dns_transit | ipset_bench | tls_flows | flow_path) continue ;; # helpers the b_*.sh start
 	esac
 	echo "== $name"
 	timeout "$(cap "$name")" "$b" --json "$out/$name.json" || rc=1

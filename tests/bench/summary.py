@@ -147,6 +147,24 @@ def main():
     else:
         missing("new flows (b_flows)")
 
+    # Instructions per new TLS flow in user space (b_flowpath.sh: callgrind on the
+    # packet-to-verdict path, so they compare across machines): per packet kind the rules
+    # queue (0: not queued) and per flow (SYN, ACK, ClientHello), beside the 1M-entry list.
+    fp = load(d, "b_flowpath")
+    if fp:
+        i10, i1m = fp["instructions"]["list_10"], fp["instructions"]["list_1m"]
+        for k, what in (("syn", "SYN"), ("ack", "handshake ACK"), ("hello", "517-byte ClientHello"),
+                        ("next", "client's next records (allowed TLS 1.3)")):
+            row("instructions per %s, 10 entries (baseline 1M entries)" % what, i10[k], i1m[k],
+                None, "-", True)
+        row("instructions per new TLS flow, 10 entries (baseline 1M entries)", i10["per_flow"],
+            i1m["per_flow"], None, "< 2500", i1m["per_flow"] < 2500)
+        c = fp["cpu_us_per_flow"]
+        row("CPU us per new TLS flow, path alone, 10 entries (baseline 1M entries)",
+            c["list_10"], c["list_1m"], None, "-", True)
+    else:
+        missing("instructions per new flow (b_flowpath)")
+
     def fmt(v):
         if v is None:
             return "-"
