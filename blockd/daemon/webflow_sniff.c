@@ -199,8 +199,12 @@ webflow_pick(struct worker *w, const struct pkt *p, int late, int *verdict, uint
 
 	*verdict = NF_ACCEPT;
 	*mark = 0;
-	wf_key_of(p, &k);
-	struct flow *f = flow_lookup(w->flows, &k, w->now);
+	struct flow *f = NULL;
+	/* A SYN makes its flow anew (wf_tcp_flow()): pick_tcp() does not look for it. */
+	if (p->proto != IPPROTO_TCP || (p->tcp_flags & (PKT_TCP_SYN | PKT_TCP_ACK)) != PKT_TCP_SYN) {
+		wf_key_of(p, &k);
+		f = flow_lookup(w->flows, &k, w->now);
+	}
 	if (late)
 		CNT(w, flows_late);
 	if (p->proto == IPPROTO_UDP)

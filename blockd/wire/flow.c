@@ -253,13 +253,23 @@ struct flow *
 flow_insert(struct flow_table *t, const struct flow_key *k, int64_t now, int *created)
 {
 	struct flow *f;
-	uint32_t h, i;
 
 	if ((f = flow_lookup(t, k, now)) != NULL) {
 		if (created)
 			*created = 0;
 		return f;
 	}
+	if (created)
+		*created = 1;
+	return flow_add(t, k, now);
+}
+
+struct flow *
+flow_add(struct flow_table *t, const struct flow_key *k, int64_t now)
+{
+	struct flow *f;
+	uint32_t h, i;
+
 	if (t->st.active == t->capacity) {
 		/* Full: the least recently used goes, expired or not. */
 		struct flow *old = at(t, t->lru_tail);
@@ -286,8 +296,6 @@ flow_insert(struct flow_table *t, const struct flow_key *k, int64_t now, int *cr
 	lru_push_head(t, f);
 	t->st.active++;
 	t->st.inserts++;
-	if (created)
-		*created = 1;
 	return f;
 }
 
