@@ -201,7 +201,8 @@ webflow_pick(struct worker *w, const struct pkt *p, int late, int *verdict, uint
 	*mark = 0;
 	struct flow *f = NULL;
 	/* A SYN makes its flow anew (wf_tcp_flow()): pick_tcp() does not look for it. */
-	if (p->proto != IPPROTO_TCP || (p->tcp_flags & (PKT_TCP_SYN | PKT_TCP_ACK)) != PKT_TCP_SYN) {
+	if (p->proto != IPPROTO_TCP ||
+	    (p->tcp_flags & (PKT_TCP_SYN | PKT_TCP_ACK)) != PKT_TCP_SYN) {
 		wf_key_of(p, &k);
 		f = flow_lookup(w->flows, &k, w->now);
 	}
