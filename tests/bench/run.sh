@@ -16,7 +16,7 @@ cap() {
 	b_dns) echo 400 ;;
 	b_match_unbound) echo 200 ;;
 	b_ipset) echo 500 ;;
-	b_flows) echo 200 ;;
+	b_flows) echo 300 ;;
 	b_flowpath) echo 150 ;;
 	*) echo 60 ;;
 	esac
