@@ -138,6 +138,18 @@ nfqueue_fd(const struct nfqueue *q)
 	return mnl_socket_get_fd(q->nl);
 }
 
+/* One netlink attribute at a: header and value, padded; returns the bytes it takes. */
+static size_t
+put_attr(uint8_t *a, uint16_t type, const void *v, size_t len)
+{
+	struct nlattr h = {(uint16_t)(NLA_HDRLEN + len), type};
+
+	memcpy(a, &h, sizeof(h));
+	memcpy(a + NLA_HDRLEN, v, len);
+	memset(a + NLA_HDRLEN + len, 0, NLA_ALIGN(len) - len);
+	return NLA_HDRLEN + NLA_ALIGN(len);
+}
+
 /* Writes the pending run of equal verdicts into vbuf as one message. */
 static void
 run_emit(struct nfqueue *q)
@@ -148,11 +160,27 @@ run_emit(struct nfqueue *q)
 		nfqueue_flush(q);
 	/* A batch verdict covers every queued id up to run_last; all earlier ids already have theirs. */
 	int type = q->run_n > 1 ? NFQNL_MSG_VERDICT_BATCH : NFQNL_MSG_VERDICT;
-	struct nlmsghdr *nlh = nfq_nlmsg_put((char *)q->vbuf + q->vlen, type, q->queue);
-	nfq_nlmsg_verdict_put(nlh, (int)q->run_last, q->run_verdict);
-	if (q->run_setmark)
-		nfq_nlmsg_verdict_put_mark(nlh, q->run_mark);
-	q->vlen += NLMSG_ALIGN(nlh->nlmsg_len);
+	/*
+	 * The message as nfq_nlmsg_put(), nfq_nlmsg_verdict_put() and
+	 * nfq_nlmsg_verdict_put_mark() write it, written here in one go.
+	 */
+	uint8_t *m = q->vbuf + q->vlen;
+	struct nlmsghdr nlh = {0};
+	struct nfgenmsg g = {AF_UNSPEC, NFNETLINK_V0, htons(q->queue)};
+	struct nfqnl_msg_verdict_hdr vh = {htonl((uint32_t)q->run_verdict), htonl(q->run_last)};
+	size_t off = NLMSG_HDRLEN;
+	memcpy(m + off, &g, sizeof(g));
+	off += NLMSG_ALIGN(sizeof(g));
+	off += put_attr(m + off, NFQA_VERDICT_HDR, &vh, sizeof(vh));
+	if (q->run_setmark) {
+		uint32_t mark = htonl(q->run_mark);
+		off += put_attr(m + off, NFQA_MARK, &mark, sizeof(mark));
+	}
+	nlh.nlmsg_len = (uint32_t)off;
+	nlh.nlmsg_type = (uint16_t)(NFNL_SUBSYS_QUEUE << 8 | type);
+	nlh.nlmsg_flags = NLM_F_REQUEST;
+	memcpy(m, &nlh, sizeof(nlh));
+	q->vlen += NLMSG_ALIGN(off);
 	counter_add(&q->c.verdict_msgs, 1);
 	q->run_n = 0;
 }
