@@ -156,6 +156,10 @@ run_emit(struct nfqueue *q)
 {
 	if (q->run_n == 0)
 		return;
+	if (q->vbuf == NULL) {
+		q->run_n = 0; /* closed, or never opened: nowhere to write */
+		return;
+	}
 	if (q->vlen + NFQ_VMSG_MAX > q->vcap)
 		nfqueue_flush(q);
 	/* A batch verdict covers every queued id up to run_last; all earlier ids already have theirs. */
