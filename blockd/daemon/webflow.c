@@ -130,7 +130,8 @@ wf_flow_new(struct worker *w, const struct flow_key *k, const struct pkt *p, int
 		return f;
 	if (client_take(w->clients, p->family, p->src, CLIENT_FLOWS, w->share_flows) == -1)
 		return NULL;
-	return flow_insert(w->flows, k, w->now, created);
+	*created = 1;
+	return flow_add(w->flows, k, w->now);
 }
 
 /*

@@ -142,8 +142,17 @@ pick_tcp(
 		return QUEUED_NONE;
 	}
 	if (f != NULL && (picked(f->app) || f->verdict != FLOW_UNDECIDED)) {
-		if (picked(f->app))
+		if (picked(f->app)) {
+			/*
+			 * Late: the kernel has counted the flow's queued bytes, the
+			 * bare ACKs it never queued among them, so this packet is
+			 * past the last one queued for it: the handler decides here.
+			 */
+			unsigned budget = queued_judge_bytes(f->app);
+			if (late && f->verdict == FLOW_UNDECIDED && f->app_state < budget)
+				f->app_state = budget;
 			return f->app;
+		}
 		*verdict = wf_decided(w, f, mark);
 		return QUEUED_NONE;
 	}
@@ -190,8 +199,13 @@ webflow_pick(struct worker *w, const struct pkt *p, int late, int *verdict, uint
 
 	*verdict = NF_ACCEPT;
 	*mark = 0;
-	wf_key_of(p, &k);
-	struct flow *f = flow_lookup(w->flows, &k, w->now);
+	struct flow *f = NULL;
+	/* A SYN makes its flow anew (wf_tcp_flow()): pick_tcp() does not look for it. */
+	if (p->proto != IPPROTO_TCP ||
+	    (p->tcp_flags & (PKT_TCP_SYN | PKT_TCP_ACK)) != PKT_TCP_SYN) {
+		wf_key_of(p, &k);
+		f = flow_lookup(w->flows, &k, w->now);
+	}
 	if (late)
 		CNT(w, flows_late);
 	if (p->proto == IPPROTO_UDP)

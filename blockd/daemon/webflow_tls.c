@@ -19,6 +19,22 @@
 #include "worker.h"
 
 #define TLS_WAIT_RETRY 1 /* app_data[0] of a TLS flow: its first hello passed, a second may come */
+#define TLS_EARLY_BIT  (1ull << 63) /* app_data[1]: the first hello's end, and early_data offered */
+
+/*
+ * What tls_parse_retry() reads of f's first hello, kept in app_data[1]
+ * while the flow waits for a second one: the hello's bytes stay as they
+ * were read (the stream keeps each byte's first copy), so reading them
+ * again would give the same.
+ */
+static void
+first_hello(const struct flow *f, struct tls_hello *h)
+{
+	memset(h, 0, sizeof(*h));
+	h->tls13 = 1;
+	h->end = (size_t)(f->app_data[1] & ~TLS_EARLY_BIT);
+	h->early_data = (f->app_data[1] & TLS_EARLY_BIT) != 0;
+}
 
 /* r is a ClientHello read to its end (or as far as it will go). */
 static int
@@ -73,6 +89,7 @@ hello_over(struct worker *w, const struct match_snapshot *snap, struct flow *f, 
 		return reset_named(w, snap, f, p, &hit, &h2, next, mark);
 	if (r2 == TLS_NEED_MORE && !wf_last_queued(f) && reasm_contig(s) < reasm_size(s)) {
 		f->app_data[0] = TLS_WAIT_RETRY; /* the first hello is judged and counted */
+		f->app_data[1] = (uint64_t)h->end | (h->early_data ? TLS_EARLY_BIT : 0);
 		return NF_ACCEPT;
 	}
 	return wf_allow(w, f, mark);
@@ -145,10 +162,12 @@ webflow_tls(
 	if (low && alone && !wf_last_queued(f))
 		return wf_alone_failed(w, f, p, EV_TLS, next, mark);
 	int full = reasm_contig(s) >= reasm_size(s) || (s->flags & REASM_F_TRUNCATED);
+	if (f->app_data[0] == TLS_WAIT_RETRY) {
+		first_hello(f, &h);
+		return hello_over(w, snap, f, p, s, &h, full, next, mark);
+	}
 	int r =
 	    tls_parse_client_hello(reasm_data(s), reasm_contig(s), full ? TLS_PARTIAL_OK : 0, &h);
-	if (f->app_data[0] == TLS_WAIT_RETRY && is_hello(r))
-		return hello_over(w, snap, f, p, s, &h, full, next, mark);
 	int unfinished = 0;
 	if (r == TLS_NEED_MORE && !full) {
 		if (alone && !wf_last_queued(f))

@@ -23,8 +23,8 @@
 #define BATCH         64
 #define CNT(w, field) counter_add(&(w)->c.field, 1)
 
-static void
-on_packet(void *arg, struct nfqueue *q, const struct nfqueue_packet *np)
+void
+worker_packet(void *arg, struct nfqueue *q, const struct nfqueue_packet *np)
 {
 	struct worker *w = arg;
 	struct pkt p;
@@ -135,7 +135,7 @@ worker_main(void *arg)
 		clock_gettime(CLOCK_REALTIME_COARSE, &ts);
 		w->now = ts.tv_sec;
 		w->now_us = (uint64_t)ts.tv_sec * 1000000u + (uint64_t)ts.tv_nsec / 1000u;
-		if (nfqueue_recv_batch(&w->q, BATCH, on_packet, w) == -1 &&
+		if (nfqueue_recv_batch(&w->q, BATCH, worker_packet, w) == -1 &&
 		    w->q.c.recv_errors + w->q.c.send_errors == 1)
 			log_warn("queue %u: netlink", w->queue);
 		publish_flows(w);
@@ -144,7 +144,7 @@ worker_main(void *arg)
 }
 
 int
-worker_start(struct worker *w, unsigned index, uint16_t queue, const struct blockd_config *cfg,
+worker_init(struct worker *w, unsigned index, uint16_t queue, const struct blockd_config *cfg,
     struct snapref *snaps, struct evlog *log, int stopfd, char *err, size_t errlen)
 {
 	memset(w, 0, sizeof(*w));
@@ -154,6 +154,7 @@ worker_start(struct worker *w, unsigned index, uint16_t queue, const struct bloc
 	w->snaps = snaps;
 	w->log = log;
 	w->stopfd = stopfd;
+	w->inj.fd4 = w->inj.fd6 = -1;
 	w->block.sinkhole = cfg->dns_action == CFG_DNS_SINKHOLE;
 	w->block.ttl = cfg->dns_ttl;
 	w->block.ede = cfg->dns_ede;
@@ -161,8 +162,14 @@ worker_start(struct worker *w, unsigned index, uint16_t queue, const struct bloc
 		w->block.v4 = w->sink4;
 	if (cfg->sinkhole_v6[0] && inet_pton(AF_INET6, cfg->sinkhole_v6, w->sink6) == 1)
 		w->block.v6 = w->sink6;
+	return webflow_open(w, err, errlen);
+}
 
-	if (webflow_open(w, err, errlen) == -1)
+int
+worker_start(struct worker *w, unsigned index, uint16_t queue, const struct blockd_config *cfg,
+    struct snapref *snaps, struct evlog *log, int stopfd, char *err, size_t errlen)
+{
+	if (worker_init(w, index, queue, cfg, snaps, log, stopfd, err, errlen) == -1)
 		return -1;
 	if (inject_open(&w->inj, cfg->mark | cfg->mark_block, err, errlen) == -1) {
 		webflow_close(w);

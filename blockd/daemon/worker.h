@@ -48,6 +48,21 @@ struct worker {
 };
 
 /*
+ * worker_init(): the worker's state without the kernel: configuration,
+ * flow table, buffers (webflow_open()); no queue, no raw sockets (packets
+ * to inject are counted as inject_errors), no thread. What worker_start()
+ * begins with, and what a bench drives through worker_packet(). Returns 0,
+ * or -1 with a message in err (undone with webflow_close()).
+ */
+int worker_init(struct worker *, unsigned index, uint16_t queue, const struct blockd_config *cfg,
+    struct snapref *snaps, struct evlog *log, int stopfd, char *err, size_t errlen);
+/*
+ * worker_packet(): one queued packet, from parse to verdict (nfqueue_verdict()
+ * on q): the nfqueue_packet_fn the worker's thread runs for each packet.
+ * arg is the struct worker; w->now and w->now_us must be set.
+ */
+void worker_packet(void *arg, struct nfqueue *q, const struct nfqueue_packet *np);
+/*
  * worker_start(): opens queue (nfqueue_open) and the raw sockets, then starts
  * the thread. cfg and snaps must outlive the worker. Returns 0, or -1 with a
  * message in err (nothing left open).

@@ -6,7 +6,8 @@
 #include "hooks_backend.h"
 #include "queued.h"
 
-#define CHAIN_PREFIX "BLOCKD-" /* mangle chains BLOCKD-FWD, -OUT, -IN */
+#define CHAIN_PREFIX "BLOCKD-" /* mangle chains BLOCKD-FWD, -OUT, -IN, and -Q */
+#define CHAIN_SPREAD CHAIN_PREFIX "Q"
 
 /* Per place (hooks_backend.h order): the built-in chain and ours jumped to from it. */
 static const struct {
@@ -52,6 +53,34 @@ selector_ports(const struct hooks_spec *s, const struct queued *sel)
 }
 
 /*
+ * A TCP web flow's first bytes, match m, to chain c: the segments with a
+ * SYN, FIN or RST (queued.h), and those with data, which u32 finds by the
+ * 4 bytes that end at the first byte past the TCP header (jumping by the
+ * header's length, then reading 3 bytes short of where the IP header's
+ * length puts the data: an IPv4 header without options, an IPv6 one
+ * without extension headers). A packet u32 cannot follow so (IPv4 options,
+ * IPv6 extension headers) is queued whatever it holds.
+ */
+static void
+tcp_web_rules(struct nfcmd_buf *b, const char *c, const char *m, unsigned bytes, const char *q,
+    const char *bypass)
+{
+	static const char *const what[] = {
+	    "! --tcp-flags SYN,FIN,RST NONE",
+	    "-m u32 --u32 \"0>>24=0x45&&32>>26&0x3C@17=0:0xFFFFFFFF\"",
+	    "-m u32 --u32 \"0>>24=0x46:0x4F\"",
+	    "-m u32 --u32 \"0>>28=6&&6>>24=6&&52>>26&0x3C@37=0:0xFFFFFFFF\"",
+	    "-m u32 --u32 \"0>>28=6&&6>>24=0:5,7:255\"",
+	};
+
+	for (size_t i = 0; i < sizeof(what) / sizeof(what[0]); i++)
+		nfcmd_add(b,
+		    "-A %s %s-m connbytes --connbytes 0:%u --connbytes-dir original "
+		    "--connbytes-mode bytes %s %s%s\n",
+		    c, m, bytes, what[i], q, bypass);
+}
+
+/*
  * The rules of one selector in chain c: within its bytes queued; past
  * them, a flow still undecided marked late (queued by the chain's last
  * rule). A packet without a connection (invalid) matches neither.
@@ -74,10 +103,14 @@ selector_rules(struct nfcmd_buf *b, const struct hooks_spec *s, const char *c,
 			nfcmd_add(b, "-A %s %s%s%s\n", c, m, q, bypass);
 			continue;
 		}
-		nfcmd_add(b,
-		    "-A %s %s-m connbytes --connbytes 0:%u --connbytes-dir original "
-		    "--connbytes-mode bytes %s%s\n",
-		    c, m, sel->bytes, q, bypass);
+		if (sel->proto == IPPROTO_TCP && sel->kind == QUEUED_WEB) {
+			tcp_web_rules(b, c, m, sel->bytes, q, bypass);
+		} else {
+			nfcmd_add(b,
+			    "-A %s %s-m connbytes --connbytes 0:%u --connbytes-dir original "
+			    "--connbytes-mode bytes %s%s\n",
+			    c, m, sel->bytes, q, bypass);
+		}
 		nfcmd_add(b,
 		    "-A %s %s-m connbytes --connbytes %u --connbytes-dir original "
 		    "--connbytes-mode bytes -j MARK --or-mark 0x%x\n",
@@ -131,6 +164,36 @@ quic_initials(struct nfcmd_buf *b, const struct hooks_spec *s, const char *c, co
 	}
 }
 
+/*
+ * Chain BLOCKD-Q: several queues, a flow's packets to one of them by its
+ * client's port (the low byte of the source port, in equal ranges): only
+ * the client's packets are queued, so every packet of a flow reaches the
+ * worker that holds it, and flows between the same two hosts spread over
+ * all workers (--queue-balance hashes the addresses alone). A packet u32
+ * cannot read the port of (IPv6 extension headers) is balanced by
+ * address. A verdict of queued packets here ends their way through the
+ * chain that jumped, as NFQUEUE there would.
+ */
+static void
+spread_rules(struct nfcmd_buf *b, const struct hooks_spec *s, const char *bypass)
+{
+	static const char *const port[] = {
+	    "0>>28=4&&0>>22&0x3C@0>>16&0xFF=%u:%u",
+	    "0>>28=6&&6>>24=6,17&&40>>16&0xFF=%u:%u",
+	};
+	unsigned n = s->qlast - s->qfirst + 1u;
+
+	for (size_t f = 0; f < sizeof(port) / sizeof(port[0]); f++) {
+		for (unsigned k = 0; k < n; k++) {
+			nfcmd_add(b, "-A %s -m u32 --u32 \"", CHAIN_SPREAD);
+			nfcmd_add(b, port[f], k * 256u / n, (k + 1u) * 256u / n - 1u);
+			nfcmd_add(b, "\" -j NFQUEUE --queue-num %u%s\n", s->qfirst + k, bypass);
+		}
+	}
+	nfcmd_add(b, "-A %s -j NFQUEUE --queue-balance %u:%u%s\n", CHAIN_SPREAD, s->qfirst,
+	    s->qlast, bypass);
+}
+
 size_t
 hooks_ipt_rules(const struct hooks_spec *s, char *out, size_t outlen)
 {
@@ -139,16 +202,22 @@ hooks_ipt_rules(const struct hooks_spec *s, char *out, size_t outlen)
 	size_t nq;
 	const struct queued *sel = queued_table(&nq);
 
-	if (s->qfirst == s->qlast)
+	const char *bypass_q = s->fail_open ? " --queue-bypass" : "";
+	int spread = s->qfirst != s->qlast;
+	const char *bypass = spread ? "" : bypass_q; /* a jump to BLOCKD-Q takes none */
+	if (!spread)
 		snprintf(q, sizeof(q), "-j NFQUEUE --queue-num %u", s->qfirst);
 	else
-		snprintf(q, sizeof(q), "-j NFQUEUE --queue-balance %u:%u", s->qfirst, s->qlast);
-	const char *bypass = s->fail_open ? " --queue-bypass" : "";
+		snprintf(q, sizeof(q), "-j %s", CHAIN_SPREAD);
 
 	nfcmd_add(&b, "*mangle\n");
 	for (int i = 0; i < HOOKS_NPLACES; i++)
 		if (hooks_place_wanted(s, i))
 			nfcmd_add(&b, ":%s - [0:0]\n", places[i].ours);
+	if (spread) {
+		nfcmd_add(&b, ":%s - [0:0]\n", CHAIN_SPREAD);
+		spread_rules(&b, s, bypass_q);
+	}
 	for (int i = 0; i < HOOKS_NPLACES; i++) {
 		if (!hooks_place_wanted(s, i))
 			continue;
@@ -226,10 +295,13 @@ hooks_ipt_removal(const char *save, char *out, size_t outlen)
 		}
 		l = e ? e + 1 : NULL;
 	}
+	/* Every chain flushed before any is deleted: BLOCKD-Q is jumped to from the others. */
 	for (size_t i = 0; i < nchains; i++) {
-		nfcmd_add(&b, "-F %s\n-X %s\n", chains[i], chains[i]);
+		nfcmd_add(&b, "-F %s\n", chains[i]);
 		any = 1;
 	}
+	for (size_t i = 0; i < nchains; i++)
+		nfcmd_add(&b, "-X %s\n", chains[i]);
 	nfcmd_add(&b, "COMMIT\n");
 	return any ? nfcmd_len(&b) : 0;
 }
@@ -249,7 +321,7 @@ probe(char *err, size_t errlen)
 static int
 install(const struct hooks_spec *s, char *err, size_t errlen)
 {
-	char text[8192], e[512];
+	char text[32768], e[512];
 
 	if (hooks_ipt_rules(s, text, sizeof(text)) == 0) {
 		snprintf(err, errlen, "iptables rules too long");

@@ -7,14 +7,20 @@
 
 #define PROBE_TABLE "blockd_probe"
 
+/*
+ * One queue, or several with flows spread by symhash: a hash of addresses
+ * and ports, the same both ways, so every packet of a flow reaches the
+ * worker that holds it (a queue range, "queue num a-b", would hash the
+ * addresses alone and send every flow between two hosts to one worker).
+ */
 static void
 queue_stmt(struct nfcmd_buf *b, const struct hooks_spec *s)
 {
 	if (s->qfirst == s->qlast)
 		nfcmd_add(b, "queue num %u%s", s->qfirst, s->fail_open ? " bypass" : "");
 	else
-		nfcmd_add(
-		    b, "queue num %u-%u%s", s->qfirst, s->qlast, s->fail_open ? " bypass" : "");
+		nfcmd_add(b, "queue %sto symhash mod %u offset %u",
+		    s->fail_open ? "flags bypass " : "", s->qlast - s->qfirst + 1u, s->qfirst);
 }
 
 /* A selector's packets: "tcp dport 53", "tcp dport { 80, 443 }", "meta l4proto tcp" (all). */
@@ -89,12 +95,20 @@ queue_chain(struct nfcmd_buf *b, const struct hooks_spec *s, const char *h)
 	quic_initials(b, s, q, n);
 	nfcmd_add(b, "\t\tct mark & 0x%x != 0 return\n", s->mark);
 	for (size_t i = 0; i < n; i++) {
-		nfcmd_add(b, "\t\t");
-		selector(b, s, &q[i]);
-		if (q[i].bytes)
-			nfcmd_add(b, "ct original bytes <= %u ", q[i].bytes);
-		queue_stmt(b, s);
-		nfcmd_add(b, "\n");
+		/* TCP web flows: segments with data (a byte past the TCP header), or SYN, FIN, RST. */
+		int tcpweb = q[i].proto == IPPROTO_TCP && q[i].kind == QUEUED_WEB && q[i].bytes;
+		for (int j = 0; j < (tcpweb ? 2 : 1); j++) {
+			nfcmd_add(b, "\t\t");
+			selector(b, s, &q[i]);
+			if (q[i].bytes)
+				nfcmd_add(b, "ct original bytes <= %u ", q[i].bytes);
+			if (tcpweb && j == 0)
+				nfcmd_add(b, "tcp flags & (fin | syn | rst) != 0 ");
+			else if (tcpweb)
+				nfcmd_add(b, "@ih,0,8 & 0x0 == 0x0 ");
+			queue_stmt(b, s);
+			nfcmd_add(b, "\n");
+		}
 		if (q[i].bytes == 0)
 			continue;
 		nfcmd_add(b, "\t\t");

@@ -123,9 +123,31 @@ nfqueue_close(struct nfqueue *q)
 }
 
 int
+nfqueue_open_detached(struct nfqueue *q, uint16_t queue)
+{
+	memset(q, 0, sizeof(*q));
+	q->queue = queue;
+	q->vcap = NFQ_VBUF;
+	q->vbuf = malloc(q->vcap);
+	return q->vbuf == NULL ? -1 : 0;
+}
+
+int
 nfqueue_fd(const struct nfqueue *q)
 {
 	return mnl_socket_get_fd(q->nl);
+}
+
+/* One netlink attribute at a: header and value, padded; returns the bytes it takes. */
+static size_t
+put_attr(uint8_t *a, uint16_t type, const void *v, size_t len)
+{
+	struct nlattr h = {(uint16_t)(NLA_HDRLEN + len), type};
+
+	memcpy(a, &h, sizeof(h));
+	memcpy(a + NLA_HDRLEN, v, len);
+	memset(a + NLA_HDRLEN + len, 0, NLA_ALIGN(len) - len);
+	return NLA_HDRLEN + NLA_ALIGN(len);
 }
 
 /* Writes the pending run of equal verdicts into vbuf as one message. */
@@ -134,15 +156,35 @@ run_emit(struct nfqueue *q)
 {
 	if (q->run_n == 0)
 		return;
+	if (q->vbuf == NULL) {
+		q->run_n = 0; /* closed, or never opened: nowhere to write */
+		return;
+	}
 	if (q->vlen + NFQ_VMSG_MAX > q->vcap)
 		nfqueue_flush(q);
 	/* A batch verdict covers every queued id up to run_last; all earlier ids already have theirs. */
 	int type = q->run_n > 1 ? NFQNL_MSG_VERDICT_BATCH : NFQNL_MSG_VERDICT;
-	struct nlmsghdr *nlh = nfq_nlmsg_put((char *)q->vbuf + q->vlen, type, q->queue);
-	nfq_nlmsg_verdict_put(nlh, (int)q->run_last, q->run_verdict);
-	if (q->run_setmark)
-		nfq_nlmsg_verdict_put_mark(nlh, q->run_mark);
-	q->vlen += NLMSG_ALIGN(nlh->nlmsg_len);
+	/*
+	 * The message as nfq_nlmsg_put(), nfq_nlmsg_verdict_put() and
+	 * nfq_nlmsg_verdict_put_mark() write it, written here in one go.
+	 */
+	uint8_t *m = q->vbuf + q->vlen;
+	struct nlmsghdr nlh = {0};
+	struct nfgenmsg g = {AF_UNSPEC, NFNETLINK_V0, htons(q->queue)};
+	struct nfqnl_msg_verdict_hdr vh = {htonl((uint32_t)q->run_verdict), htonl(q->run_last)};
+	size_t off = NLMSG_HDRLEN;
+	memcpy(m + off, &g, sizeof(g));
+	off += NLMSG_ALIGN(sizeof(g));
+	off += put_attr(m + off, NFQA_VERDICT_HDR, &vh, sizeof(vh));
+	if (q->run_setmark) {
+		uint32_t mark = htonl(q->run_mark);
+		off += put_attr(m + off, NFQA_MARK, &mark, sizeof(mark));
+	}
+	nlh.nlmsg_len = (uint32_t)off;
+	nlh.nlmsg_type = (uint16_t)(NFNL_SUBSYS_QUEUE << 8 | type);
+	nlh.nlmsg_flags = NLM_F_REQUEST;
+	memcpy(m, &nlh, sizeof(nlh));
+	q->vlen += NLMSG_ALIGN(off);
 	counter_add(&q->c.verdict_msgs, 1);
 	q->run_n = 0;
 }
@@ -175,6 +217,10 @@ nfqueue_flush(struct nfqueue *q)
 		run_emit(q);
 	if (q->vlen == 0)
 		return 0;
+	if (q->nl == NULL) {
+		q->vlen = 0; /* nfqueue_open_detached(): nowhere to send them */
+		return 0;
+	}
 	ssize_t n = mnl_socket_sendto(q->nl, q->vbuf, q->vlen);
 	counter_add(&q->c.sends, 1);
 	q->vlen = 0;
@@ -185,32 +231,74 @@ nfqueue_flush(struct nfqueue *q)
 	return 0;
 }
 
-/* Turns one packet message into an nfqueue_packet; returns 0, or -1 if it lacks what we need. */
+/* A u32 attribute's value in host order, if it has four bytes. */
+static int
+attr_u32(const struct nlattr *a, uint32_t *v)
+{
+	if (a->nla_len < NLA_HDRLEN + 4)
+		return -1;
+	uint32_t x;
+	memcpy(&x, (const uint8_t *)a + NLA_HDRLEN, 4);
+	*v = ntohl(x);
+	return 0;
+}
+
+/*
+ * Turns one packet message into an nfqueue_packet; returns 0, or -1 if it
+ * lacks what we need. The attributes are walked once, each length checked
+ * against the message, and only those blockd reads are looked at (what
+ * nfq_nlmsg_parse() would validate of the others is never used).
+ */
 static int
 packet_read(struct nfqueue *q, const struct nlmsghdr *nlh, struct nfqueue_packet *p)
 {
-	struct nlattr *attr[NFQA_MAX + 1] = {0};
+	size_t off = NLMSG_HDRLEN + NLMSG_ALIGN(sizeof(struct nfgenmsg));
+	const uint8_t *m = (const uint8_t *)nlh;
+	uint32_t cap = 0;
+	int have_hdr = 0;
 
-	if (nfq_nlmsg_parse(nlh, attr) < 0 || attr[NFQA_PACKET_HDR] == NULL ||
-	    mnl_attr_get_payload_len(attr[NFQA_PACKET_HDR]) < sizeof(struct nfqnl_msg_packet_hdr))
-		return -1;
-	const struct nfqnl_msg_packet_hdr *ph = mnl_attr_get_payload(attr[NFQA_PACKET_HDR]);
-	memset(p, 0, sizeof(*p));
-	p->id = ntohl(ph->packet_id);
-	p->hw_protocol = ntohs(ph->hw_protocol);
-	p->hook = ph->hook;
-	if (attr[NFQA_MARK] && mnl_attr_get_payload_len(attr[NFQA_MARK]) >= 4)
-		p->mark = ntohl(mnl_attr_get_u32(attr[NFQA_MARK]));
-	if (attr[NFQA_PAYLOAD]) {
-		p->data = mnl_attr_get_payload(attr[NFQA_PAYLOAD]);
-		p->len = mnl_attr_get_payload_len(attr[NFQA_PAYLOAD]);
-	}
-	if (attr[NFQA_CAP_LEN] && mnl_attr_get_payload_len(attr[NFQA_CAP_LEN]) >= 4 &&
-	    ntohl(mnl_attr_get_u32(attr[NFQA_CAP_LEN])) > p->len)
-		p->truncated = 1;
-	if (attr[NFQA_SKB_INFO] && mnl_attr_get_payload_len(attr[NFQA_SKB_INFO]) >= 4)
-		p->skb_info = ntohl(mnl_attr_get_u32(attr[NFQA_SKB_INFO]));
 	(void)q;
+	memset(p, 0, sizeof(*p));
+	while (off + NLA_HDRLEN <= nlh->nlmsg_len) {
+		const struct nlattr *a = (const struct nlattr *)(m + off);
+		if (a->nla_len < NLA_HDRLEN || a->nla_len > nlh->nlmsg_len - off)
+			return -1;
+		const uint8_t *v = m + off + NLA_HDRLEN;
+		size_t vlen = a->nla_len - NLA_HDRLEN;
+		switch (a->nla_type & NLA_TYPE_MASK) {
+		case NFQA_PACKET_HDR: {
+			struct nfqnl_msg_packet_hdr ph;
+			if (vlen < sizeof(ph))
+				return -1;
+			memcpy(&ph, v, sizeof(ph));
+			p->id = ntohl(ph.packet_id);
+			p->hw_protocol = ntohs(ph.hw_protocol);
+			p->hook = ph.hook;
+			have_hdr = 1;
+			break;
+		}
+		case NFQA_MARK:
+			(void)attr_u32(a, &p->mark);
+			break;
+		case NFQA_PAYLOAD:
+			p->data = v;
+			p->len = vlen;
+			break;
+		case NFQA_CAP_LEN:
+			(void)attr_u32(a, &cap);
+			break;
+		case NFQA_SKB_INFO:
+			(void)attr_u32(a, &p->skb_info);
+			break;
+		default:
+			break;
+		}
+		off += NLA_ALIGN(a->nla_len);
+	}
+	if (!have_hdr)
+		return -1;
+	if (cap > p->len)
+		p->truncated = 1;
 	return 0;
 }
 
@@ -219,6 +307,37 @@ nfqueue_csum_unchecked(const struct nfqueue_packet *p)
 {
 	return (p->skb_info & NFQA_SKB_CSUM_NOTVERIFIED) &&
 	    !(p->skb_info & (NFQA_SKB_CSUMNOTREADY | NFQA_SKB_GSO));
+}
+
+unsigned
+nfqueue_dispatch(struct nfqueue *q, const void *buf, size_t len, nfqueue_packet_fn fn, void *arg)
+{
+	const struct nlmsghdr *nlh = buf;
+	int left = len > INT32_MAX ? INT32_MAX : (int)len;
+	unsigned done = 0;
+
+	for (; mnl_nlmsg_ok(nlh, left); nlh = mnl_nlmsg_next(nlh, &left)) {
+		if (nlh->nlmsg_type == NLMSG_ERROR || nlh->nlmsg_type == NLMSG_DONE)
+			continue; /* acks of our own messages */
+		if ((nlh->nlmsg_type & 0xff) != NFQNL_MSG_PACKET) {
+			counter_add(&q->c.bad_msgs, 1);
+			continue;
+		}
+		struct nfqueue_packet p;
+		if (packet_read(q, nlh, &p) == -1) {
+			/* No id: the kernel's fail policy is all that can apply. */
+			counter_add(&q->c.bad_msgs, 1);
+			continue;
+		}
+		counter_add(&q->c.received, 1);
+		if (q->last_id && p.id > q->last_id + 1)
+			counter_add(&q->c.missed, p.id - q->last_id - 1);
+		if (p.id > q->last_id)
+			q->last_id = p.id;
+		fn(arg, q, &p);
+		done++;
+	}
+	return done;
 }
 
 int
@@ -241,29 +360,7 @@ nfqueue_recv_batch(struct nfqueue *q, unsigned max, nfqueue_packet_fn fn, void *
 			rc = -1;
 			break;
 		}
-		const struct nlmsghdr *nlh = (const struct nlmsghdr *)q->rbuf;
-		int len = (int)n;
-		for (; mnl_nlmsg_ok(nlh, len); nlh = mnl_nlmsg_next(nlh, &len)) {
-			if (nlh->nlmsg_type == NLMSG_ERROR || nlh->nlmsg_type == NLMSG_DONE)
-				continue; /* acks of our own messages */
-			if ((nlh->nlmsg_type & 0xff) != NFQNL_MSG_PACKET) {
-				counter_add(&q->c.bad_msgs, 1);
-				continue;
-			}
-			struct nfqueue_packet p;
-			if (packet_read(q, nlh, &p) == -1) {
-				/* No id: the kernel's fail policy is all that can apply. */
-				counter_add(&q->c.bad_msgs, 1);
-				continue;
-			}
-			counter_add(&q->c.received, 1);
-			if (q->last_id && p.id > q->last_id + 1)
-				counter_add(&q->c.missed, p.id - q->last_id - 1);
-			if (p.id > q->last_id)
-				q->last_id = p.id;
-			fn(arg, q, &p);
-			done++;
-		}
+		done += nfqueue_dispatch(q, q->rbuf, (size_t)n, fn, arg);
 	}
 	if (nfqueue_flush(q) == -1)
 		rc = -1;

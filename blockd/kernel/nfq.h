@@ -56,6 +56,13 @@ int nfqueue_csum_unchecked(const struct nfqueue_packet *);
  */
 int nfqueue_open(struct nfqueue *, uint16_t queue, unsigned maxlen, size_t rcvbuf, int fail_open,
     char *err, size_t errlen);
+/*
+ * nfqueue_open_detached(): a queue bound to nothing, for benches and tests
+ * that hand it messages themselves (nfqueue_dispatch()): its verdicts are
+ * batched as on a bound queue, and nfqueue_flush() drops them. Returns 0,
+ * or -1 out of memory. Closed with nfqueue_close().
+ */
+int nfqueue_open_detached(struct nfqueue *, uint16_t queue);
 /* nfqueue_close(): flushes pending verdicts, unbinds and frees. Safe on a zeroed or closed nfq. */
 void nfqueue_close(struct nfqueue *);
 int nfqueue_fd(const struct nfqueue *);
@@ -69,6 +76,14 @@ typedef void (*nfqueue_packet_fn)(void *arg, struct nfqueue *, const struct nfqu
  * the number of packets handled, or -1 on a socket error (counted).
  */
 int nfqueue_recv_batch(struct nfqueue *, unsigned max, nfqueue_packet_fn fn, void *arg);
+
+/*
+ * nfqueue_dispatch(): the packet messages in buf (len bytes, as one recv()
+ * returns them), each passed to fn as nfqueue_recv_batch() does, without
+ * flushing the verdicts. Returns the number of packets handed to fn.
+ */
+unsigned nfqueue_dispatch(
+    struct nfqueue *, const void *buf, size_t len, nfqueue_packet_fn fn, void *arg);
 
 /*
  * nfqueue_verdict(): records the verdict (NF_ACCEPT, NF_DROP) for packet id,

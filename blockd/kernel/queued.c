@@ -1,6 +1,7 @@
 /* What the hooks send to the queues: protocol, port, how much of a flow, and which handler judges it. */
 #include <netinet/in.h>
 
+#include "wire/pkt.h"
 #include "wire/sniff.h"
 #include "queued.h"
 
@@ -75,6 +76,14 @@ queued_judge_bytes(int kind)
 	unsigned n = queued_bytes(kind);
 
 	return n > QUEUED_PACKET_MAX ? n - QUEUED_PACKET_MAX : 0;
+}
+
+_Static_assert(QUEUED_TCP_FLAGS == (PKT_TCP_SYN | PKT_TCP_FIN | PKT_TCP_RST), "SYN, FIN, RST");
+
+int
+queued_web_tcp(uint8_t tcp_flags, size_t paylen)
+{
+	return (tcp_flags & QUEUED_TCP_FLAGS) != 0 || paylen > 0;
 }
 
 const char *

@@ -94,6 +94,26 @@ unsigned queued_bytes(int kind);
  */
 unsigned queued_judge_bytes(int kind);
 
+/*
+ * Of a TCP web flow's client segments within its first bytes, the rules
+ * queue those that carry data or one of these flags (SYN, FIN, RST:
+ * PKT_TCP_SYN | PKT_TCP_FIN | PKT_TCP_RST), and let the others (an ACK
+ * without data: the handshake's last, or one of the server's data) pass:
+ * the SYN brings the client's initial sequence number, TTL and timestamp
+ * (reassembly and the checks of wire/tcpin.h), data is what is read, and a
+ * FIN or RST ends what the worker follows; a bare ACK brings nothing the
+ * worker reads. Past the first bytes, every packet of a flow still
+ * undecided is queued, marked late, as before.
+ */
+#define QUEUED_TCP_FLAGS 0x07u
+
+/*
+ * queued_web_tcp(): 1 if the rules queue a client segment of a web flow
+ * (TCP to a [flows] port, within its first bytes) with these flags
+ * (PKT_TCP_*) and paylen bytes of data. Pure.
+ */
+int queued_web_tcp(uint8_t tcp_flags, size_t paylen);
+
 /* queued_proto_name(): "udp" or "tcp", as nft and iptables spell them. */
 const char *queued_proto_name(int proto);
 

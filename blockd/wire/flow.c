@@ -21,6 +21,9 @@ struct flow_table {
 	struct flow_stats st;
 	void (*on_drop)(void *arg, const struct flow *f);
 	void *on_drop_arg;
+	struct flow_key memo_key; /* the last key hashed (key_hash_memo()) */
+	uint32_t memo_hash;
+	int memo_ok;
 };
 
 void
@@ -72,6 +75,22 @@ key_hash(const struct flow_table *t, const struct flow_key *k)
 	for (i = 0; i < 5; i++)
 		h = mix(h ^ w[i] ^ (t->seed + i));
 	return (uint32_t)h & (t->nbuckets - 1);
+}
+
+/*
+ * key_hash() of k, remembered for the last key asked: a packet asks for its
+ * flow's key several times (looked up, inserted, removed), and comparing
+ * 40 bytes costs a fraction of hashing them.
+ */
+static uint32_t
+key_hash_memo(struct flow_table *t, const struct flow_key *k)
+{
+	if (t->memo_ok && memcmp(&t->memo_key, k, sizeof(*k)) == 0)
+		return t->memo_hash;
+	t->memo_key = *k;
+	t->memo_hash = key_hash(t, k);
+	t->memo_ok = 1;
+	return t->memo_hash;
 }
 
 struct flow_table *
@@ -174,7 +193,7 @@ static void
 drop(struct flow_table *t, struct flow *f)
 {
 	uint32_t i = idx(t, f);
-	uint32_t *pp = &t->buckets[key_hash(t, &f->key)];
+	uint32_t *pp = &t->buckets[key_hash_memo(t, &f->key)];
 
 	while (*pp && *pp != i)
 		pp = &at(t, *pp)->hnext;
@@ -216,7 +235,7 @@ flow_lookup(struct flow_table *t, const struct flow_key *k, int64_t now)
 	struct flow *f;
 
 	t->st.lookups++;
-	if ((f = find(t, k, key_hash(t, k))) == NULL)
+	if ((f = find(t, k, key_hash_memo(t, k))) == NULL)
 		return NULL;
 	if (expired(t, f, now)) {
 		drop(t, f);
@@ -234,13 +253,23 @@ struct flow *
 flow_insert(struct flow_table *t, const struct flow_key *k, int64_t now, int *created)
 {
 	struct flow *f;
-	uint32_t h, i;
 
 	if ((f = flow_lookup(t, k, now)) != NULL) {
 		if (created)
 			*created = 0;
 		return f;
 	}
+	if (created)
+		*created = 1;
+	return flow_add(t, k, now);
+}
+
+struct flow *
+flow_add(struct flow_table *t, const struct flow_key *k, int64_t now)
+{
+	struct flow *f;
+	uint32_t h, i;
+
 	if (t->st.active == t->capacity) {
 		/* Full: the least recently used goes, expired or not. */
 		struct flow *old = at(t, t->lru_tail);
@@ -261,14 +290,12 @@ flow_insert(struct flow_table *t, const struct flow_key *k, int64_t now, int *cr
 	memset(f, 0, sizeof(*f));
 	f->key = *k;
 	f->last_seen = now;
-	h = key_hash(t, k);
+	h = key_hash_memo(t, k);
 	f->hnext = t->buckets[h];
 	t->buckets[h] = i;
 	lru_push_head(t, f);
 	t->st.active++;
 	t->st.inserts++;
-	if (created)
-		*created = 1;
 	return f;
 }
 

@@ -133,6 +133,12 @@ struct flow *flow_lookup(struct flow_table *, const struct flow_key *, int64_t n
  * NULL). Never fails.
  */
 struct flow *flow_insert(struct flow_table *, const struct flow_key *, int64_t now, int *created);
+/*
+ * flow_add(): flow_insert() of a key the caller has just looked up and not
+ * found (flow_lookup() returned NULL, nothing changed the table since):
+ * the new flow, without looking again.
+ */
+struct flow *flow_add(struct flow_table *, const struct flow_key *, int64_t now);
 
 /* flow_remove(): drops f now and returns its stream buffer to the pool. */
 void flow_remove(struct flow_table *, struct flow *f);

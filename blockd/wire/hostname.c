@@ -1,17 +1,23 @@
 /* Server names as readers take them: the labels at a name's right that blockd can match. */
 #include "hostname.h"
 
+/* The bytes a label may hold: letters, digits, '-' and '_'. */
+static const uint8_t label_byte[256] = {
+    ['0' ... '9'] = 1,
+    ['A' ... 'Z'] = 1,
+    ['a' ... 'z'] = 1,
+    ['-'] = 1,
+    ['_'] = 1,
+};
+
 int
 hostname_label_ok(const uint8_t *l, size_t n)
 {
 	if (n == 0 || n > 63)
 		return 0;
-	for (size_t i = 0; i < n; i++) {
-		uint8_t c = l[i];
-		if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
-			c == '-' || c == '_'))
+	for (size_t i = 0; i < n; i++)
+		if (!label_byte[l[i]])
 			return 0;
-	}
 	return 1;
 }
 

@@ -12,8 +12,12 @@ struct reasm_pool {
 	struct reasm_pool_stats st;
 };
 
-void
-reasm_reset(struct reasm *r)
+/*
+ * r emptied, its bitmap cleared in bytes [0, used): everything but the
+ * bitmap's clearing is reasm_reset()'s.
+ */
+static void
+reset_to(struct reasm *r, size_t used)
 {
 	r->base = 0;
 	r->contig = 0;
@@ -24,7 +28,26 @@ reasm_reset(struct reasm *r)
 	r->oob_before = 0;
 	r->mem = NULL;
 	memset(r->user, 0, sizeof(r->user));
-	memset(r->have, 0, sizeof(r->have));
+	memset(r->have, 0, used < sizeof(r->have) ? used : sizeof(r->have));
+}
+
+void
+reasm_reset(struct reasm *r)
+{
+	reset_to(r, sizeof(r->have));
+}
+
+/*
+ * reasm_reset() of a pool's buffer, which was zeroed when the pool was
+ * made and changed since only by this file, where bits at or past high are
+ * always clear (reasm_add(), the window's moves): only the bitmap's bytes
+ * below high can hold any. A long buffer kept its bitmap in mem; what have
+ * held before it grew is cleared whole.
+ */
+static void
+reset_pooled(struct reasm *r)
+{
+	reset_to(r, r->mem != NULL ? sizeof(r->have) : ((size_t)r->high + 7) >> 3);
 }
 
 /* The bitmap and the data in use, and how many bytes they keep. */
@@ -62,7 +85,7 @@ uint8_t *
 reasm_take_long(struct reasm *r)
 {
 	uint8_t *mem = r->mem;
-	reasm_reset(r);
+	reset_pooled(r);
 	return mem;
 }
 
@@ -437,7 +460,7 @@ reasm_get(struct reasm_pool *pool)
 		return NULL;
 	}
 	r->next_free = 0;
-	reasm_reset(r);
+	reset_pooled(r);
 	pool->st.gets++;
 	pool->st.in_use++;
 	return r;

@@ -29,7 +29,7 @@ struct cur {
 	int err;
 };
 
-static int
+static inline int
 cur_have(struct cur *c, size_t n)
 {
 	if (c->err)
@@ -45,7 +45,7 @@ cur_have(struct cur *c, size_t n)
 	return 1;
 }
 
-static unsigned
+static inline unsigned
 cur_u8(struct cur *c)
 {
 	if (!cur_have(c, 1))
@@ -53,7 +53,7 @@ cur_u8(struct cur *c)
 	return c->p[c->off++];
 }
 
-static unsigned
+static inline unsigned
 cur_u16(struct cur *c)
 {
 	unsigned v;
@@ -65,7 +65,7 @@ cur_u16(struct cur *c)
 	return v;
 }
 
-static void
+static inline void
 cur_skip(struct cur *c, size_t n)
 {
 	if (cur_have(c, n))
@@ -73,7 +73,7 @@ cur_skip(struct cur *c, size_t n)
 }
 
 /* A sub-cursor over the next n bytes; the parent skips past them (as far as it has them). */
-static struct cur
+static inline struct cur
 cur_sub(struct cur *c, size_t n)
 {
 	struct cur s = {c->p, c->off, c->off, c->off, c->err};
@@ -95,11 +95,22 @@ cur_sub(struct cur *c, size_t n)
 	return s;
 }
 
-static uint8_t
+static inline uint8_t
 lower(uint8_t ch)
 {
 	return ch >= 'A' && ch <= 'Z' ? (uint8_t)(ch - 'A' + 'a') : ch;
 }
+
+/* What take_name() does with a byte: keep it, look closer, or take the name for none. */
+enum { NB_PLAIN, NB_LOOK, NB_NONE };
+static const uint8_t name_byte[256] = {
+    [0 ... 0x20] = NB_NONE,
+    [0x7f] = NB_NONE,
+    ['/'] = NB_NONE,
+    ['.'] = NB_LOOK,
+    [':'] = NB_LOOK,
+    ['A' ... 'Z'] = NB_LOOK,
+};
 
 /*
  * A host_name as the server reads it. OpenSSL refuses a NUL and more than
@@ -127,8 +138,11 @@ take_name(const uint8_t *n, size_t len, struct tls_hello *out)
 	for (i = 0; i < len; i++) {
 		uint8_t ch = n[i];
 
-		if (ch <= 0x20 || ch == 0x7f || ch == '/' ||
-		    (ch == '.' && i > 0 && n[i - 1] == '.'))
+		if (name_byte[ch] == NB_PLAIN) {
+			name[i] = (char)ch;
+			continue;
+		}
+		if (name_byte[ch] == NB_NONE || (ch == '.' && i > 0 && n[i - 1] == '.'))
 			return NULL; /* nginx takes it for no name */
 		if (ch == ':' && n[0] != '[' && end == len)
 			end = i;

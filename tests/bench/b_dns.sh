@@ -99,11 +99,11 @@ tb_appliance ip6tables-nft-save -t mangle >"$TB_DIR/hooks.ipt6" 2>/dev/null
 backend=nft
 grep -q NFQUEUE "$TB_DIR/hooks.ipt4" && backend=iptables
 for f in nft ipt4 ipt6; do
-	sed -e 's/4200-4201/4300-4301/g; s/4200:4201/4300:4301/g' \
-		-e 's/queue num 4200 /queue num 4300 /g; s/queue-num 4200 /queue-num 4300 /g' \
+	sed -e 's/4200-4201/4300-4301/g; s/4200:4201/4300:4301/g; s/offset 4200/offset 4300/g' \
+		-e 's/queue num 4200 /queue num 4300 /g; s/queue-num 420\([01]\)/queue-num 430\1/g' \
 		"$TB_DIR/hooks.$f" >"$TB_DIR/floor.$f"
 done
-grep -q 4200 "$TB_DIR/floor.nft" "$TB_DIR/floor.ipt4" && tb_fail "queue numbers not as expected (4200-4201)"
+grep -qE '420[01]' "$TB_DIR/floor.nft" "$TB_DIR/floor.ipt4" && tb_fail "queue numbers not as expected (4200-4201)"
 tb_spawn floor "$TB_NS_APPL" "$floor_bin" -q 4300 -n 2 -m 8192 -r 16
 tb_wait_for grep -q ready "$TB_DIR/floor.log" || tb_fail "nfq_accept: $(cat "$TB_DIR/floor.log")"
 

@@ -168,6 +168,59 @@ def main():
             ">= 5x smaller", st["process_memory_ratio"] >= 5)
     else:
         missing("start (b_start)")
+    # New flows per second, the rest of b_flows: IPv6, the 1M-entry list beside the accept-all
+    # floor in the same rounds, the CPU of the generator and of the program on the queue (shares
+    # of one core), flows/s per core of blockd's CPU (sizing), and one address pair over one and
+    # two queues with each worker's share of the flows.
+    if f and "tls_1m_flows_per_s" in f:
+        t6 = f["tls6_flows_per_s"]
+        r = t6["blockd_443"] / t6["nfq_floor"] if t6["nfq_floor"] else 0
+        row("new TLS flows/s judged over IPv6, ports = 443 (baseline accept-all NFQUEUE)",
+            t6["blockd_443"], t6["nfq_floor"], round(r, 3), "-", True)
+        t1 = f["tls_1m_flows_per_s"]
+        r = t1["blockd_443"] / t1["nfq_floor"] if t1["nfq_floor"] else 0
+        row("new TLS flows/s judged, %d entries (baseline accept-all NFQUEUE)" % f["entries_large"],
+            t1["blockd_443"], t1["nfq_floor"], round(r, 3), ">= 1.0", r >= 1.0)
+        r = t1["blockd_443"] / t1["no_queue"] if t1["no_queue"] else 0
+        row("new TLS flows/s judged, %d entries (baseline no queue)" % f["entries_large"],
+            t1["blockd_443"], t1["no_queue"], round(r, 3), "-", True)
+        c = f["cpu"]
+        for k, what in (("tls_blockd_443", "10 entries"), ("tls_1m_blockd", "1M entries")):
+            row("new TLS flows: CPU share of blockd, %s (baseline generator)" % what,
+                c[k]["queue_program"], c[k]["generator"], None, "-", True)
+        row("new TLS flows: CPU share of the accept-all floor (baseline generator)",
+            c["tls_floor"]["queue_program"], c["tls_floor"]["generator"], None, "-", True)
+        us = c["tls_1m_blockd"]["us_per_flow"]
+        row("new TLS flows judged per s per core of blockd's CPU, 1M entries (baseline floor's)",
+            round(1e6 / us) if us else None,
+            round(1e6 / c["tls_1m_floor"]["us_per_flow"]) if c["tls_1m_floor"]["us_per_flow"] else None,
+            None, "-", True)
+        p = f["one_pair"]
+        q1, q2 = p["queues_1"], p["queues_2"]
+        r = q2["flows_per_s"] / q1["flows_per_s"] if q1["flows_per_s"] else 0
+        row("one address pair: new TLS flows/s with 2 queues (baseline 1 queue)", q2["flows_per_s"],
+            q1["flows_per_s"], round(r, 3), "-", True)
+        low = min(q2["worker_shares"]) if q2["worker_shares"] else 0
+        row("one address pair, 2 queues: smallest worker's share of the flows",
+            low, None, None, ">= 0.3", len(q2["worker_shares"]) == 2 and low >= 0.3)
+
+    # Instructions per new TLS flow in user space (b_flowpath.sh: callgrind on the
+    # packet-to-verdict path, so they compare across machines): per packet kind the rules
+    # queue (0: not queued) and per flow (SYN, ACK, ClientHello), beside the 1M-entry list.
+    fp = load(d, "b_flowpath")
+    if fp:
+        i10, i1m = fp["instructions"]["list_10"], fp["instructions"]["list_1m"]
+        for k, what in (("syn", "SYN"), ("ack", "handshake ACK"), ("hello", "517-byte ClientHello"),
+                        ("next", "client's next records (allowed TLS 1.3)")):
+            row("instructions per %s, 10 entries (baseline 1M entries)" % what, i10[k], i1m[k],
+                None, "-", True)
+        row("instructions per new TLS flow, 10 entries (baseline 1M entries)", i10["per_flow"],
+            i1m["per_flow"], None, "< 2500", i1m["per_flow"] < 2500)
+        c = fp["cpu_us_per_flow"]
+        row("CPU us per new TLS flow, path alone, 10 entries (baseline 1M entries)",
+            c["list_10"], c["list_1m"], None, "-", True)
+    else:
+        missing("instructions per new flow (b_flowpath)")
 
     def fmt(v):
         if v is None:

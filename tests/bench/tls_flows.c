@@ -8,8 +8,9 @@
  * with), waits for the server's first byte or a reset, and ends with a
  * reset (SO_LINGER 0), so no TIME_WAIT is left. A flow is done when
  * answered or reset: a blocked one by blockd, an allowed one by the server.
- * Prints "flows N seconds S per_second R answered A reset B failed F"
- * (failed: no answer within 2 s, or no connection).
+ * Prints "flows N seconds S per_second R answered A reset B failed F cpu_s C"
+ * (failed: no answer within 2 s, or no connection; C: the client's own CPU
+ * time, user and system).
  * The server (-l) accepts on each PORT, IPv4 and IPv6, answers a client's
  * first bytes with one byte and closes once the client resets: cheap, so
  * that the appliance in between is what limits the rate.
@@ -26,6 +27,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/epoll.h>
+#include <sys/resource.h>
 #include <sys/socket.h>
 #include <time.h>
 #include <unistd.h>
@@ -292,7 +294,12 @@ main(int argc, char **argv)
 			}
 	}
 	double took = now() - t0;
-	printf("flows %lu seconds %.2f per_second %.0f answered %lu reset %lu failed %lu\n", flows,
-	    took, (double)flows / took, answered, reset, failed);
+	struct rusage ru;
+	getrusage(RUSAGE_SELF, &ru);
+	double cpu = (double)ru.ru_utime.tv_sec + (double)ru.ru_utime.tv_usec / 1e6 +
+	    (double)ru.ru_stime.tv_sec + (double)ru.ru_stime.tv_usec / 1e6;
+	printf(
+	    "flows %lu seconds %.2f per_second %.0f answered %lu reset %lu failed %lu cpu_s %.3f\n",
+	    flows, took, (double)flows / took, answered, reset, failed, cpu);
 	return 0;
 }

@@ -12,7 +12,7 @@ libcriterion-dev libssl-dev libcap-dev libseccomp-dev
 iproute2 nftables iptables ipset ethtool conntrack
 unbound dnsutils knot-dnsutils nginx caddy curl openssl minisign dnsperf iperf3 bird2
 python3 python3-scapy python3-cryptography mandoc lintian debhelper devscripts fakeroot publicsuffix
-prometheus chromium logrotate cppcheck clang-tidy clang-format bear adduser procps util-linux
+prometheus chromium logrotate cppcheck clang-tidy clang-format bear adduser procps util-linux valgrind
 systemd dpkg-dev golang-go golang-golang-x-mod-dev"
 
 # --check: what `make`, `make check-unit` and `make deb` need, looked for the way the build looks

@@ -22,22 +22,30 @@ spec(int backend, int hook, int fail_open, unsigned first, unsigned last)
 
 Test(hooks, nft_forward_fail_open)
 {
-	char t[8192];
+	char t[32768];
 	struct hooks_spec s = spec(CFG_BACKEND_NFT, CFG_HOOK_FORWARD, 1, 4200, 4201);
 	cr_assert_gt(hooks_nft_ruleset(&s, t, sizeof(t)), 0);
 	cr_assert_not_null(strstr(t, "table inet blockd {"));
 	cr_assert_not_null(strstr(t, "type filter hook forward priority -150;"));
-	cr_assert_not_null(strstr(t, "udp dport 53 queue num 4200-4201 bypass\n"));
-	cr_assert_not_null(strstr(
-	    t, "tcp dport { 80, 443 } ct original bytes <= 131071 queue num 4200-4201 bypass\n"));
-	cr_assert_not_null(strstr(
-	    t, "udp dport { 80, 443 } ct original bytes <= 131071 queue num 4200-4201 bypass\n"));
+	/* Several queues: a flow's packets to one of them by a hash of addresses and ports. */
+	cr_assert_not_null(
+	    strstr(t, "udp dport 53 queue flags bypass to symhash mod 2 offset 4200\n"));
+	cr_assert_null(strstr(t, "queue num 4200-4201"));
+	/* TCP web flows: segments with SYN, FIN or RST, or data; not a bare ACK. */
+	cr_assert_not_null(strstr(t,
+	    "tcp dport { 80, 443 } ct original bytes <= 131071 tcp flags & (fin | syn | rst) != 0 "
+	    "queue flags bypass to symhash mod 2 offset 4200\n"
+	    "\t\ttcp dport { 80, 443 } ct original bytes <= 131071 @ih,0,8 & 0x0 == 0x0 "
+	    "queue flags bypass to symhash mod 2 offset 4200\n"));
+	cr_assert_not_null(strstr(t,
+	    "udp dport { 80, 443 } ct original bytes <= 131071 queue flags bypass to symhash mod 2 "
+	    "offset 4200\n"));
 	/* Past its bytes a flow still undecided is queued too, marked late. */
 	cr_assert_not_null(strstr(t,
-	    "tcp dport { 80, 443 } ct original bytes <= 131071 queue num 4200-4201 bypass\n"
+	    "@ih,0,8 & 0x0 == 0x0 queue flags bypass to symhash mod 2 offset 4200\n"
 	    "\t\ttcp dport { 80, 443 } ct original bytes > 131071 meta mark set meta mark | "
 	    "0x400000 "
-	    "queue num 4200-4201 bypass\n"));
+	    "queue flags bypass to symhash mod 2 offset 4200\n"));
 	cr_assert_null(strstr(t, "udp dport 53 meta mark set"));
 	cr_assert_null(strstr(t, "packets <="));
 	cr_assert_not_null(strstr(t, "ct mark & 0x100000 != 0 return"));
@@ -61,7 +69,7 @@ Test(hooks, nft_forward_fail_open)
 	/* QUIC v1 and v2 client Initials are queued also on flows decided allowed. */
 	const char *qi = strstr(t,
 	    "udp dport { 80, 443 } @th,64,40 & 0xb0ffffffff { 0x8000000001, "
-	    "0x906b3343cf } queue num 4200-4201 bypass\n");
+	    "0x906b3343cf } queue flags bypass to symhash mod 2 offset 4200\n");
 	cr_assert_not_null(qi);
 	cr_assert_gt(strstr(t, "ct mark & 0x100000 != 0 return"), qi);
 	cr_assert_lt(strstr(t, "ct direction != original return"), qi);
@@ -69,7 +77,7 @@ Test(hooks, nft_forward_fail_open)
 
 Test(hooks, nft_local_fail_closed_single_queue)
 {
-	char t[8192];
+	char t[32768];
 	struct hooks_spec s = spec(CFG_BACKEND_NFT, CFG_HOOK_LOCAL, 0, 7, 7);
 	cr_assert_gt(hooks_nft_ruleset(&s, t, sizeof(t)), 0);
 	cr_assert_not_null(strstr(t, "chain queue_output"));
@@ -81,7 +89,7 @@ Test(hooks, nft_local_fail_closed_single_queue)
 
 Test(hooks, iptables_backend_keeps_mark_chains_only_in_nft)
 {
-	char t[8192];
+	char t[32768];
 	struct hooks_spec s = spec(CFG_BACKEND_IPTABLES, CFG_HOOK_BOTH, 1, 0, 1);
 	cr_assert_gt(hooks_nft_ruleset(&s, t, sizeof(t)), 0);
 	cr_assert_null(strstr(t, "queue"));
@@ -92,29 +100,50 @@ Test(hooks, iptables_backend_keeps_mark_chains_only_in_nft)
 	cr_assert_gt(hooks_ipt_rules(&s, t, sizeof(t)), 0);
 	cr_assert_eq(strncmp(t, "*mangle\n:BLOCKD-FWD - [0:0]\n", 28), 0);
 	cr_assert_not_null(strstr(t, "-A BLOCKD-FWD -m mark --mark 0x300000/0x300000 -j RETURN\n"));
-	cr_assert_not_null(strstr(
-	    t, "-A BLOCKD-FWD -p udp --dport 53 -j NFQUEUE --queue-balance 0:1 --queue-bypass\n"));
+	cr_assert_not_null(strstr(t, "-A BLOCKD-FWD -p udp --dport 53 -j BLOCKD-Q\n"));
+	/* Two queues: by the low byte of the client's port, then by address where u32 cannot read it. */
 	cr_assert_not_null(strstr(t,
-	    "-A BLOCKD-OUT -p tcp -m multiport --dports 80,443 -m connbytes --connbytes 0:131071 "
-	    "--connbytes-dir original --connbytes-mode bytes -j NFQUEUE --queue-balance 0:1 "
-	    "--queue-bypass\n"
+	    ":BLOCKD-Q - [0:0]\n"
+	    "-A BLOCKD-Q -m u32 --u32 \"0>>28=4&&0>>22&0x3C@0>>16&0xFF=0:127\" -j NFQUEUE "
+	    "--queue-num 0 --queue-bypass\n"
+	    "-A BLOCKD-Q -m u32 --u32 \"0>>28=4&&0>>22&0x3C@0>>16&0xFF=128:255\" -j NFQUEUE "
+	    "--queue-num 1 --queue-bypass\n"
+	    "-A BLOCKD-Q -m u32 --u32 \"0>>28=6&&6>>24=6,17&&40>>16&0xFF=0:127\" -j NFQUEUE "
+	    "--queue-num 0 --queue-bypass\n"
+	    "-A BLOCKD-Q -m u32 --u32 \"0>>28=6&&6>>24=6,17&&40>>16&0xFF=128:255\" -j NFQUEUE "
+	    "--queue-num 1 --queue-bypass\n"
+	    "-A BLOCKD-Q -j NFQUEUE --queue-balance 0:1 --queue-bypass\n"));
+	cr_assert_null(strstr(t, "BLOCKD-Q --queue-bypass"));
+	/* TCP web flows: SYN, FIN, RST, or data past the TCP header; never a bare ACK. */
+	const char *cb =
+	    "-A BLOCKD-OUT -p tcp -m multiport --dports 80,443 -m connbytes --connbytes "
+	    "0:131071 --connbytes-dir original --connbytes-mode bytes ";
+	char want[2048];
+	snprintf(want, sizeof(want),
+	    "%s! --tcp-flags SYN,FIN,RST NONE -j BLOCKD-Q\n"
+	    "%s-m u32 --u32 \"0>>24=0x45&&32>>26&0x3C@17=0:0xFFFFFFFF\" -j BLOCKD-Q\n"
+	    "%s-m u32 --u32 \"0>>24=0x46:0x4F\" -j BLOCKD-Q\n"
+	    "%s-m u32 --u32 \"0>>28=6&&6>>24=6&&52>>26&0x3C@37=0:0xFFFFFFFF\" -j BLOCKD-Q\n"
+	    "%s-m u32 --u32 \"0>>28=6&&6>>24=0:5,7:255\" -j BLOCKD-Q\n"
 	    "-A BLOCKD-OUT -p tcp -m multiport --dports 80,443 -m connbytes --connbytes 131072 "
-	    "--connbytes-dir original --connbytes-mode bytes -j MARK --or-mark 0x400000\n"));
+	    "--connbytes-dir original --connbytes-mode bytes -j MARK --or-mark 0x400000\n",
+	    cb, cb, cb, cb, cb);
+	cr_assert_not_null(strstr(t, want), "%s", t);
 	cr_assert_not_null(strstr(t,
-	    "-A BLOCKD-OUT -m mark --mark 0x400000/0x400000 -j NFQUEUE --queue-balance 0:1 "
-	    "--queue-bypass\n-I OUTPUT 1 -j BLOCKD-OUT\n"));
+	    "-A BLOCKD-OUT -m mark --mark 0x400000/0x400000 -j BLOCKD-Q\n"
+	    "-I OUTPUT 1 -j BLOCKD-OUT\n"));
 	cr_assert_null(strstr(t, "--dport 53 -j MARK"));
 	cr_assert_null(strstr(t, "connbytes-mode packets"));
 	/* QUIC Initials (IPv4, IPv6, IPv6 with extension headers) before the allowed return. */
 	const char *qi = strstr(t,
 	    "-A BLOCKD-FWD -p udp -m multiport --dports 80,443 -m u32 --u32 "
 	    "\"0>>28=4&&0>>22&0x3C@8&0xB0FFFFFF=0x80000000,0x906B3343&&"
-	    "0>>22&0x3C@9=0x1,0x6B3343CF\" -j NFQUEUE");
+	    "0>>22&0x3C@9=0x1,0x6B3343CF\" -j BLOCKD-Q");
 	cr_assert_not_null(qi);
 	cr_assert_not_null(strstr(t,
 	    "--u32 \"0>>28=6&&6>>24=17&&48&0xB0FFFFFF="
-	    "0x80000000,0x906B3343&&49=0x1,0x6B3343CF\" -j NFQUEUE"));
-	cr_assert_not_null(strstr(t, "--u32 \"0>>28=6&&6>>24=0:16,18:255\" -j NFQUEUE"));
+	    "0x80000000,0x906B3343&&49=0x1,0x6B3343CF\" -j BLOCKD-Q"));
+	cr_assert_not_null(strstr(t, "--u32 \"0>>28=6&&6>>24=0:16,18:255\" -j BLOCKD-Q"));
 	cr_assert_gt(strstr(t, "-A BLOCKD-FWD -m connmark --mark 0x100000/0x100000 -j RETURN"), qi);
 	cr_assert_not_null(strstr(t, "-I FORWARD 1 -j BLOCKD-FWD\n"));
 	cr_assert_not_null(strstr(t, "-I INPUT 1 -j BLOCKD-IN\n"));
@@ -123,16 +152,19 @@ Test(hooks, iptables_backend_keeps_mark_chains_only_in_nft)
 	s.qfirst = s.qlast = 3;
 	cr_assert_gt(hooks_ipt_rules(&s, t, sizeof(t)), 0);
 	cr_assert_null(strstr(t, "bypass"));
+	cr_assert_null(strstr(t, "BLOCKD-Q"));
 	cr_assert_not_null(strstr(t, "-j NFQUEUE --queue-num 3\n"));
 }
 
 Test(hooks, one_port_all_ports_and_many_ports)
 {
-	char t[8192];
+	char t[32768];
 	struct hooks_spec s = spec(CFG_BACKEND_NFT, CFG_HOOK_FORWARD, 1, 0, 0);
 	s.ports = (struct cfg_ports){0, 1, {443}};
 	cr_assert_gt(hooks_nft_ruleset(&s, t, sizeof(t)), 0);
-	cr_assert_not_null(strstr(t, "\t\ttcp dport 443 ct original bytes <= 131071 queue"));
+	cr_assert_not_null(strstr(t,
+	    "\t\ttcp dport 443 ct original bytes <= 131071 tcp flags & (fin | syn | rst) != 0 "
+	    "queue"));
 	cr_assert_not_null(strstr(t,
 	    "\t\tudp dport 443 ct original bytes > 131071 meta mark set meta mark | 0x400000 "
 	    "queue"));
@@ -140,7 +172,10 @@ Test(hooks, one_port_all_ports_and_many_ports)
 	cr_assert_gt(hooks_nft_ruleset(&s, t, sizeof(t)), 0);
 	cr_assert_not_null(strstr(t,
 	    "\t\tudp dport 53 queue num 0 bypass\n\t\ttcp dport 53 queue num 0 bypass\n"
-	    "\t\tmeta l4proto tcp ct original bytes <= 131071 queue num 0 bypass\n"));
+	    "\t\tmeta l4proto tcp ct original bytes <= 131071 tcp flags & (fin | syn | rst) != 0 "
+	    "queue num 0 bypass\n"
+	    "\t\tmeta l4proto tcp ct original bytes <= 131071 @ih,0,8 & 0x0 == 0x0 queue num 0 "
+	    "bypass\n"));
 	s.backend = CFG_BACKEND_IPTABLES;
 	cr_assert_gt(hooks_ipt_rules(&s, t, sizeof(t)), 0);
 	cr_assert_not_null(strstr(t, "-A BLOCKD-FWD -p udp -m connbytes --connbytes 0:131071 "));
@@ -192,8 +227,8 @@ Test(hooks, removal_touches_only_ours)
 	    "-D FORWARD -j BLOCKD-FWD\n"
 	    "-D OUTPUT -j BLOCKD-OUT\n"
 	    "-D OTHER -j BLOCKD-FWD\n"
-	    "-F BLOCKD-FWD\n-X BLOCKD-FWD\n"
-	    "-F BLOCKD-OUT\n-X BLOCKD-OUT\n"
+	    "-F BLOCKD-FWD\n-F BLOCKD-OUT\n"
+	    "-X BLOCKD-FWD\n-X BLOCKD-OUT\n"
 	    "COMMIT\n");
 	cr_assert_eq(
 	    hooks_ipt_removal("*mangle\n:FORWARD ACCEPT [0:0]\nCOMMIT\n", out, sizeof(out)), 0);
@@ -230,10 +265,8 @@ Test(hooks, one_way_paths)
 	cr_assert_not_null(strstr(t, "ct state { new, untracked } counter name ip_new"),
 	    "an untracked SYN to a blocked address is logged like a new one");
 	cr_assert_gt(hooks_ipt_rules(&s, t, sizeof(t)), 0);
-	const char *u = strstr(t,
-	    "-A BLOCKD-FWD -m conntrack --ctstate UNTRACKED -j NFQUEUE "
-	    "--queue-balance 0:1 --queue-bypass\n");
-	cr_assert_not_null(u);
+	const char *u = strstr(t, "-A BLOCKD-FWD -m conntrack --ctstate UNTRACKED -j BLOCKD-Q\n");
+	cr_assert_not_null(u, "%s", t);
 	cr_assert_lt(u, strstr(t, "--ctdir REPLY"),
 	    "queued before the reply test, which needs a connection");
 
@@ -241,5 +274,5 @@ Test(hooks, one_way_paths)
 	s.ports.all = 1;
 	cr_assert_gt(hooks_nft_ruleset(&s, t, sizeof(t)), 0);
 	cr_assert_not_null(strstr(t, "\t\ttcp flags & (syn | ack) == syn notrack\n"));
-	cr_assert_not_null(strstr(t, "\t\tct state untracked queue num 0-1 bypass\n"));
+	cr_assert_not_null(strstr(t, "\t\tct state untracked queue "), "%s", t);
 }

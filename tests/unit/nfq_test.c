@@ -5,6 +5,7 @@
 #include <linux/netfilter.h>
 #include <linux/netfilter/nfnetlink.h>
 #include <linux/netfilter/nfnetlink_queue.h>
+#include <libnetfilter_queue/libnetfilter_queue.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -137,4 +138,68 @@ Test(nfq, csum_unchecked)
 	cr_assert_eq(nfqueue_csum_unchecked(&p), 0);
 	p.skb_info = NFQA_SKB_CSUMNOTREADY;
 	cr_assert_eq(nfqueue_csum_unchecked(&p), 0);
+}
+
+/* The verdict messages are byte for byte what libnetfilter_queue's builders write. */
+Test(nfq, verdict_bytes_as_libnetfilter_queue)
+{
+	struct nfqueue q;
+	char want[256];
+
+	cr_assert_eq(nfqueue_open_detached(&q, 4201), 0);
+	nfqueue_verdict(&q, 5, NF_ACCEPT, 1, 0x300000);
+	nfqueue_verdict(&q, 6, NF_DROP, 0, 0);
+	nfqueue_verdict(&q, 7, NF_ACCEPT, 0, 0); /* emits the two before it */
+	struct nlmsghdr *a = nfq_nlmsg_put(want, NFQNL_MSG_VERDICT, 4201);
+	nfq_nlmsg_verdict_put(a, 5, NF_ACCEPT);
+	nfq_nlmsg_verdict_put_mark(a, 0x300000);
+	size_t la = NLMSG_ALIGN(a->nlmsg_len);
+	struct nlmsghdr *b = nfq_nlmsg_put(want + la, NFQNL_MSG_VERDICT, 4201);
+	nfq_nlmsg_verdict_put(b, 6, NF_DROP);
+	size_t lb = NLMSG_ALIGN(b->nlmsg_len);
+	cr_assert_eq(q.vlen, la + lb);
+	cr_assert_eq(memcmp(q.vbuf, want, la + lb), 0);
+	nfqueue_close(&q);
+}
+
+static void
+on_pkt(void *arg, struct nfqueue *q, const struct nfqueue_packet *p)
+{
+	struct nfqueue_packet *out = arg;
+	*out = *p;
+	nfqueue_verdict(q, p->id, NF_ACCEPT, 0, 0);
+}
+
+/* A packet message read in one pass over its attributes; a cut attribute refuses it. */
+Test(nfq, packet_message_read)
+{
+	struct nfqueue q;
+	struct nfqueue_packet got;
+	char buf[512];
+	uint8_t payload[40] = {0x45};
+
+	cr_assert_eq(nfqueue_open_detached(&q, 0), 0);
+	struct nlmsghdr *nlh = nfq_nlmsg_put(buf, NFQNL_MSG_PACKET, 0);
+	struct nfqnl_msg_packet_hdr ph = {htonl(77), htons(0x0800), NF_INET_FORWARD};
+	mnl_attr_put(nlh, NFQA_PACKET_HDR, sizeof(ph), &ph);
+	mnl_attr_put_u32(nlh, NFQA_MARK, htonl(0x400000));
+	mnl_attr_put_u32(nlh, NFQA_IFINDEX_INDEV, htonl(2));
+	mnl_attr_put(nlh, NFQA_PAYLOAD, sizeof(payload), payload);
+	mnl_attr_put_u32(nlh, NFQA_CAP_LEN, htonl(1500));
+	mnl_attr_put_u32(nlh, NFQA_SKB_INFO, htonl(NFQA_SKB_CSUM_NOTVERIFIED));
+	memset(&got, 0, sizeof(got));
+	cr_assert_eq(nfqueue_dispatch(&q, buf, nlh->nlmsg_len, on_pkt, &got), 1);
+	cr_assert_eq(got.id, 77);
+	cr_assert_eq(got.hw_protocol, 0x0800);
+	cr_assert_eq(got.hook, NF_INET_FORWARD);
+	cr_assert_eq(got.mark, 0x400000);
+	cr_assert_eq(got.len, sizeof(payload));
+	cr_assert_eq(got.data[0], 0x45);
+	cr_assert_eq(got.truncated, 1);
+	cr_assert_eq(got.skb_info, NFQA_SKB_CSUM_NOTVERIFIED);
+	/* An attribute longer than the message: no id can be trusted, nothing handed over. */
+	nlh->nlmsg_len -= 4;
+	cr_assert_eq(nfqueue_dispatch(&q, buf, nlh->nlmsg_len, on_pkt, &got), 0);
+	cr_assert_eq(q.c.bad_msgs, 1);
+	nfqueue_close(&q);
 }
