@@ -64,9 +64,12 @@ struct accept_result {
 	size_t signed_entries;          /* entries in the signed list, before safeguards */
 	unsigned valid_keys;            /* distinct trusted keys with a good signature */
 
-	/* Kept for accept_commit(): the verified bytes and signature files. */
+	/* Kept for accept_commit(): the verified file's descriptor (-1: none) and length,
+	   and the signature files. The bytes themselves (raw) live only until the parse,
+	   which takes them for the list's strings. */
 	char *raw;
 	size_t rawlen;
+	int fd;
 	struct sigset sigset;
 	uint8_t digest[64];
 };
@@ -98,7 +101,9 @@ int accept_restore(const struct accept_policy *p, struct accept_result *res);
  * "list", "list.minisig", ...), points the symlink STATE/rules.current at
  * it, then writes STATE/rules.serial ("serial N", "digest HEX", "entries N"
  * lines); each file is written, fsync'd and renamed, and the directory
- * fsync'd. Older rules.N directories are removed; nothing else in STATE is
+ * fsync'd. The list is copied from the descriptor accept_check() verified,
+ * a megabyte at a time, and hashed again: if the file changed since, nothing
+ * is recorded. Older rules.N directories are removed; nothing else in STATE is
  * touched. Call it only once the list is in use.
  * 0, or -1 with the reason in err (the previous state is then intact).
  */

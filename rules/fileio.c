@@ -14,6 +14,13 @@
 int
 file_read_capped(const char *path, size_t cap, char **bufp, size_t *lenp, char *err, size_t errlen)
 {
+	return file_read_keep(path, cap, bufp, lenp, NULL, err, errlen);
+}
+
+int
+file_read_keep(const char *path, size_t cap, char **bufp, size_t *lenp, int *fdp, char *err,
+    size_t errlen)
+{
 	struct stat st;
 	char *buf;
 	size_t got = 0;
@@ -61,7 +68,10 @@ file_read_capped(const char *path, size_t cap, char **bufp, size_t *lenp, char *
 		}
 		got += (size_t)r;
 	}
-	close(fd);
+	if (fdp != NULL)
+		*fdp = fd;
+	else
+		close(fd);
 	buf[got] = '\0';
 	*bufp = buf;
 	*lenp = got;
@@ -132,5 +142,67 @@ fail:
 	if (fd >= 0)
 		close(fd);
 	unlink(tmp);
+	return -1;
+}
+
+int
+file_copy_fd(const char *path, int src, size_t len, int mode,
+    void (*seen)(void *arg, const void *buf, size_t n), void *arg, char *err, size_t errlen)
+{
+	char *buf;
+	size_t done = 0, want;
+	ssize_t r;
+	int fd, e;
+
+	buf = malloc(FILE_COPY_CHUNK);
+	if (buf == NULL) {
+		snprintf(err, errlen, "%s: out of memory", path);
+		return -1;
+	}
+	fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW, mode);
+	if (fd < 0) {
+		snprintf(err, errlen, "%s: %s", path, strerror(errno));
+		free(buf);
+		return -1;
+	}
+	while (done < len) {
+		want = len - done < FILE_COPY_CHUNK ? len - done : FILE_COPY_CHUNK;
+		r = pread(src, buf, want, (off_t)done);
+		if (r < 0 && errno == EINTR)
+			continue;
+		if (r <= 0) {
+			e = r < 0 ? errno : 0;
+			snprintf(err, errlen, "%s: reading its source: %s", path,
+			    e ? strerror(e) : "the file shrank");
+			goto fail;
+		}
+		if (seen != NULL)
+			seen(arg, buf, (size_t)r);
+		for (size_t w = 0; w < (size_t)r;) {
+			ssize_t k = write(fd, buf + w, (size_t)r - w);
+
+			if (k < 0 && errno == EINTR)
+				continue;
+			if (k < 0) {
+				snprintf(err, errlen, "%s: %s", path, strerror(errno));
+				goto fail;
+			}
+			w += (size_t)k;
+		}
+		done += (size_t)r;
+	}
+	if (fchmod(fd, (mode_t)mode) != 0 || fsync(fd) != 0) {
+		snprintf(err, errlen, "%s: %s", path, strerror(errno));
+		goto fail;
+	}
+	free(buf);
+	if (close(fd) != 0) {
+		snprintf(err, errlen, "%s: %s", path, strerror(errno));
+		return -1;
+	}
+	return 0;
+fail:
+	free(buf);
+	close(fd);
 	return -1;
 }
