@@ -231,11 +231,12 @@ name_table_build(struct name_table *t, const struct name_src *src, size_t n)
 		max_labels = nl > max_labels ? nl : max_labels;
 	}
 	/*
-	 * Buckets about 65% full (less with repeated names): a listed name is
-	 * found in its home bucket or the next one but rarely further (1.2
-	 * buckets on average for a million names).
+	 * Buckets about 75% full (less with repeated names): with records of
+	 * 20 bytes a bucket holds six, so a listed name is found in its home
+	 * bucket or the next one but rarely further (1.2 buckets on average for
+	 * a million names, as with the longer records at 65%).
 	 */
-	target = bytes / (NAME_BUCKET_DATA * 0.65);
+	target = bytes / (NAME_BUCKET_DATA * 0.75);
 	t->nhome = target < 1 ? 1 : target > 0x7fffffff ? 0x7fffffff : (uint32_t)target;
 
 	/* Items by home bucket (counting sort, stable), then by hash within one. */
