@@ -40,8 +40,8 @@ file_read_capped(const char *path, size_t cap, char **bufp, size_t *lenp, char *
 }
 
 int
-file_read_keep(const char *path, size_t cap, char **bufp, size_t *lenp, int *fdp, char *err,
-    size_t errlen)
+file_read_keep(
+    const char *path, size_t cap, char **bufp, size_t *lenp, int *fdp, char *err, size_t errlen)
 {
 	struct stat st;
 	char *buf;

@@ -549,7 +549,7 @@ rulelist_parse(const char *buf, size_t len, const char *fname, const uint8_t *di
 static void
 rebase(struct rulelist *l, uintptr_t old, char *now)
 {
-#define REBASE(p) ((p) = (p) ? now + ((uintptr_t)(p) - old) : NULL)
+#define REBASE(p) ((p) = (p) ? now + ((uintptr_t)(p)-old) : NULL)
 	size_t i;
 
 	REBASE(l->issuer);

@@ -148,8 +148,8 @@ build_names(struct match_snapshot *s, char *err, size_t errlen)
 	uint32_t *refs;
 	size_t i, n = 0, pass;
 
-	refs = malloc((s->counts[RULE_DOMAIN] + s->counts[RULE_SUFFIX] + s->nallow + 1) *
-	    sizeof(*refs));
+	refs = malloc(
+	    (s->counts[RULE_DOMAIN] + s->counts[RULE_SUFFIX] + s->nallow + 1) * sizeof(*refs));
 	if (refs == NULL) {
 		errf(err, errlen, "match: out of memory for %zu entries", l->nentries);
 		return -1;

@@ -125,7 +125,8 @@ name_table_find(
 			uint8_t l = p[2], nm = p[3];
 
 			memcpy(&f, p, 2);
-			if (f == fp && l == len && memcmp(name_rec_name(t->ext, p), key, len) == 0) {
+			if (f == fp && l == len &&
+			    memcmp(name_rec_name(t->ext, p), key, len) == 0) {
 				if (nm != NAME_EXT) {
 					r->nmemb = nm;
 					r->members = p + NAME_REC_HEAD;
@@ -150,8 +151,8 @@ static struct name_item
 src_item(const struct name_src *src, size_t i)
 {
 	uint32_t ref = src->refs[i];
-	const struct rule_entry *e = ref & MREF_ALLOW ? &src->allow[ref & MREF_INDEX]
-						    : &src->entries[ref & MREF_INDEX];
+	const struct rule_entry *e =
+	    ref & MREF_ALLOW ? &src->allow[ref & MREF_INDEX] : &src->entries[ref & MREF_INDEX];
 	struct name_item it = {e->name, e->namelen, ref, ref & MREF_ALLOW ? 0 : e->order};
 
 	if (src->hosts) /* "host/path": the host is the key */
@@ -314,7 +315,8 @@ name_table_build(struct name_table *t, const struct name_src *src, size_t n)
 			__builtin_prefetch(r & MREF_ALLOW ? &src->allow[r & MREF_INDEX]
 							  : &src->entries[r & MREF_INDEX]);
 			__builtin_prefetch(&hs[order[i + NAME_AHEAD]]);
-			__builtin_prefetch(&src->refs[order[i + 2 * NAME_AHEAD < n ? i + 2 * NAME_AHEAD : i]]);
+			__builtin_prefetch(
+			    &src->refs[order[i + 2 * NAME_AHEAD < n ? i + 2 * NAME_AHEAD : i]]);
 		}
 		k = next_key(src, hs, order, i, n);
 		const struct name_item o = src_item(src, order[i]);
