@@ -161,7 +161,7 @@ src_item(const struct name_src *src, size_t i)
 }
 
 /* How many keys ahead the build fetches what it reads at random. */
-#define NAME_AHEAD 16
+#define NAME_AHEAD ((size_t)16)
 
 /* A key during the build: a run of items in sorted order with the same name. */
 struct build_key {
@@ -270,6 +270,7 @@ name_table_build(struct name_table *t, const struct name_src *src, size_t n)
 		if (i + NAME_AHEAD < n)
 			__builtin_prefetch(&hs[order[i + NAME_AHEAD]]);
 		k = next_key(src, hs, order, i, n);
+		/* NOLINTNEXTLINE(clang-analyzer-core.uninitialized.ArraySubscript): a permutation */
 		uint32_t home = home_of(t, hs[order[i]]);
 
 		j = k.count;
