@@ -46,6 +46,9 @@ accept_result_free(struct accept_result *res)
 	safeguard_report_free(&res->report);
 	free(res->raw);
 	res->raw = NULL;
+	if (res->fd >= 0)
+		close(res->fd);
+	res->fd = -1;
 	sigset_free(&res->sigset);
 	free(res->tlog);
 	res->tlog = NULL;
@@ -65,7 +68,7 @@ check_tlog(const struct accept_policy *p, const char *path, struct accept_result
 	size_t conslen = 0, seenlen = 0;
 	int n, r = -1;
 
-	n = tlog_entry_format(res->list, res->raw, res->rawlen, &res->sigset, entry, sizeof entry);
+	n = tlog_entry_format_hex(res->list, res->list_sha256, &res->sigset, entry, sizeof entry);
 	if (n < 0)
 		return refuse(res, "%s: transparency: the list's log entry is too long", path);
 	snprintf(file, sizeof file, "%s.tlog-proof", path);
@@ -215,6 +218,7 @@ check(const struct accept_policy *p, const char *path, int restoring, struct acc
 
 	memset(res, 0, sizeof *res);
 	res->outcome = ACCEPT_REFUSED;
+	res->fd = -1;
 	if (p->threshold < 1)
 		return refuse(res, "policy: the signature threshold must be at least 1");
 	if (p->keys_dir == NULL || p->psl_path == NULL)
@@ -230,7 +234,8 @@ check(const struct accept_policy *p, const char *path, int restoring, struct acc
 		return refuse(res, "state dir %s holds no accepted list yet", p->state_dir);
 
 	/* 1. Sizes, then signatures over the raw bytes: nothing is parsed before this. */
-	if (file_read_capped(path, p->max_list_bytes, &res->raw, &res->rawlen, err, sizeof err))
+	if (file_read_keep(
+		path, p->max_list_bytes, &res->raw, &res->rawlen, &res->fd, err, sizeof err))
 		return refuse(res, "%s", err);
 	if (sigset_read(path, &res->sigset, err, sizeof err) != 0)
 		return refuse(res, "%s", err);
@@ -254,8 +259,15 @@ check(const struct accept_policy *p, const char *path, int restoring, struct acc
 	keyring_free(keys);
 	phase(p, "signatures");
 
-	/* 2. The strict parse. */
-	if (rulelist_parse(res->raw, res->rawlen, path, res->digest, &res->list, err, sizeof err))
+	/* 2. The strict parse, in the text's own memory: the list takes it, and
+	   accept_commit() copies the file from the descriptor it was read from. */
+	char *raw = res->raw;
+
+	res->raw = NULL;
+	/* The transparency log's entry names the file by its SHA-256: taken before the parse. */
+	if (p->tlog)
+		tlog_sha256_hex(raw, res->rawlen, res->list_sha256, NULL);
+	if (rulelist_parse_owned(raw, res->rawlen, path, res->digest, &res->list, err, sizeof err))
 		return refuse(res, "%s", err);
 	phase(p, "parse");
 	res->serial = res->list->serial;
@@ -395,6 +407,7 @@ accept_restore(const struct accept_policy *p, struct accept_result *res)
 
 	if (p->state_dir == NULL) {
 		memset(res, 0, sizeof *res);
+		res->fd = -1;
 		return refuse(res, "no state dir to restore from");
 	}
 	snprintf(path, sizeof path, "%s/%s/list", p->state_dir, STATE_CURRENT);
@@ -454,6 +467,39 @@ static int __attribute__((format(printf, 3, 4))) pathf(char *buf, size_t size, c
 	return n < 0 || (size_t)n >= size ? -1 : 0;
 }
 
+static void
+hash_chunk(void *arg, const void *buf, size_t n)
+{
+	rules_b2_update(arg, buf, n);
+}
+
+/* The list file into path from the descriptor it was verified from, hashed again on the way. */
+static int
+copy_verified(const char *path, const struct accept_result *res, char *err, size_t errlen)
+{
+	struct rules_b2 *b = rules_b2_new();
+	uint8_t d[64];
+	int rc;
+
+	if (b == NULL) {
+		snprintf(err, errlen, "%s: out of memory", path);
+		return -1;
+	}
+	rc = file_copy_fd(path, res->fd, res->rawlen, 0640, hash_chunk, b, err, errlen);
+	if (rules_b2_end(b, d) != 0 && rc == 0) {
+		snprintf(err, errlen, "%s: BLAKE2b-512 failed", path);
+		rc = -1;
+	}
+	if (rc == 0 && memcmp(d, res->digest, sizeof d) != 0) {
+		snprintf(err, errlen,
+		    "%s: the list file changed after it was verified; not recorded (the list in "
+		    "force stays in force)",
+		    path);
+		rc = -1;
+	}
+	return rc;
+}
+
 int
 accept_commit(
     const struct accept_policy *p, const struct accept_result *res, char *err, size_t errlen)
@@ -463,7 +509,7 @@ accept_commit(
 	ssize_t n;
 	size_t i;
 
-	if (res->outcome != ACCEPT_NEW || res->raw == NULL) {
+	if (res->outcome != ACCEPT_NEW || res->fd < 0) {
 		snprintf(err, errlen, "only a newly accepted list can be committed");
 		return -1;
 	}
@@ -500,7 +546,7 @@ accept_commit(
 		snprintf(err, errlen, "%s: %s", tmpdir, strerror(errno));
 		return -1;
 	}
-	if (file_write_atomic(path, res->raw, res->rawlen, 0640, err, errlen) != 0)
+	if (copy_verified(path, res, err, errlen) != 0)
 		goto fail;
 	for (i = 0; i < res->sigset.n; i++) {
 		if (sigset_path(path, res->sigset.index[i], sig, sizeof sig) != 0 ||

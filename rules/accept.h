@@ -68,12 +68,16 @@ struct accept_result {
 
 	/* Transparency (policy tlog): the checkpoint the list was proved under. */
 	struct tlog_verdict *tlog; /* malloc'd; NULL when not checked */
+	char list_sha256[65];      /* the list file's SHA-256, hex, with a tlog policy */
 	char *tlog_proof;          /* the proof file, kept beside the committed copy */
 	size_t tlog_prooflen;
 
-	/* Kept for accept_commit(): the verified bytes and signature files. */
+	/* Kept for accept_commit(): the verified file's descriptor (-1: none) and length,
+	   and the signature files. The bytes themselves (raw) live only until the parse,
+	   which takes them for the list's strings. */
 	char *raw;
 	size_t rawlen;
+	int fd;
 	struct sigset sigset;
 	uint8_t digest[64];
 };
@@ -109,7 +113,9 @@ int accept_restore(const struct accept_policy *p, struct accept_result *res);
  * lines) and, when the list was proved in a transparency log under a newer
  * checkpoint, STATE/rules.tlog (that checkpoint, the newest seen) and
  * "list.tlog-proof" beside the copy; each file is written, fsync'd and
- * renamed, and the directory fsync'd. Older rules.N directories are removed; nothing else in STATE is
+ * renamed, and the directory fsync'd. The list is copied from the descriptor
+ * accept_check() verified, a megabyte at a time, and hashed again: if the
+ * file changed since, nothing is recorded. Older rules.N directories are removed; nothing else in STATE is
  * touched. Call it only once the list is in use.
  * 0, or -1 with the reason in err (the previous state is then intact).
  */

@@ -1,4 +1,5 @@
 /* Capped reads and atomic, durable writes for lists, signatures, keys and state. */
+#include <sys/mman.h>
 #include <sys/stat.h>
 
 #include <errno.h>
@@ -11,8 +12,36 @@
 
 #include "fileio.h"
 
+/*
+ * A buffer for a file's bytes: a large one on transparent huge pages where the
+ * kernel offers them (madvise mode), so reading a list of tens of megabytes
+ * takes a few dozen page faults instead of thousands. free() and realloc()
+ * release it as any other.
+ */
+#define FILE_HUGE_PAGE ((size_t)2 << 20)
+static char *
+file_buf_alloc(size_t n)
+{
+	size_t whole = (n + FILE_HUGE_PAGE - 1) & ~(FILE_HUGE_PAGE - 1);
+	char *p;
+
+	if (n < 4 * FILE_HUGE_PAGE)
+		return malloc(n);
+	p = aligned_alloc(FILE_HUGE_PAGE, whole);
+	if (p != NULL)
+		(void)madvise(p, whole, MADV_HUGEPAGE); /* a hint: small pages otherwise */
+	return p;
+}
+
 int
 file_read_capped(const char *path, size_t cap, char **bufp, size_t *lenp, char *err, size_t errlen)
+{
+	return file_read_keep(path, cap, bufp, lenp, NULL, err, errlen);
+}
+
+int
+file_read_keep(
+    const char *path, size_t cap, char **bufp, size_t *lenp, int *fdp, char *err, size_t errlen)
 {
 	struct stat st;
 	char *buf;
@@ -41,7 +70,7 @@ file_read_capped(const char *path, size_t cap, char **bufp, size_t *lenp, char *
 		errno = EFBIG;
 		return -1;
 	}
-	buf = malloc((size_t)st.st_size + 1);
+	buf = file_buf_alloc((size_t)st.st_size + 1);
 	if (buf == NULL) {
 		snprintf(err, errlen, "%s: out of memory", path);
 		close(fd);
@@ -61,7 +90,10 @@ file_read_capped(const char *path, size_t cap, char **bufp, size_t *lenp, char *
 		}
 		got += (size_t)r;
 	}
-	close(fd);
+	if (fdp != NULL)
+		*fdp = fd;
+	else
+		close(fd);
 	buf[got] = '\0';
 	*bufp = buf;
 	*lenp = got;
@@ -132,5 +164,67 @@ fail:
 	if (fd >= 0)
 		close(fd);
 	unlink(tmp);
+	return -1;
+}
+
+int
+file_copy_fd(const char *path, int src, size_t len, int mode,
+    void (*seen)(void *arg, const void *buf, size_t n), void *arg, char *err, size_t errlen)
+{
+	char *buf;
+	size_t done = 0, want;
+	ssize_t r;
+	int fd, e;
+
+	buf = malloc(FILE_COPY_CHUNK);
+	if (buf == NULL) {
+		snprintf(err, errlen, "%s: out of memory", path);
+		return -1;
+	}
+	fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW, mode);
+	if (fd < 0) {
+		snprintf(err, errlen, "%s: %s", path, strerror(errno));
+		free(buf);
+		return -1;
+	}
+	while (done < len) {
+		want = len - done < FILE_COPY_CHUNK ? len - done : FILE_COPY_CHUNK;
+		r = pread(src, buf, want, (off_t)done);
+		if (r < 0 && errno == EINTR)
+			continue;
+		if (r <= 0) {
+			e = r < 0 ? errno : 0;
+			snprintf(err, errlen, "%s: reading its source: %s", path,
+			    e ? strerror(e) : "the file shrank");
+			goto fail;
+		}
+		if (seen != NULL)
+			seen(arg, buf, (size_t)r);
+		for (size_t w = 0; w < (size_t)r;) {
+			ssize_t k = write(fd, buf + w, (size_t)r - w);
+
+			if (k < 0 && errno == EINTR)
+				continue;
+			if (k < 0) {
+				snprintf(err, errlen, "%s: %s", path, strerror(errno));
+				goto fail;
+			}
+			w += (size_t)k;
+		}
+		done += (size_t)r;
+	}
+	if (fchmod(fd, (mode_t)mode) != 0 || fsync(fd) != 0) {
+		snprintf(err, errlen, "%s: %s", path, strerror(errno));
+		goto fail;
+	}
+	free(buf);
+	if (close(fd) != 0) {
+		snprintf(err, errlen, "%s: %s", path, strerror(errno));
+		return -1;
+	}
+	return 0;
+fail:
+	free(buf);
+	close(fd);
 	return -1;
 }

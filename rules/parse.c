@@ -77,12 +77,17 @@ next_line(struct cursor *c, const char **s, size_t *n)
 	return 0;
 }
 
+/*
+ * A string into the arena. Parsing in place (rulelist_parse_owned()), the arena
+ * is the input itself: every string saved is shorter than the line it came from,
+ * so the arena never reaches the line being read; the copy may overlap it.
+ */
 static const char *
 save(struct cursor *c, const char *s, size_t n)
 {
 	char *d = c->arena + c->used;
 
-	memcpy(d, s, n);
+	memmove(d, s, n);
 	d[n] = '\0';
 	c->used += n + 1;
 	return d;
@@ -456,11 +461,12 @@ parse_entries(struct cursor *c, struct rulelist *l, uint64_t want, uint8_t *used
 	return 0;
 }
 
-int
-rulelist_parse(const char *buf, size_t len, const char *fname, const uint8_t *digest,
-    struct rulelist **out, char *err, size_t errlen)
+/* The parse proper, into arena (len + 1 bytes, or buf itself); the list frees arena. */
+static int
+parse(const char *buf, size_t len, char *arena, const char *fname, const uint8_t *digest,
+    struct rulelist **out, size_t *arena_used, char *err, size_t errlen)
 {
-	struct cursor c = {buf, buf + len, fname, 0, err, errlen, NULL, 0};
+	struct cursor c = {buf, buf + len, fname, 0, err, errlen, arena, 0};
 	struct rulelist *l;
 	uint64_t norders = 0, nentries = 0, i;
 	uint8_t *used = NULL;
@@ -470,7 +476,6 @@ rulelist_parse(const char *buf, size_t len, const char *fname, const uint8_t *di
 
 	*out = NULL;
 	l = calloc(1, sizeof *l);
-	c.arena = malloc(len + 1);
 	if (l == NULL || c.arena == NULL) {
 		free(l);
 		free(c.arena);
@@ -538,9 +543,66 @@ rulelist_parse(const char *buf, size_t len, const char *fname, const uint8_t *di
 		return -1;
 	}
 	*out = l;
+	*arena_used = c.used;
 	return 0;
 fail:
 	free(used);
 	rulelist_free(l);
 	return -1;
+}
+
+int
+rulelist_parse(const char *buf, size_t len, const char *fname, const uint8_t *digest,
+    struct rulelist **out, char *err, size_t errlen)
+{
+	size_t used;
+
+	return parse(buf, len, malloc(len + 1), fname, digest, out, &used, err, errlen);
+}
+
+/* Moves every string pointer of l by the arena's move from old to now. */
+static void
+rebase(struct rulelist *l, uintptr_t old, char *now)
+{
+#define REBASE(p) ((p) = (p) ? now + ((uintptr_t)(p)-old) : NULL)
+	size_t i;
+
+	REBASE(l->issuer);
+	REBASE(l->scope);
+	REBASE(l->previous);
+	for (i = 0; i < l->norders; i++) {
+		REBASE(l->orders[i].ref);
+		REBASE(l->orders[i].authority);
+		REBASE(l->orders[i].service);
+		REBASE(l->orders[i].notice);
+		REBASE(l->orders[i].notice_url);
+	}
+	for (i = 0; i < l->nentries; i++)
+		REBASE(l->entries[i].name);
+#undef REBASE
+}
+
+int
+rulelist_parse_owned(char *buf, size_t len, const char *fname, const uint8_t *digest,
+    struct rulelist **out, char *err, size_t errlen)
+{
+	uintptr_t old = (uintptr_t)buf;
+	size_t used;
+	char *arena;
+
+	if (digest == NULL) {
+		free(buf);
+		*out = NULL;
+		snprintf(err, errlen, "%s: parsed in place without its digest", fname);
+		return -1;
+	}
+	if (parse(buf, len, buf, fname, digest, out, &used, err, errlen) != 0)
+		return -1;
+	/* What is left of the text past the strings goes back to the system. */
+	arena = realloc(buf, used ? used : 1);
+	if (arena != NULL && (uintptr_t)arena != old) {
+		(*out)->arena = arena;
+		rebase(*out, old, arena);
+	}
+	return 0;
 }

@@ -23,6 +23,16 @@ int rulelist_parse(const char *buf, size_t len, const char *fname, const uint8_t
     struct rulelist **out, char *err, size_t errlen);
 
 /*
+ * rulelist_parse_owned(): rulelist_parse() of buf (malloc'd), which it takes
+ * in every case: the list keeps its strings in buf itself, overwriting the
+ * text as it is read, and gives back the rest, so a large list never holds
+ * its text and its strings at once. digest is required (buf is changed).
+ * On -1, buf is freed.
+ */
+int rulelist_parse_owned(char *buf, size_t len, const char *fname, const uint8_t *digest,
+    struct rulelist **out, char *err, size_t errlen);
+
+/*
  * rulelist_format(): writes l in the normal form. l's orders must be sorted by
  * reference and its entries by rule_entry_cmp() with no duplicates (what
  * rulelist_build() makes). Returns a malloc'd NUL-terminated buffer and its
@@ -82,10 +92,21 @@ int rules_check_notice_url(const char *s, size_t len, char *err, size_t errlen);
 
 /* Hex of a 64-byte digest into out (129 bytes). */
 void rules_hex(const uint8_t *in, size_t n, char *out);
-/* BLAKE2b-512 of buf into out[64] through libcrypto. 0 or -1. */
 /* Days from 1970-01-01 to y-m-d in the proleptic Gregorian calendar (any year). Pure. */
 int64_t rules_days_from_civil(int64_t y, unsigned m, unsigned d);
 
+/* BLAKE2b-512 of buf into out[64] through libcrypto. 0 or -1. */
 int rules_blake2b512(const void *buf, size_t len, uint8_t out[64]);
+
+/*
+ * The same, a piece at a time: rules_b2_new() (NULL when out of memory), then
+ * rules_b2_update() on each piece in order, then rules_b2_end(), which frees
+ * the context and returns 0 with the digest in out, or -1 (also when any
+ * update failed or the context is NULL).
+ */
+struct rules_b2;
+struct rules_b2 *rules_b2_new(void);
+void rules_b2_update(struct rules_b2 *, const void *buf, size_t len);
+int rules_b2_end(struct rules_b2 *, uint8_t out[64]);
 
 #endif

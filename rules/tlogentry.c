@@ -10,8 +10,8 @@
 #include "rulefmt.h"
 #include "tlogentry.h"
 
-static void
-sha256_hex(const void *buf, size_t len, char hex[65], uint8_t bin[32])
+void
+tlog_sha256_hex(const void *buf, size_t len, char hex[65], uint8_t bin[32])
 {
 	uint8_t h[32] = {0};
 	unsigned int n = sizeof h;
@@ -28,20 +28,30 @@ int
 tlog_entry_format(const struct rulelist *l, const char *raw, size_t rawlen,
     const struct sigset *sigs, char *buf, size_t bufsz)
 {
+	char hex[65];
+
+	tlog_sha256_hex(raw, rawlen, hex, NULL);
+	return tlog_entry_format_hex(l, hex, sigs, buf, bufsz);
+}
+
+int
+tlog_entry_format_hex(const struct rulelist *l, const char *list_hex, const struct sigset *sigs,
+    char *buf, size_t bufsz)
+{
 	char hex[65], when[32];
 	size_t off, i;
 	int n;
 
-	sha256_hex(raw, rawlen, hex, NULL);
 	n = snprintf(buf, bufsz,
 	    TLOG_ENTRY_HEADER "\nserial %" PRIu64
 			      "\nissuer %s\nscope %s\nissued %s\nlist sha256:%s\n",
-	    l->serial, l->issuer, l->scope, rules_time_format(l->issued, when, sizeof when), hex);
+	    l->serial, l->issuer, l->scope, rules_time_format(l->issued, when, sizeof when),
+	    list_hex);
 	if (n < 0 || (size_t)n >= bufsz)
 		return -1;
 	off = (size_t)n;
 	for (i = 0; sigs && i < sigs->n; i++) {
-		sha256_hex(sigs->text[i], sigs->len[i], hex, NULL);
+		tlog_sha256_hex(sigs->text[i], sigs->len[i], hex, NULL);
 		n = snprintf(buf + off, bufsz - off, "signature sha256:%s\n", hex);
 		if (n < 0 || (size_t)n >= bufsz - off)
 			return -1;

@@ -22,6 +22,11 @@
  */
 int tlog_entry_format(const struct rulelist *l, const char *raw, size_t rawlen,
     const struct sigset *sigs, char *buf, size_t bufsz);
+/* tlog_sha256_hex(): SHA-256 of buf as lowercase hex, and its bytes into bin unless NULL. */
+void tlog_sha256_hex(const void *buf, size_t len, char hex[65], uint8_t bin[32]);
+/* tlog_entry_format_hex(): the same from the list file's SHA-256 in lowercase hex. */
+int tlog_entry_format_hex(const struct rulelist *l, const char *list_hex, const struct sigset *sigs,
+    char *buf, size_t bufsz);
 
 /* What an entry says, as tlog_entry_parse() reads it back (for the audit). */
 struct tlog_entry {

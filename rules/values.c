@@ -2,6 +2,7 @@
 #include <arpa/inet.h>
 #include <openssl/evp.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <time.h>
 
@@ -565,4 +566,47 @@ rules_blake2b512(const void *buf, size_t len, uint8_t out[64])
 	unsigned int n = 64;
 
 	return EVP_Digest(buf, len, out, &n, EVP_blake2b512(), NULL) == 1 && n == 64 ? 0 : -1;
+}
+
+/* The context is libcrypto's; failed is set by a failing update and read at the end. */
+struct rules_b2 {
+	EVP_MD_CTX *ctx;
+	int failed;
+};
+
+struct rules_b2 *
+rules_b2_new(void)
+{
+	struct rules_b2 *b = calloc(1, sizeof *b);
+
+	if (b == NULL)
+		return NULL;
+	b->ctx = EVP_MD_CTX_new();
+	if (b->ctx == NULL || EVP_DigestInit_ex(b->ctx, EVP_blake2b512(), NULL) != 1) {
+		EVP_MD_CTX_free(b->ctx);
+		free(b);
+		return NULL;
+	}
+	return b;
+}
+
+void
+rules_b2_update(struct rules_b2 *b, const void *buf, size_t len)
+{
+	if (b != NULL && EVP_DigestUpdate(b->ctx, buf, len) != 1)
+		b->failed = 1;
+}
+
+int
+rules_b2_end(struct rules_b2 *b, uint8_t out[64])
+{
+	unsigned int n = 64;
+	int ok;
+
+	if (b == NULL)
+		return -1;
+	ok = !b->failed && EVP_DigestFinal_ex(b->ctx, out, &n) == 1 && n == 64;
+	EVP_MD_CTX_free(b->ctx);
+	free(b);
+	return ok ? 0 : -1;
 }

@@ -2,6 +2,7 @@
 #include <errno.h>
 #include <malloc.h>
 #include <inttypes.h>
+#include <pthread.h>
 #include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -148,10 +149,53 @@ release(struct blockd *d)
 	d->snaps = NULL;
 }
 
+/* The netfilter backend, found by its probes (nft, iptables children) while the list loads. */
+struct detect {
+	pthread_t tid;
+	int started;
+	int backend; /* CFG_BACKEND_*, or -1 with err */
+	char err[512];
+};
+
+static void *
+detect_run(void *arg)
+{
+	struct detect *dt = arg;
+
+	dt->backend = hooks_detect(dt->err, sizeof(dt->err));
+	return NULL;
+}
+
+/* Starts the probes beside the list load when the backend is "auto"; else nothing to find. */
+static void
+detect_start(struct detect *dt, int configured)
+{
+	dt->started = 0;
+	dt->backend = configured;
+	if (configured != CFG_BACKEND_AUTO)
+		return;
+	if (pthread_create(&dt->tid, NULL, detect_run, dt) == 0)
+		dt->started = 1;
+	else
+		detect_run(dt); /* no thread: probe in line */
+}
+
+static int
+detect_join(struct detect *dt, char *err, size_t errlen)
+{
+	if (dt->started)
+		pthread_join(dt->tid, NULL);
+	dt->started = 0;
+	if (dt->backend == -1)
+		snprintf(err, errlen, "%s", dt->err);
+	return dt->backend;
+}
+
 int
 daemon_start(struct blockd *d, char *err, size_t errlen)
 {
 	struct listload ll;
+	struct detect dt;
 
 	memset(&ll, 0, sizeof(ll));
 	d->stopfd = -1;
@@ -167,7 +211,12 @@ daemon_start(struct blockd *d, char *err, size_t errlen)
 	uint64_t state_serial = 0;
 	int floor_mismatch = daemon_serial_floor(&d->cfg, &d->floor, &state_serial);
 	startprof_mark(&d->prof, "log floor");
+	/* Both cores: the backend's probes run while the list is read, verified and indexed. */
+	detect_start(&dt, d->cfg.backend);
 	if (listload(&d->cfg, LISTLOAD_START, &d->floor, &d->prof, &ll, err, errlen) == -1) {
+		char e[512];
+
+		(void)detect_join(&dt, e, sizeof(e));
 		listload_done(&ll);
 		goto fail;
 	}
@@ -180,10 +229,10 @@ daemon_start(struct blockd *d, char *err, size_t errlen)
 		    d->cfg.rules_dir, LISTLOAD_FILE, d->cfg.state_dir);
 	}
 
-	int backend = d->cfg.backend;
-	if (backend == CFG_BACKEND_AUTO && (backend = hooks_detect(err, errlen)) == -1)
+	int backend = detect_join(&dt, err, errlen);
+	if (backend == -1)
 		goto fail;
-	startprof_mark(&d->prof, "backend");
+	startprof_mark(&d->prof, "backend"); /* what is left of the probes once the list is in */
 	log_debug("netfilter backend %s (%s)", backend == CFG_BACKEND_NFT ? "nft" : "iptables",
 	    d->cfg.backend == CFG_BACKEND_AUTO ? "detected" : "configured");
 	d->spec = (struct hooks_spec){

@@ -119,41 +119,47 @@ pfx_range(const struct rule_entry *e, struct pfx_item *it)
 	it->hi = it->lo | host;
 }
 
+/* A URL entry while sorting: its length and index. */
+struct url_key {
+	uint32_t len, ref;
+};
+
 static int
 url_cmp(const void *a, const void *b)
 {
-	const struct name_item *x = a, *y = b;
+	const struct url_key *x = a, *y = b;
 
 	/* Same host: the longer entry (the longer path) first, then list order. */
-	if (x->order != y->order) /* order holds the entry's namelen while sorting */
-		return x->order > y->order ? -1 : 1;
+	if (x->len != y->len)
+		return x->len > y->len ? -1 : 1;
 	return x->ref < y->ref ? -1 : x->ref > y->ref;
 }
 
+/*
+ * The keys go to the table as entry indexes (4 bytes each), not copies: a
+ * million names are built with a few megabytes besides the table itself.
+ */
 static int
 build_names(struct match_snapshot *s, char *err, size_t errlen)
 {
 	const struct rulelist *l = s->list;
-	struct name_item *it;
+	struct name_src src = {l->entries, s->allow, NULL, 0};
+	struct url_key *uk;
+	uint32_t *refs;
 	size_t i, n = 0, pass;
 
-	it = malloc((l->nentries + s->nallow + 1) * sizeof(*it));
-	if (it == NULL) {
+	refs = malloc(
+	    (s->counts[RULE_DOMAIN] + s->counts[RULE_SUFFIX] + s->nallow + 1) * sizeof(*refs));
+	if (refs == NULL) {
 		errf(err, errlen, "match: out of memory for %zu entries", l->nentries);
 		return -1;
 	}
+	src.refs = refs;
 	/* Exact entries first, then suffixes, then the allowlist: the first active member wins. */
 	for (pass = RULE_DOMAIN; pass <= RULE_SUFFIX; pass++) {
 		for (i = 0; i < l->nentries; i++) {
-			const struct rule_entry *e = &l->entries[i];
-
-			if (e->type != pass)
-				continue;
-			it[n].name = e->name;
-			it[n].len = e->namelen;
-			it[n].ref = (uint32_t)i | (pass == RULE_SUFFIX ? MREF_SUFFIX : 0);
-			it[n].order = e->order;
-			n++;
+			if (l->entries[i].type == pass)
+				refs[n++] = (uint32_t)i | (pass == RULE_SUFFIX ? MREF_SUFFIX : 0);
 		}
 	}
 	for (i = 0; i < s->nallow; i++) {
@@ -161,40 +167,41 @@ build_names(struct match_snapshot *s, char *err, size_t errlen)
 
 		if (e->type != RULE_DOMAIN && e->type != RULE_SUFFIX)
 			continue;
-		it[n].name = e->name;
-		it[n].len = e->namelen;
-		it[n].ref = (uint32_t)i | MREF_ALLOW | (e->type == RULE_SUFFIX ? MREF_SUFFIX : 0);
-		it[n].order = 0;
+		refs[n++] = (uint32_t)i | MREF_ALLOW | (e->type == RULE_SUFFIX ? MREF_SUFFIX : 0);
 		s->names_allow = 1;
-		n++;
 	}
-	if (name_table_build(&s->names, it, n) < 0) {
-		free(it);
+	if (name_table_build(&s->names, &src, n) < 0) {
+		free(refs);
 		errf(err, errlen, "match: out of memory for %zu names", n);
 		return -1;
 	}
+	free(refs);
 
-	n = 0;
-	for (i = 0; i < l->nentries; i++) {
-		const struct rule_entry *e = &l->entries[i];
-
-		if (e->type != RULE_URL)
-			continue;
-		it[n].name = e->name;
-		it[n].len = (uint32_t)((const char *)memchr(e->name, '/', e->namelen) - e->name);
-		it[n].ref = (uint32_t)i;
-		it[n].order = e->namelen;
-		n++;
-	}
-	qsort(it, n, sizeof(*it), url_cmp);
-	for (i = 0; i < n; i++)
-		it[i].order = l->entries[it[i].ref].order;
-	if (name_table_build(&s->urls, it, n) < 0) {
-		free(it);
+	n = s->counts[RULE_URL];
+	refs = malloc((n + 1) * sizeof(*refs));
+	uk = malloc((n + 1) * sizeof(*uk));
+	if (refs == NULL || uk == NULL) {
+		free(refs);
+		free(uk);
 		errf(err, errlen, "match: out of memory for %zu URL entries", n);
 		return -1;
 	}
-	free(it);
+	for (i = 0, n = 0; i < l->nentries; i++) {
+		if (l->entries[i].type == RULE_URL)
+			uk[n++] = (struct url_key){l->entries[i].namelen, (uint32_t)i};
+	}
+	qsort(uk, n, sizeof(*uk), url_cmp);
+	for (i = 0; i < n; i++)
+		refs[i] = uk[i].ref;
+	free(uk);
+	src.refs = refs;
+	src.hosts = 1;
+	if (name_table_build(&s->urls, &src, n) < 0) {
+		free(refs);
+		errf(err, errlen, "match: out of memory for %zu URL entries", n);
+		return -1;
+	}
+	free(refs);
 	return 0;
 }
 
@@ -208,12 +215,12 @@ build_prefixes(struct match_snapshot *s, int family, char *err, size_t errlen)
 	size_t i, n = 0;
 	int rc;
 
-	it = malloc((l->nentries + s->nallow + 1) * sizeof(*it));
+	it = malloc((s->counts[type] + s->nallow + 1) * sizeof(*it));
 	if (it == NULL) {
 		errf(err, errlen, "match: out of memory for %zu entries", l->nentries);
 		return -1;
 	}
-	for (i = 0; i < l->nentries; i++) {
+	for (i = 0; i < l->nentries && s->counts[type] > 0; i++) {
 		if (l->entries[i].type != type)
 			continue;
 		pfx_range(&l->entries[i], &it[n]);

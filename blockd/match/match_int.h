@@ -33,15 +33,42 @@ struct mmember {
  *   [u8 used][u8 more][records...]; a key's record sits in its home bucket
  *   or, if that filled up, in a following one ("more" says to keep
  *   looking). A record is
- *   [u16 fingerprint][u8 len][u8 nmemb][name][struct mmember * nmemb],
- *   unaligned; a key whose record does not fit in a bucket (long name, many
- *   members) leaves an 8-byte stub [u16 fp][u8 len][0xff][u32 offset] and
- *   keeps [u32 nmemb][name][members] in ext[].
- * The name is checked byte for byte on every fingerprint hit.
+ *   [u16 fingerprint][u8 len][u8 nmemb][const char *name][struct mmember * nmemb],
+ *   unaligned; a key with too many members for a bucket leaves an 8-byte
+ *   stub [u16 fp][u8 len][0xff][u32 offset] and keeps
+ *   [u32 nmemb][const char *name][members] in ext[].
+ * The name is not copied: the record points at the entry's own name (in the
+ * list's or the allowlist copy's strings, which live as long as the
+ * snapshot), and is checked byte for byte on every fingerprint hit, the
+ * one more read a listed name costs. Copying the names would double the
+ * memory they take for a million entries.
  */
 #define NAME_BUCKET      128
 #define NAME_BUCKET_DATA (NAME_BUCKET - 2)
 #define NAME_EXT         0xff
+#define NAME_REC_HEAD    (4 + sizeof(const char *))
+
+/* The name a record (or its ext stub) points at; its length is p[2]. */
+static inline const char *
+name_rec_name(const uint8_t *ext, const uint8_t *p)
+{
+	const char *name;
+	uint32_t off;
+
+	if (p[3] == NAME_EXT) {
+		__builtin_memcpy(&off, p + 4, 4);
+		p = ext + off;
+	}
+	__builtin_memcpy(&name, p + 4, sizeof(name));
+	return name;
+}
+
+/* The bytes a record takes in its bucket. */
+static inline size_t
+name_rec_size(const uint8_t *p)
+{
+	return p[3] == NAME_EXT ? 8 : NAME_REC_HEAD + (size_t)p[3] * 8;
+}
 
 struct name_table {
 	uint64_t *bloom;
@@ -70,7 +97,7 @@ name_rec_member(const struct name_rec *r, uint32_t k)
 	return m;
 }
 
-/* One key to insert: name is lowercase, already validated. */
+/* One key to insert: name is lowercase, already validated, and outlives the table. */
 struct name_item {
 	const char *name;
 	uint32_t len;
@@ -81,8 +108,20 @@ struct name_item {
 /* Zeroed memory for a large table, on huge pages if it is large; free() releases it. */
 void *match_table_alloc(size_t n);
 
-/* Build from items (any order, duplicates grouped); 0, or -1 on allocation failure. */
-int name_table_build(struct name_table *, const struct name_item *, size_t n);
+/*
+ * The keys to insert, without copying them: refs[i] is an entry of entries[]
+ * (or, with MREF_ALLOW, of allow[]) with its MREF_ flags, the member it
+ * becomes; its name is the key, or with hosts only the host before the
+ * first '/' (URL entries).
+ */
+struct name_src {
+	const struct rule_entry *entries, *allow;
+	const uint32_t *refs;
+	int hosts;
+};
+
+/* Build from src's n keys (any order, duplicates grouped); 0, or -1 on allocation failure. */
+int name_table_build(struct name_table *, const struct name_src *src, size_t n);
 void name_table_free(struct name_table *);
 size_t name_table_bytes(const struct name_table *);
 

@@ -125,31 +125,43 @@ name_table_find(
 			uint8_t l = p[2], nm = p[3];
 
 			memcpy(&f, p, 2);
-			if (f == fp && l == len) {
-				if (nm != NAME_EXT && memcmp(p + 4, key, len) == 0) {
+			if (f == fp && l == len &&
+			    memcmp(name_rec_name(t->ext, p), key, len) == 0) {
+				if (nm != NAME_EXT) {
 					r->nmemb = nm;
-					r->members = p + 4 + len;
-					return 1;
-				}
-				if (nm == NAME_EXT) {
-					const uint8_t *x;
+					r->members = p + NAME_REC_HEAD;
+				} else {
 					uint32_t off;
 
 					memcpy(&off, p + 4, 4);
-					x = t->ext + off;
-					if (memcmp(x + 4, key, len) == 0) {
-						memcpy(&r->nmemb, x, 4);
-						r->members = x + 4 + len;
-						return 1;
-					}
+					memcpy(&r->nmemb, t->ext + off, 4);
+					r->members = t->ext + off + NAME_REC_HEAD;
 				}
+				return 1;
 			}
-			p += nm == NAME_EXT ? 8 : 4 + l + (size_t)nm * sizeof(struct mmember);
+			p += name_rec_size(p);
 		}
 		if (!b[1])
 			return 0;
 	}
 }
+
+/* Item i of src: an entry of the list or of the allowlist copy, as a key. */
+static struct name_item
+src_item(const struct name_src *src, size_t i)
+{
+	uint32_t ref = src->refs[i];
+	const struct rule_entry *e =
+	    ref & MREF_ALLOW ? &src->allow[ref & MREF_INDEX] : &src->entries[ref & MREF_INDEX];
+	struct name_item it = {e->name, e->namelen, ref, ref & MREF_ALLOW ? 0 : e->order};
+
+	if (src->hosts) /* "host/path": the host is the key */
+		it.len = (uint32_t)((const char *)memchr(e->name, '/', e->namelen) - e->name);
+	return it;
+}
+
+/* How many keys ahead the build fetches what it reads at random. */
+#define NAME_AHEAD ((size_t)16)
 
 /* A key during the build: a run of items in sorted order with the same name. */
 struct build_key {
@@ -159,18 +171,21 @@ struct build_key {
 
 /* The run of items starting at order[i] that share a name with it (equal names are adjacent). */
 static struct build_key
-next_key(const struct name_item *it, const uint64_t *hs, uint32_t *order, size_t i, size_t n)
+next_key(const struct name_src *src, const uint64_t *hs, uint32_t *order, size_t i, size_t n)
 {
 	struct build_key k = {i, 1, 0};
 	/* order[] is a permutation of 0..n-1, filled by the counting sort in the caller. */
 	/* NOLINTNEXTLINE(clang-analyzer-core.uninitialized.ArraySubscript) */
-	const struct name_item *a = &it[order[i]];
+	struct name_item a = {0}, b;
 	size_t j, sz;
 
+	/* An entry is read (at random) only when another has the same hash. */
 	for (j = i + 1; j < n && hs[order[j]] == hs[order[i]]; j++) {
-		const struct name_item *b = &it[order[j]];
+		if (a.name == NULL)
+			a = src_item(src, order[i]);
+		b = src_item(src, order[j]);
 
-		if (b->len == a->len && memcmp(b->name, a->name, a->len) == 0) {
+		if (b.len == a.len && memcmp(b.name, a.name, a.len) == 0) {
 			/* Bring it next to the run, keeping item order within both groups. */
 			uint32_t x = order[j];
 
@@ -179,7 +194,7 @@ next_key(const struct name_item *it, const uint64_t *hs, uint32_t *order, size_t
 			order[i + k.count++] = x;
 		}
 	}
-	sz = 4 + a->len + k.count * sizeof(struct mmember);
+	sz = NAME_REC_HEAD + k.count * sizeof(struct mmember);
 	k.size = sz > NAME_BUCKET_DATA || k.count >= NAME_EXT ? 8 : (uint32_t)sz;
 	return k;
 }
@@ -191,7 +206,7 @@ home_of(const struct name_table *t, uint64_t h)
 }
 
 int
-name_table_build(struct name_table *t, const struct name_item *it, size_t n)
+name_table_build(struct name_table *t, const struct name_src *src, size_t n)
 {
 	uint64_t *hs = NULL;
 	uint32_t *order = NULL, *start = NULL;
@@ -209,18 +224,20 @@ name_table_build(struct name_table *t, const struct name_item *it, size_t n)
 	if (hs == NULL || order == NULL)
 		goto fail;
 	for (i = 0; i < n; i++) {
-		int nl = count_labels(it[i].name, it[i].len);
+		struct name_item it = src_item(src, i);
+		int nl = count_labels(it.name, it.len);
 
-		hs[i] = hash_key(it[i].name, it[i].len);
-		bytes += 4 + it[i].len + sizeof(struct mmember);
+		hs[i] = hash_key(it.name, it.len);
+		bytes += NAME_REC_HEAD + sizeof(struct mmember);
 		max_labels = nl > max_labels ? nl : max_labels;
 	}
 	/*
-	 * Buckets about 65% full (less with repeated names): a listed name is
-	 * found in its home bucket or the next one but rarely further (1.2
-	 * buckets on average for a million names).
+	 * Buckets about 75% full (less with repeated names): with records of
+	 * 20 bytes a bucket holds six, so a listed name is found in its home
+	 * bucket or the next one but rarely further (1.2 buckets on average for
+	 * a million names, as with the longer records at 65%).
 	 */
-	target = bytes / (NAME_BUCKET_DATA * 0.65);
+	target = bytes / (NAME_BUCKET_DATA * 0.75);
 	t->nhome = target < 1 ? 1 : target > 0x7fffffff ? 0x7fffffff : (uint32_t)target;
 
 	/* Items by home bucket (counting sort, stable), then by hash within one. */
@@ -248,7 +265,12 @@ name_table_build(struct name_table *t, const struct name_item *it, size_t n)
 
 	/* Sizing pass: the buckets the greedy placement below will use. */
 	for (i = 0, cur = 0, used = 0; i < n; i += j) {
-		struct build_key k = next_key(it, hs, order, i, n);
+		struct build_key k;
+
+		if (i + NAME_AHEAD < n)
+			__builtin_prefetch(&hs[order[i + NAME_AHEAD]]);
+		k = next_key(src, hs, order, i, n);
+		/* NOLINTNEXTLINE(clang-analyzer-core.uninitialized.ArraySubscript): a permutation */
 		uint32_t home = home_of(t, hs[order[i]]);
 
 		j = k.count;
@@ -262,7 +284,7 @@ name_table_build(struct name_table *t, const struct name_item *it, size_t n)
 		}
 		used += k.size;
 		if (k.size == 8)
-			ext += 4 + it[order[i]].len + k.count * sizeof(struct mmember);
+			ext += NAME_REC_HEAD + k.count * sizeof(struct mmember);
 		nkeys++;
 	}
 	nb = cur + 1 > t->nhome ? cur + 1 : t->nhome;
@@ -280,10 +302,25 @@ name_table_build(struct name_table *t, const struct name_item *it, size_t n)
 	t->nbuckets = nb;
 	t->extlen = ext;
 
-	/* Placement pass: records in home order, each in its home or the next bucket with room. */
+	/*
+	 * Placement pass: records in home order, each in its home or the next
+	 * bucket with room. The entries are read in that (random) order: each is
+	 * fetched some keys ahead.
+	 */
 	for (i = 0, cur = 0; i < n; i += j) {
-		struct build_key k = next_key(it, hs, order, i, n);
-		const struct name_item *o = &it[order[i]];
+		struct build_key k;
+
+		if (i + NAME_AHEAD < n) {
+			uint32_t r = src->refs[order[i + NAME_AHEAD]];
+
+			__builtin_prefetch(r & MREF_ALLOW ? &src->allow[r & MREF_INDEX]
+							  : &src->entries[r & MREF_INDEX]);
+			__builtin_prefetch(&hs[order[i + NAME_AHEAD]]);
+			__builtin_prefetch(
+			    &src->refs[order[i + 2 * NAME_AHEAD < n ? i + 2 * NAME_AHEAD : i]]);
+		}
+		k = next_key(src, hs, order, i, n);
+		const struct name_item o = src_item(src, order[i]);
 		uint64_t h = hs[order[i]];
 		uint32_t home = home_of(t, h);
 		uint16_t fp = (uint16_t)h;
@@ -301,7 +338,7 @@ name_table_build(struct name_table *t, const struct name_item *it, size_t n)
 		p = b + 2 + b[0];
 		b[0] = (uint8_t)(b[0] + k.size);
 		memcpy(p, &fp, 2);
-		p[2] = (uint8_t)o->len;
+		p[2] = (uint8_t)o.len;
 		if (k.size == 8) {
 			uint32_t off = (uint32_t)xoff, cnt = (uint32_t)k.count;
 			uint8_t *x = t->ext + xoff;
@@ -310,17 +347,17 @@ name_table_build(struct name_table *t, const struct name_item *it, size_t n)
 			memcpy(p + 4, &off, 4);
 			/* k.size is 8 only for keys counted into ext, so ext was allocated. */
 			memcpy(x, &cnt, 4); /* NOLINT(clang-analyzer-core.NonNullParamChecker) */
-			memcpy(x + 4, o->name, o->len);
-			m = x + 4 + o->len;
-			xoff += 4 + o->len + k.count * sizeof(struct mmember);
+			memcpy(x + 4, &o.name, sizeof(o.name));
+			m = x + NAME_REC_HEAD;
+			xoff += NAME_REC_HEAD + k.count * sizeof(struct mmember);
 		} else {
 			p[3] = (uint8_t)k.count;
-			memcpy(p + 4, o->name, o->len);
-			m = p + 4 + o->len;
+			memcpy(p + 4, &o.name, sizeof(o.name));
+			m = p + NAME_REC_HEAD;
 		}
 		for (c = 0; c < k.count; c++) {
-			const struct name_item *e = &it[order[i + c]];
-			struct mmember mm = {e->ref, e->order};
+			const struct name_item e = c ? src_item(src, order[i + c]) : o;
+			struct mmember mm = {e.ref, e.order};
 
 			memcpy(m + c * sizeof(mm), &mm, sizeof(mm));
 		}

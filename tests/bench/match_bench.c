@@ -179,23 +179,16 @@ probe_stats(const struct name_table *t, double *mean, size_t *worst)
 
 		while (p < end) {
 			char buf[NAME_BUF] = {0};
-			const uint8_t *name = p + 4;
-			uint32_t off;
 			size_t home, d;
 
-			if (p[3] == NAME_EXT) {
-				memcpy(&off, p + 4, 4);
-				name = t->ext + off + 4;
-			}
-			memcpy(buf, name, p[2]);
+			memcpy(buf, name_rec_name(t->ext, p), p[2]);
 			home =
 			    (size_t)(name_home(t, name_hash(buf, p[2])) - t->buckets) / NAME_BUCKET;
 			d = b - home + 1;
 			total += d;
 			nrec++;
 			*worst = d > *worst ? d : *worst;
-			p +=
-			    p[3] == NAME_EXT ? 8 : 4 + p[2] + (size_t)p[3] * sizeof(struct mmember);
+			p += name_rec_size(p);
 		}
 	}
 	*mean = nrec ? (double)total / (double)nrec : 0;

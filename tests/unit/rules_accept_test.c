@@ -165,6 +165,30 @@ Test(rules_accept, two_distinct_keys_meet_threshold_two)
 	accept_result_free(&r);
 }
 
+/* The copy in state_dir comes from the file verified: changed in place since, nothing is recorded. */
+Test(rules_accept, commit_refuses_a_file_changed_after_verification)
+{
+	struct accept_policy p = policy(1);
+	struct accept_result r;
+	char err[512], path[512];
+	FILE *f;
+
+	write_list(5, "2027-01-01T00:00:00Z", 3, 0);
+	sign(&key_a, 1);
+	cr_assert_eq(accept_check(&p, listpath, &r), ACCEPT_NEW, "%s", r.reason);
+	f = fopen(listpath, "r+"); /* the same file, not a new one renamed over it */
+	cr_assert_not_null(f);
+	fputs("blocklist 2", f);
+	fclose(f);
+	cr_assert_eq(accept_commit(&p, &r, err, sizeof err), -1);
+	cr_assert_not_null(strstr(err, "changed after it was verified"), "%s", err);
+	accept_result_free(&r);
+	snprintf(path, sizeof path, "%s/rules.serial", statedir);
+	cr_assert_eq(access(path, F_OK), -1, "the serial was recorded");
+	snprintf(path, sizeof path, "%s/rules.5", statedir);
+	cr_assert_eq(access(path, F_OK), -1, "the copy was kept");
+}
+
 Test(rules_accept, below_threshold_refused)
 {
 	struct accept_policy p = policy(2);

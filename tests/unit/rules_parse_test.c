@@ -142,6 +142,42 @@ Test(rules_parse, format_reproduces_the_file_and_digest)
 	rulelist_free(l);
 }
 
+/* In place: the same list as from a copy, its strings in the text's own (shrunk) memory. */
+Test(rules_parse, owned_parse_matches_the_copying_parse)
+{
+	struct rulelist *l;
+	char err[RULES_ERR_MAX], *buf, *again;
+	uint8_t d[64];
+	size_t len;
+
+	cr_assert_eq(rules_blake2b512(base, strlen(base), d), 0);
+	buf = strdup(base);
+	cr_assert_eq(rulelist_parse_owned(buf, strlen(base), "t.list", d, &l, err, sizeof err), 0,
+	    "%s", err);
+	cr_assert_str_eq(l->issuer, "Example Regulator");
+	cr_assert_str_eq(l->orders[1].ref, "OSA-7");
+	cr_assert_str_eq(l->orders[0].notice, "Access to X is blocked by court order.");
+	cr_assert_str_eq(l->entries[0].name, "cdn.x-media.example");
+	cr_assert_str_eq(l->entries[7].name, "share.example/x/");
+	cr_assert_null(l->entries[3].name);
+	again = rulelist_format(l, &len);
+	cr_assert_eq(len, strlen(base));
+	cr_assert_eq(memcmp(again, base, len), 0, "%s", again);
+	cr_assert_eq(memcmp(d, l->digest, 64), 0);
+	free(again);
+	rulelist_free(l);
+
+	/* A bad list: refused with its line, the buffer freed (checked under ASan). */
+	buf = edit_text(base, "domain x.example OSA-7", "domain x.example NOPE-1");
+	cr_assert_eq(rulelist_parse_owned(buf, strlen(buf), "t.list", d, &l, err, sizeof err), -1);
+	cr_assert_null(l);
+	cr_assert_not_null(strstr(err, "t.list:32:"), "%s", err);
+	/* Without the digest: refused, the buffer freed. */
+	cr_assert_eq(
+	    rulelist_parse_owned(strdup(base), strlen(base), "t.list", NULL, &l, err, sizeof err),
+	    -1);
+}
+
 Test(rules_parse, blake2b512_empty_vector)
 {
 	/* BLAKE2b-512 of the empty string (RFC 7693 / reference implementation). */
