@@ -176,6 +176,20 @@ check(const struct accept_policy *p, const char *path, int restoring, struct acc
 	}
 	keyring_free(keys);
 
+	/*
+	 * The very bytes accepted last (a reload asked for again, or the rules
+	 * directory's watch firing after blockctl reload): the same list, a no-op,
+	 * known without parsing it again.
+	 */
+	if (have_last && !restoring && memcmp(res->digest, last_digest, 64) == 0) {
+		res->serial = res->last_serial;
+		snprintf(res->reason, sizeof res->reason,
+		    "%s: serial %llu is already the accepted list: nothing to do", path,
+		    (unsigned long long)res->serial);
+		res->outcome = ACCEPT_SAME;
+		return ACCEPT_SAME;
+	}
+
 	/* 2. The strict parse. */
 	if (rulelist_parse(res->raw, res->rawlen, path, res->digest, &res->list, err, sizeof err))
 		return refuse(res, "%s", err);

@@ -110,13 +110,10 @@ host_mask(unsigned plen, unsigned bits)
 	return h >= 64 ? UINT64_MAX : ((uint64_t)1 << h) - 1;
 }
 
-#define cmp4 ipset_r4_cmp
-#define cmp6 ipset_r6_cmp
-
 static int
 qcmp6(const void *a, const void *b)
 {
-	return cmp6(a, b);
+	return ipset_r6_cmp(a, b);
 }
 
 /*
@@ -130,9 +127,10 @@ breaks(const void *r, size_t n, int v6, size_t *at)
 	size_t k = 0;
 	*at = 0;
 	for (size_t i = 1; i < n; i++) {
-		int c = v6
-		    ? cmp6((const struct ipset_r6 *)r + i - 1, (const struct ipset_r6 *)r + i)
-		    : cmp4((const struct ipset_r4 *)r + i - 1, (const struct ipset_r4 *)r + i);
+		int c = v6 ? ipset_r6_cmp(
+				 (const struct ipset_r6 *)r + i - 1, (const struct ipset_r6 *)r + i)
+			   : ipset_r4_cmp((const struct ipset_r4 *)r + i - 1,
+				 (const struct ipset_r4 *)r + i);
 		if (c > 0) {
 			k++;
 			*at = i;
@@ -148,7 +146,7 @@ merge_runs4(const struct ipset_r4 *r, size_t n, size_t at, struct ipset_r4 *out)
 	size_t i = 0, j = at, k = 0;
 
 	while (i < at && j < n)
-		out[k++] = cmp4(&r[i], &r[j]) <= 0 ? r[i++] : r[j++];
+		out[k++] = ipset_r4_cmp(&r[i], &r[j]) <= 0 ? r[i++] : r[j++];
 	while (i < at)
 		out[k++] = r[i++];
 	while (j < n)
@@ -161,7 +159,7 @@ merge_runs6(const struct ipset_r6 *r, size_t n, size_t at, struct ipset_r6 *out)
 	size_t i = 0, j = at, k = 0;
 
 	while (i < at && j < n)
-		out[k++] = cmp6(&r[i], &r[j]) <= 0 ? r[i++] : r[j++];
+		out[k++] = ipset_r6_cmp(&r[i], &r[j]) <= 0 ? r[i++] : r[j++];
 	while (i < at)
 		out[k++] = r[i++];
 	while (j < n)
@@ -194,7 +192,7 @@ radix4(struct ipset_r4 *r, struct ipset_r4 *tmp, size_t n, size_t *count)
 	for (size_t i = 1; i < n; i++) {
 		struct ipset_r4 x = r[i];
 		size_t j = i;
-		for (; j > 0 && cmp4(&r[j - 1], &x) > 0; j--)
+		for (; j > 0 && ipset_r4_cmp(&r[j - 1], &x) > 0; j--)
 			r[j] = r[j - 1];
 		r[j] = x;
 	}
@@ -225,7 +223,7 @@ radix6(struct ipset_r6 *r, struct ipset_r6 *tmp, size_t n, size_t *count)
 	for (size_t i = 1; i < n; i++) {
 		struct ipset_r6 x = r[i];
 		size_t j = i;
-		for (; j > 0 && cmp6(&r[j - 1], &x) > 0; j--)
+		for (; j > 0 && ipset_r6_cmp(&r[j - 1], &x) > 0; j--)
 			r[j] = r[j - 1];
 		r[j] = x;
 	}
