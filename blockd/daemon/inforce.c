@@ -97,7 +97,9 @@ load_finish(struct blockd *d)
 		free(j);
 		return -1;
 	}
-	ipset_build_free(&d->ipset_kernel);
+	/* What the sets held lends its memory to the next build. */
+	ipset_build_free(&d->ipset_spare);
+	d->ipset_spare = d->ipset_kernel;
 	d->ipset_kernel = j->new;
 	d->ipset_known = 1;
 	d->ipset_gen = j->gen;
@@ -138,7 +140,7 @@ inforce_ip_sync(struct blockd *d, const char *why, int wait)
 	const uint8_t *held = collateral_held(d->coll, s);
 	j->diff = d->ipset_known;
 	if ((j->diff ? ipset_update(&d->ipset_kernel, l, held, allow, nallow, now, &j->new, &j->st,
-			   &j->gone, &j->came)
+			   &j->gone, &j->came, &d->ipset_spare)
 		     : ipset_build(l, held, allow, nallow, now, &j->new, &j->st)) == -1) {
 		free(j);
 		goto oom;
@@ -252,6 +254,7 @@ inforce_ip_stop(struct blockd *d)
 {
 	inforce_ip_wait(d);
 	ipset_build_free(&d->ipset_kernel);
+	ipset_build_free(&d->ipset_spare);
 	d->ipset_known = 0;
 	if (d->ipset_efd != -1)
 		close(d->ipset_efd);

@@ -283,20 +283,28 @@ wanted(const struct rule_entry *e, size_t i, const struct rulelist *l, const uin
 
 /*
  * The addresses of the n entries e wanted (l NULL: all of them), IPv4 and
- * IPv6 apart, in one pass, then sorted. Returns 0, or -1 (out of memory;
- * raw is then empty).
+ * IPv6 apart, in one pass, then sorted. reuse (may be NULL) lends its
+ * memory, and is left empty. Returns 0, or -1 (out of memory; raw is then
+ * empty).
  */
 static int
 gather(const struct rule_entry *e, size_t n, const struct rulelist *l, const uint8_t *held,
-    int64_t now, struct ipset_raw raw[2])
+    int64_t now, struct ipset_raw raw[2], struct ipset_raw *reuse)
 {
-	struct ipset_r4 *r4 = malloc((n ? n : 1) * sizeof(*r4));
-	struct ipset_r6 *r6 = NULL;
-	size_t k4 = 0, k6 = 0, cap6 = 0;
+	void *v4 = reuse ? reuse[0].v : NULL;
+	struct ipset_r6 *r6 = reuse ? reuse[1].v : NULL;
+	size_t k4 = 0, k6 = 0, cap6 = r6 ? reuse[1].n : 0;
 
 	memset(raw, 0, 2 * sizeof(*raw));
-	if (r4 == NULL)
+	if (reuse)
+		memset(reuse, 0, 2 * sizeof(*reuse));
+	/* Pages already touched are taken over by realloc(), not faulted in again. */
+	struct ipset_r4 *r4 = realloc(v4, (n ? n : 1) * sizeof(*r4));
+	if (r4 == NULL) {
+		free(v4);
+		free(r6);
 		return -1;
+	}
 	for (size_t i = 0; i < n; i++) {
 		if (e[i].type != RULE_IPV4 && e[i].type != RULE_IPV6)
 			continue;
@@ -352,14 +360,14 @@ fail:
 
 int
 ipset_gather(const struct rulelist *list, const uint8_t *held, int64_t now, struct ipset_raw raw[2],
-    size_t *entries)
+    size_t *entries, struct ipset_raw *reuse)
 {
 	if (list == NULL) {
 		memset(raw, 0, 2 * sizeof(*raw));
 		*entries = 0;
 		return 0;
 	}
-	if (gather(list->entries, list->nentries, list, held, now, raw) == -1)
+	if (gather(list->entries, list->nentries, list, held, now, raw, reuse) == -1)
 		return -1;
 	*entries = raw[0].n + raw[1].n;
 	return 0;
@@ -450,7 +458,7 @@ ipset_build_rest(const struct rulelist *list, const struct rule_entry *allow, si
 		if (o->not_after > now && o->not_after < st->next_change)
 			st->next_change = o->not_after;
 	}
-	if (gather(allow, nallow, NULL, NULL, now, a) == -1)
+	if (gather(allow, nallow, NULL, NULL, now, a, NULL) == -1)
 		return -1;
 	int rc = merge_raw(&a[0], 0, &out->set[IPSET_ALLOW4], NULL);
 	if (rc == 0)
@@ -473,7 +481,7 @@ ipset_build(const struct rulelist *list, const uint8_t *held, const struct rule_
 	memset(out, 0, sizeof(*out));
 	ipset_build_free(out);
 	memset(st, 0, sizeof(*st));
-	if (ipset_gather(list, held, now, out->raw, &st->entries) == -1 ||
+	if (ipset_gather(list, held, now, out->raw, &st->entries, NULL) == -1 ||
 	    merge_raw(&out->raw[0], 0, &s[IPSET_BLOCK4], &s[IPSET_HOST4]) == -1 ||
 	    merge_raw(&out->raw[1], 1, &s[IPSET_BLOCK6], &s[IPSET_HOST6]) == -1 ||
 	    ipset_build_rest(list, allow, nallow, now, out, st) == -1) {

@@ -107,12 +107,15 @@ int ipset_build(const struct rulelist *list, const uint8_t *held, const struct r
  * in one pass and compared with old's; only the neighbourhood of those
  * that came or went (the merged intervals they touch) is merged again,
  * everything else is copied from old. The allow sets are built afresh.
- * old is not changed. Returns 0, or -1 (out of memory; out, gone and came
- * are then empty). Pure apart from allocation.
+ * old is not changed. spare (may be NULL) is a build no longer needed (the
+ * one before old): its memory is reused for out, whose pages then need not
+ * be faulted in again, and it is left empty. Returns 0, or -1 (out of
+ * memory; out, gone and came are then empty). Pure apart from allocation.
  */
 int ipset_update(const struct ipset_build *old, const struct rulelist *list, const uint8_t *held,
     const struct rule_entry *allow, size_t nallow, int64_t now, struct ipset_build *out,
-    struct ipset_stats *st, struct ipset_build *gone, struct ipset_build *came);
+    struct ipset_stats *st, struct ipset_build *gone, struct ipset_build *came,
+    struct ipset_build *spare);
 
 /* ipset_build_free(): frees what ipset_build(), ipset_update() or ipset_diff() allocated; b is left empty. */
 void ipset_build_free(struct ipset_build *b);

@@ -98,10 +98,11 @@ void ipset_ivs_put(struct ipset_ivs *s, const struct ipset_span *x);
 /*
  * ipset_gather(): the raw intervals of list's block entries wanted at now
  * (not held, their order in force), per family into raw (sorted), their
- * number into *entries. Returns 0, or -1 (out of memory; raw then empty).
+ * number into *entries. reuse (two, or NULL) lends its memory and is left
+ * empty. Returns 0, or -1 (out of memory; raw then empty).
  */
 int ipset_gather(const struct rulelist *list, const uint8_t *held, int64_t now,
-    struct ipset_raw raw[2], size_t *entries);
+    struct ipset_raw raw[2], size_t *entries, struct ipset_raw *reuse);
 
 /*
  * ipset_build_rest(): out's allow sets from the allowlist, and st from

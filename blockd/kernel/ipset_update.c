@@ -264,7 +264,7 @@ to_ivs(const struct ipset_spans *sp, unsigned w, struct ipset_ivs *s)
  */
 static int
 patch_set(const struct ipset_ivs *old, int host, const struct wins *ws,
-    const struct ipset_spans *ns, struct ipset_ivs *out)
+    const struct ipset_spans *ns, struct ipset_ivs *out, struct ipset_ivs *reuse)
 {
 	size_t n = old->n, prev = 0, sz = (size_t)2 * old->w;
 
@@ -276,9 +276,13 @@ patch_set(const struct ipset_ivs *old, int host, const struct wins *ws,
 	}
 	out->w = old->w;
 	out->n = 0;
-	out->v = n ? malloc(n * sz) : NULL;
+	out->v = n ? realloc(reuse->v, n * sz) : NULL;
 	if (n && out->v == NULL)
 		return -1;
+	if (n == 0)
+		free(reuse->v);
+	reuse->v = NULL;
+	reuse->n = 0;
 	for (size_t k = 0; k < ws->n; k++) {
 		const struct win *wn = &ws->v[k];
 		size_t from = host ? wn->h0 : wn->b0, to = host ? wn->h1 : wn->b1;
@@ -298,7 +302,7 @@ patch_set(const struct ipset_ivs *old, int host, const struct wins *ws,
 /* One family: out's hosts and blocks, and their changes, from old and out's raw intervals. */
 static int
 family(const struct ipset_build *old, int v6, struct ipset_build *out, struct ipset_build *gone,
-    struct ipset_build *came)
+    struct ipset_build *came, struct ipset_build *spare)
 {
 	int hs = v6 ? IPSET_HOST6 : IPSET_HOST4, bs = v6 ? IPSET_BLOCK6 : IPSET_BLOCK4;
 	const struct ipset_ivs *h = &old->set[hs], *b = &old->set[bs];
@@ -326,8 +330,8 @@ family(const struct ipset_build *old, int v6, struct ipset_build *out, struct ip
 		if (compare(wn, h, b, &ns, &d) == -1)
 			goto done;
 	}
-	if (patch_set(h, 1, &ws, &ns, &out->set[hs]) == -1 ||
-	    patch_set(b, 0, &ws, &ns, &out->set[bs]) == -1 ||
+	if (patch_set(h, 1, &ws, &ns, &out->set[hs], &spare->set[hs]) == -1 ||
+	    patch_set(b, 0, &ws, &ns, &out->set[bs], &spare->set[bs]) == -1 ||
 	    to_ivs(&d.gone[0], w, &gone->set[hs]) == -1 ||
 	    to_ivs(&d.gone[1], w, &gone->set[bs]) == -1 ||
 	    to_ivs(&d.came[0], w, &came->set[hs]) == -1 ||
@@ -361,8 +365,17 @@ patchable(const struct ipset_build *old)
 int
 ipset_update(const struct ipset_build *old, const struct rulelist *list, const uint8_t *held,
     const struct rule_entry *allow, size_t nallow, int64_t now, struct ipset_build *out,
-    struct ipset_stats *st, struct ipset_build *gone, struct ipset_build *came)
+    struct ipset_stats *st, struct ipset_build *gone, struct ipset_build *came,
+    struct ipset_build *spare)
 {
+	struct ipset_build sp;
+
+	memset(&sp, 0, sizeof(sp));
+	if (spare) {
+		sp = *spare;
+		memset(spare, 0, sizeof(*spare));
+		ipset_build_free(spare);
+	}
 	memset(out, 0, sizeof(*out));
 	memset(gone, 0, sizeof(*gone));
 	memset(came, 0, sizeof(*came));
@@ -370,6 +383,7 @@ ipset_update(const struct ipset_build *old, const struct rulelist *list, const u
 	ipset_build_free(gone);
 	ipset_build_free(came);
 	if (!patchable(old)) {
+		ipset_build_free(&sp);
 		if (ipset_build(list, held, allow, nallow, now, out, st) == -1)
 			return -1;
 		if (ipset_diff(old, out, gone, came) == -1)
@@ -377,15 +391,18 @@ ipset_update(const struct ipset_build *old, const struct rulelist *list, const u
 		return 0;
 	}
 	memset(st, 0, sizeof(*st));
-	if (ipset_gather(list, held, now, out->raw, &st->entries) == -1 ||
-	    family(old, 0, out, gone, came) == -1 || family(old, 1, out, gone, came) == -1 ||
+	if (ipset_gather(list, held, now, out->raw, &st->entries, sp.raw) == -1 ||
+	    family(old, 0, out, gone, came, &sp) == -1 ||
+	    family(old, 1, out, gone, came, &sp) == -1 ||
 	    ipset_build_rest(list, allow, nallow, now, out, st) == -1)
 		goto fail;
 	for (int s = IPSET_ALLOW4; s <= IPSET_ALLOW6; s++)
 		if (ipset_diff_set(&old->set[s], &out->set[s], &gone->set[s], &came->set[s]) == -1)
 			goto fail;
+	ipset_build_free(&sp);
 	return 0;
 fail:
+	ipset_build_free(&sp);
 	ipset_build_free(out);
 	ipset_build_free(gone);
 	ipset_build_free(came);
