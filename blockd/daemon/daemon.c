@@ -280,6 +280,7 @@ reload_list(struct blockd *d, int override, unsigned uid, char *err, size_t errl
 {
 	struct listload ll;
 
+	memset(&ll, 0, sizeof(ll)); /* filled by the reload's thread */
 	int mode = override ? LISTLOAD_RELOAD_OVERRIDE : LISTLOAD_RELOAD;
 	if (reload_load(d, mode, &ll, err, errlen) == -1) {
 		log_warnx("reload refused, serial %" PRIu64 " stays in force: %s", d->serial, err);

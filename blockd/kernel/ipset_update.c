@@ -286,7 +286,8 @@ patch_set(const struct ipset_ivs *old, int host, const struct wins *ws,
 	for (size_t k = 0; k < ws->n; k++) {
 		const struct win *wn = &ws->v[k];
 		size_t from = host ? wn->h0 : wn->b0, to = host ? wn->h1 : wn->b1;
-		memcpy(out->v + sz * out->n, old->v + sz * prev, sz * (from - prev));
+		if (from > prev)
+			memcpy(out->v + sz * out->n, old->v + sz * prev, sz * (from - prev));
 		out->n += from - prev;
 		for (size_t i = wn->n0; i < wn->n1; i++)
 			if ((ns->v[i].lo == ns->v[i].hi) == host)
