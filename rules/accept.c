@@ -259,6 +259,21 @@ check(const struct accept_policy *p, const char *path, int restoring, struct acc
 	keyring_free(keys);
 	phase(p, "signatures");
 
+	/*
+	 * The very bytes accepted last (a reload asked for again, or the rules
+	 * directory's watch firing after blockctl reload): the same list, a no-op,
+	 * known without parsing it again (at a start, p->restart reads it once
+	 * below as the list restored).
+	 */
+	if (have_last && !restoring && !p->restart && memcmp(res->digest, last_digest, 64) == 0) {
+		res->serial = res->last_serial;
+		snprintf(res->reason, sizeof res->reason,
+		    "%s: serial %llu is already the accepted list: nothing to do", path,
+		    (unsigned long long)res->serial);
+		res->outcome = ACCEPT_SAME;
+		return ACCEPT_SAME;
+	}
+
 	/* 2. The strict parse, in the text's own memory: the list takes it, and
 	   accept_commit() copies the file from the descriptor it was read from. */
 	char *raw = res->raw;

@@ -49,6 +49,7 @@ struct blockd {
 	struct collateral *coll;         /* new address entries observed before they are enforced */
 	struct ipset_build ipset_kernel; /* what the sets hold, when ipset_known */
 	int ipset_known;                 /* so a reload sends only the differences */
+	struct ipset_build ipset_spare;  /* the build before: its memory reused by the next */
 	struct ipset_gen ipset_gen;      /* the host sets' generation in the kernel */
 	struct ipset_job *ipset_job;     /* a load under way in its thread, NULL for none */
 	uint64_t ipset_loading;          /* the serial it loads (with ipset_job) */

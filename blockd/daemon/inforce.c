@@ -20,19 +20,20 @@
 
 /*
  * A load of the kernel's sets: the intervals are built on the control thread
- * (a sort, tens of milliseconds for a million addresses), the netlink
- * transaction runs in the job's thread, and the control thread takes the
- * result once the thread has written to d->ipset_efd. While it runs the
- * control thread reads nothing the thread writes, and changes nothing it
- * reads (d->ipset_kernel).
+ * (when the sets' contents are known, patched from them: one pass over the
+ * list's address entries, then only the intervals that changed merged
+ * again), the netlink transaction runs in the job's thread, and the control
+ * thread takes the result once the thread has written to d->ipset_efd.
+ * While it runs the control thread reads nothing the thread writes, and
+ * changes nothing it reads (d->ipset_kernel).
  */
 struct ipset_job {
 	pthread_t tid;
 	int threaded; /* tid runs it; else it ran on the control thread */
 	atomic_int finished;
 	int efd;
-	const struct ipset_build *old; /* d->ipset_kernel, or NULL: flush and refill */
-	struct ipset_build new;
+	int diff; /* gone and came hold the difference; else flush and refill */
+	struct ipset_build new, gone, came;
 	struct ipset_gen gen; /* d->ipset_gen, and the thread's result */
 	struct ipset_stats st;
 	const struct match_snapshot *snap;
@@ -61,7 +62,11 @@ load_thread(void *arg)
 	struct ipset_job *j = arg;
 	uint64_t one = 1;
 
-	j->rc = ipset_load(j->old, &j->new, &j->gen, &j->changed, j->err, sizeof(j->err));
+	if (j->diff)
+		j->rc = ipset_load_changes(
+		    &j->gone, &j->came, &j->new, &j->gen, &j->changed, j->err, sizeof(j->err));
+	else
+		j->rc = ipset_load(NULL, &j->new, &j->gen, &j->changed, j->err, sizeof(j->err));
 	j->ms = ms_since(&j->t0);
 	atomic_store_explicit(&j->finished, 1, memory_order_release);
 	(void)!write(j->efd, &one, sizeof(one));
@@ -79,6 +84,8 @@ load_finish(struct blockd *d)
 		pthread_join(j->tid, NULL);
 	(void)!read(d->ipset_efd, &v, sizeof(v));
 	d->ipset_job = NULL;
+	ipset_build_free(&j->gone);
+	ipset_build_free(&j->came);
 	if (j->rc == -1) {
 		log_warnx("ip sets (%s): %s; the kernel keeps serial %" PRIu64 "'s sets", j->why,
 		    j->err, d->ipset_serial);
@@ -90,7 +97,9 @@ load_finish(struct blockd *d)
 		free(j);
 		return -1;
 	}
-	ipset_build_free(&d->ipset_kernel);
+	/* What the sets held lends its memory to the next build. */
+	ipset_build_free(&d->ipset_spare);
+	d->ipset_spare = d->ipset_kernel;
 	d->ipset_kernel = j->new;
 	d->ipset_known = 1;
 	d->ipset_gen = j->gen;
@@ -103,7 +112,7 @@ load_finish(struct blockd *d)
 	log_info("ip sets (%s): serial %" PRIu64 ", %zu entries in force as %zu IPv4 and %zu IPv6 "
 		 "intervals, %zu+%zu allowlisted, %s %zu intervals, loaded in %ld ms",
 	    j->why, d->ipset_serial, st->entries, st->block4, st->block6, st->allow4, st->allow6,
-	    j->old ? "changed" : "sent", j->changed, j->ms);
+	    j->diff ? "changed" : "sent", j->changed, j->ms);
 	free(j);
 	return 0;
 }
@@ -128,13 +137,15 @@ inforce_ip_sync(struct blockd *d, const char *why, int wait)
 	if ((j = calloc(1, sizeof(*j))) == NULL)
 		goto oom;
 	clock_gettime(CLOCK_MONOTONIC, &j->t0);
-	if (ipset_build(l, collateral_held(d->coll, s), allow, nallow, now, &j->new, &j->st) ==
-	    -1) {
+	const uint8_t *held = collateral_held(d->coll, s);
+	j->diff = d->ipset_known;
+	if ((j->diff ? ipset_update(&d->ipset_kernel, l, held, allow, nallow, now, &j->new, &j->st,
+			   &j->gone, &j->came, &d->ipset_spare)
+		     : ipset_build(l, held, allow, nallow, now, &j->new, &j->st)) == -1) {
 		free(j);
 		goto oom;
 	}
 	j->efd = d->ipset_efd;
-	j->old = d->ipset_known ? &d->ipset_kernel : NULL;
 	j->gen = d->ipset_gen;
 	j->snap = s;
 	j->serial = l ? l->serial : 0;
@@ -243,6 +254,7 @@ inforce_ip_stop(struct blockd *d)
 {
 	inforce_ip_wait(d);
 	ipset_build_free(&d->ipset_kernel);
+	ipset_build_free(&d->ipset_spare);
 	d->ipset_known = 0;
 	if (d->ipset_efd != -1)
 		close(d->ipset_efd);

@@ -56,9 +56,26 @@ ipset_end(const struct ipset_ivs *s, size_t i)
 	return s->v + (size_t)2 * s->w * i + s->w;
 }
 
-/* What one build puts into the kernel: the sets (IPSET_* order). */
+/*
+ * The block entries of one family as they were before merging, kept with a
+ * build so that the next can be patched (ipset_update()): inclusive
+ * intervals, sorted by first address and the wider first, an address listed
+ * by two orders there twice. v is malloc()ed (NULL when n is 0), its
+ * elements private to ipset.c and ipset_update.c (ipset_int.h).
+ */
+struct ipset_raw {
+	size_t n;
+	void *v;
+};
+
+/*
+ * What one build puts into the kernel: the sets (IPSET_* order), and the
+ * raw intervals the block and host sets were merged from (IPv4, IPv6;
+ * empty in what ipset_diff() and ipset_update() say changed).
+ */
 struct ipset_build {
 	struct ipset_ivs set[IPSET_NSETS];
+	struct ipset_raw raw[2];
 };
 
 /* What one build put into the sets. */
@@ -75,13 +92,32 @@ struct ipset_stats {
  * overlapping and adjacent ones merged. held (may be NULL: none) is a bitmap
  * over list->entries; an entry whose bit is set (held[i / 8] & 1 << i % 8)
  * stays out of the block sets. out is filled (free with ipset_build_free()),
- * st summarises it. Returns 0, or -1 (out of memory; out is then empty).
- * Pure apart from allocation.
+ * st summarises it. A list in the normal form (entries sorted, rulelist.h)
+ * is taken in one pass; any other is sorted first. Returns 0, or -1 (out of
+ * memory; out is then empty). Pure apart from allocation.
  */
 int ipset_build(const struct rulelist *list, const uint8_t *held, const struct rule_entry *allow,
     size_t nallow, int64_t now, struct ipset_build *out, struct ipset_stats *st);
 
-/* ipset_build_free(): frees what ipset_build() or ipset_diff() allocated; b is left empty. */
+/*
+ * ipset_update(): what ipset_build() makes of the same arguments, into out
+ * and st, patched from old (an earlier build, its raw intervals kept)
+ * instead of merged afresh; and what changed against old, as ipset_diff()
+ * gives it, into gone and came. The new list's address entries are taken
+ * in one pass and compared with old's; only the neighbourhood of those
+ * that came or went (the merged intervals they touch) is merged again,
+ * everything else is copied from old. The allow sets are built afresh.
+ * old is not changed. spare (may be NULL) is a build no longer needed (the
+ * one before old): its memory is reused for out, whose pages then need not
+ * be faulted in again, and it is left empty. Returns 0, or -1 (out of
+ * memory; out, gone and came are then empty). Pure apart from allocation.
+ */
+int ipset_update(const struct ipset_build *old, const struct rulelist *list, const uint8_t *held,
+    const struct rule_entry *allow, size_t nallow, int64_t now, struct ipset_build *out,
+    struct ipset_stats *st, struct ipset_build *gone, struct ipset_build *came,
+    struct ipset_build *spare);
+
+/* ipset_build_free(): frees what ipset_build(), ipset_update() or ipset_diff() allocated; b is left empty. */
 void ipset_build_free(struct ipset_build *b);
 
 /*
@@ -118,6 +154,14 @@ struct ipset_gen {
  */
 int ipset_load(const struct ipset_build *old, const struct ipset_build *new, struct ipset_gen *g,
     size_t *changed, char *err, size_t errlen);
+
+/*
+ * ipset_load_changes(): the same with the difference already known (from
+ * ipset_update()): gone deleted and came added, in one transaction that
+ * makes the sets hold new; the host sets as ipset_load() treats them.
+ */
+int ipset_load_changes(const struct ipset_build *gone, const struct ipset_build *came,
+    const struct ipset_build *new, struct ipset_gen *g, size_t *changed, char *err, size_t errlen);
 
 /*
  * ipset_counter_packets(): the packet count of counter ip_new of table inet

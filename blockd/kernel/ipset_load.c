@@ -279,35 +279,32 @@ put_generation(struct nfnl_batch *b, const struct ipset_build *new, const struct
 	return 0;
 }
 
-int
-ipset_load(const struct ipset_build *old, const struct ipset_build *new, struct ipset_gen *g,
-    size_t *changed, char *err, size_t errlen)
+/*
+ * The transaction: with gone and came (what the sets hold is known), the
+ * difference; without, every interval set flushed and refilled from new.
+ */
+static int
+load(const struct ipset_build *gone, const struct ipset_build *came, const struct ipset_build *new,
+    struct ipset_gen *g, size_t *changed, char *err, size_t errlen)
 {
-	struct ipset_build gone, came;
 	struct ipset_gen ng = *g;
 	struct nfnl_batch b;
 	size_t sent = 0;
 	int rc = -1;
 
-	memset(&gone, 0, sizeof(gone));
-	memset(&came, 0, sizeof(came));
-	if (old && ipset_diff(old, new, &gone, &came) == -1) {
-		snprintf(err, errlen, "out of memory");
-		return -1;
-	}
 	/* The host sets stay when what they hold is known and the new contents fit. */
 	int keep =
-	    old && new->set[IPSET_HOST4].n <= g->cap[0] && new->set[IPSET_HOST6].n <= g->cap[1];
+	    gone && new->set[IPSET_HOST4].n <= g->cap[0] && new->set[IPSET_HOST6].n <= g->cap[1];
 	if (nfnl_batch_init(&b) == -1)
 		goto oom;
 	for (int s = 0; s < IPSET_NSETS; s++) {
 		if (is_host(s) && !keep)
 			continue;
-		const struct ipset_ivs *add = old ? &came.set[s] : &new->set[s];
-		int r = old ? put_ivs(&b, s, g->gen, &gone.set[s], 0) : put_flush(&b, s);
+		const struct ipset_ivs *add = gone ? &came->set[s] : &new->set[s];
+		int r = gone ? put_ivs(&b, s, g->gen, &gone->set[s], 0) : put_flush(&b, s);
 		if (r == -1 || put_ivs(&b, s, g->gen, add, 1) == -1)
 			goto oom;
-		sent += add->n + (old ? gone.set[s].n : 0);
+		sent += add->n + (gone ? gone->set[s].n : 0);
 	}
 	if (!keep) {
 		if (put_generation(&b, new, g, &ng) == -1)
@@ -325,6 +322,29 @@ oom:
 	snprintf(err, errlen, "out of memory");
 done:
 	nfnl_batch_free(&b);
+	return rc;
+}
+
+int
+ipset_load_changes(const struct ipset_build *gone, const struct ipset_build *came,
+    const struct ipset_build *new, struct ipset_gen *g, size_t *changed, char *err, size_t errlen)
+{
+	return load(gone, came, new, g, changed, err, errlen);
+}
+
+int
+ipset_load(const struct ipset_build *old, const struct ipset_build *new, struct ipset_gen *g,
+    size_t *changed, char *err, size_t errlen)
+{
+	struct ipset_build gone, came;
+
+	if (old == NULL)
+		return load(NULL, NULL, new, g, changed, err, errlen);
+	if (ipset_diff(old, new, &gone, &came) == -1) {
+		snprintf(err, errlen, "out of memory");
+		return -1;
+	}
+	int rc = load(&gone, &came, new, g, changed, err, errlen);
 	ipset_build_free(&gone);
 	ipset_build_free(&came);
 	return rc;

@@ -32,6 +32,7 @@ static const char *const allowed[] = {
     "exit_group",
     "sched_yield",
     "sched_getaffinity",
+    "setpriority", /* a reload's thread lowers its own priority (daemon.c) */
     "arch_prctl",
     "prlimit64",
     "getrlimit",

@@ -5,7 +5,8 @@
 # queue; added latency at half of blockd's maximum rate (each query's time inside the appliance,
 # stamped by the kernel as it arrives and leaves, and the client's round trip); TCP throughput on
 # port 443 and how many
-# of its packets reached user space; TLS handshakes per second; a 1M-entry reload under load.
+# of its packets reached user space; TLS handshakes per second; a 1M-entry reload under load, in
+# several rounds, each beside a run of the same load without a reload.
 # Usage: b_dns.sh OUT.json   (root; everything runs in namespaces the test bed makes and removes)
 set -u
 cd "$(dirname "$0")/../.."
@@ -36,9 +37,15 @@ tb_blockd_conf
 mklist() { tb_biglist "$1" "$entries" "$2" "$3"; }
 t0=$(now_ms)
 mklist 1 0 "$TB_DIR/rules/blocklist"
-mkdir -p "$TB_DIR/next"
-mklist 2 1000 "$TB_DIR/next/blocklist"
-stamp "two lists of $entries entries built and signed in $(($(now_ms) - t0)) ms"
+# One list for each reload round, serials 2, 3, ..., each 1,000 names shifted from the last.
+reload_rounds=${BENCH_RELOAD_ROUNDS:-3}
+r=1
+while [ "$r" -le "$reload_rounds" ]; do
+	mkdir -p "$TB_DIR/next$r"
+	mklist $((r + 1)) $((r % 2 * 1000)) "$TB_DIR/next$r/blocklist"
+	r=$((r + 1))
+done
+stamp "$((reload_rounds + 1)) lists of $entries entries built and signed in $(($(now_ms) - t0)) ms"
 
 # Queries: nine in ten for a name the list does not hold, one in ten for a listed name.
 awk -v n="$entries" 'BEGIN { srand(7); for (i = 0; i < 1000; i++) {
@@ -190,27 +197,40 @@ build/blockctl -s "$TB_DIR/control.sock" stats >"$TB_DIR/stats.txt" 2>&1
 sni=false
 grep -Eq 'tls_hellos +[1-9]' "$TB_DIR/stats.txt" && sni=true
 
-# Reload under load: first the load without a reload (the losses it has anyway), then the same
-# load with blockctl reload of serial 2 (1M entries) after secs.
-stamp "reload of $entries entries under $rate queries/s"
-dnsperf_run $((secs * 4)) -Q "$rate"
-control_lost=$(field "Queries lost")
-control_sent=$(field "Queries sent")
-cp "$TB_DIR/next/blocklist" "$TB_DIR/next/blocklist.minisig" "$TB_DIR/rules/"
-dnsperf_run $((secs * 4)) -Q "$rate" &
-dp=$!
-sleep $((secs * 2))
-t0=$(now_ms)
-reload_out=$(build/blockctl -s "$TB_DIR/control.sock" reload 2>&1)
-reload_ms=$(($(now_ms) - t0))
-wait "$dp"
-reload_lost=$(field "Queries lost")
-reload_sent=$(field "Queries sent")
-case $reload_out in
-*"serial 2 in force"*) ;;
-*) tb_fail "reload: $reload_out" ;;
-esac
-build/blockctl -s "$TB_DIR/control.sock" status 2>&1 | grep -q "serial 2" || tb_fail "status does not show serial 2"
+# Reload under load, reload_rounds times: each round first the load without a reload (the losses
+# it has anyway, its own baseline at the same rate), then the same load with the next serial (1M
+# entries, 2,000 of them changed) put in place and reloaded mid-run. Medians and every round.
+stamp "reload of $entries entries under $rate queries/s ($reload_rounds rounds)"
+rl_ms='' rl_lost='' rl_sent='' rl_clost='' rl_csent='' rl_rounds=''
+r=1
+while [ "$r" -le "$reload_rounds" ]; do
+	dnsperf_run $((secs * 4)) -Q "$rate"
+	c_lost=$(field "Queries lost")
+	c_sent=$(field "Queries sent")
+	dnsperf_run $((secs * 4)) -Q "$rate" &
+	dp=$!
+	sleep $((secs * 2))
+	# The list put in place and the reload asked for at once: the directory's watch, which
+	# fires 200 ms after the files settle, then finds the same list in force.
+	t0=$(now_ms)
+	cp "$TB_DIR/next$r/blocklist" "$TB_DIR/next$r/blocklist.minisig" "$TB_DIR/rules/"
+	reload_out=$(build/blockctl -s "$TB_DIR/control.sock" reload 2>&1)
+	ms=$(($(now_ms) - t0))
+	wait "$dp"
+	lost=$(field "Queries lost")
+	sent=$(field "Queries sent")
+	case $reload_out in
+	*"serial $((r + 1)) in force"*) ;;
+	*) tb_fail "reload: $reload_out" ;;
+	esac
+	stamp "reload round $r: $ms ms, $lost of $sent queries lost; without a reload $c_lost of $c_sent"
+	rl_ms="$rl_ms $ms" rl_lost="$rl_lost ${lost:-0}" rl_sent="$rl_sent ${sent:-0}"
+	rl_clost="$rl_clost ${c_lost:-0}" rl_csent="$rl_csent ${c_sent:-0}"
+	rl_rounds="$rl_rounds${rl_rounds:+,}{\"ms\":$ms,\"queries_sent\":${sent:-0},\"queries_lost\":${lost:-0},\"control_queries_sent\":${c_sent:-0},\"control_queries_lost\":${c_lost:-0}}"
+	r=$((r + 1))
+done
+build/blockctl -s "$TB_DIR/control.sock" status 2>&1 | grep -q "serial $((reload_rounds + 1))" ||
+	tb_fail "status does not show serial $((reload_rounds + 1))"
 tb_stop_blockd
 
 mkdir -p "$(dirname "$json")"
@@ -225,8 +245,10 @@ cat >"$json" <<EOJ
  "tcp443_mbps_per_segment":{"blockd":$mbps_seg_blockd,"nfq_floor":$mbps_seg_floor,"no_queue":$mbps_seg_none},
  "tcp443_packets":{"flow":$pk_flow,"to_user_space":$pk_user},
  "tls_handshakes_per_s":{"blockd":${tls_blockd:-0},"nfq_floor":${tls_floor:-0},"no_queue":${tls_none:-0}},
- "reload":{"entries":$entries,"ms":$reload_ms,"queries_sent":${reload_sent:-0},"queries_lost":${reload_lost:-0},"load_qps":$rate,
-   "control_queries_sent":${control_sent:-0},"control_queries_lost":${control_lost:-0}},
+ "reload":{"entries":$entries,"rounds":$reload_rounds,"load_qps":$rate,"ms":$(echo $rl_ms | median),
+   "queries_sent":$(echo $rl_sent | median),"queries_lost":$(echo $rl_lost | median),
+   "control_queries_sent":$(echo $rl_csent | median),"control_queries_lost":$(echo $rl_clost | median),
+   "per_round":[$rl_rounds]},
  "hooks_backend":"$backend","tls_sni_inspected":$sni,
  "blockd_start_ms":$start_ms}
 EOJ

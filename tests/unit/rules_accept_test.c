@@ -335,6 +335,7 @@ Test(rules_accept, equal_serial_is_a_noop)
 	accept_and_commit(&p);
 	cr_assert_eq(accept_check(&p, listpath, &r), ACCEPT_SAME, "%s", r.reason);
 	cr_assert_null(r.list);
+	cr_assert_eq(r.serial, 5, "the same bytes are known without a parse, serial and all");
 	cr_assert_not_null(strstr(r.reason, "already the accepted list"));
 	accept_result_free(&r);
 	/* The same serial with other content is not a no-op but a refusal. */
