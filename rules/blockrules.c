@@ -50,12 +50,12 @@ static const struct {
     {"export",
 	"blockrules export --rpz [-a allowlist] [-o file] [-p suffix-list]\n"
 	"                  [-s shared-infrastructure] [-t] [-T time] [-z zone] list\n"},
-    {"log", tlogcmd_log_usage},
-    {"audit", tlogcmd_audit_usage},
     /* Compliance reports from the ISPs (rules/reports.c). */
     {"reports",
 	"blockrules reports -k keydir [--format text | json | html] [-o file]\n"
 	"                  [-t title] report ...\n"},
+    {"log", tlogcmd_log_usage},
+    {"audit", tlogcmd_audit_usage},
     {NULL, "blockrules --version | --help\n"},
 };
 
