@@ -1,11 +1,11 @@
 /* blockrules: the regulator's tool to make keys, build, sign, verify, compare and export lists. */
 #include <sys/stat.h>
 
+#include <err.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <getopt.h>
 #include <libgen.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -99,17 +99,6 @@ wants_help(int argc, char **argv)
 		if (strcmp(argv[i], "-h") == 0 || strcmp(argv[i], "--help") == 0)
 			return 1;
 	return 0;
-}
-
-static void __attribute__((format(printf, 1, 2))) warnx(const char *fmt, ...)
-{
-	va_list ap;
-
-	fputs("blockrules: ", stderr);
-	va_start(ap, fmt);
-	vfprintf(stderr, fmt, ap);
-	va_end(ap);
-	fputc('\n', stderr);
 }
 
 static int

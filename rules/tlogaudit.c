@@ -1,4 +1,5 @@
 /* blockrules audit: fetch a list log from its tiles, verify every step, and print every order and entry it ever held. */
+#include <err.h>
 #include <getopt.h>
 #include <inttypes.h>
 #include <openssl/evp.h>
@@ -39,17 +40,6 @@ struct audit {
 	char **prev; /* the previous list's keys, sorted, and their spans */
 	size_t *prevspan, nprev;
 };
-
-static void __attribute__((format(printf, 1, 2))) warnx(const char *fmt, ...)
-{
-	va_list ap;
-
-	fputs("blockrules: ", stderr);
-	va_start(ap, fmt);
-	vfprintf(stderr, fmt, ap);
-	va_end(ap);
-	fputc('\n', stderr);
-}
 
 static int
 cmpstr(const void *a, const void *b)

@@ -1,10 +1,9 @@
 /* blockrules log: create a list transparency log, append signed lists, publish tiles, checkpoints and proofs. */
+#include <err.h>
 #include <errno.h>
 #include <getopt.h>
 #include <inttypes.h>
 #include <openssl/crypto.h>
-#include <openssl/rand.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -13,6 +12,7 @@
 
 #include "exitcode.h"
 #include "fileio.h"
+#include "notefile.h"
 #include "rulefmt.h"
 #include "tiles.h"
 #include "tlogcmd.h"
@@ -31,56 +31,27 @@ const char tlogcmd_log_usage[] =
     "       blockrules log check -p log-pubkey [-w witness-pubkey ... -q quorum]\n"
     "                  [-S seen-checkpoint] list\n";
 
-static void __attribute__((format(printf, 1, 2))) warnx(const char *fmt, ...)
-{
-	va_list ap;
-
-	fputs("blockrules: ", stderr);
-	va_start(ap, fmt);
-	vfprintf(stderr, fmt, ap);
-	va_end(ap);
-	fputc('\n', stderr);
-}
-
+/* A note key file read, its problem said. */
 static int
 read_key(const char *path, struct note_key *k)
 {
-	char err[RULES_ERR_MAX], why[256], *buf;
-	size_t len;
-	int r;
+	char err[RULES_ERR_MAX + 256];
+	int r = notefile_read_key(path, k, err, sizeof err);
 
-	if (file_read_capped(path, NOTE_KEY_MAX, &buf, &len, err, sizeof err) != 0) {
+	if (r != EXIT_OK)
 		warnx("%s", err);
-		return EXIT_SYSTEM;
-	}
-	r = note_key_parse(buf, len, k, why, sizeof why);
-	free(buf);
-	if (r != 0) {
-		warnx("%s: %s", path, why);
-		return EXIT_FAIL;
-	}
-	return EXIT_OK;
+	return r;
 }
 
 static int
 read_signer(const char *path, struct note_signer *k)
 {
-	char err[RULES_ERR_MAX], why[256], *buf;
-	size_t len;
-	int r;
+	char err[RULES_ERR_MAX + 256];
+	int r = notefile_read_signer(path, k, err, sizeof err);
 
-	if (file_read_capped(path, NOTE_KEY_MAX, &buf, &len, err, sizeof err) != 0) {
+	if (r != EXIT_OK)
 		warnx("%s", err);
-		return EXIT_SYSTEM;
-	}
-	r = note_signer_parse(buf, len, k, why, sizeof why);
-	OPENSSL_cleanse(buf, len);
-	free(buf);
-	if (r != 0) {
-		warnx("%s: %s", path, why);
-		return EXIT_FAIL;
-	}
-	return EXIT_OK;
+	return r;
 }
 
 /* The signed checkpoint note for the tree of t's first size leaves. */
@@ -109,8 +80,7 @@ cmd_init(int argc, char **argv)
 	char err[RULES_ERR_MAX], text[1024], note[2048];
 	struct note_signer k;
 	struct merkle_tree t;
-	uint8_t seed[32];
-	int c, force = 0;
+	int c, r, force = 0;
 
 	while ((c = getopt(argc, argv, "fo:p:s:")) != -1) {
 		switch (c) {
@@ -132,46 +102,28 @@ cmd_init(int argc, char **argv)
 	}
 	if (optind + 1 != argc || origin == NULL || sec == NULL || pub == NULL)
 		return EXIT_USAGE;
-	if (!force && (access(sec, F_OK) == 0 || access(pub, F_OK) == 0)) {
-		warnx("%s or %s exists: not overwriting it (-f to replace)", sec, pub);
-		return EXIT_USAGE;
-	}
 	snprintf(text, sizeof text, "%s/checkpoint", argv[optind]);
 	if (!force && access(text, F_OK) == 0) {
 		warnx("%s exists: the log is already made", text);
 		return EXIT_USAGE;
 	}
-	if (RAND_bytes(seed, sizeof seed) != 1) {
-		warnx("no randomness for a key");
-		return EXIT_SYSTEM;
-	}
-	if (note_signer_make(origin, NOTE_ALG_ED25519, seed, &k, err, sizeof err) != 0) {
-		warnx("-o %s: %s", origin, err);
-		return EXIT_USAGE;
-	}
-	OPENSSL_cleanse(seed, sizeof seed);
-	note_signer_format(&k, text, sizeof text - 1);
-	strcat(text, "\n");
-	if (file_write_atomic(sec, text, strlen(text), 0600, err, sizeof err) != 0) {
+	r = notefile_keygen("-o", origin, NOTE_ALG_ED25519, sec, pub, force, &k, text, sizeof text,
+	    err, sizeof err);
+	if (r != EXIT_OK) {
+		OPENSSL_cleanse(&k, sizeof k);
 		warnx("%s", err);
-		return EXIT_SYSTEM;
-	}
-	OPENSSL_cleanse(text, sizeof text);
-	note_key_format(&k.pub, text, sizeof text - 1);
-	strcat(text, "\n");
-	if (file_write_atomic(pub, text, strlen(text), 0644, err, sizeof err) != 0) {
-		warnx("%s", err);
-		return EXIT_SYSTEM;
+		return r;
 	}
 	merkle_init(&t);
 	if (sign_checkpoint(&k, &t, 0, note, sizeof note) != 0 ||
 	    tlogstore_write(argv[optind], "checkpoint", note, strlen(note), 1, err, sizeof err) !=
 		0) {
+		OPENSSL_cleanse(&k, sizeof k);
 		warnx("%s", err);
 		return EXIT_SYSTEM;
 	}
 	OPENSSL_cleanse(&k, sizeof k);
-	printf("log %s: empty, key %s\n", argv[optind], text);
+	printf("log %s: empty, key %s", argv[optind], text);
 	return EXIT_OK;
 }
 

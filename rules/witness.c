@@ -1,11 +1,10 @@
 /* blockd-witness: checks that a list log only grows, then cosigns its checkpoint (tlog-witness, cosignature/v1). */
+#include <err.h>
 #include <errno.h>
 #include <getopt.h>
 #include <inttypes.h>
 #include <openssl/crypto.h>
 #include <openssl/evp.h>
-#include <openssl/rand.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -17,6 +16,7 @@
 #include "fileio.h"
 #include "merkle.h"
 #include "note.h"
+#include "notefile.h"
 
 #define REQUEST_MAX (2 * NOTE_MAX)
 
@@ -33,25 +33,13 @@ usage(void)
 	return EXIT_USAGE;
 }
 
-static void __attribute__((format(printf, 1, 2))) warnx(const char *fmt, ...)
-{
-	va_list ap;
-
-	fputs("blockd-witness: ", stderr);
-	va_start(ap, fmt);
-	vfprintf(stderr, fmt, ap);
-	va_end(ap);
-	fputc('\n', stderr);
-}
-
 static int
 cmd_keygen(int argc, char **argv)
 {
 	const char *name = NULL, *sec = NULL, *pub = NULL;
 	char err[512], text[1024];
 	struct note_signer k;
-	uint8_t seed[32];
-	int c, force = 0;
+	int c, r, force = 0;
 
 	while ((c = getopt(argc, argv, "fn:p:s:")) != -1) {
 		switch (c) {
@@ -73,32 +61,12 @@ cmd_keygen(int argc, char **argv)
 	}
 	if (optind != argc || name == NULL || sec == NULL || pub == NULL)
 		return usage();
-	if (!force && (access(sec, F_OK) == 0 || access(pub, F_OK) == 0)) {
-		warnx("%s or %s exists: not overwriting it (-f to replace)", sec, pub);
-		return EXIT_USAGE;
-	}
-	if (RAND_bytes(seed, sizeof seed) != 1) {
-		warnx("no randomness for a key");
-		return EXIT_SYSTEM;
-	}
-	if (note_signer_make(name, NOTE_ALG_COSIG, seed, &k, err, sizeof err) != 0) {
-		warnx("-n %s: %s", name, err);
-		return EXIT_USAGE;
-	}
-	OPENSSL_cleanse(seed, sizeof seed);
-	note_signer_format(&k, text, sizeof text - 1);
-	strcat(text, "\n");
-	if (file_write_atomic(sec, text, strlen(text), 0600, err, sizeof err) != 0) {
+	r = notefile_keygen(
+	    "-n", name, NOTE_ALG_COSIG, sec, pub, force, &k, text, sizeof text, err, sizeof err);
+	OPENSSL_cleanse(&k, sizeof k);
+	if (r != EXIT_OK) {
 		warnx("%s", err);
-		return EXIT_SYSTEM;
-	}
-	OPENSSL_cleanse(text, sizeof text);
-	OPENSSL_cleanse(&k.seed, sizeof k.seed);
-	note_key_format(&k.pub, text, sizeof text - 1);
-	strcat(text, "\n");
-	if (file_write_atomic(pub, text, strlen(text), 0644, err, sizeof err) != 0) {
-		warnx("%s", err);
-		return EXIT_SYSTEM;
+		return r;
 	}
 	fputs(text, stdout);
 	return EXIT_OK;
@@ -161,13 +129,13 @@ cmd_cosign(int argc, char **argv)
 	const char *sec = NULL, *logkey = NULL, *dir = NULL, *outpath = NULL;
 	struct note *n = malloc(sizeof *n), *sn = malloc(sizeof *sn);
 	struct tlog_consistency *c = malloc(sizeof *c);
-	char err[1024], spath[4096], line[1024], *buf = NULL, *kbuf, *state = NULL;
-	size_t len, klen, used, slen;
+	char err[1024], spath[4096], line[1024], *buf = NULL, *state = NULL;
+	size_t len, used, slen;
 	struct note_signer k;
 	struct note_key log;
 	struct checkpoint cp, was;
 	uint64_t now = (uint64_t)time(NULL);
-	int ch, r = EXIT_USAGE, have;
+	int ch, r = EXIT_USAGE;
 
 	if (n == NULL || sn == NULL || c == NULL)
 		goto out;
@@ -198,25 +166,20 @@ cmd_cosign(int argc, char **argv)
 		goto out;
 	}
 	r = EXIT_SYSTEM;
-	if (read_text(sec, NOTE_KEY_MAX, &kbuf, &klen) != 0)
+	if ((r = notefile_read_signer(sec, &k, err, sizeof err)) != EXIT_OK) {
+		warnx("%s", err);
 		goto out;
-	have = note_signer_parse(kbuf, klen, &k, err, sizeof err);
-	OPENSSL_cleanse(kbuf, klen);
-	free(kbuf);
-	if (have != 0 || k.pub.alg != NOTE_ALG_COSIG) {
-		warnx("%s: %s", sec, have ? err : "not a witness key (algorithm 4)");
+	}
+	if (k.pub.alg != NOTE_ALG_COSIG) {
+		warnx("%s: not a witness key (algorithm 4)", sec);
 		r = EXIT_FAIL;
 		goto out;
 	}
-	if (read_text(logkey, NOTE_KEY_MAX, &kbuf, &klen) != 0)
-		goto out;
-	have = note_key_parse(kbuf, klen, &log, err, sizeof err);
-	free(kbuf);
-	if (have != 0) {
-		warnx("%s: %s", logkey, err);
-		r = EXIT_FAIL;
+	if ((r = notefile_read_key(logkey, &log, err, sizeof err)) != EXIT_OK) {
+		warnx("%s", err);
 		goto out;
 	}
+	r = EXIT_SYSTEM;
 	if (read_text(argv[optind], REQUEST_MAX, &buf, &len) != 0)
 		goto out;
 	r = EXIT_FAIL;
