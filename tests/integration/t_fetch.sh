@@ -142,7 +142,8 @@ cp "$rules/blocklist" "$tmp/keep.list"
 cp "$rules/blocklist.minisig" "$tmp/keep.sig"
 publish "list three"
 rm "$www/uk.list.minisig"
-if run; then fail "fetch succeeded without a signature"; fi
+run && fail "fetch succeeded without a signature"
+[ $? = 3 ] || fail "missing signature: exit status not 3 (the server failed)"
 grep -q 'uk.list.minisig: HTTP 404' "$tmp/out" || fail "missing signature said: $(cat "$tmp/out")"
 same "$rules/blocklist" "$tmp/keep.list"
 same "$rules/blocklist.minisig" "$tmp/keep.sig"
@@ -196,7 +197,8 @@ ok "transparency: the list only with its proof, consistency proofs when publishe
 cp "$rules/blocklist" "$tmp/keep.list"
 head -c 300000 /dev/zero | tr '\0' a >"$www/uk.list"
 conf "BLOCKD_FETCH_URL=https://$name/uk.list" BLOCKD_FETCH_MAX_BYTES=100000
-if run; then fail "oversized list accepted"; fi
+run && fail "oversized list accepted"
+[ $? = 1 ] || fail "oversized list: exit status not 1 (refused)"
 grep -q 'larger than 100000 bytes' "$tmp/out" || fail "oversized list said: $(cat "$tmp/out")"
 same "$rules/blocklist" "$tmp/keep.list"
 no_temps
@@ -220,11 +222,14 @@ if run; then fail "redirect to http:// followed"; fi
 grep -q '^302 /to-http.list' "$tmp/nginx/access.log" || fail "redirect not requested"
 if grep -q ' port=80 ' "$tmp/nginx/access.log"; then fail "a plain HTTP request was made"; fi
 conf "BLOCKD_FETCH_URL=https://$name/uk.list" BLOCKD_FETCH_MAX_BYTES=lots
-if run; then fail "BLOCKD_FETCH_MAX_BYTES=lots accepted"; fi
+run && fail "BLOCKD_FETCH_MAX_BYTES=lots accepted"
+[ $? = 1 ] || fail "bad setting: exit status not 1"
 grep -q 'BLOCKD_FETCH_MAX_BYTES: lots' "$tmp/out" || fail "bad max said: $(cat "$tmp/out")"
 conf "BLOCKD_FETCH_URL=https://$name/uk.list" BLOCKD_FETCH_NAME=../blocklist
 if run; then fail "BLOCKD_FETCH_NAME=../blocklist accepted"; fi
 grep -q 'BLOCKD_FETCH_NAME: "../blocklist"' "$tmp/out" || fail "bad name said: $(cat "$tmp/out")"
+"$fetch" -c "$tmp/defaults" extra >"$tmp/out" 2>&1 && fail "a stray argument accepted"
+[ $? = 2 ] || fail "usage error: exit status not 2"
 no_temps
-ok "http:// refused, redirect to http:// refused, bad settings named"
+ok "http:// refused, redirect to http:// refused, bad settings named; exit statuses as blockctl(8)'s table"
 echo "t_fetch: all checks passed"
