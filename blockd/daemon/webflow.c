@@ -118,20 +118,42 @@ wf_key_of(const struct pkt *p, struct flow_key *k)
 }
 
 /*
+ * p's flow in the table, or NULL: the one webflow_pick() found for p
+ * (looked up already, so live and at the head of the LRU list: the expiry
+ * that runs in between never drops it), else looked up.
+ */
+static struct flow *
+wf_found(struct worker *w, const struct flow_key *k)
+{
+	struct flow *f = w->picked;
+
+	w->picked = NULL;
+	return f != NULL ? f : flow_lookup(w->flows, k, w->now);
+}
+
+/* A new flow for p's key, not in the table, if p's client is under its share of flow slots. */
+static struct flow *
+flow_new(struct worker *w, const struct flow_key *k, const struct pkt *p)
+{
+	if (client_take(w->clients, p->family, p->src, CLIENT_FLOWS, w->share_flows) == -1)
+		return NULL;
+	return flow_add(w->flows, k, w->now);
+}
+
+/*
  * A flow for p's key: the one in the table, or a new one if p's client is
  * under its share of flow slots (counted against it); NULL when it is not.
  */
 struct flow *
 wf_flow_new(struct worker *w, const struct flow_key *k, const struct pkt *p, int *created)
 {
-	struct flow *f = flow_lookup(w->flows, k, w->now);
+	struct flow *f = wf_found(w, k);
 	*created = 0;
 	if (f != NULL)
 		return f;
-	if (client_take(w->clients, p->family, p->src, CLIENT_FLOWS, w->share_flows) == -1)
-		return NULL;
-	*created = 1;
-	return flow_add(w->flows, k, w->now);
+	if ((f = flow_new(w, k, p)) != NULL)
+		*created = 1;
+	return f;
 }
 
 /*
@@ -191,7 +213,7 @@ wf_tcp_flow(struct worker *w, const struct pkt *p, int app)
 			/* A new connection on the same ports: forget the old one. */
 			flow_remove(w->flows, f);
 		}
-		if ((f = wf_flow_new(w, &k, p, &created)) == NULL) {
+		if ((f = flow_new(w, &k, p)) == NULL) {
 			CNT(w, share_exceeded);
 			return NULL;
 		}
@@ -203,7 +225,7 @@ wf_tcp_flow(struct worker *w, const struct pkt *p, int app)
 		tcpin_syn(&f->tcp, p);
 		return f;
 	}
-	struct flow *f = flow_lookup(w->flows, &k, w->now);
+	struct flow *f = wf_found(w, &k);
 	if (f == NULL && p->paylen > 0) {
 		if ((f = wf_flow_new(w, &k, p, &created)) == NULL) {
 			CNT(w, share_exceeded);

@@ -206,6 +206,7 @@ webflow_pick(struct worker *w, const struct pkt *p, int late, int *verdict, uint
 		wf_key_of(p, &k);
 		f = flow_lookup(w->flows, &k, w->now);
 	}
+	w->picked = f; /* the handler's flow, if it has one: not looked for again */
 	if (late)
 		CNT(w, flows_late);
 	if (p->proto == IPPROTO_UDP)

@@ -40,6 +40,7 @@ struct worker {
 	struct flow_table *flows;        /* TLS, HTTP, QUIC and DNS over TCP flows */
 	struct client_table *clients;    /* flow slots and buffers each client holds */
 	struct webflow_scratch *scratch; /* a packet judged alone */
+	struct flow *picked;             /* the packet's flow as webflow_pick() found it, or NULL */
 	uint32_t share_flows;            /* flow slots one client may hold */
 	uint32_t share_streams;          /* stream buffers one client may hold */
 	struct quic_ctx *quic;

@@ -1,5 +1,6 @@
 /* Filling an enforcement event from a match hit: fixed-size, self-contained, truncated safely. */
 #include <arpa/inet.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -55,7 +56,12 @@ event_fill(struct event *ev, const struct match_snapshot *snap, const struct mat
     int method, int action, int family, int proto, const uint8_t *client, uint16_t dport,
     const char *indicator, size_t indlen, uint64_t time_us)
 {
-	memset(ev, 0, sizeof(*ev));
+	/*
+	 * The strings are read up to their NULs (evrec.c): only the fixed
+	 * fields and each string's first byte are cleared, not the ~1 KiB.
+	 */
+	memset(ev, 0, offsetof(struct event, indicator));
+	ev->value[0] = ev->order_ref[0] = ev->service[0] = ev->reason[0] = '\0';
 	ev->time_us = time_us;
 	ev->method = (uint8_t)method;
 	ev->action = (uint8_t)action;

@@ -29,9 +29,8 @@ put_ip(uint8_t *out, size_t outlen, const struct inj_tuple *t, uint8_t proto, ui
 		memcpy(out + 12, t->src, 4);
 		memcpy(out + 16, t->dst, 4);
 		wr16(out + 10, inet_csum(out, 20, 0));
-		uint32_t s = inet_csum_add(t->src, 4, 0);
-		s = inet_csum_add(t->dst, 4, s);
-		*pseudo = s + proto + (uint32_t)l4len;
+		/* The pseudo-header's addresses, summed where the header holds them side by side. */
+		*pseudo = inet_csum_add(out + 12, 8, 0) + proto + (uint32_t)l4len;
 		return 20;
 	}
 	if (outlen < 40 + l4len || l4len > 0xffff)
@@ -43,9 +42,7 @@ put_ip(uint8_t *out, size_t outlen, const struct inj_tuple *t, uint8_t proto, ui
 	out[7] = t->ttl;
 	memcpy(out + 8, t->src, 16);
 	memcpy(out + 24, t->dst, 16);
-	uint32_t s = inet_csum_add(t->src, 16, 0);
-	s = inet_csum_add(t->dst, 16, s);
-	*pseudo = s + proto + (uint32_t)l4len;
+	*pseudo = inet_csum_add(out + 8, 32, 0) + proto + (uint32_t)l4len;
 	return 40;
 }
 

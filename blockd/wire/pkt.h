@@ -77,8 +77,9 @@ int pkt_parse(const uint8_t *buf, size_t len, struct pkt *p);
 int pkt_tcp_csum_ok(const struct pkt *p);
 
 /*
- * inet_csum_add(): sum plus buf's 16-bit words (RFC 1071), not yet folded:
- * for pseudo-headers and other partial sums. inet_csum(): the Internet
+ * inet_csum_add(): sum plus buf's 16-bit words (RFC 1071), folded only
+ * below 2^17 (add at most 2^31 more before inet_csum()): for
+ * pseudo-headers and other partial sums. inet_csum(): the Internet
  * checksum of buf with an initial partial sum (0 over data whose checksum
  * is right). Pure, shared by the parser and inject.c's packet builders.
  */

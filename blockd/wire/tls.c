@@ -101,16 +101,31 @@ lower(uint8_t ch)
 	return ch >= 'A' && ch <= 'Z' ? (uint8_t)(ch - 'A' + 'a') : ch;
 }
 
-/* What take_name() does with a byte: keep it, look closer, or take the name for none. */
-enum { NB_PLAIN, NB_LOOK, NB_NONE };
+/*
+ * What take_name() does with a byte: keep it (a byte a label may hold,
+ * lowercase), lower it, look closer ('.', ':'), keep it though no label
+ * may hold it, or take the name for none.
+ */
+enum { NB_OTHER, NB_LABEL, NB_UPPER, NB_LOOK, NB_NONE };
 static const uint8_t name_byte[256] = {
     [0 ... 0x20] = NB_NONE,
     [0x7f] = NB_NONE,
     ['/'] = NB_NONE,
     ['.'] = NB_LOOK,
     [':'] = NB_LOOK,
-    ['A' ... 'Z'] = NB_LOOK,
+    ['0' ... '9'] = NB_LABEL,
+    ['a' ... 'z'] = NB_LABEL,
+    ['-'] = NB_LABEL,
+    ['_'] = NB_LABEL,
+    ['A' ... 'Z'] = NB_UPPER,
 };
+
+/* A name nginx takes for none at n[i]: still refused by OpenSSL if a NUL follows. */
+static const char *
+no_name(const uint8_t *n, size_t i, size_t len)
+{
+	return memchr(n + i, 0, len - i) != NULL ? "NUL in server name" : NULL;
+}
 
 /*
  * A host_name as the server reads it. OpenSSL refuses a NUL and more than
@@ -119,38 +134,50 @@ static const uint8_t name_byte[256] = {
  * with a space, a control, '/' or an empty label for none at all. A name
  * blockd can match whole sets has_sni; any other sets odd_name, with the
  * longest run of whole labels at its right that blockd can match in sni.
- * Returns NULL or why OpenSSL refuses it.
+ * Returns NULL or why OpenSSL refuses it. One pass over the bytes: a name
+ * of labels alone (the usual one) is known matchable whole without
+ * hostname_right().
  */
 static const char *
 take_name(const uint8_t *n, size_t len, struct tls_hello *out)
 {
 	char name[TLS_NAME_RAW];
-	size_t i, end, start;
+	size_t i, end, start, dot = 0;
+	unsigned classes = 0;
+	int long_label = 0, cut = 0;
 
 	if (len > TLS_NAME_RAW)
 		return "server name longer than 255 bytes";
-	if (memchr(n, 0, len) != NULL)
-		return "NUL in server name";
 	if (len == 0)
 		return NULL; /* OpenSSL keeps "", nginx reads no name */
 	out->odd_name = 1;
 	end = len;
 	for (i = 0; i < len; i++) {
-		uint8_t ch = n[i];
+		uint8_t ch = n[i], c = name_byte[ch];
 
-		if (name_byte[ch] == NB_PLAIN) {
+		classes |= 1u << c;
+		if (c == NB_LABEL) {
 			name[i] = (char)ch;
 			continue;
 		}
-		if (name_byte[ch] == NB_NONE || (ch == '.' && i > 0 && n[i - 1] == '.'))
-			return NULL; /* nginx takes it for no name */
-		if (ch == ':' && n[0] != '[' && end == len)
+		if (c == NB_NONE || (ch == '.' && i > 0 && n[i - 1] == '.'))
+			return ch == 0 ? "NUL in server name" : no_name(n, i, len);
+		if (ch == '.') {
+			long_label |= i - dot > 63;
+			dot = i + 1;
+		} else if (ch == ':' && n[0] != '[' && end == len) {
 			end = i;
+			cut = 1;
+		}
 		name[i] = (char)lower(ch);
 	}
 	if (end > 0 && name[end - 1] == '.')
 		end--;
-	start = hostname_right((const uint8_t *)name, end, TLS_SNI_MAX);
+	if (!cut && !(classes & (1u << NB_OTHER)) && !long_label && len - dot <= 63 &&
+	    end <= TLS_SNI_MAX && name[0] != '.')
+		start = 0; /* labels alone, none empty or over 63 bytes: as hostname_right() */
+	else
+		start = hostname_right((const uint8_t *)name, end, TLS_SNI_MAX);
 	memcpy(out->sni, name + start, end - start);
 	out->sni_len = end - start;
 	out->sni[out->sni_len] = '\0';
@@ -219,13 +246,24 @@ offers_tls13(struct cur *e)
 	return 0;
 }
 
+/* 1 if type is among the n in seen. */
+static int
+seen_in(const uint16_t *seen, unsigned n, unsigned type)
+{
+	for (unsigned i = 0; i < n; i++)
+		if (seen[i] == type)
+			return 1;
+	return 0;
+}
+
 int
 tls_parse_handshake(const uint8_t *buf, size_t len, int flags, struct tls_hello *out)
 {
 	struct cur c, exts;
 	size_t body, n;
-	uint16_t seen[TLS_EXT_SEEN];
-	unsigned nseen = 0, i;
+	uint16_t seen[TLS_EXT_SEEN]; /* the types from 64 up; those below in seen_low's bits */
+	uint64_t seen_low = 0;
+	unsigned nseen = 0, nexts = 0;
 	int r;
 
 	memset(out, 0, sizeof(*out));
@@ -282,12 +320,14 @@ tls_parse_handshake(const uint8_t *buf, size_t len, int flags, struct tls_hello 
 		e = cur_sub(&exts, elen);
 		if (exts.err == CUR_BAD)
 			break;
-		for (i = 0; i < nseen; i++)
-			if (seen[i] == type)
-				return malformed(out, "extension type repeated");
-		if (nseen == TLS_EXT_SEEN)
+		if (type < 64 ? (int)((seen_low >> type) & 1) : seen_in(seen, nseen, type))
+			return malformed(out, "extension type repeated");
+		if (nexts++ == TLS_EXT_SEEN)
 			return malformed(out, "more than 128 extensions");
-		seen[nseen++] = (uint16_t)type;
+		if (type < 64)
+			seen_low |= 1ull << type;
+		else
+			seen[nseen++] = (uint16_t)type;
 		if (type == TLS_EXT_SNI) {
 			if ((r = parse_sni(&e, out)) > 0)
 				return r;
@@ -324,8 +364,12 @@ record_type(uint8_t t)
 	return t >= REC_CCS && t <= 0x18;
 }
 
-int
-tls_parse_client_hello(const uint8_t *buf, size_t len, int flags, struct tls_hello *out)
+/*
+ * tls_parse_client_hello() past its first record: records gathered into a
+ * copy of the handshake bytes (on the stack, so kept out of the usual path).
+ */
+static __attribute__((noinline)) int
+parse_records(const uint8_t *buf, size_t len, int flags, struct tls_hello *out)
 {
 	uint8_t hs[TLS_HS_MAX];
 	size_t off = 0, have = 0, total = 0, rlen = 0, got = 0;
@@ -441,6 +485,26 @@ tls_parse_client_hello(const uint8_t *buf, size_t len, int flags, struct tls_hel
 			out->need = off + 5 + rlen + 5 + (missing - rest);
 	}
 	return r;
+}
+
+int
+tls_parse_client_hello(const uint8_t *buf, size_t len, int flags, struct tls_hello *out)
+{
+	/* The usual hello: one handshake record holds all of it, parsed in place. */
+	if (len >= 9 && buf[0] == REC_HANDSHAKE && buf[1] == 3) {
+		size_t rlen = (size_t)buf[3] << 8 | buf[4];
+		const uint8_t *h = buf + 5;
+		size_t want = 4 + ((size_t)h[1] << 16 | (size_t)h[2] << 8 | h[3]);
+
+		if (rlen >= 4 && rlen <= TLS_RECORD_MAX && rlen <= len - 5 && want <= rlen) {
+			int r = tls_parse_handshake(h, want, flags, out);
+
+			out->nrecords = 1;
+			out->end = 5 + rlen;
+			return r;
+		}
+	}
+	return parse_records(buf, len, flags, out);
 }
 
 static int
