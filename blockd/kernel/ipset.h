@@ -146,9 +146,12 @@ struct ipset_gen {
  * With old (what the sets hold now, may be NULL), only the difference is
  * sent (intervals that went deleted, those that came added); without it
  * the interval sets are flushed and refilled. The host sets are refilled in
- * a new generation, sized for new, when old is NULL or new outgrows them;
- * *g then names it once the transaction committed. Until the transaction
- * commits the kernel enforces what it had; on failure it keeps it.
+ * a new generation, sized for new, when old is NULL or new outgrows them:
+ * it is filled beforehand, in transactions of about 512 KiB that nothing
+ * enforces yet, and the one transaction points the rules at it; *g then
+ * names it. Until that transaction commits the kernel enforces what it
+ * had; on failure it keeps it, and a new generation filled in part is
+ * deleted again.
  * *changed (may be NULL) is the number of intervals sent. Returns 0, or -1
  * with why in err.
  */

@@ -1,13 +1,16 @@
-/* IP sets into the kernel: the sets' elements, and the host sets' generations, sent as one netlink transaction. */
+/* IP sets into the kernel: a new host sets' generation filled in parts, then the elements and the swap in one netlink transaction. */
 #include <arpa/inet.h>
+#include <errno.h>
 #include <libmnl/libmnl.h>
 #include <libnftnl/expr.h>
 #include <libnftnl/rule.h>
 #include <libnftnl/set.h>
 #include <linux/netfilter.h>
 #include <linux/netfilter/nf_tables.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/types.h>
 
 #include "hooks.h"
 #include "ipset.h"
@@ -20,6 +23,13 @@
 #define MSG_PAYLOAD 60000
 #define MSG_ROOM    (MSG_PAYLOAD + 512)
 #define NAME_MAX_   32
+
+/*
+ * A new generation of host sets is filled in transactions of about this
+ * many bytes (some 30,000 IPv4 addresses): small enough for the kernel's
+ * copy of each to stay in the caches while it inserts them.
+ */
+#define FILL_BYTES (1 << 19)
 
 /* nft's data types of the host sets' keys, so that `nft list` shows addresses. */
 #define NFT_TYPE_IPADDR  7
@@ -80,6 +90,26 @@ put_elem(struct nlmsghdr *h, const uint8_t *key, unsigned w, int end)
 	mnl_attr_nest_end(h, e);
 }
 
+/*
+ * A start element as put_elem() writes it, byte for byte, at once: the
+ * element, its key and the key's value are three headers and w bytes (4
+ * or 16, already aligned). A million of them are most of a load's user time.
+ */
+static void
+put_key(struct nlmsghdr *h, const uint8_t *key, unsigned w)
+{
+	struct nlattr a[3] = {
+	    {(uint16_t)(3 * sizeof(struct nlattr) + w), NFTA_LIST_ELEM | NLA_F_NESTED},
+	    {(uint16_t)(2 * sizeof(struct nlattr) + w), NFTA_SET_ELEM_KEY | NLA_F_NESTED},
+	    {(uint16_t)(sizeof(struct nlattr) + w), NFTA_DATA_VALUE},
+	};
+	uint8_t *p = (uint8_t *)h + h->nlmsg_len;
+
+	memcpy(p, a, sizeof(a));
+	memcpy(p + sizeof(a), key, w);
+	h->nlmsg_len += (uint32_t)(sizeof(a) + w);
+}
+
 static int
 is_zero(const uint8_t *p, unsigned w)
 {
@@ -89,28 +119,39 @@ is_zero(const uint8_t *p, unsigned w)
 	return 1;
 }
 
-/* All of ivs added to (add) or deleted from set, in as many messages as it takes. */
-static int
-put_ivs(struct nfnl_batch *b, int set, unsigned gen, const struct ipset_ivs *ivs, int add)
+/*
+ * Intervals [i, n) of ivs added to (add) or deleted from set, in as many
+ * messages as it takes, until the batch holds upto bytes; returns the
+ * first interval not put (n when all were), or -1 (out of memory).
+ */
+static ssize_t
+put_range(struct nfnl_batch *b, int set, unsigned gen, const struct ipset_ivs *ivs, int add,
+    size_t i, size_t n, size_t upto)
 {
-	size_t i = 0;
 	int host = is_host(set);
 
-	while (i < ivs->n) {
+	while (i < n && b->len < upto) {
 		struct nlmsghdr *h = elems_msg(b, set, gen, add);
 		if (h == NULL)
 			return -1;
 		struct nlattr *list = mnl_attr_nest_start(h, NFTA_SET_ELEM_LIST_ELEMENTS);
-		for (; i < ivs->n && h->nlmsg_len < MSG_PAYLOAD; i++) {
+		for (; i < n && h->nlmsg_len < MSG_PAYLOAD; i++) {
 			const uint8_t *end = ipset_end(ivs, i);
-			put_elem(h, ipset_start(ivs, i), ivs->w, 0);
+			put_key(h, ipset_start(ivs, i), ivs->w);
 			if (!host && !is_zero(end, ivs->w))
 				put_elem(h, end, ivs->w, 1);
 		}
 		mnl_attr_nest_end(h, list);
 		nfnl_batch_put(b, h);
 	}
-	return 0;
+	return (ssize_t)i;
+}
+
+/* All of ivs added to (add) or deleted from set. */
+static int
+put_ivs(struct nfnl_batch *b, int set, unsigned gen, const struct ipset_ivs *ivs, int add)
+{
+	return put_range(b, set, gen, ivs, add, 0, ivs->n, SIZE_MAX) == -1 ? -1 : 0;
 }
 
 /* A flush: a delete of set elements that names none. */
@@ -256,22 +297,79 @@ host_cap(size_t n)
 	return cap;
 }
 
-/*
- * The host sets in a new generation: created, filled, the rules pointed at
- * them, the old generation deleted; ng is the new generation's description.
- */
+/* Both host sets of generation gen deleted, each in a transaction of its own; one not there is no error. */
 static int
-put_generation(struct nfnl_batch *b, const struct ipset_build *new, const struct ipset_gen *g,
-    struct ipset_gen *ng)
+drop_generation(struct nfnl_batch *b, unsigned gen, char *err, size_t errlen)
 {
-	ng->gen = g->gen ^ 1;
 	for (int f = 0; f < 2; f++) {
-		int set = f ? IPSET_HOST6 : IPSET_HOST4;
-		ng->cap[f] = host_cap(new->set[set].n);
-		if (put_set(b, f, ng->gen, ng->cap[f], 1) == -1 ||
-		    put_ivs(b, set, ng->gen, &new->set[set], 1) == -1)
+		if (nfnl_batch_reset(b) == -1 || put_set(b, f, gen, 0, 0) == -1) {
+			snprintf(err, errlen, "out of memory");
+			return -1;
+		}
+		if (nfnl_batch_commit(b, err, errlen) == -1 && b->error != ENOENT)
 			return -1;
 	}
+	return 0;
+}
+
+/*
+ * The host sets of the new generation ng (sized for new) created and
+ * filled, in transactions of up to FILL_BYTES each. Nothing points at them
+ * yet: the rules keep using the old generation until put_swap()'s
+ * transaction, so filling in parts changes nothing the kernel enforces,
+ * and a part the kernel takes while the next is written keeps the
+ * messages and the kernel's copy of them in the caches. Sets left from an
+ * earlier load that failed half-way are deleted first. On failure
+ * whatever was made is deleted again. Returns 0, or -1 with err.
+ */
+static int
+fill_generation(struct nfnl_batch *b, const struct ipset_build *new, const struct ipset_gen *ng,
+    char *err, size_t errlen)
+{
+	char e[512];
+
+	for (int tries = 0;; tries++) {
+		if (nfnl_batch_reset(b) == -1 || put_set(b, 0, ng->gen, ng->cap[0], 1) == -1 ||
+		    put_set(b, 1, ng->gen, ng->cap[1], 1) == -1)
+			goto oom;
+		if (nfnl_batch_commit(b, err, errlen) == 0)
+			break;
+		if (tries > 0 || b->error != EEXIST ||
+		    drop_generation(b, ng->gen, e, sizeof(e)) == -1)
+			return -1;
+	}
+	for (int f = 0; f < 2; f++) {
+		int set = f ? IPSET_HOST6 : IPSET_HOST4;
+		const struct ipset_ivs *ivs = &new->set[set];
+		for (size_t i = 0; i < ivs->n;) {
+			if (nfnl_batch_reset(b) == -1)
+				goto oom;
+			ssize_t next = put_range(b, set, ng->gen, ivs, 1, i, ivs->n, FILL_BYTES);
+			if (next == -1)
+				goto oom;
+			if (nfnl_batch_commit(b, err, errlen) == -1)
+				goto undo;
+			i = (size_t)next;
+		}
+	}
+	return 0;
+oom:
+	snprintf(err, errlen, "out of memory");
+undo:
+	if (drop_generation(b, ng->gen, e, sizeof(e)) == -1) {
+		size_t n = strlen(err);
+		snprintf(err + n, errlen - n, "; and the sets half filled stay: %s", e);
+	}
+	return -1;
+}
+
+/*
+ * The swap to the new generation ng, in the transaction that also fills
+ * the interval sets: the rules pointed at ng's host sets, old g's deleted.
+ */
+static int
+put_swap(struct nfnl_batch *b, const struct ipset_gen *g, const struct ipset_gen *ng)
+{
 	if (put_chain_flush(b) == -1 || put_host_rule(b, 0, ng->gen) == -1 ||
 	    put_host_rule(b, 1, ng->gen) == -1 || put_set(b, 0, g->gen, 0, 0) == -1 ||
 	    put_set(b, 1, g->gen, 0, 0) == -1)
@@ -282,6 +380,8 @@ put_generation(struct nfnl_batch *b, const struct ipset_build *new, const struct
 /*
  * The transaction: with gone and came (what the sets hold is known), the
  * difference; without, every interval set flushed and refilled from new.
+ * Host sets that cannot stay are filled beforehand in a new generation
+ * (fill_generation()), which the transaction swaps in.
  */
 static int
 load(const struct ipset_build *gone, const struct ipset_build *came, const struct ipset_build *new,
@@ -297,6 +397,16 @@ load(const struct ipset_build *gone, const struct ipset_build *came, const struc
 	    gone && new->set[IPSET_HOST4].n <= g->cap[0] && new->set[IPSET_HOST6].n <= g->cap[1];
 	if (nfnl_batch_init(&b) == -1)
 		goto oom;
+	if (!keep) {
+		ng.gen = g->gen ^ 1;
+		ng.cap[0] = host_cap(new->set[IPSET_HOST4].n);
+		ng.cap[1] = host_cap(new->set[IPSET_HOST6].n);
+		if (fill_generation(&b, new, &ng, err, errlen) == -1)
+			goto done;
+		sent += new->set[IPSET_HOST4].n + new->set[IPSET_HOST6].n;
+		if (nfnl_batch_reset(&b) == -1)
+			goto oom;
+	}
 	for (int s = 0; s < IPSET_NSETS; s++) {
 		if (is_host(s) && !keep)
 			continue;
@@ -306,20 +416,27 @@ load(const struct ipset_build *gone, const struct ipset_build *came, const struc
 			goto oom;
 		sent += add->n + (gone ? gone->set[s].n : 0);
 	}
-	if (!keep) {
-		if (put_generation(&b, new, g, &ng) == -1)
-			goto oom;
-		sent += new->set[IPSET_HOST4].n + new->set[IPSET_HOST6].n;
-	}
+	if (!keep && put_swap(&b, g, &ng) == -1)
+		goto oom;
 	if (nfnl_batch_commit(&b, err, errlen) == 0) {
 		*g = ng;
 		rc = 0;
+	} else if (!keep) {
+		char e[512];
+		if (drop_generation(&b, ng.gen, e, sizeof(e)) == -1) {
+			size_t n = strlen(err);
+			snprintf(err + n, errlen - n, "; and the new host sets stay: %s", e);
+		}
 	}
 	if (changed)
 		*changed = sent;
 	goto done;
 oom:
 	snprintf(err, errlen, "out of memory");
+	if (!keep && ng.gen != g->gen) {
+		char e[512];
+		(void)drop_generation(&b, ng.gen, e, sizeof(e));
+	}
 done:
 	nfnl_batch_free(&b);
 	return rc;

@@ -73,12 +73,7 @@ int
 nfnl_batch_init(struct nfnl_batch *b)
 {
 	memset(b, 0, sizeof(*b));
-	b->seq0 = b->seq = (uint32_t)time(NULL) << 8;
-	if (reserve(b, MNL_NLMSG_HDRLEN + sizeof(struct nfgenmsg)) == -1)
-		return -1;
-	struct nlmsghdr *h = nftnl_batch_begin(b->buf, b->seq++);
-	b->len += h->nlmsg_len;
-	return 0;
+	return nfnl_batch_reset(b);
 }
 
 struct nlmsghdr *
@@ -110,11 +105,36 @@ nfnl_batch_put(struct nfnl_batch *b, struct nlmsghdr *nlh)
 	b->seq++;
 }
 
+int
+nfnl_batch_reset(struct nfnl_batch *b)
+{
+	char *buf = b->buf;
+	const char **what = b->what;
+	size_t cap = b->cap, capwhat = b->capwhat, sndbuf = b->sndbuf;
+	struct mnl_socket *nl = b->nl;
+
+	memset(b, 0, sizeof(*b));
+	b->buf = buf;
+	b->cap = cap;
+	b->what = what;
+	b->capwhat = capwhat;
+	b->nl = nl;
+	b->sndbuf = sndbuf;
+	b->seq0 = b->seq = (uint32_t)time(NULL) << 8;
+	if (reserve(b, MNL_NLMSG_HDRLEN + sizeof(struct nfgenmsg)) == -1)
+		return -1;
+	struct nlmsghdr *h = nftnl_batch_begin(b->buf, b->seq++);
+	b->len += h->nlmsg_len;
+	return 0;
+}
+
 void
 nfnl_batch_free(struct nfnl_batch *b)
 {
 	free(b->buf);
 	free(b->what);
+	if (b->nl)
+		mnl_socket_close(b->nl);
 	memset(b, 0, sizeof(*b));
 }
 
@@ -204,17 +224,31 @@ nfnl_batch_commit(struct nfnl_batch *b, char *err, size_t errlen)
 	struct nlmsghdr *h = nftnl_batch_end(b->buf + b->len, b->seq);
 	b->len += h->nlmsg_len;
 
-	struct mnl_socket *nl = open_socket(b->len + 65536, err, errlen);
-	if (nl == NULL)
+	/* The socket stays for the batch's next transactions; its send buffer grows with them. */
+	if (b->nl == NULL && (b->nl = open_socket(0, err, errlen)) == NULL)
 		return -1;
+	if (b->len + 65536 > b->sndbuf) {
+		int sz =
+		    b->len + 65536 > (size_t)INT32_MAX / 2 ? INT32_MAX / 2 : (int)(b->len + 65536);
+		if (setsockopt(mnl_socket_get_fd(b->nl), SOL_SOCKET, SO_SNDBUFFORCE, &sz,
+			sizeof(sz)) == -1)
+			(void)setsockopt(
+			    mnl_socket_get_fd(b->nl), SOL_SOCKET, SO_SNDBUF, &sz, sizeof(sz));
+		b->sndbuf = (size_t)sz;
+	}
 	int rc = 0;
-	if (mnl_socket_sendto(nl, b->buf, b->len) == -1) {
+	if (mnl_socket_sendto(b->nl, b->buf, b->len) == -1) {
 		snprintf(err, errlen, "netlink: sending %zu bytes: %s", b->len, strerror(errno));
 		rc = -1;
 	} else {
-		rc = answers(nl, want, b, NULL, NULL, err, errlen);
+		rc = answers(b->nl, want, b, NULL, NULL, err, errlen);
 	}
-	mnl_socket_close(nl);
+	if (rc == -1) {
+		/* Answers the failure left unread must not be taken for the next transaction's. */
+		mnl_socket_close(b->nl);
+		b->nl = NULL;
+		b->sndbuf = 0;
+	}
 	return rc;
 }
 

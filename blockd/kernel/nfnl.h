@@ -5,6 +5,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+struct mnl_socket;
 struct nlmsghdr;
 
 /*
@@ -22,7 +23,9 @@ struct nfnl_batch {
 	const char **what;     /* per message, for errors: what it does */
 	size_t nwhat, capwhat;
 	int oom;
-	int error; /* after a failed commit: the kernel's errno, 0 if it gave none */
+	int error;             /* after a failed commit: the kernel's errno, 0 if it gave none */
+	struct mnl_socket *nl; /* opened by the first commit, kept until nfnl_batch_free() */
+	size_t sndbuf;         /* its send buffer */
 };
 
 /* nfnl_batch_init(): an empty batch. Returns 0, or -1 (out of memory). */
@@ -45,6 +48,13 @@ void nfnl_batch_put(struct nfnl_batch *, struct nlmsghdr *nlh);
  * block4 elements: File exists"); nothing of it is then applied.
  */
 int nfnl_batch_commit(struct nfnl_batch *, char *err, size_t errlen);
+
+/*
+ * nfnl_batch_reset(): the batch emptied for the next transaction, its memory
+ * and socket kept (after a commit, or to drop what was written). Returns 0, or -1 (out
+ * of memory).
+ */
+int nfnl_batch_reset(struct nfnl_batch *);
 
 /* nfnl_batch_free(): frees the batch's memory. */
 void nfnl_batch_free(struct nfnl_batch *);

@@ -9,6 +9,10 @@
 # and with two, all flows between one client address and one server address, with each worker's
 # share of them. Each figure shows the CPU time of the generator and of the program on the queue
 # (blockd or the floor), as shares of one core: the machine has two.
+# QUIC: new flows each carrying one client Initial (QUIC v1, protected per RFC 9001; half of them
+# naming the blocked name, which blockd drops), to UDP 443, IPv4, with no queue, the floor and blockd
+# (ports = 443), by build/bench/quic_flows, from 32 client addresses so that no flow conntrack
+# still holds is reused.
 # Usage: b_flows.sh OUT.json   (root; everything runs in namespaces the test bed makes and removes)
 set -u
 cd "$(dirname "$0")/../.."
@@ -19,8 +23,9 @@ rounds=${BENCH_ROUNDS:-3}
 conc=${BENCH_FLOWS_CONCURRENT:-128}
 entries=${BENCH_ENTRIES:-1000000}
 gen=build/bench/tls_flows
+qgen=build/bench/quic_flows
 floor_bin=build/bench/nfq_accept
-for b in "$gen" "$floor_bin" build/blockd build/blockctl build/blockrules; do
+for b in "$gen" "$qgen" "$floor_bin" build/blockd build/blockctl build/blockrules; do
 	[ -x "$b" ] || { echo "b_flows: $b missing (make bench builds it)" >&2; exit 1; }
 done
 stamp() { echo "b_flows: $*" >&2; }
@@ -30,6 +35,15 @@ tb_setup
 tb_spawn sink "$TB_NS_SERVER" "$gen" -l 443 9000
 tb_wait_for grep -q listening "$TB_DIR/sink.log" || tb_fail "tls_flows -l: $(cat "$TB_DIR/sink.log")"
 tb_list "suffix blocked.example CL-2026-000123"
+# QUIC: the generator checks its Initials against RFC 9001 Appendix A before anything runs; the
+# server answers UDP 443; the client gets 32 more addresses to send from.
+"$qgen" --check >&2 || tb_fail "quic_flows --check failed"
+tb_spawn qsink "$TB_NS_SERVER" "$qgen" -l 443
+tb_wait_for grep -q listening "$TB_DIR/qsink.log" || tb_fail "quic_flows -l: $(cat "$TB_DIR/qsink.log")"
+qsrc=""
+for i in $(seq 100 131); do
+	ip -n "$TB_NS_CLIENT" addr add "192.0.2.$i/24" dev c0 && qsrc="$qsrc 192.0.2.$i"
+done
 
 # The 1M list, serial 2 (after tb_list's serial 1): $entries names of another domain, and the same
 # suffix blocked.example, written directly and signed with the run's regulator key.
@@ -158,6 +172,47 @@ stamp "the same over IPv6"
 each tls6_run tls6
 stamp "new flows per second of another protocol to port 9000"
 each other_run other
+# QUIC Initials: each pair of new flows (one blocked, one allowed Initial) from the next source
+# ports, $qstep further on for each run; conntrack's UDP timeouts cut to 5 s on the appliance, so
+# that a port reused after a wrap is a new flow.
+tb_appliance sysctl -qw net.netfilter.nf_conntrack_udp_timeout=5 \
+	net.netfilter.nf_conntrack_udp_timeout_stream=5 2>/dev/null || true
+qoff=0
+qstep=400000
+quic_run() {
+	_tag=quic
+	_t0=$(ticks)
+	_o=$(tb_client timeout $((secs + 20)) "$qgen" "$TB_SERVER4" 443 "$secs" "$conc" \
+		allowed.example www.blocked.example -o "$qoff" $qsrc)
+	_t1=$(ticks)
+	qoff=$(((qoff + qstep) % (32 * 64512)))
+	echo "$_o qcpu_s $(awk -v a="$_t0" -v b="$_t1" -v hz="$hz" 'BEGIN { printf "%.3f", (b - a) / hz }')" \
+		>>"$TB_DIR/gen.$_tag.$_m"
+	echo "$_o" | awk '{ print $6 }'
+}
+modes="none floor b443"
+stamp "new QUIC flows per second (one client Initial each) to UDP 443 over IPv4, half of them blocked"
+# Not in a subshell: quic_run moves qoff on.
+_r=0
+for _m in $modes; do eval "_v_$_m=''"; done
+while [ $_r -lt "$rounds" ]; do
+	for _m in $modes; do
+		mode "$_m"
+		sleep 0.5
+		quic_run >"$TB_DIR/quic.last"
+		eval "_v_$_m=\"\$_v_$_m $(cat "$TB_DIR/quic.last")\""
+	done
+	_r=$((_r + 1))
+done
+for _m in $modes; do
+	eval "quic_$_m=\$(echo \$_v_$_m | median)"
+	eval "stamp \"quic $_m: \$_v_$_m\""
+done
+qleak() { awk '{ for (i = 1; i < NF; i++) if ($i == "leaked") s += $(i + 1) } END { print s + 0 }' "$TB_DIR/gen.quic.$1"; }
+quic_leaked_blockd=$(qleak b443)
+quic_leaked_floor=$(qleak floor)
+build/blockctl -s "$TB_DIR/control.sock" stats >"$TB_DIR/qstats.txt" 2>&1
+
 mode ball
 # That blockd read and reset the blocked half: its counters, and the generator's resets.
 build/blockctl -s "$TB_DIR/control.sock" stats >"$TB_DIR/stats.txt" 2>&1
@@ -166,6 +221,12 @@ hellos=$(sum tls_hellos)
 blocked=$(sum tls_blocked)
 unrecognised=$(sum flows_unrecognised)
 resets=$(awk '{ s += $10 } END { print s + 0 }' "$TB_DIR/gen.tls4.b443" "$TB_DIR/gen.tls4.ball")
+qsum() { awk -v k="$1" '$1 ~ "\\." k "$" { s += $2 } END { print s + 0 }' "$TB_DIR/qstats.txt"; }
+quic_initials=$(qsum quic_initials)
+quic_blocked=$(qsum quic_blocked)
+stamp "blockd: quic_initials $quic_initials quic_blocked $quic_blocked; blocked Initials answered: blockd $quic_leaked_blockd, floor $quic_leaked_floor"
+[ "$quic_blocked" -gt 0 ] && [ "$quic_leaked_blockd" -eq 0 ] ||
+	tb_fail "blockd did not block the QUIC Initials: $(cat "$TB_DIR/qstats.txt")"
 stamp "blockd: tls_hellos $hellos tls_blocked $blocked flows_unrecognised $unrecognised; resets seen $resets"
 [ "$blocked" -gt 0 ] && [ "$resets" -gt 0 ] || tb_fail "blockd blocked nothing: $(cat "$TB_DIR/stats.txt")"
 
@@ -228,6 +289,10 @@ cat >"$json" <<EOJ
   "tls6_blockd_443":$(cpu_json tls6 b443),"tls_1m_floor":$(cpu_json tls1m floor),"tls_1m_blockd":$(cpu_json tls1m b1m)},
  "one_pair":{$scale_json},
  "tls_hellos":$hellos,"tls_blocked":$blocked,"tls_blocked_1m":$blocked1m,"flows_unrecognised":$unrecognised,
+ "quic_flows_per_s":{"no_queue":$quic_none,"nfq_floor":$quic_floor,"blockd_443":$quic_b443},
+ "quic_cpu":{"floor":$(cpu_json quic floor),"blockd_443":$(cpu_json quic b443)},
+ "quic_initials":$quic_initials,"quic_blocked":$quic_blocked,
+ "quic_blocked_answered":{"blockd_443":$quic_leaked_blockd,"nfq_floor":$quic_leaked_floor},
  "hooks_backend":"$backend"}
 EOJ
 cat "$json"

@@ -107,6 +107,7 @@ b = json.load(open(sys.argv[1]))
 r = {"v4": b["v4"], "v6": b["v6"], "rounds": b["rounds"], "blockd_load_ms": b["load_ms"],
      "blockd_reload_1pct_ms": b["reload_1pct_ms"], "blockd_stop_ms": b["stop_ms"],
      "blockd_load_cpu_ms": b["load_cpu_ms"], "blockd_reload_1pct_cpu_ms": b["reload_1pct_cpu_ms"],
+     "blockd_load_kernel_cpu_ms": b["load_kernel_cpu_ms"],
      "nft_f_ms": float(sys.argv[2]), "ipset_restore_swap_ms": float(sys.argv[3]),
      "nft_f_reload_1pct_ms": float(sys.argv[4])}
 json.dump(r, open(sys.argv[5], "w"), indent=1)

@@ -3,6 +3,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <time.h>
 
 #include "base/config.h"
@@ -26,6 +27,12 @@ cpu_ms(void)
 	struct timespec ts;
 	clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts);
 	return ts.tv_sec * 1e3 + ts.tv_nsec / 1e6;
+}
+
+static double
+tv_ms(const struct timeval *tv)
+{
+	return tv->tv_sec * 1e3 + tv->tv_usec / 1e3;
 }
 
 static int
@@ -163,6 +170,7 @@ main(int argc, char **argv)
 	uint64_t seed = 20260101;
 	int rounds = 3, keep = 0;
 	const char *json = NULL, *addrs = NULL, *changed = NULL;
+	double fbuild[16], fsend[16], fsys[16];
 	double full[16], diff[16], stop[16], build[16], fullcpu[16], diffcpu[16];
 
 	for (int i = 1; i + 1 < argc; i += 2) {
@@ -214,9 +222,16 @@ main(int argc, char **argv)
 		double t0 = now_ms(), c0 = cpu_ms();
 		if (ipset_build(l, NULL, NULL, 0, 0, &b, &st) == -1)
 			return 1;
+		double tb = now_ms(), cb = cpu_ms();
+		struct rusage ru0, ru1;
+		getrusage(RUSAGE_THREAD, &ru0);
 		load(NULL, &b, &g);
+		getrusage(RUSAGE_THREAD, &ru1);
 		full[r] = now_ms() - t0;
 		fullcpu[r] = cpu_ms() - c0;
+		fbuild[r] = cb - c0;
+		fsend[r] = now_ms() - tb;
+		fsys[r] = tv_ms(&ru1.ru_stime) - tv_ms(&ru0.ru_stime);
 		/*
 		 * As in the daemon from its second load on, the build before the one in force
 		 * lends its memory to the next (made here untimed).
@@ -249,16 +264,21 @@ main(int argc, char **argv)
 		ipset_build_free(&b2);
 		ipset_build_free(&gone);
 		ipset_build_free(&came);
-		printf("round %d: load %.0f ms (CPU %.0f ms), 1%% reload %.0f ms (CPU %.0f ms, of "
+		printf("round %d: load %.0f ms (CPU %.0f ms: build %.0f ms; sets sent and "
+		       "committed %.0f "
+		       "ms, of which kernel CPU %.0f ms), 1%% reload %.0f ms (CPU %.0f ms, of "
 		       "which "
 		       "patching the sets %.0f ms), stop %.0f ms\n",
-		    r + 1, full[r], fullcpu[r], diff[r], diffcpu[r], build[r], stop[r]);
+		    r + 1, full[r], fullcpu[r], fbuild[r], fsend[r], fsys[r], diff[r], diffcpu[r],
+		    build[r], stop[r]);
 	}
 	double mf = median(full, rounds), md = median(diff, rounds), ms = median(stop, rounds);
 	double mfc = median(fullcpu, rounds), mdc = median(diffcpu, rounds);
-	printf("ipset_bench: %zu IPv4 + %zu IPv6 (%zu+%zu intervals): load %.0f ms, 1%% reload "
-	       "%.0f ms, stop %.0f ms (medians of %d)\n",
-	    n4, n6, st.block4, st.block6, mf, md, ms, rounds);
+	double mfk = median(fsys, rounds);
+	printf("ipset_bench: %zu IPv4 + %zu IPv6 (%zu+%zu intervals): load %.0f ms (CPU %.0f ms, "
+	       "of which kernel %.0f ms), 1%% reload %.0f ms (CPU %.0f ms), stop %.0f ms (medians "
+	       "of %d)\n",
+	    n4, n6, st.block4, st.block6, mf, mfc, mfk, md, mdc, ms, rounds);
 	if (json) {
 		FILE *f = fopen(json, "w");
 		if (f == NULL) {
@@ -267,8 +287,9 @@ main(int argc, char **argv)
 		}
 		fprintf(f,
 		    "{\"v4\":%zu,\"v6\":%zu,\"rounds\":%d,\"load_ms\":%.1f,\"reload_1pct_ms\":%.1f,"
-		    "\"stop_ms\":%.1f,\"load_cpu_ms\":%.1f,\"reload_1pct_cpu_ms\":%.1f}\n",
-		    n4, n6, rounds, mf, md, ms, mfc, mdc);
+		    "\"stop_ms\":%.1f,\"load_cpu_ms\":%.1f,\"load_kernel_cpu_ms\":%.1f,"
+		    "\"reload_1pct_cpu_ms\":%.1f}\n",
+		    n4, n6, rounds, mf, md, ms, mfc, mfk, mdc);
 		fclose(f);
 	}
 	rulelist_free(l);

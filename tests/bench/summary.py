@@ -213,6 +213,32 @@ def main():
         row("one address pair, 2 queues: smallest worker's share of the flows",
             low, None, None, ">= 0.3", len(q2["worker_shares"]) == 2 and low >= 0.3)
 
+    # New QUIC flows per second (b_flows): one client Initial each (QUIC v1, RFC 9001
+    # protection), half of them naming a blocked name, judged by blockd (ports = 443) beside the
+    # accept-all NFQUEUE floor and no queue in the same rounds; the CPU shares of one core; and
+    # that no blocked Initial got through blockd (the floor lets them all through).
+    if f and "quic_flows_per_s" in f:
+        q = f["quic_flows_per_s"]
+        r = q["blockd_443"] / q["nfq_floor"] if q["nfq_floor"] else 0
+        row("new QUIC Initials/s judged (baseline accept-all NFQUEUE)", q["blockd_443"],
+            q["nfq_floor"], round(r, 3), "-", True)
+        r = q["blockd_443"] / q["no_queue"] if q["no_queue"] else 0
+        row("new QUIC Initials/s judged (baseline no queue)", q["blockd_443"], q["no_queue"],
+            round(r, 3), "-", True)
+        c = f["quic_cpu"]
+        row("new QUIC flows: CPU share of blockd (baseline generator)",
+            c["blockd_443"]["queue_program"], c["blockd_443"]["generator"], None, "-", True)
+        row("new QUIC flows: CPU share of the accept-all floor (baseline generator)",
+            c["floor"]["queue_program"], c["floor"]["generator"], None, "-", True)
+        us = c["blockd_443"]["us_per_flow"]
+        row("new QUIC Initials judged per s per core of blockd's CPU (baseline floor's)",
+            round(1e6 / us) if us else None,
+            round(1e6 / c["floor"]["us_per_flow"]) if c["floor"]["us_per_flow"] else None,
+            None, "-", True)
+        a = f["quic_blocked_answered"]
+        row("blocked QUIC Initials answered through blockd (baseline accept-all NFQUEUE)",
+            a["blockd_443"], a["nfq_floor"], None, "0", a["blockd_443"] == 0)
+
     # Instructions per new TLS flow in user space (b_flowpath.sh: callgrind on the
     # packet-to-verdict path, so they compare across machines): per packet kind the rules
     # queue (0: not queued) and per flow (SYN, ACK, ClientHello), beside the 1M-entry list.
