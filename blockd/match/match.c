@@ -35,7 +35,8 @@ copy_allow(struct match_snapshot *s, const struct rule_entry *allow, size_t nall
 	if (nallow == 0)
 		return 0;
 	for (i = 0; i < nallow; i++)
-		bytes += (allow[i].name ? allow[i].namelen : 0) + 1;
+		if (rule_type_bits(allow[i].type) == 0 && allow[i].name)
+			bytes += allow[i].namelen + 1;
 	s->allow = malloc(bytes);
 	if (s->allow == NULL) {
 		errf(err, errlen, "allowlist: out of memory");
@@ -73,9 +74,6 @@ copy_allow(struct match_snapshot *s, const struct rule_entry *allow, size_t nall
 				    i + 1, e->line, e->plen);
 				return -1;
 			}
-			*p = '\0';
-			e->name = p++;
-			e->namelen = 0;
 			break;
 		default:
 			errf(err, errlen,
