@@ -374,6 +374,16 @@ match_free(struct match_snapshot *s)
 	snapshot_free(s);
 }
 
+struct rulelist *
+match_disown(struct match_snapshot *s)
+{
+	struct rulelist *l = s ? s->list : NULL;
+
+	if (s != NULL)
+		snapshot_free(s);
+	return l;
+}
+
 const struct rulelist *
 match_list(const struct match_snapshot *s)
 {
