@@ -415,8 +415,8 @@ accept_safeguards(const struct accept_policy *p, const char *path, struct accept
 	r = safeguard_check(res->list, path, &in, &res->report);
 	psl_free(psl);
 	if (r != 0) {
-		snprintf(res->reason, sizeof res->reason, "%s: out of memory in the safeguards",
-		    path);
+		snprintf(
+		    res->reason, sizeof res->reason, "%s: out of memory in the safeguards", path);
 		return -1;
 	}
 	phase(p, "safeguards");

@@ -148,8 +148,7 @@ build_names(struct match_snapshot *s, char *err, size_t errlen)
 	uint32_t *refs;
 	size_t i, n = 0, pass;
 
-	for (i = 0; i < nd + ns && l->entries[i].type == (i < nd ? RULE_DOMAIN : RULE_SUFFIX);
-	     i++)
+	for (i = 0; i < nd + ns && l->entries[i].type == (i < nd ? RULE_DOMAIN : RULE_SUFFIX); i++)
 		;
 	if (i == nd + ns) {
 		src.nlist = nd + ns;

@@ -370,7 +370,8 @@ name_table_build(struct name_table *t, const struct name_src *src, size_t n)
 				p[3] = NAME_EXT;
 				memcpy(p + 4, &off, 4);
 				/* k.size is 8 only for keys counted into ext, so ext was allocated. */
-				memcpy(x, &cnt, 4); /* NOLINT(clang-analyzer-core.NonNullParamChecker) */
+				memcpy(x, &cnt,
+				    4); /* NOLINT(clang-analyzer-core.NonNullParamChecker) */
 				memcpy(x + 4, &o.name, sizeof(o.name));
 				m = x + NAME_REC_HEAD;
 				xoff += NAME_REC_HEAD + k.count * sizeof(struct mmember);
