@@ -435,7 +435,7 @@ safeguard_drop(struct rulelist *l, const struct safeguard_report *rep)
 {
 	size_t i, k = 0, keep = 0;
 
-	if (rep->n == 0)
+	if (rep->n == 0 || rep->items == NULL)
 		return; /* nothing written: readers of l meanwhile see it unchanged */
 	for (i = 0; i < l->nentries; i++) {
 		if (k < rep->n && rep->items[k].entry == i) {
