@@ -207,12 +207,9 @@ static int
 check(const struct accept_policy *p, const char *path, int restoring, struct accept_result *res)
 {
 	char err[RULES_ERR_MAX * 2], t[32];
-	struct safeguard_input in = {0};
 	struct keyring *keys = NULL;
-	struct psl *psl = NULL;
 	uint8_t last_digest[64];
-	size_t last_entries = 0, len;
-	char *pslbuf;
+	size_t last_entries = 0;
 	int have_last = 0;
 	double change;
 
@@ -379,12 +376,33 @@ check(const struct accept_policy *p, const char *path, int restoring, struct acc
 
 	/* 6. Safeguards, entry by entry. */
 	phase(p, "checks");
-	if (file_read_capped(p->psl_path, PSL_MAX, &pslbuf, &len, err, sizeof err) != 0)
-		return refuse(
-		    res, "public suffix list: %s (install the publicsuffix package)", err);
+	if (p->defer_safeguards) {
+		res->outcome = ACCEPT_NEW;
+		return ACCEPT_NEW;
+	}
+	(void)accept_safeguards(p, path, res); /* a failure: accept_finish() refuses */
+	return accept_finish(p, path, res);
+}
+
+int
+accept_safeguards(const struct accept_policy *p, const char *path, struct accept_result *res)
+{
+	char err[RULES_ERR_MAX * 2];
+	struct safeguard_input in = {0};
+	struct psl *psl = NULL;
+	size_t len;
+	char *pslbuf;
+	int r;
+
+	if (file_read_capped(p->psl_path, PSL_MAX, &pslbuf, &len, err, sizeof err) != 0) {
+		snprintf(res->reason, sizeof res->reason,
+		    "public suffix list: %s (install the publicsuffix package)", err);
+		return -1;
+	}
 	if (psl_parse(pslbuf, len, p->psl_path, &psl, err, sizeof err) != 0) {
 		free(pslbuf);
-		return refuse(res, "%s", err);
+		snprintf(res->reason, sizeof res->reason, "%s", err);
+		return -1;
 	}
 	free(pslbuf);
 	phase(p, "public suffixes");
@@ -394,12 +412,29 @@ check(const struct accept_policy *p, const char *path, int restoring, struct acc
 	memcpy(in.shared, p->shared, sizeof in.shared);
 	in.nshared = p->nshared;
 	in.documentation = p->documentation;
-	if (safeguard_apply(res->list, path, &in, &res->report) != 0) {
-		psl_free(psl);
-		return refuse(res, "%s: out of memory in the safeguards", path);
-	}
+	r = safeguard_check(res->list, path, &in, &res->report);
 	psl_free(psl);
+	if (r != 0) {
+		snprintf(
+		    res->reason, sizeof res->reason, "%s: out of memory in the safeguards", path);
+		return -1;
+	}
 	phase(p, "safeguards");
+	res->reason[0] = '\0';
+	return 0;
+}
+
+int
+accept_finish(const struct accept_policy *p, const char *path, struct accept_result *res)
+{
+	char why[sizeof res->reason];
+
+	(void)p;
+	if (res->reason[0] != '\0') { /* accept_safeguards() failed: the reason is set */
+		memcpy(why, res->reason, sizeof why);
+		return refuse(res, "%s", why);
+	}
+	safeguard_drop(res->list, &res->report);
 	snprintf(res->reason, sizeof res->reason,
 	    "%s: serial %llu accepted: %zu of %zu entries, %zu refused by safeguards, %u "
 	    "signature%s",
@@ -415,6 +450,12 @@ accept_check(const struct accept_policy *p, const char *path, struct accept_resu
 	return check(p, path, 0, res);
 }
 
+void
+accept_state_list(const char *state_dir, char *buf, size_t buflen)
+{
+	snprintf(buf, buflen, "%s/%s/list", state_dir, STATE_CURRENT);
+}
+
 int
 accept_restore(const struct accept_policy *p, struct accept_result *res)
 {
@@ -425,7 +466,7 @@ accept_restore(const struct accept_policy *p, struct accept_result *res)
 		res->fd = -1;
 		return refuse(res, "no state dir to restore from");
 	}
-	snprintf(path, sizeof path, "%s/%s/list", p->state_dir, STATE_CURRENT);
+	accept_state_list(p->state_dir, path, sizeof path);
 	return check(p, path, 1, res);
 }
 

@@ -34,6 +34,10 @@ struct accept_policy {
 	const struct tlog_policy *tlog; /* the list must be in this transparency log; NULL: off */
 	int restart; /* a daemon starting: the last accepted list again is taken as restored
 			(ACCEPT_NEW, serial == last_serial), not ACCEPT_SAME */
+	/* 1: accept_check() and accept_restore() stop before the safeguards, which the
+	   caller then runs with accept_safeguards() and accept_finish() (so that it can
+	   read the list in another thread meanwhile); 0: they run them too. */
+	int defer_safeguards;
 	/* Called as each step of the check ends ("read", "hash", "signatures", "parse",
 	   "checks", "public suffixes", "safeguards"), for a profile; NULL: not called. */
 	void (*phase)(void *arg, const char *step);
@@ -105,6 +109,9 @@ int accept_check(const struct accept_policy *p, const char *path, struct accept_
  */
 int accept_restore(const struct accept_policy *p, struct accept_result *res);
 
+/* accept_state_list(): the path of the copy accept_restore() reads, as its messages name it. */
+void accept_state_list(const char *state_dir, char *buf, size_t buflen);
+
 /*
  * accept_commit(): makes an ACCEPT_NEW result the last accepted: copies the
  * list and its signature files into a new directory STATE/rules.SERIAL/ (as
@@ -136,6 +143,18 @@ int accept_last(const char *state_dir, uint64_t *serial, uint8_t digest[64], siz
  * ..."). Pure; buf (of buflen > 0 bytes) gets as much as fits, NUL-terminated.
  */
 void accept_explain(const struct accept_result *res, unsigned threshold, char *buf, size_t buflen);
+
+/*
+ * With policy defer_safeguards, an ACCEPT_NEW result still has its whole
+ * list: accept_safeguards() loads the public suffix list and checks every
+ * entry, only reading res->list (another thread may read it meanwhile) and
+ * filling res->report; accept_finish() then removes the refused entries, or
+ * refuses the list if the check failed, exactly as accept_check() would
+ * have. accept_safeguards() returns 0, or -1 (accept_finish() then says why);
+ * accept_finish() returns the outcome. Call both, in this order, once.
+ */
+int accept_safeguards(const struct accept_policy *p, const char *path, struct accept_result *res);
+int accept_finish(const struct accept_policy *p, const char *path, struct accept_result *res);
 
 void accept_result_free(struct accept_result *res);
 

@@ -40,7 +40,8 @@ builder_free(struct builder *b)
 			free(b->orders[i].strs[j]);
 	}
 	for (i = 0; i < b->nentries; i++)
-		free((char *)b->entries[i].name);
+		if (rule_type_bits(b->entries[i].type) == 0)
+			free((char *)b->entries[i].name);
 	free(b->orders);
 	free(b->entries);
 	free(b->files);
@@ -79,8 +80,7 @@ add_entry(struct builder *b, const struct rule_entry *e, const char *v, size_t v
 		b->entries[b->nentries].namelen = (uint32_t)vn;
 		if (b->entries[b->nentries].name == NULL)
 			return -1;
-	} else
-		b->entries[b->nentries].name = NULL;
+	}
 	b->files[b->nentries] = file;
 	b->nentries++;
 	return 0;

@@ -428,9 +428,6 @@ parse_entries(struct cursor *c, struct rulelist *l, uint64_t want, uint8_t *used
 		if (rule_type_bits(e->type) == 0) { /* the value is a name */
 			e->name = save(c, v, vn);
 			e->namelen = (uint32_t)vn;
-		} else {
-			e->name = NULL;
-			e->namelen = 0;
 		}
 		if (l->nentries > 0) {
 			cmp = rule_entry_cmp(e - 1, e, l->orders);
@@ -578,7 +575,8 @@ rebase(struct rulelist *l, uintptr_t old, char *now)
 		REBASE(l->orders[i].notice_url);
 	}
 	for (i = 0; i < l->nentries; i++)
-		REBASE(l->entries[i].name);
+		if (rule_type_bits(l->entries[i].type) == 0)
+			REBASE(l->entries[i].name);
 #undef REBASE
 }
 

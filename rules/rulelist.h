@@ -70,19 +70,27 @@ struct rule_order {
 };
 
 /*
- * One entry. name holds the domain (RULE_DOMAIN, RULE_SUFFIX) or "host/path"
- * (RULE_URL), NUL-terminated, lowercase A-labels; addr and plen hold the
- * address (RULE_IPV4: first 4 bytes) for address rules.
+ * One entry, 32 bytes (a million of them are held at once). A name type's
+ * (rule_type_bits() 0) name holds the domain (RULE_DOMAIN, RULE_SUFFIX) or
+ * "host/path" (RULE_URL), NUL-terminated, lowercase A-labels; an address
+ * type's addr and plen hold the address (RULE_IPV4: first 4 bytes). The two
+ * share their bytes: an address entry has no name, and name and namelen are
+ * read or written only for the name types.
  */
 struct rule_entry {
-	const char *name;
-	uint32_t namelen;
 	uint32_t order; /* index into rulelist.orders */
 	uint32_t line;  /* line in the list file, for messages */
-	uint8_t type;   /* enum rule_type */
+	union {
+		struct {
+			const char *name;
+			uint32_t namelen;
+		};
+		uint8_t addr[16];
+	};
+	uint8_t type; /* enum rule_type */
 	uint8_t plen;
-	uint8_t addr[16];
 };
+_Static_assert(sizeof(struct rule_entry) == 32, "a rule entry is 32 bytes");
 
 /*
  * A list as parsed. The struct, orders[] and entries[] are each one malloc()

@@ -47,6 +47,7 @@ static int __attribute__((format(printf, 5, 6))) refuse(struct safeguard_report 
 		}
 		rep->items = ni;
 	}
+	rep->items[rep->n].entry = (size_t)(e - l->entries);
 	rep->items[rep->n].line = e->line;
 	rep->items[rep->n].msg = msg;
 	return 0;
@@ -398,12 +399,12 @@ check_name(struct sgctx *c, const struct rule_entry *e)
 }
 
 int
-safeguard_apply(struct rulelist *l, const char *fname, const struct safeguard_input *in,
+safeguard_check(const struct rulelist *l, const char *fname, const struct safeguard_input *in,
     struct safeguard_report *rep)
 {
 	struct sgctx c = {l, fname, in, allow_names(in->allow, in->nallow), NULL, NULL, rep, 0};
 	const struct rule_entry *e;
-	size_t i, keep = 0;
+	size_t i;
 	int r = 0;
 
 	if (shared_names(in, &c.shared_above, &c.shared_suffix) != 0 || c.allow_names == NULL) {
@@ -421,16 +422,40 @@ safeguard_apply(struct rulelist *l, const char *fname, const struct safeguard_in
 		if (r == 1) {
 			rep->items[rep->n].reason = c.reason;
 			rep->n++;
-			continue;
 		}
-		l->entries[keep++] = l->entries[i];
 	}
-	/* On failure keep the unchecked rest, so the list stays whole. */
-	for (; r < 0 && i < l->nentries; i++)
-		l->entries[keep++] = l->entries[i];
-	l->nentries = keep;
 	strset_free(c.allow_names);
 	strset_free(c.shared_above);
 	strset_free(c.shared_suffix);
 	return r < 0 ? -1 : 0;
+}
+
+void
+safeguard_drop(struct rulelist *l, const struct safeguard_report *rep)
+{
+	size_t i, k = 0, keep = 0;
+
+	if (rep->n == 0 || rep->items == NULL)
+		return; /* nothing written: readers of l meanwhile see it unchanged */
+	for (i = 0; i < l->nentries; i++) {
+		if (k < rep->n && rep->items[k].entry == i) {
+			k++;
+			continue;
+		}
+		l->entries[keep++] = l->entries[i];
+	}
+	l->nentries = keep;
+}
+
+int
+safeguard_apply(struct rulelist *l, const char *fname, const struct safeguard_input *in,
+    struct safeguard_report *rep)
+{
+	/* On failure the unchecked rest is kept, so the list stays whole. */
+	size_t n0 = rep->n;
+	int r = safeguard_check(l, fname, in, rep);
+	struct safeguard_report now = {rep->items ? rep->items + n0 : NULL, rep->n - n0};
+
+	safeguard_drop(l, &now);
+	return r;
 }

@@ -24,6 +24,7 @@ enum safeguard_reason {
 };
 
 struct safeguard_refusal {
+	size_t entry;   /* index of the entry in the list checked */
 	uint32_t line;  /* line of the entry in the list file */
 	uint8_t reason; /* enum safeguard_reason */
 	char *msg;      /* "file:line: suffix co.uk (order REF): refused: ..." */
@@ -67,6 +68,16 @@ struct safeguard_input {
  */
 int safeguard_apply(struct rulelist *l, const char *fname, const struct safeguard_input *in,
     struct safeguard_report *rep);
+
+/*
+ * safeguard_apply() in two halves: safeguard_check() only reads l (another
+ * thread may read it meanwhile) and appends to rep what it refuses, in list
+ * order; safeguard_drop() then removes those entries from l. Returns as
+ * safeguard_apply(); after a failure, rep holds the entries refused so far.
+ */
+int safeguard_check(const struct rulelist *l, const char *fname, const struct safeguard_input *in,
+    struct safeguard_report *rep);
+void safeguard_drop(struct rulelist *l, const struct safeguard_report *rep);
 
 /* Frees the items and their messages; rep itself is the caller's. */
 void safeguard_report_free(struct safeguard_report *rep);

@@ -248,7 +248,7 @@ op_lookup(void *ctx, const char *what, int json, FILE *out)
 		    r == MATCH_ALLOW ? "true" : "false");
 		if (e) {
 			fputs(",\"entry\":", out);
-			json_fstr(out, e->name ? e->name : "");
+			json_fstr(out, rule_type_bits(e->type) == 0 && e->name ? e->name : "");
 			fprintf(out, ",\"type\":\"%s\",\"line\":%" PRIu32 ",\"order\":",
 			    rule_entry_keyword(e), e->line);
 			json_fstr(out, o->ref);

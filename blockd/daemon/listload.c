@@ -1,5 +1,6 @@
 /* The list blockd enforces: accepted from rules_dir or restored from state_dir, as a match snapshot. */
 #include <errno.h>
+#include <pthread.h>
 #include <inttypes.h>
 #include <stdio.h>
 #include <string.h>
@@ -112,6 +113,66 @@ build(struct accept_result *res, const struct allowlist *allow, struct match_sna
 	return 0;
 }
 
+/*
+ * The snapshot built from the whole list in a thread of its own while the
+ * safeguards check it on this one: both only read it. Entries are seldom
+ * refused; when some are, this snapshot is dropped and the list's remainder
+ * indexed once more, so what is enforced is always what a build after the
+ * safeguards gives.
+ */
+struct early {
+	pthread_t tid;
+	int started, rc;
+	struct rulelist *list;
+	const struct allowlist *allow;
+	struct match_snapshot *snap;
+	char err[1024];
+};
+
+static void *
+early_run(void *arg)
+{
+	struct early *b = arg;
+
+	b->rc = match_build(b->list, b->allow ? b->allow->entries : NULL,
+	    b->allow ? b->allow->n : 0, &b->snap, b->err, sizeof(b->err));
+	return NULL;
+}
+
+/*
+ * Safeguards and index for an ACCEPT_NEW result of a deferred check (one
+ * thread each); the outcome, with ll->snap built when it is ACCEPT_NEW.
+ * -1 with err only when the snapshot cannot be built.
+ */
+static int
+safeguard_and_build(const struct accept_policy *pol, const char *path,
+    const struct allowlist *allow, struct startprof *prof, struct listload *ll, int *outcome,
+    char *err, size_t errlen)
+{
+	struct early b = {.list = ll->res.list, .allow = allow, .rc = -1};
+
+	b.started = pthread_create(&b.tid, NULL, early_run, &b) == 0;
+	(void)accept_safeguards(pol, path, &ll->res);
+	if (b.started)
+		pthread_join(b.tid, NULL);
+	*outcome = accept_finish(pol, path, &ll->res);
+	if (b.started && b.rc == 0 && *outcome == ACCEPT_NEW && ll->res.report.n == 0) {
+		ll->snap = b.snap;
+		ll->res.list = NULL; /* the snapshot owns it now */
+		startprof_mark(prof, "snapshot");
+		return 0;
+	}
+	/* Refused entries, a failed build or no thread: the snapshot after the safeguards. */
+	if (b.started && b.rc == 0)
+		(void)match_disown(b.snap); /* the list stays res's (or was freed when refused) */
+	if (*outcome != ACCEPT_NEW)
+		return 0;
+	if (build(&ll->res, allow, &ll->snap, err, errlen) == -1)
+		return -1;
+	startprof_mark(prof, "snapshot");
+	return 0;
+}
+
 int
 listload(const struct blockd_config *cfg, int mode, const struct listload_floor *floor,
     struct startprof *prof, struct listload *ll, char *err, size_t errlen)
@@ -130,6 +191,7 @@ listload(const struct blockd_config *cfg, int mode, const struct listload_floor 
 		log_debug("allowlist %s: %zu entries", cfg->allowlist, allow->n);
 	policy_init(cfg, allow, mode == LISTLOAD_RELOAD_OVERRIDE, &pol);
 	pol.restart = mode == LISTLOAD_START || mode == LISTLOAD_CHECK;
+	pol.defer_safeguards = 1; /* safeguard_and_build() */
 	if (shared_load(cfg, shared, &pol, err, errlen) == -1)
 		goto out;
 	if (prof != NULL) {
@@ -162,12 +224,12 @@ listload(const struct blockd_config *cfg, int mode, const struct listload_floor 
 		    path, mode_name(mode));
 		int o = accept_check(&pol, path, &ll->res);
 		ll->checked = 1;
+		if (o == ACCEPT_NEW &&
+		    safeguard_and_build(&pol, path, allow, prof, ll, &o, err, errlen) == -1)
+			goto out;
 		if (o == ACCEPT_NEW) {
 			debug_accepted(path, &ll->res);
 			report_refusals(&ll->res);
-			if (build(&ll->res, allow, &ll->snap, err, errlen) == -1)
-				goto out;
-			startprof_mark(prof, "snapshot");
 			log_debug("%s: serial %" PRIu64 " ready to enforce", path, ll->res.serial);
 			/* The last accepted list again (a restart) is restored, not new. */
 			ll->fresh = ll->res.serial != ll->res.last_serial;
@@ -206,11 +268,15 @@ listload(const struct blockd_config *cfg, int mode, const struct listload_floor 
 	int o = accept_restore(&pol, &ll->res);
 	ll->checked = 1;
 	if (o == ACCEPT_NEW) {
+		char copy[4096];
+
+		accept_state_list(cfg->state_dir, copy, sizeof(copy));
+		if (safeguard_and_build(&pol, copy, allow, prof, ll, &o, err, errlen) == -1)
+			goto out;
+	}
+	if (o == ACCEPT_NEW) {
 		debug_accepted(cfg->state_dir, &ll->res);
 		report_refusals(&ll->res);
-		if (build(&ll->res, allow, &ll->snap, err, errlen) == -1)
-			goto out;
-		startprof_mark(prof, "snapshot");
 		rc = 0;
 	} else if (ll->res.serial == 0) {
 		rc = 0; /* no list at all yet */

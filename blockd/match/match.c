@@ -35,7 +35,8 @@ copy_allow(struct match_snapshot *s, const struct rule_entry *allow, size_t nall
 	if (nallow == 0)
 		return 0;
 	for (i = 0; i < nallow; i++)
-		bytes += (allow[i].name ? allow[i].namelen : 0) + 1;
+		if (rule_type_bits(allow[i].type) == 0 && allow[i].name)
+			bytes += allow[i].namelen + 1;
 	s->allow = malloc(bytes);
 	if (s->allow == NULL) {
 		errf(err, errlen, "allowlist: out of memory");
@@ -73,9 +74,6 @@ copy_allow(struct match_snapshot *s, const struct rule_entry *allow, size_t nall
 				    i + 1, e->line, e->plen);
 				return -1;
 			}
-			*p = '\0';
-			e->name = p++;
-			e->namelen = 0;
 			break;
 		default:
 			errf(err, errlen,
@@ -136,27 +134,34 @@ url_cmp(const void *a, const void *b)
 }
 
 /*
- * The keys go to the table as entry indexes (4 bytes each), not copies: a
- * million names are built with a few megabytes besides the table itself.
+ * The keys go to the table as entry indexes (4 bytes each), not copies; a
+ * list in canonical order (domains, then suffixes, from its first entry) not
+ * even those: only the allowlist's are listed.
  */
 static int
 build_names(struct match_snapshot *s, char *err, size_t errlen)
 {
 	const struct rulelist *l = s->list;
-	struct name_src src = {l->entries, s->allow, NULL, 0};
+	struct name_src src = {l->entries, s->allow, NULL, 0, 0, 0};
+	size_t nd = s->counts[RULE_DOMAIN], ns = s->counts[RULE_SUFFIX];
 	struct url_key *uk;
 	uint32_t *refs;
 	size_t i, n = 0, pass;
 
-	refs = malloc(
-	    (s->counts[RULE_DOMAIN] + s->counts[RULE_SUFFIX] + s->nallow + 1) * sizeof(*refs));
+	for (i = 0; i < nd + ns && l->entries[i].type == (i < nd ? RULE_DOMAIN : RULE_SUFFIX); i++)
+		;
+	if (i == nd + ns) {
+		src.nlist = nd + ns;
+		src.sfx = nd;
+	}
+	refs = malloc(((src.nlist ? 0 : nd + ns) + s->nallow + 1) * sizeof(*refs));
 	if (refs == NULL) {
 		errf(err, errlen, "match: out of memory for %zu entries", l->nentries);
 		return -1;
 	}
 	src.refs = refs;
 	/* Exact entries first, then suffixes, then the allowlist: the first active member wins. */
-	for (pass = RULE_DOMAIN; pass <= RULE_SUFFIX; pass++) {
+	for (pass = RULE_DOMAIN; pass <= RULE_SUFFIX && src.nlist == 0; pass++) {
 		for (i = 0; i < l->nentries; i++) {
 			if (l->entries[i].type == pass)
 				refs[n++] = (uint32_t)i | (pass == RULE_SUFFIX ? MREF_SUFFIX : 0);
@@ -170,9 +175,9 @@ build_names(struct match_snapshot *s, char *err, size_t errlen)
 		refs[n++] = (uint32_t)i | MREF_ALLOW | (e->type == RULE_SUFFIX ? MREF_SUFFIX : 0);
 		s->names_allow = 1;
 	}
-	if (name_table_build(&s->names, &src, n) < 0) {
+	if (name_table_build(&s->names, &src, src.nlist + n) < 0) {
 		free(refs);
-		errf(err, errlen, "match: out of memory for %zu names", n);
+		errf(err, errlen, "match: out of memory for %zu names", src.nlist + n);
 		return -1;
 	}
 	free(refs);
@@ -195,6 +200,7 @@ build_names(struct match_snapshot *s, char *err, size_t errlen)
 		refs[i] = uk[i].ref;
 	free(uk);
 	src.refs = refs;
+	src.nlist = src.sfx = 0;
 	src.hosts = 1;
 	if (name_table_build(&s->urls, &src, n) < 0) {
 		free(refs);
@@ -365,6 +371,16 @@ match_free(struct match_snapshot *s)
 		return;
 	rulelist_free(s->list);
 	snapshot_free(s);
+}
+
+struct rulelist *
+match_disown(struct match_snapshot *s)
+{
+	struct rulelist *l = s ? s->list : NULL;
+
+	if (s != NULL)
+		snapshot_free(s);
+	return l;
 }
 
 const struct rulelist *

@@ -37,6 +37,8 @@ struct match_hit {
 int match_build(struct rulelist *list, const struct rule_entry *allow, size_t nallow,
     struct match_snapshot **out, char *err, size_t errlen);
 void match_free(struct match_snapshot *);
+/* match_disown(): frees a snapshot that was never shared and gives its list back. */
+struct rulelist *match_disown(struct match_snapshot *);
 const struct rulelist *match_list(const struct match_snapshot *);
 /* match_allowlist(): the snapshot's copy of the local allowlist (*n entries; owned by the snapshot). */
 const struct rule_entry *match_allowlist(const struct match_snapshot *, size_t *n);

@@ -109,14 +109,17 @@ struct name_item {
 void *match_table_alloc(size_t n);
 
 /*
- * The keys to insert, without copying them: refs[i] is an entry of entries[]
- * (or, with MREF_ALLOW, of allow[]) with its MREF_ flags, the member it
- * becomes; its name is the key, or with hosts only the host before the
- * first '/' (URL entries).
+ * The keys to insert, without copying them: key i is entry i of entries[]
+ * for i below nlist (with MREF_SUFFIX from sfx on: a list in canonical order
+ * holds its domains, then its suffixes), and after that refs[i - nlist], an
+ * entry of entries[] (or, with MREF_ALLOW, of allow[]) with its MREF_ flags:
+ * the member it becomes. Its name is the key, or with hosts only the host
+ * before the first '/' (URL entries).
  */
 struct name_src {
 	const struct rule_entry *entries, *allow;
 	const uint32_t *refs;
+	size_t nlist, sfx;
 	int hosts;
 };
 

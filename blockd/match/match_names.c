@@ -146,11 +146,20 @@ name_table_find(
 	}
 }
 
+/* Item i's ref: its entry (or allowlist entry) index with the MREF_ flags. */
+static inline uint32_t
+src_ref(const struct name_src *src, size_t i)
+{
+	if (i < src->nlist)
+		return (uint32_t)i | (i >= src->sfx ? MREF_SUFFIX : 0);
+	return src->refs[i - src->nlist];
+}
+
 /* Item i of src: an entry of the list or of the allowlist copy, as a key. */
 static struct name_item
 src_item(const struct name_src *src, size_t i)
 {
-	uint32_t ref = src->refs[i];
+	uint32_t ref = src_ref(src, i);
 	const struct rule_entry *e =
 	    ref & MREF_ALLOW ? &src->allow[ref & MREF_INDEX] : &src->entries[ref & MREF_INDEX];
 	struct name_item it = {e->name, e->namelen, ref, ref & MREF_ALLOW ? 0 : e->order};
@@ -169,9 +178,13 @@ struct build_key {
 	uint32_t size;       /* bytes it takes in a bucket */
 };
 
-/* The run of items starting at order[i] that share a name with it (equal names are adjacent). */
+/*
+ * The run of items starting at sorted position i that share a name with it,
+ * among those up to end (the rest of its home bucket's items): equal names
+ * have equal fingerprints, which are adjacent.
+ */
 static struct build_key
-next_key(const struct name_src *src, const uint64_t *hs, uint32_t *order, size_t i, size_t n)
+next_key(const struct name_src *src, uint16_t *fps, uint32_t *order, size_t i, size_t end)
 {
 	struct build_key k = {i, 1, 0};
 	/* order[] is a permutation of 0..n-1, filled by the counting sort in the caller. */
@@ -179,8 +192,8 @@ next_key(const struct name_src *src, const uint64_t *hs, uint32_t *order, size_t
 	struct name_item a = {0}, b;
 	size_t j, sz;
 
-	/* An entry is read (at random) only when another has the same hash. */
-	for (j = i + 1; j < n && hs[order[j]] == hs[order[i]]; j++) {
+	/* An entry is read (at random) only when another has the same fingerprint. */
+	for (j = i + 1; j < end && fps[j] == fps[i]; j++) {
 		if (a.name == NULL)
 			a = src_item(src, order[i]);
 		b = src_item(src, order[j]);
@@ -205,13 +218,28 @@ home_of(const struct name_table *t, uint64_t h)
 	return (uint32_t)(((h >> 32) * t->nhome) >> 32);
 }
 
+/* Item i's key hashed. */
+static uint64_t
+item_hash(const struct name_src *src, size_t i)
+{
+	struct name_item it = src_item(src, i);
+
+	return hash_key(it.name, it.len);
+}
+
+/*
+ * The build keeps 6 bytes an item besides the table: the items in bucket
+ * order (4) and their fingerprints in that order (2). The Bloom filter is
+ * filled while hashing, sized by the items (the keys, unless names repeat),
+ * and the hashes are computed twice rather than kept.
+ */
 int
 name_table_build(struct name_table *t, const struct name_src *src, size_t n)
 {
-	uint64_t *hs = NULL;
 	uint32_t *order = NULL, *start = NULL;
-	size_t i, j, nb, cur, used, ext = 0, xoff = 0, nkeys = 0;
-	double bytes = 0, target;
+	uint16_t *fps = NULL;
+	size_t i, j, nb, cur, used, ext = 0, xoff = 0, nkeys = 0, home, end;
+	double bytes;
 	int max_labels = 0;
 
 	memset(t, 0, sizeof(*t));
@@ -219,85 +247,87 @@ name_table_build(struct name_table *t, const struct name_src *src, size_t n)
 		return 0;
 	if (n > MATCH_MAX_REFS)
 		return -1;
-	hs = malloc(n * sizeof(*hs));
-	order = malloc(n * sizeof(*order));
-	if (hs == NULL || order == NULL)
-		goto fail;
-	for (i = 0; i < n; i++) {
-		struct name_item it = src_item(src, i);
-		int nl = count_labels(it.name, it.len);
-
-		hs[i] = hash_key(it.name, it.len);
-		bytes += NAME_REC_HEAD + sizeof(struct mmember);
-		max_labels = nl > max_labels ? nl : max_labels;
-	}
 	/*
 	 * Buckets about 75% full (less with repeated names): with records of
 	 * 20 bytes a bucket holds six, so a listed name is found in its home
 	 * bucket or the next one but rarely further (1.2 buckets on average for
 	 * a million names, as with the longer records at 65%).
 	 */
-	target = bytes / (NAME_BUCKET_DATA * 0.75);
-	t->nhome = target < 1 ? 1 : target > 0x7fffffff ? 0x7fffffff : (uint32_t)target;
-
-	/* Items by home bucket (counting sort, stable), then by hash within one. */
+	bytes = (double)n * (double)(NAME_REC_HEAD + sizeof(struct mmember));
+	bytes /= NAME_BUCKET_DATA * 0.75;
+	t->nhome = bytes < 1 ? 1 : bytes > 0x7fffffff ? 0x7fffffff : (uint32_t)bytes;
+	for (t->bloom_mask = 1; t->bloom_mask * 64 < n * 8; t->bloom_mask <<= 1)
+		;
+	/* About 8 bits a key: a million names keep their filter in 1 MiB of cache. */
+	t->bloom = match_table_alloc(t->bloom_mask * sizeof(*t->bloom));
+	t->bloom_mask--;
+	order = malloc(n * sizeof(*order));
+	fps = malloc(n * sizeof(*fps));
 	start = calloc((size_t)t->nhome + 1, sizeof(*start));
-	if (start == NULL)
+	if (t->bloom == NULL || order == NULL || fps == NULL || start == NULL)
 		goto fail;
-	for (i = 0; i < n; i++)
-		start[home_of(t, hs[i]) + 1]++;
+
+	/* Items by home bucket (counting sort, stable); the filter on the way. */
+	for (i = 0; i < n; i++) {
+		struct name_item it = src_item(src, i);
+		uint64_t h = hash_key(it.name, it.len);
+		int nl = count_labels(it.name, it.len);
+
+		start[home_of(t, h) + 1]++;
+		t->bloom[(h >> 40) & t->bloom_mask] |= name_bloom_bits(h);
+		max_labels = nl > max_labels ? nl : max_labels;
+	}
 	for (i = 0; i < t->nhome; i++)
 		start[i + 1] += start[i];
-	for (i = 0; i < n; i++)
-		order[start[home_of(t, hs[i])]++] = (uint32_t)i;
-	free(start);
-	start = NULL;
-	for (i = 1; i < n; i++) {
-		/* NOLINTNEXTLINE(clang-analyzer-core.uninitialized.Assign): set above for every i */
-		uint32_t x = order[i];
+	for (i = 0; i < n; i++) {
+		uint64_t h = item_hash(src, i);
+		uint32_t at = start[home_of(t, h)]++;
 
-		for (j = i; j > 0 && home_of(t, hs[order[j - 1]]) == home_of(t, hs[x]) &&
-		     hs[order[j - 1]] > hs[x];
-		     j--)
-			order[j] = order[j - 1];
-		order[j] = x;
+		order[at] = (uint32_t)i;
+		fps[at] = (uint16_t)h;
+	}
+	/* start[b] is now where home b ends (and b + 1 begins); by fingerprint within one. */
+	for (home = 0, i = 0; home < t->nhome; i = start[home++]) {
+		for (j = i + 1; j < start[home]; j++) {
+			uint32_t x = order[j];
+			uint16_t f = fps[j];
+			size_t k;
+
+			for (k = j; k > i && fps[k - 1] > f; k--) {
+				order[k] = order[k - 1];
+				fps[k] = fps[k - 1];
+			}
+			order[k] = x;
+			fps[k] = f;
+		}
 	}
 
 	/* Sizing pass: the buckets the greedy placement below will use. */
-	for (i = 0, cur = 0, used = 0; i < n; i += j) {
-		struct build_key k;
-
-		if (i + NAME_AHEAD < n)
-			__builtin_prefetch(&hs[order[i + NAME_AHEAD]]);
-		k = next_key(src, hs, order, i, n);
-		/* NOLINTNEXTLINE(clang-analyzer-core.uninitialized.ArraySubscript): a permutation */
-		uint32_t home = home_of(t, hs[order[i]]);
-
-		j = k.count;
+	for (home = 0, i = 0, cur = 0, used = 0; home < t->nhome; home++) {
 		if (home > cur) {
 			cur = home;
 			used = 0;
 		}
-		if (used + k.size > NAME_BUCKET_DATA) {
-			cur++;
-			used = 0;
+		for (end = start[home]; i < end; i += j) {
+			struct build_key k = next_key(src, fps, order, i, end);
+
+			j = k.count;
+			if (used + k.size > NAME_BUCKET_DATA) {
+				cur++;
+				used = 0;
+			}
+			used += k.size;
+			if (k.size == 8)
+				ext += NAME_REC_HEAD + k.count * sizeof(struct mmember);
+			nkeys++;
 		}
-		used += k.size;
-		if (k.size == 8)
-			ext += NAME_REC_HEAD + k.count * sizeof(struct mmember);
-		nkeys++;
 	}
 	nb = cur + 1 > t->nhome ? cur + 1 : t->nhome;
 	if (ext > 0xffffffffu)
 		goto fail;
 	t->buckets = match_table_alloc(nb * NAME_BUCKET);
 	t->ext = ext ? malloc(ext) : NULL;
-	for (t->bloom_mask = 1; t->bloom_mask * 64 < nkeys * 8; t->bloom_mask <<= 1)
-		;
-	/* About 8 bits a key: a million names keep their filter in 1 MiB of cache. */
-	t->bloom = match_table_alloc(t->bloom_mask * sizeof(*t->bloom));
-	t->bloom_mask--;
-	if (t->buckets == NULL || (ext && t->ext == NULL) || t->bloom == NULL)
+	if (t->buckets == NULL || (ext && t->ext == NULL))
 		goto fail;
 	t->nbuckets = nb;
 	t->extlen = ext;
@@ -307,70 +337,66 @@ name_table_build(struct name_table *t, const struct name_src *src, size_t n)
 	 * bucket with room. The entries are read in that (random) order: each is
 	 * fetched some keys ahead.
 	 */
-	for (i = 0, cur = 0; i < n; i += j) {
-		struct build_key k;
-
-		if (i + NAME_AHEAD < n) {
-			uint32_t r = src->refs[order[i + NAME_AHEAD]];
-
-			__builtin_prefetch(r & MREF_ALLOW ? &src->allow[r & MREF_INDEX]
-							  : &src->entries[r & MREF_INDEX]);
-			__builtin_prefetch(&hs[order[i + NAME_AHEAD]]);
-			__builtin_prefetch(
-			    &src->refs[order[i + 2 * NAME_AHEAD < n ? i + 2 * NAME_AHEAD : i]]);
-		}
-		k = next_key(src, hs, order, i, n);
-		const struct name_item o = src_item(src, order[i]);
-		uint64_t h = hs[order[i]];
-		uint32_t home = home_of(t, h);
-		uint16_t fp = (uint16_t)h;
-		uint8_t *b, *p, *m;
-		size_t c;
-
-		j = k.count;
+	for (home = 0, i = 0, cur = 0; home < t->nhome; home++) {
 		if (home > cur)
 			cur = home;
-		if (t->buckets[cur * NAME_BUCKET] + k.size > NAME_BUCKET_DATA)
-			cur++;
-		for (c = home; c < cur; c++) /* lookups from home must read on to here */
-			t->buckets[c * NAME_BUCKET + 1] = 1;
-		b = t->buckets + cur * NAME_BUCKET;
-		p = b + 2 + b[0];
-		b[0] = (uint8_t)(b[0] + k.size);
-		memcpy(p, &fp, 2);
-		p[2] = (uint8_t)o.len;
-		if (k.size == 8) {
-			uint32_t off = (uint32_t)xoff, cnt = (uint32_t)k.count;
-			uint8_t *x = t->ext + xoff;
+		for (end = start[home]; i < end; i += j) {
+			if (i + NAME_AHEAD < n) {
+				uint32_t r = src_ref(src, order[i + NAME_AHEAD]);
 
-			p[3] = NAME_EXT;
-			memcpy(p + 4, &off, 4);
-			/* k.size is 8 only for keys counted into ext, so ext was allocated. */
-			memcpy(x, &cnt, 4); /* NOLINT(clang-analyzer-core.NonNullParamChecker) */
-			memcpy(x + 4, &o.name, sizeof(o.name));
-			m = x + NAME_REC_HEAD;
-			xoff += NAME_REC_HEAD + k.count * sizeof(struct mmember);
-		} else {
-			p[3] = (uint8_t)k.count;
-			memcpy(p + 4, &o.name, sizeof(o.name));
-			m = p + NAME_REC_HEAD;
-		}
-		for (c = 0; c < k.count; c++) {
-			const struct name_item e = c ? src_item(src, order[i + c]) : o;
-			struct mmember mm = {e.ref, e.order};
+				__builtin_prefetch(r & MREF_ALLOW ? &src->allow[r & MREF_INDEX]
+								  : &src->entries[r & MREF_INDEX]);
+			}
+			struct build_key k = next_key(src, fps, order, i, end);
+			const struct name_item o = src_item(src, order[i]);
+			uint16_t fp = fps[i];
+			uint8_t *b, *p, *m;
+			size_t c;
 
-			memcpy(m + c * sizeof(mm), &mm, sizeof(mm));
+			j = k.count;
+			if (t->buckets[cur * NAME_BUCKET] + k.size > NAME_BUCKET_DATA)
+				cur++;
+			for (c = home; c < cur; c++) /* lookups from home must read on to here */
+				t->buckets[c * NAME_BUCKET + 1] = 1;
+			b = t->buckets + cur * NAME_BUCKET;
+			p = b + 2 + b[0];
+			b[0] = (uint8_t)(b[0] + k.size);
+			memcpy(p, &fp, 2);
+			p[2] = (uint8_t)o.len;
+			if (k.size == 8) {
+				uint32_t off = (uint32_t)xoff, cnt = (uint32_t)k.count;
+				uint8_t *x = t->ext + xoff;
+
+				p[3] = NAME_EXT;
+				memcpy(p + 4, &off, 4);
+				/* k.size is 8 only for keys counted into ext, so ext was allocated. */
+				memcpy(x, &cnt,
+				    4); /* NOLINT(clang-analyzer-core.NonNullParamChecker) */
+				memcpy(x + 4, &o.name, sizeof(o.name));
+				m = x + NAME_REC_HEAD;
+				xoff += NAME_REC_HEAD + k.count * sizeof(struct mmember);
+			} else {
+				p[3] = (uint8_t)k.count;
+				memcpy(p + 4, &o.name, sizeof(o.name));
+				m = p + NAME_REC_HEAD;
+			}
+			for (c = 0; c < k.count; c++) {
+				const struct name_item e = c ? src_item(src, order[i + c]) : o;
+				struct mmember mm = {e.ref, e.order};
+
+				memcpy(m + c * sizeof(mm), &mm, sizeof(mm));
+			}
 		}
-		t->bloom[(h >> 40) & t->bloom_mask] |= name_bloom_bits(h);
 	}
 	t->nkeys = nkeys;
 	t->max_labels = max_labels;
-	free(hs);
 	free(order);
+	free(fps);
+	free(start);
 	return 0;
 fail:
-	free(hs);
 	free(order);
+	free(fps);
 	free(start);
 	name_table_free(t);
 	return -1;
