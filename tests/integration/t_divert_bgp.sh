@@ -65,11 +65,11 @@ table inet bgtest {
 EON
 done
 count() { tb_in "$(bg_ns "$1")" nft list counter inet bgtest "$2" | awk '/packets/ { print $2 }'; }
-# both CMD ARG...: CMD for web1's IPv4 address, then its IPv6 one, as ARG... then the address.
+# both CMD ARG...: CMD ARG... ADDRESS for web1's IPv4 address, then for its IPv6 one.
 both() {
 	"$@" "$TB_SERVER4" && "$@" "$TB_SERVER6"
 }
-# bg_paths_both N: the core's routes to web1, IPv4 and IPv6, each go through N appliances.
+# paths_both N: the core's routes to web1, IPv4 and IPv6, each go through N appliances.
 paths_both() { bg_paths_are "$TB_SERVER4" "$1" && bg_paths_are "$TB_SERVER6" "$1"; }
 
 # Control: no appliance in the path yet, and the servers accept every request as crafted, over
