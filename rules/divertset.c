@@ -6,6 +6,7 @@
 
 #include "divertset.h"
 #include "outbuf.h"
+#include "rulelist.h"
 #include "safeguard.h"
 
 #define SOURCE_NAME(id, name) [id] = (name),
@@ -189,6 +190,60 @@ divertset_bird(const struct divert_prefix *p, size_t n, const char *proto, const
 		return NULL;
 	}
 	return o.p;
+}
+
+const char *
+divertset_unroutable(int family, const uint8_t *addr, int documentation)
+{
+	static const uint8_t mapped[12] = {[10] = 0xff, [11] = 0xff};
+	uint8_t a[16] = {0};
+
+	memcpy(a, addr, family == 4 ? 4 : 16);
+	if (family == 6 && memcmp(a, mapped, sizeof(mapped)) == 0)
+		return "::ffff:0:0/96, IPv4-mapped (RFC 4291)";
+	return safeguard_special_use(
+	    family == 4 ? RULE_IPV4 : RULE_IPV6, a, family == 4 ? 32 : 128, documentation);
+}
+
+int
+divertset_answer(struct divert_addrs *cur, int family, const uint8_t (*got)[16], int n,
+    int documentation, size_t *skipped)
+{
+	uint8_t keep[DIVERT_ADDRS_MAX][16];
+	size_t alen = family == 4 ? 4 : 16;
+	unsigned k = 0, have = family == 4 ? cur->n4 : cur->n6;
+	int changed;
+
+	if (n < 0)
+		return 0;
+	/* Insertion into keep, sorted and unique; past the cap the highest goes. */
+	for (int i = 0; i < n; i++) {
+		unsigned j = 0;
+		if (divertset_unroutable(family, got[i], documentation) != NULL) {
+			if (skipped != NULL)
+				(*skipped)++;
+			continue;
+		}
+		while (j < k && memcmp(keep[j], got[i], alen) < 0)
+			j++;
+		if ((j < k && memcmp(keep[j], got[i], alen) == 0) || j == DIVERT_ADDRS_MAX)
+			continue;
+		if (k == DIVERT_ADDRS_MAX)
+			k--;
+		memmove(keep[j + 1], keep[j], (k - j) * sizeof(keep[0]));
+		memcpy(keep[j], got[i], alen);
+		k++;
+	}
+	changed = k != have;
+	for (unsigned i = 0; i < k && !changed; i++)
+		changed = memcmp(keep[i], family == 4 ? cur->a4[i] : cur->a6[i], alen) != 0;
+	for (unsigned i = 0; i < k; i++)
+		memcpy(family == 4 ? cur->a4[i] : cur->a6[i], keep[i], alen);
+	if (family == 4)
+		cur->n4 = (uint8_t)k;
+	else
+		cur->n6 = (uint8_t)k;
+	return changed;
 }
 
 int

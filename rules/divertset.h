@@ -62,6 +62,37 @@ char *divertset_prefix_text(const struct divert_prefix *p, char *buf, size_t buf
 char *divertset_bird(const struct divert_prefix *p, size_t n, const char *proto, const char *ifname,
     const char *comment);
 
+#define DIVERT_ADDRS_MAX 8 /* addresses kept per name and family */
+
+/* What one listed name resolves to, as diverted: each family's addresses sorted, unique. */
+struct divert_addrs {
+	uint8_t n4, n6;
+	uint8_t a4[DIVERT_ADDRS_MAX][4];
+	uint8_t a6[DIVERT_ADDRS_MAX][16];
+};
+
+/*
+ * divertset_unroutable(): why a resolved address (family 4 or 6, addr 4 or
+ * 16 bytes) is left out of the divert set: the special-use range it lies in
+ * (safeguard.h; the documentation ranges only without documentation), or,
+ * for IPv6, the IPv4-mapped prefix, which no packet carries. NULL: it is
+ * diverted. Pure.
+ */
+const char *divertset_unroutable(int family, const uint8_t *addr, int documentation);
+
+/*
+ * divertset_answer(): one query's answer for one family (4: A, 6: AAAA)
+ * taken into *cur: got[0..n) its addresses (the first 4 or 16 bytes of
+ * each), or n -1 when the query had no answer, which keeps what cur had.
+ * The other family is never touched, so a resolver that fails AAAA queries
+ * leaves a name's IPv4 addresses diverted. Unroutable addresses are left
+ * out and counted in *skipped (may be NULL); at most DIVERT_ADDRS_MAX are
+ * kept, the lowest. Returns 1 if cur's addresses of that family changed
+ * (as a set: an answer in another order changes nothing), else 0. Pure.
+ */
+int divertset_answer(struct divert_addrs *cur, int family, const uint8_t (*got)[16], int n,
+    int documentation, size_t *skipped);
+
 /*
  * divertset_prefix_parse(): "A.B.C.D[/len]" or "X:Y::Z[/len]" (no length:
  * one address) into *out (source left 0). Returns 0, or -1 with the reason

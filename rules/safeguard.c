@@ -179,6 +179,18 @@ static const struct embedding {
 
 #define NELEM(a) (sizeof(a) / sizeof((a)[0]))
 
+const char *
+safeguard_special_use(int type, const uint8_t addr[16], unsigned plen, int documentation)
+{
+	for (size_t i = 0; i < NELEM(specials); i++) {
+		if (specials[i].type != type || (specials[i].doc && documentation) ||
+		    !bits_overlap(addr, plen, specials[i].addr, specials[i].plen))
+			continue;
+		return specials[i].what;
+	}
+	return NULL;
+}
+
 /*
  * The IPv4 prefix that IPv6 entry e embeds through m. An entry as wide as the
  * embedding's start or wider covers every IPv4 address: 0.0.0.0/0.
@@ -282,6 +294,7 @@ check_prefix(
 	unsigned v4 = a->type == RULE_IPV4;
 	char what[RULES_URL_MAX + 200], v[RULES_URL_MAX + 1];
 	const struct rule_entry *s;
+	const char *sp;
 	size_t i, j;
 
 	if (via)
@@ -293,14 +306,9 @@ check_prefix(
 		return REFUSE(c, e, SAFEGUARD_TOO_WIDE,
 		    "%s is wider than /%d, which no order can pass", what,
 		    v4 ? SAFEGUARD_V4_LIMIT : SAFEGUARD_V6_LIMIT);
-	for (i = 0; i < NELEM(specials); i++) {
-		if (specials[i].type != a->type || (specials[i].doc && in->documentation) ||
-		    !bits_overlap(a->addr, a->plen, specials[i].addr, specials[i].plen))
-			continue;
+	if ((sp = safeguard_special_use(a->type, a->addr, a->plen, in->documentation)) != NULL)
 		return REFUSE(c, e, SAFEGUARD_SPECIAL_USE,
-		    "%s overlaps the special-use range %s, which no order can mean", what,
-		    specials[i].what);
-	}
+		    "%s overlaps the special-use range %s, which no order can mean", what, sp);
 	if (!o->allow_wide && a->plen < (v4 ? SAFEGUARD_V4_FLOOR : SAFEGUARD_V6_FLOOR))
 		return REFUSE(c, e, SAFEGUARD_WIDE_PREFIX,
 		    "%s is wider than /%d and the order does not say 'wide yes'",

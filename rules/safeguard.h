@@ -79,6 +79,15 @@ int safeguard_check(const struct rulelist *l, const char *fname, const struct sa
     struct safeguard_report *rep);
 void safeguard_drop(struct rulelist *l, const struct safeguard_report *rep);
 
+/*
+ * safeguard_special_use(): the special-use range (RFC 6890 registries) that
+ * the prefix addr/plen of type RULE_IPV4 or RULE_IPV6 overlaps, as
+ * "fe80::/10, link-local (RFC 4291)", or NULL for none; with documentation
+ * the documentation ranges are not counted. Pure.
+ */
+const char *safeguard_special_use(
+    int type, const uint8_t addr[16], unsigned plen, int documentation);
+
 /* Frees the items and their messages; rep itself is the caller's. */
 void safeguard_report_free(struct safeguard_report *rep);
 

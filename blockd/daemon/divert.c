@@ -27,7 +27,7 @@
 #include "match/match.h"
 #include "rulelist.h"
 
-#define ADDRS_MAX  8     /* addresses kept per name and family */
+#define ANSWER_MAX 32    /* addresses read from one answer (DIVERT_ADDRS_MAX kept) */
 #define PUSH_MS    1000  /* a new version at most this often */
 #define BIRD_MS    5000  /* BIRD's answer to configure, at most */
 #define QUERY_SECS 2     /* one query, at most */
@@ -37,9 +37,8 @@
 struct rname {
 	const char *name; /* into the names arena */
 	int64_t due;      /* monotonic ms: resolve again */
-	uint8_t n4, n6;
-	uint8_t a4[ADDRS_MAX][4];
-	uint8_t a6[ADDRS_MAX][16];
+	struct divert_addrs a;
+	uint8_t skip4, skip6; /* unroutable addresses in the last answers, left out */
 };
 
 struct divert {
@@ -85,10 +84,12 @@ struct divert {
 	int bird_ok;
 	char bird_msg[512];
 	uint64_t queries, failures;
-	size_t names_pub; /* names listed */
-	size_t resolved;  /* names with an answer */
+	size_t names_pub;  /* names listed */
+	size_t resolved;   /* names with an answer */
+	size_t unroutable; /* special-use addresses in their answers, left out */
 
 	uint64_t tqueries, tfailures; /* the thread's own counts, published after each name */
+	size_t tunroutable;           /* the sum of rn[].skip4 and skip6, likewise */
 };
 
 static int64_t
@@ -193,8 +194,12 @@ take_list(struct divert *dv)
 	dv->names = names;
 	dv->nrn = nnames;
 	heap_build(dv);
+	dv->tunroutable = 0;
+	for (size_t i = 0; i < nnames; i++)
+		dv->tunroutable += (size_t)rn[i].skip4 + rn[i].skip6;
 	pthread_mutex_lock(&dv->mu);
 	dv->names_pub = nnames;
+	dv->unroutable = dv->tunroutable;
 	pthread_mutex_unlock(&dv->mu);
 	return 0;
 }
@@ -233,7 +238,7 @@ resolver_new(const char *addr)
 
 /*
  * One name, one type: the addresses in the answer into out (at most
- * ADDRS_MAX), *ttl the smallest TTL seen. Returns the count, 0 for an
+ * ANSWER_MAX), *ttl the smallest TTL seen. Returns the count, 0 for an
  * answer without addresses (NXDOMAIN, no data), -1 for no answer.
  */
 static int
@@ -262,7 +267,7 @@ query(struct divert *dv, const char *name, ldns_rr_type type, uint8_t (*out)[16]
 	}
 	ldns_rr_list *ans = ldns_pkt_answer(pkt);
 	size_t alen = type == LDNS_RR_TYPE_A ? 4 : 16;
-	for (size_t i = 0; ans != NULL && i < ldns_rr_list_rr_count(ans) && n < ADDRS_MAX; i++) {
+	for (size_t i = 0; ans != NULL && i < ldns_rr_list_rr_count(ans) && n < ANSWER_MAX; i++) {
 		ldns_rr *rr = ldns_rr_list_rr(ans, i);
 		ldns_rdf *rd = ldns_rr_rdf(rr, 0);
 		if (ldns_rr_get_type(rr) != type || rd == NULL || ldns_rdf_size(rd) != alen)
@@ -275,35 +280,36 @@ query(struct divert *dv, const char *name, ldns_rr_type type, uint8_t (*out)[16]
 	return n;
 }
 
-/* Resolves rn[i] (A and AAAA) and sets its next due time. 1 if its addresses changed. */
+/*
+ * Resolves r (A and AAAA) and sets its next due time. Each family's answer
+ * is taken on its own: a query without an answer keeps that family's
+ * addresses and brings the name back after ttl_min. 1 if its addresses
+ * changed.
+ */
 static int
 resolve(struct divert *dv, struct rname *r, int64_t now)
 {
-	uint8_t a4[ADDRS_MAX][16], a6[ADDRS_MAX][16];
+	uint8_t a4[ANSWER_MAX][16], a6[ANSWER_MAX][16];
 	uint32_t ttl = dv->cfg->divert_ttl_max;
 	int n4 = query(dv, r->name, LDNS_RR_TYPE_A, a4, &ttl);
 	int n6 = query(dv, r->name, LDNS_RR_TYPE_AAAA, a6, &ttl);
-	int changed = 0;
+	int doc = dv->cfg->documentation_ranges, changed = 0;
+	size_t skip;
 
-	if (ttl < dv->cfg->divert_ttl_min)
+	if (ttl < dv->cfg->divert_ttl_min || n4 < 0 || n6 < 0)
 		ttl = dv->cfg->divert_ttl_min;
-	/* No answer: what was known stays diverted until the resolver answers again. */
-	if (n4 < 0 || n6 < 0) {
-		r->due = now + (int64_t)dv->cfg->divert_ttl_min * 1000;
-		return 0;
+	if (n4 >= 0) {
+		skip = 0;
+		changed |= divertset_answer(&r->a, 4, (const uint8_t(*)[16])a4, n4, doc, &skip);
+		dv->tunroutable += skip - r->skip4;
+		r->skip4 = (uint8_t)skip;
 	}
-	if ((uint8_t)n4 != r->n4 || (uint8_t)n6 != r->n6)
-		changed = 1;
-	for (int i = 0; i < n4 && !changed; i++)
-		changed = memcmp(r->a4[i], a4[i], 4) != 0;
-	for (int i = 0; i < n6 && !changed; i++)
-		changed = memcmp(r->a6[i], a6[i], 16) != 0;
-	r->n4 = (uint8_t)n4;
-	r->n6 = (uint8_t)n6;
-	for (int i = 0; i < n4; i++)
-		memcpy(r->a4[i], a4[i], 4);
-	for (int i = 0; i < n6; i++)
-		memcpy(r->a6[i], a6[i], 16);
+	if (n6 >= 0) {
+		skip = 0;
+		changed |= divertset_answer(&r->a, 6, (const uint8_t(*)[16])a6, n6, doc, &skip);
+		dv->tunroutable += skip - r->skip6;
+		r->skip6 = (uint8_t)skip;
+	}
 	r->due = now + (int64_t)ttl * 1000;
 	return changed;
 }
@@ -439,7 +445,7 @@ build_and_push(struct divert *dv)
 	int ok;
 
 	for (size_t i = 0; i < dv->nrn; i++)
-		cap += dv->rn[i].n4 + dv->rn[i].n6;
+		cap += dv->rn[i].a.n4 + dv->rn[i].a.n6;
 	p = malloc((cap ? cap : 1) * sizeof(*p));
 	if (p == NULL) {
 		log_warnx("divert: out of memory for %zu prefixes", cap);
@@ -450,14 +456,14 @@ build_and_push(struct divert *dv)
 	memcpy(p + n, dv->cfgp, dv->ncfg * sizeof(*p));
 	n += dv->ncfg;
 	for (size_t i = 0; i < dv->nrn; i++) {
-		const struct rname *r = &dv->rn[i];
-		for (unsigned k = 0; k < r->n4; k++) {
+		const struct divert_addrs *a = &dv->rn[i].a;
+		for (unsigned k = 0; k < a->n4; k++) {
 			p[n] = (struct divert_prefix){4, 32, DIVERT_RESOLVED, {0}};
-			memcpy(p[n++].addr, r->a4[k], 4);
+			memcpy(p[n++].addr, a->a4[k], 4);
 		}
-		for (unsigned k = 0; k < r->n6; k++) {
+		for (unsigned k = 0; k < a->n6; k++) {
 			p[n] = (struct divert_prefix){6, 128, DIVERT_RESOLVED, {0}};
-			memcpy(p[n++].addr, r->a6[k], 16);
+			memcpy(p[n++].addr, a->a6[k], 16);
 		}
 	}
 	n = divertset_normalise(p, n);
@@ -509,7 +515,7 @@ build_and_push(struct divert *dv)
 		dv->pushed_at = (int64_t)time(NULL);
 	size_t resolved = 0;
 	for (size_t i = 0; i < dv->nrn; i++)
-		resolved += dv->rn[i].n4 + dv->rn[i].n6 > 0;
+		resolved += dv->rn[i].a.n4 + dv->rn[i].a.n6 > 0;
 	dv->resolved = resolved;
 	pthread_mutex_unlock(&dv->mu);
 	return ok ? 0 : -1;
@@ -542,6 +548,7 @@ divert_main(void *arg)
 			pthread_mutex_lock(&dv->mu);
 			dv->queries = dv->tqueries;
 			dv->failures = dv->tfailures;
+			dv->unroutable = dv->tunroutable;
 			pthread_mutex_unlock(&dv->mu);
 			next_query = now + 1000 / dv->cfg->divert_rate;
 		}
@@ -874,9 +881,9 @@ divert_answer(struct divert *dv, int json, FILE *out)
 		for (int s = 1; s < DIVERT_NSOURCES; s++)
 			fprintf(out, ",\"%s\":%zu", divert_source_name(s), dv->bysrc[s]);
 		fprintf(out,
-		    ",\"names\":%zu,\"names_resolved\":%zu,\"queries\":%" PRIu64
+		    ",\"names\":%zu,\"names_resolved\":%zu,\"unroutable\":%zu,\"queries\":%" PRIu64
 		    ",\"query_failures\":%" PRIu64 ",\"bird_ok\":%s,\"bird\":",
-		    dv->names_pub, dv->resolved, dv->queries, dv->failures,
+		    dv->names_pub, dv->resolved, dv->unroutable, dv->queries, dv->failures,
 		    dv->bird_ok ? "true" : "false");
 		json_fstr(out, dv->bird_msg);
 		fprintf(out, ",\"pushed\":\"%s\",\"set\":[", t);
@@ -896,8 +903,8 @@ divert_answer(struct divert *dv, int json, FILE *out)
 		if (dv->res != NULL)
 			fprintf(out,
 			    "names: %zu listed, %zu resolved; %" PRIu64 " queries, %" PRIu64
-			    " without an answer\n",
-			    dv->names_pub, dv->resolved, dv->queries, dv->failures);
+			    " without an answer; %zu special-use addresses left out\n",
+			    dv->names_pub, dv->resolved, dv->queries, dv->failures, dv->unroutable);
 		fprintf(out, "BIRD: %s, last reconfigured %s\n",
 		    dv->bird_msg[0] ? dv->bird_msg : "-", t);
 		for (size_t i = 0; i < dv->nset; i++)
