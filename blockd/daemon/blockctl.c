@@ -36,7 +36,7 @@ static const struct {
     {"report",
 	"blockctl [-j] [-f config] report --from time --to time\n"
 	"                [--format csv | json | html] [--probe file] ...\n"
-	"                [-o file [--sign seckey]] [file ...]\n"},
+	"                [-o file [--sign seckey]] [--appliance log_path ... | file ...]\n"},
     {"probe",
 	"blockctl [-j] [-f config] probe -l list [-k keys_dir] -r resolver [--lookup address]\n"
 	"                [-t test_address] [-a controls_file] ... [-c name | address] ...\n"
@@ -96,20 +96,27 @@ config_file(struct blockd_config *conf, const char *cfpath)
 }
 
 /*
- * The log's files, oldest first: blockd's rotated files (PATH.YYYYMMDDTHHMMSS...Z,
- * which sort by time) and then the live file. Returns the number found.
+ * A log's files, oldest first: blockd's rotated files (PATH.YYYYMMDDTHHMMSS...Z,
+ * which sort by time) and then the live file PATH. Returns the number found.
  */
+static size_t
+log_files_at(const char *path, glob_t *g)
+{
+	char pat[4096 + 32];
+
+	snprintf(pat, sizeof(pat), "%s" EVLOG_ROTATED_GLOB, path);
+	if (glob(pat, 0, NULL, g) != 0)
+		g->gl_pathc = 0;
+	if (access(path, F_OK) == 0)
+		glob(path, GLOB_APPEND, NULL, g);
+	return g->gl_pathc;
+}
+
+/* This appliance's log, from [log] path. */
 static size_t
 log_files(const struct blockd_config *conf, glob_t *g)
 {
-	char pat[sizeof(conf->log_path) + 32];
-
-	snprintf(pat, sizeof(pat), "%s" EVLOG_ROTATED_GLOB, conf->log_path);
-	if (glob(pat, 0, NULL, g) != 0)
-		g->gl_pathc = 0;
-	if (access(conf->log_path, F_OK) == 0)
-		glob(conf->log_path, GLOB_APPEND, NULL, g);
-	return g->gl_pathc;
+	return log_files_at(conf->log_path, g);
 }
 
 /* log verify's result as an exit status: a torn last line is intact, with an exception. */
@@ -208,7 +215,33 @@ sign_report(const char *seckey, const char *out, const char *buf, size_t len)
 	return EXIT_OK;
 }
 
-/* blockctl report --from T --to T [--format F] [-o FILE [--sign KEY]] [file ...] */
+/*
+ * A fleet report's sources: each --appliance path's files, globbed into
+ * g[0..n). EXIT_OK, or EXIT_SYSTEM said on stderr (g freed by the caller).
+ */
+static int
+fleet_sources(const char *const *apps, size_t n, glob_t *g, struct report_source *src)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++) {
+		if (log_files_at(apps[i], &g[i]) == 0) {
+			fprintf(stderr,
+			    "blockctl: report: --appliance %s: no log files (that path, or its "
+			    "rotated files %s.YYYYMMDDTHHMMSS...Z)\n",
+			    apps[i], apps[i]);
+			return EXIT_SYSTEM;
+		}
+		src[i].label = apps[i];
+		src[i].paths = (const char *const *)g[i].gl_pathv;
+		src[i].npaths = g[i].gl_pathc;
+	}
+	return EXIT_OK;
+}
+
+#define FLEET_MAX 256 /* --appliance paths */
+
+/* blockctl report --from T --to T [--format F] [-o FILE [--sign KEY]] [--appliance P ... | file ...] */
 static int
 cmd_report(const struct blockd_config *conf, int json, int argc, char **argv)
 {
@@ -219,13 +252,16 @@ cmd_report(const struct blockd_config *conf, int json, int argc, char **argv)
 	    {"output", required_argument, NULL, 'o'},
 	    {"sign", required_argument, NULL, 'k'},
 	    {"probe", required_argument, NULL, 'p'},
+	    {"appliance", required_argument, NULL, 'a'},
 	    {NULL, 0, NULL, 0},
 	};
 	struct report_opts ro = {.format = json ? REPORT_JSON : REPORT_CSV};
-	const char *probes[64];
+	struct report_source src[FLEET_MAX];
+	glob_t fleet[FLEET_MAX];
+	const char *probes[64], *apps[FLEET_MAX];
 	const char *out = NULL, *seckey = NULL;
 	char err[512], *buf = NULL;
-	size_t len = 0;
+	size_t len = 0, napps = 0, i;
 	glob_t g = {0};
 	int ch, rc;
 
@@ -253,6 +289,14 @@ cmd_report(const struct blockd_config *conf, int json, int argc, char **argv)
 			probes[ro.nprobes++] = optarg;
 			ro.probes = probes;
 			break;
+		case 'a':
+			if (napps == FLEET_MAX) {
+				fprintf(stderr, "blockctl: report: at most %d --appliance paths\n",
+				    FLEET_MAX);
+				return EXIT_USAGE;
+			}
+			apps[napps++] = optarg;
+			break;
 		case 'o':
 			out = optarg;
 			break;
@@ -278,18 +322,34 @@ cmd_report(const struct blockd_config *conf, int json, int argc, char **argv)
 		fprintf(stderr, "blockctl: report: --probe goes with --format html\n");
 		return EXIT_USAGE;
 	}
-	if (optind < argc) {
+	if (napps > 0 && optind < argc) {
+		fprintf(stderr,
+		    "blockctl: report: log files go with one appliance; for a fleet, give each "
+		    "appliance's log path with --appliance\n");
+		return EXIT_USAGE;
+	}
+	memset(fleet, 0, sizeof(fleet));
+	if (napps > 0) {
+		rc = fleet_sources(apps, napps, fleet, src);
+		ro.fleet = src;
+		ro.nfleet = napps;
+	} else if (optind < argc) {
 		ro.paths = (const char *const *)argv + optind;
 		ro.npaths = (size_t)(argc - optind);
+		rc = EXIT_OK;
 	} else if (log_files(conf, &g) > 0) {
 		ro.paths = (const char *const *)g.gl_pathv;
 		ro.npaths = g.gl_pathc;
+		rc = EXIT_OK;
 	} else {
 		fprintf(stderr, "blockctl: %s: no log files\n", conf->log_path);
 		return EXIT_SYSTEM;
 	}
-	rc = report_render(&ro, &buf, &len, stderr);
+	if (rc == EXIT_OK)
+		rc = report_render(&ro, &buf, &len, stderr);
 	globfree(&g);
+	for (i = 0; i < napps; i++)
+		globfree(&fleet[i]);
 	if (rc != REPORT_OK && rc != REPORT_PARTIAL)
 		return rc;
 	if (out == NULL) {

@@ -3,9 +3,11 @@
 #include <inttypes.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #include "base/json.h"
 #include "fileio.h"
+#include "fleet.h"
 #include "logverify.h"
 #include "probefmt.h"
 #include "report.h"
@@ -17,12 +19,13 @@ static const char *const gap_names[] = {[GAP_NO_LOG] = "no_log",
     [GAP_REFUSED] = "list_refused",
     [GAP_DROPPED] = "events_dropped",
     [GAP_EXHAUSTED] = "exhausted",
-    [GAP_WITHDRAWN] = "withdrawn"};
+    [GAP_WITHDRAWN] = "withdrawn",
+    [GAP_FLEET] = "fleet"};
 
 const char *
 report_gap_name(int kind)
 {
-	if (kind <= 0 || kind > GAP_WITHDRAWN)
+	if (kind <= 0 || kind > GAP_FLEET)
 		return "unknown";
 	return gap_names[kind];
 }
@@ -181,11 +184,11 @@ subs_grow(struct report_builder *b)
 	return 0;
 }
 
-/* Records the subscriber for group gi; returns 1 if new, 0 if seen, -1 out of memory. */
+/* Records the subscriber's hash h for group gi; returns 1 if new, 0 if seen, -1 out of memory. */
 static int
-sub_add(struct report_builder *b, size_t gi, const char *sub)
+sub_add_hash(struct report_builder *b, size_t gi, uint64_t h)
 {
-	uint64_t h = fnv(FNV_INIT, sub, strlen(sub)), g = gi + 1;
+	uint64_t g = gi + 1;
 	size_t k;
 
 	if (b->nsubs * 2 >= b->subs_cap && subs_grow(b) < 0)
@@ -200,6 +203,12 @@ sub_add(struct report_builder *b, size_t gi, const char *sub)
 	b->subs[k].hash = h;
 	b->nsubs++;
 	return 1;
+}
+
+static int
+sub_add(struct report_builder *b, size_t gi, const char *sub)
+{
+	return sub_add_hash(b, gi, fnv(FNV_INIT, sub, strlen(sub)));
 }
 
 static int
@@ -236,14 +245,43 @@ close_exhausted(struct report_builder *b)
 	    b->exhausted.serial, b->exhausted.reason);
 }
 
+/* The unjudged row of (day, method, reason), made if new; NULL if out of memory. */
+static struct report_unjudged *
+unjudged_of(struct report_builder *b, int64_t day, int method, const char *reason)
+{
+	struct report *rp = &b->rp;
+	struct report_unjudged *u;
+	size_t i, n;
+
+	for (i = 0; i < rp->nunjudged; i++) {
+		u = &rp->unjudged[i];
+		if (u->day == day && u->method == method && strcmp(u->reason, reason) == 0)
+			return u;
+	}
+	if (rp->nunjudged == b->unjudged_cap) {
+		size_t nc = b->unjudged_cap ? b->unjudged_cap * 2 : 8;
+		struct report_unjudged *nu = realloc(rp->unjudged, nc * sizeof(*nu));
+		if (nu == NULL)
+			return NULL;
+		rp->unjudged = nu;
+		b->unjudged_cap = nc;
+	}
+	u = &rp->unjudged[rp->nunjudged++];
+	memset(u, 0, sizeof(*u));
+	u->day = day;
+	u->method = method;
+	n = strnlen(reason, sizeof(u->reason) - 1);
+	memcpy(u->reason, reason, n);
+	u->reason[n] = '\0';
+	return u;
+}
+
 /* An unjudged decision: counted per day, method and reason; an exhausted one extends a gap. */
 static int
 add_unjudged(struct report_builder *b, const struct evrec *r)
 {
 	struct report *rp = &b->rp;
-	struct report_unjudged *u = NULL;
-	int64_t day = evrec_day(r->time_us);
-	size_t i;
+	struct report_unjudged *u;
 
 	if (strcmp(r->reason, "no_buffer") == 0) {
 		if (b->exhausted.open && r->time_us - b->exh_last >= REPORT_EXHAUSTED_MERGE_US &&
@@ -262,30 +300,8 @@ add_unjudged(struct report_builder *b, const struct evrec *r)
 	}
 	if (r->time_us < rp->from_us || r->time_us >= rp->to_us)
 		return 0;
-	for (i = 0; i < rp->nunjudged; i++) {
-		struct report_unjudged *x = &rp->unjudged[i];
-		if (x->day == day && x->method == r->method && strcmp(x->reason, r->reason) == 0) {
-			u = x;
-			break;
-		}
-	}
-	if (u == NULL) {
-		if (rp->nunjudged == b->unjudged_cap) {
-			size_t nc = b->unjudged_cap ? b->unjudged_cap * 2 : 8;
-			struct report_unjudged *n = realloc(rp->unjudged, nc * sizeof(*n));
-			if (n == NULL)
-				return -1;
-			rp->unjudged = n;
-			b->unjudged_cap = nc;
-		}
-		u = &rp->unjudged[rp->nunjudged++];
-		memset(u, 0, sizeof(*u));
-		u->day = day;
-		u->method = r->method;
-		size_t n = strnlen(r->reason, sizeof(u->reason) - 1);
-		memcpy(u->reason, r->reason, n);
-		u->reason[n] = '\0';
-	}
+	if ((u = unjudged_of(b, evrec_day(r->time_us), r->method, r->reason)) == NULL)
+		return -1;
 	if (r->action == EV_UNJUDGED_BLOCK)
 		u->blocked++;
 	else
@@ -378,15 +394,14 @@ open_gap(struct open_gap *o, const struct evrec *r, int64_t since)
 	snprintf(o->reason, sizeof(o->reason), "%s", r->reason);
 }
 
-/* A held or observed record within the period. */
+/* A staged entry's decision, its reason after "name: " unless name is NULL. 0 or -1. */
 static int
-add_staged(struct report_builder *b, const struct evrec *r)
+staged_push(struct report_builder *b, const struct report_staged *from, const char *name)
 {
 	struct report *rp = &b->rp;
 	struct report_staged *x;
+	size_t n;
 
-	if (r->time_us < rp->from_us || r->time_us >= rp->to_us)
-		return 0;
 	if (rp->nstaged == b->staged_cap) {
 		size_t nc = b->staged_cap ? b->staged_cap * 2 : 8;
 		if ((x = realloc(rp->staged, nc * sizeof(*x))) == NULL)
@@ -395,13 +410,32 @@ add_staged(struct report_builder *b, const struct evrec *r)
 		b->staged_cap = nc;
 	}
 	x = &rp->staged[rp->nstaged];
-	if ((x->reason = strdup(r->reason)) == NULL)
+	*x = *from;
+	if (name == NULL) {
+		x->reason = strdup(from->reason);
+	} else {
+		n = strlen(name) + strlen(from->reason) + 3;
+		if ((x->reason = malloc(n)) != NULL)
+			snprintf(x->reason, n, "%s: %s", name, from->reason);
+	}
+	if (x->reason == NULL)
 		return -1;
 	rp->nstaged++;
-	x->time_us = r->time_us;
-	x->held = r->state == EVS_HELD;
-	x->serial = r->serial;
 	return 0;
+}
+
+/* A held or observed record within the period. */
+static int
+add_staged(struct report_builder *b, const struct evrec *r)
+{
+	struct report_staged x = {.time_us = r->time_us,
+	    .held = r->state == EVS_HELD,
+	    .serial = r->serial,
+	    .reason = (char *)r->reason};
+
+	if (r->time_us < b->rp.from_us || r->time_us >= b->rp.to_us)
+		return 0;
+	return staged_push(b, &x, NULL);
 }
 
 static int
@@ -492,6 +526,69 @@ report_add(struct report_builder *b, const struct evrec *r)
 	if (rc < 0)
 		b->failed = -1;
 	return rc;
+}
+
+const char *
+report_builder_appliance(const struct report_builder *b)
+{
+	return b->rp.appliance;
+}
+
+int
+report_merge(struct report_builder *into, const struct report_builder *from, const char *name)
+{
+	const struct report *f = &from->rp;
+	struct report_group *g;
+	struct report_unjudged *u;
+	size_t *map = NULL, i, k, gi;
+	int m, fresh;
+
+	if (into->failed)
+		return -1;
+	if (f->ngroups > 0 && (map = malloc(f->ngroups * sizeof(*map))) == NULL)
+		goto oom;
+	for (i = 0; i < f->ngroups; i++) {
+		const struct report_group *s = &f->groups[i];
+		if ((g = group_of(into, s->day, s->order, s->service, &gi)) == NULL)
+			goto oom;
+		map[i] = gi;
+		for (m = 0; m <= EV_IP; m++)
+			g->count[m] += s->count[m];
+		g->total += s->total;
+		for (k = 0; k < s->nserials; k++)
+			if (add_serial(g, s->serials[k]) < 0)
+				goto oom;
+	}
+	/* The same pseudonym in the same group is one subscriber, whichever appliance saw it. */
+	for (i = 0; map != NULL && i < from->subs_cap; i++) {
+		const struct subkey *sk = &from->subs[i];
+		if (sk->group == 0)
+			continue;
+		if ((fresh = sub_add_hash(into, map[sk->group - 1], sk->hash)) < 0)
+			goto oom;
+		into->rp.groups[map[sk->group - 1]].subscribers += (uint64_t)fresh;
+	}
+	for (m = 0; m <= EV_IP; m++)
+		into->rp.total[m] += f->total[m];
+	into->rp.events += f->events;
+	into->rp.records += f->records;
+	into->rp.observed += f->observed;
+	for (i = 0; i < f->nunjudged; i++) {
+		const struct report_unjudged *s = &f->unjudged[i];
+		if ((u = unjudged_of(into, s->day, s->method, s->reason)) == NULL)
+			goto oom;
+		u->passed += s->passed;
+		u->blocked += s->blocked;
+	}
+	for (i = 0; i < f->nstaged; i++)
+		if (staged_push(into, &f->staged[i], name) < 0)
+			goto oom;
+	free(map);
+	return 0;
+oom:
+	free(map);
+	into->failed = -1;
+	return -1;
 }
 
 static int
@@ -595,20 +692,31 @@ report_free(struct report *rp)
 		free(rp->groups[i].service);
 		free(rp->groups[i].serials);
 	}
-	for (i = 0; i < rp->ngaps; i++)
-		free(rp->gaps[i].reason);
+	report_gaps_free(rp->gaps, rp->ngaps);
 	for (i = 0; i < rp->nstaged; i++)
 		free(rp->staged[i].reason);
+	for (i = 0; i < rp->nmembers; i++)
+		report_gaps_free(rp->members[i].gaps, rp->members[i].ngaps);
+	free(rp->members);
 	free(rp->groups);
-	free(rp->gaps);
 	free(rp->unjudged);
 	free(rp->staged);
 	memset(rp, 0, sizeof(*rp));
 }
 
+void
+report_gaps_free(struct report_gap *gaps, size_t n)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++)
+		free(gaps[i].reason);
+	free(gaps);
+}
+
 /* RFC 4180: quote a field that holds a comma, quote or line break. */
-static void
-csv_field(FILE *out, const char *s)
+void
+report_csv_field(FILE *out, const char *s)
 {
 	if (strpbrk(s, ",\"\r\n") == NULL) {
 		fputs(s, out);
@@ -623,10 +731,40 @@ csv_field(FILE *out, const char *s)
 	fputc('"', out);
 }
 
+void
+report_gap_csv(const struct report_gap *g, FILE *out)
+{
+	char t1[32], t2[32];
+
+	evrec_time_fmt(g->from_us, t1);
+	evrec_time_fmt(g->to_us, t2);
+	fprintf(out, "%s,%s,%s,%" PRId64 ".%06" PRId64 ",%s,%" PRIu64 ",%" PRIu64 ",",
+	    report_gap_name(g->kind), t1, t2, (g->to_us - g->from_us) / 1000000,
+	    (g->to_us - g->from_us) % 1000000, g->open_end ? "yes" : "no", g->count, g->serial);
+	report_csv_field(out, g->reason);
+	fputs("\r\n", out);
+}
+
+void
+report_gap_json(const struct report_gap *g, FILE *out)
+{
+	char t1[32], t2[32];
+
+	evrec_time_fmt(g->from_us, t1);
+	evrec_time_fmt(g->to_us, t2);
+	fprintf(out,
+	    "{\"kind\":\"%s\",\"from\":\"%s\",\"to\":\"%s\",\"seconds\":%" PRId64 ".%06" PRId64
+	    ",\"open\":%s,\"events_dropped\":%" PRIu64 ",\"serial\":%" PRIu64 ",\"reason\":",
+	    report_gap_name(g->kind), t1, t2, (g->to_us - g->from_us) / 1000000,
+	    (g->to_us - g->from_us) % 1000000, g->open_end ? "true" : "false", g->count, g->serial);
+	json_fstr(out, g->reason);
+	fputc('}', out);
+}
+
 static void
 write_csv(const struct report *rp, FILE *out)
 {
-	char day[11], t1[32], t2[32];
+	char day[11], t1[32];
 	size_t i, k;
 	int m;
 
@@ -635,9 +773,9 @@ write_csv(const struct report *rp, FILE *out)
 		const struct report_group *g = &rp->groups[i];
 		evrec_day_fmt(g->day, day);
 		fprintf(out, "%s,", day);
-		csv_field(out, g->order);
+		report_csv_field(out, g->order);
 		fputc(',', out);
-		csv_field(out, g->service);
+		report_csv_field(out, g->service);
 		for (m = EV_DNS; m <= EV_IP; m++)
 			fprintf(out, ",%" PRIu64, g->count[m]);
 		fprintf(out, ",%" PRIu64 ",%" PRIu64 ",", g->total, g->subscribers);
@@ -651,17 +789,10 @@ write_csv(const struct report *rp, FILE *out)
 	fprintf(out, ",%" PRIu64 ",,\r\n", rp->events);
 
 	fputs("\r\ncoverage,from,to,seconds,open,events_dropped,serial,reason\r\n", out);
-	for (i = 0; i < rp->ngaps; i++) {
-		const struct report_gap *g = &rp->gaps[i];
-		evrec_time_fmt(g->from_us, t1);
-		evrec_time_fmt(g->to_us, t2);
-		fprintf(out, "%s,%s,%s,%" PRId64 ".%06" PRId64 ",%s,%" PRIu64 ",%" PRIu64 ",",
-		    report_gap_name(g->kind), t1, t2, (g->to_us - g->from_us) / 1000000,
-		    (g->to_us - g->from_us) % 1000000, g->open_end ? "yes" : "no", g->count,
-		    g->serial);
-		csv_field(out, g->reason);
-		fputs("\r\n", out);
-	}
+	for (i = 0; i < rp->ngaps; i++)
+		report_gap_csv(&rp->gaps[i], out);
+	if (rp->nmembers > 0)
+		fleet_write_csv(rp, out);
 	if (rp->nunjudged > 0) {
 		fputs("\r\nunjudged,method,reason,passed,blocked\r\n", out);
 		for (i = 0; i < rp->nunjudged; i++) {
@@ -669,7 +800,7 @@ write_csv(const struct report *rp, FILE *out)
 			const char *mn = evrec_method_name(u->method);
 			evrec_day_fmt(u->day, day);
 			fprintf(out, "%s,%s,", day, mn ? mn : "unknown");
-			csv_field(out, u->reason);
+			report_csv_field(out, u->reason);
 			fprintf(out, ",%" PRIu64 ",%" PRIu64 "\r\n", u->passed, u->blocked);
 		}
 	}
@@ -681,7 +812,7 @@ write_csv(const struct report *rp, FILE *out)
 		const struct report_staged *x = &rp->staged[i];
 		evrec_time_fmt(x->time_us, t1);
 		fprintf(out, "%s,%s,%" PRIu64 ",", x->held ? "held" : "enforced", t1, x->serial);
-		csv_field(out, x->reason);
+		report_csv_field(out, x->reason);
 		fputs("\r\n", out);
 	}
 	fprintf(out, "observed,,,%" PRIu64 " flows to staged entries passed\r\n", rp->observed);
@@ -723,18 +854,8 @@ write_json(const struct report *rp, FILE *out)
 	}
 	fputs("],\n\"coverage\":[", out);
 	for (i = 0; i < rp->ngaps; i++) {
-		const struct report_gap *g = &rp->gaps[i];
-		evrec_time_fmt(g->from_us, t1);
-		evrec_time_fmt(g->to_us, t2);
-		fprintf(out,
-		    "%s\n{\"kind\":\"%s\",\"from\":\"%s\",\"to\":\"%s\",\"seconds\":%" PRId64
-		    ".%06" PRId64 ",\"open\":%s,\"events_dropped\":%" PRIu64 ",\"serial\":%" PRIu64
-		    ",\"reason\":",
-		    i ? "," : "", report_gap_name(g->kind), t1, t2,
-		    (g->to_us - g->from_us) / 1000000, (g->to_us - g->from_us) % 1000000,
-		    g->open_end ? "true" : "false", g->count, g->serial);
-		json_fstr(out, g->reason);
-		fputc('}', out);
+		fputs(i ? ",\n" : "\n", out);
+		report_gap_json(&rp->gaps[i], out);
 	}
 	fputs("],\n\"unjudged\":[", out);
 	for (i = 0; i < rp->nunjudged; i++) {
@@ -757,7 +878,10 @@ write_json(const struct report *rp, FILE *out)
 		json_fstr(out, x->reason);
 		fputc('}', out);
 	}
-	fputs("]}\n", out);
+	fputc(']', out);
+	if (rp->nmembers > 0)
+		fleet_write_json(rp, out);
+	fputs("}\n", out);
 }
 
 void
@@ -769,12 +893,28 @@ report_write(const struct report *rp, int format, FILE *out)
 		write_csv(rp, out);
 }
 
-/* Every complete line of the files into the builder; a torn last line is not a record. */
+/* Where read_records() hands each record: a report's builder or a fleet's. 0, or -1 out of memory. */
+typedef int (*record_sink)(void *, const struct evrec *);
+
 static int
-read_records(const struct report_opts *o, struct report_builder *b, size_t *bad, FILE *err)
+sink_report(void *b, const struct evrec *r)
+{
+	return report_add(b, r);
+}
+
+static int
+sink_fleet(void *fb, const struct evrec *r)
+{
+	return fleet_add(fb, r);
+}
+
+/* Every complete line of the files into sink; a torn last line is not a record. */
+static int
+read_records(
+    const char *const *paths, size_t npaths, record_sink sink, void *arg, size_t *bad, FILE *err)
 {
 	struct evrec *r = malloc(sizeof(*r));
-	struct lv_fileid *seen = calloc(o->npaths, sizeof(*seen));
+	struct lv_fileid *seen = calloc(npaths ? npaths : 1, sizeof(*seen));
 	size_t i, lineno, lcap = 0, nseen = 0;
 	char *line = NULL;
 	const char *why;
@@ -787,9 +927,9 @@ read_records(const struct report_opts *o, struct report_builder *b, size_t *bad,
 		fprintf(err, "out of memory\n");
 		goto out;
 	}
-	for (i = 0; i < o->npaths; i++) {
-		if ((f = fopen(o->paths[i], "re")) == NULL) {
-			fprintf(err, "%s: %s\n", o->paths[i], strerror(errno));
+	for (i = 0; i < npaths; i++) {
+		if ((f = fopen(paths[i], "re")) == NULL) {
+			fprintf(err, "%s: %s\n", paths[i], strerror(errno));
 			goto out;
 		}
 		/* Another name of a file already read (a rotation in progress): once is enough. */
@@ -805,18 +945,18 @@ read_records(const struct report_opts *o, struct report_builder *b, size_t *bad,
 			if (evrec_parse(line, (size_t)len - 1, r, &why) < 0) {
 				if (*bad == 0)
 					fprintf(err, "%s:%zu: not a record (%s); left out\n",
-					    o->paths[i], lineno, why);
+					    paths[i], lineno, why);
 				(*bad)++;
 				continue;
 			}
-			if (report_add(b, r) < 0) {
+			if (sink(arg, r) < 0) {
 				fclose(f);
 				fprintf(err, "out of memory\n");
 				goto out;
 			}
 		}
 		if (ferror(f)) {
-			fprintf(err, "%s: %s\n", o->paths[i], strerror(errno));
+			fprintf(err, "%s: %s\n", paths[i], strerror(errno));
 			fclose(f);
 			goto out;
 		}
@@ -827,6 +967,161 @@ out:
 	free(line);
 	free(r);
 	free(seen);
+	return rc;
+}
+
+/* One appliance's log into *rp. REPORT_OK, or REPORT_ERROR said on err; *bad lines left out. */
+static int
+build_one(const struct report_opts *o, struct report *rp, size_t *bad, FILE *err)
+{
+	struct report_builder *b;
+
+	if ((b = report_builder_new(o->from_us, o->to_us)) == NULL) {
+		fprintf(err, "out of memory\n");
+		return REPORT_ERROR;
+	}
+	if (read_records(o->paths, o->npaths, sink_report, b, bad, err) < 0) {
+		if (report_finish(b, rp) == 0)
+			report_free(rp);
+		return REPORT_ERROR;
+	}
+	if (report_finish(b, rp) < 0) {
+		fprintf(err, "out of memory\n");
+		return REPORT_ERROR;
+	}
+	return REPORT_OK;
+}
+
+/*
+ * The same file given for two appliances would be counted twice. Files
+ * that cannot be found are left to the verifier to name. REPORT_OK, or
+ * REPORT_USAGE (REPORT_ERROR) said on err.
+ */
+static int
+fleet_distinct(const struct report_opts *o, FILE *err)
+{
+	struct lv_fileid *ids;
+	size_t *owner, i, j, k, n = 0, total = 0;
+	struct stat st;
+	int rc = REPORT_OK;
+
+	for (i = 0; i < o->nfleet; i++)
+		total += o->fleet[i].npaths;
+	ids = calloc(total ? total : 1, sizeof(*ids));
+	owner = calloc(total ? total : 1, sizeof(*owner));
+	if (ids == NULL || owner == NULL) {
+		fprintf(err, "out of memory\n");
+		rc = REPORT_ERROR;
+		goto out;
+	}
+	for (i = 0; i < o->nfleet && rc == REPORT_OK; i++) {
+		for (k = 0; k < o->fleet[i].npaths && rc == REPORT_OK; k++) {
+			if (stat(o->fleet[i].paths[k], &st) < 0)
+				continue;
+			for (j = 0; j < n; j++)
+				if (ids[j].dev == st.st_dev && ids[j].ino == st.st_ino)
+					break;
+			if (j == n) {
+				ids[n].dev = st.st_dev;
+				ids[n].ino = st.st_ino;
+				owner[n++] = i;
+			} else if (owner[j] != i) {
+				/* A hard link within one appliance's files (a rotation) is fine. */
+				fprintf(err,
+				    "report: %s: among the files of two appliances (%s, %s); give "
+				    "each appliance's log once\n",
+				    o->fleet[i].paths[k], o->fleet[owner[j]].label,
+				    o->fleet[i].label);
+				rc = REPORT_USAGE;
+			}
+		}
+	}
+out:
+	free(ids);
+	free(owner);
+	return rc;
+}
+
+/* What the verifier said, each line after "report: LABEL: ". */
+static void
+say_verify(const char *label, const char *text, FILE *err)
+{
+	const char *nl;
+
+	while (*text != '\0') {
+		nl = strchr(text, '\n');
+		fprintf(err, "report: %s: %.*s\n", label,
+		    (int)(nl ? (size_t)(nl - text) : strlen(text)), text);
+		text = nl ? nl + 1 : text + strlen(text);
+	}
+}
+
+/*
+ * The fleet's report into *rp: each appliance's chain verified on its own,
+ * then its records read. REPORT_OK; REPORT_REFUSED for a broken chain,
+ * REPORT_USAGE or REPORT_ERROR, said on err. *torn is set when a log's last
+ * line is torn (not a record; the rest is read).
+ */
+static int
+build_fleet(const struct report_opts *o, struct report *rp, int *torn, FILE *err)
+{
+	struct fleet_builder *fb;
+	char *vtext = NULL;
+	size_t i, vlen = 0, bad;
+	FILE *vout;
+	int rc, v;
+
+	*torn = 0;
+	if ((rc = fleet_distinct(o, err)) != REPORT_OK)
+		return rc;
+	if ((fb = fleet_builder_new(o->from_us, o->to_us)) == NULL) {
+		fprintf(err, "out of memory\n");
+		return REPORT_ERROR;
+	}
+	for (i = 0; i < o->nfleet; i++) {
+		const struct report_source *src = &o->fleet[i];
+		if ((vout = open_memstream(&vtext, &vlen)) == NULL) {
+			fprintf(err, "out of memory\n");
+			rc = REPORT_ERROR;
+			break;
+		}
+		v = logverify_files(src->paths, src->npaths, vout);
+		fclose(vout);
+		if (v == LOGVERIFY_BAD) {
+			say_verify(src->label, vtext, err);
+			fprintf(err,
+			    "report: %s: the log's hash chain is broken; no fleet report is made "
+			    "(blockctl log verify checks that appliance's files)\n",
+			    src->label);
+			rc = REPORT_REFUSED;
+		} else if (v == LOGVERIFY_ERROR) {
+			say_verify(src->label, vtext, err);
+			rc = REPORT_ERROR;
+		} else if (v == LOGVERIFY_TORN) {
+			say_verify(src->label, vtext, err);
+			*torn = 1;
+		}
+		free(vtext);
+		vtext = NULL;
+		if (rc != REPORT_OK)
+			break;
+		if (fleet_next(fb, src->label) < 0) {
+			fprintf(err, "out of memory\n");
+			rc = REPORT_ERROR;
+			break;
+		}
+		if (read_records(src->paths, src->npaths, sink_fleet, fb, &bad, err) < 0) {
+			rc = REPORT_ERROR;
+			break;
+		}
+	}
+	if (fleet_finish(fb, rp) < 0) {
+		if (rc == REPORT_OK)
+			fprintf(err, "out of memory\n");
+		return rc == REPORT_OK ? REPORT_ERROR : rc;
+	}
+	if (rc != REPORT_OK)
+		report_free(rp);
 	return rc;
 }
 
@@ -867,28 +1162,22 @@ out:
 int
 report_render(const struct report_opts *o, char **buf, size_t *len, FILE *err)
 {
-	struct report_builder *b;
 	struct report rp;
 	size_t bad = 0;
+	int torn = 0, rc;
 	FILE *mem;
 
 	*buf = NULL;
 	*len = 0;
-	if (o->npaths == 0 || o->from_us >= o->to_us ||
+	if ((o->npaths == 0 && o->nfleet == 0) || o->from_us >= o->to_us ||
 	    (o->format != REPORT_CSV && o->format != REPORT_JSON && o->format != REPORT_HTML)) {
 		fprintf(err, "report: need log files, --from before --to, and csv, json or html\n");
 		return REPORT_USAGE;
 	}
-	if ((b = report_builder_new(o->from_us, o->to_us)) == NULL) {
-		fprintf(err, "out of memory\n");
-		return REPORT_ERROR;
-	}
-	if (read_records(o, b, &bad, err) < 0) {
-		if (report_finish(b, &rp) == 0)
-			report_free(&rp);
-		return REPORT_ERROR;
-	}
-	if (report_finish(b, &rp) < 0 || (mem = open_memstream(buf, len)) == NULL) {
+	rc = o->nfleet > 0 ? build_fleet(o, &rp, &torn, err) : build_one(o, &rp, &bad, err);
+	if (rc != REPORT_OK)
+		return rc;
+	if ((mem = open_memstream(buf, len)) == NULL) {
 		fprintf(err, "out of memory\n");
 		report_free(&rp);
 		return REPORT_ERROR;
@@ -913,6 +1202,10 @@ report_render(const struct report_opts *o, char **buf, size_t *len, FILE *err)
 	}
 	if (bad > 0) {
 		fprintf(err, "report: %zu lines were not records; run blockctl log verify\n", bad);
+		return REPORT_PARTIAL;
+	}
+	if (torn) {
+		fprintf(err, "report: a torn last line was left out\n");
 		return REPORT_PARTIAL;
 	}
 	return REPORT_OK;

@@ -10,18 +10,20 @@
 int
 report_html(const struct report *rp, const struct probe_report *probes, size_t nprobes, FILE *out)
 {
-	char title[320], t1[32], t2[32], *page;
+	char title[320], lane[220], t1[32], t2[32], *page;
 	struct comp c;
-	size_t i, len;
-	long isp;
+	size_t i, k, len;
+	long isp, own;
 	int rc = -1;
 
 	evrec_time_fmt(rp->from_us, t1);
 	evrec_time_fmt(rp->to_us, t2);
-	snprintf(title, sizeof(title), "blockd report: %s, %.10s to %.10s",
-	    rp->appliance[0] ? rp->appliance : "this appliance", t1, t2);
+	/* A fleet's blocks and gaps in one lane; each appliance's own gaps under its name. */
+	snprintf(lane, sizeof(lane), "%s%s%s", rp->nmembers > 0 ? "fleet (" : "",
+	    rp->appliance[0] ? rp->appliance : "this appliance", rp->nmembers > 0 ? ")" : "");
+	snprintf(title, sizeof(title), "blockd report: %s, %.10s to %.10s", lane, t1, t2);
 	comp_init(&c, title);
-	if ((isp = comp_isp(&c, rp->appliance[0] ? rp->appliance : "this appliance")) < 0)
+	if ((isp = comp_isp(&c, lane)) < 0)
 		goto out;
 	c.reports = 1;
 	for (i = 0; i < rp->ngroups; i++) {
@@ -41,6 +43,16 @@ report_html(const struct report *rp, const struct probe_report *probes, size_t n
 		if (comp_add_gap(&c, (uint32_t)isp, report_gap_name(g->kind), g->from_us / 1000000,
 			(g->to_us + 999999) / 1000000, g->reason) < 0)
 			goto out;
+	}
+	for (i = 0; i < rp->nmembers; i++) {
+		const struct report_member *m = &rp->members[i];
+		if ((own = comp_isp(&c, m->name)) < 0)
+			goto out;
+		for (k = 0; k < m->ngaps; k++)
+			if (comp_add_gap(&c, (uint32_t)own, report_gap_name(m->gaps[k].kind),
+				m->gaps[k].from_us / 1000000, (m->gaps[k].to_us + 999999) / 1000000,
+				m->gaps[k].reason) < 0)
+				goto out;
 	}
 	for (i = 0; i < rp->nunjudged; i++)
 		if (comp_add_unjudged(&c, (uint32_t)isp, rp->unjudged[i].day,
