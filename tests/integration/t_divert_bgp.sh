@@ -88,6 +88,8 @@ for n in 1 2; do
 	bg_start_bird $n
 	bg_start_blockd $n
 done
+# The fleet report's period starts once both appliances enforce.
+from=$(date -u -d '+1 second' +%Y-%m-%dT%H:%M:%SZ)
 # blocked.example resolves to web1 (A and AAAA): both its addresses are diverted, through both
 # appliances; so are the list's IPv6 address and prefix and the order's prefixes.
 tb_wait_for -t 15 paths_both 2 ||
@@ -173,6 +175,25 @@ bg_as 1 tb_start_blockd
 tb_wait_for -t 15 paths_both 1 || tb_fail "appliance 1 restarted but announces nothing"
 both refused blocked.example || tb_fail "blocked.example served after appliance 1 came back"
 both served allowed.example || tb_fail "allowed.example not served after appliance 1 came back"
+
+# The fleet's report over both logs, each chain verified on its own (appliance 2 back first, so its
+# log shows the kill): appliance 1's stop is a gap of its own but not the fleet's (appliance 2
+# took its flows); from appliance 2's kill to appliance 1's return no appliance enforced.
+bg_start_blockd 2
+tb_wait_for -t 15 paths_both 2 || tb_fail "appliance 2 restarted but announces nothing"
+bg_as 2 tb_stop_blockd
+to=$(date -u -d '+1 minute' +%Y-%m-%dT%H:%M:%SZ)
+"${BLOCKCTL:-build/blockctl}" report --from "$from" --to "$to" \
+	--appliance "$BG_ROOT/ap1/enforcement.jsonl" --appliance "$BG_ROOT/ap2/enforcement.jsonl" \
+	>"$BG_ROOT/fleet.csv" 2>"$BG_ROOT/fleet.err" || tb_fail "fleet report: $(cat "$BG_ROOT/fleet.err")"
+tr -d '\r' <"$BG_ROOT/fleet.csv" >"$BG_ROOT/fleet.txt"
+grep -q "^[0-9-]*,CL-2026-000501,.*" "$BG_ROOT/fleet.txt" || tb_fail "fleet report: no row for the order"
+grep -q "^tb-$TB_ID-ap1,\(down\|withdrawn\)," "$BG_ROOT/fleet.txt" ||
+	tb_fail "fleet report: appliance 1's stop is not its gap: $(cat "$BG_ROOT/fleet.txt")"
+fg=$(grep '^fleet,' "$BG_ROOT/fleet.txt" | grep -v ',yes,') || fg=""
+[ "$(echo "$fg" | grep -c "ap1.*ap2")" = 1 ] ||
+	tb_fail "fleet report: not one closed fleet gap naming both appliances: $(cat "$BG_ROOT/fleet.txt")"
+tb_log "fleet report: $fg"
 
 # failure = closed: blackhole routes that stay announced when blockd dies, whose traffic its
 # rules, left behind, drop.

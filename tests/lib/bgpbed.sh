@@ -169,7 +169,7 @@ bg_start_blockd() {
 	_n=$1
 	shift
 	[ "$_n" = 1 ] && _r=$TB_RESOLVER4 || _r=$TB_RESOLVER6
-	bg_as "$_n" tb_blockd_conf netfilter.paths=one \
+	bg_as "$_n" tb_blockd_conf netfilter.paths=one "blockd.appliance_id=tb-$TB_ID-ap$_n" \
 		"divert.bird_socket=$BG_ROOT/ap$_n/bird.ctl" "divert.include=$BG_ROOT/ap$_n/divert.bird" \
 		"divert.resolver=$_r" "$@"
 	[ -f "$BG_ROOT/ap$_n/rules/blocklist" ] || bg_as "$_n" tb_list "domain blocked.example CL-2026-000501" \
