@@ -281,16 +281,6 @@ fleet_reason(const struct report_member *members, size_t n, int64_t from, int64_
 	return s;
 }
 
-static int
-cmp_gap(const void *a, const void *b)
-{
-	const struct report_gap *x = a, *y = b;
-
-	if (x->from_us != y->from_us)
-		return x->from_us < y->from_us ? -1 : 1;
-	return x->kind - y->kind;
-}
-
 int
 fleet_coverage(
     const struct report_member *members, size_t n, struct report_gap **gaps, size_t *ngaps)
@@ -347,7 +337,7 @@ fleet_coverage(
 			ng++;
 		}
 	if (ng > 1)
-		qsort(g, ng, sizeof(*g), cmp_gap);
+		qsort(g, ng, sizeof(*g), report_gap_cmp);
 	*gaps = g;
 	*ngaps = ng;
 	g = NULL;

@@ -604,8 +604,8 @@ cmp_group(const void *a, const void *b)
 	return strcmp(x->service, y->service);
 }
 
-static int
-cmp_gap(const void *a, const void *b)
+int
+report_gap_cmp(const void *a, const void *b)
 {
 	const struct report_gap *x = a, *y = b;
 
@@ -655,7 +655,7 @@ report_finish(struct report_builder *b, struct report *rp)
 	if (rp->ngroups > 1)
 		qsort(rp->groups, rp->ngroups, sizeof(*rp->groups), cmp_group);
 	if (rp->ngaps > 1)
-		qsort(rp->gaps, rp->ngaps, sizeof(*rp->gaps), cmp_gap);
+		qsort(rp->gaps, rp->ngaps, sizeof(*rp->gaps), report_gap_cmp);
 	if (rp->nunjudged > 1)
 		qsort(rp->unjudged, rp->nunjudged, sizeof(*rp->unjudged), cmp_unjudged);
 	free(b->gidx);

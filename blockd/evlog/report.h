@@ -171,6 +171,8 @@ int report_html(
     const struct report *, const struct probe_report *probes, size_t nprobes, FILE *out);
 
 const char *report_gap_name(int kind);
+/* report_gap_cmp(): qsort order of struct report_gap: by start, then kind. */
+int report_gap_cmp(const void *, const void *);
 /* report_format_from(): "csv", "json" or "html" to enum report_format, 0 if none. */
 int report_format_from(const char *);
 
