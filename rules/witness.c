@@ -165,7 +165,6 @@ cmd_cosign(int argc, char **argv)
 		r = usage();
 		goto out;
 	}
-	r = EXIT_SYSTEM;
 	if ((r = notefile_read_signer(sec, &k, err, sizeof err)) != EXIT_OK) {
 		warnx("%s", err);
 		goto out;
