@@ -89,15 +89,24 @@ tuples(const struct pkt *p, struct inj_tuple *to_client, struct inj_tuple *to_se
 	to_server->dport = p->dport;
 }
 
+/* One reset from r (to the client if to_client), sent. */
+static void
+send_rst(struct worker *w, const struct inj_rst *r, int to_client, uint32_t seq, uint32_t ack)
+{
+	uint8_t out[60];
+	size_t n = inject_build_rst(out, sizeof(out), r, to_client, inject_ipid(&w->inj), seq, ack);
+	if (n == 0 || inject_send(&w->inj, out, n) == -1)
+		CNT(w, inject_errors);
+}
+
 void
 judge_reset(struct worker *w, const struct pkt *p, uint32_t server_next)
 {
-	struct inj_tuple c, s;
-	tuples(p, &c, &s);
-	send_tcp(
-	    w, &c, p->ack, p->seq + (uint32_t)p->paylen, PKT_TCP_RST | PKT_TCP_ACK, 0, NULL, 0);
+	struct inj_rst r;
+	inject_rst_init(&r, p->family, p->ttl, p->src, p->sport, p->dst, p->dport);
+	send_rst(w, &r, 1, p->ack, p->seq + (uint32_t)p->paylen);
 	issue_verdicts(w);
-	send_tcp(w, &s, server_next, p->ack, PKT_TCP_RST | PKT_TCP_ACK, 0, NULL, 0);
+	send_rst(w, &r, 0, server_next, p->ack);
 }
 
 void
