@@ -38,15 +38,19 @@ void
 judge_event(struct worker *w, const struct match_snapshot *snap, const struct match_hit *hit,
     int method, int action, const struct pkt *p, const char *ind, size_t indlen, const char *reason)
 {
-	struct event ev;
-	event_fill(&ev, hit ? snap : NULL, hit, method, action, p->family, p->proto, p->src,
+	struct evlog_ticket t;
+	/* Filled in the writer's ring, not copied there: pure work between reserve and commit. */
+	struct event *ev = evlog_reserve(w->log, &t);
+	if (ev == NULL) {
+		CNT(w, events_lost);
+		return;
+	}
+	event_fill(ev, hit ? snap : NULL, hit, method, action, p->family, p->proto, p->src,
 	    p->dport, ind, indlen, w->now_us);
 	if (reason != NULL)
-		event_set_reason(&ev, reason);
-	if (evlog_append(w->log, &ev) == 0)
-		CNT(w, events);
-	else
-		CNT(w, events_lost);
+		event_set_reason(ev, reason);
+	evlog_commit(w->log, &t);
+	CNT(w, events);
 }
 
 /*
