@@ -1,4 +1,5 @@
 /* TLS ClientHello parser: records defragmented, extensions walked with every length checked. */
+#include <stddef.h>
 #include <string.h>
 
 #include "hostname.h"
@@ -145,6 +146,7 @@ take_name(const uint8_t *n, size_t len, struct tls_hello *out)
 	size_t i, end, start, dot = 0;
 	unsigned classes = 0;
 	int long_label = 0, cut = 0;
+	unsigned nl = 1;
 
 	if (len > TLS_NAME_RAW)
 		return "server name longer than 255 bytes";
@@ -165,6 +167,9 @@ take_name(const uint8_t *n, size_t len, struct tls_hello *out)
 		if (ch == '.') {
 			long_label |= i - dot > 63;
 			dot = i + 1;
+			if (nl < sizeof(out->lab))
+				out->lab[nl++] =
+				    (uint8_t)dot; /* kept if the name is labels alone */
 		} else if (ch == ':' && n[0] != '[' && end == len) {
 			end = i;
 			cut = 1;
@@ -173,8 +178,9 @@ take_name(const uint8_t *n, size_t len, struct tls_hello *out)
 	}
 	if (end > 0 && name[end - 1] == '.')
 		end--;
-	if (!cut && !(classes & (1u << NB_OTHER)) && !long_label && len - dot <= 63 &&
-	    end <= TLS_SNI_MAX && name[0] != '.')
+	int whole = !cut && !(classes & (1u << NB_OTHER)) && !long_label && len - dot <= 63 &&
+	    end <= TLS_SNI_MAX && name[0] != '.';
+	if (whole)
 		start = 0; /* labels alone, none empty or over 63 bytes: as hostname_right() */
 	else
 		start = hostname_right((const uint8_t *)name, end, TLS_SNI_MAX);
@@ -184,8 +190,21 @@ take_name(const uint8_t *n, size_t len, struct tls_hello *out)
 	if (start == 0 && end > 0) {
 		out->has_sni = 1;
 		out->odd_name = 0;
+		/* Labels alone: their starts found on the way, less one after a trailing dot. */
+		if (whole) {
+			out->lab[0] = 0;
+			out->nlab = (uint8_t)(out->lab[nl - 1] >= end ? nl - 1 : nl);
+		}
 	}
 	return NULL;
+}
+
+/* out emptied: the fields, and the name's first byte (the rest is read no further than sni_len). */
+static void
+hello_clear(struct tls_hello *out)
+{
+	memset(out, 0, offsetof(struct tls_hello, sni));
+	out->sni[0] = '\0';
 }
 
 static int
@@ -266,7 +285,7 @@ tls_parse_handshake(const uint8_t *buf, size_t len, int flags, struct tls_hello 
 	unsigned nseen = 0, nexts = 0;
 	int r;
 
-	memset(out, 0, sizeof(*out));
+	hello_clear(out);
 	if (len >= 1 && buf[0] != 1) {
 		out->why = "handshake message is not a ClientHello";
 		return TLS_NOT_TLS;
@@ -376,7 +395,7 @@ parse_records(const uint8_t *buf, size_t len, int flags, struct tls_hello *out)
 	uint16_t nrec = 0;
 	int r, partial = 0;
 
-	memset(out, 0, sizeof(*out));
+	hello_clear(out);
 	if (len >= 1 && (buf[0] & 0x80) && (len < 3 || buf[2] == 1)) {
 		/* An SSLv2-format hello (OpenSSL takes it for TLS 1.2): it cannot name a server. */
 		if (len < 5) {
@@ -521,7 +540,7 @@ tls_parse_retry(
 	size_t off = first->end;
 	int r;
 
-	memset(out, 0, sizeof(*out));
+	hello_clear(out);
 	if (!first->tls13 || first->end == 0)
 		return hello_done(out, "no TLS 1.3 offered: no HelloRetryRequest");
 	/* change_cipher_spec (middlebox compatibility), empty records, alerts, early data */
