@@ -2,34 +2,43 @@
 #ifndef BLOCKD_BYTES_H
 #define BLOCKD_BYTES_H
 
+#include <endian.h>
 #include <stdint.h>
+#include <string.h>
 
-/* rd16(), rd32(): the big-endian value at b (which holds 2 or 4 bytes). */
+/*
+ * rd16(), rd32(): the big-endian value at b (which holds 2 or 4 bytes, any
+ * alignment). wr16(), wr32(): v written big-endian at b. Each is one load
+ * or store and a byte swap.
+ */
 static inline uint16_t
 rd16(const uint8_t *b)
 {
-	return (uint16_t)(b[0] << 8 | b[1]);
+	uint16_t v;
+	memcpy(&v, b, 2);
+	return be16toh(v);
 }
 
 static inline uint32_t
 rd32(const uint8_t *b)
 {
-	return (uint32_t)b[0] << 24 | (uint32_t)b[1] << 16 | (uint32_t)b[2] << 8 | b[3];
+	uint32_t v;
+	memcpy(&v, b, 4);
+	return be32toh(v);
 }
 
-/* wr16(), wr32(): v written big-endian at b. */
 static inline void
 wr16(uint8_t *b, uint16_t v)
 {
-	b[0] = (uint8_t)(v >> 8);
-	b[1] = (uint8_t)v;
+	v = htobe16(v);
+	memcpy(b, &v, 2);
 }
 
 static inline void
 wr32(uint8_t *b, uint32_t v)
 {
-	wr16(b, (uint16_t)(v >> 16));
-	wr16(b + 2, (uint16_t)v);
+	v = htobe32(v);
+	memcpy(b, &v, 4);
 }
 
 /* hexval(): the value of hex digit c (either case), or -1. */

@@ -38,15 +38,19 @@ void
 judge_event(struct worker *w, const struct match_snapshot *snap, const struct match_hit *hit,
     int method, int action, const struct pkt *p, const char *ind, size_t indlen, const char *reason)
 {
-	struct event ev;
-	event_fill(&ev, hit ? snap : NULL, hit, method, action, p->family, p->proto, p->src,
+	struct evlog_ticket t;
+	/* Filled in the writer's ring, not copied there: pure work between reserve and commit. */
+	struct event *ev = evlog_reserve(w->log, &t);
+	if (ev == NULL) {
+		CNT(w, events_lost);
+		return;
+	}
+	event_fill(ev, hit ? snap : NULL, hit, method, action, p->family, p->proto, p->src,
 	    p->dport, ind, indlen, w->now_us);
 	if (reason != NULL)
-		event_set_reason(&ev, reason);
-	if (evlog_append(w->log, &ev) == 0)
-		CNT(w, events);
-	else
-		CNT(w, events_lost);
+		event_set_reason(ev, reason);
+	evlog_commit(w->log, &t);
+	CNT(w, events);
 }
 
 /*
@@ -89,15 +93,24 @@ tuples(const struct pkt *p, struct inj_tuple *to_client, struct inj_tuple *to_se
 	to_server->dport = p->dport;
 }
 
+/* One reset from r (to the client if to_client), sent. */
+static void
+send_rst(struct worker *w, const struct inj_rst *r, int to_client, uint32_t seq, uint32_t ack)
+{
+	uint8_t out[60];
+	size_t n = inject_build_rst(out, sizeof(out), r, to_client, inject_ipid(&w->inj), seq, ack);
+	if (n == 0 || inject_send(&w->inj, out, n) == -1)
+		CNT(w, inject_errors);
+}
+
 void
 judge_reset(struct worker *w, const struct pkt *p, uint32_t server_next)
 {
-	struct inj_tuple c, s;
-	tuples(p, &c, &s);
-	send_tcp(
-	    w, &c, p->ack, p->seq + (uint32_t)p->paylen, PKT_TCP_RST | PKT_TCP_ACK, 0, NULL, 0);
+	struct inj_rst r;
+	inject_rst_init(&r, p->family, p->ttl, p->src, p->sport, p->dst, p->dport);
+	send_rst(w, &r, 1, p->ack, p->seq + (uint32_t)p->paylen);
 	issue_verdicts(w);
-	send_tcp(w, &s, server_next, p->ack, PKT_TCP_RST | PKT_TCP_ACK, 0, NULL, 0);
+	send_rst(w, &r, 0, server_next, p->ack);
 }
 
 void

@@ -48,11 +48,19 @@ is_hello(int r)
  * filled in. A name blockd cannot match whole (odd_name) is blocked by the
  * labels at its right that it can match.
  */
+_Static_assert(TLS_SNI_PAD >= MATCH_NAME_SLACK, "the hello's name has the slack the matcher reads");
+
 static int
 name_blocked(struct worker *w, const struct match_snapshot *snap, int r, const struct tls_hello *h,
     struct match_hit *hit)
 {
-	return is_hello(r) && (h->has_sni || (h->odd_name && h->sni_len > 0)) && snap != NULL &&
+	if (!is_hello(r) || snap == NULL)
+		return 0;
+	/* A name of labels alone comes lowercased and split: not checked again. */
+	if (h->has_sni && h->nlab > 0)
+		return match_domain_labels(
+			   snap, h->sni, h->sni_len, h->lab, h->nlab, w->now, hit) == MATCH_BLOCK;
+	return (h->has_sni || (h->odd_name && h->sni_len > 0)) &&
 	    match_domain(snap, h->sni, h->sni_len, w->now, hit) == MATCH_BLOCK;
 }
 

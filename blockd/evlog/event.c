@@ -9,7 +9,8 @@
 
 /*
  * Copy at most len bytes of src (stopping at a NUL) into dst of size cap,
- * always terminated. A cut never splits a UTF-8 sequence.
+ * always terminated. A cut never splits a UTF-8 sequence. Only what fits
+ * is scanned.
  */
 static void
 copy_trunc(char *dst, size_t cap, const char *src, size_t len)
@@ -21,12 +22,29 @@ copy_trunc(char *dst, size_t cap, const char *src, size_t len)
 		dst[0] = '\0';
 		return;
 	}
-	if ((nul = memchr(src, '\0', len)) != NULL)
-		len = (size_t)(nul - src);
 	n = len < cap - 1 ? len : cap - 1;
-	if (n < len)
+	if ((nul = memchr(src, '\0', n)) != NULL)
+		n = (size_t)(nul - src);
+	else if (n < len) /* cut: src[n] is the first byte left out (a NUL is no continuation) */
 		while (n > 0 && ((unsigned char)src[n] & 0xc0) == 0x80)
 			n--;
+	memcpy(dst, src, n);
+	dst[n] = '\0';
+}
+
+/* copy_trunc() of a NUL-terminated src (or NULL), read no further than what fits. */
+static void
+copy_str(char *dst, size_t cap, const char *src)
+{
+	size_t n;
+
+	if (src == NULL) {
+		dst[0] = '\0';
+		return;
+	}
+	n = strnlen(src, cap - 1);
+	while (n > 0 && ((unsigned char)src[n] & 0xc0) == 0x80)
+		n--;
 	memcpy(dst, src, n);
 	dst[n] = '\0';
 }
@@ -85,10 +103,8 @@ event_fill(struct event *ev, const struct match_snapshot *snap, const struct mat
 		if (hit->order < l->norders) {
 			const struct rule_order *o = &l->orders[hit->order];
 
-			copy_trunc(ev->order_ref, sizeof(ev->order_ref), o->ref,
-			    o->ref ? strlen(o->ref) : 0);
-			copy_trunc(ev->service, sizeof(ev->service), o->service,
-			    o->service ? strlen(o->service) : 0);
+			copy_str(ev->order_ref, sizeof(ev->order_ref), o->ref);
+			copy_str(ev->service, sizeof(ev->service), o->service);
 		}
 	}
 }
@@ -96,5 +112,5 @@ event_fill(struct event *ev, const struct match_snapshot *snap, const struct mat
 void
 event_set_reason(struct event *ev, const char *reason)
 {
-	copy_trunc(ev->reason, sizeof(ev->reason), reason, reason ? strlen(reason) : 0);
+	copy_str(ev->reason, sizeof(ev->reason), reason);
 }

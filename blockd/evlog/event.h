@@ -43,8 +43,8 @@ enum ev_action {
 #define EV_REASON_MAX    32
 
 /*
- * Fixed size and self-contained: workers fill one on the stack and copy it
- * into the writer's ring, so nothing points into a snapshot that a reload
+ * Fixed size and self-contained: workers fill one in the writer's ring
+ * (evlog_reserve()) or copy one there (evlog_append()), so nothing points into a snapshot that a reload
  * may free. The writer adds the sequence number, the subscriber pseudonym
  * and the appliance id; workers never allocate.
  */

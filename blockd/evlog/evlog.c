@@ -150,8 +150,8 @@ turn_store(const struct evlog *l, struct slot *s, uint64_t turn)
 	atomic_store_explicit(&s->turn, turn - (uint64_t)(s - l->slots), memory_order_release);
 }
 
-int
-evlog_append(struct evlog *l, const struct event *ev)
+struct event *
+evlog_reserve(struct evlog *l, struct evlog_ticket *t)
 {
 	uint64_t pos = atomic_load_explicit(&l->enq_pos, memory_order_relaxed);
 	struct slot *s;
@@ -166,13 +166,31 @@ evlog_append(struct evlog *l, const struct event *ev)
 				break;
 		} else if (dif < 0) {
 			atomic_fetch_add_explicit(&l->dropped, 1, memory_order_relaxed);
-			return -1;
+			return NULL;
 		} else
 			pos = atomic_load_explicit(&l->enq_pos, memory_order_relaxed);
 	}
 	s->drops = atomic_load_explicit(&l->dropped, memory_order_relaxed);
-	s->ev = *ev;
-	turn_store(l, s, pos + 1);
+	t->pos = pos;
+	return &s->ev;
+}
+
+void
+evlog_commit(struct evlog *l, const struct evlog_ticket *t)
+{
+	turn_store(l, &l->slots[t->pos & l->mask], t->pos + 1);
+}
+
+int
+evlog_append(struct evlog *l, const struct event *ev)
+{
+	struct evlog_ticket t;
+	struct event *slot = evlog_reserve(l, &t);
+
+	if (slot == NULL)
+		return -1;
+	*slot = *ev;
+	evlog_commit(l, &t);
 	return 0;
 }
 

@@ -31,7 +31,7 @@ struct blockd_config;
 void evlog_opts_config(struct evlog_opts *, const struct blockd_config *conf);
 
 struct evlog_stats {
-	uint64_t queued;  /* events accepted by evlog_append() */
+	uint64_t queued;  /* events accepted by evlog_append() or evlog_reserve() */
 	uint64_t dropped; /* events lost because the queue was full */
 	uint64_t written; /* records written (events and state) */
 	uint64_t rotations;
@@ -56,6 +56,24 @@ struct evlog *evlog_open(const struct evlog_opts *);
  * loss is counted and written as a "dropped" record.
  */
 int evlog_append(struct evlog *, const struct event *);
+
+/*
+ * evlog_reserve(), evlog_commit(): evlog_append() in two halves, so an
+ * event is filled where the writer reads it instead of being copied there.
+ * evlog_reserve() claims the next slot and returns its event, uninitialised
+ * (fill every field the writer reads: event_fill()), with t set for the
+ * commit; or NULL if the queue was full, the loss counted as by
+ * evlog_append(). evlog_commit() hands the slot to the writer. Each
+ * reservation must be committed, soon and without blocking in between: the
+ * writer stops at that slot until it is. Any thread, no lock, no
+ * allocation.
+ */
+struct evlog_ticket {
+	uint64_t pos;
+};
+
+struct event *evlog_reserve(struct evlog *, struct evlog_ticket *t);
+void evlog_commit(struct evlog *, const struct evlog_ticket *t);
 
 /*
  * evlog_state(): queue a state record (enum evstate) from the control

@@ -90,6 +90,104 @@ inject_build_tcp(uint8_t *out, size_t outlen, const struct inj_tuple *t, uint16_
 	return h + l4len;
 }
 
+/*
+ * The reset's fixed fields: IPv4 (version 4, header 5 words, total length
+ * 40, DF, protocol TCP) or IPv6 (version 6, payload length 20, next header
+ * TCP), then TCP (data offset 5 words, RST|ACK, window 0). The words that
+ * vary are zero here and patched in.
+ */
+static const uint8_t rst4[40] = {
+    0x45, 0, 0, 40, 0, 0, 0x40, 0, 0, IPPROTO_TCP, [32] = 5 << 4, [33] = PKT_TCP_RST | PKT_TCP_ACK};
+static const uint8_t rst6[60] = {
+    0x60, 0, 0, 0, 0, 20, IPPROTO_TCP, [52] = 5 << 4, [53] = PKT_TCP_RST | PKT_TCP_ACK};
+/* Their fixed words summed: the IPv4 header's, and TCP's with its pseudo-header's protocol and length. */
+#define RST4_IP_SUM (0x4500u + 40u + 0x4000u + IPPROTO_TCP)
+#define RST_TCP_SUM (IPPROTO_TCP + 20u + ((5u << 12) | PKT_TCP_RST | PKT_TCP_ACK))
+
+void
+inject_rst_init(struct inj_rst *r, uint8_t family, uint8_t ttl, const uint8_t *client,
+    uint16_t cport, const uint8_t *server, uint16_t sport)
+{
+	uint64_t acc;
+
+	r->client = client;
+	r->server = server;
+	r->cport = cport;
+	r->sport = sport;
+	r->family = family;
+	r->ttl = ttl;
+	if (family == 4) {
+		uint32_t a, b;
+		memcpy(&a, client, 4);
+		memcpy(&b, server, 4);
+		acc = (uint64_t)be32toh(a) + be32toh(b);
+	} else {
+		uint64_t a[2], b[2];
+		memcpy(a, client, 16);
+		memcpy(b, server, 16);
+		acc = 0;
+		for (int i = 0; i < 2; i++) {
+			uint64_t x = be64toh(a[i]), y = be64toh(b[i]);
+			acc += (x >> 32) + (x & 0xffffffffu) + (y >> 32) + (y & 0xffffffffu);
+		}
+	}
+	/* 32-bit words summed: folded to 16 bits (end-around carries kept). */
+	acc = (acc & 0xffffffffu) + (acc >> 32);
+	acc = (acc & 0xffff) + (acc >> 16);
+	acc = (acc & 0xffff) + (acc >> 16);
+	r->sum = (uint32_t)acc;
+}
+
+/* sum folded to 16 bits and inverted: a checksum field. */
+static inline uint16_t
+csum_fold(uint32_t sum)
+{
+	sum = (sum & 0xffff) + (sum >> 16);
+	sum = (sum & 0xffff) + (sum >> 16);
+	return (uint16_t)~sum;
+}
+
+size_t
+inject_build_rst(uint8_t *out, size_t outlen, const struct inj_rst *r, int to_client, uint16_t ipid,
+    uint32_t seq, uint32_t ack)
+{
+	const uint8_t *src = to_client ? r->server : r->client;
+	const uint8_t *dst = to_client ? r->client : r->server;
+	uint16_t sport = to_client ? r->sport : r->cport;
+	uint16_t dport = to_client ? r->cport : r->sport;
+	uint32_t tcp = r->sum + RST_TCP_SUM + r->cport + r->sport + (seq >> 16) + (seq & 0xffff) +
+	    (ack >> 16) + (ack & 0xffff);
+	uint8_t *s;
+	size_t h;
+
+	if (r->family == 4) {
+		if (outlen < sizeof(rst4))
+			return 0;
+		memcpy(out, rst4, sizeof(rst4));
+		wr16(out + 4, ipid);
+		out[8] = r->ttl;
+		memcpy(out + 12, src, 4);
+		memcpy(out + 16, dst, 4);
+		wr16(out + 10, csum_fold(r->sum + RST4_IP_SUM + ipid + ((uint32_t)r->ttl << 8)));
+		h = 20;
+	} else {
+		if (outlen < sizeof(rst6))
+			return 0;
+		memcpy(out, rst6, sizeof(rst6));
+		out[7] = r->ttl;
+		memcpy(out + 8, src, 16);
+		memcpy(out + 24, dst, 16);
+		h = 40;
+	}
+	s = out + h;
+	wr16(s, sport);
+	wr16(s + 2, dport);
+	wr32(s + 4, seq);
+	wr32(s + 8, ack);
+	wr16(s + 16, csum_fold(tcp));
+	return h + 20;
+}
+
 int
 inject_open(struct injector *in, uint32_t mark, char *err, size_t errlen)
 {

@@ -29,6 +29,30 @@ size_t inject_build_tcp(uint8_t *out, size_t outlen, const struct inj_tuple *t, 
     size_t plen);
 
 /*
+ * One flow's resets (RST|ACK, window 0, no options or payload), both ways,
+ * copied from a fixed template and patched: inject_rst_init() sums the
+ * addresses once (the same both ways), inject_build_rst() writes
+ * the packet from the side named by to_client (from the server to the
+ * client if 1, else from the client to the server) with its IPv4
+ * identification, sequence and acknowledgement numbers, and finishes the
+ * checksums from the template's sum (RFC 1624). The bytes are those
+ * inject_build_tcp() builds for the same segment. client and server point
+ * at 16 bytes each (4 used for IPv4) that must outlive r. Pure.
+ */
+struct inj_rst {
+	const uint8_t *client, *server;
+	uint16_t cport, sport;
+	uint8_t family, ttl;
+	uint32_t sum; /* the two addresses, folded below 2^17 */
+};
+
+void inject_rst_init(struct inj_rst *r, uint8_t family, uint8_t ttl, const uint8_t *client,
+    uint16_t cport, const uint8_t *server, uint16_t sport);
+/* Returns the length (40 or 60), or 0 if outlen is too small. */
+size_t inject_build_rst(uint8_t *out, size_t outlen, const struct inj_rst *r, int to_client,
+    uint16_t ipid, uint32_t seq, uint32_t ack);
+
+/*
  * A sender: one raw socket per family, owned by one worker thread. Every
  * packet sent carries mark (SO_MARK) so blockd's own rules recognise it.
  * inject_open() returns 0, or -1 with a message in err.

@@ -499,6 +499,18 @@ match_domain(const struct match_snapshot *s, const char *name, size_t len, int64
 	return domain_scan(s, buf, n, lab, nlab, now, hit, 0);
 }
 
+_Static_assert(MATCH_NAME_SLACK >= NAME_BUF_PAD, "a caller's slack covers the words read");
+
+int
+match_domain_labels(const struct match_snapshot *s, const char *name, size_t len,
+    const uint8_t *lab, int nlab, int64_t now, struct match_hit *hit)
+{
+	if (s == NULL || name == NULL || len == 0 || len > RULES_NAME_MAX || nlab < 1 ||
+	    nlab > RULES_NAME_MAX / 2 + 1)
+		return MATCH_NONE;
+	return domain_scan(s, name, (int)len, lab, nlab, now, hit, 0);
+}
+
 /*
  * A request path in the form list entries are written in (RFC 3986 6.2.2):
  * percent-encoded unreserved characters decoded, other percent-encodings in

@@ -58,6 +58,19 @@ const struct rule_entry *match_allowlist(const struct match_snapshot *, size_t *
  */
 int match_domain(
     const struct match_snapshot *, const char *name, size_t len, int64_t now, struct match_hit *);
+/*
+ * match_domain_labels(): match_domain() of a name a reader has already put
+ * in the form lookups use, so it is not checked and split again: len bytes
+ * of lowercase letters, digits, '-', '_' and dots, labels of 1..63 bytes,
+ * at most 253 bytes, no trailing dot; lab[0..nlab) where each label starts
+ * (lab[0] = 0); and at least MATCH_NAME_SLACK readable bytes after the name
+ * (words are read whole; what the bytes hold does not matter). Gives what
+ * match_domain() gives for the same name. struct tls_hello's sni and lab
+ * are in this form when has_sni is set.
+ */
+#define MATCH_NAME_SLACK 8
+int match_domain_labels(const struct match_snapshot *, const char *name, size_t len,
+    const uint8_t *lab, int nlab, int64_t now, struct match_hit *);
 int match_addr(const struct match_snapshot *, int family, const uint8_t *addr, int64_t now,
     struct match_hit *);
 int match_url(const struct match_snapshot *, const char *host, size_t hostlen, const char *path,

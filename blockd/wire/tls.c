@@ -1,6 +1,8 @@
 /* TLS ClientHello parser: records defragmented, extensions walked with every length checked. */
+#include <stddef.h>
 #include <string.h>
 
+#include "base/bytes.h"
 #include "hostname.h"
 #include "tls.h"
 
@@ -138,14 +140,71 @@ no_name(const uint8_t *n, size_t i, size_t len)
  * of labels alone (the usual one) is known matchable whole without
  * hostname_right().
  */
+/*
+ * Eight bytes at a time (as match_names.c splits names): for bytes below
+ * 0x80, the high bit of each byte of in_range(w, lo, hi) says whether that
+ * byte lies in lo..hi.
+ */
+#define SWAR_ONES 0x0101010101010101ull
+#define SWAR_HIGH 0x8080808080808080ull
+_Static_assert(__BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__, "the word loads assume little-endian");
+
+static inline uint64_t
+in_range(uint64_t w, uint8_t lo, uint8_t hi)
+{
+	return (w + SWAR_ONES * (uint64_t)(0x80 - lo)) & ~(w + SWAR_ONES * (uint64_t)(0x7f - hi)) &
+	    SWAR_HIGH;
+}
+
+/*
+ * Eight bytes of a name, n[i..i+8), read as take_name()'s byte loop reads
+ * them when each is a label byte, a capital or a dot that does not follow
+ * a dot: lowered into name, the dots' label starts noted. Returns 0, having
+ * done nothing, for any other word: the byte loop reads it.
+ */
+static inline int
+take_word(const uint8_t *n, size_t i, char *name, size_t *dot, int *long_label, unsigned *nl,
+    uint8_t *lab, size_t nlab_max)
+{
+	uint64_t w, up, dots;
+
+	memcpy(&w, n + i, 8);
+	if (w & SWAR_HIGH)
+		return 0;
+	up = in_range(w, 'A', 'Z');
+	dots = in_range(w, '.', '.');
+	if ((in_range(w, 'a', 'z') | in_range(w, '0', '9') | in_range(w, '-', '-') |
+		in_range(w, '_', '_') | up | dots) != SWAR_HIGH)
+		return 0;
+	if (dots) {
+		/* Two dots in a row, within the word or across its start: the byte loop says why. */
+		if ((dots & (dots >> 8)) || ((dots & 0x80) && i > 0 && n[i - 1] == '.'))
+			return 0;
+		for (; dots; dots &= dots - 1) {
+			size_t at = i + (size_t)(__builtin_ctzll(dots) >> 3);
+
+			*long_label |= at - *dot > 63;
+			*dot = at + 1;
+			if (*nl < nlab_max)
+				lab[(*nl)++] = (uint8_t)(at + 1);
+		}
+	}
+	w |= up >> 2; /* 0x80 >> 2 is the case bit */
+	memcpy(name + i, &w, 8);
+	return 1;
+}
+
 static const char *
 take_name(const uint8_t *n, size_t len, struct tls_hello *out)
 {
-	char name[TLS_NAME_RAW];
+	char *name = out->sni; /* the name is read in place, and moved if cut on the left */
 	size_t i, end, start, dot = 0;
 	unsigned classes = 0;
 	int long_label = 0, cut = 0;
+	unsigned nl = 1;
+	const char *why;
 
+	_Static_assert(sizeof(out->sni) >= TLS_NAME_RAW, "sni holds any name read");
 	if (len > TLS_NAME_RAW)
 		return "server name longer than 255 bytes";
 	if (len == 0)
@@ -153,6 +212,12 @@ take_name(const uint8_t *n, size_t len, struct tls_hello *out)
 	out->odd_name = 1;
 	end = len;
 	for (i = 0; i < len; i++) {
+		/* The usual name: eight bytes a step. */
+		while (len - i >= 8 &&
+		    take_word(n, i, name, &dot, &long_label, &nl, out->lab, sizeof(out->lab)))
+			i += 8;
+		if (i == len)
+			break;
 		uint8_t ch = n[i], c = name_byte[ch];
 
 		classes |= 1u << c;
@@ -160,11 +225,17 @@ take_name(const uint8_t *n, size_t len, struct tls_hello *out)
 			name[i] = (char)ch;
 			continue;
 		}
-		if (c == NB_NONE || (ch == '.' && i > 0 && n[i - 1] == '.'))
-			return ch == 0 ? "NUL in server name" : no_name(n, i, len);
+		if (c == NB_NONE || (ch == '.' && i > 0 && n[i - 1] == '.')) {
+			why = ch == 0 ? "NUL in server name" : no_name(n, i, len);
+			out->sni[0] = '\0';
+			return why;
+		}
 		if (ch == '.') {
 			long_label |= i - dot > 63;
 			dot = i + 1;
+			if (nl < sizeof(out->lab))
+				out->lab[nl++] =
+				    (uint8_t)dot; /* kept if the name is labels alone */
 		} else if (ch == ':' && n[0] != '[' && end == len) {
 			end = i;
 			cut = 1;
@@ -173,19 +244,34 @@ take_name(const uint8_t *n, size_t len, struct tls_hello *out)
 	}
 	if (end > 0 && name[end - 1] == '.')
 		end--;
-	if (!cut && !(classes & (1u << NB_OTHER)) && !long_label && len - dot <= 63 &&
-	    end <= TLS_SNI_MAX && name[0] != '.')
+	int whole = !cut && !(classes & (1u << NB_OTHER)) && !long_label && len - dot <= 63 &&
+	    end <= TLS_SNI_MAX && name[0] != '.';
+	if (whole)
 		start = 0; /* labels alone, none empty or over 63 bytes: as hostname_right() */
 	else
 		start = hostname_right((const uint8_t *)name, end, TLS_SNI_MAX);
-	memcpy(out->sni, name + start, end - start);
+	if (start > 0)
+		memmove(out->sni, name + start, end - start);
 	out->sni_len = end - start;
 	out->sni[out->sni_len] = '\0';
 	if (start == 0 && end > 0) {
 		out->has_sni = 1;
 		out->odd_name = 0;
+		/* Labels alone: their starts found on the way, less one after a trailing dot. */
+		if (whole) {
+			out->lab[0] = 0;
+			out->nlab = (uint8_t)(out->lab[nl - 1] >= end ? nl - 1 : nl);
+		}
 	}
 	return NULL;
+}
+
+/* out emptied: the fields, and the name's first byte (the rest is read no further than sni_len). */
+static void
+hello_clear(struct tls_hello *out)
+{
+	memset(out, 0, offsetof(struct tls_hello, sni));
+	out->sni[0] = '\0';
 }
 
 static int
@@ -266,7 +352,7 @@ tls_parse_handshake(const uint8_t *buf, size_t len, int flags, struct tls_hello 
 	unsigned nseen = 0, nexts = 0;
 	int r;
 
-	memset(out, 0, sizeof(*out));
+	hello_clear(out);
 	if (len >= 1 && buf[0] != 1) {
 		out->why = "handshake message is not a ClientHello";
 		return TLS_NOT_TLS;
@@ -309,17 +395,35 @@ tls_parse_handshake(const uint8_t *buf, size_t len, int flags, struct tls_hello 
 	if (c.err == CUR_OK && n != c.end - c.off)
 		return malformed(out, "extensions length does not match the ClientHello");
 	exts = cur_sub(&c, n);
+	/* All of the extensions at hand (the usual case): nothing can be short, only overrun. */
+	int have_all = exts.err == CUR_OK && exts.avail == exts.end;
 
 	while (exts.err == CUR_OK && exts.off < exts.end) {
-		unsigned type = cur_u16(&exts);
-		size_t elen = cur_u16(&exts);
+		unsigned type;
+		size_t elen;
 		struct cur e;
 
-		if (exts.err != CUR_OK)
-			break; /* the extension header itself is incomplete or overruns */
-		e = cur_sub(&exts, elen);
-		if (exts.err == CUR_BAD)
-			break;
+		if (have_all) {
+			if (exts.end - exts.off < 4 ||
+			    (elen = rd16(exts.p + exts.off + 2)) > exts.end - exts.off - 4) {
+				exts.err = CUR_BAD; /* as the cursor reads below find it */
+				break;
+			}
+			type = rd16(exts.p + exts.off);
+			e.p = exts.p;
+			e.off = exts.off + 4;
+			e.avail = e.end = e.off + elen;
+			e.err = CUR_OK;
+			exts.off = e.end;
+		} else {
+			type = cur_u16(&exts);
+			elen = cur_u16(&exts);
+			if (exts.err != CUR_OK)
+				break; /* the extension header itself is incomplete or overruns */
+			e = cur_sub(&exts, elen);
+			if (exts.err == CUR_BAD)
+				break;
+		}
 		if (type < 64 ? (int)((seen_low >> type) & 1) : seen_in(seen, nseen, type))
 			return malformed(out, "extension type repeated");
 		if (nexts++ == TLS_EXT_SEEN)
@@ -376,7 +480,7 @@ parse_records(const uint8_t *buf, size_t len, int flags, struct tls_hello *out)
 	uint16_t nrec = 0;
 	int r, partial = 0;
 
-	memset(out, 0, sizeof(*out));
+	hello_clear(out);
 	if (len >= 1 && (buf[0] & 0x80) && (len < 3 || buf[2] == 1)) {
 		/* An SSLv2-format hello (OpenSSL takes it for TLS 1.2): it cannot name a server. */
 		if (len < 5) {
@@ -521,7 +625,7 @@ tls_parse_retry(
 	size_t off = first->end;
 	int r;
 
-	memset(out, 0, sizeof(*out));
+	hello_clear(out);
 	if (!first->tls13 || first->end == 0)
 		return hello_done(out, "no TLS 1.3 offered: no HelloRetryRequest");
 	/* change_cipher_spec (middlebox compatibility), empty records, alerts, early data */

@@ -7,6 +7,7 @@
 
 #define TLS_SNI_MAX  253 /* longest name blockd matches, without a trailing dot */
 #define TLS_NAME_RAW 255 /* longest host_name OpenSSL accepts (TLSEXT_MAXLEN_host_name) */
+#define TLS_SNI_PAD  8   /* bytes after sni's NUL that a reader of whole words may read */
 
 enum tls_result {
 	TLS_NEED_MORE = 0, /* a prefix of a ClientHello; need says how much is wanted */
@@ -40,7 +41,9 @@ enum tls_result {
  * control, '/' or an empty label for no name (its default server answers).
  * When the result is a name blockd can match (labels of 1 to 63 letters,
  * digits, '-' or '_', at most 253 bytes), has_sni is set and sni holds it,
- * NUL-terminated. Otherwise odd_name is set, has_sni is not (the result is
+ * NUL-terminated, lowercase, without a trailing dot, with where each label
+ * starts in lab (nlab of them): the form match_domain_labels() takes.
+ * Otherwise odd_name is set, has_sni is not (the result is
  * TLS_NO_SNI, or TLS_ECH), and sni holds the longest run of whole labels at
  * the name's right that blockd can match, "" if none: a blocked name there
  * is still blocked. An empty host_name is no name. need (TLS_NEED_MORE
@@ -49,7 +52,6 @@ enum tls_result {
  * yet known.
  */
 struct tls_hello {
-	char sni[TLS_SNI_MAX + 1];
 	size_t sni_len;
 	size_t need;
 	size_t hello_len;        /* handshake message length incl. its 4-byte header */
@@ -65,6 +67,10 @@ struct tls_hello {
 	uint16_t skipped;   /* records skipped: empty, alerts, change_cipher_spec ... */
 	size_t end;         /* stream bytes to the end of the record the hello ends in */
 	const char *why;    /* TLS_MALFORMED / TLS_NOT_TLS / TLS_HELLO_DONE: static text */
+	uint8_t nlab;       /* has_sni: sni's labels, each starting at lab[i] (lab[0] = 0) */
+	/* Last, and cleared no further than their first byte: the name and its labels. */
+	char sni[TLS_SNI_MAX + 1 + TLS_SNI_PAD];
+	uint8_t lab[TLS_SNI_MAX / 2 + 1];
 };
 
 /*

@@ -365,3 +365,55 @@ Test(evlog_write, key_moves_on_at_midnight_without_events)
 	free(after);
 	tu_rmdir(dir);
 }
+
+/* An event filled in its slot: written as an appended one, the writer waits for its commit, a full ring counts. */
+Test(evlog_write, reserve_commit_in_place)
+{
+	char *dir = tu_tmpdir(), path[4200], *buf, **lines;
+	struct evlog_opts o;
+	struct evlog_stats st;
+	struct evlog_ticket t, tk[5];
+	struct evlog *l;
+	struct event ev, *slot;
+	struct parsed *p = malloc(sizeof(*p));
+	size_t len, n, i, ok = 0;
+
+	tu_opts(&o, dir, path, sizeof(path));
+	o.queue = 4;
+	cr_assert_not_null(l = evlog_open(&o));
+	cr_assert_not_null(slot = evlog_reserve(l, &t));
+	tu_event(slot, EV_TLS, "192.0.2.8", T0);
+	tu_event(&ev, EV_DNS, "192.0.2.7", T0);
+	cr_assert_eq(evlog_append(l, &ev), 0);
+	evlog_pump(l); /* the first slot is not committed: nothing after it is written */
+	evlog_commit(l, &t);
+	evlog_pump(l);
+	for (i = 0; i < 5; i++)
+		if ((slot = evlog_reserve(l, &tk[i])) != NULL) {
+			tu_event(slot, EV_DNS, "192.0.2.9", T0);
+			ok++;
+		}
+	cr_assert_eq(ok, 4);
+	evlog_stats(l, &st);
+	cr_assert_eq(st.dropped, 1);
+	for (i = 0; i < 4; i++)
+		evlog_commit(l, &tk[i]);
+	evlog_pump(l);
+	evlog_close(l);
+
+	buf = tu_slurp(path, &len);
+	n = tu_lines(buf, &lines);
+	/* start, the reserved one, the appended one, 4 events, dropped 1, stop */
+	cr_assert_eq(n, 9, "got %zu lines", n);
+	parse_line(lines[1], p);
+	cr_assert_str_eq(sget(p, "method"), "tls");
+	parse_line(lines[2], p);
+	cr_assert_str_eq(sget(p, "method"), "dns");
+	parse_line(lines[7], p);
+	cr_assert_str_eq(sget(p, "state"), "dropped");
+	cr_assert_str_eq(sget(p, "count"), "1");
+	free(lines);
+	free(buf);
+	free(p);
+	tu_rmdir(dir);
+}

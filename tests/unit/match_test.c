@@ -2,6 +2,7 @@
 #include <criterion/criterion.h>
 
 #include "match/match.h"
+#include "match/match_int.h"
 #include "match_testlist.h"
 
 #define NOW 1000000
@@ -32,10 +33,30 @@ allow_entry(uint8_t type, const char *text)
 	return e;
 }
 
+/*
+ * match_domain(), and for a name in the lookup form match_domain_labels() of
+ * it too: both must give the same result and hit, over every name the tests ask.
+ */
 static int
 dom(const struct match_snapshot *s, const char *name, struct match_hit *hit)
 {
-	return match_domain(s, name, strlen(name), NOW, hit);
+	struct match_hit h1, h2;
+	char buf[NAME_BUF];
+	uint8_t lab[RULES_NAME_MAX + 2];
+	int nlab, r1 = match_domain(s, name, strlen(name), NOW, &h1);
+	int n = match_name_split(name, strlen(name), buf, lab, &nlab);
+
+	if (n >= 0) {
+		int r2 = match_domain_labels(s, buf, (size_t)n, lab, nlab, NOW, &h2);
+		cr_assert_eq(r1, r2, "%s: match_domain %d, match_domain_labels %d", name, r1, r2);
+		if (r1 != MATCH_NONE)
+			cr_assert(
+			    h1.entry == h2.entry && h1.order == h2.order && h1.type == h2.type,
+			    "%s: hits differ", name);
+	}
+	if (hit != NULL)
+		*hit = h1;
+	return r1;
 }
 
 /* The entry index a name matches with, -1 for MATCH_NONE; must be MATCH_BLOCK otherwise. */

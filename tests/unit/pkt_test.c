@@ -390,3 +390,49 @@ Test(pkt, tcp_urgent_pointer)
 	cr_assert(p.tcp_flags & PKT_TCP_URG);
 	cr_assert_eq(p.urg_ptr, 0x0102);
 }
+
+/* A reset from the template is byte for byte the segment inject_build_tcp() builds, both ways. */
+Test(pkt, rst_template_matches_build)
+{
+	uint64_t x = 0x9e3779b97f4a7c15ULL;
+	for (int i = 0; i < 4000; i++) {
+		uint8_t a[16], b[16], t1[INJECT_MAX], t2[60];
+		for (int j = 0; j < 16; j++) {
+			x ^= x << 13, x ^= x >> 7, x ^= x << 17;
+			a[j] = (uint8_t)x;
+			b[j] = (uint8_t)(x >> 8);
+		}
+		/* Extremes as well: all zeros and all ones. */
+		if (i == 1)
+			memset(a, 0, 16), memset(b, 0, 16);
+		if (i == 2)
+			memset(a, 0xff, 16), memset(b, 0xff, 16);
+		uint8_t fam = i & 1 ? 6 : 4, ttl = (uint8_t)(x >> 16);
+		uint16_t cp = (uint16_t)(x >> 24), sp = (uint16_t)(x >> 40),
+			 id = (uint16_t)(x >> 3);
+		uint32_t seq = (uint32_t)(x >> 11), ack = (uint32_t)(x >> 29);
+		if (i == 2)
+			cp = sp = id = 0xffff, seq = ack = 0xffffffff, ttl = 0xff;
+		struct inj_rst r;
+		inject_rst_init(&r, fam, ttl, a, cp, b, sp);
+		for (int to_client = 0; to_client < 2; to_client++) {
+			struct inj_tuple t = {.family = fam, .ttl = ttl};
+			memcpy(t.src, to_client ? b : a, 16);
+			memcpy(t.dst, to_client ? a : b, 16);
+			t.sport = to_client ? sp : cp;
+			t.dport = to_client ? cp : sp;
+			size_t n1 = inject_build_tcp(t1, sizeof(t1), &t, id, seq, ack,
+			    PKT_TCP_RST | PKT_TCP_ACK, 0, NULL, 0);
+			size_t n2 = inject_build_rst(t2, sizeof(t2), &r, to_client, id, seq, ack);
+			cr_assert_eq(n1, n2);
+			cr_assert_eq(memcmp(t1, t2, n1), 0,
+			    "reset %d (IPv%d, to_client %d) differs", i, fam, to_client);
+		}
+	}
+	struct inj_rst r;
+	uint8_t z[16] = {0}, o[59];
+	inject_rst_init(&r, 6, 64, z, 1, z, 2);
+	cr_assert_eq(inject_build_rst(o, sizeof(o), &r, 1, 0, 0, 0), 0);
+	cr_assert_eq(
+	    inject_build_rst(o, 40, (inject_rst_init(&r, 4, 64, z, 1, z, 2), &r), 1, 0, 0, 0), 40);
+}

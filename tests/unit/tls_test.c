@@ -6,6 +6,7 @@
 #include "hello_build.h"
 #include "wire/reasm.h"
 #include "wire/tls.h"
+#include "match/match_int.h"
 
 static uint8_t hs[32768], rec[40000];
 
@@ -620,4 +621,47 @@ Test(tls, conflicting_retransmission_flagged)
 	cr_assert_str_eq(h.sni, "first.blocked.example");
 	cr_assert_eq(r->flags, 0);
 	free(r);
+}
+
+/*
+ * A name read whole comes in the matcher's form: lowercase, split where
+ * match_name_split() splits it, so the matcher need not check it again.
+ */
+Test(tls, name_labels_as_the_matcher_splits)
+{
+	static const char alpha[] = "aZ0-_..:x";
+	uint64_t x = 0x2545f4914f6cdd1dull;
+	char name[300], buf[NAME_BUF];
+	uint8_t lab[RULES_NAME_MAX + 2];
+	struct tls_hello h;
+	int whole = 0;
+
+	for (int k = 0; k < 20000; k++) {
+		x ^= x << 13, x ^= x >> 7, x ^= x << 17;
+		size_t len = 1 + x % (k % 10 == 0 ? 256 : 40);
+		for (size_t i = 0; i < len; i++) {
+			x ^= x << 13, x ^= x >> 7, x ^= x << 17;
+			/* Mostly letters; long runs now and then, for labels near 63 bytes. */
+			name[i] = k % 7 == 0 ? 'q' : alpha[x % (x % 5 ? 4 : sizeof(alpha) - 1)];
+		}
+		if (k % 3 == 0)
+			name[len - 1] = '.';
+		int r = parse_name(name, len, &h);
+		if (r != TLS_SNI || h.nlab == 0)
+			continue;
+		int nlab, n = match_name_split(h.sni, h.sni_len, buf, lab, &nlab);
+		cr_assert_eq(n, (int)h.sni_len, "%.*s", (int)len, name);
+		cr_assert_eq(memcmp(buf, h.sni, h.sni_len), 0);
+		cr_assert_eq(nlab, h.nlab, "%.*s: %d labels, %d", (int)len, name, nlab, h.nlab);
+		cr_assert_eq(memcmp(lab, h.lab, (size_t)nlab), 0, "%.*s", (int)len, name);
+		whole++;
+	}
+	cr_assert_gt(whole, 1000);
+	/* 127 labels of one byte and a trailing dot: the most a name holds. */
+	for (int i = 0; i < 254; i++)
+		name[i] = i % 2 ? '.' : 'a';
+	cr_assert_eq(parse_name(name, 254, &h), TLS_SNI);
+	cr_assert_eq(h.sni_len, 253);
+	cr_assert_eq(h.nlab, 127);
+	cr_assert_eq(h.lab[126], 252);
 }
