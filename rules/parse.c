@@ -573,6 +573,7 @@ rebase(struct rulelist *l, uintptr_t old, char *now)
 		REBASE(l->orders[i].service);
 		REBASE(l->orders[i].notice);
 		REBASE(l->orders[i].notice_url);
+		REBASE(l->orders[i].divert);
 	}
 	for (i = 0; i < l->nentries; i++)
 		if (rule_type_bits(l->entries[i].type) == 0)
