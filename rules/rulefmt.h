@@ -41,7 +41,7 @@ int rulelist_parse_owned(char *buf, size_t len, const char *fname, const uint8_t
  * (SIZE_MAX: one pass) and where the seam is sought: the first LF from split
  * bytes into the entry lines on (0: their middle).
  */
-#define RULES_PARSE_PARALLEL_MIN (64 * 1024)
+#define RULES_PARSE_PARALLEL_MIN ((size_t)64 * 1024)
 
 struct rules_parse_tuning {
 	size_t parallel_min;

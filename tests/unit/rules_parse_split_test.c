@@ -169,7 +169,7 @@ inject(struct text *t, uint64_t *s, size_t i, size_t n)
 	    "domain a.example A-1 more\n", "domain  a.example A-1\n", "domain a.example\n",
 	    "domain \xc3\xa9.example A-1\n", "ip 300.1.1.1 A-1\n", "end 3\n",
 	    "domain a.example A-1 \n"};
-	size_t at[8192], m = entry_lines(t, at, 8192), off, len;
+	size_t at[8192] = {0}, m = entry_lines(t, at, 8192), off, len;
 	char copy[256];
 
 	cr_assert_eq(m, n);
@@ -300,7 +300,7 @@ Test(rules_parse_split, same_list_or_same_message)
 
 	for (round = 0; round < 1500; round++) {
 		struct text t = {0};
-		size_t at[8192], n, i, entries_at, rest, split;
+		size_t at[8192] = {0}, n, i, entries_at, rest, split;
 		int errors = (int)(rnd(&s) % 3), k;
 
 		gen_valid(&t, &s, 8 + (size_t)(rnd(&s) % 200));
@@ -329,7 +329,7 @@ Test(rules_parse_split, same_list_or_same_message)
 Test(rules_parse_split, every_seam)
 {
 	uint64_t s = 42;
-	size_t at[8192], n, i, j, entries_at, round;
+	size_t at[8192] = {0}, n, i, j, entries_at, round;
 
 	for (round = 0; round < 40; round++) {
 		struct text t = {0};
@@ -375,7 +375,7 @@ Test(rules_parse_split, large_list_default)
 	/* a line twice at the middle, where the default seam falls: the same message */
 	{
 		char e1[sizeof err], line[128];
-		const char *mid = memchr(t.p + t.len / 2, '\n', t.len / 2) + 1;
+		const char *mid = (const char *)memchr(t.p + t.len / 2, '\n', t.len / 2) + 1;
 		size_t n = line_len(&t, (size_t)(mid - t.p));
 
 		memcpy(line, mid, n);
