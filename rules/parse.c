@@ -1,4 +1,5 @@
 /* The strict block list parser: raw bytes in, struct rulelist out, no I/O and no repairs. */
+#include <pthread.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -379,17 +380,46 @@ find_order(const struct rule_order *orders, size_t n, const char *ref, size_t le
 	return -1;
 }
 
+/* Entry e against the one before it: canonical order, no duplicates. */
 static int
-parse_entries(struct cursor *c, struct rulelist *l, uint64_t want, uint8_t *used)
+check_pair(struct cursor *c, const struct rulelist *l, const struct rule_entry *e)
+{
+	char sbuf[RULES_URL_MAX + 1];
+	int cmp;
+
+	cmp = rule_entry_cmp(e - 1, e, l->orders);
+	if (cmp == 0)
+		return bad(c, "duplicate entry %s %s for order %s", rule_entry_keyword(e),
+		    rule_entry_value(e, sbuf, sizeof sbuf), l->orders[e->order].ref);
+	if (cmp > 0)
+		return bad(c,
+		    "entry out of canonical order: %s %s must come before line %u "
+		    "(see blockd-rules(5))",
+		    rule_entry_keyword(e), rule_entry_value(e, sbuf, sizeof sbuf), (e - 1)->line);
+	return 0;
+}
+
+/*
+ * Entry lines into l->entries from index *np on, up to the 'end' line, or up
+ * to stop (a line start; NULL: none). An entry at index first is checked
+ * against no earlier one (the caller checks it across a seam). Returns 0
+ * after the 'end' line, 1 at stop, -1 with the message. Writes only
+ * l->entries[*np..], *np and used[]: two runs over disjoint ranges may go at once.
+ */
+static int
+parse_entries(struct cursor *c, const struct rulelist *l, uint64_t want, uint8_t *used,
+    size_t first, size_t *np, const char *stop)
 {
 	const char *s, *k, *v, *ref, *sp;
 	size_t n, kn, vn, rn;
-	char why[RULES_ERR_MAX], sbuf[RULES_URL_MAX + 1];
+	char why[RULES_ERR_MAX];
 	struct rule_entry *e;
 	uint64_t endn;
-	int o, r, cmp;
+	int o, r;
 
 	for (;;) {
+		if (c->p == stop)
+			return 1;
 		r = next_line(c, &s, &n);
 		if (r == 1)
 			return bad(
@@ -405,7 +435,7 @@ parse_entries(struct cursor *c, struct rulelist *l, uint64_t want, uint8_t *used
 			break;
 		if (keyis(k, kn, "order"))
 			return bad(c, "more orders than the header's 'orders %zu'", l->norders);
-		if (l->nentries == want)
+		if (*np >= want)
 			return bad(c, "more entries than the header's 'entries %llu'",
 			    (unsigned long long)want);
 		sp = memchr(v, ' ', vn);
@@ -416,7 +446,7 @@ parse_entries(struct cursor *c, struct rulelist *l, uint64_t want, uint8_t *used
 		vn = (size_t)(sp - v);
 		if (memchr(ref, ' ', rn) != NULL)
 			return bad(c, "expected 'KIND VALUE ORDER' (too many fields)");
-		e = &l->entries[l->nentries];
+		e = &l->entries[*np];
 		if (rule_entry_parse_value(k, kn, v, vn, e, why, sizeof why) != 0)
 			return bad(c, "%.*s %.*s: %s", (int)kn, k, (int)vn, v, why);
 		o = find_order(l->orders, l->norders, ref, rn);
@@ -429,28 +459,17 @@ parse_entries(struct cursor *c, struct rulelist *l, uint64_t want, uint8_t *used
 			e->name = save(c, v, vn);
 			e->namelen = (uint32_t)vn;
 		}
-		if (l->nentries > 0) {
-			cmp = rule_entry_cmp(e - 1, e, l->orders);
-			if (cmp == 0)
-				return bad(c, "duplicate entry %s %s for order %s",
-				    rule_entry_keyword(e), rule_entry_value(e, sbuf, sizeof sbuf),
-				    l->orders[o].ref);
-			if (cmp > 0)
-				return bad(c,
-				    "entry out of canonical order: %s %s must come before line %u "
-				    "(see blockd-rules(5))",
-				    rule_entry_keyword(e), rule_entry_value(e, sbuf, sizeof sbuf),
-				    (e - 1)->line);
-		}
+		if (*np > first && check_pair(c, l, e) != 0)
+			return -1;
 		used[o] = 1;
-		l->nentries++;
+		(*np)++;
 	}
 	if (parse_u64(v, vn, &endn) != 0)
 		return bad(c, "expected 'end N' with N the number of entries");
-	if (endn != l->nentries || l->nentries != want)
+	if (endn != *np || *np != want)
 		return bad(c,
 		    "count mismatch: header says %llu entries, 'end' says %llu, file holds %zu",
-		    (unsigned long long)want, (unsigned long long)endn, l->nentries);
+		    (unsigned long long)want, (unsigned long long)endn, *np);
 	if (c->p != c->end) {
 		c->line++;
 		return bad(c, "text after the 'end' line");
@@ -458,10 +477,133 @@ parse_entries(struct cursor *c, struct rulelist *l, uint64_t want, uint8_t *used
 	return 0;
 }
 
+/*
+ * The second half of the entry lines, on a thread of its own. Its strings go
+ * to the arena from its own offset on, where they never reach the line being
+ * read; its entries follow the first half's: index and line numbers start
+ * after the lines of the first half.
+ */
+struct half {
+	struct cursor c;
+	const struct rulelist *l;
+	uint64_t want;
+	uint8_t *used;
+	size_t first, n;
+	int rc;
+};
+
+/* The LFs in [p, end), eight bytes at a time (a byte is LF when x ^ LFs has it 0). */
+static size_t
+count_lf(const char *p, const char *end)
+{
+	const uint64_t ones = 0x0101010101010101ull, low7 = 0x7f7f7f7f7f7f7f7full;
+	uint64_t x, t;
+	size_t n = 0;
+
+	for (; end - p >= 8; p += 8) {
+		memcpy(&x, p, 8);
+		x ^= ones * '\n';
+		t = ((x & low7) + low7) | x; /* a byte's top bit: set unless the byte is 0 */
+		n += (((~t >> 7) & ones) * ones) >> 56;
+	}
+	for (; p < end; p++)
+		n += *p == '\n';
+	return n;
+}
+
+static void *
+second_half(void *arg)
+{
+	struct half *h = arg;
+
+	h->rc = parse_entries(&h->c, h->l, h->want, h->used, h->first, &h->n, NULL);
+	return NULL;
+}
+
+/*
+ * The entry lines from c->p in two halves at once, split after the first LF
+ * from split bytes in (0: the middle): the same list and the same message as
+ * parse_entries() over them all. -2: no seam; nothing was read.
+ */
+static int
+parse_entries_2(struct cursor *c, struct rulelist *l, uint64_t want, uint8_t *used, size_t split,
+    const char *buf)
+{
+	struct half h;
+	const char *seam, *from;
+	size_t rest = (size_t)(c->end - c->p), i, off, n1 = 0;
+	pthread_t tid;
+	int r, started;
+	char *s2;
+
+	from = c->p + (split ? (split < rest ? split : rest) : rest / 2);
+	seam = memchr(from, '\n', (size_t)(c->end - from));
+	if (seam == NULL || seam + 1 >= c->end)
+		return -2;
+	seam++;
+	off = (size_t)(seam - buf);
+	memset(&h, 0, sizeof h);
+	h.c = (struct cursor){seam, c->end, c->fname, c->line, malloc(c->errlen ? c->errlen : 1),
+	    c->errlen, c->arena + off, 0};
+	h.l = l;
+	/* Counted before the first half starts: parsed in place, it overwrites its lines. */
+	h.first = count_lf(c->p, seam);
+	h.n = h.first;
+	h.c.line += (uint32_t)h.first;
+	h.want = want;
+	h.used = calloc(l->norders ? l->norders : 1, 1);
+	if (h.c.err == NULL || h.used == NULL) {
+		free(h.c.err);
+		free(h.used);
+		snprintf(c->err, c->errlen, "%s: out of memory", c->fname);
+		return -1;
+	}
+	started = pthread_create(&tid, NULL, second_half, &h) == 0;
+	/* The first half counts apart from l, whose cache line the other thread reads all along. */
+	r = parse_entries(c, l, want, used, 0, &n1, seam);
+	if (started)
+		pthread_join(tid, NULL);
+	else
+		second_half(&h);
+	l->nentries = n1;
+	/* The 'end' line before the seam leaves text after it: r is 1 or an error. */
+	if (r != 1)
+		goto out;
+	r = -1;
+	/* The seam: the second half's first entry against the first half's last. */
+	if (h.n > h.first) {
+		c->line = l->entries[h.first].line;
+		if (check_pair(c, l, &l->entries[h.first]) != 0)
+			goto out;
+	}
+	if (h.rc != 0) {
+		snprintf(c->err, c->errlen, "%s", h.c.err);
+		goto out;
+	}
+	/* Joined: the second half's strings follow the first's, as one pass leaves them. */
+	s2 = c->arena + off;
+	memmove(c->arena + c->used, s2, h.c.used);
+	for (i = h.first; i < h.n; i++)
+		if (rule_type_bits(l->entries[i].type) == 0)
+			l->entries[i].name = c->arena + c->used + (l->entries[i].name - s2);
+	c->used += h.c.used;
+	for (i = 0; i < l->norders; i++)
+		used[i] |= h.used[i];
+	l->nentries = h.n;
+	c->p = h.c.p;
+	c->line = h.c.line;
+	r = 0;
+out:
+	free(h.c.err);
+	free(h.used);
+	return r;
+}
+
 /* The parse proper, into arena (len + 1 bytes, or buf itself); the list frees arena. */
 static int
 parse(const char *buf, size_t len, char *arena, const char *fname, const uint8_t *digest,
-    struct rulelist **out, size_t *arena_used, char *err, size_t errlen)
+    const struct rules_parse_tuning *t, struct rulelist **out, size_t *arena_used, char *err,
+    size_t errlen)
 {
 	struct cursor c = {buf, buf + len, fname, 0, err, errlen, arena, 0};
 	struct rulelist *l;
@@ -521,7 +663,13 @@ parse(const char *buf, size_t len, char *arena, const char *fname, const uint8_t
 			goto fail;
 		l->norders++;
 	}
-	if (parse_entries(&c, l, nentries, used) != 0)
+	/* A large list's entry lines in two halves at once, a small one's in one pass. */
+	r = -2;
+	if ((size_t)(c.end - c.p) >= t->parallel_min)
+		r = parse_entries_2(&c, l, nentries, used, t->split, buf);
+	if (r == -2)
+		r = parse_entries(&c, l, nentries, used, 0, &l->nentries, NULL);
+	if (r != 0)
 		goto fail;
 	for (i = 0; i < norders; i++) {
 		if (!used[i]) {
@@ -548,13 +696,22 @@ fail:
 	return -1;
 }
 
+static const struct rules_parse_tuning tuning_default = {RULES_PARSE_PARALLEL_MIN, 0};
+
+int
+rulelist_parse_tuned(const char *buf, size_t len, const char *fname, const uint8_t *digest,
+    const struct rules_parse_tuning *t, struct rulelist **out, char *err, size_t errlen)
+{
+	size_t used;
+
+	return parse(buf, len, malloc(len + 1), fname, digest, t, out, &used, err, errlen);
+}
+
 int
 rulelist_parse(const char *buf, size_t len, const char *fname, const uint8_t *digest,
     struct rulelist **out, char *err, size_t errlen)
 {
-	size_t used;
-
-	return parse(buf, len, malloc(len + 1), fname, digest, out, &used, err, errlen);
+	return rulelist_parse_tuned(buf, len, fname, digest, &tuning_default, out, err, errlen);
 }
 
 /* Moves every string pointer of l by the arena's move from old to now. */
@@ -573,6 +730,7 @@ rebase(struct rulelist *l, uintptr_t old, char *now)
 		REBASE(l->orders[i].service);
 		REBASE(l->orders[i].notice);
 		REBASE(l->orders[i].notice_url);
+		REBASE(l->orders[i].divert);
 	}
 	for (i = 0; i < l->nentries; i++)
 		if (rule_type_bits(l->entries[i].type) == 0)
@@ -581,8 +739,8 @@ rebase(struct rulelist *l, uintptr_t old, char *now)
 }
 
 int
-rulelist_parse_owned(char *buf, size_t len, const char *fname, const uint8_t *digest,
-    struct rulelist **out, char *err, size_t errlen)
+rulelist_parse_owned_tuned(char *buf, size_t len, const char *fname, const uint8_t *digest,
+    const struct rules_parse_tuning *t, struct rulelist **out, char *err, size_t errlen)
 {
 	uintptr_t old = (uintptr_t)buf;
 	size_t used;
@@ -594,7 +752,7 @@ rulelist_parse_owned(char *buf, size_t len, const char *fname, const uint8_t *di
 		snprintf(err, errlen, "%s: parsed in place without its digest", fname);
 		return -1;
 	}
-	if (parse(buf, len, buf, fname, digest, out, &used, err, errlen) != 0)
+	if (parse(buf, len, buf, fname, digest, t, out, &used, err, errlen) != 0)
 		return -1;
 	/* What is left of the text past the strings goes back to the system. */
 	arena = realloc(buf, used ? used : 1);
@@ -603,4 +761,12 @@ rulelist_parse_owned(char *buf, size_t len, const char *fname, const uint8_t *di
 		rebase(*out, old, arena);
 	}
 	return 0;
+}
+
+int
+rulelist_parse_owned(char *buf, size_t len, const char *fname, const uint8_t *digest,
+    struct rulelist **out, char *err, size_t errlen)
+{
+	return rulelist_parse_owned_tuned(
+	    buf, len, fname, digest, &tuning_default, out, err, errlen);
 }

@@ -33,6 +33,27 @@ int rulelist_parse_owned(char *buf, size_t len, const char *fname, const uint8_t
     struct rulelist **out, char *err, size_t errlen);
 
 /*
+ * A large list's entry lines are parsed on two threads, each half of them
+ * into its own range of the entries and of the arena, joined in file order;
+ * the list and any message are those of one pass. rulelist_parse() and
+ * rulelist_parse_owned() split at RULES_PARSE_PARALLEL_MIN bytes of entry
+ * lines and more; the _tuned() forms (tests, fuzzing) take the threshold
+ * (SIZE_MAX: one pass) and where the seam is sought: the first LF from split
+ * bytes into the entry lines on (0: their middle).
+ */
+#define RULES_PARSE_PARALLEL_MIN ((size_t)64 * 1024)
+
+struct rules_parse_tuning {
+	size_t parallel_min;
+	size_t split;
+};
+
+int rulelist_parse_tuned(const char *buf, size_t len, const char *fname, const uint8_t *digest,
+    const struct rules_parse_tuning *t, struct rulelist **out, char *err, size_t errlen);
+int rulelist_parse_owned_tuned(char *buf, size_t len, const char *fname, const uint8_t *digest,
+    const struct rules_parse_tuning *t, struct rulelist **out, char *err, size_t errlen);
+
+/*
  * rulelist_format(): writes l in the normal form. l's orders must be sorted by
  * reference and its entries by rule_entry_cmp() with no duplicates (what
  * rulelist_build() makes). Returns a malloc'd NUL-terminated buffer and its
