@@ -54,4 +54,21 @@ hexval(int c)
 	return -1;
 }
 
+/*
+ * Eight bytes at a time (SWAR), for the name readers: for bytes below 0x80,
+ * the high bit of each byte of swar_in_range(w, lo, hi) says whether that
+ * byte lies in lo..hi. No sum carries into the next byte, since every byte
+ * and constant stays below 0x80. w is eight bytes loaded little-endian.
+ */
+#define SWAR_ONES 0x0101010101010101ull
+#define SWAR_HIGH 0x8080808080808080ull
+_Static_assert(__BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__, "the word loads assume little-endian");
+
+static inline uint64_t
+swar_in_range(uint64_t w, uint8_t lo, uint8_t hi)
+{
+	return (w + SWAR_ONES * (uint64_t)(0x80 - lo)) & ~(w + SWAR_ONES * (uint64_t)(0x7f - hi)) &
+	    SWAR_HIGH;
+}
+
 #endif

@@ -2,23 +2,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "base/bytes.h"
 #include "match_int.h"
-
-/*
- * Eight bytes at a time (SWAR): for bytes below 0x80, the high bit of each
- * byte of in_range(w, lo, hi) says whether that byte lies in lo..hi. No sum
- * carries into the next byte, since every byte and constant stays below 0x80.
- */
-#define SWAR_ONES 0x0101010101010101ull
-#define SWAR_HIGH 0x8080808080808080ull
-_Static_assert(__BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__, "the word loads assume little-endian");
-
-static inline uint64_t
-in_range(uint64_t w, uint8_t lo, uint8_t hi)
-{
-	return (w + SWAR_ONES * (uint64_t)(0x80 - lo)) & ~(w + SWAR_ONES * (uint64_t)(0x7f - hi)) &
-	    SWAR_HIGH;
-}
 
 int
 match_name_split(const char *name, size_t len, char *out, uint8_t *lab, int *nlab)
@@ -55,10 +40,10 @@ match_name_split(const char *name, size_t len, char *out, uint8_t *lab, int *nla
 			live >>= 8 * (8 - len);
 		}
 		bad |= w & SWAR_HIGH;
-		up = in_range(w, 'A', 'Z');
-		dots = in_range(w, '.', '.') & live;
-		valid = up | in_range(w, 'a', 'z') | in_range(w, '0', '9') | in_range(w, '-', '.') |
-		    in_range(w, '_', '_');
+		up = swar_in_range(w, 'A', 'Z');
+		dots = swar_in_range(w, '.', '.') & live;
+		valid = up | swar_in_range(w, 'a', 'z') | swar_in_range(w, '0', '9') |
+		    swar_in_range(w, '-', '.') | swar_in_range(w, '_', '_');
 		bad |= live & ~valid;
 		w |= up >> 2; /* 0x80 >> 2 is the case bit */
 		memcpy(out + i, &w, 8);

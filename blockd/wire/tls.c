@@ -141,22 +141,6 @@ no_name(const uint8_t *n, size_t i, size_t len)
  * hostname_right().
  */
 /*
- * Eight bytes at a time (as match_names.c splits names): for bytes below
- * 0x80, the high bit of each byte of in_range(w, lo, hi) says whether that
- * byte lies in lo..hi.
- */
-#define SWAR_ONES 0x0101010101010101ull
-#define SWAR_HIGH 0x8080808080808080ull
-_Static_assert(__BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__, "the word loads assume little-endian");
-
-static inline uint64_t
-in_range(uint64_t w, uint8_t lo, uint8_t hi)
-{
-	return (w + SWAR_ONES * (uint64_t)(0x80 - lo)) & ~(w + SWAR_ONES * (uint64_t)(0x7f - hi)) &
-	    SWAR_HIGH;
-}
-
-/*
  * Eight bytes of a name, n[i..i+8), read as take_name()'s byte loop reads
  * them when each is a label byte, a capital or a dot that does not follow
  * a dot: lowered into name, the dots' label starts noted. Returns 0, having
@@ -171,10 +155,10 @@ take_word(const uint8_t *n, size_t i, char *name, size_t *dot, int *long_label, 
 	memcpy(&w, n + i, 8);
 	if (w & SWAR_HIGH)
 		return 0;
-	up = in_range(w, 'A', 'Z');
-	dots = in_range(w, '.', '.');
-	if ((in_range(w, 'a', 'z') | in_range(w, '0', '9') | in_range(w, '-', '-') |
-		in_range(w, '_', '_') | up | dots) != SWAR_HIGH)
+	up = swar_in_range(w, 'A', 'Z');
+	dots = swar_in_range(w, '.', '.');
+	if ((swar_in_range(w, 'a', 'z') | swar_in_range(w, '0', '9') | swar_in_range(w, '-', '-') |
+		swar_in_range(w, '_', '_') | up | dots) != SWAR_HIGH)
 		return 0;
 	if (dots) {
 		/* Two dots in a row, within the word or across its start: the byte loop says why. */
