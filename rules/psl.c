@@ -215,28 +215,45 @@ oom:
 }
 
 int
-psl_is_suffix(const struct psl *p, const char *name, size_t len)
+psl_is_suffix_name(const struct psl *p, const struct strset_name *sn)
 {
-	const char *dot = memchr(name, '.', len);
-	unsigned f = strset_get(p->set, name, len, NULL);
+	unsigned f = strset_get_suffix(p->set, sn, 0, NULL);
 
 	if (f & F_EXCEPTION)
 		return 0;
 	if (f & F_RULE)
 		return 1;
-	if (dot == NULL)
+	if (sn->n == 1)
 		return 1; /* the implicit "*" rule: every top-level domain */
-	return (strset_get(p->set, dot + 1, len - (size_t)(dot + 1 - name), NULL) & F_WILD) != 0;
+	return (strset_get_suffix(p->set, sn, 1, NULL) & F_WILD) != 0;
+}
+
+int
+psl_is_suffix(const struct psl *p, const char *name, size_t len)
+{
+	struct strset_name sn;
+
+	strset_name(&sn, name, len);
+	return psl_is_suffix_name(p, &sn);
+}
+
+const char *
+psl_covered_name(const struct psl *p, const struct strset_name *sn)
+{
+	uint32_t idx = 0;
+
+	if (strset_get_suffix(p->set, sn, 0, &idx) & F_COVERS)
+		return p->rules[idx];
+	return NULL;
 }
 
 const char *
 psl_covered(const struct psl *p, const char *name, size_t len)
 {
-	uint32_t idx = 0;
+	struct strset_name sn;
 
-	if (strset_get(p->set, name, len, &idx) & F_COVERS)
-		return p->rules[idx];
-	return NULL;
+	strset_name(&sn, name, len);
+	return psl_covered_name(p, &sn);
 }
 
 size_t

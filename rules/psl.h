@@ -31,6 +31,11 @@ int psl_is_suffix(const struct psl *, const char *name, size_t len);
  */
 const char *psl_covered(const struct psl *, const char *name, size_t len);
 
+/* The same two questions of a name already split by strset_name(), hashed once. */
+struct strset_name;
+int psl_is_suffix_name(const struct psl *, const struct strset_name *sn);
+const char *psl_covered_name(const struct psl *, const struct strset_name *sn);
+
 /*
  * psl_aname(): a name in UTF-8 (labels of ASCII, any case, or U-labels) to
  * lowercase A-labels in out, NUL-terminated. Returns its length, or -1 if a

@@ -53,25 +53,17 @@ static int __attribute__((format(printf, 5, 6))) refuse(struct safeguard_report 
 	return 0;
 }
 
-/* Does any ancestor-or-self of name carry flag in set? Sets *hit to it. */
+/* Does any ancestor-or-self of sn carry flag in set? Sets *hit to the nearest one's index. */
 static int
-any_ancestor(const struct strset *set, const char *name, size_t n, unsigned flag, const char **hit,
-    size_t *hitlen)
+any_ancestor(const struct strset *set, const struct strset_name *sn, unsigned flag, unsigned *hit)
 {
-	const char *dot;
-
-	for (;;) {
-		if (strset_get(set, name, n, NULL) & flag) {
-			*hit = name;
-			*hitlen = n;
+	for (unsigned i = 0; i < sn->n; i++) {
+		if (strset_get_suffix(set, sn, i, NULL) & flag) {
+			*hit = i;
 			return 1;
 		}
-		dot = memchr(name, '.', n);
-		if (dot == NULL)
-			return 0;
-		n -= (size_t)(dot + 1 - name);
-		name = dot + 1;
 	}
+	return 0;
 }
 
 static struct strset *
@@ -361,25 +353,27 @@ check_name(struct sgctx *c, const struct rule_entry *e)
 {
 	const struct rule_entry *allow = c->in->allow, *s;
 	const struct psl *psl = c->in->psl;
-	const char *name = e->name, *hit, *covered, *sfile;
-	size_t n = e->namelen, hitlen;
+	const char *name = e->name, *covered, *sfile;
+	size_t n = e->namelen;
 	uint32_t ai = 0;
-	unsigned flags;
+	unsigned flags, hit;
+	struct strset_name sn;
 	char v[RULES_URL_MAX + 1];
 
 	if (e->type == RULE_URL)
 		n = (size_t)((const char *)memchr(name, '/', n) - name);
-	if (psl && psl_is_suffix(psl, name, n))
+	strset_name(&sn, name, n); /* every set below is asked about name and its parents */
+	if (psl && psl_is_suffix_name(psl, &sn))
 		return REFUSE(
 		    c, e, SAFEGUARD_PUBLIC_SUFFIX, "%.*s is a public suffix", (int)n, name);
-	if (psl && e->type == RULE_SUFFIX && (covered = psl_covered(psl, name, n)))
+	if (psl && e->type == RULE_SUFFIX && (covered = psl_covered_name(psl, &sn)))
 		return REFUSE(
 		    c, e, SAFEGUARD_COVERS_SUFFIX, "covers the public suffix %s", covered);
 	/* A URL entry names one path on a host, however shared the host is. */
 	if (e->type != RULE_URL && !c->l->orders[e->order].allow_shared &&
-	    ((strset_get(c->shared_above, name, n, &ai) & A_BELOW) ||
-		(any_ancestor(c->shared_suffix, name, n, A_SUFFIX, &hit, &hitlen) &&
-		    strset_get(c->shared_suffix, hit, hitlen, &ai)))) {
+	    ((strset_get_suffix(c->shared_above, &sn, 0, &ai) & A_BELOW) ||
+		(any_ancestor(c->shared_suffix, &sn, A_SUFFIX, &hit) &&
+		    strset_get_suffix(c->shared_suffix, &sn, hit, &ai)))) {
 		s = shared_entry(c->in, ai, &sfile);
 		return REFUSE(c, e, SAFEGUARD_SHARED,
 		    "%s the shared infrastructure name %s (%s:%u), which carries unrelated "
@@ -391,10 +385,11 @@ check_name(struct sgctx *c, const struct rule_entry *e)
 	}
 	if (strset_count(c->allow_names) == 0)
 		return 0;
-	if (any_ancestor(c->allow_names, name, n, A_SUFFIX, &hit, &hitlen))
+	if (any_ancestor(c->allow_names, &sn, A_SUFFIX, &hit))
 		return REFUSE(c, e, SAFEGUARD_ALLOWLIST,
-		    "overlaps the local allowlist entry suffix %.*s", (int)hitlen, hit);
-	flags = strset_get(c->allow_names, name, n, &ai);
+		    "overlaps the local allowlist entry suffix %.*s", (int)(n - sn.off[hit]),
+		    name + sn.off[hit]);
+	flags = strset_get_suffix(c->allow_names, &sn, 0, &ai);
 	if (e->type != RULE_SUFFIX && (flags & A_DOMAIN))
 		return REFUSE(c, e, SAFEGUARD_ALLOWLIST,
 		    "overlaps the local allowlist entry domain %.*s", (int)n, name);

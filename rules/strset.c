@@ -17,13 +17,20 @@ struct strset {
 	size_t cap, n; /* cap is a power of two, kept at least twice n */
 };
 
+#define FNV_BASIS 2166136261u
+#define FNV_PRIME 16777619u
+
+/*
+ * FNV-1a over the bytes from the last to the first: a name's hash then
+ * passes through the hash of each name above it (strset_name()).
+ */
 static uint32_t
 hash(const char *s, size_t n)
 {
-	uint32_t h = 2166136261u;
+	uint32_t h = FNV_BASIS;
 
 	while (n--)
-		h = (h ^ (uint8_t)*s++) * 16777619u;
+		h = (h ^ (uint8_t)s[n]) * FNV_PRIME;
 	return h;
 }
 
@@ -136,4 +143,47 @@ size_t
 strset_count(const struct strset *s)
 {
 	return s->n;
+}
+
+void
+strset_name(struct strset_name *sn, const char *name, size_t len)
+{
+	uint32_t h = FNV_BASIS, off[STRSET_SUFFIX_MAX], hs[STRSET_SUFFIX_MAX];
+	unsigned n = 0, i;
+	size_t k = len;
+
+	/* Right to left: each dot closes the suffix after it, the first byte the name. */
+	while (k > 0) {
+		k--;
+		if (name[k] == '.') {
+			off[n % STRSET_SUFFIX_MAX] = (uint32_t)(k + 1);
+			hs[n % STRSET_SUFFIX_MAX] = h;
+			n++;
+		}
+		h = (h ^ (uint8_t)name[k]) * FNV_PRIME;
+	}
+	off[n % STRSET_SUFFIX_MAX] = 0;
+	hs[n % STRSET_SUFFIX_MAX] = h;
+	n++;
+	/* Longest first, as callers walk up from the name. */
+	sn->name = name;
+	sn->len = len;
+	sn->n = n < STRSET_SUFFIX_MAX ? n : STRSET_SUFFIX_MAX;
+	for (i = 0; i < sn->n; i++) {
+		unsigned j = (n - 1 - i) % STRSET_SUFFIX_MAX;
+		sn->off[i] = off[j];
+		sn->hash[i] = hs[j];
+	}
+}
+
+unsigned
+strset_get_suffix(const struct strset *s, const struct strset_name *sn, unsigned i, uint32_t *aux)
+{
+	const struct slot *sl = find(s, sn->name + sn->off[i], sn->len - sn->off[i], sn->hash[i]);
+
+	if (sl->name == NULL)
+		return 0;
+	if (aux)
+		*aux = sl->aux;
+	return sl->flags;
 }

@@ -21,4 +21,28 @@ int strset_add(struct strset *, const char *name, size_t len, unsigned flags, ui
 unsigned strset_get(const struct strset *, const char *name, size_t len, uint32_t *aux);
 size_t strset_count(const struct strset *);
 
+/*
+ * A name and every name above it (b.example.com, example.com, com), each
+ * suffix's hash taken in one pass from the right, so that looking all of
+ * them up in several sets hashes the name once. Suffix 0 is the name itself.
+ */
+#define STRSET_SUFFIX_MAX 128 /* a name of 253 bytes has at most 127 labels */
+struct strset_name {
+	const char *name;
+	unsigned n;                      /* suffixes */
+	uint32_t off[STRSET_SUFFIX_MAX]; /* where suffix i starts in name */
+	uint32_t hash[STRSET_SUFFIX_MAX];
+	size_t len;
+};
+
+/*
+ * strset_name(): fills sn for name (len bytes). A name of more than
+ * STRSET_SUFFIX_MAX labels, which DNS does not allow, keeps its longest ones.
+ */
+void strset_name(struct strset_name *sn, const char *name, size_t len);
+
+/* strset_get_suffix(): strset_get() of suffix i of sn (i < sn->n), without hashing it again. */
+unsigned strset_get_suffix(
+    const struct strset *, const struct strset_name *sn, unsigned i, uint32_t *aux);
+
 #endif

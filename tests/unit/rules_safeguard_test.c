@@ -10,6 +10,7 @@
 #include "psl.h"
 #include "rulefmt.h"
 #include "safeguard.h"
+#include "strset.h"
 
 static struct psl *
 load_psl(const char *path)
@@ -481,4 +482,46 @@ Test(rules_safeguard, shipped_shared_infrastructure_list)
 		rulelist_free(l);
 		allowlist_free(a);
 	}
+}
+
+/*
+ * A name's suffixes hashed in one pass (strset_name()) are the names the
+ * memchr walk finds, longest first, and each looks up what strset_get() of
+ * that suffix alone does: in a set of some of them, for odd names too.
+ */
+Test(rules_safeguard, suffix_hashes_match_one_by_one)
+{
+	static const char *const names[] = {"b0000001.blocked.example", "com", "a.b.c.d.e.f",
+	    "a..b", "a.", ".a", "", "xn--bcher-kva.example", "x.co.uk", "..."};
+	struct strset *set = strset_create();
+	struct strset_name sn;
+	unsigned r = 1;
+
+	cr_assert_not_null(set);
+	for (size_t k = 0; k < sizeof names / sizeof names[0]; k++) {
+		const char *name = names[k];
+		size_t n = strlen(name), i = 0;
+		const char *at = name, *dot;
+
+		strset_name(&sn, name, n);
+		for (;;) {
+			size_t off = (size_t)(at - name);
+
+			cr_assert_lt(i, sn.n, "%s: suffix %zu missing", name, i);
+			cr_assert_eq(sn.off[i], off, "%s: suffix %zu at %u, not %zu", name, i,
+			    sn.off[i], off);
+			/* Every other suffix goes into the set, with a flag of its own. */
+			if ((r = r * 1103515245u + 12345u) & 0x10000)
+				cr_assert_eq(
+				    strset_add(set, at, n - off, 1u << (i % 8), (uint32_t)k), 0);
+			cr_assert_eq(strset_get_suffix(set, &sn, (unsigned)i, NULL),
+			    strset_get(set, at, n - off, NULL), "%s: suffix %zu", name, i);
+			i++;
+			if ((dot = memchr(at, '.', n - off)) == NULL)
+				break;
+			at = dot + 1;
+		}
+		cr_assert_eq(sn.n, i, "%s: %u suffixes, not %zu", name, sn.n, i);
+	}
+	strset_free(set);
 }
