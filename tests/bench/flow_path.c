@@ -14,8 +14,10 @@
  * the handshake's ACK if the rules queue it, the 517-byte ClientHello, and
  * for an allowed flow, whose TLS 1.3 hello leaves it undecided until the
  * client's next record shows no second hello comes, that record. Flows go
- * in groups of 64, one kind of packet at a time; each kind has its own
- * function (drive_syn, drive_ack, drive_hello, drive_next), so that
+ * in groups of 64, one kind of packet at a time (the allowed flows' hellos,
+ * then the blocked ones', which also pay for the resets and the event); each
+ * kind has its own function (drive_syn, drive_ack, drive_hello_allowed,
+ * drive_hello_blocked, drive_next), so that
  * valgrind --tool=callgrind --toggle-collect='drive_*' gives instructions
  * per packet kind (tests/bench/b_flowpath.sh). Run alone it prints the CPU
  * time per flow.
@@ -57,8 +59,8 @@
 #define NALLOWED  16
 #define NCLIENTS  1024
 
-enum kind { K_SYN, K_ACK, K_HELLO, K_NEXT, K_N };
-static const char *const kind_name[K_N] = {"syn", "ack", "hello", "next"};
+enum kind { K_SYN, K_ACK, K_HELLO_ALLOWED, K_HELLO_BLOCKED, K_NEXT, K_N };
+static const char *const kind_name[K_N] = {"syn", "ack", "hello_allowed", "hello_blocked", "next"};
 
 /* One generated packet as a queue message, and whether the rules queue it. */
 struct msg {
@@ -319,8 +321,10 @@ gen_flow(unsigned long i, unsigned g)
 	n = ip_packet(pkt, &t, PKT_TCP_ACK, t.isn + 1, t.sisn + 1, NULL, 0);
 	queue_msg(&group[K_ACK][g], t.family, pkt, n, queued_web_tcp(PKT_TCP_ACK, 0));
 	n = ip_packet(pkt, &t, PKT_TCP_ACK | PKT_TCP_PSH, t.isn + 1, t.sisn + 1, h, HELLO_LEN);
-	queue_msg(&group[K_HELLO][g], t.family, pkt, n,
-	    queued_web_tcp(PKT_TCP_ACK | PKT_TCP_PSH, HELLO_LEN));
+	queue_msg(&group[K_HELLO_ALLOWED][g], t.family, pkt, n,
+	    !blocked && queued_web_tcp(PKT_TCP_ACK | PKT_TCP_PSH, HELLO_LEN));
+	queue_msg(&group[K_HELLO_BLOCKED][g], t.family, pkt, n,
+	    blocked && queued_web_tcp(PKT_TCP_ACK | PKT_TCP_PSH, HELLO_LEN));
 	/* The server's flight came (a few KB); the client's next records follow. */
 	t.ts += 20;
 	next_records(nx);
@@ -359,9 +363,15 @@ drive_ack(unsigned n)
 }
 
 __attribute__((noinline)) static void
-drive_hello(unsigned n)
+drive_hello_allowed(unsigned n)
 {
-	drive(K_HELLO, n);
+	drive(K_HELLO_ALLOWED, n);
+}
+
+__attribute__((noinline)) static void
+drive_hello_blocked(unsigned n)
+{
+	drive(K_HELLO_BLOCKED, n);
 }
 
 __attribute__((noinline)) static void
@@ -488,7 +498,8 @@ main(int argc, char **argv)
 		gen_cpu += cpu_s() - g0;
 		drive_syn(n);
 		drive_ack(n);
-		drive_hello(n);
+		drive_hello_allowed(n);
+		drive_hello_blocked(n);
 		drive_next(n);
 		if ((i / GROUP) % 16 == 15)
 			(void)evlog_pump(log); /* the writer thread's work, not the worker's */
