@@ -1,5 +1,4 @@
 /* Capped reads and atomic, durable writes for lists, signatures, keys and state. */
-#include <sys/mman.h>
 #include <sys/stat.h>
 
 #include <errno.h>
@@ -11,27 +10,7 @@
 #include <unistd.h>
 
 #include "fileio.h"
-
-/*
- * A buffer for a file's bytes: a large one on transparent huge pages where the
- * kernel offers them (madvise mode), so reading a list of tens of megabytes
- * takes a few dozen page faults instead of thousands. free() and realloc()
- * release it as any other.
- */
-#define FILE_HUGE_PAGE ((size_t)2 << 20)
-static char *
-file_buf_alloc(size_t n)
-{
-	size_t whole = (n + FILE_HUGE_PAGE - 1) & ~(FILE_HUGE_PAGE - 1);
-	char *p;
-
-	if (n < 4 * FILE_HUGE_PAGE)
-		return malloc(n);
-	p = aligned_alloc(FILE_HUGE_PAGE, whole);
-	if (p != NULL)
-		(void)madvise(p, whole, MADV_HUGEPAGE); /* a hint: small pages otherwise */
-	return p;
-}
+#include "hugemem.h"
 
 int
 file_read_capped(const char *path, size_t cap, char **bufp, size_t *lenp, char *err, size_t errlen)
@@ -70,7 +49,7 @@ file_read_keep(
 		errno = EFBIG;
 		return -1;
 	}
-	buf = file_buf_alloc((size_t)st.st_size + 1);
+	buf = huge_alloc((size_t)st.st_size + 1); /* a list: tens of megabytes */
 	if (buf == NULL) {
 		snprintf(err, errlen, "%s: out of memory", path);
 		close(fd);

@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "divertset.h"
+#include "hugemem.h"
 #include "rulefmt.h"
 
 struct cursor {
@@ -447,6 +448,7 @@ parse_entries(struct cursor *c, const struct rulelist *l, uint64_t want, uint8_t
 		if (memchr(ref, ' ', rn) != NULL)
 			return bad(c, "expected 'KIND VALUE ORDER' (too many fields)");
 		e = &l->entries[*np];
+		memset(e, 0, sizeof *e); /* the array is not zeroed ahead: each thread its own */
 		if (rule_entry_parse_value(k, kn, v, vn, e, why, sizeof why) != 0)
 			return bad(c, "%.*s %.*s: %s", (int)kn, k, (int)vn, v, why);
 		o = find_order(l->orders, l->norders, ref, rn);
@@ -639,7 +641,8 @@ parse(const char *buf, size_t len, char *arena, const char *fname, const uint8_t
 		goto fail;
 	}
 	l->orders = calloc(norders ? norders : 1, sizeof *l->orders);
-	l->entries = calloc(nentries ? nentries : 1, sizeof *l->entries);
+	/* 32 MB for a million entries, each zeroed as it is parsed (nentries is bounded above) */
+	l->entries = huge_alloc((size_t)(nentries ? nentries : 1) * sizeof *l->entries);
 	used = calloc(norders ? norders : 1, 1);
 	if (l->orders == NULL || l->entries == NULL || used == NULL) {
 		snprintf(err, errlen, "%s: out of memory", fname);

@@ -105,9 +105,6 @@ struct name_item {
 	uint32_t order;
 };
 
-/* Zeroed memory for a large table, on huge pages if it is large; free() releases it. */
-void *match_table_alloc(size_t n);
-
 /*
  * The keys to insert, without copying them: key i is entry i of entries[]
  * for i below nlist (with MREF_SUFFIX from sfx on: a list in canonical order

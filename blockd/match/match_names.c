@@ -3,6 +3,7 @@
 #include <string.h>
 
 #include "base/bytes.h"
+#include "hugemem.h"
 #include "match_int.h"
 
 int
@@ -244,10 +245,10 @@ name_table_build(struct name_table *t, const struct name_src *src, size_t n)
 	for (t->bloom_mask = 1; t->bloom_mask * 64 < n * 8; t->bloom_mask <<= 1)
 		;
 	/* About 8 bits a key: a million names keep their filter in 1 MiB of cache. */
-	t->bloom = match_table_alloc(t->bloom_mask * sizeof(*t->bloom));
+	t->bloom = huge_calloc(t->bloom_mask, sizeof(*t->bloom));
 	t->bloom_mask--;
-	order = malloc(n * sizeof(*order));
-	fps = malloc(n * sizeof(*fps));
+	order = huge_alloc(n * sizeof(*order));
+	fps = huge_alloc(n * sizeof(*fps));
 	start = calloc((size_t)t->nhome + 1, sizeof(*start));
 	if (t->bloom == NULL || order == NULL || fps == NULL || start == NULL)
 		goto fail;
@@ -310,7 +311,7 @@ name_table_build(struct name_table *t, const struct name_src *src, size_t n)
 	nb = cur + 1 > t->nhome ? cur + 1 : t->nhome;
 	if (ext > 0xffffffffu)
 		goto fail;
-	t->buckets = match_table_alloc(nb * NAME_BUCKET);
+	t->buckets = huge_calloc(nb, NAME_BUCKET); /* read at random: TLB misses too */
 	t->ext = ext ? malloc(ext) : NULL;
 	if (t->buckets == NULL || (ext && t->ext == NULL))
 		goto fail;
