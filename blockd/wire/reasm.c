@@ -95,26 +95,31 @@ have_bit(const struct reasm *r, uint32_t i)
 	return (cbitmap(r)[i >> 3] >> (i & 7)) & 1;
 }
 
-/* Marks [from, to) present; whole bytes of the bitmap at a time where it can. */
+/*
+ * Marks [from, to) present: a mask for each end byte and whole bytes between,
+ * so a segment costs the same few steps whatever its ends' alignment.
+ */
 static void
 set_bits(struct reasm *r, uint32_t from, uint32_t to)
 {
 	uint8_t *have = bitmap(r);
+	uint32_t fb, lb;
+	uint8_t hm, tm;
 
-	while (from < to && (from & 7) != 0) {
-		have[from >> 3] |= (uint8_t)(1u << (from & 7));
-		from++;
+	if (from >= to)
+		return;
+	fb = from >> 3;
+	lb = (to - 1) >> 3;
+	hm = (uint8_t)(0xffu << (from & 7));
+	tm = (uint8_t)(0xffu >> (7 - ((to - 1) & 7)));
+	if (fb == lb) {
+		have[fb] |= hm & tm;
+		return;
 	}
-	if (to - from >= 8) {
-		uint32_t n = (to - from) >> 3;
-
-		memset(&have[from >> 3], 0xff, n);
-		from += n << 3;
-	}
-	while (from < to) {
-		have[from >> 3] |= (uint8_t)(1u << (from & 7));
-		from++;
-	}
+	have[fb] |= hm;
+	if (lb > fb + 1)
+		memset(&have[fb + 1], 0xff, lb - fb - 1);
+	have[lb] |= tm;
 }
 
 /* Advances contig over bytes now present. */
