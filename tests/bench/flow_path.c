@@ -238,7 +238,8 @@ ip_packet(uint8_t *out, const struct tuple *t, uint8_t flags, uint32_t seq, uint
 	uint8_t *o = th + 20;
 	if (flags & PKT_TCP_SYN) {
 		static const uint8_t syn_opts[] = {
-		    2, 4, 0x05, 0xb4, 4, 2, 8, 10, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1, 3, 3, 7};
+		    2, 4, 0x05, 0xb4, 4, 2, 8, 10, 0, 0, 0, 0, 0, 0, 0, 0, 1, 3, 3, 7};
+		_Static_assert(sizeof(syn_opts) == 20, "the SYN's options fill its 40-byte header");
 		memcpy(o, syn_opts, sizeof(syn_opts));
 		o += 8;
 	} else {
