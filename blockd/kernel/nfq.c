@@ -243,6 +243,12 @@ attr_u32(const struct nlattr *a, uint32_t *v)
 	return 0;
 }
 
+/* The attributes packet_read() looks at: a bit each, so the others cost one test. */
+#define WANTED_ATTRS                                                                         \
+	(1u << NFQA_PACKET_HDR | 1u << NFQA_MARK | 1u << NFQA_PAYLOAD | 1u << NFQA_CAP_LEN | \
+	    1u << NFQA_SKB_INFO)
+_Static_assert(NFQA_SKB_INFO < 32 && NFQA_CAP_LEN < 32, "wanted attributes fit a mask");
+
 /*
  * Turns one packet message into an nfqueue_packet; returns 0, or -1 if it
  * lacks what we need. The attributes are walked once, each length checked
@@ -250,22 +256,27 @@ attr_u32(const struct nlattr *a, uint32_t *v)
  * nfq_nlmsg_parse() would validate of the others is never used).
  */
 static int
-packet_read(struct nfqueue *q, const struct nlmsghdr *nlh, struct nfqueue_packet *p)
+packet_read(const struct nlmsghdr *nlh, struct nfqueue_packet *p)
 {
 	size_t off = NLMSG_HDRLEN + NLMSG_ALIGN(sizeof(struct nfgenmsg));
 	const uint8_t *m = (const uint8_t *)nlh;
+	size_t mlen = nlh->nlmsg_len; /* read once: the stores into p may alias it */
 	uint32_t cap = 0;
 	int have_hdr = 0;
 
-	(void)q;
 	memset(p, 0, sizeof(*p));
-	while (off + NLA_HDRLEN <= nlh->nlmsg_len) {
+	while (off + NLA_HDRLEN <= mlen) {
 		const struct nlattr *a = (const struct nlattr *)(m + off);
-		if (a->nla_len < NLA_HDRLEN || a->nla_len > nlh->nlmsg_len - off)
+		size_t alen = a->nla_len;
+		unsigned type = a->nla_type & NLA_TYPE_MASK;
+		if (alen < NLA_HDRLEN || alen > mlen - off)
 			return -1;
-		const uint8_t *v = m + off + NLA_HDRLEN;
-		size_t vlen = a->nla_len - NLA_HDRLEN;
-		switch (a->nla_type & NLA_TYPE_MASK) {
+		off += NLA_ALIGN(alen);
+		if (type >= 32 || !(WANTED_ATTRS >> type & 1))
+			continue;
+		const uint8_t *v = (const uint8_t *)a + NLA_HDRLEN;
+		size_t vlen = alen - NLA_HDRLEN;
+		switch (type) {
 		case NFQA_PACKET_HDR: {
 			struct nfqnl_msg_packet_hdr ph;
 			if (vlen < sizeof(ph))
@@ -293,7 +304,6 @@ packet_read(struct nfqueue *q, const struct nlmsghdr *nlh, struct nfqueue_packet
 		default:
 			break;
 		}
-		off += NLA_ALIGN(a->nla_len);
 	}
 	if (!have_hdr)
 		return -1;
@@ -312,11 +322,17 @@ nfqueue_csum_unchecked(const struct nfqueue_packet *p)
 unsigned
 nfqueue_dispatch(struct nfqueue *q, const void *buf, size_t len, nfqueue_packet_fn fn, void *arg)
 {
-	const struct nlmsghdr *nlh = buf;
-	int left = len > INT32_MAX ? INT32_MAX : (int)len;
+	const uint8_t *b = buf;
+	size_t off = 0;
 	unsigned done = 0;
 
-	for (; mnl_nlmsg_ok(nlh, left); nlh = mnl_nlmsg_next(nlh, &left)) {
+	/* mnl_nlmsg_ok() and mnl_nlmsg_next() as offsets, without a library call a message. */
+	while (len - off >= sizeof(struct nlmsghdr)) {
+		const struct nlmsghdr *nlh = (const struct nlmsghdr *)(b + off);
+		size_t mlen = nlh->nlmsg_len;
+		if (mlen < sizeof(struct nlmsghdr) || mlen > len - off)
+			break;
+		off += NLMSG_ALIGN(mlen) < len - off ? NLMSG_ALIGN(mlen) : len - off;
 		if (nlh->nlmsg_type == NLMSG_ERROR || nlh->nlmsg_type == NLMSG_DONE)
 			continue; /* acks of our own messages */
 		if ((nlh->nlmsg_type & 0xff) != NFQNL_MSG_PACKET) {
@@ -324,7 +340,7 @@ nfqueue_dispatch(struct nfqueue *q, const void *buf, size_t len, nfqueue_packet_
 			continue;
 		}
 		struct nfqueue_packet p;
-		if (packet_read(q, nlh, &p) == -1) {
+		if (packet_read(nlh, &p) == -1) {
 			/* No id: the kernel's fail policy is all that can apply. */
 			counter_add(&q->c.bad_msgs, 1);
 			continue;
