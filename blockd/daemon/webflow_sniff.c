@@ -195,16 +195,14 @@ pick_tcp(
 int
 webflow_pick(struct worker *w, const struct pkt *p, int late, int *verdict, uint32_t *mark)
 {
-	struct flow_key k;
-
 	*verdict = NF_ACCEPT;
 	*mark = 0;
 	struct flow *f = NULL;
 	/* A SYN makes its flow anew (wf_tcp_flow()): pick_tcp() does not look for it. */
 	if (p->proto != IPPROTO_TCP ||
 	    (p->tcp_flags & (PKT_TCP_SYN | PKT_TCP_ACK)) != PKT_TCP_SYN) {
-		wf_key_of(p, &k);
-		f = flow_lookup(w->flows, &k, w->now);
+		const struct flow_key *k = wf_key(w, p);
+		f = flow_lookup_h(w->flows, k, w->key_hash, w->now);
 	}
 	w->picked = f; /* the handler's flow, if it has one: not looked for again */
 	if (late)

@@ -64,6 +64,7 @@ worker_packet(void *arg, struct nfqueue *q, const struct nfqueue_packet *np)
 	/* A flow on a [flows] port: its own handler, or the one its first bytes pick. */
 	int picked = 0;
 	w->picked = NULL;
+	w->key_of = NULL;
 	if (kind == QUEUED_WEB) {
 		int late = (np->mark & w->cfg->mark_late) != 0;
 		kind = webflow_pick(w, &p, late, &verdict, &flowmark);

@@ -41,6 +41,9 @@ struct worker {
 	struct client_table *clients;    /* flow slots and buffers each client holds */
 	struct webflow_scratch *scratch; /* a packet judged alone */
 	struct flow *picked;             /* the packet's flow as webflow_pick() found it, or NULL */
+	const struct pkt *key_of;        /* the packet key is of (wf_key()); NULL: none yet */
+	struct flow_key key;             /* that packet's flow key ... */
+	uint32_t key_hash;               /* ... and its flow_hash() */
 	uint32_t share_flows;            /* flow slots one client may hold */
 	uint32_t share_streams;          /* stream buffers one client may hold */
 	struct quic_ctx *quic;

@@ -71,6 +71,7 @@ struct flow {
 	struct reasm *stream; /* NULL until flow_stream() */
 	struct reasm *alt;    /* NULL until flow_stream_alt(): the last copy of each byte */
 	/* internal */
+	uint32_t hash;  /* flow_hash() of key: its chain, found again without hashing */
 	uint32_t hnext; /* hash chain, index + 1 */
 	uint32_t prev;  /* LRU list, index + 1; head is most recent */
 	uint32_t next;
@@ -120,11 +121,21 @@ void flow_table_on_drop(
     struct flow_table *, void (*fn)(void *arg, const struct flow *f), void *arg);
 
 /*
+ * flow_hash(): key's keyed hash in this table, for flow_lookup_h() and
+ * flow_add_h(): a caller that asks for one key more than once (looked up,
+ * then added) hashes it once. Pure.
+ */
+uint32_t flow_hash(const struct flow_table *, const struct flow_key *);
+
+/*
  * flow_lookup(): the live flow for key, or NULL. A flow idle for timeout
  * seconds or more at now is expired instead (counted) and NULL returned.
  * A hit refreshes last_seen and makes the flow most recently used.
  */
 struct flow *flow_lookup(struct flow_table *, const struct flow_key *, int64_t now);
+/* flow_lookup_h(): flow_lookup() of key, whose flow_hash() is hash. */
+struct flow *flow_lookup_h(
+    struct flow_table *, const struct flow_key *, uint32_t hash, int64_t now);
 
 /*
  * flow_insert(): the flow for key, created (zeroed, UNDECIDED) if absent.
@@ -139,6 +150,8 @@ struct flow *flow_insert(struct flow_table *, const struct flow_key *, int64_t n
  * the new flow, without looking again.
  */
 struct flow *flow_add(struct flow_table *, const struct flow_key *, int64_t now);
+/* flow_add_h(): flow_add() of key, whose flow_hash() is hash. */
+struct flow *flow_add_h(struct flow_table *, const struct flow_key *, uint32_t hash, int64_t now);
 
 /* flow_remove(): drops f now and returns its stream buffer to the pool. */
 void flow_remove(struct flow_table *, struct flow *f);
