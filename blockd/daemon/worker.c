@@ -51,10 +51,19 @@ worker_packet(void *arg, struct nfqueue *q, const struct nfqueue_packet *np)
 		return;
 	}
 	/*
+	 * Who judges it, by protocol and port: most packets go where the one
+	 * before went, and the [flows] ports never change while the worker runs.
+	 */
+	if (p.proto != w->kind_proto || p.dport != w->kind_port) {
+		w->kind = queued_kind(&w->cfg->ports, p.proto, p.dport);
+		w->kind_proto = p.proto;
+		w->kind_port = p.dport;
+	}
+	int kind = w->kind;
+	/*
 	 * A TCP segment the server's stack will throw away (a fake sent to
 	 * mislead what reads the stream) must not move a flow: passed unread.
 	 */
-	int kind = queued_kind(&w->cfg->ports, p.proto, p.dport);
 	if (p.proto == IPPROTO_TCP && kind != QUEUED_NONE && nfqueue_csum_unchecked(np) &&
 	    !pkt_tcp_csum_ok(&p)) {
 		CNT(w, tcp_bad_checksum);

@@ -34,6 +34,9 @@ struct worker {
 	struct injector inj;
 	struct dns_block block; /* answer template; ede_text set per hit */
 	uint8_t sink4[4], sink6[16];
+	uint8_t kind_proto; /* the last packet's protocol and port, and queued_kind() of them */
+	uint16_t kind_port;
+	int kind;
 	int64_t now; /* UTC seconds, once per batch */
 	uint64_t now_us;
 	struct worker_counters c;
