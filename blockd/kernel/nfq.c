@@ -189,6 +189,18 @@ run_emit(struct nfqueue *q)
 	q->run_n = 0;
 }
 
+/* The pending run written out, and a new one begun with this verdict. */
+static __attribute__((noinline)) void
+run_start(struct nfqueue *q, uint32_t id, int verdict, int setmark, uint32_t mark)
+{
+	run_emit(q);
+	q->run_last = id;
+	q->run_verdict = verdict;
+	q->run_setmark = setmark;
+	q->run_mark = mark;
+	q->run_n = 1;
+}
+
 void
 nfqueue_verdict(struct nfqueue *q, uint32_t id, int verdict, int setmark, uint32_t mark)
 {
@@ -196,18 +208,14 @@ nfqueue_verdict(struct nfqueue *q, uint32_t id, int verdict, int setmark, uint32
 		counter_add(&q->c.dropped, 1);
 	else
 		counter_add(&q->c.accepted, 1);
+	/* Most verdicts extend the run: kept apart from run_start(), so this costs no frame. */
 	if (q->run_n > 0 && q->run_verdict == verdict && q->run_setmark == setmark &&
 	    (!setmark || q->run_mark == mark) && id > q->run_last) {
 		q->run_last = id;
 		q->run_n++;
 		return;
 	}
-	run_emit(q);
-	q->run_last = id;
-	q->run_verdict = verdict;
-	q->run_setmark = setmark;
-	q->run_mark = mark;
-	q->run_n = 1;
+	run_start(q, id, verdict, setmark, mark);
 }
 
 int
@@ -248,6 +256,8 @@ attr_u32(const struct nlattr *a, uint32_t *v)
 	(1u << NFQA_PACKET_HDR | 1u << NFQA_MARK | 1u << NFQA_PAYLOAD | 1u << NFQA_CAP_LEN | \
 	    1u << NFQA_SKB_INFO)
 _Static_assert(NFQA_SKB_INFO < 32 && NFQA_CAP_LEN < 32, "wanted attributes fit a mask");
+_Static_assert((NLMSG_ERROR & 0xff) != NFQNL_MSG_PACKET && (NLMSG_DONE & 0xff) != NFQNL_MSG_PACKET,
+    "acks are told from packets by their low byte");
 
 /*
  * Turns one packet message into an nfqueue_packet; returns 0, or -1 if it
@@ -269,7 +279,8 @@ packet_read(const struct nlmsghdr *nlh, struct nfqueue_packet *p)
 		const struct nlattr *a = (const struct nlattr *)(m + off);
 		size_t alen = a->nla_len;
 		unsigned type = a->nla_type & NLA_TYPE_MASK;
-		if (alen < NLA_HDRLEN || alen > mlen - off)
+		/* Below NLA_HDRLEN wraps: one test for too short and too long. */
+		if (alen - NLA_HDRLEN > mlen - off - NLA_HDRLEN)
 			return -1;
 		off += NLA_ALIGN(alen);
 		if (type >= 32 || !(WANTED_ATTRS >> type & 1))
@@ -312,13 +323,6 @@ packet_read(const struct nlmsghdr *nlh, struct nfqueue_packet *p)
 	return 0;
 }
 
-int
-nfqueue_csum_unchecked(const struct nfqueue_packet *p)
-{
-	return (p->skb_info & NFQA_SKB_CSUM_NOTVERIFIED) &&
-	    !(p->skb_info & (NFQA_SKB_CSUMNOTREADY | NFQA_SKB_GSO));
-}
-
 unsigned
 nfqueue_dispatch(struct nfqueue *q, const void *buf, size_t len, nfqueue_packet_fn fn, void *arg)
 {
@@ -333,11 +337,11 @@ nfqueue_dispatch(struct nfqueue *q, const void *buf, size_t len, nfqueue_packet_
 		if (mlen < sizeof(struct nlmsghdr) || mlen > len - off)
 			break;
 		off += NLMSG_ALIGN(mlen) < len - off ? NLMSG_ALIGN(mlen) : len - off;
-		if (nlh->nlmsg_type == NLMSG_ERROR || nlh->nlmsg_type == NLMSG_DONE)
-			continue; /* acks of our own messages */
+		/* A packet first: NLMSG_ERROR and NLMSG_DONE are not NFQNL_MSG_PACKET either. */
 		if ((nlh->nlmsg_type & 0xff) != NFQNL_MSG_PACKET) {
-			counter_add(&q->c.bad_msgs, 1);
-			continue;
+			if (nlh->nlmsg_type != NLMSG_ERROR && nlh->nlmsg_type != NLMSG_DONE)
+				counter_add(&q->c.bad_msgs, 1);
+			continue; /* else acks of our own messages */
 		}
 		struct nfqueue_packet p;
 		if (packet_read(nlh, &p) == -1) {
