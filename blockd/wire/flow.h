@@ -4,6 +4,7 @@
 
 #include <stddef.h>
 #include <stdint.h>
+#include <string.h>
 
 #include "reasm.h"
 #include "tcpin.h"
@@ -24,10 +25,32 @@ struct flow_key {
 	uint8_t pad[2]; /* zero */
 };
 
-void flow_key_v4(struct flow_key *, uint8_t proto, const uint8_t saddr[4], uint16_t sport,
-    const uint8_t daddr[4], uint16_t dport);
-void flow_key_v6(struct flow_key *, uint8_t proto, const uint8_t saddr[16], uint16_t sport,
-    const uint8_t daddr[16], uint16_t dport);
+/* Inline: every queued packet of a flow builds its key. */
+static inline void
+flow_key_v4(struct flow_key *k, uint8_t proto, const uint8_t saddr[4], uint16_t sport,
+    const uint8_t daddr[4], uint16_t dport)
+{
+	memset(k, 0, sizeof(*k));
+	memcpy(k->saddr, saddr, 4);
+	memcpy(k->daddr, daddr, 4);
+	k->sport = sport;
+	k->dport = dport;
+	k->family = 4;
+	k->proto = proto;
+}
+
+static inline void
+flow_key_v6(struct flow_key *k, uint8_t proto, const uint8_t saddr[16], uint16_t sport,
+    const uint8_t daddr[16], uint16_t dport)
+{
+	memcpy(k->saddr, saddr, 16);
+	memcpy(k->daddr, daddr, 16);
+	k->sport = sport;
+	k->dport = dport;
+	k->family = 6;
+	k->proto = proto;
+	k->pad[0] = k->pad[1] = 0;
+}
 
 /*
  * How a worker uses a flow (TCP): on the SYN, insert the flow and set
