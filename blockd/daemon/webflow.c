@@ -155,7 +155,7 @@ wf_found(struct worker *w, const struct flow_key *k)
 }
 
 /* A new flow for p's key, not in the table, if p's client is under its share of flow slots. */
-static struct flow *
+static inline struct flow *
 flow_new(struct worker *w, const struct flow_key *k, const struct pkt *p)
 {
 	if (client_take(w->clients, p->family, p->src, CLIENT_FLOWS, w->share_flows) == -1)
@@ -222,7 +222,6 @@ struct flow *
 wf_tcp_flow(struct worker *w, const struct pkt *p, int app)
 {
 	const struct flow_key *k = wf_key(w, p);
-	int created = 0;
 
 	flow_expire(w->flows, w->now, FLOW_EXPIRE_N);
 	if ((p->tcp_flags & (PKT_TCP_SYN | PKT_TCP_ACK)) == PKT_TCP_SYN) {
@@ -249,7 +248,7 @@ wf_tcp_flow(struct worker *w, const struct pkt *p, int app)
 	}
 	struct flow *f = wf_found(w, k);
 	if (f == NULL && p->paylen > 0) {
-		if ((f = wf_flow_new(w, k, p, &created)) == NULL) {
+		if ((f = flow_new(w, k, p)) == NULL) { /* looked for just now: not there */
 			CNT(w, share_exceeded);
 			return wf_scratch_flow(w, k, p, app);
 		}
