@@ -251,7 +251,7 @@ flow_insert(struct flow_table *t, const struct flow_key *k, int64_t now, int *cr
 	return flow_add_h(t, k, h, now);
 }
 
-/* Full: the least recently used goes, expired or not. Apart, so an insert with room costs no frame. */
+/* Full: the least recently used goes, expired or not. Apart: an insert with room needs no frame. */
 static __attribute__((noinline)) void
 evict(struct flow_table *t, int64_t now)
 {

@@ -377,7 +377,7 @@ Test(pkt, tcp_options_read)
 	cr_assert_eq(p.tcp_opts, 0);
 }
 
-/* The layouts read without the walk give what the walk gives; one byte off, and the walk reads them. */
+/* The layouts read without the walk give what the walk gives; one byte off, the walk reads them. */
 Test(pkt, tcp_options_common_layouts)
 {
 	uint8_t o[INJECT_MAX];
