@@ -50,18 +50,18 @@ flow_hash(const struct flow_table *t, const struct flow_key *k)
 	 * Written out five times, each word loaded where it is: the compiler
 	 * keeps a loop otherwise, and copies the key to the stack first.
 	 */
-#define FOLD(i)                                      \
+#define FOLD(off)                                    \
 	do {                                         \
 		uint64_t w;                          \
-		memcpy(&w, b + 8 * (i), 8);          \
+		memcpy(&w, b + (off), 8);            \
 		h = (h ^ w) * 0x9fb21c651e98df25ULL; \
 		h ^= h >> 29;                        \
 	} while (0)
 	FOLD(0);
-	FOLD(1);
-	FOLD(2);
-	FOLD(3);
-	FOLD(4);
+	FOLD(8);
+	FOLD(16);
+	FOLD(24);
+	FOLD(32);
 #undef FOLD
 	return (uint32_t)mix(h);
 }
