@@ -250,7 +250,8 @@ ip_packet(uint8_t *out, const struct tuple *t, uint8_t flags, uint32_t seq, uint
 	}
 	for (int i = 0; i < 4; i++)
 		o[i] = (uint8_t)(t->ts >> (24 - 8 * i));
-	memcpy(th + thl, data, len);
+	if (len > 0) /* the SYN and the ACK have no data, and no buffer */
+		memcpy(th + thl, data, len);
 	s += IPPROTO_TCP + (uint32_t)(thl + len);
 	s = csum_add(s, th, thl + len);
 	put16(th, 16, csum_fold(s));
