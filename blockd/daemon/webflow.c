@@ -118,6 +118,29 @@ wf_key_of(const struct pkt *p, struct flow_key *k)
 }
 
 /*
+ * The pick, the handler and a new flow's insertion all want p's key and
+ * its hash: made once, kept in the worker until the next packet
+ * (worker_packet() forgets them first).
+ */
+const struct flow_key *
+wf_key(struct worker *w, const struct pkt *p)
+{
+	if (w->key_of != p) {
+		wf_key_of(p, &w->key);
+		w->key_hash = flow_hash(w->flows, &w->key);
+		w->key_of = p;
+	}
+	return &w->key;
+}
+
+/* k's flow_hash(): the packet's own, made once (wf_key()), or made now for another key. */
+static uint32_t
+key_hash(const struct worker *w, const struct flow_key *k)
+{
+	return k == &w->key ? w->key_hash : flow_hash(w->flows, k);
+}
+
+/*
  * p's flow in the table, or NULL: the one webflow_pick() found for p
  * (looked up already, so live and at the head of the LRU list: the expiry
  * that runs in between never drops it), else looked up.
@@ -128,16 +151,16 @@ wf_found(struct worker *w, const struct flow_key *k)
 	struct flow *f = w->picked;
 
 	w->picked = NULL;
-	return f != NULL ? f : flow_lookup(w->flows, k, w->now);
+	return f != NULL ? f : flow_lookup_h(w->flows, k, key_hash(w, k), w->now);
 }
 
 /* A new flow for p's key, not in the table, if p's client is under its share of flow slots. */
-static struct flow *
+static inline struct flow *
 flow_new(struct worker *w, const struct flow_key *k, const struct pkt *p)
 {
 	if (client_take(w->clients, p->family, p->src, CLIENT_FLOWS, w->share_flows) == -1)
 		return NULL;
-	return flow_add(w->flows, k, w->now);
+	return flow_add_h(w->flows, k, key_hash(w, k), w->now);
 }
 
 /*
@@ -198,13 +221,11 @@ wf_is_scratch(const struct worker *w, const struct flow *f)
 struct flow *
 wf_tcp_flow(struct worker *w, const struct pkt *p, int app)
 {
-	struct flow_key k;
-	int created = 0;
+	const struct flow_key *k = wf_key(w, p);
 
-	wf_key_of(p, &k);
 	flow_expire(w->flows, w->now, FLOW_EXPIRE_N);
 	if ((p->tcp_flags & (PKT_TCP_SYN | PKT_TCP_ACK)) == PKT_TCP_SYN) {
-		struct flow *f = flow_lookup(w->flows, &k, w->now);
+		struct flow *f = flow_lookup_h(w->flows, k, w->key_hash, w->now);
 		uint32_t seen = 0;
 		if (f != NULL) {
 			if ((f->flags & FLOW_F_ISN) && f->client_isn == p->seq &&
@@ -213,7 +234,7 @@ wf_tcp_flow(struct worker *w, const struct pkt *p, int app)
 			/* A new connection on the same ports: forget the old one. */
 			flow_remove(w->flows, f);
 		}
-		if ((f = flow_new(w, &k, p)) == NULL) {
+		if ((f = flow_new(w, k, p)) == NULL) {
 			CNT(w, share_exceeded);
 			return NULL;
 		}
@@ -225,11 +246,11 @@ wf_tcp_flow(struct worker *w, const struct pkt *p, int app)
 		tcpin_syn(&f->tcp, p);
 		return f;
 	}
-	struct flow *f = wf_found(w, &k);
+	struct flow *f = wf_found(w, k);
 	if (f == NULL && p->paylen > 0) {
-		if ((f = wf_flow_new(w, &k, p, &created)) == NULL) {
+		if ((f = flow_new(w, k, p)) == NULL) { /* looked for just now: not there */
 			CNT(w, share_exceeded);
-			return wf_scratch_flow(w, &k, p, app);
+			return wf_scratch_flow(w, k, p, app);
 		}
 		f->client_isn = p->seq - 1;
 		f->flags |= FLOW_F_ISN;

@@ -33,6 +33,8 @@ void wf_emit(struct worker *, const struct match_snapshot *snap, const struct ma
     int method, int action, const struct pkt *p, const char *ind, size_t indlen);
 /* wf_key_of(): p's flow key, client side first. */
 void wf_key_of(const struct pkt *p, struct flow_key *k);
+/* wf_key(): p's flow key (the worker's, made and hashed once per packet). */
+const struct flow_key *wf_key(struct worker *, const struct pkt *p);
 /* wf_flow_new(): p's flow, found or made within its client's share; NULL over the share. */
 struct flow *wf_flow_new(
     struct worker *, const struct flow_key *k, const struct pkt *p, int *created);

@@ -198,18 +198,17 @@ int
 webflow_quic(
     struct worker *w, const struct match_snapshot *snap, const struct pkt *p, uint32_t *mark)
 {
-	struct flow_key k;
+	const struct flow_key *k = wf_key(w, p);
 	struct quic_info qi;
 	struct quic_conn c;
 	int created = 0;
 
 	*mark = 0;
-	wf_key_of(p, &k);
 	flow_expire(w->flows, w->now, FLOW_EXPIRE_N);
-	struct flow *f = wf_flow_new(w, &k, p, &created);
+	struct flow *f = wf_flow_new(w, k, p, &created);
 	if (f == NULL) {
 		CNT(w, share_exceeded);
-		f = wf_scratch_flow(w, &k, p, QUEUED_QUIC);
+		f = wf_scratch_flow(w, k, p, QUEUED_QUIC);
 		f->app_state = 0;
 	}
 	if (created || wf_is_scratch(w, f))

@@ -192,24 +192,39 @@ pick_tcp(
 	return unrecognised(w, f, verdict, mark);
 }
 
-int
-webflow_pick(struct worker *w, const struct pkt *p, int late, int *verdict, uint32_t *mark)
+/* Every packet but a SYN without data: its flow looked up, then picked by protocol. */
+static __attribute__((noinline)) int
+pick_flow(struct worker *w, const struct pkt *p, int late, int *verdict, uint32_t *mark)
 {
-	struct flow_key k;
-
-	*verdict = NF_ACCEPT;
-	*mark = 0;
 	struct flow *f = NULL;
 	/* A SYN makes its flow anew (wf_tcp_flow()): pick_tcp() does not look for it. */
 	if (p->proto != IPPROTO_TCP ||
 	    (p->tcp_flags & (PKT_TCP_SYN | PKT_TCP_ACK)) != PKT_TCP_SYN) {
-		wf_key_of(p, &k);
-		f = flow_lookup(w->flows, &k, w->now);
+		const struct flow_key *k = wf_key(w, p);
+		f = flow_lookup_h(w->flows, k, w->key_hash, w->now);
 	}
 	w->picked = f; /* the handler's flow, if it has one: not looked for again */
-	if (late)
-		CNT(w, flows_late);
 	if (p->proto == IPPROTO_UDP)
 		return pick_udp(w, f, p, late, verdict, mark);
 	return pick_tcp(w, f, p, late, verdict, mark);
+}
+
+int
+webflow_pick(struct worker *w, const struct pkt *p, int late, int *verdict, uint32_t *mark)
+{
+	*verdict = NF_ACCEPT;
+	*mark = 0;
+	if (late)
+		CNT(w, flows_late);
+	/*
+	 * A SYN without data, the first packet of every flow, makes its flow
+	 * (as pick_tcp() would): taken here, without the rest's stack frame.
+	 */
+	if (p->proto == IPPROTO_TCP &&
+	    (p->tcp_flags & (PKT_TCP_SYN | PKT_TCP_ACK)) == PKT_TCP_SYN && p->paylen == 0) {
+		w->picked = NULL;
+		(void)wf_tcp_flow(w, p, QUEUED_WEB);
+		return QUEUED_NONE;
+	}
+	return pick_flow(w, p, late, verdict, mark);
 }

@@ -23,6 +23,39 @@
 #define BATCH         64
 #define CNT(w, field) counter_add(&(w)->c.field, 1)
 
+/*
+ * p judged by its handler, the snapshot held meanwhile (a packet with none
+ * holds none); returns its verdict, or verdict when no handler takes it.
+ */
+static int
+handle(struct worker *w, int kind, const struct pkt *p, int verdict, uint32_t *flowmark)
+{
+	const struct match_snapshot *snap = snapref_enter(w->snaps, w->index);
+
+	switch (kind) {
+	case QUEUED_DNS_UDP:
+		verdict = dnsflow_udp(w, snap, p);
+		break;
+	case QUEUED_DNS_TCP:
+		verdict = dnsflow_tcp(w, snap, p);
+		break;
+	case QUEUED_TLS:
+		verdict = webflow_tls(w, snap, p, flowmark);
+		break;
+	case QUEUED_QUIC:
+		verdict = webflow_quic(w, snap, p, flowmark);
+		break;
+	case QUEUED_HTTP:
+		verdict = webflow_http(w, snap, p, flowmark);
+		break;
+	default:
+		CNT(w, other); /* nothing the hooks send here otherwise: passed and counted */
+		break;
+	}
+	snapref_leave(w->snaps, w->index);
+	return verdict;
+}
+
 void
 worker_packet(void *arg, struct nfqueue *q, const struct nfqueue_packet *np)
 {
@@ -51,10 +84,19 @@ worker_packet(void *arg, struct nfqueue *q, const struct nfqueue_packet *np)
 		return;
 	}
 	/*
+	 * Who judges it, by protocol and port: most packets go where the one
+	 * before went, and the [flows] ports never change while the worker runs.
+	 */
+	if (p.proto != w->kind_proto || p.dport != w->kind_port) {
+		w->kind = queued_kind(&w->cfg->ports, p.proto, p.dport);
+		w->kind_proto = p.proto;
+		w->kind_port = p.dport;
+	}
+	int kind = w->kind;
+	/*
 	 * A TCP segment the server's stack will throw away (a fake sent to
 	 * mislead what reads the stream) must not move a flow: passed unread.
 	 */
-	int kind = queued_kind(&w->cfg->ports, p.proto, p.dport);
 	if (p.proto == IPPROTO_TCP && kind != QUEUED_NONE && nfqueue_csum_unchecked(np) &&
 	    !pkt_tcp_csum_ok(&p)) {
 		CNT(w, tcp_bad_checksum);
@@ -64,39 +106,20 @@ worker_packet(void *arg, struct nfqueue *q, const struct nfqueue_packet *np)
 	/* A flow on a [flows] port: its own handler, or the one its first bytes pick. */
 	int picked = 0;
 	w->picked = NULL;
+	w->key_of = NULL;
 	if (kind == QUEUED_WEB) {
 		int late = (np->mark & w->cfg->mark_late) != 0;
 		kind = webflow_pick(w, &p, late, &verdict, &flowmark);
 		picked = kind == QUEUED_NONE; /* decided there */
 	}
-	const struct match_snapshot *snap = snapref_enter(w->snaps, w->index);
-	switch (kind) {
-	case QUEUED_DNS_UDP:
-		verdict = dnsflow_udp(w, snap, &p);
-		break;
-	case QUEUED_DNS_TCP:
-		verdict = dnsflow_tcp(w, snap, &p);
-		break;
-	case QUEUED_TLS:
-		verdict = webflow_tls(w, snap, &p, &flowmark);
-		break;
-	case QUEUED_QUIC:
-		verdict = webflow_quic(w, snap, &p, &flowmark);
-		break;
-	case QUEUED_HTTP:
-		verdict = webflow_http(w, snap, &p, &flowmark);
-		break;
-	default:
-		/* Nothing the hooks send here otherwise: passed and counted. */
-		if (!picked)
-			CNT(w, other);
-		break;
-	}
+	if (kind != QUEUED_NONE)
+		verdict = handle(w, kind, &p, verdict, &flowmark);
+	else if (!picked)
+		CNT(w, other); /* nothing the hooks send here otherwise: passed and counted */
 	if (flowmark) {
 		setmark = 1;
 		mark |= flowmark;
 	}
-	snapref_leave(w->snaps, w->index);
 	nfqueue_verdict(q, np->id, verdict, setmark, mark);
 }
 

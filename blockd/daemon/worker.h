@@ -34,6 +34,9 @@ struct worker {
 	struct injector inj;
 	struct dns_block block; /* answer template; ede_text set per hit */
 	uint8_t sink4[4], sink6[16];
+	uint8_t kind_proto; /* the last packet's protocol and port, and queued_kind() of them */
+	uint16_t kind_port;
+	int kind;
 	int64_t now; /* UTC seconds, once per batch */
 	uint64_t now_us;
 	struct worker_counters c;
@@ -41,6 +44,9 @@ struct worker {
 	struct client_table *clients;    /* flow slots and buffers each client holds */
 	struct webflow_scratch *scratch; /* a packet judged alone */
 	struct flow *picked;             /* the packet's flow as webflow_pick() found it, or NULL */
+	const struct pkt *key_of;        /* the packet key is of (wf_key()); NULL: none yet */
+	struct flow_key key;             /* that packet's flow key ... */
+	uint32_t key_hash;               /* ... and its flow_hash() */
 	uint32_t share_flows;            /* flow slots one client may hold */
 	uint32_t share_streams;          /* stream buffers one client may hold */
 	struct quic_ctx *quic;

@@ -189,6 +189,18 @@ run_emit(struct nfqueue *q)
 	q->run_n = 0;
 }
 
+/* The pending run written out, and a new one begun with this verdict. */
+static __attribute__((noinline)) void
+run_start(struct nfqueue *q, uint32_t id, int verdict, int setmark, uint32_t mark)
+{
+	run_emit(q);
+	q->run_last = id;
+	q->run_verdict = verdict;
+	q->run_setmark = setmark;
+	q->run_mark = mark;
+	q->run_n = 1;
+}
+
 void
 nfqueue_verdict(struct nfqueue *q, uint32_t id, int verdict, int setmark, uint32_t mark)
 {
@@ -196,18 +208,14 @@ nfqueue_verdict(struct nfqueue *q, uint32_t id, int verdict, int setmark, uint32
 		counter_add(&q->c.dropped, 1);
 	else
 		counter_add(&q->c.accepted, 1);
+	/* Most verdicts extend the run: kept apart from run_start(), so this costs no frame. */
 	if (q->run_n > 0 && q->run_verdict == verdict && q->run_setmark == setmark &&
 	    (!setmark || q->run_mark == mark) && id > q->run_last) {
 		q->run_last = id;
 		q->run_n++;
 		return;
 	}
-	run_emit(q);
-	q->run_last = id;
-	q->run_verdict = verdict;
-	q->run_setmark = setmark;
-	q->run_mark = mark;
-	q->run_n = 1;
+	run_start(q, id, verdict, setmark, mark);
 }
 
 int
@@ -243,6 +251,14 @@ attr_u32(const struct nlattr *a, uint32_t *v)
 	return 0;
 }
 
+/* The attributes packet_read() looks at: a bit each, so the others cost one test. */
+#define WANTED_ATTRS                                                                         \
+	(1u << NFQA_PACKET_HDR | 1u << NFQA_MARK | 1u << NFQA_PAYLOAD | 1u << NFQA_CAP_LEN | \
+	    1u << NFQA_SKB_INFO)
+_Static_assert(NFQA_SKB_INFO < 32 && NFQA_CAP_LEN < 32, "wanted attributes fit a mask");
+_Static_assert((NLMSG_ERROR & 0xff) != NFQNL_MSG_PACKET && (NLMSG_DONE & 0xff) != NFQNL_MSG_PACKET,
+    "acks are told from packets by their low byte");
+
 /*
  * Turns one packet message into an nfqueue_packet; returns 0, or -1 if it
  * lacks what we need. The attributes are walked once, each length checked
@@ -250,22 +266,28 @@ attr_u32(const struct nlattr *a, uint32_t *v)
  * nfq_nlmsg_parse() would validate of the others is never used).
  */
 static int
-packet_read(struct nfqueue *q, const struct nlmsghdr *nlh, struct nfqueue_packet *p)
+packet_read(const struct nlmsghdr *nlh, struct nfqueue_packet *p)
 {
 	size_t off = NLMSG_HDRLEN + NLMSG_ALIGN(sizeof(struct nfgenmsg));
 	const uint8_t *m = (const uint8_t *)nlh;
+	size_t mlen = nlh->nlmsg_len; /* read once: the stores into p may alias it */
 	uint32_t cap = 0;
 	int have_hdr = 0;
 
-	(void)q;
 	memset(p, 0, sizeof(*p));
-	while (off + NLA_HDRLEN <= nlh->nlmsg_len) {
+	while (off + NLA_HDRLEN <= mlen) {
 		const struct nlattr *a = (const struct nlattr *)(m + off);
-		if (a->nla_len < NLA_HDRLEN || a->nla_len > nlh->nlmsg_len - off)
+		size_t alen = a->nla_len;
+		unsigned type = a->nla_type & NLA_TYPE_MASK;
+		/* Below NLA_HDRLEN wraps: one test for too short and too long. */
+		if (alen - NLA_HDRLEN > mlen - off - NLA_HDRLEN)
 			return -1;
-		const uint8_t *v = m + off + NLA_HDRLEN;
-		size_t vlen = a->nla_len - NLA_HDRLEN;
-		switch (a->nla_type & NLA_TYPE_MASK) {
+		off += NLA_ALIGN(alen);
+		if (type >= 32 || !(WANTED_ATTRS >> type & 1))
+			continue;
+		const uint8_t *v = (const uint8_t *)a + NLA_HDRLEN;
+		size_t vlen = alen - NLA_HDRLEN;
+		switch (type) {
 		case NFQA_PACKET_HDR: {
 			struct nfqnl_msg_packet_hdr ph;
 			if (vlen < sizeof(ph))
@@ -293,7 +315,6 @@ packet_read(struct nfqueue *q, const struct nlmsghdr *nlh, struct nfqueue_packet
 		default:
 			break;
 		}
-		off += NLA_ALIGN(a->nla_len);
 	}
 	if (!have_hdr)
 		return -1;
@@ -302,29 +323,28 @@ packet_read(struct nfqueue *q, const struct nlmsghdr *nlh, struct nfqueue_packet
 	return 0;
 }
 
-int
-nfqueue_csum_unchecked(const struct nfqueue_packet *p)
-{
-	return (p->skb_info & NFQA_SKB_CSUM_NOTVERIFIED) &&
-	    !(p->skb_info & (NFQA_SKB_CSUMNOTREADY | NFQA_SKB_GSO));
-}
-
 unsigned
 nfqueue_dispatch(struct nfqueue *q, const void *buf, size_t len, nfqueue_packet_fn fn, void *arg)
 {
-	const struct nlmsghdr *nlh = buf;
-	int left = len > INT32_MAX ? INT32_MAX : (int)len;
+	const uint8_t *b = buf;
+	size_t off = 0;
 	unsigned done = 0;
 
-	for (; mnl_nlmsg_ok(nlh, left); nlh = mnl_nlmsg_next(nlh, &left)) {
-		if (nlh->nlmsg_type == NLMSG_ERROR || nlh->nlmsg_type == NLMSG_DONE)
-			continue; /* acks of our own messages */
+	/* mnl_nlmsg_ok() and mnl_nlmsg_next() as offsets, without a library call a message. */
+	while (len - off >= sizeof(struct nlmsghdr)) {
+		const struct nlmsghdr *nlh = (const struct nlmsghdr *)(b + off);
+		size_t mlen = nlh->nlmsg_len;
+		if (mlen < sizeof(struct nlmsghdr) || mlen > len - off)
+			break;
+		off += NLMSG_ALIGN(mlen) < len - off ? NLMSG_ALIGN(mlen) : len - off;
+		/* A packet first: NLMSG_ERROR and NLMSG_DONE are not NFQNL_MSG_PACKET either. */
 		if ((nlh->nlmsg_type & 0xff) != NFQNL_MSG_PACKET) {
-			counter_add(&q->c.bad_msgs, 1);
-			continue;
+			if (nlh->nlmsg_type != NLMSG_ERROR && nlh->nlmsg_type != NLMSG_DONE)
+				counter_add(&q->c.bad_msgs, 1);
+			continue; /* else acks of our own messages */
 		}
 		struct nfqueue_packet p;
-		if (packet_read(q, nlh, &p) == -1) {
+		if (packet_read(nlh, &p) == -1) {
 			/* No id: the kernel's fail policy is all that can apply. */
 			counter_add(&q->c.bad_msgs, 1);
 			continue;

@@ -4,6 +4,7 @@
 
 #include <stddef.h>
 #include <stdint.h>
+#include <linux/netfilter/nfnetlink_queue.h>
 
 #include "base/counters.h"
 
@@ -44,9 +45,14 @@ struct nfqueue_packet {
  * without NFQA_SKB_CSUMNOTREADY (a partial sum, locally made or after receive
  * offload) or NFQA_SKB_GSO (a super-packet the header's sum does not cover).
  * With NFQA_CFG_F_GSO the kernel sends the flags whenever one is set, so none
- * means checked.
+ * means checked. Inline: asked of every TCP packet.
  */
-int nfqueue_csum_unchecked(const struct nfqueue_packet *);
+static inline int
+nfqueue_csum_unchecked(const struct nfqueue_packet *p)
+{
+	return (p->skb_info & NFQA_SKB_CSUM_NOTVERIFIED) &&
+	    !(p->skb_info & (NFQA_SKB_CSUMNOTREADY | NFQA_SKB_GSO));
+}
 
 /*
  * nfqueue_open(): binds queue number queue and configures it: whole packets

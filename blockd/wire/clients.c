@@ -59,35 +59,46 @@ client_table_destroy(struct client_table *t)
 	free(t);
 }
 
-static void
-make_key(uint8_t key[9], int family, const uint8_t *addr)
+/*
+ * A client as the slots keep it: its family and one word, the address's
+ * first 8 bytes (IPv4: 4, then zeros), as key[1..9) holds them.
+ */
+static uint64_t
+addr_word(int family, const uint8_t *addr)
 {
-	memset(key, 0, 9);
-	key[0] = (uint8_t)family;
-	memcpy(key + 1, addr, family == 4 ? 4 : 8);
+	uint64_t w = 0;
+
+	if (family == 4)
+		memcpy(&w, addr, 4);
+	else
+		memcpy(&w, addr, 8);
+	return w;
 }
 
-static uint32_t
-slot_of(const struct client_table *t, const uint8_t key[9])
+static uint64_t
+slot_word(const struct client *c)
 {
 	uint64_t w;
 
-	memcpy(&w, key + 1, 8);
-	return (uint32_t)mix(t->seed ^ w ^ ((uint64_t)key[0] << 56)) & t->mask;
+	memcpy(&w, c->key + 1, 8);
+	return w;
 }
 
-/* The slot holding key, or the empty slot where it would go. */
 static uint32_t
-find(const struct client_table *t, const uint8_t key[9])
+slot_of(const struct client_table *t, uint8_t family, uint64_t w)
 {
-	uint32_t i = slot_of(t, key);
+	return (uint32_t)mix(t->seed ^ w ^ ((uint64_t)family << 56)) & t->mask;
+}
 
-	uint64_t w, s;
+/* The slot holding the client (family, w), or the empty slot where it would go. */
+static inline uint32_t
+find(const struct client_table *t, uint8_t family, uint64_t w)
+{
+	uint32_t i = slot_of(t, family, w);
 
 	/* Compared as the family byte and one word: no call for nine bytes. */
-	memcpy(&w, key + 1, 8);
 	while (t->slots[i].key[0] != 0 &&
-	    (t->slots[i].key[0] != key[0] || (memcpy(&s, t->slots[i].key + 1, 8), s != w)))
+	    (t->slots[i].key[0] != family || slot_word(&t->slots[i]) != w))
 		i = (i + 1) & t->mask;
 	return i;
 }
@@ -102,7 +113,7 @@ erase(struct client_table *t, uint32_t i)
 		j = (j + 1) & t->mask;
 		if (t->slots[j].key[0] == 0)
 			break;
-		uint32_t home = slot_of(t, t->slots[j].key);
+		uint32_t home = slot_of(t, t->slots[j].key[0], slot_word(&t->slots[j]));
 		/* j may move to i if its home is not in (i, j], cyclically. */
 		if (((j - home) & t->mask) >= ((j - i) & t->mask)) {
 			t->slots[i] = t->slots[j];
@@ -116,15 +127,14 @@ erase(struct client_table *t, uint32_t i)
 int
 client_take(struct client_table *t, int family, const uint8_t *addr, int res, uint32_t cap)
 {
-	uint8_t key[9];
-	uint32_t i;
+	uint64_t w = addr_word(family, addr);
+	uint32_t i = find(t, (uint8_t)family, w);
 
-	make_key(key, family, addr);
-	i = find(t, key);
 	if (t->slots[i].key[0] == 0) {
 		if (cap == 0 || t->used >= t->max_used)
 			return -1;
-		memcpy(t->slots[i].key, key, 9);
+		t->slots[i].key[0] = (uint8_t)family;
+		memcpy(t->slots[i].key + 1, &w, 8);
 		t->used++;
 	} else if (t->slots[i].held[res] >= cap) {
 		return -1;
@@ -136,11 +146,8 @@ client_take(struct client_table *t, int family, const uint8_t *addr, int res, ui
 void
 client_give(struct client_table *t, int family, const uint8_t *addr, int res)
 {
-	uint8_t key[9];
-	uint32_t i;
+	uint32_t i = find(t, (uint8_t)family, addr_word(family, addr));
 
-	make_key(key, family, addr);
-	i = find(t, key);
 	if (t->slots[i].key[0] == 0 || t->slots[i].held[res] == 0)
 		return;
 	t->slots[i].held[res]--;
@@ -151,11 +158,8 @@ client_give(struct client_table *t, int family, const uint8_t *addr, int res)
 uint32_t
 client_held(const struct client_table *t, int family, const uint8_t *addr, int res)
 {
-	uint8_t key[9];
-	uint32_t i;
+	uint32_t i = find(t, (uint8_t)family, addr_word(family, addr));
 
-	make_key(key, family, addr);
-	i = find(t, key);
 	return t->slots[i].key[0] == 0 ? 0 : t->slots[i].held[res];
 }
 

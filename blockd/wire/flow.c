@@ -21,36 +21,7 @@ struct flow_table {
 	struct flow_stats st;
 	void (*on_drop)(void *arg, const struct flow *f);
 	void *on_drop_arg;
-	struct flow_key memo_key; /* the last key hashed (key_hash_memo()) */
-	uint32_t memo_hash;
-	int memo_ok;
 };
-
-void
-flow_key_v4(struct flow_key *k, uint8_t proto, const uint8_t saddr[4], uint16_t sport,
-    const uint8_t daddr[4], uint16_t dport)
-{
-	memset(k, 0, sizeof(*k));
-	memcpy(k->saddr, saddr, 4);
-	memcpy(k->daddr, daddr, 4);
-	k->sport = sport;
-	k->dport = dport;
-	k->family = 4;
-	k->proto = proto;
-}
-
-void
-flow_key_v6(struct flow_key *k, uint8_t proto, const uint8_t saddr[16], uint16_t sport,
-    const uint8_t daddr[16], uint16_t dport)
-{
-	memset(k, 0, sizeof(*k));
-	memcpy(k->saddr, saddr, 16);
-	memcpy(k->daddr, daddr, 16);
-	k->sport = sport;
-	k->dport = dport;
-	k->family = 6;
-	k->proto = proto;
-}
 
 static inline uint64_t
 mix(uint64_t h)
@@ -65,37 +36,40 @@ mix(uint64_t h)
 
 /*
  * Keyed hash over the key's 40 bytes: each word folded into the seeded
- * state by a multiply and a shift, the whole mixed once at the end.
+ * state by a multiply and a shift, the whole mixed once at the end. The
+ * bucket is its low bits (flow_bucket()).
  */
-static uint32_t
-key_hash(const struct flow_table *t, const struct flow_key *k)
+uint32_t
+flow_hash(const struct flow_table *t, const struct flow_key *k)
 {
-	uint64_t w[5], h = t->seed;
-	size_t i;
+	const uint8_t *b = (const uint8_t *)k;
+	uint64_t h = t->seed;
 
-	_Static_assert(sizeof(struct flow_key) == sizeof(w), "flow_key is 40 bytes");
-	memcpy(w, k, sizeof(w));
-	for (i = 0; i < 5; i++) {
-		h = (h ^ w[i]) * 0x9fb21c651e98df25ULL;
-		h ^= h >> 29;
-	}
-	return (uint32_t)mix(h) & (t->nbuckets - 1);
+	_Static_assert(sizeof(struct flow_key) == 40, "flow_key is 40 bytes");
+	/*
+	 * Written out five times, each word loaded where it is: the compiler
+	 * keeps a loop otherwise, and copies the key to the stack first.
+	 */
+#define FOLD(off)                                    \
+	do {                                         \
+		uint64_t w;                          \
+		memcpy(&w, b + (off), 8);            \
+		h = (h ^ w) * 0x9fb21c651e98df25ULL; \
+		h ^= h >> 29;                        \
+	} while (0)
+	FOLD(0);
+	FOLD(8);
+	FOLD(16);
+	FOLD(24);
+	FOLD(32);
+#undef FOLD
+	return (uint32_t)mix(h);
 }
 
-/*
- * key_hash() of k, remembered for the last key asked: a packet asks for its
- * flow's key several times (looked up, inserted, removed), and comparing
- * 40 bytes costs a fraction of hashing them.
- */
-static uint32_t
-key_hash_memo(struct flow_table *t, const struct flow_key *k)
+static inline uint32_t
+flow_bucket(const struct flow_table *t, uint32_t hash)
 {
-	if (t->memo_ok && memcmp(&t->memo_key, k, sizeof(*k)) == 0)
-		return t->memo_hash;
-	t->memo_key = *k;
-	t->memo_hash = key_hash(t, k);
-	t->memo_ok = 1;
-	return t->memo_hash;
+	return hash & (t->nbuckets - 1);
 }
 
 struct flow_table *
@@ -198,7 +172,7 @@ static void
 drop(struct flow_table *t, struct flow *f)
 {
 	uint32_t i = idx(t, f);
-	uint32_t *pp = &t->buckets[key_hash_memo(t, &f->key)];
+	uint32_t *pp = &t->buckets[flow_bucket(t, f->hash)];
 
 	while (*pp && *pp != i)
 		pp = &at(t, *pp)->hnext;
@@ -220,15 +194,16 @@ expired(const struct flow_table *t, const struct flow *f, int64_t now)
 	return now - f->last_seen >= (int64_t)t->timeout;
 }
 
+/* The flow of key k (hash h) in its chain; the whole hash is compared before the key. */
 static struct flow *
 find(struct flow_table *t, const struct flow_key *k, uint32_t h)
 {
 	uint32_t i;
 
-	for (i = t->buckets[h]; i; i = at(t, i)->hnext) {
+	for (i = t->buckets[flow_bucket(t, h)]; i; i = at(t, i)->hnext) {
 		struct flow *f = at(t, i);
 
-		if (memcmp(&f->key, k, sizeof(*k)) == 0)
+		if (f->hash == h && memcmp(&f->key, k, sizeof(*k)) == 0)
 			return f;
 	}
 	return NULL;
@@ -237,10 +212,16 @@ find(struct flow_table *t, const struct flow_key *k, uint32_t h)
 struct flow *
 flow_lookup(struct flow_table *t, const struct flow_key *k, int64_t now)
 {
+	return flow_lookup_h(t, k, flow_hash(t, k), now);
+}
+
+struct flow *
+flow_lookup_h(struct flow_table *t, const struct flow_key *k, uint32_t hash, int64_t now)
+{
 	struct flow *f;
 
 	t->st.lookups++;
-	if ((f = find(t, k, key_hash_memo(t, k))) == NULL)
+	if ((f = find(t, k, hash)) == NULL)
 		return NULL;
 	if (expired(t, f, now)) {
 		drop(t, f);
@@ -258,33 +239,45 @@ struct flow *
 flow_insert(struct flow_table *t, const struct flow_key *k, int64_t now, int *created)
 {
 	struct flow *f;
+	uint32_t h = flow_hash(t, k);
 
-	if ((f = flow_lookup(t, k, now)) != NULL) {
+	if ((f = flow_lookup_h(t, k, h, now)) != NULL) {
 		if (created)
 			*created = 0;
 		return f;
 	}
 	if (created)
 		*created = 1;
-	return flow_add(t, k, now);
+	return flow_add_h(t, k, h, now);
+}
+
+/* Full: the least recently used goes, expired or not. Apart: an insert with room needs no frame. */
+static __attribute__((noinline)) void
+evict(struct flow_table *t, int64_t now)
+{
+	struct flow *old = at(t, t->lru_tail);
+
+	if (expired(t, old, now))
+		t->st.expirations++;
+	else
+		t->st.evictions++;
+	drop(t, old);
 }
 
 struct flow *
 flow_add(struct flow_table *t, const struct flow_key *k, int64_t now)
 {
+	return flow_add_h(t, k, flow_hash(t, k), now);
+}
+
+struct flow *
+flow_add_h(struct flow_table *t, const struct flow_key *k, uint32_t hash, int64_t now)
+{
 	struct flow *f;
-	uint32_t h, i;
+	uint32_t b, i;
 
-	if (t->st.active == t->capacity) {
-		/* Full: the least recently used goes, expired or not. */
-		struct flow *old = at(t, t->lru_tail);
-
-		if (expired(t, old, now))
-			t->st.expirations++;
-		else
-			t->st.evictions++;
-		drop(t, old);
-	}
+	if (t->st.active == t->capacity)
+		evict(t, now);
 	if (t->free_head) {
 		i = t->free_head;
 		t->free_head = at(t, i)->hnext;
@@ -292,12 +285,13 @@ flow_add(struct flow_table *t, const struct flow_key *k, int64_t now)
 		i = ++t->nfree;
 	}
 	f = at(t, i);
-	memset(f, 0, sizeof(*f));
+	/* Zeroed already: by calloc() when never used, by drop() when freed. */
 	f->key = *k;
 	f->last_seen = now;
-	h = key_hash_memo(t, k);
-	f->hnext = t->buckets[h];
-	t->buckets[h] = i;
+	f->hash = hash;
+	b = flow_bucket(t, hash);
+	f->hnext = t->buckets[b];
+	t->buckets[b] = i;
 	lru_push_head(t, f);
 	t->st.active++;
 	t->st.inserts++;
@@ -371,8 +365,9 @@ flow_stream_alt(struct flow_table *t, struct flow *f)
 	return f->alt;
 }
 
-size_t
-flow_expire(struct flow_table *t, int64_t now, size_t max)
+/* The expiring part of flow_expire(), apart: the check before it runs on every packet. */
+static __attribute__((noinline)) size_t
+expire_tail(struct flow_table *t, int64_t now, size_t max)
 {
 	size_t n = 0;
 
@@ -383,6 +378,14 @@ flow_expire(struct flow_table *t, int64_t now, size_t max)
 		n++;
 	}
 	return n;
+}
+
+size_t
+flow_expire(struct flow_table *t, int64_t now, size_t max)
+{
+	if (t->lru_tail == 0 || !expired(t, at(t, t->lru_tail), now))
+		return 0;
+	return expire_tail(t, now, max);
 }
 
 void

@@ -4,6 +4,7 @@
 
 #include <stddef.h>
 #include <stdint.h>
+#include <string.h>
 
 #include "reasm.h"
 #include "tcpin.h"
@@ -24,10 +25,32 @@ struct flow_key {
 	uint8_t pad[2]; /* zero */
 };
 
-void flow_key_v4(struct flow_key *, uint8_t proto, const uint8_t saddr[4], uint16_t sport,
-    const uint8_t daddr[4], uint16_t dport);
-void flow_key_v6(struct flow_key *, uint8_t proto, const uint8_t saddr[16], uint16_t sport,
-    const uint8_t daddr[16], uint16_t dport);
+/* Inline: every queued packet of a flow builds its key. */
+static inline void
+flow_key_v4(struct flow_key *k, uint8_t proto, const uint8_t saddr[4], uint16_t sport,
+    const uint8_t daddr[4], uint16_t dport)
+{
+	memset(k, 0, sizeof(*k));
+	memcpy(k->saddr, saddr, 4);
+	memcpy(k->daddr, daddr, 4);
+	k->sport = sport;
+	k->dport = dport;
+	k->family = 4;
+	k->proto = proto;
+}
+
+static inline void
+flow_key_v6(struct flow_key *k, uint8_t proto, const uint8_t saddr[16], uint16_t sport,
+    const uint8_t daddr[16], uint16_t dport)
+{
+	memcpy(k->saddr, saddr, 16);
+	memcpy(k->daddr, daddr, 16);
+	k->sport = sport;
+	k->dport = dport;
+	k->family = 6;
+	k->proto = proto;
+	k->pad[0] = k->pad[1] = 0;
+}
 
 /*
  * How a worker uses a flow (TCP): on the SYN, insert the flow and set
@@ -71,6 +94,7 @@ struct flow {
 	struct reasm *stream; /* NULL until flow_stream() */
 	struct reasm *alt;    /* NULL until flow_stream_alt(): the last copy of each byte */
 	/* internal */
+	uint32_t hash;  /* flow_hash() of key: its chain, found again without hashing */
 	uint32_t hnext; /* hash chain, index + 1 */
 	uint32_t prev;  /* LRU list, index + 1; head is most recent */
 	uint32_t next;
@@ -120,11 +144,21 @@ void flow_table_on_drop(
     struct flow_table *, void (*fn)(void *arg, const struct flow *f), void *arg);
 
 /*
+ * flow_hash(): key's keyed hash in this table, for flow_lookup_h() and
+ * flow_add_h(): a caller that asks for one key more than once (looked up,
+ * then added) hashes it once. Pure.
+ */
+uint32_t flow_hash(const struct flow_table *, const struct flow_key *);
+
+/*
  * flow_lookup(): the live flow for key, or NULL. A flow idle for timeout
  * seconds or more at now is expired instead (counted) and NULL returned.
  * A hit refreshes last_seen and makes the flow most recently used.
  */
 struct flow *flow_lookup(struct flow_table *, const struct flow_key *, int64_t now);
+/* flow_lookup_h(): flow_lookup() of key, whose flow_hash() is hash. */
+struct flow *flow_lookup_h(
+    struct flow_table *, const struct flow_key *, uint32_t hash, int64_t now);
 
 /*
  * flow_insert(): the flow for key, created (zeroed, UNDECIDED) if absent.
@@ -139,6 +173,8 @@ struct flow *flow_insert(struct flow_table *, const struct flow_key *, int64_t n
  * the new flow, without looking again.
  */
 struct flow *flow_add(struct flow_table *, const struct flow_key *, int64_t now);
+/* flow_add_h(): flow_add() of key, whose flow_hash() is hash. */
+struct flow *flow_add_h(struct flow_table *, const struct flow_key *, uint32_t hash, int64_t now);
 
 /* flow_remove(): drops f now and returns its stream buffer to the pool. */
 void flow_remove(struct flow_table *, struct flow *f);

@@ -12,6 +12,24 @@ tcp_options(struct pkt *p, const uint8_t *l4, size_t doff)
 {
 	size_t i = 20;
 
+	/*
+	 * The layouts Linux (and most stacks) send, read as the walk below
+	 * would read them, without it: NOP, NOP, timestamp on the segments
+	 * after the handshake; MSS, SACK permitted, timestamp, NOP, window
+	 * scale on the SYN.
+	 */
+	if (doff == 32 && rd32(l4 + 20) == 0x0101080au) {
+		p->tcp_opts |= PKT_OPT_TS;
+		p->tsval = rd32(l4 + 24);
+		return;
+	}
+	if (doff == 40 && rd16(l4 + 20) == 0x0204u && rd32(l4 + 24) == 0x0402080au &&
+	    rd32(l4 + 36) >> 8 == 0x010303u) {
+		p->tcp_opts |= PKT_OPT_TS;
+		p->tsval = rd32(l4 + 28);
+		return;
+	}
+
 	while (i < doff) {
 		uint8_t kind = l4[i];
 		if (kind == 0) /* end of options */
@@ -37,8 +55,8 @@ tcp_options(struct pkt *p, const uint8_t *l4, size_t doff)
 	}
 }
 
-/* Transport header at p->l3 + off, bounded by the IP length. */
-static int
+/* Transport header at p->l3 + off, bounded by the IP length; in each reader, without a call. */
+static inline __attribute__((always_inline)) int
 parse_l4(struct pkt *p, size_t off)
 {
 	const uint8_t *l4 = p->l3 + off;

@@ -12,18 +12,6 @@
 /* PAWS lets a timestamp one tick older through (Linux's TCP_PAWS_WINDOW). */
 #define PAWS_WINDOW 1
 
-void
-tcpin_syn(struct tcpin *t, const struct pkt *p)
-{
-	t->flags = 0;
-	if (p->tcp_opts & PKT_OPT_TS) {
-		t->flags |= TCPIN_F_TS;
-		t->ts_recent = p->tsval;
-	}
-	if (p->paylen > 0)
-		t->flags |= TCPIN_F_SYNDATA;
-}
-
 int
 tcpin_check(struct tcpin *t, const struct pkt *p)
 {

@@ -43,9 +43,20 @@ enum tcpin_verdict {
  * data on the SYN. Data on a SYN is kept by a server with Fast Open and a
  * valid cookie, and thrown away by any other (the client sends it again
  * after the handshake): the caller reads it, but must not let it alone
- * decide a flow allowed while TCPIN_F_SYNDATA stays set.
+ * decide a flow allowed while TCPIN_F_SYNDATA stays set. Inline: every
+ * SYN queued starts one.
  */
-void tcpin_syn(struct tcpin *t, const struct pkt *p);
+static inline void
+tcpin_syn(struct tcpin *t, const struct pkt *p)
+{
+	t->flags = 0;
+	if (p->tcp_opts & PKT_OPT_TS) {
+		t->flags |= TCPIN_F_TS;
+		t->ts_recent = p->tsval;
+	}
+	if (p->paylen > 0)
+		t->flags |= TCPIN_F_SYNDATA;
+}
 
 /*
  * tcpin_check(): would a Linux server take p, a later segment of t's flow?

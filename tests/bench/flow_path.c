@@ -240,7 +240,8 @@ ip_packet(uint8_t *out, const struct tuple *t, uint8_t flags, uint32_t seq, uint
 	uint8_t *o = th + 20;
 	if (flags & PKT_TCP_SYN) {
 		static const uint8_t syn_opts[] = {
-		    2, 4, 0x05, 0xb4, 4, 2, 8, 10, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1, 3, 3, 7};
+		    2, 4, 0x05, 0xb4, 4, 2, 8, 10, 0, 0, 0, 0, 0, 0, 0, 0, 1, 3, 3, 7};
+		_Static_assert(sizeof(syn_opts) == 20, "the SYN's options fill its 40-byte header");
 		memcpy(o, syn_opts, sizeof(syn_opts));
 		o += 8;
 	} else {
@@ -251,7 +252,8 @@ ip_packet(uint8_t *out, const struct tuple *t, uint8_t flags, uint32_t seq, uint
 	}
 	for (int i = 0; i < 4; i++)
 		o[i] = (uint8_t)(t->ts >> (24 - 8 * i));
-	memcpy(th + thl, data, len);
+	if (len > 0) /* the SYN and the ACK have no data, and no buffer */
+		memcpy(th + thl, data, len);
 	s += IPPROTO_TCP + (uint32_t)(thl + len);
 	s = csum_add(s, th, thl + len);
 	put16(th, 16, csum_fold(s));

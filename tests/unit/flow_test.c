@@ -189,6 +189,47 @@ Test(flow, alt_stream_copies_and_is_released_with_the_stream)
 	flow_table_destroy(t);
 }
 
+/* A key hashed once serves the lookup and the insert; a slot used again starts zeroed. */
+Test(flow, hashed_calls_and_reused_slots)
+{
+	struct flow_table *t = flow_table_create(2, 4, 60, 7);
+	struct flow_key a, b, c;
+
+	cr_assert_not_null(t);
+	key4(&a, 1);
+	key4(&b, 2);
+	key4(&c, 3);
+	uint32_t h = flow_hash(t, &a);
+	cr_assert_eq(h, flow_hash(t, &a), "the same key, the same hash");
+	cr_assert_null(flow_lookup_h(t, &a, h, 0));
+	struct flow *f = flow_add_h(t, &a, h, 0);
+	cr_assert_eq(flow_lookup(t, &a, 1), f);
+	cr_assert_eq(flow_lookup_h(t, &a, h, 1), f);
+	f->verdict = FLOW_BLOCKED;
+	f->app_state = 99;
+	f->tcp.flags = 3;
+	f->app_data[2] = 5;
+	flow_remove(t, f);
+	cr_assert_null(flow_lookup_h(t, &a, h, 2));
+	struct flow *g = flow_add(t, &b, 2);
+	cr_assert_eq(g, f, "the freed slot is taken again");
+	cr_assert_eq(g->verdict, FLOW_UNDECIDED);
+	cr_assert_eq(g->app_state, 0);
+	cr_assert_eq(g->tcp.flags, 0);
+	cr_assert_eq(g->app_data[2], 0);
+	/* Full: the oldest is evicted, and its slot too starts zeroed. */
+	struct flow *x = flow_add(t, &a, 3);
+	x->flags = FLOW_F_EVASIVE;
+	g->flags = FLOW_F_ISN;
+	struct flow *y = flow_add(t, &c, 4);
+	cr_assert_eq(y, g);
+	cr_assert_eq(y->flags, 0);
+	cr_assert_null(flow_lookup(t, &b, 4));
+	cr_assert_eq(flow_lookup(t, &a, 4), x);
+	cr_assert_eq(flow_lookup(t, &c, 4), y);
+	flow_table_destroy(t);
+}
+
 Test(flow, churn_keeps_table_consistent)
 {
 	struct flow_table *t = flow_table_create(1000, 16, 5, 99);

@@ -377,6 +377,38 @@ Test(pkt, tcp_options_read)
 	cr_assert_eq(p.tcp_opts, 0);
 }
 
+/* The layouts read without the walk give what the walk gives; one byte off, the walk reads them. */
+Test(pkt, tcp_options_common_layouts)
+{
+	uint8_t o[INJECT_MAX];
+	struct pkt p;
+	/* Linux's SYN: MSS, SACK permitted, timestamp, NOP, window scale. */
+	uint8_t syn[20] = {
+	    2, 4, 0x05, 0xb4, 4, 2, 8, 10, 0xa1, 0xb2, 0xc3, 0xd4, 0, 0, 0, 0, 1, 3, 3, 7};
+	/* The same with the window scale's length wrong: runs past the header. */
+	uint8_t syn_bad[20];
+	/* MSS, SACK permitted, an MD5 signature's kind where the timestamp was: not the layout. */
+	uint8_t syn_md5[20] = {2, 4, 0x05, 0xb4, 4, 2, 19, 10, 0, 0, 0, 0, 0, 0, 0, 0, 1, 3, 3, 7};
+	const uint8_t ts_eol[12] = {1, 0, 8, 10, 0x11, 0x22, 0x33, 0x44, 0, 0, 0, 0};
+
+	size_t n = tcp6_opts(o, syn, sizeof(syn));
+	cr_assert_eq(pkt_parse(o, n, &p), PKT_OK);
+	cr_assert_eq(p.tcp_opts, PKT_OPT_TS);
+	cr_assert_eq(p.tsval, 0xa1b2c3d4);
+	memcpy(syn_bad, syn, sizeof(syn));
+	syn_bad[18] = 4;
+	n = tcp6_opts(o, syn_bad, sizeof(syn_bad));
+	cr_assert_eq(pkt_parse(o, n, &p), PKT_OK);
+	cr_assert_eq(p.tcp_opts, PKT_OPT_TS | PKT_OPT_BAD);
+	n = tcp6_opts(o, syn_md5, sizeof(syn_md5));
+	cr_assert_eq(pkt_parse(o, n, &p), PKT_OK);
+	cr_assert_eq(p.tcp_opts, PKT_OPT_MD5);
+	/* NOP, end of options: the timestamp after it is not read. */
+	n = tcp6_opts(o, ts_eol, sizeof(ts_eol));
+	cr_assert_eq(pkt_parse(o, n, &p), PKT_OK);
+	cr_assert_eq(p.tcp_opts, 0);
+}
+
 Test(pkt, tcp_urgent_pointer)
 {
 	uint8_t b[INJECT_MAX];
