@@ -85,7 +85,8 @@ uint8_t *
 reasm_take_long(struct reasm *r)
 {
 	uint8_t *mem = r->mem;
-	reset_pooled(r);
+	if (mem != NULL)
+		reset_pooled(r);
 	return mem;
 }
 

@@ -100,7 +100,11 @@ void reasm_reset(struct reasm *);
  */
 void reasm_grow(struct reasm *, uint8_t *mem);
 
-/* reasm_take_long(): the memory reasm_grow() gave (NULL if none); the buffer is then reset. */
+/*
+ * reasm_take_long(): the memory reasm_grow() gave (NULL if none); a grown
+ * buffer is then reset. One that never grew is left as it is: a pool's
+ * buffer is reset when reasm_get() hands it out again.
+ */
 uint8_t *reasm_take_long(struct reasm *);
 
 /* reasm_size(): how many bytes from the window's start the buffer keeps. */
