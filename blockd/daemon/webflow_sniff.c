@@ -66,8 +66,12 @@ pick_udp(
 	return kind != QUEUED_NONE ? kind : unrecognised(w, f, verdict, mark);
 }
 
-/* What p's bytes start, if they are the stream's first: a handler, or QUEUED_NONE. */
-static int
+/*
+ * What p's bytes start, if they are the stream's first: a handler, or
+ * QUEUED_NONE. Out of line, as ahead() is: a local whose address is taken
+ * would cost pick_flow() a stack guard on every packet.
+ */
+static __attribute__((noinline)) int
 first_bytes(const struct pkt *p)
 {
 	int maybe;
@@ -98,9 +102,9 @@ spent(struct worker *w, struct flow *f, const struct pkt *p, int *verdict, uint3
  * the server may discard goes to the last-copy buffer alone, as TLS reads
  * it). Passed, like any segment before the one that decides. With no
  * buffer of its own (the pool, or its client's share, spent) it is dropped
- * for the client to send again.
+ * for the client to send again. Out of line, as first_bytes() is.
  */
-static int
+static __attribute__((noinline)) int
 ahead(struct worker *w, struct flow *f, const struct pkt *p)
 {
 	int alone;
@@ -122,6 +126,23 @@ ahead(struct worker *w, struct flow *f, const struct pkt *p)
 	return NF_ACCEPT;
 }
 
+/* The handler f's first bytes picked, which judges the packet (its budget spent if late). */
+static inline int
+handler_of(struct flow *f, int late)
+{
+	/*
+	 * Late: the kernel has counted the flow's queued bytes, the bare ACKs
+	 * it never queued among them, so this packet is past the last one
+	 * queued for it: the handler decides here.
+	 */
+	if (late && f->verdict == FLOW_UNDECIDED) {
+		unsigned budget = queued_judge_bytes(f->app);
+		if (f->app_state < budget)
+			f->app_state = budget;
+	}
+	return f->app;
+}
+
 /*
  * TCP. The SYN makes the flow (QUEUED_WEB: handler not known yet), its
  * first data segment picks the handler, which reads the stream from that
@@ -141,18 +162,9 @@ pick_tcp(
 		(void)wf_tcp_flow(w, p, QUEUED_WEB);
 		return QUEUED_NONE;
 	}
-	if (f != NULL && (picked(f->app) || f->verdict != FLOW_UNDECIDED)) {
-		if (picked(f->app)) {
-			/*
-			 * Late: the kernel has counted the flow's queued bytes, the
-			 * bare ACKs it never queued among them, so this packet is
-			 * past the last one queued for it: the handler decides here.
-			 */
-			unsigned budget = queued_judge_bytes(f->app);
-			if (late && f->verdict == FLOW_UNDECIDED && f->app_state < budget)
-				f->app_state = budget;
-			return f->app;
-		}
+	if (f != NULL && picked(f->app))
+		return handler_of(f, late);
+	if (f != NULL && f->verdict != FLOW_UNDECIDED) {
 		*verdict = wf_decided(w, f, mark);
 		return QUEUED_NONE;
 	}
