@@ -66,6 +66,13 @@ int wf_stream_add(const struct flow *f, struct reasm *r, const struct pkt *p);
 /* wf_read(): wf_stream_add() into f's buffer, grown (flow_stream_grow()) when p passes its end. */
 int wf_read(struct worker *, struct flow *f, struct reasm *r, const struct pkt *p);
 
+/*
+ * wf_tls_next() (webflow_tls.c): the verdict of p, the next segment of a
+ * TLS flow f whose first hello allowed it, when p's own records show that
+ * no second hello comes; -1 when webflow_tls() must read it.
+ */
+int wf_tls_next(struct worker *, struct flow *f, const struct pkt *p, uint32_t *mark);
+
 int wf_allow(struct worker *, struct flow *f, uint32_t *mark);
 int wf_block(struct worker *, struct flow *f, uint32_t *mark);
 int wf_unjudged(struct worker *, struct flow *f, const struct pkt *p, int method, int reason,

@@ -162,8 +162,17 @@ pick_tcp(
 		(void)wf_tcp_flow(w, p, QUEUED_WEB);
 		return QUEUED_NONE;
 	}
-	if (f != NULL && picked(f->app))
-		return handler_of(f, late);
+	if (f != NULL && picked(f->app)) {
+		/*
+		 * Most often the packet after an allowed TLS 1.3 hello, which
+		 * shows that no second hello comes: decided here, as allowed.
+		 */
+		int v = f->app == QUEUED_TLS ? wf_tls_next(w, f, p, mark) : -1;
+		if (v == -1)
+			return handler_of(f, late);
+		*verdict = v;
+		return QUEUED_NONE;
+	}
 	if (f != NULL && f->verdict != FLOW_UNDECIDED) {
 		*verdict = wf_decided(w, f, mark);
 		return QUEUED_NONE;

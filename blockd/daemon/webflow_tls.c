@@ -21,6 +21,12 @@
 #define TLS_WAIT_RETRY 1 /* app_data[0] of a TLS flow: its first hello passed, a second may come */
 #define TLS_EARLY_BIT  (1ull << 63) /* app_data[1]: the first hello's end, and early_data offered */
 
+/* Record types as tls_parse_retry() reads them after a hello (RFC 8446 B.1; 0x18 is heartbeat). */
+#define TLS_REC_CCS       0x14
+#define TLS_REC_HANDSHAKE 0x16
+#define TLS_REC_APPDATA   0x17
+#define TLS_REC_LAST      0x18
+
 /*
  * What tls_parse_retry() reads of f's first hello, kept in app_data[1]
  * while the flow waits for a second one: the hello's bytes stay as they
@@ -100,6 +106,64 @@ hello_over(struct worker *w, const struct match_snapshot *snap, struct flow *f, 
 		f->app_data[1] = (uint64_t)h->end | (h->early_data ? TLS_EARLY_BIT : 0);
 		return NF_ACCEPT;
 	}
+	return wf_allow(w, f, mark);
+}
+
+/*
+ * f waits for a second hello (TLS_WAIT_RETRY). 1 if p's own records show
+ * that none comes, as tls_parse_retry() would read them from the stream:
+ * p must bring the stream's next bytes, which start right after the first
+ * hello's record (nothing read past it yet, nothing stored ahead of p, no
+ * urgent byte taken out of the stream or in p), so that p's bytes are the
+ * ones it reads, from their start. 0 leaves p to the stream: a handshake
+ * record (a second hello), a record p cuts off, any other segment. One
+ * longer than the buffer holds is decided alike either way: the stream's
+ * reader allows a flow whose buffer filled (hello_over()).
+ */
+static int
+retry_done(const struct flow *f, const struct pkt *p)
+{
+	const struct reasm *s = f->stream;
+	uint64_t end = f->app_data[1] & ~TLS_EARLY_BIT;
+
+	if (p->paylen == 0 || (p->tcp_flags & (PKT_TCP_SYN | PKT_TCP_RST | PKT_TCP_URG)) ||
+	    s == NULL || f->alt != NULL || (s->flags & (REASM_F_OOB | REASM_F_TRUNCATED)) ||
+	    s->high != s->contig || s->contig != end ||
+	    p->seq != f->client_isn + 1 + (uint32_t)(s->base + end))
+		return 0;
+	const uint8_t *b = p->payload;
+	size_t off = 0, len = p->paylen;
+	while (off + 5 <= len) {
+		uint8_t type = b[off];
+		size_t rlen = (size_t)b[off + 3] << 8 | b[off + 4];
+		if (type < TLS_REC_CCS || type > TLS_REC_LAST || b[off + 1] != 3)
+			return 1; /* not a TLS record: no hello */
+		if (type == TLS_REC_HANDSHAKE && rlen > 0)
+			return 0;
+		if (type == TLS_REC_APPDATA && !(f->app_data[1] & TLS_EARLY_BIT))
+			return 1; /* encrypted: the server took the first hello */
+		off += 5 + rlen;
+	}
+	return 0;
+}
+
+/*
+ * p, a client segment of f (a TLS flow in the table, just looked up for
+ * p), is the usual one after an allowed TLS 1.3 hello: its records show
+ * that no second hello comes (retry_done()), and the server's stack takes
+ * it (what wf_doubtful() asks: not below the flow's TTL, tcpin_check()).
+ * Then f is allowed at once, p counted as wf_tcp_flow() counts it, its
+ * bytes not copied into the stream that is let go. -1 leaves p to
+ * webflow_tls(), which asks tcpin_check() again: for a segment it did not
+ * take it changed nothing, and one it took it takes again as it is.
+ */
+int
+wf_tls_next(struct worker *w, struct flow *f, const struct pkt *p, uint32_t *mark)
+{
+	if (f->app_data[0] != TLS_WAIT_RETRY || f->verdict != FLOW_UNDECIDED || p->ttl < f->ttl ||
+	    !retry_done(f, p) || tcpin_check(&f->tcp, p) != TCPIN_TAKE)
+		return -1;
+	f->app_state += (uint32_t)p->l3len;
 	return wf_allow(w, f, mark);
 }
 
