@@ -435,16 +435,28 @@ domain_scan(const struct match_snapshot *s, const char *buf, int n, const uint8_
 	if (s->names.bloom == NULL)
 		return MATCH_NONE;
 	/*
-	 * Hash the suffixes, most specific first, and start loading each one's
-	 * filter word. Suffixes with more labels than any listed name cannot
-	 * match.
+	 * Hash the suffixes in one pass from the right (match_int.h), and
+	 * start loading each one's filter word; they are then tried most
+	 * specific first. Suffixes with more labels than any listed name
+	 * cannot match.
 	 */
-	for (j = nlab > s->names.max_labels ? nlab - s->names.max_labels : 0; j < nlab; j++) {
-		uint64_t f = name_hash(buf + lab[j], (size_t)(n - lab[j]));
+	int first = nlab > s->names.max_labels ? nlab - s->names.max_labels : 0;
+	uint64_t h = NAME_HASH_SEED, w;
+	size_t done = 0;
+
+	nl = nlab - first;
+	for (j = nlab - 1; j >= first; j--) {
+		size_t len = (size_t)(n - lab[j]);
+
+		for (; done + 8 <= len; done += 8) {
+			__builtin_memcpy(&w, buf + n - done - 8, 8);
+			h = name_mix(h, w);
+		}
+		uint64_t f = name_hash_end(h, buf + lab[j], len - done, len);
 
 		__builtin_prefetch(name_bloom_word(&s->names, f));
-		hs[nl] = f;
-		at[nl++] = lab[j];
+		hs[j - first] = f;
+		at[j - first] = lab[j];
 	}
 	for (j = 0; j < nl; j++) {
 		if (!name_table_maybe(&s->names, hs[j]))

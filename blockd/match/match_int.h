@@ -127,10 +127,11 @@ size_t name_table_bytes(const struct name_table *);
 
 /*
  * Hashing shared by build and lookup: each suffix of a name is one string
- * (dots included), hashed eight bytes at a time. The suffixes of a query are
- * independent chains the CPU runs side by side, and the most specific one
- * is hashed, and its bucket fetched, first. Buffers passed here have
- * NAME_BUF_PAD bytes of slack after the name: words are read whole.
+ * (dots included), hashed eight bytes at a time from its right end, so
+ * every suffix's words are the shorter suffix's words and a few more: a
+ * query hashes all its suffixes in one pass from the right
+ * (match.c domain_scan). Buffers passed here have NAME_BUF_PAD bytes of
+ * slack after the name: words are read whole.
  */
 #define NAME_HASH_SEED 0xcbf29ce484222325ull
 #define NAME_BUF_PAD   8
@@ -142,21 +143,32 @@ name_mix(uint64_t h, uint64_t w)
 	return h ^ (h >> 29);
 }
 static inline uint64_t name_hash_final(uint64_t h);
+/*
+ * The hash of the len-byte string at p, given h: the mix of its words
+ * taken from the right end, all but its first rem = len % 8 bytes.
+ */
+static inline uint64_t
+name_hash_end(uint64_t h, const char *p, size_t rem, size_t len)
+{
+	uint64_t w;
+
+	if (rem > 0) {
+		__builtin_memcpy(&w, p, 8);
+		h = name_mix(h, w & ((1ull << (rem * 8)) - 1));
+	}
+	return name_hash_final(h ^ len);
+}
 static inline uint64_t
 name_hash(const char *p, size_t len)
 {
-	uint64_t h = NAME_HASH_SEED ^ len, w;
+	uint64_t h = NAME_HASH_SEED, w;
 	size_t k;
 
-	for (k = 0; k + 8 <= len; k += 8) {
-		__builtin_memcpy(&w, p + k, 8);
+	for (k = len; k >= 8; k -= 8) {
+		__builtin_memcpy(&w, p + k - 8, 8);
 		h = name_mix(h, w);
 	}
-	if (k < len) {
-		__builtin_memcpy(&w, p + k, 8);
-		h = name_mix(h, w & ((1ull << ((len - k) * 8)) - 1));
-	}
-	return name_hash_final(h);
+	return name_hash_end(h, p, k, len);
 }
 static inline uint64_t
 name_hash_final(uint64_t h)
