@@ -23,9 +23,11 @@ void webflow_close(struct worker *);
  * the one its first bytes call for (wire/sniff.h): QUEUED_TLS, QUEUED_HTTP
  * or QUEUED_QUIC. QUEUED_NONE when p is decided here, with *verdict and
  * *mark set as a handler sets them: no handler yet (a SYN), a flow whose
- * first bytes are no protocol blockd judges (allowed), or late (p came past
+ * first bytes are no protocol blockd judges (allowed), late (p came past
  * its flow's queued bytes, marked so by the rules) for a flow the worker
- * does not know (allowed at once).
+ * does not know (allowed at once), or the in-order segment after an allowed
+ * TLS 1.3 hello whose own records show no second hello (allowed:
+ * webflow_tls.c wf_tls_next).
  */
 int webflow_pick(struct worker *, const struct pkt *p, int late, int *verdict, uint32_t *mark);
 
