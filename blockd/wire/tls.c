@@ -180,7 +180,11 @@ plain_word(
 
 /* Sixteen bytes, a lane each: the target's vectors where it has them, else pairs of words. */
 typedef uint8_t u8x16 __attribute__((vector_size(16)));
+typedef int8_t s8x16 __attribute__((vector_size(16)));
 typedef uint64_t u64x2 __attribute__((vector_size(16)));
+
+/* The lanes of v in lo..hi: all ones, the others zero (one signed compare). */
+#define IN_RANGE(v, lo, hi) ((u8x16)((s8x16)((v) + (0x80 - (lo))) < (int8_t)(hi - lo - 0x80 + 1)))
 
 /* plain_word() for sixteen bytes (skip: bits, up to 120). */
 static inline __attribute__((always_inline)) int
@@ -191,10 +195,9 @@ plain_chunk(
 	u64x2 b, d;
 
 	memcpy(&v, n + at, 16);
-	letters = (u8x16)((u8x16)(v | 0x20) - 'a' <= 'z' - 'a'); /* either case */
+	letters = IN_RANGE(v | 0x20, 'a', 'z'); /* either case */
 	dots = (u8x16)(v == '.');
-	bad = ~(letters | dots | (u8x16)((u8x16)(v - '0') <= 9) | (u8x16)(v == '-') |
-	    (u8x16)(v == '_'));
+	bad = ~(letters | dots | IN_RANGE(v, '0', '9') | (u8x16)(v == '-') | (u8x16)(v == '_'));
 	b = (u64x2)bad;
 	if (b[0] | b[1])
 		return 0;
@@ -207,6 +210,37 @@ plain_chunk(
 	    plain_dots(d[1], at + 8, dot, nl, lab);
 }
 
+/* take_plain_name()'s end: the name, n[0..len) with its last dot at dot - 1, read whole. */
+static inline __attribute__((always_inline)) int
+plain_name_end(const uint8_t *n, size_t len, size_t dot, unsigned nl, struct tls_hello *out)
+{
+	size_t end;
+
+	if (len - dot > 63)
+		return 0;
+	end = n[len - 1] == '.' ? len - 1 : len;
+	out->sni_len = end;
+	out->sni[end] = '\0';
+	out->has_sni = 1; /* odd_name is set only by take_odd_name() */
+	out->lab[0] = 0;
+	out->nlab = (uint8_t)(out->lab[nl - 1] >= end ? nl - 1 : nl);
+	return 1;
+}
+
+/* take_plain_name() for 8 to 15 bytes: two words, the second overlapping the first. */
+static __attribute__((noinline)) int
+take_short_plain_name(const uint8_t *n, size_t len, struct tls_hello *out)
+{
+	size_t dot = 0;
+	unsigned nl = 1;
+
+	if (!plain_word(n, 0, 0, out->sni, &dot, &nl, out->lab) ||
+	    (len > 8 &&
+		!plain_word(n, len - 8, 8 * (unsigned)(16 - len), out->sni, &dot, &nl, out->lab)))
+		return 0;
+	return plain_name_end(n, len, dot, nl, out);
+}
+
 /*
  * The usual name, of 8 to 253 label bytes, capitals and single dots, taken
  * as take_name() takes it when it is matchable whole, sixteen or eight
@@ -217,34 +251,21 @@ plain_chunk(
 static int
 take_plain_name(const uint8_t *n, size_t len, struct tls_hello *out)
 {
-	size_t i, dot = 0, end;
+	size_t i, dot = 0;
 	unsigned nl = 1;
 
+	if (len < 16)
+		return take_short_plain_name(n, len, out);
 	if (len > TLS_SNI_MAX)
 		return 0;
-	if (len >= 16) {
-		for (i = 0; len - i >= 16; i += 16)
-			if (!plain_chunk(n, i, 0, out->sni, &dot, &nl, out->lab))
-				return 0;
-		if (i < len &&
-		    !plain_chunk(
-			n, len - 16, 8 * (unsigned)(i - (len - 16)), out->sni, &dot, &nl, out->lab))
+	for (i = 0; len - i >= 16; i += 16)
+		if (!plain_chunk(n, i, 0, out->sni, &dot, &nl, out->lab))
 			return 0;
-	} else if (!plain_word(n, 0, 0, out->sni, &dot, &nl, out->lab) ||
-	    (len > 8 &&
-		!plain_word(n, len - 8, 8 * (unsigned)(16 - len), out->sni, &dot, &nl, out->lab))) {
+	if (i < len &&
+	    !plain_chunk(
+		n, len - 16, 8 * (unsigned)(i - (len - 16)), out->sni, &dot, &nl, out->lab))
 		return 0;
-	}
-	if (len - dot > 63)
-		return 0;
-	end = n[len - 1] == '.' ? len - 1 : len;
-	out->sni_len = end;
-	out->sni[end] = '\0';
-	out->has_sni = 1;
-	out->odd_name = 0;
-	out->lab[0] = 0;
-	out->nlab = (uint8_t)(out->lab[nl - 1] >= end ? nl - 1 : nl);
-	return 1;
+	return plain_name_end(n, len, dot, nl, out);
 }
 
 /* take_name() for any name but the usual one: a byte at a time, in place. */
@@ -258,6 +279,7 @@ take_odd_name(const uint8_t *n, size_t len, struct tls_hello *out)
 	unsigned nl = 1;
 	const char *why;
 
+	out->odd_name = 1;
 	end = len;
 	for (i = 0; i < len; i++) {
 		uint8_t ch = n[i], c = name_byte[ch];
@@ -326,7 +348,6 @@ take_name(const uint8_t *n, size_t len, struct tls_hello *out)
 		return "server name longer than 255 bytes";
 	if (len == 0)
 		return NULL; /* OpenSSL keeps "", nginx reads no name */
-	out->odd_name = 1;
 	if (len >= 8 && take_plain_name(n, len, out))
 		return NULL;
 	return take_odd_name(n, len, out);
@@ -394,6 +415,11 @@ parse_whole_sni(const uint8_t *b, size_t n, struct tls_hello *out)
 	unsigned hosts = 0;
 	const char *why;
 
+	if (n >= 5 && rd16(b) == n - 2 && b[2] == 0 && rd16(b + 3) == n - 5) {
+		/* The usual list: one host_name, filling it. */
+		why = take_name(b + 5, n - 5, out);
+		return why != NULL ? malformed(out, why) : 0;
+	}
 	if (n == 0)
 		return malformed(out, "empty server_name extension");
 	if (n < 2 || rd16(b) > n - 2)
@@ -438,32 +464,37 @@ whole_offers_tls13(const uint8_t *b, size_t n)
 	return 0;
 }
 
-/* 1 if type is among the n in seen. */
-static int
-seen_in(const uint16_t *seen, unsigned n, unsigned type)
+/* 1 if an extension from x up to p (their headers read whole) has type. */
+static __attribute__((noinline)) int
+ext_seen_before(const uint8_t *x, const uint8_t *p, unsigned type)
 {
-	for (unsigned i = 0; i < n; i++)
-		if (seen[i] == type)
+	for (; x != p; x += 4 + rd16(x + 2))
+		if (rd16(x) == type)
 			return 1;
 	return 0;
 }
 
 /*
- * Notes an extension's type as seen, for duplicates: those below 64 in the
- * bit set *low, the rest (a few in a usual hello) in high[0..*nhigh).
- * *nexts counts the types. Returns why the hello is malformed, or NULL.
+ * Notes the type of the extension at p (the first at x) as seen, for
+ * duplicates: those below 64 in the bit set *low, the rest in *hashed, a
+ * bit a hash of the type picks, which when set already sends the search
+ * back over the extensions read. *nexts counts the types. Returns why the
+ * hello is malformed, or NULL.
  */
 static inline const char *
-ext_note(unsigned type, uint64_t *low, uint16_t *high, unsigned *nhigh, unsigned *nexts)
+ext_note(unsigned type, const uint8_t *x, const uint8_t *p, uint64_t *low, uint64_t *hashed,
+    unsigned *nexts)
 {
-	if (type < 64 ? (int)(*low >> type & 1) : seen_in(high, *nhigh, type))
+	uint64_t bit = type < 64 ? 1ull << type : 1ull << ((type * 0x9e3779b1u) >> 26);
+
+	if (type < 64 ? (*low & bit) != 0 : (*hashed & bit) && ext_seen_before(x, p, type))
 		return "extension type repeated";
 	if ((*nexts)++ == TLS_EXT_SEEN)
 		return "more than 128 extensions";
 	if (type < 64)
-		*low |= 1ull << type;
+		*low |= bit;
 	else
-		high[(*nhigh)++] = (uint16_t)type;
+		*hashed |= bit;
 	return NULL;
 }
 
@@ -475,20 +506,19 @@ ext_note(unsigned type, uint64_t *low, uint16_t *high, unsigned *nhigh, unsigned
 /*
  * The hello when all of it is at hand (the usual case), h[0..end) with
  * end >= 45: nothing can be short, so each field is read at its offset with
- * one bound check, reaching the results parse_cut() would. The walk
- * notes the extensions' facts in got; the server_name extension is read
- * after it (keeping the walk free of calls), as if in its place: its
- * failure is reported with the facts noted before it.
+ * one bound check, reaching the results parse_cut() would. The
+ * server_name extension is read after the walk (keeping it free of calls),
+ * as if in its place: its failure is reported with the facts the walk
+ * noted before it.
  */
-enum { GOT_ECH = 1, GOT_TLS13 = 2, GOT_EARLY = 4 };
 
 static int
 parse_whole(const uint8_t *h, size_t end, struct tls_hello *out)
 {
-	uint16_t high[TLS_EXT_SEEN];
-	uint64_t low = 0;
-	unsigned nhigh = 0, nexts = 0, got = 0, got_sni = 0;
-	const uint8_t *p, *e = h + end, *sni = NULL;
+	uint64_t low = 0, hashed = 0;
+	unsigned nexts = 0;
+	const uint8_t *x, *p, *e = h + end, *sni = NULL;
+	uint8_t before_sni[3] = {0}; /* ech, tls13, early_data */
 	size_t off, n, sni_len = 0;
 	const char *why = NULL;
 	int r;
@@ -516,15 +546,18 @@ parse_whole(const uint8_t *h, size_t end, struct tls_hello *out)
 		return malformed(out, OVERRUN);
 	if (rd16(h + off) != end - off - 2)
 		return malformed(out, "extensions length does not match the ClientHello");
-	for (p = h + off + 2; p != e; p += 4 + n) {
+	for (x = p = h + off + 2; p != e; p += 4 + n) {
+		size_t rem = (size_t)(e - p);
+		uint32_t hdr;
 		unsigned type;
 
-		if (e - p < 4 || (n = rd16(p + 2)) > (size_t)(e - p) - 4) {
+		if (rem < 4 || (n = (hdr = rd32(p)) & 0xffff) > rem - 4) {
 			why = OVERRUN;
 			break;
 		}
-		type = rd16(p);
+		type = hdr >> 16;
 		if (type < 64) {
+			/* ext_note() for the usual types, kept here */
 			uint64_t bit = 1ull << type;
 
 			if (low & bit) {
@@ -539,31 +572,32 @@ parse_whole(const uint8_t *h, size_t end, struct tls_hello *out)
 			if (!(bit & EXT_READ_LOW))
 				continue;
 		} else {
-			if ((why = ext_note(type, &low, high, &nhigh, &nexts)) != NULL)
+			if ((why = ext_note(type, x, p, &low, &hashed, &nexts)) != NULL)
 				break;
 			if (type == TLS_EXT_ECH)
-				got |= GOT_ECH;
+				out->ech = 1;
 			continue;
 		}
 		if (type == TLS_EXT_SNI) {
 			sni = p + 4;
 			sni_len = n;
-			got_sni = got;
+			before_sni[0] = out->ech;
+			before_sni[1] = out->tls13;
+			before_sni[2] = out->early_data;
 		} else if (type == TLS_EXT_VERS) {
-			got = (got & ~GOT_TLS13) | (whole_offers_tls13(p + 4, n) ? GOT_TLS13 : 0);
+			out->tls13 = (uint8_t)whole_offers_tls13(p + 4, n);
 		} else {
-			got |= GOT_EARLY;
+			out->early_data = 1;
 		}
 	}
-	if (sni != NULL && (r = parse_whole_sni(sni, sni_len, out)) != 0)
-		got = got_sni;
-	else
-		r = why != NULL ? malformed(out, why) : 0;
-	out->ech = got & GOT_ECH;
-	out->tls13 = (got & GOT_TLS13) != 0;
-	out->early_data = (got & GOT_EARLY) != 0;
-	if (r != 0)
+	if (sni != NULL && (r = parse_whole_sni(sni, sni_len, out)) != 0) {
+		out->ech = before_sni[0];
+		out->tls13 = before_sni[1];
+		out->early_data = before_sni[2];
 		return r;
+	}
+	if (why != NULL)
+		return malformed(out, why);
 	if (out->ech)
 		return TLS_ECH;
 	return out->has_sni ? TLS_SNI : TLS_NO_SNI;
@@ -574,9 +608,9 @@ static int
 parse_cut(const uint8_t *h, size_t len, size_t end, struct tls_hello *out)
 {
 	struct cur c, exts;
-	uint16_t high[TLS_EXT_SEEN];
-	uint64_t low = 0;
-	unsigned nhigh = 0, nexts = 0;
+	uint64_t low = 0, hashed = 0;
+	unsigned nexts = 0;
+	size_t first;
 	size_t n;
 	const char *why;
 	int r;
@@ -607,7 +641,9 @@ parse_cut(const uint8_t *h, size_t len, size_t end, struct tls_hello *out)
 	if (c.err == CUR_OK && n != c.end - c.off)
 		return malformed(out, "extensions length does not match the ClientHello");
 	exts = cur_sub(&c, n);
+	first = exts.off;
 	while (exts.err == CUR_OK && exts.off < exts.end) {
+		size_t at = exts.off;
 		unsigned type;
 		struct cur e;
 
@@ -618,7 +654,7 @@ parse_cut(const uint8_t *h, size_t len, size_t end, struct tls_hello *out)
 		e = cur_sub(&exts, n);
 		if (exts.err == CUR_BAD)
 			break;
-		if ((why = ext_note(type, &low, high, &nhigh, &nexts)) != NULL)
+		if ((why = ext_note(type, h + first, h + at, &low, &hashed, &nexts)) != NULL)
 			return malformed(out, why);
 		if (type == TLS_EXT_SNI) {
 			if ((r = parse_sni(&e, out)) > 0)
@@ -648,10 +684,11 @@ parse_cut(const uint8_t *h, size_t len, size_t end, struct tls_hello *out)
 static inline int
 parse_handshake(const uint8_t *buf, size_t len, int flags, struct tls_hello *out)
 {
-	size_t body;
+	uint32_t hdr = len >= 4 ? rd32(buf) : (uint32_t)(len >= 1 ? buf[0] : 1) << 24;
+	size_t body = hdr & 0xffffff;
 
 	hello_clear(out);
-	if (len >= 1 && buf[0] != 1) {
+	if (hdr >> 24 != 1) {
 		out->why = "handshake message is not a ClientHello";
 		return TLS_NOT_TLS;
 	}
@@ -659,7 +696,6 @@ parse_handshake(const uint8_t *buf, size_t len, int flags, struct tls_hello *out
 		out->need = 4;
 		return TLS_NEED_MORE;
 	}
-	body = (size_t)buf[1] << 16 | (size_t)buf[2] << 8 | buf[3];
 	out->hello_len = 4 + body;
 	if (body < 2 + 32 + 1 + 2 + 2 + 1 + 1)
 		return malformed(out, "ClientHello shorter than its fixed fields");
