@@ -142,7 +142,7 @@ swar_eq(uint64_t w, uint8_t c)
  * after a dot) or over 63 bytes, else their ends are noted in lab.
  */
 static inline __attribute__((always_inline)) int
-plain_dots(uint64_t dots, size_t at, size_t *dot, unsigned *nl, uint8_t *lab)
+plain_dots(uint64_t dots, size_t at, size_t *dot, size_t *nl, uint8_t *lab)
 {
 	for (; dots; dots &= dots - 1) {
 		size_t d = at + ((unsigned)__builtin_ctzll(dots) >> 3);
@@ -162,7 +162,7 @@ plain_dots(uint64_t dots, size_t at, size_t *dot, unsigned *nl, uint8_t *lab)
  */
 static inline __attribute__((always_inline)) int
 plain_word(
-    const uint8_t *n, size_t at, unsigned skip, char *name, size_t *dot, unsigned *nl, uint8_t *lab)
+    const uint8_t *n, size_t at, unsigned skip, char *name, size_t *dot, size_t *nl, uint8_t *lab)
 {
 	uint64_t w, letters, dots;
 
@@ -178,28 +178,36 @@ plain_word(
 	return plain_dots(dots & ~0ull << skip, at, dot, nl, lab);
 }
 
-/* Sixteen bytes, a lane each: the target's vectors where it has them, else pairs of words. */
+/*
+ * Sixteen bytes, a lane each (GCC's and Clang's generic vectors): the
+ * target's vector instructions where it has them, else what the compiler
+ * lowers them to.
+ */
 typedef uint8_t u8x16 __attribute__((vector_size(16)));
 typedef int8_t s8x16 __attribute__((vector_size(16)));
 typedef uint64_t u64x2 __attribute__((vector_size(16)));
 
-/* The lanes of v in lo..hi: all ones, the others zero (one signed compare). */
-#define IN_RANGE(v, lo, hi) ((u8x16)((s8x16)((v) + (0x80 - (lo))) < (int8_t)(hi - lo - 0x80 + 1)))
+/* The lanes of v in lo..hi set to all ones, the others to zero: one add and one signed compare. */
+static inline u8x16
+lanes_in(u8x16 v, uint8_t lo, uint8_t hi)
+{
+	return (u8x16)((s8x16)(v + (uint8_t)(0x80 - lo)) < (int8_t)(hi - lo - 0x80 + 1));
+}
 
 /* plain_word() for sixteen bytes (skip: bits, up to 120). */
 static inline __attribute__((always_inline)) int
 plain_chunk(
-    const uint8_t *n, size_t at, unsigned skip, char *name, size_t *dot, unsigned *nl, uint8_t *lab)
+    const uint8_t *n, size_t at, unsigned skip, char *name, size_t *dot, size_t *nl, uint8_t *lab)
 {
-	u8x16 v, letters, dots, bad;
-	u64x2 b, d;
+	u8x16 v, letters, dots;
+	u64x2 ok, d;
 
 	memcpy(&v, n + at, 16);
-	letters = IN_RANGE(v | 0x20, 'a', 'z'); /* either case */
+	letters = lanes_in(v | 0x20, 'a', 'z'); /* either case */
 	dots = (u8x16)(v == '.');
-	bad = ~(letters | dots | IN_RANGE(v, '0', '9') | (u8x16)(v == '-') | (u8x16)(v == '_'));
-	b = (u64x2)bad;
-	if (b[0] | b[1])
+	ok =
+	    (u64x2)(letters | dots | lanes_in(v, '0', '9') | (u8x16)(v == '-') | (u8x16)(v == '_'));
+	if ((ok[0] & ok[1]) != ~0ull)
 		return 0;
 	v |= letters & 0x20;
 	memcpy(name + at, &v, 16);
@@ -212,7 +220,7 @@ plain_chunk(
 
 /* take_plain_name()'s end: the name, n[0..len) with its last dot at dot - 1, read whole. */
 static inline __attribute__((always_inline)) int
-plain_name_end(const uint8_t *n, size_t len, size_t dot, unsigned nl, struct tls_hello *out)
+plain_name_end(const uint8_t *n, size_t len, size_t dot, size_t nl, struct tls_hello *out)
 {
 	size_t end;
 
@@ -231,8 +239,7 @@ plain_name_end(const uint8_t *n, size_t len, size_t dot, unsigned nl, struct tls
 static __attribute__((noinline)) int
 take_short_plain_name(const uint8_t *n, size_t len, struct tls_hello *out)
 {
-	size_t dot = 0;
-	unsigned nl = 1;
+	size_t dot = 0, nl = 1;
 
 	if (!plain_word(n, 0, 0, out->sni, &dot, &nl, out->lab) ||
 	    (len > 8 &&
@@ -245,14 +252,13 @@ take_short_plain_name(const uint8_t *n, size_t len, struct tls_hello *out)
  * The usual name, of 8 to 253 label bytes, capitals and single dots, taken
  * as take_name() takes it when it is matchable whole, sixteen or eight
  * bytes a step (the last step overlapping the one before). Returns 0 for
- * any other name, having written what take_name() writes over again. At
+ * any other name, leaving in out only what take_odd_name() writes over. At
  * most 126 dots fit: lab cannot overflow.
  */
 static int
 take_plain_name(const uint8_t *n, size_t len, struct tls_hello *out)
 {
-	size_t i, dot = 0;
-	unsigned nl = 1;
+	size_t i, dot = 0, nl = 1;
 
 	if (len < 16)
 		return take_short_plain_name(n, len, out);
@@ -478,18 +484,18 @@ ext_seen_before(const uint8_t *x, const uint8_t *p, unsigned type)
  * Notes the type of the extension at p (the first at x) as seen, for
  * duplicates: those below 64 in the bit set *low, the rest in *hashed, a
  * bit a hash of the type picks, which when set already sends the search
- * back over the extensions read. *nexts counts the types. Returns why the
- * hello is malformed, or NULL.
+ * back over the extensions read. *room counts down from 129 the types
+ * noted. Returns why the hello is malformed, or NULL.
  */
 static inline const char *
 ext_note(unsigned type, const uint8_t *x, const uint8_t *p, uint64_t *low, uint64_t *hashed,
-    unsigned *nexts)
+    unsigned *room)
 {
 	uint64_t bit = type < 64 ? 1ull << type : 1ull << ((type * 0x9e3779b1u) >> 26);
 
 	if (type < 64 ? (*low & bit) != 0 : (*hashed & bit) && ext_seen_before(x, p, type))
 		return "extension type repeated";
-	if ((*nexts)++ == TLS_EXT_SEEN)
+	if (--*room == 0)
 		return "more than 128 extensions";
 	if (type < 64)
 		*low |= bit;
@@ -511,12 +517,11 @@ ext_note(unsigned type, const uint8_t *x, const uint8_t *p, uint64_t *low, uint6
  * as if in its place: its failure is reported with the facts the walk
  * noted before it.
  */
-
 static int
 parse_whole(const uint8_t *h, size_t end, struct tls_hello *out)
 {
 	uint64_t low = 0, hashed = 0;
-	unsigned nexts = 0;
+	unsigned room = TLS_EXT_SEEN + 1;
 	const uint8_t *x, *p, *e = h + end, *sni = NULL;
 	uint8_t before_sni[3] = {0}; /* ech, tls13, early_data */
 	size_t off, n, sni_len = 0;
@@ -564,7 +569,7 @@ parse_whole(const uint8_t *h, size_t end, struct tls_hello *out)
 				why = "extension type repeated";
 				break;
 			}
-			if (nexts++ == TLS_EXT_SEEN) {
+			if (--room == 0) {
 				why = "more than 128 extensions";
 				break;
 			}
@@ -572,7 +577,7 @@ parse_whole(const uint8_t *h, size_t end, struct tls_hello *out)
 			if (!(bit & EXT_READ_LOW))
 				continue;
 		} else {
-			if ((why = ext_note(type, x, p, &low, &hashed, &nexts)) != NULL)
+			if ((why = ext_note(type, x, p, &low, &hashed, &room)) != NULL)
 				break;
 			if (type == TLS_EXT_ECH)
 				out->ech = 1;
@@ -609,7 +614,7 @@ parse_cut(const uint8_t *h, size_t len, size_t end, struct tls_hello *out)
 {
 	struct cur c, exts;
 	uint64_t low = 0, hashed = 0;
-	unsigned nexts = 0;
+	unsigned room = TLS_EXT_SEEN + 1;
 	size_t first;
 	size_t n;
 	const char *why;
@@ -654,7 +659,7 @@ parse_cut(const uint8_t *h, size_t len, size_t end, struct tls_hello *out)
 		e = cur_sub(&exts, n);
 		if (exts.err == CUR_BAD)
 			break;
-		if ((why = ext_note(type, h + first, h + at, &low, &hashed, &nexts)) != NULL)
+		if ((why = ext_note(type, h + first, h + at, &low, &hashed, &room)) != NULL)
 			return malformed(out, why);
 		if (type == TLS_EXT_SNI) {
 			if ((r = parse_sni(&e, out)) > 0)
