@@ -129,57 +129,154 @@ no_name(const uint8_t *n, size_t i, size_t len)
 	return memchr(n + i, 0, len - i) != NULL ? "NUL in server name" : NULL;
 }
 
-/*
- * A host_name as the server reads it. OpenSSL refuses a NUL and more than
- * 255 bytes and takes any other bytes; nginx (ngx_http_validate_host())
- * cuts a ":port", drops one trailing dot and lowercases, and takes a name
- * with a space, a control, '/' or an empty label for none at all. A name
- * blockd can match whole sets has_sni; any other sets odd_name, with the
- * longest run of whole labels at its right that blockd can match in sni.
- * Returns NULL or why OpenSSL refuses it. One pass over the bytes: a name
- * of labels alone (the usual one) is known matchable whole without
- * hostname_right().
- */
-/*
- * Eight bytes of a name, n[i..i+8), read as take_name()'s byte loop reads
- * them when each is a label byte, a capital or a dot that does not follow
- * a dot: lowered into name, the dots' label starts noted. Returns 0, having
- * done nothing, for any other word: the byte loop reads it.
- */
-static inline int
-take_word(const uint8_t *n, size_t i, char *name, size_t *dot, int *long_label, unsigned *nl,
-    uint8_t *lab, size_t nlab_max)
+/* The bytes of w (eight, each below 0x80) equal to c: their high bits set. */
+static inline uint64_t
+swar_eq(uint64_t w, uint8_t c)
 {
-	uint64_t w, up, dots;
+	return ~((w ^ SWAR_ONES * c) + SWAR_ONES * 0x7f) & SWAR_HIGH;
+}
 
-	memcpy(&w, n + i, 8);
-	if (w & SWAR_HIGH)
-		return 0;
-	up = swar_in_range(w, 'A', 'Z');
-	dots = swar_in_range(w, '.', '.');
-	if ((swar_in_range(w, 'a', 'z') | swar_in_range(w, '0', '9') | swar_in_range(w, '-', '-') |
-		swar_in_range(w, '_', '_') | up | dots) != SWAR_HIGH)
-		return 0;
-	if (dots) {
-		/* Two dots in a row, within the word or across its start: the byte loop says why. */
-		if ((dots & (dots >> 8)) || ((dots & 0x80) && i > 0 && n[i - 1] == '.'))
+/*
+ * The dots of a name (high bits of dots, byte k at n[at + k]) end labels,
+ * the current one starting at *dot: 0 if one is empty (a dot first or
+ * after a dot) or over 63 bytes, else their ends are noted in lab.
+ */
+static inline __attribute__((always_inline)) int
+plain_dots(uint64_t dots, size_t at, size_t *dot, size_t *nl, uint8_t *lab)
+{
+	for (; dots; dots &= dots - 1) {
+		size_t d = at + ((unsigned)__builtin_ctzll(dots) >> 3);
+
+		if (d - *dot - 1 > 62)
 			return 0;
-		for (; dots; dots &= dots - 1) {
-			size_t at = i + (size_t)(__builtin_ctzll(dots) >> 3);
-
-			*long_label |= at - *dot > 63;
-			*dot = at + 1;
-			if (*nl < nlab_max)
-				lab[(*nl)++] = (uint8_t)(at + 1);
-		}
+		*dot = d + 1;
+		lab[(*nl)++] = (uint8_t)(d + 1);
 	}
-	w |= up >> 2; /* 0x80 >> 2 is the case bit */
-	memcpy(name + i, &w, 8);
 	return 1;
 }
 
-static const char *
-take_name(const uint8_t *n, size_t len, struct tls_hello *out)
+/*
+ * Eight bytes of a name at n[at], for take_plain_name(): 0 unless each is
+ * a label byte, a capital or a dot. Otherwise they are lowered into name,
+ * and the dots past the first skip bits end labels (plain_dots()).
+ */
+static inline __attribute__((always_inline)) int
+plain_word(
+    const uint8_t *n, size_t at, unsigned skip, char *name, size_t *dot, size_t *nl, uint8_t *lab)
+{
+	uint64_t w, letters, dots;
+
+	memcpy(&w, n + at, 8);
+	if (w & SWAR_HIGH)
+		return 0;
+	letters = swar_in_range(w | SWAR_ONES * 0x20, 'a', 'z'); /* either case */
+	dots = swar_eq(w, '.');
+	if ((letters | dots | swar_in_range(w, '0', '9') | swar_eq(w, '-') | swar_eq(w, '_')) !=
+	    SWAR_HIGH)
+		return 0;
+	memcpy(name + at, &(uint64_t){w | letters >> 2}, 8); /* 0x80 >> 2: the case bit */
+	return plain_dots(dots & ~0ull << skip, at, dot, nl, lab);
+}
+
+/*
+ * Sixteen bytes, a lane each (GCC's and Clang's generic vectors): the
+ * target's vector instructions where it has them, else what the compiler
+ * lowers them to.
+ */
+typedef uint8_t u8x16 __attribute__((vector_size(16)));
+typedef int8_t s8x16 __attribute__((vector_size(16)));
+typedef uint64_t u64x2 __attribute__((vector_size(16)));
+
+/* The lanes of v in lo..hi set to all ones, the others to zero: one add and one signed compare. */
+static inline u8x16
+lanes_in(u8x16 v, uint8_t lo, uint8_t hi)
+{
+	return (u8x16)((s8x16)(v + (uint8_t)(0x80 - lo)) < (int8_t)(hi - lo - 0x80 + 1));
+}
+
+/* plain_word() for sixteen bytes (skip: bits, up to 120). */
+static inline __attribute__((always_inline)) int
+plain_chunk(
+    const uint8_t *n, size_t at, unsigned skip, char *name, size_t *dot, size_t *nl, uint8_t *lab)
+{
+	u8x16 v, letters, dots;
+	u64x2 ok, d;
+
+	memcpy(&v, n + at, 16);
+	letters = lanes_in(v | 0x20, 'a', 'z'); /* either case */
+	dots = (u8x16)(v == '.');
+	ok =
+	    (u64x2)(letters | dots | lanes_in(v, '0', '9') | (u8x16)(v == '-') | (u8x16)(v == '_'));
+	if ((ok[0] & ok[1]) != ~0ull)
+		return 0;
+	v |= letters & 0x20;
+	memcpy(name + at, &v, 16);
+	d = (u64x2)(dots & 0x80);
+	if (skip >= 64)
+		return plain_dots(d[1] & ~0ull << (skip - 64), at + 8, dot, nl, lab);
+	return plain_dots(d[0] & ~0ull << skip, at, dot, nl, lab) &&
+	    plain_dots(d[1], at + 8, dot, nl, lab);
+}
+
+/* take_plain_name()'s end: the name, n[0..len) with its last dot at dot - 1, read whole. */
+static inline __attribute__((always_inline)) int
+plain_name_end(const uint8_t *n, size_t len, size_t dot, size_t nl, struct tls_hello *out)
+{
+	size_t end;
+
+	if (len - dot > 63)
+		return 0;
+	end = n[len - 1] == '.' ? len - 1 : len;
+	out->sni_len = end;
+	out->sni[end] = '\0';
+	out->has_sni = 1; /* odd_name is set only by take_odd_name() */
+	out->lab[0] = 0;
+	out->nlab = (uint8_t)(out->lab[nl - 1] >= end ? nl - 1 : nl);
+	return 1;
+}
+
+/* take_plain_name() for 8 to 15 bytes: two words, the second overlapping the first. */
+static __attribute__((noinline)) int
+take_short_plain_name(const uint8_t *n, size_t len, struct tls_hello *out)
+{
+	size_t dot = 0, nl = 1;
+
+	if (!plain_word(n, 0, 0, out->sni, &dot, &nl, out->lab) ||
+	    (len > 8 &&
+		!plain_word(n, len - 8, 8 * (unsigned)(16 - len), out->sni, &dot, &nl, out->lab)))
+		return 0;
+	return plain_name_end(n, len, dot, nl, out);
+}
+
+/*
+ * The usual name, of 8 to 253 label bytes, capitals and single dots, taken
+ * as take_name() takes it when it is matchable whole, sixteen or eight
+ * bytes a step (the last step overlapping the one before). Returns 0 for
+ * any other name, leaving in out only what take_odd_name() writes over. At
+ * most 126 dots fit: lab cannot overflow.
+ */
+static int
+take_plain_name(const uint8_t *n, size_t len, struct tls_hello *out)
+{
+	size_t i, dot = 0, nl = 1;
+
+	if (len < 16)
+		return take_short_plain_name(n, len, out);
+	if (len > TLS_SNI_MAX)
+		return 0;
+	for (i = 0; len - i >= 16; i += 16)
+		if (!plain_chunk(n, i, 0, out->sni, &dot, &nl, out->lab))
+			return 0;
+	if (i < len &&
+	    !plain_chunk(
+		n, len - 16, 8 * (unsigned)(i - (len - 16)), out->sni, &dot, &nl, out->lab))
+		return 0;
+	return plain_name_end(n, len, dot, nl, out);
+}
+
+/* take_name() for any name but the usual one: a byte at a time, in place. */
+static __attribute__((noinline)) const char *
+take_odd_name(const uint8_t *n, size_t len, struct tls_hello *out)
 {
 	char *name = out->sni; /* the name is read in place, and moved if cut on the left */
 	size_t i, end, start, dot = 0;
@@ -188,20 +285,9 @@ take_name(const uint8_t *n, size_t len, struct tls_hello *out)
 	unsigned nl = 1;
 	const char *why;
 
-	_Static_assert(sizeof(out->sni) >= TLS_NAME_RAW, "sni holds any name read");
-	if (len > TLS_NAME_RAW)
-		return "server name longer than 255 bytes";
-	if (len == 0)
-		return NULL; /* OpenSSL keeps "", nginx reads no name */
 	out->odd_name = 1;
 	end = len;
 	for (i = 0; i < len; i++) {
-		/* The usual name: eight bytes a step. */
-		while (len - i >= 8 &&
-		    take_word(n, i, name, &dot, &long_label, &nl, out->lab, sizeof(out->lab)))
-			i += 8;
-		if (i == len)
-			break;
 		uint8_t ch = n[i], c = name_byte[ch];
 
 		classes |= 1u << c;
@@ -250,6 +336,29 @@ take_name(const uint8_t *n, size_t len, struct tls_hello *out)
 	return NULL;
 }
 
+/*
+ * A host_name as the server reads it. OpenSSL refuses a NUL and more than
+ * 255 bytes and takes any other bytes; nginx (ngx_http_validate_host())
+ * cuts a ":port", drops one trailing dot and lowercases, and takes a name
+ * with a space, a control, '/' or an empty label for none at all. A name
+ * blockd can match whole sets has_sni; any other sets odd_name, with the
+ * longest run of whole labels at its right that blockd can match in sni.
+ * Returns NULL or why OpenSSL refuses it. The usual name is read by
+ * take_plain_name(), any other by take_odd_name().
+ */
+static inline const char *
+take_name(const uint8_t *n, size_t len, struct tls_hello *out)
+{
+	_Static_assert(sizeof(out->sni) >= TLS_NAME_RAW, "sni holds any name read");
+	if (len > TLS_NAME_RAW)
+		return "server name longer than 255 bytes";
+	if (len == 0)
+		return NULL; /* OpenSSL keeps "", nginx reads no name */
+	if (len >= 8 && take_plain_name(n, len, out))
+		return NULL;
+	return take_odd_name(n, len, out);
+}
+
 /* out emptied: the fields, and the name's first byte (the rest is read no further than sni_len). */
 static void
 hello_clear(struct tls_hello *out)
@@ -265,7 +374,7 @@ malformed(struct tls_hello *out, const char *why)
 	return TLS_MALFORMED;
 }
 
-/* server_name extension body (RFC 6066 3). */
+/* server_name extension body (RFC 6066 3), maybe cut short. */
 static int
 parse_sni(struct cur *e, struct tls_hello *out)
 {
@@ -304,6 +413,39 @@ parse_sni(struct cur *e, struct tls_hello *out)
 	return 0;
 }
 
+/* parse_sni() for a whole extension body b[0..n), as plain offsets. */
+static int
+parse_whole_sni(const uint8_t *b, size_t n, struct tls_hello *out)
+{
+	size_t off, nlen;
+	unsigned hosts = 0;
+	const char *why;
+
+	if (n >= 5 && rd16(b) == n - 2 && b[2] == 0 && rd16(b + 3) == n - 5) {
+		/* The usual list: one host_name, filling it. */
+		why = take_name(b + 5, n - 5, out);
+		return why != NULL ? malformed(out, why) : 0;
+	}
+	if (n == 0)
+		return malformed(out, "empty server_name extension");
+	if (n < 2 || rd16(b) > n - 2)
+		return malformed(out, "server_name entry overruns its list");
+	if (rd16(b) != n - 2)
+		return malformed(out, "server_name list length does not match its extension");
+	for (off = 2; off < n; off += nlen) {
+		if (n - off < 3 || (nlen = rd16(b + off + 1)) > n - off - 3)
+			return malformed(out, "server_name entry overruns its list");
+		off += 3;
+		if (b[off - 3] != 0)
+			continue;
+		if (++hosts > 1)
+			return malformed(out, "more than one host_name in server_name");
+		if ((why = take_name(b + off, nlen, out)) != NULL)
+			return malformed(out, why);
+	}
+	return 0;
+}
+
 /* supported_versions (RFC 8446 4.2.1): 1 if it lists TLS 1.3, so a HelloRetryRequest may come. */
 static int
 offers_tls13(struct cur *e)
@@ -316,47 +458,172 @@ offers_tls13(struct cur *e)
 	return 0;
 }
 
-/* 1 if type is among the n in seen. */
+/* offers_tls13() for a whole extension body b[0..n). */
 static int
-seen_in(const uint16_t *seen, unsigned n, unsigned type)
+whole_offers_tls13(const uint8_t *b, size_t n)
 {
-	for (unsigned i = 0; i < n; i++)
-		if (seen[i] == type)
+	if (n == 0 || b[0] > n - 1)
+		return 0;
+	for (size_t i = 1; i + 2 <= 1 + (size_t)b[0]; i += 2)
+		if (rd16(b + i) == TLS_V13)
 			return 1;
 	return 0;
 }
 
-int
-tls_parse_handshake(const uint8_t *buf, size_t len, int flags, struct tls_hello *out)
+/* 1 if an extension from x up to p (their headers read whole) has type. */
+static __attribute__((noinline)) int
+ext_seen_before(const uint8_t *x, const uint8_t *p, unsigned type)
 {
-	struct cur c, exts;
-	size_t body, n;
-	uint16_t seen[TLS_EXT_SEEN]; /* the types from 64 up; those below in seen_low's bits */
-	uint64_t seen_low = 0;
-	unsigned nseen = 0, nexts = 0;
+	for (; x != p; x += 4 + rd16(x + 2))
+		if (rd16(x) == type)
+			return 1;
+	return 0;
+}
+
+/*
+ * Notes the type of the extension at p (the first at x) as seen, for
+ * duplicates: those below 64 in the bit set *low, the rest in *hashed, a
+ * bit a hash of the type picks, which when set already sends the search
+ * back over the extensions read. *room counts down from 129 the types
+ * noted. Returns why the hello is malformed, or NULL.
+ */
+static inline const char *
+ext_note(unsigned type, const uint8_t *x, const uint8_t *p, uint64_t *low, uint64_t *hashed,
+    unsigned *room)
+{
+	uint64_t bit = type < 64 ? 1ull << type : 1ull << ((type * 0x9e3779b1u) >> 26);
+
+	if (type < 64 ? (*low & bit) != 0 : (*hashed & bit) && ext_seen_before(x, p, type))
+		return "extension type repeated";
+	if (--*room == 0)
+		return "more than 128 extensions";
+	if (type < 64)
+		*low |= bit;
+	else
+		*hashed |= bit;
+	return NULL;
+}
+
+#define OVERRUN "ClientHello field overruns its length"
+
+/* The extension types below 64 the parser reads. */
+#define EXT_READ_LOW (1ull << TLS_EXT_SNI | 1ull << TLS_EXT_EARLY | 1ull << TLS_EXT_VERS)
+
+/*
+ * The hello when all of it is at hand (the usual case), h[0..end) with
+ * end >= 45: nothing can be short, so each field is read at its offset with
+ * one bound check, reaching the results parse_cut() would. The
+ * server_name extension is read after the walk (keeping it free of calls),
+ * as if in its place: its failure is reported with the facts the walk
+ * noted before it.
+ */
+static int
+parse_whole(const uint8_t *h, size_t end, struct tls_hello *out)
+{
+	uint64_t low = 0, hashed = 0;
+	unsigned room = TLS_EXT_SEEN + 1;
+	const uint8_t *x, *p, *e = h + end, *sni = NULL;
+	uint8_t before_sni[3] = {0}; /* ech, tls13, early_data */
+	size_t off, n, sni_len = 0;
+	const char *why = NULL;
 	int r;
 
-	hello_clear(out);
-	if (len >= 1 && buf[0] != 1) {
-		out->why = "handshake message is not a ClientHello";
-		return TLS_NOT_TLS;
+	out->legacy_version = rd16(h + 4);
+	n = h[38]; /* after the version and the 32-byte random */
+	if (n > 32)
+		return malformed(out, "legacy_session_id longer than 32 bytes");
+	off = 39 + n;
+	if (off + 2 > end)
+		return malformed(out, OVERRUN);
+	n = rd16(h + off);
+	if (n < 2 || n % 2 != 0)
+		return malformed(out, "cipher_suites length is zero or odd");
+	off += 2 + n;
+	if (off + 1 > end)
+		return malformed(out, OVERRUN);
+	n = h[off];
+	if (n < 1)
+		return malformed(out, "no compression methods");
+	off += 1 + n;
+	if (off == end)
+		return TLS_NO_SNI; /* no extensions at all (TLS 1.2 and older allow it) */
+	if (off + 2 > end)
+		return malformed(out, OVERRUN);
+	if (rd16(h + off) != end - off - 2)
+		return malformed(out, "extensions length does not match the ClientHello");
+	for (x = p = h + off + 2; p != e; p += 4 + n) {
+		size_t rem = (size_t)(e - p);
+		uint32_t hdr;
+		unsigned type;
+
+		if (rem < 4 || (n = (hdr = rd32(p)) & 0xffff) > rem - 4) {
+			why = OVERRUN;
+			break;
+		}
+		type = hdr >> 16;
+		if (type < 64) {
+			/* ext_note() for the usual types, kept here */
+			uint64_t bit = 1ull << type;
+
+			if (low & bit) {
+				why = "extension type repeated";
+				break;
+			}
+			if (--room == 0) {
+				why = "more than 128 extensions";
+				break;
+			}
+			low |= bit;
+			if (!(bit & EXT_READ_LOW))
+				continue;
+		} else {
+			if ((why = ext_note(type, x, p, &low, &hashed, &room)) != NULL)
+				break;
+			if (type == TLS_EXT_ECH)
+				out->ech = 1;
+			continue;
+		}
+		if (type == TLS_EXT_SNI) {
+			sni = p + 4;
+			sni_len = n;
+			before_sni[0] = out->ech;
+			before_sni[1] = out->tls13;
+			before_sni[2] = out->early_data;
+		} else if (type == TLS_EXT_VERS) {
+			out->tls13 = (uint8_t)whole_offers_tls13(p + 4, n);
+		} else {
+			out->early_data = 1;
+		}
 	}
-	if (len < 4) {
-		out->need = 4;
-		return TLS_NEED_MORE;
+	if (sni != NULL && (r = parse_whole_sni(sni, sni_len, out)) != 0) {
+		out->ech = before_sni[0];
+		out->tls13 = before_sni[1];
+		out->early_data = before_sni[2];
+		return r;
 	}
-	body = (size_t)buf[1] << 16 | (size_t)buf[2] << 8 | buf[3];
-	out->hello_len = 4 + body;
-	if (body < 2 + 32 + 1 + 2 + 2 + 1 + 1)
-		return malformed(out, "ClientHello shorter than its fixed fields");
-	if (len < out->hello_len && !(flags & TLS_PARTIAL_OK)) {
-		out->need = out->hello_len;
-		return TLS_NEED_MORE;
-	}
-	c.p = buf;
+	if (why != NULL)
+		return malformed(out, why);
+	if (out->ech)
+		return TLS_ECH;
+	return out->has_sni ? TLS_SNI : TLS_NO_SNI;
+}
+
+/* The hello cut short for good (TLS_PARTIAL_OK): h[0..len) of its end > len bytes. */
+static int
+parse_cut(const uint8_t *h, size_t len, size_t end, struct tls_hello *out)
+{
+	struct cur c, exts;
+	uint64_t low = 0, hashed = 0;
+	unsigned room = TLS_EXT_SEEN + 1;
+	size_t first;
+	size_t n;
+	const char *why;
+	int r;
+
+	c.p = h;
 	c.off = 4;
-	c.end = out->hello_len;
-	c.avail = len < c.end ? len : c.end;
+	c.end = end;
+	c.avail = len;
 	c.err = CUR_OK;
 
 	out->legacy_version = (uint16_t)cur_u16(&c);
@@ -379,43 +646,21 @@ tls_parse_handshake(const uint8_t *buf, size_t len, int flags, struct tls_hello 
 	if (c.err == CUR_OK && n != c.end - c.off)
 		return malformed(out, "extensions length does not match the ClientHello");
 	exts = cur_sub(&c, n);
-	/* All of the extensions at hand (the usual case): nothing can be short, only overrun. */
-	int have_all = exts.err == CUR_OK && exts.avail == exts.end;
-
+	first = exts.off;
 	while (exts.err == CUR_OK && exts.off < exts.end) {
+		size_t at = exts.off;
 		unsigned type;
-		size_t elen;
 		struct cur e;
 
-		if (have_all) {
-			if (exts.end - exts.off < 4 ||
-			    (elen = rd16(exts.p + exts.off + 2)) > exts.end - exts.off - 4) {
-				exts.err = CUR_BAD; /* as the cursor reads below find it */
-				break;
-			}
-			type = rd16(exts.p + exts.off);
-			e.p = exts.p;
-			e.off = exts.off + 4;
-			e.avail = e.end = e.off + elen;
-			e.err = CUR_OK;
-			exts.off = e.end;
-		} else {
-			type = cur_u16(&exts);
-			elen = cur_u16(&exts);
-			if (exts.err != CUR_OK)
-				break; /* the extension header itself is incomplete or overruns */
-			e = cur_sub(&exts, elen);
-			if (exts.err == CUR_BAD)
-				break;
-		}
-		if (type < 64 ? (int)((seen_low >> type) & 1) : seen_in(seen, nseen, type))
-			return malformed(out, "extension type repeated");
-		if (nexts++ == TLS_EXT_SEEN)
-			return malformed(out, "more than 128 extensions");
-		if (type < 64)
-			seen_low |= 1ull << type;
-		else
-			seen[nseen++] = (uint16_t)type;
+		type = cur_u16(&exts);
+		n = cur_u16(&exts);
+		if (exts.err != CUR_OK)
+			break; /* the extension header itself is incomplete or overruns */
+		e = cur_sub(&exts, n);
+		if (exts.err == CUR_BAD)
+			break;
+		if ((why = ext_note(type, h + first, h + at, &low, &hashed, &room)) != NULL)
+			return malformed(out, why);
 		if (type == TLS_EXT_SNI) {
 			if ((r = parse_sni(&e, out)) > 0)
 				return r;
@@ -424,25 +669,54 @@ tls_parse_handshake(const uint8_t *buf, size_t len, int flags, struct tls_hello 
 		} else if (type == TLS_EXT_ECH) {
 			out->ech = 1;
 		} else if (type == TLS_EXT_VERS) {
-			out->tls13 = offers_tls13(&e);
+			out->tls13 = (uint8_t)offers_tls13(&e);
 		} else if (type == TLS_EXT_EARLY) {
 			out->early_data = 1;
 		}
 	}
 	if (c.err == CUR_BAD || exts.err == CUR_BAD)
-		return malformed(out, "ClientHello field overruns its length");
-	if (c.err == CUR_SHORT || exts.err == CUR_SHORT || len < out->hello_len) {
-		/* Only reached with TLS_PARTIAL_OK: the hello is cut short for good. */
-		if (out->has_sni) {
-			out->truncated = 1;
-			return out->ech ? TLS_ECH : TLS_SNI;
-		}
+		return malformed(out, OVERRUN);
+	/* The hello is cut short for good: a name seen is reported. */
+	if (out->has_sni) {
+		out->truncated = 1;
+		return out->ech ? TLS_ECH : TLS_SNI;
+	}
+	out->need = out->hello_len;
+	return TLS_NEED_MORE;
+}
+
+/* tls_parse_handshake(), inlined into tls_parse_client_hello()'s usual path. */
+static inline int
+parse_handshake(const uint8_t *buf, size_t len, int flags, struct tls_hello *out)
+{
+	uint32_t hdr = len >= 4 ? rd32(buf) : (uint32_t)(len >= 1 ? buf[0] : 1) << 24;
+	size_t body = hdr & 0xffffff;
+
+	hello_clear(out);
+	if (hdr >> 24 != 1) {
+		out->why = "handshake message is not a ClientHello";
+		return TLS_NOT_TLS;
+	}
+	if (len < 4) {
+		out->need = 4;
+		return TLS_NEED_MORE;
+	}
+	out->hello_len = 4 + body;
+	if (body < 2 + 32 + 1 + 2 + 2 + 1 + 1)
+		return malformed(out, "ClientHello shorter than its fixed fields");
+	if (len >= out->hello_len)
+		return parse_whole(buf, out->hello_len, out);
+	if (!(flags & TLS_PARTIAL_OK)) {
 		out->need = out->hello_len;
 		return TLS_NEED_MORE;
 	}
-	if (out->ech)
-		return TLS_ECH;
-	return out->has_sni ? TLS_SNI : TLS_NO_SNI;
+	return parse_cut(buf, len, out->hello_len, out);
+}
+
+int
+tls_parse_handshake(const uint8_t *buf, size_t len, int flags, struct tls_hello *out)
+{
+	return parse_handshake(buf, len, flags, out);
 }
 
 /* A content type of TLS 1.0-1.3 records: change_cipher_spec .. heartbeat. */
@@ -585,7 +859,7 @@ tls_parse_client_hello(const uint8_t *buf, size_t len, int flags, struct tls_hel
 		size_t want = 4 + ((size_t)h[1] << 16 | (size_t)h[2] << 8 | h[3]);
 
 		if (rlen >= 4 && rlen <= TLS_RECORD_MAX && rlen <= len - 5 && want <= rlen) {
-			int r = tls_parse_handshake(h, want, flags, out);
+			int r = parse_handshake(h, want, flags, out);
 
 			out->nrecords = 1;
 			out->end = 5 + rlen;

@@ -665,3 +665,167 @@ Test(tls, name_labels_as_the_matcher_splits)
 	cr_assert_eq(h.nlab, 127);
 	cr_assert_eq(h.lab[126], 252);
 }
+
+/* A ClientHello record around the extensions ext[0..n) (each with its 4-byte header). */
+static size_t
+hello_with_extensions(const uint8_t *ext, size_t n)
+{
+	size_t o = 0, body;
+
+	hs[o++] = 1;
+	o += 3;
+	hs[o++] = 3;
+	hs[o++] = 3;
+	memset(hs + o, 7, 32);
+	o += 32;
+	hs[o++] = 0;
+	hs[o++] = 0;
+	hs[o++] = 2;
+	hs[o++] = 0x13;
+	hs[o++] = 0x01;
+	hs[o++] = 1;
+	hs[o++] = 0;
+	hs[o++] = (uint8_t)(n >> 8);
+	hs[o++] = (uint8_t)n;
+	memcpy(hs + o, ext, n);
+	o += n;
+	body = o - 4;
+	hs[1] = (uint8_t)(body >> 16);
+	hs[2] = (uint8_t)(body >> 8);
+	hs[3] = (uint8_t)body;
+	return hello_records(rec, sizeof(rec), hs, o, 16384);
+}
+
+/* Appends an extension of type t with body b[0..n) at ext + *at. */
+static void
+put_ext(uint8_t *ext, size_t *at, unsigned t, const void *b, size_t n)
+{
+	ext[(*at)++] = (uint8_t)(t >> 8);
+	ext[(*at)++] = (uint8_t)t;
+	ext[(*at)++] = (uint8_t)(n >> 8);
+	ext[(*at)++] = (uint8_t)n;
+	if (n > 0)
+		memcpy(ext + *at, b, n);
+	*at += n;
+}
+
+/* A server_name extension body naming name[0..len). */
+static size_t
+sni_body(uint8_t *b, const char *name, size_t len)
+{
+	b[0] = (uint8_t)((len + 3) >> 8);
+	b[1] = (uint8_t)(len + 3);
+	b[2] = 0;
+	b[3] = (uint8_t)(len >> 8);
+	b[4] = (uint8_t)len;
+	memcpy(b + 5, name, len);
+	return len + 5;
+}
+
+Test(tls, repeated_types_from_64_up_and_the_count_of_types)
+{
+	static uint8_t ext[2048];
+	struct tls_hello h;
+	size_t at = 0, n;
+	unsigned t;
+
+	/* Many distinct types from 64 up: a hashed set fills, and no repeat is seen in them. */
+	for (t = 0; t < 120; t++)
+		put_ext(ext, &at, 0x1000 + t * 0x0101, NULL, 0);
+	n = hello_with_extensions(ext, at);
+	cr_assert_eq(parse_exact(rec, n, 0, &h), TLS_NO_SNI, "%s", h.why ? h.why : "");
+	/* ... and the first repeat among them, far back, is. */
+	put_ext(ext, &at, 0x1000 + 3 * 0x0101, NULL, 0);
+	n = hello_with_extensions(ext, at);
+	cr_assert_eq(parse_exact(rec, n, 0, &h), TLS_MALFORMED);
+	cr_assert_str_eq(h.why, "extension type repeated");
+	/* 128 distinct types are taken, the 129th is not, below 64 or not. */
+	at = 0;
+	for (t = 1; t < 60; t++)
+		put_ext(ext, &at, t, NULL, 0);
+	for (t = 0; t < 69; t++)
+		put_ext(ext, &at, 0x2000 + t, NULL, 0);
+	n = hello_with_extensions(ext, at);
+	cr_assert_eq(parse_exact(rec, n, 0, &h), TLS_NO_SNI, "%s", h.why ? h.why : "");
+	put_ext(ext, &at, 60, NULL, 0);
+	n = hello_with_extensions(ext, at);
+	cr_assert_eq(parse_exact(rec, n, 0, &h), TLS_MALFORMED);
+	cr_assert_str_eq(h.why, "more than 128 extensions");
+	at -= 4;
+	put_ext(ext, &at, 0x3000, NULL, 0);
+	n = hello_with_extensions(ext, at);
+	cr_assert_eq(parse_exact(rec, n, 0, &h), TLS_MALFORMED);
+	cr_assert_str_eq(h.why, "more than 128 extensions");
+	/* A repeat as the 129th is a repeat. */
+	at -= 4;
+	put_ext(ext, &at, 0x2000, NULL, 0);
+	n = hello_with_extensions(ext, at);
+	cr_assert_eq(parse_exact(rec, n, 0, &h), TLS_MALFORMED);
+	cr_assert_str_eq(h.why, "extension type repeated");
+}
+
+Test(tls, facts_after_a_refused_server_name_are_unread)
+{
+	static const uint8_t v13[] = {2, 0x03, 0x04};
+	uint8_t ext[256], b[64];
+	struct tls_hello h;
+	size_t at = 0, n;
+
+	/* ECH and supported_versions after a name OpenSSL refuses: read no further. */
+	put_ext(ext, &at, 0x0000, b, sni_body(b, "a\0b.example", 11));
+	put_ext(ext, &at, 0xfe0d, "\0", 1);
+	put_ext(ext, &at, 0x002b, v13, sizeof(v13));
+	n = hello_with_extensions(ext, at);
+	cr_assert_eq(parse_exact(rec, n, 0, &h), TLS_MALFORMED);
+	cr_assert_str_eq(h.why, "NUL in server name");
+	cr_assert_eq(h.ech, 0);
+	cr_assert_eq(h.tls13, 0);
+	/* Before it: kept. */
+	at = 0;
+	put_ext(ext, &at, 0xfe0d, "\0", 1);
+	put_ext(ext, &at, 0x002b, v13, sizeof(v13));
+	put_ext(ext, &at, 0x0000, b, sni_body(b, "a\0b.example", 11));
+	n = hello_with_extensions(ext, at);
+	cr_assert_eq(parse_exact(rec, n, 0, &h), TLS_MALFORMED);
+	cr_assert_eq(h.ech, 1);
+	cr_assert_eq(h.tls13, 1);
+	/* A good name, then a later extension overrunning the block: the name is still noted. */
+	at = 0;
+	put_ext(ext, &at, 0x0000, b, sni_body(b, "www.example.com", 15));
+	put_ext(ext, &at, 0xfe0d, "\0", 1);
+	ext[at - 2] = 9;
+	n = hello_with_extensions(ext, at);
+	cr_assert_eq(parse_exact(rec, n, 0, &h), TLS_MALFORMED);
+	cr_assert_str_eq(h.why, "ClientHello field overruns its length");
+	cr_assert_eq(h.has_sni, 1);
+	cr_assert_str_eq(h.sni, "www.example.com");
+	cr_assert_eq(h.ech, 0);
+}
+
+Test(tls, names_read_in_steps_of_eight_and_sixteen)
+{
+	struct tls_hello h;
+
+	/* Each length from 8 to 40, capitals and dots at each place a step may cut. */
+	for (size_t len = 8; len <= 40; len++) {
+		for (size_t d = 1; d + 1 < len; d++) {
+			char name[48], want[48];
+
+			for (size_t i = 0; i < len; i++)
+				name[i] = (char)("Ab-9_x"[i % 6]);
+			name[d] = '.';
+			for (size_t i = 0; i < len; i++)
+				want[i] = name[i] >= 'A' && name[i] <= 'Z' ? (char)(name[i] + 32)
+									   : name[i];
+			want[len] = '\0';
+			cr_assert_eq(parse_name(name, len, &h), TLS_SNI, "%zu %zu", len, d);
+			cr_assert_str_eq(h.sni, want);
+			cr_assert_eq(h.nlab, 2);
+			cr_assert_eq(h.lab[1], d + 1);
+			/* two dots in a row, or one first: no name */
+			name[d - 1] = '.';
+			cr_assert_eq(parse_name(name, len, &h), TLS_NO_SNI, "%zu %zu", len, d);
+			cr_assert_eq(h.has_sni, 0);
+		}
+	}
+}
