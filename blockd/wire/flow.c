@@ -13,7 +13,7 @@ struct flow_table {
 	uint32_t free_head; /* freed flows, chained through hnext */
 	uint32_t lru_head, lru_tail;
 	uint32_t timeout;
-	uint64_t seed;
+	uint64_t secret[6]; /* flow_hash()'s, made from the seed */
 	struct reasm_pool *pool;
 	uint8_t *longmem;   /* nlong blocks of REASM_LONG_MEM bytes */
 	uint8_t **longfree; /* the blocks not in use */
@@ -34,36 +34,38 @@ mix(uint64_t h)
 	return h;
 }
 
+/* The 128-bit product of a and b, its halves folded: the step of the keyed hash below. */
+static inline uint64_t
+mum(uint64_t a, uint64_t b)
+{
+	unsigned __int128 r = (unsigned __int128)a * (unsigned __int128)b;
+
+	return (uint64_t)r ^ (uint64_t)(r >> 64);
+}
+
 /*
- * Keyed hash over the key's 40 bytes: each word folded into the seeded
- * state by a multiply and a shift, the whole mixed once at the end. The
- * bucket is its low bits (flow_bucket()).
+ * Keyed hash over the key's 40 bytes: its words paired, each word masked
+ * by its own secret (t->secret, from the seed), each pair folded by one
+ * wide multiply, the fifth word with what the others made, as wyhash
+ * does: without the secrets no one can aim keys at one chain. The bucket
+ * is its low bits (flow_bucket()).
  */
 uint32_t
 flow_hash(const struct flow_table *t, const struct flow_key *k)
 {
 	const uint8_t *b = (const uint8_t *)k;
-	uint64_t h = t->seed;
+	const uint64_t *s = t->secret;
+	uint64_t w0, w1, w2, w3, w4;
 
-	_Static_assert(sizeof(struct flow_key) == 40, "flow_key is 40 bytes");
-	/*
-	 * Written out five times, each word loaded where it is: the compiler
-	 * keeps a loop otherwise, and copies the key to the stack first.
-	 */
-#define FOLD(off)                                    \
-	do {                                         \
-		uint64_t w;                          \
-		memcpy(&w, b + (off), 8);            \
-		h = (h ^ w) * 0x9fb21c651e98df25ULL; \
-		h ^= h >> 29;                        \
-	} while (0)
-	FOLD(0);
-	FOLD(8);
-	FOLD(16);
-	FOLD(24);
-	FOLD(32);
-#undef FOLD
-	return (uint32_t)mix(h);
+	_Static_assert(sizeof(struct flow_key) == 40, "flow_key is five words");
+	/* Each word loaded where it is: the compiler copies the key to the stack otherwise. */
+	memcpy(&w0, b, 8);
+	memcpy(&w1, b + 8, 8);
+	memcpy(&w2, b + 16, 8);
+	memcpy(&w3, b + 24, 8);
+	memcpy(&w4, b + 32, 8);
+	uint64_t h = mum(w0 ^ s[0], w1 ^ s[1]) ^ mum(w2 ^ s[2], w3 ^ s[3]);
+	return (uint32_t)mum(h ^ s[4], w4 ^ s[5]);
 }
 
 static inline uint32_t
@@ -87,7 +89,10 @@ flow_table_create(uint32_t capacity, uint32_t nstreams, uint32_t timeout, uint64
 	t->nbuckets = nb;
 	t->capacity = capacity;
 	t->timeout = timeout;
-	t->seed = mix(seed ^ 0x9e3779b97f4a7c15ULL);
+	for (int i = 0; i < 6; i++) {
+		seed += 0x9e3779b97f4a7c15ULL;
+		t->secret[i] = mix(seed);
+	}
 	t->flows = calloc(capacity, sizeof(*t->flows));
 	t->buckets = calloc(nb, sizeof(*t->buckets));
 	t->pool = reasm_pool_create(nstreams);
@@ -270,14 +275,13 @@ flow_add(struct flow_table *t, const struct flow_key *k, int64_t now)
 	return flow_add_h(t, k, flow_hash(t, k), now);
 }
 
-struct flow *
-flow_add_h(struct flow_table *t, const struct flow_key *k, uint32_t hash, int64_t now)
+/* flow_add_h() with room in the table: a leaf, so the common insert saves no registers. */
+static inline __attribute__((always_inline)) struct flow *
+add(struct flow_table *t, const struct flow_key *k, uint32_t hash, int64_t now)
 {
 	struct flow *f;
 	uint32_t b, i;
 
-	if (t->st.active == t->capacity)
-		evict(t, now);
 	if (t->free_head) {
 		i = t->free_head;
 		t->free_head = at(t, i)->hnext;
@@ -292,10 +296,32 @@ flow_add_h(struct flow_table *t, const struct flow_key *k, uint32_t hash, int64_
 	b = flow_bucket(t, hash);
 	f->hnext = t->buckets[b];
 	t->buckets[b] = i;
-	lru_push_head(t, f);
+	/* lru_push_head(), with the index known */
+	f->next = t->lru_head;
+	if (t->lru_head)
+		at(t, t->lru_head)->prev = i;
+	else
+		t->lru_tail = i;
+	t->lru_head = i;
 	t->st.active++;
 	t->st.inserts++;
 	return f;
+}
+
+/* Full: the least recently used goes first (evict()). */
+static __attribute__((noinline)) struct flow *
+add_full(struct flow_table *t, const struct flow_key *k, uint32_t hash, int64_t now)
+{
+	evict(t, now);
+	return add(t, k, hash, now);
+}
+
+struct flow *
+flow_add_h(struct flow_table *t, const struct flow_key *k, uint32_t hash, int64_t now)
+{
+	if (t->st.active == t->capacity)
+		return add_full(t, k, hash, now);
+	return add(t, k, hash, now);
 }
 
 void
