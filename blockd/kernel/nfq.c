@@ -234,15 +234,13 @@ attr_u32(const uint8_t *v, size_t vlen, uint32_t *v32)
 	return 0;
 }
 
-/* Whether the attribute at off is of type and len value bytes, and within the message's mlen. */
+/* Whether the attribute header at a says type, with len value bytes. */
 static inline int
-attr_is(const uint8_t *m, size_t off, size_t mlen, uint16_t type, size_t len)
+attr_is(const uint8_t *a, uint16_t type, size_t len)
 {
 	struct nlattr h, want = {(uint16_t)(NLA_HDRLEN + len), type};
 
-	if (off + NLA_HDRLEN + len > mlen)
-		return 0;
-	memcpy(&h, m + off, sizeof(h));
+	memcpy(&h, a, sizeof(h));
 	return memcmp(&h, &want, sizeof(h)) == 0;
 }
 
@@ -278,27 +276,32 @@ packet_read(const struct nlmsghdr *nlh, struct nfqueue_packet *p)
 	 * the rest from the first that differs (any layout: it reads any order).
 	 */
 	struct nfqnl_msg_packet_hdr ph;
-	if (attr_is(m, off, mlen, NFQA_PACKET_HDR, sizeof(ph))) {
-		memcpy(&ph, m + off + NLA_HDRLEN, sizeof(ph));
-		p->id = ntohl(ph.packet_id);
-		p->hw_protocol = ntohs(ph.hw_protocol);
-		p->hook = ph.hook;
-		have_hdr = 1;
-		off += NLA_ALIGN(NLA_HDRLEN + sizeof(ph));
-	}
-	if (attr_is(m, off, mlen, NFQA_IFINDEX_INDEV, 4))
-		off += NLA_HDRLEN + 4;
-	if (attr_is(m, off, mlen, NFQA_IFINDEX_OUTDEV, 4))
-		off += NLA_HDRLEN + 4;
-	if (attr_is(m, off, mlen, NFQA_MARK, 4)) {
-		(void)attr_u32(m + off + NLA_HDRLEN, 4, &p->mark);
-		off += NLA_HDRLEN + 4;
-	}
-	if (attr_is(m, off, mlen, NFQA_HWADDR, sizeof(struct nfqnl_msg_packet_hw)))
-		off += NLA_HDRLEN + sizeof(struct nfqnl_msg_packet_hw);
 	struct nlattr h;
-	/* The payload, if it comes next and ends the message: nothing is left to walk. */
-	if (off + NLA_HDRLEN <= mlen) {
+	/* The most the sequence reads: each of its attributes, and the payload's header. */
+	enum {
+		SEQ_MAX = NLA_ALIGN(NLA_HDRLEN + sizeof(ph)) + 3 * (NLA_HDRLEN + 4) + NLA_HDRLEN +
+		    sizeof(struct nfqnl_msg_packet_hw) + NLA_HDRLEN,
+	};
+	if (off + SEQ_MAX <= mlen) { /* so no step of it reads past the message */
+		if (attr_is(m + off, NFQA_PACKET_HDR, sizeof(ph))) {
+			memcpy(&ph, m + off + NLA_HDRLEN, sizeof(ph));
+			p->id = ntohl(ph.packet_id);
+			p->hw_protocol = ntohs(ph.hw_protocol);
+			p->hook = ph.hook;
+			have_hdr = 1;
+			off += NLA_ALIGN(NLA_HDRLEN + sizeof(ph));
+		}
+		if (attr_is(m + off, NFQA_IFINDEX_INDEV, 4))
+			off += NLA_HDRLEN + 4;
+		if (attr_is(m + off, NFQA_IFINDEX_OUTDEV, 4))
+			off += NLA_HDRLEN + 4;
+		if (attr_is(m + off, NFQA_MARK, 4)) {
+			(void)attr_u32(m + off + NLA_HDRLEN, 4, &p->mark);
+			off += NLA_HDRLEN + 4;
+		}
+		if (attr_is(m + off, NFQA_HWADDR, sizeof(struct nfqnl_msg_packet_hw)))
+			off += NLA_HDRLEN + sizeof(struct nfqnl_msg_packet_hw);
+		/* The payload, if it comes next and ends the message: nothing is left to walk. */
 		memcpy(&h, m + off, sizeof(h));
 		if (h.nla_type == NFQA_PAYLOAD && h.nla_len >= NLA_HDRLEN &&
 		    h.nla_len <= mlen - off && (size_t)NLA_ALIGN(h.nla_len) >= mlen - off) {
@@ -379,11 +382,15 @@ nfqueue_dispatch(struct nfqueue *q, const void *buf, size_t len, nfqueue_packet_
 			counter_add(&q->c.bad_msgs, 1);
 			continue;
 		}
-		uint32_t last = q->last_id;
-		if (last && p->id > last + 1)
-			counter_add(&q->c.missed, p->id - last - 1);
-		if (p->id > last)
+		/* Ids are consecutive: a gap counts as missed (wrapping as ever). */
+		uint32_t last = q->last_id, gap = p->id - last - 1;
+		if (p->id > last) {
 			q->last_id = p->id;
+			if (gap && last)
+				counter_add(&q->c.missed, gap);
+		} else if (last == UINT32_MAX && p->id) {
+			counter_add(&q->c.missed, gap);
+		}
 		fn(arg, q, p);
 		done++;
 	}
