@@ -10,6 +10,7 @@
 #include "wire/flow.h"
 #include "kernel/inject.h"
 #include "kernel/nfq.h"
+#include "wire/pkt.h"
 
 struct blockd_config;
 struct snapref;
@@ -43,6 +44,13 @@ struct worker {
 	struct flow_table *flows;        /* TLS, HTTP, QUIC and DNS over TCP flows */
 	struct client_table *clients;    /* flow slots and buffers each client holds */
 	struct webflow_scratch *scratch; /* a packet judged alone */
+	/*
+	 * The packet worker_packet() judges, its verdict and its flow's mark:
+	 * here, not on its stack, which a frame then guards on every packet.
+	 */
+	struct pkt pkt;
+	int verdict;
+	uint32_t flowmark;
 	struct flow *picked;             /* the packet's flow as webflow_pick() found it, or NULL */
 	const struct pkt *key_of;        /* the packet key is of (wf_key()); NULL: none yet */
 	struct flow_key key;             /* that packet's flow key ... */
