@@ -146,6 +146,11 @@ parse_v6(const uint8_t *buf, size_t len, struct pkt *p)
 
 	uint8_t nh = buf[6];
 	size_t off = 40;
+	/* No extension headers, as most packets come: the walk's first step, without its switch. */
+	if (nh == IPPROTO_TCP || nh == IPPROTO_UDP) {
+		p->proto = nh;
+		return parse_l4(p, off);
+	}
 	/* Walk the extension headers we can skip; a bounded chain. */
 	for (int n = 0; n < 16; n++) {
 		p->proto = nh;
