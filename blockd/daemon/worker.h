@@ -44,6 +44,12 @@ struct worker {
 	struct flow_table *flows;        /* TLS, HTTP, QUIC and DNS over TCP flows */
 	struct client_table *clients;    /* flow slots and buffers each client holds */
 	struct webflow_scratch *scratch; /* a packet judged alone */
+	struct flow *picked;             /* the packet's flow as webflow_pick() found it, or NULL */
+	const struct pkt *key_of;        /* the packet key is of (wf_key()); NULL: none yet */
+	struct flow_key key;             /* that packet's flow key ... */
+	uint32_t key_hash;               /* ... and its flow_hash() */
+	uint32_t share_flows;            /* flow slots one client may hold */
+	uint32_t share_streams;          /* stream buffers one client may hold */
 	/*
 	 * The packet worker_packet() judges, its verdict and its flow's mark:
 	 * here, not on its stack, which a frame then guards on every packet.
@@ -51,12 +57,6 @@ struct worker {
 	struct pkt pkt;
 	int verdict;
 	uint32_t flowmark;
-	struct flow *picked;             /* the packet's flow as webflow_pick() found it, or NULL */
-	const struct pkt *key_of;        /* the packet key is of (wf_key()); NULL: none yet */
-	struct flow_key key;             /* that packet's flow key ... */
-	uint32_t key_hash;               /* ... and its flow_hash() */
-	uint32_t share_flows;            /* flow slots one client may hold */
-	uint32_t share_streams;          /* stream buffers one client may hold */
 	struct quic_ctx *quic;
 	char *notice_template; /* the file named by notice_template, or NULL: built-in page */
 	char notice[16384];    /* a rendered 451 response */

@@ -13,7 +13,7 @@ struct client_table {
 	struct client *slots;
 	uint32_t mask; /* slots - 1, a power of two */
 	uint32_t used;
-	uint32_t max_used; /* used stays below this: the table is at most half full */
+	uint32_t max_used;  /* used stays below this: the table is at most half full */
 	uint64_t secret[2]; /* slot_of()'s, made from the seed */
 };
 
