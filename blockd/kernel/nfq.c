@@ -303,8 +303,9 @@ packet_read(const struct nlmsghdr *nlh, struct nfqueue_packet *p)
 			off += NLA_HDRLEN + sizeof(struct nfqnl_msg_packet_hw);
 		/* The payload, if it comes next and ends the message: nothing is left to walk. */
 		memcpy(&h, m + off, sizeof(h));
+		/* Less than an attribute header after it: the walk would stop there too. */
 		if (h.nla_type == NFQA_PAYLOAD && h.nla_len >= NLA_HDRLEN &&
-		    h.nla_len <= mlen - off && (size_t)NLA_ALIGN(h.nla_len) >= mlen - off) {
+		    mlen - off - h.nla_len < NLA_HDRLEN) {
 			p->data = m + off + NLA_HDRLEN;
 			p->len = h.nla_len - NLA_HDRLEN;
 			off = mlen;
