@@ -158,20 +158,6 @@ lru_unlink(struct flow_table *t, struct flow *f)
 	f->prev = f->next = 0;
 }
 
-static void
-lru_push_head(struct flow_table *t, struct flow *f)
-{
-	uint32_t i = idx(t, f);
-
-	f->prev = 0;
-	f->next = t->lru_head;
-	if (t->lru_head)
-		at(t, t->lru_head)->prev = i;
-	else
-		t->lru_tail = i;
-	t->lru_head = i;
-}
-
 /* Unlinks f from its chain and the LRU list, frees its stream and its slot. */
 static void
 drop(struct flow_table *t, struct flow *f)
@@ -199,8 +185,8 @@ expired(const struct flow_table *t, const struct flow *f, int64_t now)
 	return now - f->last_seen >= (int64_t)t->timeout;
 }
 
-/* The flow of key k (hash h) in its chain; the whole hash is compared before the key. */
-static struct flow *
+/* The index of key k's flow (hash h) in its chain, or 0; the whole hash is compared before the key. */
+static uint32_t
 find(struct flow_table *t, const struct flow_key *k, uint32_t h)
 {
 	uint32_t i;
@@ -209,9 +195,27 @@ find(struct flow_table *t, const struct flow_key *k, uint32_t h)
 		struct flow *f = at(t, i);
 
 		if (f->hash == h && memcmp(&f->key, k, sizeof(*k)) == 0)
-			return f;
+			return i;
 	}
-	return NULL;
+	return 0;
+}
+
+/* f (index i) made the most recently used: lru_unlink() and lru_push_head() in one. */
+static inline void
+lru_to_head(struct flow_table *t, struct flow *f, uint32_t i)
+{
+	if (t->lru_head == i)
+		return;
+	/* Not the head, so it has a prev, and the head is another flow. */
+	at(t, f->prev)->next = f->next;
+	if (f->next)
+		at(t, f->next)->prev = f->prev;
+	else
+		t->lru_tail = f->prev;
+	f->prev = 0;
+	f->next = t->lru_head;
+	at(t, t->lru_head)->prev = i;
+	t->lru_head = i;
 }
 
 struct flow *
@@ -224,10 +228,12 @@ struct flow *
 flow_lookup_h(struct flow_table *t, const struct flow_key *k, uint32_t hash, int64_t now)
 {
 	struct flow *f;
+	uint32_t i;
 
 	t->st.lookups++;
-	if ((f = find(t, k, hash)) == NULL)
+	if ((i = find(t, k, hash)) == 0)
 		return NULL;
+	f = at(t, i);
 	if (expired(t, f, now)) {
 		drop(t, f);
 		t->st.expirations++;
@@ -235,8 +241,7 @@ flow_lookup_h(struct flow_table *t, const struct flow_key *k, uint32_t hash, int
 	}
 	t->st.hits++;
 	f->last_seen = now;
-	lru_unlink(t, f);
-	lru_push_head(t, f);
+	lru_to_head(t, f, i);
 	return f;
 }
 
@@ -296,7 +301,7 @@ add(struct flow_table *t, const struct flow_key *k, uint32_t hash, int64_t now)
 	b = flow_bucket(t, hash);
 	f->hnext = t->buckets[b];
 	t->buckets[b] = i;
-	/* lru_push_head(), with the index known */
+	/* at the head of the LRU list */
 	f->next = t->lru_head;
 	if (t->lru_head)
 		at(t, t->lru_head)->prev = i;
