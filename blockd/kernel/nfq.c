@@ -253,64 +253,19 @@ _Static_assert((NLMSG_ERROR & 0xff) != NFQNL_MSG_PACKET && (NLMSG_DONE & 0xff) !
     "acks are told from packets by their low byte");
 
 /*
- * Turns one packet message into an nfqueue_packet; returns 0, or -1 if it
- * lacks what we need. The attributes are walked once, each length checked
- * against the message, and only those blockd reads are looked at (what
- * nfq_nlmsg_parse() would validate of the others is never used).
+ * The attributes from off on, in any order, into p: the walk. Each length
+ * is checked against the message, and only those blockd reads are looked
+ * at (what nfq_nlmsg_parse() would validate of the others is never used).
+ * have_hdr: NFQA_PACKET_HDR read already. Returns 0, or -1 if the message
+ * lacks what we need. Apart: the kernel's own layout never needs it.
  */
-static inline __attribute__((always_inline)) int
-packet_read(const struct nlmsghdr *nlh, struct nfqueue_packet *p)
+static __attribute__((noinline)) int
+attrs_walk(const uint8_t *m, size_t off, size_t mlen, struct nfqueue_packet *p, int have_hdr)
 {
-	size_t off = NLMSG_HDRLEN + NLMSG_ALIGN(sizeof(struct nfgenmsg));
-	const uint8_t *m = (const uint8_t *)nlh;
-	size_t mlen = nlh->nlmsg_len; /* read once: the stores into p may alias it */
-	uint32_t cap = 0;
-	int have_hdr = 0;
-
-	memset(p, 0, sizeof(*p));
-	/*
-	 * The attributes as the kernel orders them (nfqnl_build_packet_message()):
-	 * the header, the devices, the mark, the hardware address, ... the
-	 * payload last. Those of a fixed size are taken in that order, each
-	 * with one compare of its attribute header, and the walk below takes
-	 * the rest from the first that differs (any layout: it reads any order).
-	 */
 	struct nfqnl_msg_packet_hdr ph;
 	struct nlattr h;
-	/* The most the sequence reads: each of its attributes, and the payload's header. */
-	enum {
-		SEQ_MAX = NLA_ALIGN(NLA_HDRLEN + sizeof(ph)) + 3 * (NLA_HDRLEN + 4) + NLA_HDRLEN +
-		    sizeof(struct nfqnl_msg_packet_hw) + NLA_HDRLEN,
-	};
-	if (off + SEQ_MAX <= mlen) { /* so no step of it reads past the message */
-		if (attr_is(m + off, NFQA_PACKET_HDR, sizeof(ph))) {
-			memcpy(&ph, m + off + NLA_HDRLEN, sizeof(ph));
-			p->id = ntohl(ph.packet_id);
-			p->hw_protocol = ntohs(ph.hw_protocol);
-			p->hook = ph.hook;
-			have_hdr = 1;
-			off += NLA_ALIGN(NLA_HDRLEN + sizeof(ph));
-		}
-		if (attr_is(m + off, NFQA_IFINDEX_INDEV, 4))
-			off += NLA_HDRLEN + 4;
-		if (attr_is(m + off, NFQA_IFINDEX_OUTDEV, 4))
-			off += NLA_HDRLEN + 4;
-		if (attr_is(m + off, NFQA_MARK, 4)) {
-			(void)attr_u32(m + off + NLA_HDRLEN, 4, &p->mark);
-			off += NLA_HDRLEN + 4;
-		}
-		if (attr_is(m + off, NFQA_HWADDR, sizeof(struct nfqnl_msg_packet_hw)))
-			off += NLA_HDRLEN + sizeof(struct nfqnl_msg_packet_hw);
-		/* The payload, if it comes next and ends the message: nothing is left to walk. */
-		memcpy(&h, m + off, sizeof(h));
-		/* Less than an attribute header after it: the walk would stop there too. */
-		if (h.nla_type == NFQA_PAYLOAD && h.nla_len >= NLA_HDRLEN &&
-		    mlen - off - h.nla_len < NLA_HDRLEN) {
-			p->data = m + off + NLA_HDRLEN;
-			p->len = h.nla_len - NLA_HDRLEN;
-			off = mlen;
-		}
-	}
+	uint32_t cap = 0;
+
 	while (off + NLA_HDRLEN <= mlen) {
 		memcpy(&h, m + off, sizeof(h));
 		size_t alen = h.nla_len;
@@ -355,6 +310,64 @@ packet_read(const struct nlmsghdr *nlh, struct nfqueue_packet *p)
 	if (cap > p->len)
 		p->truncated = 1;
 	return 0;
+}
+
+/*
+ * Turns one packet message into an nfqueue_packet; returns 0, or -1 if it
+ * lacks what we need.
+ */
+static inline __attribute__((always_inline)) int
+packet_read(const struct nlmsghdr *nlh, struct nfqueue_packet *p)
+{
+	size_t off = NLMSG_HDRLEN + NLMSG_ALIGN(sizeof(struct nfgenmsg));
+	const uint8_t *m = (const uint8_t *)nlh;
+	size_t mlen = nlh->nlmsg_len; /* read once: the stores into p may alias it */
+	int have_hdr = 0;
+
+	memset(p, 0, sizeof(*p));
+	/*
+	 * The attributes as the kernel orders them (nfqnl_build_packet_message()):
+	 * the header, the devices, the mark, the hardware address, ... the
+	 * payload last. Those of a fixed size are taken in that order, each
+	 * with one compare of its attribute header, and the walk takes the rest
+	 * from the first that differs (any layout: it reads any order).
+	 */
+	struct nfqnl_msg_packet_hdr ph;
+	struct nlattr h;
+	/* The most the sequence reads: each of its attributes, and the payload's header. */
+	enum {
+		SEQ_MAX = NLA_ALIGN(NLA_HDRLEN + sizeof(ph)) + 3 * (NLA_HDRLEN + 4) + NLA_HDRLEN +
+		    sizeof(struct nfqnl_msg_packet_hw) + NLA_HDRLEN,
+	};
+	if (off + SEQ_MAX <= mlen) { /* so no step of it reads past the message */
+		if (attr_is(m + off, NFQA_PACKET_HDR, sizeof(ph))) {
+			memcpy(&ph, m + off + NLA_HDRLEN, sizeof(ph));
+			p->id = ntohl(ph.packet_id);
+			p->hw_protocol = ntohs(ph.hw_protocol);
+			p->hook = ph.hook;
+			have_hdr = 1;
+			off += NLA_ALIGN(NLA_HDRLEN + sizeof(ph));
+		}
+		if (attr_is(m + off, NFQA_IFINDEX_INDEV, 4))
+			off += NLA_HDRLEN + 4;
+		if (attr_is(m + off, NFQA_IFINDEX_OUTDEV, 4))
+			off += NLA_HDRLEN + 4;
+		if (attr_is(m + off, NFQA_MARK, 4)) {
+			(void)attr_u32(m + off + NLA_HDRLEN, 4, &p->mark);
+			off += NLA_HDRLEN + 4;
+		}
+		if (attr_is(m + off, NFQA_HWADDR, sizeof(struct nfqnl_msg_packet_hw)))
+			off += NLA_HDRLEN + sizeof(struct nfqnl_msg_packet_hw);
+		/* The payload, if it comes next with less than an attribute after it: the end. */
+		memcpy(&h, m + off, sizeof(h));
+		if (h.nla_type == NFQA_PAYLOAD && h.nla_len >= NLA_HDRLEN &&
+		    mlen - off - h.nla_len < NLA_HDRLEN) {
+			p->data = m + off + NLA_HDRLEN;
+			p->len = h.nla_len - NLA_HDRLEN;
+			return have_hdr ? 0 : -1;
+		}
+	}
+	return attrs_walk(m, off, mlen, p, have_hdr);
 }
 
 unsigned
