@@ -5,6 +5,7 @@
 #include "flow.h"
 
 struct flow_table {
+	struct flow_table_live live; /* first: flow_expire() reads it */
 	struct flow *flows;
 	uint32_t *buckets; /* index + 1 of chain head; 0 empty */
 	uint32_t nbuckets; /* power of two */
@@ -86,6 +87,7 @@ flow_table_create(uint32_t capacity, uint32_t nstreams, uint32_t timeout, uint64
 		return NULL;
 	while (nb < capacity)
 		nb <<= 1;
+	t->live.live_at = INT64_MIN;
 	t->nbuckets = nb;
 	t->capacity = capacity;
 	t->timeout = timeout;
@@ -144,6 +146,25 @@ at(struct flow_table *t, uint32_t i)
 	return &t->flows[i - 1];
 }
 
+/* Another flow (index i, or none) is the least recently used: whether it is live is not known. */
+static inline void
+tail_is(struct flow_table *t, uint32_t i)
+{
+	t->lru_tail = i;
+	t->live.live_at = INT64_MIN;
+}
+
+/*
+ * A flow touched at now: if the clock went back, it may be older than the
+ * now the table was found live at, which then no longer says anything.
+ */
+static inline void
+touched_at(struct flow_table *t, int64_t now)
+{
+	if (now < t->live.live_at)
+		t->live.live_at = INT64_MIN;
+}
+
 static void
 lru_unlink(struct flow_table *t, struct flow *f)
 {
@@ -154,7 +175,7 @@ lru_unlink(struct flow_table *t, struct flow *f)
 	if (f->next)
 		at(t, f->next)->prev = f->prev;
 	else
-		t->lru_tail = f->prev;
+		tail_is(t, f->prev);
 	f->prev = f->next = 0;
 }
 
@@ -211,7 +232,7 @@ lru_to_head(struct flow_table *t, struct flow *f, uint32_t i)
 	if (f->next)
 		at(t, f->next)->prev = f->prev;
 	else
-		t->lru_tail = f->prev;
+		tail_is(t, f->prev);
 	f->prev = 0;
 	f->next = t->lru_head;
 	at(t, t->lru_head)->prev = i;
@@ -241,6 +262,7 @@ flow_lookup_h(struct flow_table *t, const struct flow_key *k, uint32_t hash, int
 	}
 	t->st.hits++;
 	f->last_seen = now;
+	touched_at(t, now);
 	lru_to_head(t, f, i);
 	return f;
 }
@@ -297,6 +319,7 @@ add(struct flow_table *t, const struct flow_key *k, uint32_t hash, int64_t now)
 	/* Zeroed already: by calloc() when never used, by drop() when freed. */
 	f->key = *k;
 	f->last_seen = now;
+	touched_at(t, now);
 	f->hash = hash;
 	b = flow_bucket(t, hash);
 	f->hnext = t->buckets[b];
@@ -306,7 +329,7 @@ add(struct flow_table *t, const struct flow_key *k, uint32_t hash, int64_t now)
 	if (t->lru_head)
 		at(t, t->lru_head)->prev = i;
 	else
-		t->lru_tail = i;
+		tail_is(t, i);
 	t->lru_head = i;
 	t->st.active++;
 	t->st.inserts++;
@@ -408,14 +431,19 @@ expire_tail(struct flow_table *t, int64_t now, size_t max)
 		t->st.expirations++;
 		n++;
 	}
+	if (n < max)
+		t->live.live_at = now; /* the tail live, or none */
 	return n;
 }
 
 size_t
-flow_expire(struct flow_table *t, int64_t now, size_t max)
+flow_expire_run(struct flow_table *t, int64_t now, size_t max)
 {
-	if (t->lru_tail == 0 || !expired(t, at(t, t->lru_tail), now))
+	if (t->lru_tail == 0 || !expired(t, at(t, t->lru_tail), now)) {
+		if (max > 0)
+			t->live.live_at = now;
 		return 0;
+	}
 	return expire_tail(t, now, max);
 }
 
