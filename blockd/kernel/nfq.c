@@ -335,11 +335,10 @@ packet_read(const struct nlmsghdr *nlh, struct nfqueue_packet *p)
 	struct nfqnl_msg_packet_hdr ph;
 	struct nlattr h;
 	/* The most the sequence reads: each of its attributes, and the payload's header. */
-	enum {
-		SEQ_MAX = NLA_ALIGN(NLA_HDRLEN + sizeof(ph)) + 3 * (NLA_HDRLEN + 4) + NLA_HDRLEN +
-		    sizeof(struct nfqnl_msg_packet_hw) + NLA_HDRLEN,
-	};
-	if (off + SEQ_MAX <= mlen) { /* so no step of it reads past the message */
+	enum { U32_ATTR = NLA_HDRLEN + 4 };
+	const size_t seq_max = NLA_ALIGN(NLA_HDRLEN + sizeof(ph)) + U32_ATTR + U32_ATTR + U32_ATTR +
+	    NLA_HDRLEN + sizeof(struct nfqnl_msg_packet_hw) + NLA_HDRLEN;
+	if (off + seq_max <= mlen) { /* so no step of it reads past the message */
 		if (attr_is(m + off, NFQA_PACKET_HDR, sizeof(ph))) {
 			memcpy(&ph, m + off + NLA_HDRLEN, sizeof(ph));
 			p->id = ntohl(ph.packet_id);
