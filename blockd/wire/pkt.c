@@ -6,8 +6,11 @@
 #include "base/bytes.h"
 #include "pkt.h"
 
-/* The TCP options of a header of doff bytes at l4, walked: what pkt.tcp_opts and tsval say. */
-static __attribute__((noinline)) void
+/*
+ * The TCP options of a header of doff bytes at l4, walked: what pkt.tcp_opts
+ * and tsval say. Returns PKT_OK, the reader's result, so it is a tail call.
+ */
+static __attribute__((noinline)) int
 tcp_options_walk(struct pkt *p, const uint8_t *l4, size_t doff)
 {
 	size_t i = 20;
@@ -35,6 +38,7 @@ tcp_options_walk(struct pkt *p, const uint8_t *l4, size_t doff)
 		}
 		i += olen;
 	}
+	return PKT_OK;
 }
 
 /*
@@ -43,22 +47,21 @@ tcp_options_walk(struct pkt *p, const uint8_t *l4, size_t doff)
  * after the handshake; MSS, SACK permitted, timestamp, NOP, window scale
  * on the SYN. In the reader, without a call; the walk for any other.
  */
-static inline __attribute__((always_inline)) void
+static inline __attribute__((always_inline)) int
 tcp_options(struct pkt *p, const uint8_t *l4, size_t doff)
 {
 	if (doff == 32 && rd32(l4 + 20) == 0x0101080au) {
 		p->tcp_opts = PKT_OPT_TS;
 		p->tsval = rd32(l4 + 24);
-		return;
+		return PKT_OK;
 	}
 	if (doff == 40 && rd16(l4 + 20) == 0x0204u && rd32(l4 + 24) == 0x0402080au &&
 	    rd32(l4 + 36) >> 8 == 0x010303u) {
 		p->tcp_opts = PKT_OPT_TS;
 		p->tsval = rd32(l4 + 28);
-		return;
+		return PKT_OK;
 	}
-	if (doff > 20)
-		tcp_options_walk(p, l4, doff);
+	return doff > 20 ? tcp_options_walk(p, l4, doff) : PKT_OK;
 }
 
 /* Transport header at p->l3 + off, bounded by the IP length; in each reader, without a call. */
@@ -100,10 +103,9 @@ parse_l4(struct pkt *p, size_t off)
 		p->tcp_flags = l4[13];
 		p->window = rd16(l4 + 14);
 		p->urg_ptr = rd16(l4 + 18);
-		tcp_options(p, l4, doff);
 		p->payload = l4 + doff;
 		p->paylen = rem - doff;
-		return PKT_OK;
+		return tcp_options(p, l4, doff); /* last: the walk a tail call */
 	}
 	return PKT_OTHER_PROTO;
 }
