@@ -60,16 +60,16 @@ void
 worker_packet(void *arg, struct nfqueue *q, const struct nfqueue_packet *np)
 {
 	struct worker *w = arg;
-	struct pkt p;
-	int verdict = NF_ACCEPT, setmark = 0;
-	uint32_t mark = np->mark, flowmark = 0;
+	struct pkt *p = &w->pkt;
+	int setmark = 0;
+	uint32_t mark = np->mark;
 
 	if (np->truncated || np->data == NULL) {
 		CNT(w, pkt_truncated);
 		nfqueue_verdict(q, np->id, NF_ACCEPT, 0, 0);
 		return;
 	}
-	int st = pkt_parse(np->data, np->len, &p);
+	int st = pkt_parse(np->data, np->len, p);
 	if (st != PKT_OK) {
 		/* Unreadable or a non-first fragment: nothing to judge, passed and counted. */
 		if (st == PKT_TRUNCATED)
@@ -87,40 +87,42 @@ worker_packet(void *arg, struct nfqueue *q, const struct nfqueue_packet *np)
 	 * Who judges it, by protocol and port: most packets go where the one
 	 * before went, and the [flows] ports never change while the worker runs.
 	 */
-	if (p.proto != w->kind_proto || p.dport != w->kind_port) {
-		w->kind = queued_kind(&w->cfg->ports, p.proto, p.dport);
-		w->kind_proto = p.proto;
-		w->kind_port = p.dport;
+	if (p->proto != w->kind_proto || p->dport != w->kind_port) {
+		w->kind = queued_kind(&w->cfg->ports, p->proto, p->dport);
+		w->kind_proto = p->proto;
+		w->kind_port = p->dport;
 	}
 	int kind = w->kind;
 	/*
 	 * A TCP segment the server's stack will throw away (a fake sent to
 	 * mislead what reads the stream) must not move a flow: passed unread.
 	 */
-	if (p.proto == IPPROTO_TCP && kind != QUEUED_NONE && nfqueue_csum_unchecked(np) &&
-	    !pkt_tcp_csum_ok(&p)) {
+	if (p->proto == IPPROTO_TCP && kind != QUEUED_NONE && nfqueue_csum_unchecked(np) &&
+	    !pkt_tcp_csum_ok(p)) {
 		CNT(w, tcp_bad_checksum);
 		nfqueue_verdict(q, np->id, NF_ACCEPT, 0, 0);
 		return;
 	}
 	/* A flow on a [flows] port: its own handler, or the one its first bytes pick. */
 	int picked = 0;
+	w->verdict = NF_ACCEPT;
+	w->flowmark = 0;
 	w->picked = NULL;
 	w->key_of = NULL;
 	if (kind == QUEUED_WEB) {
 		int late = (np->mark & w->cfg->mark_late) != 0;
-		kind = webflow_pick(w, &p, late, &verdict, &flowmark);
+		kind = webflow_pick(w, p, late, &w->verdict, &w->flowmark);
 		picked = kind == QUEUED_NONE; /* decided there */
 	}
 	if (kind != QUEUED_NONE)
-		verdict = handle(w, kind, &p, verdict, &flowmark);
+		w->verdict = handle(w, kind, p, w->verdict, &w->flowmark);
 	else if (!picked)
 		CNT(w, other); /* nothing the hooks send here otherwise: passed and counted */
-	if (flowmark) {
+	if (w->flowmark) {
 		setmark = 1;
-		mark |= flowmark;
+		mark |= w->flowmark;
 	}
-	nfqueue_verdict(q, np->id, verdict, setmark, mark);
+	nfqueue_verdict(q, np->id, w->verdict, setmark, mark);
 }
 
 /* Publishes the flow table's size for metrics and blockctl stats, which must not read the table. */

@@ -10,6 +10,7 @@
 #include "wire/flow.h"
 #include "kernel/inject.h"
 #include "kernel/nfq.h"
+#include "wire/pkt.h"
 
 struct blockd_config;
 struct snapref;
@@ -49,6 +50,13 @@ struct worker {
 	uint32_t key_hash;               /* ... and its flow_hash() */
 	uint32_t share_flows;            /* flow slots one client may hold */
 	uint32_t share_streams;          /* stream buffers one client may hold */
+	/*
+	 * The packet worker_packet() judges, its verdict and its flow's mark:
+	 * here, not on its stack, which a frame then guards on every packet.
+	 */
+	struct pkt pkt;
+	int verdict;
+	uint32_t flowmark;
 	struct quic_ctx *quic;
 	char *notice_template; /* the file named by notice_template, or NULL: built-in page */
 	char notice[16384];    /* a rendered 451 response */

@@ -189,9 +189,9 @@ run_emit(struct nfqueue *q)
 	q->run_n = 0;
 }
 
-/* The pending run written out, and a new one begun with this verdict. */
-static __attribute__((noinline)) void
-run_start(struct nfqueue *q, uint32_t id, int verdict, int setmark, uint32_t mark)
+/* The pending run written out, and a new one begun with this verdict (nfqueue_verdict()). */
+void
+nfqueue_run_start(struct nfqueue *q, uint32_t id, int verdict, int setmark, uint32_t mark)
 {
 	run_emit(q);
 	q->run_last = id;
@@ -199,23 +199,6 @@ run_start(struct nfqueue *q, uint32_t id, int verdict, int setmark, uint32_t mar
 	q->run_setmark = setmark;
 	q->run_mark = mark;
 	q->run_n = 1;
-}
-
-void
-nfqueue_verdict(struct nfqueue *q, uint32_t id, int verdict, int setmark, uint32_t mark)
-{
-	if (verdict == NF_DROP)
-		counter_add(&q->c.dropped, 1);
-	else
-		counter_add(&q->c.accepted, 1);
-	/* Most verdicts extend the run: kept apart from run_start(), so this costs no frame. */
-	if (q->run_n > 0 && q->run_verdict == verdict && q->run_setmark == setmark &&
-	    (!setmark || q->run_mark == mark) && id > q->run_last) {
-		q->run_last = id;
-		q->run_n++;
-		return;
-	}
-	run_start(q, id, verdict, setmark, mark);
 }
 
 int
@@ -239,16 +222,26 @@ nfqueue_flush(struct nfqueue *q)
 	return 0;
 }
 
-/* A u32 attribute's value in host order, if it has four bytes. */
+/* A u32 attribute's value (vlen bytes at v) in host order, if it has four bytes. */
 static int
-attr_u32(const struct nlattr *a, uint32_t *v)
+attr_u32(const uint8_t *v, size_t vlen, uint32_t *v32)
 {
-	if (a->nla_len < NLA_HDRLEN + 4)
+	if (vlen < 4)
 		return -1;
 	uint32_t x;
-	memcpy(&x, (const uint8_t *)a + NLA_HDRLEN, 4);
-	*v = ntohl(x);
+	memcpy(&x, v, 4);
+	*v32 = ntohl(x);
 	return 0;
+}
+
+/* Whether the attribute header at a says type, with len value bytes. */
+static inline int
+attr_is(const uint8_t *a, uint16_t type, size_t len)
+{
+	struct nlattr h, want = {(uint16_t)(NLA_HDRLEN + len), type};
+
+	memcpy(&h, a, sizeof(h));
+	return memcmp(&h, &want, sizeof(h)) == 0;
 }
 
 /* The attributes packet_read() looks at: a bit each, so the others cost one test. */
@@ -260,36 +253,33 @@ _Static_assert((NLMSG_ERROR & 0xff) != NFQNL_MSG_PACKET && (NLMSG_DONE & 0xff) !
     "acks are told from packets by their low byte");
 
 /*
- * Turns one packet message into an nfqueue_packet; returns 0, or -1 if it
- * lacks what we need. The attributes are walked once, each length checked
- * against the message, and only those blockd reads are looked at (what
- * nfq_nlmsg_parse() would validate of the others is never used).
+ * The attributes from off on, in any order, into p: the walk. Each length
+ * is checked against the message, and only those blockd reads are looked
+ * at (what nfq_nlmsg_parse() would validate of the others is never used).
+ * have_hdr: NFQA_PACKET_HDR read already. Returns 0, or -1 if the message
+ * lacks what we need. Apart: the kernel's own layout never needs it.
  */
-static int
-packet_read(const struct nlmsghdr *nlh, struct nfqueue_packet *p)
+static __attribute__((noinline)) int
+attrs_walk(const uint8_t *m, size_t off, size_t mlen, struct nfqueue_packet *p, int have_hdr)
 {
-	size_t off = NLMSG_HDRLEN + NLMSG_ALIGN(sizeof(struct nfgenmsg));
-	const uint8_t *m = (const uint8_t *)nlh;
-	size_t mlen = nlh->nlmsg_len; /* read once: the stores into p may alias it */
+	struct nfqnl_msg_packet_hdr ph;
+	struct nlattr h;
 	uint32_t cap = 0;
-	int have_hdr = 0;
 
-	memset(p, 0, sizeof(*p));
 	while (off + NLA_HDRLEN <= mlen) {
-		const struct nlattr *a = (const struct nlattr *)(m + off);
-		size_t alen = a->nla_len;
-		unsigned type = a->nla_type & NLA_TYPE_MASK;
+		memcpy(&h, m + off, sizeof(h));
+		size_t alen = h.nla_len;
+		unsigned type = h.nla_type & NLA_TYPE_MASK;
+		const uint8_t *v = m + off + NLA_HDRLEN;
 		/* Below NLA_HDRLEN wraps: one test for too short and too long. */
 		if (alen - NLA_HDRLEN > mlen - off - NLA_HDRLEN)
 			return -1;
 		off += NLA_ALIGN(alen);
 		if (type >= 32 || !(WANTED_ATTRS >> type & 1))
 			continue;
-		const uint8_t *v = (const uint8_t *)a + NLA_HDRLEN;
 		size_t vlen = alen - NLA_HDRLEN;
 		switch (type) {
-		case NFQA_PACKET_HDR: {
-			struct nfqnl_msg_packet_hdr ph;
+		case NFQA_PACKET_HDR:
 			if (vlen < sizeof(ph))
 				return -1;
 			memcpy(&ph, v, sizeof(ph));
@@ -298,19 +288,18 @@ packet_read(const struct nlmsghdr *nlh, struct nfqueue_packet *p)
 			p->hook = ph.hook;
 			have_hdr = 1;
 			break;
-		}
 		case NFQA_MARK:
-			(void)attr_u32(a, &p->mark);
+			(void)attr_u32(v, vlen, &p->mark);
 			break;
 		case NFQA_PAYLOAD:
 			p->data = v;
 			p->len = vlen;
 			break;
 		case NFQA_CAP_LEN:
-			(void)attr_u32(a, &cap);
+			(void)attr_u32(v, vlen, &cap);
 			break;
 		case NFQA_SKB_INFO:
-			(void)attr_u32(a, &p->skb_info);
+			(void)attr_u32(v, vlen, &p->skb_info);
 			break;
 		default:
 			break;
@@ -323,12 +312,70 @@ packet_read(const struct nlmsghdr *nlh, struct nfqueue_packet *p)
 	return 0;
 }
 
+/*
+ * Turns one packet message into an nfqueue_packet; returns 0, or -1 if it
+ * lacks what we need.
+ */
+static inline __attribute__((always_inline)) int
+packet_read(const struct nlmsghdr *nlh, struct nfqueue_packet *p)
+{
+	size_t off = NLMSG_HDRLEN + NLMSG_ALIGN(sizeof(struct nfgenmsg));
+	const uint8_t *m = (const uint8_t *)nlh;
+	size_t mlen = nlh->nlmsg_len; /* read once: the stores into p may alias it */
+	int have_hdr = 0;
+
+	memset(p, 0, sizeof(*p));
+	/*
+	 * The attributes as the kernel orders them (nfqnl_build_packet_message()):
+	 * the header, the devices, the mark, the hardware address, ... the
+	 * payload last. Those of a fixed size are taken in that order, each
+	 * with one compare of its attribute header, and the walk takes the rest
+	 * from the first that differs (any layout: it reads any order).
+	 */
+	struct nfqnl_msg_packet_hdr ph;
+	struct nlattr h;
+	/* The most the sequence reads: each of its attributes, and the payload's header. */
+	enum { U32_ATTR = NLA_HDRLEN + 4 };
+	const size_t seq_max = NLA_ALIGN(NLA_HDRLEN + sizeof(ph)) + U32_ATTR + U32_ATTR + U32_ATTR +
+	    NLA_HDRLEN + sizeof(struct nfqnl_msg_packet_hw) + NLA_HDRLEN;
+	if (off + seq_max <= mlen) { /* so no step of it reads past the message */
+		if (attr_is(m + off, NFQA_PACKET_HDR, sizeof(ph))) {
+			memcpy(&ph, m + off + NLA_HDRLEN, sizeof(ph));
+			p->id = ntohl(ph.packet_id);
+			p->hw_protocol = ntohs(ph.hw_protocol);
+			p->hook = ph.hook;
+			have_hdr = 1;
+			off += NLA_ALIGN(NLA_HDRLEN + sizeof(ph));
+		}
+		if (attr_is(m + off, NFQA_IFINDEX_INDEV, 4))
+			off += NLA_HDRLEN + 4;
+		if (attr_is(m + off, NFQA_IFINDEX_OUTDEV, 4))
+			off += NLA_HDRLEN + 4;
+		if (attr_is(m + off, NFQA_MARK, 4)) {
+			(void)attr_u32(m + off + NLA_HDRLEN, 4, &p->mark);
+			off += NLA_HDRLEN + 4;
+		}
+		if (attr_is(m + off, NFQA_HWADDR, sizeof(struct nfqnl_msg_packet_hw)))
+			off += NLA_HDRLEN + sizeof(struct nfqnl_msg_packet_hw);
+		/* The payload, if it comes next with less than an attribute after it: the end. */
+		memcpy(&h, m + off, sizeof(h));
+		if (h.nla_type == NFQA_PAYLOAD && h.nla_len >= NLA_HDRLEN &&
+		    mlen - off - h.nla_len < NLA_HDRLEN) {
+			p->data = m + off + NLA_HDRLEN;
+			p->len = h.nla_len - NLA_HDRLEN;
+			return have_hdr ? 0 : -1;
+		}
+	}
+	return attrs_walk(m, off, mlen, p, have_hdr);
+}
+
 unsigned
 nfqueue_dispatch(struct nfqueue *q, const void *buf, size_t len, nfqueue_packet_fn fn, void *arg)
 {
 	const uint8_t *b = buf;
 	size_t off = 0;
 	unsigned done = 0;
+	struct nfqueue_packet *p = &q->pkt;
 
 	/* mnl_nlmsg_ok() and mnl_nlmsg_next() as offsets, without a library call a message. */
 	while (len - off >= sizeof(struct nlmsghdr)) {
@@ -343,20 +390,24 @@ nfqueue_dispatch(struct nfqueue *q, const void *buf, size_t len, nfqueue_packet_
 				counter_add(&q->c.bad_msgs, 1);
 			continue; /* else acks of our own messages */
 		}
-		struct nfqueue_packet p;
-		if (packet_read(nlh, &p) == -1) {
+		if (packet_read(nlh, p) == -1) {
 			/* No id: the kernel's fail policy is all that can apply. */
 			counter_add(&q->c.bad_msgs, 1);
 			continue;
 		}
-		counter_add(&q->c.received, 1);
-		if (q->last_id && p.id > q->last_id + 1)
-			counter_add(&q->c.missed, p.id - q->last_id - 1);
-		if (p.id > q->last_id)
-			q->last_id = p.id;
-		fn(arg, q, &p);
+		/* Ids are consecutive: a gap counts as missed (wrapping as ever). */
+		uint32_t last = q->last_id, gap = p->id - last - 1;
+		if (p->id > last) {
+			q->last_id = p->id;
+			if (gap && last)
+				counter_add(&q->c.missed, gap);
+		} else if (last == UINT32_MAX && p->id) {
+			counter_add(&q->c.missed, gap);
+		}
+		fn(arg, q, p);
 		done++;
 	}
+	counter_add(&q->c.received, done); /* every packet handed over, counted once a receive */
 	return done;
 }
 

@@ -4,9 +4,22 @@
 
 #include <stddef.h>
 #include <stdint.h>
+#include <linux/netfilter.h>
 #include <linux/netfilter/nfnetlink_queue.h>
 
 #include "base/counters.h"
+
+/* One queued packet as the callback sees it. data points into the queue's buffer. */
+struct nfqueue_packet {
+	uint32_t id;
+	uint16_t hw_protocol; /* ETH_P_IP / ETH_P_IPV6, host order */
+	uint8_t hook;
+	uint32_t mark;
+	const uint8_t *data; /* the IP packet */
+	size_t len;
+	int truncated;     /* NFQA_CAP_LEN said the kernel copied less than the packet */
+	uint32_t skb_info; /* NFQA_SKB_INFO flags (NFQA_SKB_*), 0 when the kernel sent none */
+};
 
 struct nfqueue {
 	struct mnl_socket *nl;
@@ -24,19 +37,9 @@ struct nfqueue {
 	int run_setmark;
 	uint32_t run_mark;
 	unsigned run_n;
+	struct nfqueue_packet
+	    pkt; /* the one being handed over: not on the stack, which a frame guards */
 	struct nfqueue_counters c;
-};
-
-/* One queued packet as the callback sees it. data points into the queue's buffer. */
-struct nfqueue_packet {
-	uint32_t id;
-	uint16_t hw_protocol; /* ETH_P_IP / ETH_P_IPV6, host order */
-	uint8_t hook;
-	uint32_t mark;
-	const uint8_t *data; /* the IP packet */
-	size_t len;
-	int truncated;     /* NFQA_CAP_LEN said the kernel copied less than the packet */
-	uint32_t skb_info; /* NFQA_SKB_INFO flags (NFQA_SKB_*), 0 when the kernel sent none */
 };
 
 /*
@@ -91,12 +94,30 @@ int nfqueue_recv_batch(struct nfqueue *, unsigned max, nfqueue_packet_fn fn, voi
 unsigned nfqueue_dispatch(
     struct nfqueue *, const void *buf, size_t len, nfqueue_packet_fn fn, void *arg);
 
+/* nfqueue_run_start(): nfqueue_verdict() of a verdict that does not extend the pending run. */
+void nfqueue_run_start(struct nfqueue *, uint32_t id, int verdict, int setmark, uint32_t mark);
+
 /*
  * nfqueue_verdict(): records the verdict (NF_ACCEPT, NF_DROP) for packet id,
  * setting the packet mark to mark when setmark. Consecutive packets with the
- * same verdict and mark become one NFQNL_MSG_VERDICT_BATCH message.
+ * same verdict and mark become one NFQNL_MSG_VERDICT_BATCH message. Inline:
+ * every packet's, and most extend the run.
  */
-void nfqueue_verdict(struct nfqueue *, uint32_t id, int verdict, int setmark, uint32_t mark);
+static inline void
+nfqueue_verdict(struct nfqueue *q, uint32_t id, int verdict, int setmark, uint32_t mark)
+{
+	if (verdict == NF_DROP)
+		counter_add(&q->c.dropped, 1);
+	else
+		counter_add(&q->c.accepted, 1);
+	if (q->run_n > 0 && q->run_verdict == verdict && q->run_setmark == setmark &&
+	    (!setmark || q->run_mark == mark) && id > q->run_last) {
+		q->run_last = id;
+		q->run_n++;
+		return;
+	}
+	nfqueue_run_start(q, id, verdict, setmark, mark);
+}
 /* nfqueue_flush(): sends the recorded verdicts. Returns 0, or -1 (counted). */
 int nfqueue_flush(struct nfqueue *);
 

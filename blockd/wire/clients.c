@@ -13,8 +13,8 @@ struct client_table {
 	struct client *slots;
 	uint32_t mask; /* slots - 1, a power of two */
 	uint32_t used;
-	uint32_t max_used; /* used stays below this: the table is at most half full */
-	uint64_t seed;
+	uint32_t max_used;  /* used stays below this: the table is at most half full */
+	uint64_t secret[2]; /* slot_of()'s, made from the seed */
 };
 
 static uint64_t
@@ -46,7 +46,8 @@ client_table_create(uint32_t clients, uint64_t seed)
 	}
 	t->mask = n - 1;
 	t->max_used = clients;
-	t->seed = mix(seed ^ 0x2545f4914f6cdd1dULL);
+	t->secret[0] = mix(seed ^ 0x2545f4914f6cdd1dULL);
+	t->secret[1] = mix(t->secret[0] ^ 0x9e3779b97f4a7c15ULL);
 	return t;
 }
 
@@ -84,10 +85,18 @@ slot_word(const struct client *c)
 	return w;
 }
 
+/*
+ * The client's home slot: its word and family, each masked by a secret,
+ * folded by one wide multiply (as flow_hash()), so that no one can aim
+ * clients at one run of slots.
+ */
 static uint32_t
 slot_of(const struct client_table *t, uint8_t family, uint64_t w)
 {
-	return (uint32_t)mix(t->seed ^ w ^ ((uint64_t)family << 56)) & t->mask;
+	unsigned __int128 r =
+	    (unsigned __int128)(w ^ t->secret[0]) * (unsigned __int128)(family ^ t->secret[1]);
+
+	return (uint32_t)((uint64_t)r ^ (uint64_t)(r >> 64)) & t->mask;
 }
 
 /* The slot holding the client (family, w), or the empty slot where it would go. */

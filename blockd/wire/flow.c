@@ -5,6 +5,7 @@
 #include "flow.h"
 
 struct flow_table {
+	struct flow_table_live live; /* first: flow_expire() reads it */
 	struct flow *flows;
 	uint32_t *buckets; /* index + 1 of chain head; 0 empty */
 	uint32_t nbuckets; /* power of two */
@@ -13,7 +14,7 @@ struct flow_table {
 	uint32_t free_head; /* freed flows, chained through hnext */
 	uint32_t lru_head, lru_tail;
 	uint32_t timeout;
-	uint64_t seed;
+	uint64_t secret[6]; /* flow_hash()'s, made from the seed */
 	struct reasm_pool *pool;
 	uint8_t *longmem;   /* nlong blocks of REASM_LONG_MEM bytes */
 	uint8_t **longfree; /* the blocks not in use */
@@ -34,36 +35,38 @@ mix(uint64_t h)
 	return h;
 }
 
+/* The 128-bit product of a and b, its halves folded: the step of the keyed hash below. */
+static inline uint64_t
+mum(uint64_t a, uint64_t b)
+{
+	unsigned __int128 r = (unsigned __int128)a * (unsigned __int128)b;
+
+	return (uint64_t)r ^ (uint64_t)(r >> 64);
+}
+
 /*
- * Keyed hash over the key's 40 bytes: each word folded into the seeded
- * state by a multiply and a shift, the whole mixed once at the end. The
- * bucket is its low bits (flow_bucket()).
+ * Keyed hash over the key's 40 bytes: its words paired, each word masked
+ * by its own secret (t->secret, from the seed), each pair folded by one
+ * wide multiply, the fifth word with what the others made, as wyhash
+ * does: without the secrets no one can aim keys at one chain. The bucket
+ * is its low bits (flow_bucket()).
  */
 uint32_t
 flow_hash(const struct flow_table *t, const struct flow_key *k)
 {
 	const uint8_t *b = (const uint8_t *)k;
-	uint64_t h = t->seed;
+	const uint64_t *s = t->secret;
+	uint64_t w0, w1, w2, w3, w4;
 
-	_Static_assert(sizeof(struct flow_key) == 40, "flow_key is 40 bytes");
-	/*
-	 * Written out five times, each word loaded where it is: the compiler
-	 * keeps a loop otherwise, and copies the key to the stack first.
-	 */
-#define FOLD(off)                                    \
-	do {                                         \
-		uint64_t w;                          \
-		memcpy(&w, b + (off), 8);            \
-		h = (h ^ w) * 0x9fb21c651e98df25ULL; \
-		h ^= h >> 29;                        \
-	} while (0)
-	FOLD(0);
-	FOLD(8);
-	FOLD(16);
-	FOLD(24);
-	FOLD(32);
-#undef FOLD
-	return (uint32_t)mix(h);
+	_Static_assert(sizeof(struct flow_key) == 40, "flow_key is five words");
+	/* Each word loaded where it is: the compiler copies the key to the stack otherwise. */
+	memcpy(&w0, b, 8);
+	memcpy(&w1, b + 8, 8);
+	memcpy(&w2, b + 16, 8);
+	memcpy(&w3, b + 24, 8);
+	memcpy(&w4, b + 32, 8);
+	uint64_t h = mum(w0 ^ s[0], w1 ^ s[1]) ^ mum(w2 ^ s[2], w3 ^ s[3]);
+	return (uint32_t)mum(h ^ s[4], w4 ^ s[5]);
 }
 
 static inline uint32_t
@@ -84,10 +87,14 @@ flow_table_create(uint32_t capacity, uint32_t nstreams, uint32_t timeout, uint64
 		return NULL;
 	while (nb < capacity)
 		nb <<= 1;
+	t->live.live_at = INT64_MIN;
 	t->nbuckets = nb;
 	t->capacity = capacity;
 	t->timeout = timeout;
-	t->seed = mix(seed ^ 0x9e3779b97f4a7c15ULL);
+	for (int i = 0; i < 6; i++) {
+		seed += 0x9e3779b97f4a7c15ULL;
+		t->secret[i] = mix(seed);
+	}
 	t->flows = calloc(capacity, sizeof(*t->flows));
 	t->buckets = calloc(nb, sizeof(*t->buckets));
 	t->pool = reasm_pool_create(nstreams);
@@ -139,6 +146,25 @@ at(struct flow_table *t, uint32_t i)
 	return &t->flows[i - 1];
 }
 
+/* Another flow (index i, or none) is the least recently used: whether it is live is not known. */
+static inline void
+tail_is(struct flow_table *t, uint32_t i)
+{
+	t->lru_tail = i;
+	t->live.live_at = INT64_MIN;
+}
+
+/*
+ * A flow touched at now: if the clock went back, it may be older than the
+ * now the table was found live at, which then no longer says anything.
+ */
+static inline void
+touched_at(struct flow_table *t, int64_t now)
+{
+	if (now < t->live.live_at)
+		t->live.live_at = INT64_MIN;
+}
+
 static void
 lru_unlink(struct flow_table *t, struct flow *f)
 {
@@ -149,22 +175,8 @@ lru_unlink(struct flow_table *t, struct flow *f)
 	if (f->next)
 		at(t, f->next)->prev = f->prev;
 	else
-		t->lru_tail = f->prev;
+		tail_is(t, f->prev);
 	f->prev = f->next = 0;
-}
-
-static void
-lru_push_head(struct flow_table *t, struct flow *f)
-{
-	uint32_t i = idx(t, f);
-
-	f->prev = 0;
-	f->next = t->lru_head;
-	if (t->lru_head)
-		at(t, t->lru_head)->prev = i;
-	else
-		t->lru_tail = i;
-	t->lru_head = i;
 }
 
 /* Unlinks f from its chain and the LRU list, frees its stream and its slot. */
@@ -194,8 +206,8 @@ expired(const struct flow_table *t, const struct flow *f, int64_t now)
 	return now - f->last_seen >= (int64_t)t->timeout;
 }
 
-/* The flow of key k (hash h) in its chain; the whole hash is compared before the key. */
-static struct flow *
+/* The index of key k's flow (hash h) in its chain, or 0; the whole hash is compared before the key. */
+static uint32_t
 find(struct flow_table *t, const struct flow_key *k, uint32_t h)
 {
 	uint32_t i;
@@ -204,9 +216,27 @@ find(struct flow_table *t, const struct flow_key *k, uint32_t h)
 		struct flow *f = at(t, i);
 
 		if (f->hash == h && memcmp(&f->key, k, sizeof(*k)) == 0)
-			return f;
+			return i;
 	}
-	return NULL;
+	return 0;
+}
+
+/* f (index i) made the most recently used: lru_unlink() and lru_push_head() in one. */
+static inline void
+lru_to_head(struct flow_table *t, struct flow *f, uint32_t i)
+{
+	if (t->lru_head == i)
+		return;
+	/* Not the head, so it has a prev, and the head is another flow. */
+	at(t, f->prev)->next = f->next;
+	if (f->next)
+		at(t, f->next)->prev = f->prev;
+	else
+		tail_is(t, f->prev);
+	f->prev = 0;
+	f->next = t->lru_head;
+	at(t, t->lru_head)->prev = i;
+	t->lru_head = i;
 }
 
 struct flow *
@@ -219,10 +249,12 @@ struct flow *
 flow_lookup_h(struct flow_table *t, const struct flow_key *k, uint32_t hash, int64_t now)
 {
 	struct flow *f;
+	uint32_t i;
 
 	t->st.lookups++;
-	if ((f = find(t, k, hash)) == NULL)
+	if ((i = find(t, k, hash)) == 0)
 		return NULL;
+	f = at(t, i);
 	if (expired(t, f, now)) {
 		drop(t, f);
 		t->st.expirations++;
@@ -230,8 +262,8 @@ flow_lookup_h(struct flow_table *t, const struct flow_key *k, uint32_t hash, int
 	}
 	t->st.hits++;
 	f->last_seen = now;
-	lru_unlink(t, f);
-	lru_push_head(t, f);
+	touched_at(t, now);
+	lru_to_head(t, f, i);
 	return f;
 }
 
@@ -270,14 +302,13 @@ flow_add(struct flow_table *t, const struct flow_key *k, int64_t now)
 	return flow_add_h(t, k, flow_hash(t, k), now);
 }
 
-struct flow *
-flow_add_h(struct flow_table *t, const struct flow_key *k, uint32_t hash, int64_t now)
+/* flow_add_h() with room in the table: a leaf, so the common insert saves no registers. */
+static inline __attribute__((always_inline)) struct flow *
+add(struct flow_table *t, const struct flow_key *k, uint32_t hash, int64_t now)
 {
 	struct flow *f;
 	uint32_t b, i;
 
-	if (t->st.active == t->capacity)
-		evict(t, now);
 	if (t->free_head) {
 		i = t->free_head;
 		t->free_head = at(t, i)->hnext;
@@ -288,14 +319,37 @@ flow_add_h(struct flow_table *t, const struct flow_key *k, uint32_t hash, int64_
 	/* Zeroed already: by calloc() when never used, by drop() when freed. */
 	f->key = *k;
 	f->last_seen = now;
+	touched_at(t, now);
 	f->hash = hash;
 	b = flow_bucket(t, hash);
 	f->hnext = t->buckets[b];
 	t->buckets[b] = i;
-	lru_push_head(t, f);
+	/* at the head of the LRU list */
+	f->next = t->lru_head;
+	if (t->lru_head)
+		at(t, t->lru_head)->prev = i;
+	else
+		tail_is(t, i);
+	t->lru_head = i;
 	t->st.active++;
 	t->st.inserts++;
 	return f;
+}
+
+/* Full: the least recently used goes first (evict()). */
+static __attribute__((noinline)) struct flow *
+add_full(struct flow_table *t, const struct flow_key *k, uint32_t hash, int64_t now)
+{
+	evict(t, now);
+	return add(t, k, hash, now);
+}
+
+struct flow *
+flow_add_h(struct flow_table *t, const struct flow_key *k, uint32_t hash, int64_t now)
+{
+	if (t->st.active == t->capacity)
+		return add_full(t, k, hash, now);
+	return add(t, k, hash, now);
 }
 
 void
@@ -377,14 +431,19 @@ expire_tail(struct flow_table *t, int64_t now, size_t max)
 		t->st.expirations++;
 		n++;
 	}
+	if (n < max)
+		t->live.live_at = now; /* the tail live, or none */
 	return n;
 }
 
 size_t
-flow_expire(struct flow_table *t, int64_t now, size_t max)
+flow_expire_run(struct flow_table *t, int64_t now, size_t max)
 {
-	if (t->lru_tail == 0 || !expired(t, at(t, t->lru_tail), now))
+	if (t->lru_tail == 0 || !expired(t, at(t, t->lru_tail), now)) {
+		if (max > 0)
+			t->live.live_at = now;
 		return 0;
+	}
 	return expire_tail(t, now, max);
 }
 

@@ -205,8 +205,30 @@ struct reasm *flow_stream_grow(struct flow_table *, struct flow *f);
  */
 struct reasm *flow_stream_alt(struct flow_table *, struct flow *f);
 
-/* flow_expire(): drops up to max flows idle for timeout at now; returns how many. */
-size_t flow_expire(struct flow_table *, int64_t now, size_t max);
+/*
+ * What of a table flow_expire() reads inline: the now at which its least
+ * recently used flow was last found live (so every flow was), INT64_MIN
+ * when not known. The table's first member.
+ */
+struct flow_table_live {
+	int64_t live_at;
+};
+
+/* flow_expire_run(): flow_expire() past its inline check. */
+size_t flow_expire_run(struct flow_table *, int64_t now, size_t max);
+
+/*
+ * flow_expire(): drops up to max flows idle for timeout at now; returns how
+ * many. Inline: asked on every packet, and at one now, once the oldest
+ * flow is found live, nothing is idle for long enough until now moves.
+ */
+static inline size_t
+flow_expire(struct flow_table *t, int64_t now, size_t max)
+{
+	if (((const struct flow_table_live *)(const void *)t)->live_at == now)
+		return 0;
+	return flow_expire_run(t, now, max);
+}
 
 void flow_stats(const struct flow_table *, struct flow_stats *);
 

@@ -6,29 +6,14 @@
 #include "base/bytes.h"
 #include "pkt.h"
 
-/* The TCP options of a header of doff bytes at l4: what pkt.tcp_opts and tsval say. */
-static void
-tcp_options(struct pkt *p, const uint8_t *l4, size_t doff)
+/*
+ * The TCP options of a header of doff bytes at l4, walked: what pkt.tcp_opts
+ * and tsval say. Returns PKT_OK, the reader's result, so it is a tail call.
+ */
+static __attribute__((noinline)) int
+tcp_options_walk(struct pkt *p, const uint8_t *l4, size_t doff)
 {
 	size_t i = 20;
-
-	/*
-	 * The layouts Linux (and most stacks) send, read as the walk below
-	 * would read them, without it: NOP, NOP, timestamp on the segments
-	 * after the handshake; MSS, SACK permitted, timestamp, NOP, window
-	 * scale on the SYN.
-	 */
-	if (doff == 32 && rd32(l4 + 20) == 0x0101080au) {
-		p->tcp_opts |= PKT_OPT_TS;
-		p->tsval = rd32(l4 + 24);
-		return;
-	}
-	if (doff == 40 && rd16(l4 + 20) == 0x0204u && rd32(l4 + 24) == 0x0402080au &&
-	    rd32(l4 + 36) >> 8 == 0x010303u) {
-		p->tcp_opts |= PKT_OPT_TS;
-		p->tsval = rd32(l4 + 28);
-		return;
-	}
 
 	while (i < doff) {
 		uint8_t kind = l4[i];
@@ -53,6 +38,30 @@ tcp_options(struct pkt *p, const uint8_t *l4, size_t doff)
 		}
 		i += olen;
 	}
+	return PKT_OK;
+}
+
+/*
+ * The TCP options: the layouts Linux (and most stacks) send, read as the
+ * walk would read them, without it: NOP, NOP, timestamp on the segments
+ * after the handshake; MSS, SACK permitted, timestamp, NOP, window scale
+ * on the SYN. In the reader, without a call; the walk for any other.
+ */
+static inline __attribute__((always_inline)) int
+tcp_options(struct pkt *p, const uint8_t *l4, size_t doff)
+{
+	if (doff == 32 && rd32(l4 + 20) == 0x0101080au) {
+		p->tcp_opts = PKT_OPT_TS;
+		p->tsval = rd32(l4 + 24);
+		return PKT_OK;
+	}
+	if (doff == 40 && rd16(l4 + 20) == 0x0204u && rd32(l4 + 24) == 0x0402080au &&
+	    rd32(l4 + 36) >> 8 == 0x010303u) {
+		p->tcp_opts = PKT_OPT_TS;
+		p->tsval = rd32(l4 + 28);
+		return PKT_OK;
+	}
+	return doff > 20 ? tcp_options_walk(p, l4, doff) : PKT_OK;
 }
 
 /* Transport header at p->l3 + off, bounded by the IP length; in each reader, without a call. */
@@ -94,10 +103,9 @@ parse_l4(struct pkt *p, size_t off)
 		p->tcp_flags = l4[13];
 		p->window = rd16(l4 + 14);
 		p->urg_ptr = rd16(l4 + 18);
-		tcp_options(p, l4, doff);
 		p->payload = l4 + doff;
 		p->paylen = rem - doff;
-		return PKT_OK;
+		return tcp_options(p, l4, doff); /* last: the walk a tail call */
 	}
 	return PKT_OTHER_PROTO;
 }
@@ -140,6 +148,11 @@ parse_v6(const uint8_t *buf, size_t len, struct pkt *p)
 
 	uint8_t nh = buf[6];
 	size_t off = 40;
+	/* No extension headers, as most packets come: the walk's first step, without its switch. */
+	if (nh == IPPROTO_TCP || nh == IPPROTO_UDP) {
+		p->proto = nh;
+		return parse_l4(p, off);
+	}
 	/* Walk the extension headers we can skip; a bounded chain. */
 	for (int n = 0; n < 16; n++) {
 		p->proto = nh;
@@ -189,7 +202,10 @@ parse_v6(const uint8_t *buf, size_t len, struct pkt *p)
 int
 pkt_parse(const uint8_t *buf, size_t len, struct pkt *p)
 {
-	memset(p, 0, sizeof(*p));
+	/* In two parts: the whole struct at once becomes a string store, a step per word. */
+	_Static_assert(sizeof(*p) > 64, "struct pkt is zeroed in two parts");
+	memset(p, 0, 64);
+	memset((uint8_t *)p + 64, 0, sizeof(*p) - 64);
 	p->l3 = buf;
 	if (len < 1)
 		return PKT_TRUNCATED;
