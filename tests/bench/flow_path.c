@@ -265,8 +265,8 @@ static void
 queue_msg(struct msg *m, int family, const uint8_t *p, size_t len, int queued)
 {
 	struct nlmsghdr *nlh = nfq_nlmsg_put((char *)m->buf, NFQNL_MSG_PACKET, 0);
-	struct nfqnl_msg_packet_hdr ph = {
-	    htonl(++packet_id), htons(family == 4 ? ETH_P_IP : ETH_P_IPV6), NF_INET_FORWARD};
+	struct nfqnl_msg_packet_hdr ph = {0, htons(family == 4 ? ETH_P_IP : ETH_P_IPV6),
+	    NF_INET_FORWARD}; /* id: number_group() */
 	struct nfqnl_msg_packet_hw hw = {htons(6), 0, {2, 0, 0, 0, 0, 1, 0, 0}};
 
 	nlh->nlmsg_seq = 0;
@@ -334,6 +334,27 @@ gen_flow(unsigned long i, unsigned g)
 	    pkt, &t, PKT_TCP_ACK | PKT_TCP_PSH, t.isn + 1 + HELLO_LEN, t.sisn + 4001, nx, NEXT_LEN);
 	queue_msg(&group[K_NEXT][g], t.family, pkt, n,
 	    !blocked && queued_web_tcp(PKT_TCP_ACK | PKT_TCP_PSH, NEXT_LEN));
+}
+
+/*
+ * The kernel numbers packets as they are queued, one after another: the
+ * group's queued messages numbered in the order drive() hands them over.
+ */
+static void
+number_group(unsigned n)
+{
+	for (int k = 0; k < K_N; k++)
+		for (unsigned g = 0; g < n; g++) {
+			struct msg *m = &group[k][g];
+			uint32_t id;
+
+			if (!m->queued)
+				continue;
+			id = htonl(++packet_id);
+			memcpy(m->buf + NLMSG_HDRLEN + NLMSG_ALIGN(sizeof(struct nfgenmsg)) +
+				NLA_HDRLEN,
+			    &id, sizeof(id));
+		}
 }
 
 static struct worker w;
@@ -497,6 +518,7 @@ main(int argc, char **argv)
 		double g0 = cpu_s();
 		for (unsigned g = 0; g < n; g++)
 			gen_flow(i + g, g);
+		number_group(n);
 		gen_cpu += cpu_s() - g0;
 		drive_syn(n);
 		drive_ack(n);
@@ -515,8 +537,9 @@ main(int argc, char **argv)
 	for (int k = 0; k < K_N; k++)
 		printf(" %s %lu", kind_name[k], handed[k]);
 	printf(" cpu_us_per_flow %.3f\n", took * 1e6 / (double)flows);
-	static const char *const keys[] = {"received", "verdict_msgs", "tls_hellos", "tls_blocked",
-	    "tls_no_sni", "client_share_exceeded", "flows_evicted", "events", "events_lost"};
+	static const char *const keys[] = {"received", "missed", "verdict_msgs", "tls_hellos",
+	    "tls_blocked", "tls_no_sni", "client_share_exceeded", "flows_evicted", "events",
+	    "events_lost"};
 	for (size_t i = 0; i < sizeof(keys) / sizeof(keys[0]); i++)
 		printf("%s%s %llu", i ? " " : "", keys[i],
 		    (unsigned long long)counters_stat(&cv, keys[i]));
