@@ -346,31 +346,40 @@ Test(webflow, urgent_byte_announced_before_blocks)
  * timestamp PAWS drops) decide nothing allowed: the second hello after
  * them still blocks.
  */
+/* Next records (ChangeCipherSpec, application data) in the usual segment at NEXT. */
+static struct seg
+plain_next(void)
+{
+	size_t n = ccs(rest);
+	n += appdata(rest + n, 53);
+	return data(NEXT, rest, n);
+}
+
+/* s, a segment the server would not take, decides nothing: a second hello after it blocks. */
+static void
+second_after_ignored(const struct seg *s)
+{
+	cr_assert_eq(send_seg(s), FLOW_UNDECIDED);
+	size_t n = ccs(rest);
+	n += second(rest + n);
+	cr_assert_eq(send_data(NEXT, rest, n), FLOW_BLOCKED);
+}
+
 Test(webflow, low_ttl_next_records_decide_nothing)
 {
 	start();
-	size_t n = ccs(rest);
-	n += appdata(rest + n, 53);
-	struct seg s = data(NEXT, rest, n);
+	struct seg s = plain_next();
 	s.ttl = TTL - 5;
-	cr_assert_eq(send_seg(&s), FLOW_UNDECIDED);
-	n = ccs(rest);
-	n += second(rest + n);
-	cr_assert_eq(send_data(NEXT, rest, n), FLOW_BLOCKED);
+	second_after_ignored(&s);
 }
 
 Test(webflow, paws_next_records_decide_nothing)
 {
 	start();
-	size_t n = ccs(rest);
-	n += appdata(rest + n, 53);
-	struct seg s = data(NEXT, rest, n);
+	struct seg s = plain_next();
 	s.ts = TS - 1000;
-	cr_assert_eq(send_seg(&s), FLOW_UNDECIDED);
+	second_after_ignored(&s);
 	cr_assert_eq(atomic_load(&w.c.tcp_paws), 1);
-	n = ccs(rest);
-	n += second(rest + n);
-	cr_assert_eq(send_data(NEXT, rest, n), FLOW_BLOCKED);
 }
 
 /* Application data behind a second hello in one segment: the hello is read first, and blocks. */
