@@ -15,10 +15,9 @@
 int
 tcpin_check(struct tcpin *t, const struct pkt *p)
 {
-	if (p->tcp_opts & (PKT_OPT_MD5 | PKT_OPT_AO))
-		return TCPIN_MD5;
-	if (p->tcp_opts & PKT_OPT_BAD)
-		return TCPIN_BAD_OPT;
+	/* One test for the options a server drops, which most segments carry none of. */
+	if (p->tcp_opts & (PKT_OPT_MD5 | PKT_OPT_AO | PKT_OPT_BAD))
+		return (p->tcp_opts & (PKT_OPT_MD5 | PKT_OPT_AO)) ? TCPIN_MD5 : TCPIN_BAD_OPT;
 	if (p->tcp_flags & PKT_TCP_SYN)
 		return TCPIN_TAKE; /* a retransmitted SYN: the caller's */
 	int rst = (p->tcp_flags & PKT_TCP_RST) != 0;
@@ -61,12 +60,6 @@ tcpin_verdict_name(int v)
 		return "bad-option";
 	}
 	return "unknown";
-}
-
-uint32_t
-tcpin_data_seq(const struct pkt *p)
-{
-	return p->seq + ((p->tcp_flags & PKT_TCP_SYN) ? 1u : 0u);
 }
 
 int
