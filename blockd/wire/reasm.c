@@ -123,6 +123,23 @@ set_bits(struct reasm *r, uint32_t from, uint32_t to)
 	have[lb] |= tm;
 }
 
+/*
+ * The common case: len bytes (at least one, all within the buffer) that
+ * are the next in order at start, nothing stored past them (start is
+ * contig and high).
+ */
+static inline int
+append(struct reasm *r, uint32_t start, const uint8_t *p, size_t len)
+{
+	uint32_t end = start + (uint32_t)len;
+
+	memcpy(&bytes(r)[start], p, len);
+	set_bits(r, start, end);
+	r->contig = end;
+	r->high = end;
+	return REASM_NEW;
+}
+
 /* Advances contig over bytes now present. */
 static void
 grow_contig(struct reasm *r)
@@ -170,14 +187,8 @@ reasm_add(struct reasm *r, uint64_t off, const uint8_t *p, size_t len)
 	}
 	end = start + (uint32_t)len;
 
-	/* The common case: the next bytes in order, nothing stored past them. */
-	if (start == r->contig && r->high <= start) {
-		memcpy(&data[start], p, len);
-		set_bits(r, start, end);
-		r->contig = end;
-		r->high = end;
-		return res | REASM_NEW;
-	}
+	if (start == r->contig && r->high <= start)
+		return res | append(r, start, p, len);
 
 	for (i = start; i < end;) {
 		if (have_bit(r, i)) {
@@ -255,6 +266,9 @@ reasm_add_tcp(struct reasm *r, uint32_t isn, uint32_t seq, const uint8_t *p, siz
 	}
 	uint32_t rel = seq - (uint32_t)(isn + 1 + r->base); /* from the window's start */
 
+	/* The next bytes in order, as most segments are: reasm_add()'s common case, taken here. */
+	if (rel == r->contig && r->high == rel && len > 0 && len <= reasm_size(r) - rel)
+		return append(r, rel, p, len);
 	if (rel >= 0x80000000u) {
 		/* Starts before the window: keep only what lies after its start. */
 		uint32_t skip = (uint32_t)0 - rel;
