@@ -66,17 +66,11 @@ pick_udp(
 	return kind != QUEUED_NONE ? kind : unrecognised(w, f, verdict, mark);
 }
 
-/*
- * What p's bytes start, if they are the stream's first: a handler, or
- * QUEUED_NONE. Out of line, as ahead() is: a local whose address is taken
- * would cost pick_flow() a stack guard on every packet.
- */
-static __attribute__((noinline)) int
+/* What p's bytes start, if they are the stream's first: a handler, or QUEUED_NONE. */
+static int
 first_bytes(const struct pkt *p)
 {
-	int maybe;
-	int r = sniff_tcp(p->payload, p->paylen, &maybe);
-	return queued_kind_read(r == SNIFF_MORE ? maybe : r);
+	return queued_kind_read(sniff_tcp_kind(p->payload, p->paylen));
 }
 
 /*
@@ -102,7 +96,8 @@ spent(struct worker *w, struct flow *f, const struct pkt *p, int *verdict, uint3
  * the server may discard goes to the last-copy buffer alone, as TLS reads
  * it). Passed, like any segment before the one that decides. With no
  * buffer of its own (the pool, or its client's share, spent) it is dropped
- * for the client to send again. Out of line, as first_bytes() is.
+ * for the client to send again. Out of line: a local whose address is
+ * taken would cost pick_flow() a stack guard on every packet.
  */
 static __attribute__((noinline)) int
 ahead(struct worker *w, struct flow *f, const struct pkt *p)
