@@ -125,7 +125,7 @@ retry_read(struct worker *w, const struct match_snapshot *snap, struct flow *f, 
  * nothing stored after the first hello (most often), tls_parse_retry()
  * would find no record to read and need more: it is not asked.
  */
-static int
+static inline int
 hello_over(struct worker *w, const struct match_snapshot *snap, struct flow *f, const struct pkt *p,
     const struct reasm *s, const struct tls_hello *h, int cut, uint32_t next, uint32_t *mark)
 {
