@@ -385,32 +385,18 @@ wf_decided(struct worker *w, const struct flow *f, uint32_t *mark)
 }
 
 /*
- * 1 if p, a client segment of f, came with a TTL (hop limit) below f's
- * (counted): routers only lower it, so the client sent it lower than its
- * SYN, as tools do with fakes meant to expire between blockd and the server.
- */
-static int
-low_ttl(struct worker *w, const struct flow *f, const struct pkt *p)
-{
-	if (p->ttl >= f->ttl)
-		return 0;
-	CNT(w, tcp_low_ttl);
-	return 1;
-}
-
-/*
- * 1 if p, a client segment of f, may never reach the server's stream
- * (counted by reason): below the flow's TTL, or one a Linux server's stack
- * discards (tcpin.h). Read as one more copy at most, never as the stream.
+ * Why p may never reach the server's stream, counted: below the flow's TTL
+ * (WF_LOW_TTL: routers only lower it, so the client sent it lower than its
+ * SYN, as tools do with fakes meant to expire between blockd and the
+ * server), or what tcpin_check() said of it.
  */
 int
-wf_doubtful(struct worker *w, struct flow *f, const struct pkt *p)
+wf_doubted(struct worker *w, int why)
 {
-	if (low_ttl(w, f, p))
-		return 1;
-	switch (tcpin_check(&f->tcp, p)) {
-	case TCPIN_TAKE:
-		return 0;
+	switch (why) {
+	case WF_LOW_TTL:
+		CNT(w, tcp_low_ttl);
+		break;
 	case TCPIN_MD5:
 		CNT(w, tcp_md5);
 		break;

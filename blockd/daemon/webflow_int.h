@@ -70,8 +70,26 @@ wf_server_next(const struct flow *f, const struct reasm *s)
 }
 /* wf_next_seq(): the sequence number the server expects next from f's client. */
 uint32_t wf_next_seq(const struct flow *f);
-/* wf_doubtful(): 1 if p may never reach the server's stream (counted by reason). */
-int wf_doubtful(struct worker *, struct flow *f, const struct pkt *p);
+/*
+ * wf_doubted(): counts why a segment may never reach the server's stream
+ * (WF_LOW_TTL, or what tcpin_check() said of it); returns 1.
+ */
+#define WF_LOW_TTL (-1)
+int wf_doubted(struct worker *, int why);
+/*
+ * wf_doubtful(): 1 if p, a client segment of f, may never reach the
+ * server's stream (counted by reason): below the flow's TTL, or one a
+ * Linux server's stack discards (tcpin.h). Read as one more copy at most,
+ * never as the stream.
+ */
+static inline int
+wf_doubtful(struct worker *w, struct flow *f, const struct pkt *p)
+{
+	if (p->ttl < f->ttl)
+		return wf_doubted(w, WF_LOW_TTL);
+	int v = tcpin_check(&f->tcp, p);
+	return v == TCPIN_TAKE ? 0 : wf_doubted(w, v);
+}
 /* wf_urgent_take(): wf_urgent() of a segment with the URG flag. */
 void wf_urgent_take(struct worker *, struct flow *f, const struct pkt *p);
 /* wf_urgent(): p's urgent byte taken out of f's buffers, as the server's stack does. */

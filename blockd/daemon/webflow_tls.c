@@ -56,7 +56,7 @@ is_hello(int r)
  */
 _Static_assert(TLS_SNI_PAD >= MATCH_NAME_SLACK, "the hello's name has the slack the matcher reads");
 
-static int
+static inline int
 name_blocked(struct worker *w, const struct match_snapshot *snap, int r, const struct tls_hello *h,
     struct match_hit *hit)
 {
