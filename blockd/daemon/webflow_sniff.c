@@ -181,6 +181,14 @@ pick_tcp(
 		int kind = first_bytes(p);
 		return kind != QUEUED_NONE ? kind : unrecognised(w, NULL, verdict, mark);
 	}
+	/* The stream's first bytes (or more of the SYN's): they may pick the handler, which counts p. */
+	int first =
+	    p->paylen > 0 && (p->seq == f->client_isn + 1 || (f->tcp.flags & TCPIN_F_SYNDATA));
+	int kind = first ? first_bytes(p) : QUEUED_NONE;
+	if (kind != QUEUED_NONE) {
+		f->app = (uint16_t)kind;
+		return kind;
+	}
 	f->app_state += (uint32_t)p->l3len; /* as wf_tcp_flow() counts */
 	if (p->paylen == 0) {
 		if ((p->tcp_flags & (PKT_TCP_RST | PKT_TCP_FIN)) &&
@@ -190,18 +198,11 @@ pick_tcp(
 			return spent(w, f, p, verdict, mark);
 		return QUEUED_NONE;
 	}
-	uint32_t off = p->seq - (f->client_isn + 1);
-	if (off != 0 && !(f->tcp.flags & TCPIN_F_SYNDATA)) {
+	if (!first) {
 		if (wf_last_queued(f))
 			return spent(w, f, p, verdict, mark);
 		*verdict = ahead(w, f, p);
 		return QUEUED_NONE;
-	}
-	int kind = first_bytes(p);
-	if (kind != QUEUED_NONE) {
-		f->app = (uint16_t)kind;
-		f->app_state -= (uint32_t)p->l3len; /* the handler counts p */
-		return kind;
 	}
 	if (wf_doubtful(w, f, p))
 		return QUEUED_NONE; /* perhaps never seen by the server: passed, nothing decided */
