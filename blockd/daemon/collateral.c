@@ -114,15 +114,17 @@ bit_clear(uint8_t *b, size_t i)
 
 /* ---- the packet path ---- */
 
-void
-collateral_seen(struct worker *w, const struct match_snapshot *snap, const struct pkt *p,
-    int method, const char *name, size_t len)
+/*
+ * collateral_seen() once a stage for snap is published: its frame (the
+ * match hit's) is set up only then, not for every hello of a daemon that
+ * stages nothing.
+ */
+static __attribute__((noinline)) void
+seen_staged(struct worker *w, const struct stage *st, const struct match_snapshot *snap,
+    const struct pkt *p, int method, const char *name, size_t len)
 {
-	struct stage *st = atomic_load_explicit(&g_stage, memory_order_acquire);
 	struct match_hit hit;
 
-	if (st == NULL || snap == NULL || st->snap != snap || w->index >= g_nrings)
-		return;
 	if (match_addr(snap, p->family, p->dst, w->now, &hit) != MATCH_BLOCK ||
 	    hit.entry >= st->nentries || !bit(st->held, hit.entry))
 		return;
@@ -150,6 +152,17 @@ collateral_seen(struct worker *w, const struct match_snapshot *snap, const struc
 	o->name[len] = '\0';
 	o->len = (uint16_t)len;
 	atomic_store_explicit(&r->head, h + 1, memory_order_release);
+}
+
+void
+collateral_seen(struct worker *w, const struct match_snapshot *snap, const struct pkt *p,
+    int method, const char *name, size_t len)
+{
+	struct stage *st = atomic_load_explicit(&g_stage, memory_order_acquire);
+
+	if (st == NULL || snap == NULL || st->snap != snap || w->index >= g_nrings)
+		return;
+	seen_staged(w, st, snap, p, method, name, len);
 }
 
 /* ---- the control thread ---- */

@@ -263,14 +263,6 @@ wf_tcp_flow(struct worker *w, const struct pkt *p, int app)
 	return f;
 }
 
-/* f has spent the bytes it may be read for (queued.h): it is decided now. */
-int
-wf_last_queued(const struct flow *f)
-{
-	unsigned n = queued_judge_bytes(f->app);
-	return n != 0 && f->app_state >= n;
-}
-
 /* f's buffers go back to the pool, and its client holds them no more. */
 void
 wf_release(struct worker *w, struct flow *f)
@@ -324,17 +316,6 @@ wf_stream_alt(struct worker *w, struct flow *f)
 		(void)client_take(
 		    w->clients, f->key.family, f->key.saddr, CLIENT_STREAMS, UINT32_MAX);
 	return f->alt;
-}
-
-/*
- * Where the server's window stands before p: the first byte it has not
- * received, the end of f's stream read in order so far (every segment of
- * it was passed; p itself is not yet among them).
- */
-uint32_t
-wf_server_next(const struct flow *f, const struct reasm *s)
-{
-	return f->client_isn + 1 + (uint32_t)(s->base + reasm_contig(s));
 }
 
 /* p's flow is decided: allowed, and leaves the queue. */
@@ -404,32 +385,18 @@ wf_decided(struct worker *w, const struct flow *f, uint32_t *mark)
 }
 
 /*
- * 1 if p, a client segment of f, came with a TTL (hop limit) below f's
- * (counted): routers only lower it, so the client sent it lower than its
- * SYN, as tools do with fakes meant to expire between blockd and the server.
- */
-static int
-low_ttl(struct worker *w, const struct flow *f, const struct pkt *p)
-{
-	if (p->ttl >= f->ttl)
-		return 0;
-	CNT(w, tcp_low_ttl);
-	return 1;
-}
-
-/*
- * 1 if p, a client segment of f, may never reach the server's stream
- * (counted by reason): below the flow's TTL, or one a Linux server's stack
- * discards (tcpin.h). Read as one more copy at most, never as the stream.
+ * Why p may never reach the server's stream, counted: below the flow's TTL
+ * (WF_LOW_TTL: routers only lower it, so the client sent it lower than its
+ * SYN, as tools do with fakes meant to expire between blockd and the
+ * server), or what tcpin_check() said of it.
  */
 int
-wf_doubtful(struct worker *w, struct flow *f, const struct pkt *p)
+wf_doubted(struct worker *w, int why)
 {
-	if (low_ttl(w, f, p))
-		return 1;
-	switch (tcpin_check(&f->tcp, p)) {
-	case TCPIN_TAKE:
-		return 0;
+	switch (why) {
+	case WF_LOW_TTL:
+		CNT(w, tcp_low_ttl);
+		break;
 	case TCPIN_MD5:
 		CNT(w, tcp_md5);
 		break;
@@ -455,7 +422,7 @@ wf_next_seq(const struct flow *f)
 
 /* p's urgent byte, if the server's stack takes one out, taken out of f's buffers too. */
 void
-wf_urgent(struct worker *w, struct flow *f, const struct pkt *p)
+wf_urgent_take(struct worker *w, struct flow *f, const struct pkt *p)
 {
 	uint32_t useq;
 
@@ -470,23 +437,15 @@ wf_urgent(struct worker *w, struct flow *f, const struct pkt *p)
 		f->flags |= FLOW_F_EVASIVE; /* which urgent bytes the server keeps is not known */
 }
 
-/* p's data into r, where the server's stack puts it (after a SYN's own sequence number). */
-int
-wf_stream_add(const struct flow *f, struct reasm *r, const struct pkt *p)
-{
-	return reasm_add_tcp(r, f->client_isn, tcpin_data_seq(p), p->payload, p->paylen);
-}
-
 /*
- * p's data into f's buffer r, grown when p reaches past its end: a hello or
- * request head longer than a buffer is read as far as the byte budget goes.
+ * p's data, read into f's buffer r, reached past its end (res): r is grown
+ * and p read again, so a hello or request head longer than a buffer is
+ * read as far as the byte budget goes.
  */
 int
-wf_read(struct worker *w, struct flow *f, struct reasm *r, const struct pkt *p)
+wf_read_grow(struct worker *w, struct flow *f, struct reasm *r, const struct pkt *p, int res)
 {
-	int res = wf_stream_add(f, r, p);
-
-	if (!(res & REASM_TRUNCATED) || r != f->stream || wf_is_scratch(w, f) || r->mem != NULL)
+	if (r != f->stream || wf_is_scratch(w, f) || r->mem != NULL)
 		return res;
 	if (flow_stream_grow(w->flows, f) == NULL) {
 		CNT(w, streams_long_exhausted);

@@ -6,14 +6,14 @@
 #include <stdint.h>
 
 #include "base/counters.h"
+#include "kernel/queued.h"
+#include "wire/flow.h"
+#include "wire/pkt.h"
+#include "wire/reasm.h"
 
 struct worker;
 struct match_snapshot;
 struct match_hit;
-struct pkt;
-struct flow;
-struct flow_key;
-struct reasm;
 
 #define CNT(w, field) counter_add(&(w)->c.field, 1)
 
@@ -46,25 +46,74 @@ int wf_is_scratch(const struct worker *, const struct flow *f);
 /* wf_tcp_flow(): the TCP flow for p (made on its SYN), the scratch flow, or NULL: nothing to judge. */
 struct flow *wf_tcp_flow(struct worker *, const struct pkt *p, int app);
 /* wf_last_queued(): 1 if f has spent the bytes it may be read for (queued.h). */
-int wf_last_queued(const struct flow *f);
+static inline int
+wf_last_queued(const struct flow *f)
+{
+	unsigned n = queued_judge_bytes(f->app);
+	return n != 0 && f->app_state >= n;
+}
 /* wf_release(): f's buffers go back to the pool and its client's share. */
 void wf_release(struct worker *, struct flow *f);
 /* wf_stream_for(): the buffer to read into (*alone: the scratch one), or NULL: pool exhausted. */
 struct reasm *wf_stream_for(struct worker *, struct flow *f, int *alone);
 /* wf_stream_alt(): f's second buffer for last copies, or NULL. */
 struct reasm *wf_stream_alt(struct worker *, struct flow *f);
-/* wf_server_next(): the first byte of f the server has not received. */
-uint32_t wf_server_next(const struct flow *f, const struct reasm *s);
+/*
+ * wf_server_next(): where the server's window stands before p: the first
+ * byte of f it has not received, the end of f's stream s read in order so
+ * far (every segment of it was passed; p itself is not yet among them).
+ */
+static inline uint32_t
+wf_server_next(const struct flow *f, const struct reasm *s)
+{
+	return f->client_isn + 1 + (uint32_t)(s->base + reasm_contig(s));
+}
 /* wf_next_seq(): the sequence number the server expects next from f's client. */
 uint32_t wf_next_seq(const struct flow *f);
-/* wf_doubtful(): 1 if p may never reach the server's stream (counted by reason). */
-int wf_doubtful(struct worker *, struct flow *f, const struct pkt *p);
+/*
+ * wf_doubted(): counts why a segment may never reach the server's stream
+ * (WF_LOW_TTL, or what tcpin_check() said of it); returns 1.
+ */
+#define WF_LOW_TTL (-1)
+int wf_doubted(struct worker *, int why);
+/*
+ * wf_doubtful(): 1 if p, a client segment of f, may never reach the
+ * server's stream (counted by reason): below the flow's TTL, or one a
+ * Linux server's stack discards (tcpin.h). Read as one more copy at most,
+ * never as the stream.
+ */
+static inline int
+wf_doubtful(struct worker *w, struct flow *f, const struct pkt *p)
+{
+	if (p->ttl < f->ttl)
+		return wf_doubted(w, WF_LOW_TTL);
+	int v = tcpin_check(&f->tcp, p);
+	return v == TCPIN_TAKE ? 0 : wf_doubted(w, v);
+}
+/* wf_urgent_take(): wf_urgent() of a segment with the URG flag. */
+void wf_urgent_take(struct worker *, struct flow *f, const struct pkt *p);
 /* wf_urgent(): p's urgent byte taken out of f's buffers, as the server's stack does. */
-void wf_urgent(struct worker *, struct flow *f, const struct pkt *p);
+static inline void
+wf_urgent(struct worker *w, struct flow *f, const struct pkt *p)
+{
+	if (p->tcp_flags & PKT_TCP_URG) /* most segments carry none */
+		wf_urgent_take(w, f, p);
+}
 /* wf_stream_add(): p's data into r where the server's stack puts it; reasm_add()'s flags. */
-int wf_stream_add(const struct flow *f, struct reasm *r, const struct pkt *p);
+static inline int
+wf_stream_add(const struct flow *f, struct reasm *r, const struct pkt *p)
+{
+	return reasm_add_tcp(r, f->client_isn, tcpin_data_seq(p), p->payload, p->paylen);
+}
+/* wf_read_grow(): wf_read() of p, which passed the end of r (res: what it added). */
+int wf_read_grow(struct worker *, struct flow *f, struct reasm *r, const struct pkt *p, int res);
 /* wf_read(): wf_stream_add() into f's buffer, grown (flow_stream_grow()) when p passes its end. */
-int wf_read(struct worker *, struct flow *f, struct reasm *r, const struct pkt *p);
+static inline int
+wf_read(struct worker *w, struct flow *f, struct reasm *r, const struct pkt *p)
+{
+	int res = wf_stream_add(f, r, p);
+	return (res & REASM_TRUNCATED) ? wf_read_grow(w, f, r, p, res) : res;
+}
 
 /*
  * wf_tls_next() (webflow_tls.c): the verdict of p, the next segment of a

@@ -66,17 +66,11 @@ pick_udp(
 	return kind != QUEUED_NONE ? kind : unrecognised(w, f, verdict, mark);
 }
 
-/*
- * What p's bytes start, if they are the stream's first: a handler, or
- * QUEUED_NONE. Out of line, as ahead() is: a local whose address is taken
- * would cost pick_flow() a stack guard on every packet.
- */
-static __attribute__((noinline)) int
+/* What p's bytes start, if they are the stream's first: a handler, or QUEUED_NONE. */
+static int
 first_bytes(const struct pkt *p)
 {
-	int maybe;
-	int r = sniff_tcp(p->payload, p->paylen, &maybe);
-	return queued_kind_read(r == SNIFF_MORE ? maybe : r);
+	return queued_kind_read(sniff_tcp_kind(p->payload, p->paylen));
 }
 
 /*
@@ -102,7 +96,8 @@ spent(struct worker *w, struct flow *f, const struct pkt *p, int *verdict, uint3
  * the server may discard goes to the last-copy buffer alone, as TLS reads
  * it). Passed, like any segment before the one that decides. With no
  * buffer of its own (the pool, or its client's share, spent) it is dropped
- * for the client to send again. Out of line, as first_bytes() is.
+ * for the client to send again. Out of line: a local whose address is
+ * taken would cost pick_flow() a stack guard on every packet.
  */
 static __attribute__((noinline)) int
 ahead(struct worker *w, struct flow *f, const struct pkt *p)
@@ -186,6 +181,14 @@ pick_tcp(
 		int kind = first_bytes(p);
 		return kind != QUEUED_NONE ? kind : unrecognised(w, NULL, verdict, mark);
 	}
+	/* The stream's first bytes (or more of the SYN's): they may pick the handler, which counts p. */
+	int first =
+	    p->paylen > 0 && (p->seq == f->client_isn + 1 || (f->tcp.flags & TCPIN_F_SYNDATA));
+	int kind = first ? first_bytes(p) : QUEUED_NONE;
+	if (kind != QUEUED_NONE) {
+		f->app = (uint16_t)kind;
+		return kind;
+	}
 	f->app_state += (uint32_t)p->l3len; /* as wf_tcp_flow() counts */
 	if (p->paylen == 0) {
 		if ((p->tcp_flags & (PKT_TCP_RST | PKT_TCP_FIN)) &&
@@ -195,18 +198,11 @@ pick_tcp(
 			return spent(w, f, p, verdict, mark);
 		return QUEUED_NONE;
 	}
-	uint32_t off = p->seq - (f->client_isn + 1);
-	if (off != 0 && !(f->tcp.flags & TCPIN_F_SYNDATA)) {
+	if (!first) {
 		if (wf_last_queued(f))
 			return spent(w, f, p, verdict, mark);
 		*verdict = ahead(w, f, p);
 		return QUEUED_NONE;
-	}
-	int kind = first_bytes(p);
-	if (kind != QUEUED_NONE) {
-		f->app = (uint16_t)kind;
-		f->app_state -= (uint32_t)p->l3len; /* the handler counts p */
-		return kind;
 	}
 	if (wf_doubtful(w, f, p))
 		return QUEUED_NONE; /* perhaps never seen by the server: passed, nothing decided */

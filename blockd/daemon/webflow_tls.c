@@ -56,7 +56,7 @@ is_hello(int r)
  */
 _Static_assert(TLS_SNI_PAD >= MATCH_NAME_SLACK, "the hello's name has the slack the matcher reads");
 
-static int
+static inline int
 name_blocked(struct worker *w, const struct match_snapshot *snap, int r, const struct tls_hello *h,
     struct match_hit *hit)
 {
@@ -83,30 +83,57 @@ reset_named(struct worker *w, const struct match_snapshot *snap, struct flow *f,
 }
 
 /*
- * f's first hello h (read whole from s, unless cut) allows the flow. A
- * client that offered TLS 1.3 sends a second hello if the server answers
- * with a HelloRetryRequest, and that one may name another server: the flow
- * stays undecided until the client's next records show whether one comes
- * (tls_parse_retry()), and a second hello is judged as the first.
+ * f's first hello h allowed it, and no second hello is read in s yet
+ * (tls_parse_retry() needs more): it waits for the client's next records,
+ * unless no more of them will be queued or read.
  */
 static int
-hello_over(struct worker *w, const struct match_snapshot *snap, struct flow *f, const struct pkt *p,
-    const struct reasm *s, const struct tls_hello *h, int cut, uint32_t next, uint32_t *mark)
+wait_retry(struct worker *w, struct flow *f, const struct reasm *s, const struct tls_hello *h,
+    uint32_t *mark)
 {
-	struct tls_hello h2;
-	struct match_hit hit;
-
-	if (cut || !h->tls13)
-		return wf_allow(w, f, mark);
-	int r2 = tls_parse_retry(reasm_data(s), reasm_contig(s), h, 0, &h2);
-	if (name_blocked(w, snap, r2, &h2, &hit))
-		return reset_named(w, snap, f, p, &hit, &h2, next, mark);
-	if (r2 == TLS_NEED_MORE && !wf_last_queued(f) && reasm_contig(s) < reasm_size(s)) {
+	if (!wf_last_queued(f) && reasm_contig(s) < reasm_size(s)) {
 		f->app_data[0] = TLS_WAIT_RETRY; /* the first hello is judged and counted */
 		f->app_data[1] = (uint64_t)h->end | (h->early_data ? TLS_EARLY_BIT : 0);
 		return NF_ACCEPT;
 	}
 	return wf_allow(w, f, mark);
+}
+
+/*
+ * hello_over() with bytes after f's first hello h in s: a second hello
+ * there is judged as the first. Out of line: its frame is set up only then.
+ */
+static __attribute__((noinline)) int
+retry_read(struct worker *w, const struct match_snapshot *snap, struct flow *f, const struct pkt *p,
+    const struct reasm *s, const struct tls_hello *h, uint32_t next, uint32_t *mark)
+{
+	struct tls_hello h2;
+	struct match_hit hit;
+
+	int r2 = tls_parse_retry(reasm_data(s), reasm_contig(s), h, 0, &h2);
+	if (name_blocked(w, snap, r2, &h2, &hit))
+		return reset_named(w, snap, f, p, &hit, &h2, next, mark);
+	return r2 == TLS_NEED_MORE ? wait_retry(w, f, s, h, mark) : wf_allow(w, f, mark);
+}
+
+/*
+ * f's first hello h (read whole from s, unless cut) allows the flow. A
+ * client that offered TLS 1.3 sends a second hello if the server answers
+ * with a HelloRetryRequest, and that one may name another server: the flow
+ * stays undecided until the client's next records show whether one comes
+ * (tls_parse_retry()), and a second hello is judged as the first. With
+ * nothing stored after the first hello (most often), tls_parse_retry()
+ * would find no record to read and need more: it is not asked.
+ */
+static inline int
+hello_over(struct worker *w, const struct match_snapshot *snap, struct flow *f, const struct pkt *p,
+    const struct reasm *s, const struct tls_hello *h, int cut, uint32_t next, uint32_t *mark)
+{
+	if (cut || !h->tls13)
+		return wf_allow(w, f, mark);
+	if (h->end == 0 || reasm_contig(s) > h->end)
+		return retry_read(w, snap, f, p, s, h, next, mark);
+	return wait_retry(w, f, s, h, mark);
 }
 
 /*
@@ -187,9 +214,8 @@ webflow_tls(
 	struct flow *f = wf_tcp_flow(w, p, QUEUED_TLS);
 	if (f == NULL)
 		return NF_ACCEPT;
-	int d = wf_decided(w, f, mark);
-	if (d != -1)
-		return d;
+	if (f->verdict != FLOW_UNDECIDED)
+		return wf_decided(w, f, mark);
 	int low = wf_doubtful(w, f, p);
 	if (p->paylen == 0 && (p->tcp_flags & (PKT_TCP_RST | PKT_TCP_FIN))) {
 		if (!low && !wf_is_scratch(w, f) && tcpin_ends(p, wf_next_seq(f)))

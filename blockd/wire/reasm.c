@@ -19,6 +19,7 @@ struct reasm_pool {
 static void
 reset_to(struct reasm *r, size_t used)
 {
+	r->marked = 0;
 	r->base = 0;
 	r->contig = 0;
 	r->high = 0;
@@ -28,7 +29,8 @@ reset_to(struct reasm *r, size_t used)
 	r->oob_before = 0;
 	r->mem = NULL;
 	memset(r->user, 0, sizeof(r->user));
-	memset(r->have, 0, used < sizeof(r->have) ? used : sizeof(r->have));
+	if (used > 0) /* none, for a stream that came in order */
+		memset(r->have, 0, used < sizeof(r->have) ? used : sizeof(r->have));
 }
 
 void
@@ -39,15 +41,23 @@ reasm_reset(struct reasm *r)
 
 /*
  * reasm_reset() of a pool's buffer, which was zeroed when the pool was
- * made and changed since only by this file, where bits at or past high are
- * always clear (reasm_add(), the window's moves): only the bitmap's bytes
- * below high can hold any. A long buffer kept its bitmap in mem; what have
- * held before it grew is cleared whole.
+ * made and changed since only by this file, where every bit set lies in
+ * the bitmap's first marked bytes: only those can hold any (none, for a
+ * stream that came in order). A long buffer kept its bitmap in mem; what
+ * have held before it grew is cleared whole.
  */
 static void
 reset_pooled(struct reasm *r)
 {
-	reset_to(r, r->mem != NULL ? sizeof(r->have) : ((size_t)r->high + 7) >> 3);
+	reset_to(r, r->mem != NULL ? sizeof(r->have) : r->marked);
+}
+
+/* Bits may be set in the bitmap's bytes below n from now on. */
+static inline void
+mark_to(struct reasm *r, uint32_t n)
+{
+	if (n > r->marked)
+		r->marked = n;
 }
 
 /* The bitmap and the data in use, and how many bytes they keep. */
@@ -90,10 +100,18 @@ reasm_take_long(struct reasm *r)
 	return mem;
 }
 
+/* Offset i's bit, as set: meaningful at or past contig. */
+static inline int
+bit_at(const struct reasm *r, uint32_t i)
+{
+	return (cbitmap(r)[i >> 3] >> (i & 7)) & 1;
+}
+
+/* Offset i (below high) is stored: below contig all are, whatever their bits. */
 static inline int
 have_bit(const struct reasm *r, uint32_t i)
 {
-	return (cbitmap(r)[i >> 3] >> (i & 7)) & 1;
+	return i < r->contig || bit_at(r, i);
 }
 
 /*
@@ -111,6 +129,7 @@ set_bits(struct reasm *r, uint32_t from, uint32_t to)
 		return;
 	fb = from >> 3;
 	lb = (to - 1) >> 3;
+	mark_to(r, lb + 1);
 	hm = (uint8_t)(0xffu << (from & 7));
 	tm = (uint8_t)(0xffu >> (7 - ((to - 1) & 7)));
 	if (fb == lb) {
@@ -123,17 +142,33 @@ set_bits(struct reasm *r, uint32_t from, uint32_t to)
 	have[lb] |= tm;
 }
 
+/*
+ * The common case: len bytes (at least one, all within the buffer) that
+ * are the next in order at start, nothing stored past them (start is
+ * contig and high). They end up below contig: no bit is set for them.
+ */
+static inline int
+append(struct reasm *r, uint32_t start, const uint8_t *p, size_t len)
+{
+	uint32_t end = start + (uint32_t)len;
+
+	memcpy(&bytes(r)[start], p, len);
+	r->contig = end;
+	r->high = end;
+	return REASM_NEW;
+}
+
 /* Advances contig over bytes now present. */
 static void
 grow_contig(struct reasm *r)
 {
 	uint32_t c = r->contig;
 
-	while (c < r->high && (c & 7) != 0 && have_bit(r, c))
+	while (c < r->high && (c & 7) != 0 && bit_at(r, c))
 		c++;
 	while (c + 8 <= r->high && cbitmap(r)[c >> 3] == 0xff)
 		c += 8;
-	while (c < r->high && have_bit(r, c))
+	while (c < r->high && bit_at(r, c))
 		c++;
 	r->contig = c;
 }
@@ -170,14 +205,8 @@ reasm_add(struct reasm *r, uint64_t off, const uint8_t *p, size_t len)
 	}
 	end = start + (uint32_t)len;
 
-	/* The common case: the next bytes in order, nothing stored past them. */
-	if (start == r->contig && r->high <= start) {
-		memcpy(&data[start], p, len);
-		set_bits(r, start, end);
-		r->contig = end;
-		r->high = end;
-		return res | REASM_NEW;
-	}
+	if (start == r->contig && r->high <= start)
+		return res | append(r, start, p, len);
 
 	for (i = start; i < end;) {
 		if (have_bit(r, i)) {
@@ -255,6 +284,9 @@ reasm_add_tcp(struct reasm *r, uint32_t isn, uint32_t seq, const uint8_t *p, siz
 	}
 	uint32_t rel = seq - (uint32_t)(isn + 1 + r->base); /* from the window's start */
 
+	/* The next bytes in order, as most segments are: reasm_add()'s common case, taken here. */
+	if (rel == r->contig && r->high == rel && len > 0 && len <= reasm_size(r) - rel)
+		return append(r, rel, p, len);
 	if (rel >= 0x80000000u) {
 		/* Starts before the window: keep only what lies after its start. */
 		uint32_t skip = (uint32_t)0 - rel;
@@ -274,6 +306,7 @@ take_out(struct reasm *r, uint32_t at)
 
 	if (at >= r->high)
 		return;
+	mark_to(r, (r->high + 7) >> 3); /* the bits below high are all written */
 	memmove(data + at, data + at + 1, r->high - at - 1);
 	for (uint32_t i = at; i + 1 < r->high; i++) {
 		if (have_bit(r, i + 1))
@@ -346,6 +379,7 @@ reasm_copy_last_wins(struct reasm *dst, const struct reasm *src)
 	memcpy(dst->oob, src->oob, sizeof(dst->oob));
 	dst->mem = NULL;
 	memcpy(dst->user, src->user, sizeof(dst->user));
+	dst->marked = (uint32_t)nbits;
 	memcpy(dst->have, cbitmap(src), nbits);
 	memset(dst->have + nbits, 0, sizeof(dst->have) - nbits);
 	if (high % 8 != 0)

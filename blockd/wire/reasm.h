@@ -69,6 +69,7 @@ struct reasm {
 	uint32_t flags;     /* REASM_F_* */
 	uint32_t conflicts; /* pieces that conflicted */
 	uint32_t next_free; /* pool free list link (internal) */
+	uint32_t marked;    /* bitmap bytes [0, marked) may hold set bits; the rest are clear */
 	/*
 	 * Out-of-band bytes (TCP urgent data): wire offsets (stream offsets
 	 * counting them) of those not consumed yet, ascending, and how many
@@ -85,7 +86,11 @@ struct reasm {
 	 * reasm_copy_last_wins(), never read here.
 	 */
 	uint64_t user[4];
-	uint8_t have[REASM_MAX / 8]; /* bitmap of stored offsets */
+	/*
+	 * Bitmap of stored offsets at or past contig; those below it are
+	 * stored, whatever their bits say (bytes appended in order set none).
+	 */
+	uint8_t have[REASM_MAX / 8];
 	uint8_t data[REASM_MAX];
 };
 

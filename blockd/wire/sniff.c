@@ -27,8 +27,12 @@ sslv2_hello(const uint8_t *b, size_t len)
 	return b[3] == 3 ? SNIFF_TLS : SNIFF_NONE;
 }
 
-/* A request line's start: empty lines, a method token, a blank (wire/http.c). */
-static int
+/*
+ * A request line's start: empty lines, a method token, a blank (wire/http.c).
+ * Out of line: its loop would cost the TLS record's test a frame of saved
+ * registers.
+ */
+static __attribute__((noinline)) int
 http_start(const uint8_t *b, size_t len)
 {
 	size_t i = 0, start;
@@ -45,14 +49,12 @@ http_start(const uint8_t *b, size_t len)
 	return SNIFF_MORE;
 }
 
-int
-sniff_tcp(const uint8_t *buf, size_t len, int *maybe)
+/* sniff_tcp() of at least one byte, what a strict prefix can still be in *maybe. */
+static inline int
+sniff(const uint8_t *buf, size_t len, int *maybe)
 {
 	int r, kind = SNIFF_TLS;
 
-	*maybe = SNIFF_NONE;
-	if (len == 0)
-		return SNIFF_MORE;
 	if (buf[0] & 0x80) {
 		r = sslv2_hello(buf, len);
 	} else if (buf[0] >= 0x14 && buf[0] <= 0x18) {
@@ -61,9 +63,29 @@ sniff_tcp(const uint8_t *buf, size_t len, int *maybe)
 		r = http_start(buf, len);
 		kind = SNIFF_HTTP;
 	}
-	if (r == SNIFF_MORE)
-		*maybe = kind;
+	*maybe = r == SNIFF_MORE ? kind : SNIFF_NONE;
 	return r;
+}
+
+int
+sniff_tcp(const uint8_t *buf, size_t len, int *maybe)
+{
+	if (len == 0) {
+		*maybe = SNIFF_NONE;
+		return SNIFF_MORE;
+	}
+	return sniff(buf, len, maybe);
+}
+
+int
+sniff_tcp_kind(const uint8_t *buf, size_t len)
+{
+	int maybe;
+
+	if (len == 0)
+		return SNIFF_NONE;
+	int r = sniff(buf, len, &maybe);
+	return r == SNIFF_MORE ? maybe : r;
 }
 
 int

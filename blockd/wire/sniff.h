@@ -25,6 +25,13 @@ enum sniff_result {
 int sniff_tcp(const uint8_t *buf, size_t len, int *maybe);
 
 /*
+ * sniff_tcp_kind(): the reader the first bytes go to: sniff_tcp()'s
+ * result, or for a strict prefix the only one it can still be (*maybe);
+ * SNIFF_NONE for none, and for no bytes at all. Pure.
+ */
+int sniff_tcp_kind(const uint8_t *buf, size_t len);
+
+/*
  * sniff_udp(): SNIFF_QUIC if the datagram starts with a long header packet
  * of QUIC v1 or v2 (what wire/quic.c opens), else SNIFF_NONE. Pure.
  */

@@ -15,19 +15,20 @@
 int
 tcpin_check(struct tcpin *t, const struct pkt *p)
 {
-	if (p->tcp_opts & (PKT_OPT_MD5 | PKT_OPT_AO))
-		return TCPIN_MD5;
-	if (p->tcp_opts & PKT_OPT_BAD)
-		return TCPIN_BAD_OPT;
-	if (p->tcp_flags & PKT_TCP_SYN)
+	unsigned fl = p->tcp_flags, opts = p->tcp_opts;
+
+	/* One test for the options a server drops, which most segments carry none of. */
+	if (opts & (PKT_OPT_MD5 | PKT_OPT_AO | PKT_OPT_BAD))
+		return (opts & (PKT_OPT_MD5 | PKT_OPT_AO)) ? TCPIN_MD5 : TCPIN_BAD_OPT;
+	if (fl & PKT_TCP_SYN)
 		return TCPIN_TAKE; /* a retransmitted SYN: the caller's */
-	int rst = (p->tcp_flags & PKT_TCP_RST) != 0;
-	if (!rst && !(p->tcp_flags & PKT_TCP_ACK))
+	if (!(fl & (PKT_TCP_RST | PKT_TCP_ACK)))
 		return TCPIN_NO_ACK;
-	if ((t->flags & TCPIN_F_TS) && (p->tcp_opts & PKT_OPT_TS) && !rst &&
-	    (int32_t)(t->ts_recent - p->tsval) > PAWS_WINDOW)
+	/* Timestamps, if both the SYN and p carry them: PAWS, then the newest one kept. */
+	int ts = (t->flags & TCPIN_F_TS) && (opts & PKT_OPT_TS);
+	if (ts && !(fl & PKT_TCP_RST) && (int32_t)(t->ts_recent - p->tsval) > PAWS_WINDOW)
 		return TCPIN_PAWS;
-	if (p->tcp_flags & PKT_TCP_ACK) {
+	if (fl & PKT_TCP_ACK) {
 		if (!(t->flags & TCPIN_F_ACK)) {
 			t->first_ack = p->ack;
 			t->flags |= TCPIN_F_ACK;
@@ -35,8 +36,7 @@ tcpin_check(struct tcpin *t, const struct pkt *p)
 			return TCPIN_BAD_ACK;
 		}
 	}
-	if ((t->flags & TCPIN_F_TS) && (p->tcp_opts & PKT_OPT_TS) &&
-	    (int32_t)(p->tsval - t->ts_recent) > 0)
+	if (ts && (int32_t)(p->tsval - t->ts_recent) > 0)
 		t->ts_recent = p->tsval;
 	if (p->paylen > 0)
 		t->flags &= (uint16_t)~TCPIN_F_SYNDATA;
@@ -61,12 +61,6 @@ tcpin_verdict_name(int v)
 		return "bad-option";
 	}
 	return "unknown";
-}
-
-uint32_t
-tcpin_data_seq(const struct pkt *p)
-{
-	return p->seq + ((p->tcp_flags & PKT_TCP_SYN) ? 1u : 0u);
 }
 
 int

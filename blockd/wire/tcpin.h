@@ -70,9 +70,13 @@ const char *tcpin_verdict_name(int v);
 
 /*
  * tcpin_data_seq(): the sequence number of p's first data byte (one past a
- * SYN's own).
+ * SYN's own). Inline: every data segment read asks it.
  */
-uint32_t tcpin_data_seq(const struct pkt *p);
+static inline uint32_t
+tcpin_data_seq(const struct pkt *p)
+{
+	return p->seq + ((p->tcp_flags & PKT_TCP_SYN) ? 1u : 0u);
+}
 
 /*
  * tcpin_urgent(): if p (a taken segment) carries an urgent pointer a Linux

@@ -474,3 +474,77 @@ Test(reasm, grow_keeps_window_and_reads_on)
 	cr_assert_null(reasm_take_long(r));
 	free(alt);
 }
+
+/*
+ * Bytes appended in order mark nothing in the bitmap: they are stored
+ * because they lie below contig. Every reader of the bitmap must take them
+ * as stored: a retransmission over them, one that differs, a piece that
+ * reaches past them, a byte taken out among them, a copy of the buffer.
+ */
+Test(reasm, in_order_bytes_read_as_stored)
+{
+	const uint32_t isn = 7000;
+	uint8_t other[40];
+
+	cr_assert_eq(reasm_add_tcp(r, isn, isn + 1, src, 30), REASM_NEW);
+	cr_assert_eq(reasm_add_tcp(r, isn, isn + 31, src + 30, 10), REASM_NEW);
+	cr_assert_eq(reasm_contig(r), 40);
+	/* The same bytes again: nothing new, no conflict. */
+	cr_assert_eq(reasm_add_tcp(r, isn, isn + 1, src, 40), 0);
+	/* Different bytes over them: a conflict, the first copy kept. */
+	memcpy(other, src, sizeof(other));
+	other[12] ^= 0xff;
+	cr_assert_eq(reasm_add_tcp(r, isn, isn + 1 + 5, other + 5, 20), REASM_CONFLICT);
+	cr_assert_eq(memcmp(reasm_data(r), src, 40), 0);
+	/* A piece over their end and past it: only its new bytes stored. */
+	cr_assert_eq(reasm_add_tcp(r, isn, isn + 1 + 35, src + 35, 15), REASM_NEW);
+	cr_assert_eq(reasm_contig(r), 50);
+	/* A piece past a gap, then the gap filled: contig runs over all. */
+	cr_assert_eq(reasm_add_tcp(r, isn, isn + 1 + 60, src + 60, 10), REASM_NEW);
+	cr_assert_eq(reasm_contig(r), 50);
+	cr_assert_eq(reasm_add_tcp(r, isn, isn + 1 + 45, src + 45, 20), REASM_NEW);
+	cr_assert_eq(reasm_contig(r), 70);
+	cr_assert_eq(memcmp(reasm_data(r), src, 70), 0);
+
+	/* The copy that keeps the last copy of each byte sees them too, and overwrites one. */
+	struct reasm *twin = malloc(sizeof(*twin));
+	reasm_reset(twin);
+	reasm_copy_last_wins(twin, r);
+	cr_assert_eq(reasm_contig(twin), 70);
+	cr_assert_eq(reasm_add_tcp(twin, isn, isn + 1 + 5, other + 5, 20), REASM_CONFLICT);
+	cr_assert_eq(reasm_data(twin)[12], other[12]);
+	cr_assert_eq(memcmp(reasm_data(twin) + 13, src + 13, 57), 0);
+	free(twin);
+
+	/* A byte taken out among them: the rest move down and stay stored. */
+	cr_assert_eq(reasm_oob_tcp(r, isn, isn + 1 + 3), 1);
+	cr_assert_eq(reasm_contig(r), 69);
+	cr_assert_eq(memcmp(reasm_data(r), src, 3), 0);
+	cr_assert_eq(memcmp(reasm_data(r) + 3, src + 4, 66), 0);
+}
+
+/* A pool's buffer handed out again is empty, whether its bytes came in order or not. */
+Test(reasm, pool_buffer_reused_empty)
+{
+	struct reasm_pool *pool = reasm_pool_create(1);
+	struct reasm *a;
+
+	cr_assert_not_null(pool);
+	for (int round = 0; round < 4; round++) {
+		a = reasm_get(pool);
+		cr_assert_not_null(a);
+		cr_assert_eq(reasm_contig(a), 0);
+		cr_assert_eq(a->high, 0);
+		/* Nothing of the last round's bytes counts as stored: a piece past 0 leaves a gap. */
+		cr_assert_eq(reasm_add(a, 20, src + 20, 10), REASM_NEW);
+		cr_assert_eq(reasm_contig(a), 0);
+		cr_assert_eq(reasm_add(a, 0, src, 20), REASM_NEW);
+		cr_assert_eq(reasm_contig(a), 30);
+		if (round % 2)
+			cr_assert_eq(reasm_add(a, 30, src + 30, 500), REASM_NEW);
+		else
+			cr_assert_eq(reasm_add(a, 40, src + 40, 500), REASM_NEW); /* a gap at 30 */
+		reasm_put(pool, a);
+	}
+	reasm_pool_destroy(pool);
+}

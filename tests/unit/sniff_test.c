@@ -81,6 +81,25 @@ Test(sniff, other_protocols_are_none)
 	cr_assert_eq(maybe, SNIFF_NONE);
 }
 
+/* sniff_tcp_kind(): sniff_tcp()'s answer, a strict prefix's maybe, for every prefix of each start. */
+Test(sniff, kind_is_the_result_or_what_a_prefix_can_be)
+{
+	static const char *const starts[] = {"\x16\x03\x01\x02\x00\x01", "\x80\x2e\x01\x03\x01",
+	    "GET / HTTP/1.1\r\n", "\r\n\r\nPOST /x", "\x16\x04\x01", "\x80\x2e\x02\x03",
+	    "\x00\x00\x00\x2c", "\x17\x03\x03\x00\x20", "G\x01T /"};
+
+	for (size_t i = 0; i < sizeof(starts) / sizeof(starts[0]); i++) {
+		for (size_t n = 0; n <= strlen(starts[i]); n++) {
+			int maybe, r = tcp(starts[i], n, &maybe);
+			cr_assert_eq(sniff_tcp_kind((const uint8_t *)starts[i], n),
+			    r == SNIFF_MORE ? maybe : r, "start %zu cut after %zu bytes", i, n);
+		}
+	}
+	cr_assert_eq(sniff_tcp_kind((const uint8_t *)"\x16", 1), SNIFF_TLS);
+	cr_assert_eq(sniff_tcp_kind((const uint8_t *)"GE", 2), SNIFF_HTTP);
+	cr_assert_eq(sniff_tcp_kind((const uint8_t *)"", 0), SNIFF_NONE);
+}
+
 Test(sniff, quic_long_header_v1_v2)
 {
 	static const uint8_t v1[] = {0xc3, 0, 0, 0, 1, 8};

@@ -460,3 +460,48 @@ Test(webflow, early_data_and_second_hello_in_one_blocks)
 	n += second(rest + n);
 	cr_assert_eq(send_data(NEXT, rest, n), FLOW_BLOCKED);
 }
+
+/*
+ * Records after the first hello in its own segment: read at once, as in a
+ * segment of their own. change_cipher_spec and application data allow.
+ */
+Test(webflow, hello_with_next_records_in_one_segment_allows)
+{
+	struct hello_opts o = {.sni = "www.allowed.example"};
+	size_t hl = hello_build(hs, sizeof(hs), &o);
+	size_t n = hello_records(first, sizeof(first), hs, hl, 16384);
+
+	n += ccs(first + n);
+	n += appdata(first + n, 40);
+	(void)send_seg(&(struct seg){.flags = PKT_TCP_SYN, .seq = ISN});
+	cr_assert_eq(send_data(ISN + 1, first, n), FLOW_ALLOWED);
+}
+
+/* A second hello in the first hello's segment is judged there. */
+Test(webflow, hello_with_second_hello_in_one_segment_blocks)
+{
+	struct hello_opts o = {.sni = "www.allowed.example"};
+	size_t hl = hello_build(hs, sizeof(hs), &o);
+	size_t n = hello_records(first, sizeof(first), hs, hl, 16384);
+
+	n += ccs(first + n);
+	n += second(first + n);
+	(void)send_seg(&(struct seg){.flags = PKT_TCP_SYN, .seq = ISN});
+	cr_assert_eq(send_data(ISN + 1, first, n), FLOW_BLOCKED);
+	cr_assert_eq(atomic_load(&w.c.tls_blocked), 1);
+}
+
+/* A record header cut short after the first hello: it waits, and the rest of the record decides. */
+Test(webflow, hello_with_cut_record_header_waits)
+{
+	struct hello_opts o = {.sni = "www.allowed.example"};
+	size_t hl = hello_build(hs, sizeof(hs), &o);
+	size_t n = hello_records(first, sizeof(first), hs, hl, 16384);
+	size_t m = ccs(first + n);
+
+	(void)send_seg(&(struct seg){.flags = PKT_TCP_SYN, .seq = ISN});
+	cr_assert_eq(send_data(ISN + 1, first, n + 3), FLOW_UNDECIDED);
+	cr_assert_eq(send_data(ISN + 1 + (uint32_t)(n + 3), first + n + 3, m - 3), FLOW_UNDECIDED);
+	m += appdata(first + n + m, 40);
+	cr_assert_eq(send_data(ISN + 1 + (uint32_t)(n + 6), first + n + 6, m - 6), FLOW_ALLOWED);
+}
