@@ -428,8 +428,8 @@ static int
 domain_scan(const struct match_snapshot *s, const char *buf, int n, const uint8_t *lab, int nlab,
     int64_t now, struct match_hit *hit, int allow_only)
 {
-	uint64_t hs[RULES_NAME_MAX / 2 + 1];
-	uint8_t at[RULES_NAME_MAX / 2 + 1];
+	uint64_t hs[RULES_NAME_MAX / 2 + 1], ch[RULES_NAME_MAX / 2 + 1];
+	uint8_t at[RULES_NAME_MAX / 2 + 1], ca[RULES_NAME_MAX / 2 + 1];
 	int j, nl = 0, nc = 0, found = 0, allowed = 0;
 
 	if (s->names.bloom == NULL)
@@ -444,39 +444,36 @@ domain_scan(const struct match_snapshot *s, const char *buf, int n, const uint8_
 	uint64_t h = NAME_HASH_SEED, w;
 	size_t done = 0;
 
-	nl = nlab - first;
-	for (j = nlab - 1; j >= first; j--) {
+	for (j = nlab - 1; j >= first; j--, nl++) { /* hs[0] is the shortest */
 		size_t len = (size_t)(n - lab[j]);
 
 		for (; done + 8 <= len; done += 8) {
 			__builtin_memcpy(&w, buf + n - done - 8, 8);
 			h = name_mix(h, w);
 		}
-		uint64_t f = name_hash_end(h, buf + lab[j], len - done, len);
-
-		__builtin_prefetch(name_bloom_word(&s->names, f));
-		hs[j - first] = f;
-		at[j - first] = lab[j];
+		hs[nl] = name_hash_end(h, buf + lab[j], len - done, len);
+		__builtin_prefetch(name_bloom_word(&s->names, hs[nl]));
+		at[nl] = lab[j];
 	}
-	for (j = 0; j < nl; j++) {
+	for (j = nl - 1; j >= 0; j--) {
 		if (!name_table_maybe(&s->names, hs[j]))
 			continue;
 		/* Only now the bucket: memory bandwidth goes to suffixes that may be listed. */
 		__builtin_prefetch(name_home(&s->names, hs[j]));
 		__builtin_prefetch(name_home(&s->names, hs[j]) + 64);
-		hs[nc] = hs[j];
-		at[nc++] = at[j];
+		ch[nc] = hs[j];
+		ca[nc++] = at[j];
 	}
 	for (j = 0; j < nc; j++) {
 		struct name_rec r;
 		uint32_t k;
 
-		if (!name_table_find(&s->names, hs[j], buf + at[j], (size_t)(n - at[j]), &r))
+		if (!name_table_find(&s->names, ch[j], buf + ca[j], (size_t)(n - ca[j]), &r))
 			continue;
 		for (k = 0; k < r.nmemb; k++) {
 			struct mmember m = name_rec_member(&r, k);
 
-			if (at[j] != 0 && !(m.ref & MREF_SUFFIX))
+			if (ca[j] != 0 && !(m.ref & MREF_SUFFIX))
 				continue; /* an exact entry covers only its own name */
 			if (m.ref & MREF_ALLOW)
 				allowed = 1;
