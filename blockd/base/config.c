@@ -116,6 +116,7 @@ static const struct key keys[] = {
     KIND("netfilter", "mark", K_MARK, mark, 1, 0xffffffffULL, "0x00100000"),
     KIND("netfilter", "mark_block", K_MARK, mark_block, 1, 0xffffffffULL, "0x00200000"),
     KIND("netfilter", "mark_late", K_MARK, mark_late, 1, 0xffffffffULL, "0x00400000"),
+    KIND("netfilter", "mark_hello", K_MARK, mark_hello, 1, 0xffffffffULL, "0x00800000"),
     ENUM("netfilter", "ip_action", ip_action, ipaction_names, "reject"),
     UINT("netfilter", "ip_log_rate", ip_log_rate, 1, 100000, "100"),
     UINT("netfilter", "nflog_group", nflog_group, 1, 65535, "4242"),
@@ -605,6 +606,13 @@ config_check(const struct blockd_config *c, const char *path, char *err, size_t 
 	if (c->mark_late == c->mark || c->mark_late == c->mark_block) {
 		config_errf(err, errlen,
 		    "%s: [netfilter] mark_late: must differ from mark and mark_block", path);
+		bad++;
+	}
+	if (c->mark_hello == c->mark || c->mark_hello == c->mark_block ||
+	    c->mark_hello == c->mark_late) {
+		config_errf(err, errlen,
+		    "%s: [netfilter] mark_hello: must differ from mark, mark_block and mark_late",
+		    path);
 		bad++;
 	}
 	if (c->tlog_log_key[0] || c->tlog_witnesses[0] || c->tlog_witnesses_required) {

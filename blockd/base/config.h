@@ -65,12 +65,13 @@ struct blockd_config {
 	unsigned queue_base; /* first NFQUEUE number */
 	unsigned queue_maxlen;
 	unsigned rcvbuf_mb;
-	int failure;          /* enum cfg_failure */
-	int on_stop;          /* enum cfg_stop */
-	uint32_t mark;        /* packet/conntrack mark bit: flow decided, allowed */
-	uint32_t mark_block;  /* packet/conntrack mark bit: flow decided, blocked */
-	uint32_t mark_late;   /* packet mark bit: queued past the flow's bytes, still undecided */
-	int ip_action;        /* enum cfg_ipaction */
+	int failure;         /* enum cfg_failure */
+	int on_stop;         /* enum cfg_stop */
+	uint32_t mark;       /* packet/conntrack mark bit: flow decided, allowed */
+	uint32_t mark_block; /* packet/conntrack mark bit: flow decided, blocked */
+	uint32_t mark_late;  /* packet mark bit: queued past the flow's bytes, still undecided */
+	uint32_t mark_hello; /* packet/conntrack mark bit: TLS hello allowed, server's answer due */
+	int ip_action;       /* enum cfg_ipaction */
 	unsigned ip_log_rate; /* NFLOG events per second for IP blocks */
 	unsigned nflog_group;
 	int paths; /* enum cfg_paths: both directions of a flow pass here, or the client's only */
@@ -139,7 +140,7 @@ struct blockd_config {
  * "path:line: ..." in err.
  * config_scan(): what an INI reader hides: keys before any section and
  * duplicate keys. config_check(): what no one key can say (mark,
- * mark_block and mark_late differ, sinkhole has an address). Both return the number of
+ * mark_block, mark_late and mark_hello differ, sinkhole has an address). Both return the number of
  * problems found, each appended to err as a line with config_errf().
  * config_print(): the normalised config, every key, in the file's syntax.
  * config_errf(): appends one line to err (a newline first unless err is

@@ -237,6 +237,12 @@
 	X(W, tls_ech, 0, NULL, COUNTER, NULL, ALL, NULL, NULL) \
 	/* 443 streams that were not TLS, or broke its format: passed */ \
 	X(W, tls_not_tls, 0, NULL, COUNTER, "blockd_unreadable_total", ALL, NULL, NULL) \
+	/* TLS 1.3 flows whose first hello passed, left to the rules until the server answers \
+	 * (mark_hello): a ServerHello lets them go in the kernel */ \
+	X(W, tls_hello_waits, 0, "tls_hello_waits", COUNTER, NULL, ALL, NULL, NULL) \
+	/* client segments after such a first hello that reached the worker anyway (after a \
+	 * HelloRetryRequest, or where the server's side does not pass): read for a second hello */ \
+	X(W, tls_after_hello, 0, "tls_after_hello", COUNTER, NULL, ALL, NULL, NULL) \
 	/* out-of-order data before a flow's first bytes, with no buffer to read it into: dropped */ \
 	X(W, flows_first_held, 0, NULL, COUNTER, NULL, ALL, NULL, NULL) \
 	/* data on a flow whose SYN was not seen: start taken from it */ \

@@ -246,6 +246,7 @@ daemon_start(struct blockd *d, char *err, size_t errlen)
 	    .mark = d->cfg.mark,
 	    .mark_block = d->cfg.mark_block,
 	    .mark_late = d->cfg.mark_late,
+	    .mark_hello = d->cfg.mark_hello,
 	    .ports = d->cfg.ports,
 	    .one_way = d->cfg.paths == CFG_PATHS_ONE,
 	    .ip_action = d->cfg.ip_action,

@@ -18,28 +18,64 @@
 #include "webflow_int.h"
 #include "worker.h"
 
-#define TLS_WAIT_RETRY 1 /* app_data[0] of a TLS flow: its first hello passed, a second may come */
+/*
+ * app_data[0] of a TLS flow whose first hello passed while a second may
+ * come: its buffer kept (TLS_WAIT_RETRY), or let go with nothing read past
+ * the hello (TLS_WAIT_AWAY): the stream then resumes at the hello's end,
+ * unless the hello's bytes come again (TLS_WAIT_COPY: read anew from the
+ * stream's start, hello_copy()).
+ */
+#define TLS_WAIT_RETRY 1
+#define TLS_WAIT_AWAY  2
+#define TLS_WAIT_COPY  3
 #define TLS_EARLY_BIT  (1ull << 63) /* app_data[1]: the first hello's end, and early_data offered */
+/* app_data[2]: 1 once the flow was handed to the rules with mark_hello (counted). */
 
-/* Record types as tls_parse_retry() reads them after a hello (RFC 8446 B.1; 0x18 is heartbeat). */
-#define TLS_REC_CCS       0x14
-#define TLS_REC_HANDSHAKE 0x16
-#define TLS_REC_APPDATA   0x17
-#define TLS_REC_LAST      0x18
+/* f waits for a second hello, with its buffer or without. */
+static inline int
+waits_retry(const struct flow *f)
+{
+	return f->app_data[0] == TLS_WAIT_RETRY || f->app_data[0] == TLS_WAIT_AWAY;
+}
+
+/* The stream offset at which f's first hello ends. */
+static inline uint64_t
+hello_end(const struct flow *f)
+{
+	return f->app_data[1] & ~TLS_EARLY_BIT;
+}
 
 /*
  * What tls_parse_retry() reads of f's first hello, kept in app_data[1]
- * while the flow waits for a second one: the hello's bytes stay as they
- * were read (the stream keeps each byte's first copy), so reading them
- * again would give the same.
+ * while the flow waits for a second one: its end in s (whose window may
+ * start there), and whether it offered early data. The hello's bytes stay
+ * as they were read (the stream keeps each byte's first copy), so reading
+ * them again would give the same.
  */
 static void
-first_hello(const struct flow *f, struct tls_hello *h)
+first_hello(const struct flow *f, const struct reasm *s, struct tls_hello *h)
 {
 	memset(h, 0, sizeof(*h));
 	h->tls13 = 1;
-	h->end = (size_t)(f->app_data[1] & ~TLS_EARLY_BIT);
+	h->end = (size_t)(hello_end(f) - (s != NULL ? s->base : 0));
 	h->early_data = (f->app_data[1] & TLS_EARLY_BIT) != 0;
+}
+
+/* 1 if p brings bytes of f's first hello, whose buffer went back (TLS_WAIT_AWAY). */
+static int
+touches_hello(const struct flow *f, const struct pkt *p)
+{
+	int64_t at = (int32_t)(tcpin_data_seq(p) - (f->client_isn + 1));
+	return at < (int64_t)hello_end(f) && at + (int64_t)p->paylen > 0;
+}
+
+/* The sequence number the server expects next from f's client (wf_next_seq(), any buffer let go). */
+static uint32_t
+tls_next_seq(const struct flow *f)
+{
+	if (f->app_data[0] == TLS_WAIT_AWAY && f->stream == NULL)
+		return f->client_isn + 1 + (uint32_t)hello_end(f);
+	return wf_next_seq(f);
 }
 
 /* r is a ClientHello read to its end (or as far as it will go). */
@@ -83,20 +119,50 @@ reset_named(struct worker *w, const struct match_snapshot *snap, struct flow *f,
 }
 
 /*
- * f's first hello h allowed it, and no second hello is read in s yet
- * (tls_parse_retry() needs more): it waits for the client's next records,
- * unless no more of them will be queued or read.
+ * f's first hello h, ending at stream offset end, allowed it, and nothing
+ * is read past it: the flow waits for a second without a buffer (its own
+ * goes back to the pool), and p carries mark_hello (wait_retry()).
  */
 static int
-wait_retry(struct worker *w, struct flow *f, const struct reasm *s, const struct tls_hello *h,
-    uint32_t *mark)
+wait_away(struct worker *w, struct flow *f, const struct tls_hello *h, uint64_t end, uint32_t *mark)
 {
-	if (!wf_last_queued(f) && reasm_contig(s) < reasm_size(s)) {
-		f->app_data[0] = TLS_WAIT_RETRY; /* the first hello is judged and counted */
-		f->app_data[1] = (uint64_t)h->end | (h->early_data ? TLS_EARLY_BIT : 0);
-		return NF_ACCEPT;
-	}
-	return wf_allow(w, f, mark);
+	wf_release(w, f);
+	f->app_data[0] = TLS_WAIT_AWAY; /* the first hello is judged and counted */
+	f->app_data[1] = end | (h->early_data ? TLS_EARLY_BIT : 0);
+	if (f->app_data[2] == 0)
+		CNT(w, tls_hello_waits); /* once a flow, whatever comes again */
+	f->app_data[2] = 1;
+	*mark = w->cfg->mark_hello;
+	return NF_ACCEPT;
+}
+
+/*
+ * f's first hello h allowed it, and no second hello is read in s yet
+ * (tls_parse_retry() needs more): it waits for the client's next records,
+ * unless no more of them will be queued or read. With nothing read past
+ * the hello (most often), the buffer goes back to the pool and p carries
+ * mark_hello: the rules let the flow go when the server answers with a
+ * ServerHello, so the client's next records come only after a
+ * HelloRetryRequest, or where the server's side does not pass here; the
+ * stream then resumes at the hello's end. Records past the hello read from
+ * the worker's scratch buffer (s, the client over its share) and cut short
+ * cannot be kept: p is dropped for the client to send again.
+ */
+static int
+wait_retry(struct worker *w, struct flow *f, const struct pkt *p, const struct reasm *s,
+    const struct tls_hello *h, uint32_t next, uint32_t *mark)
+{
+	if (wf_last_queued(f) || reasm_contig(s) >= reasm_size(s))
+		return wf_allow(w, f, mark);
+	uint64_t end = s->base + h->end;
+	if (s->high == s->contig && s->base + s->contig == end && f->alt == NULL &&
+	    !(s->flags & (REASM_F_OOB | REASM_F_CONFLICT)))
+		return wait_away(w, f, h, end, mark);
+	f->app_data[1] = end | (h->early_data ? TLS_EARLY_BIT : 0);
+	if (s != f->stream)
+		return wf_alone_failed(w, f, p, EV_TLS, next, mark);
+	f->app_data[0] = TLS_WAIT_RETRY;
+	return NF_ACCEPT;
 }
 
 /*
@@ -113,7 +179,7 @@ retry_read(struct worker *w, const struct match_snapshot *snap, struct flow *f, 
 	int r2 = tls_parse_retry(reasm_data(s), reasm_contig(s), h, 0, &h2);
 	if (name_blocked(w, snap, r2, &h2, &hit))
 		return reset_named(w, snap, f, p, &hit, &h2, next, mark);
-	return r2 == TLS_NEED_MORE ? wait_retry(w, f, s, h, mark) : wf_allow(w, f, mark);
+	return r2 == TLS_NEED_MORE ? wait_retry(w, f, p, s, h, next, mark) : wf_allow(w, f, mark);
 }
 
 /*
@@ -133,45 +199,79 @@ hello_over(struct worker *w, const struct match_snapshot *snap, struct flow *f, 
 		return wf_allow(w, f, mark);
 	if (h->end == 0 || reasm_contig(s) > h->end)
 		return retry_read(w, snap, f, p, s, h, next, mark);
-	return wait_retry(w, f, s, h, mark);
+	return wait_retry(w, f, p, s, h, next, mark);
 }
 
 /*
- * f waits for a second hello (TLS_WAIT_RETRY). 1 if p's own records show
- * that none comes, as tls_parse_retry() would read them from the stream:
- * p must bring the stream's next bytes, which start right after the first
- * hello's record (nothing read past it yet, nothing stored ahead of p, no
- * urgent byte taken out of the stream or in p), so that p's bytes are the
- * ones it reads, from their start. 0 leaves p to the stream: a handshake
- * record (a second hello), a record p cuts off, any other segment. One
- * longer than the buffer holds is decided alike either way: the stream's
- * reader allows a flow whose buffer filled (hello_over()).
+ * f's first hello passed and its buffer went back, and bytes of that hello
+ * come again, read into s from the stream's start: a retransmission, or a
+ * copy that differs from the one read (which may never have reached the
+ * server). As for copies that disagree, a blocked name in either resets.
+ * A whole hello naming none, as the one judged, lets the flow wait for a
+ * second as after the first (hello_over()); a copy cut short waits for the
+ * rest in f's buffer, and one read alone (s is the scratch buffer) is
+ * dropped for the client to send again; what is no hello leaves the flow
+ * waiting as it was.
+ */
+static int
+hello_copy(struct worker *w, const struct match_snapshot *snap, struct flow *f, const struct pkt *p,
+    struct reasm *s, int alone, uint32_t next, uint32_t *mark)
+{
+	struct tls_hello h;
+	struct match_hit hit;
+	int r = tls_parse_client_hello(reasm_data(s), reasm_contig(s), TLS_PARTIAL_OK, &h);
+
+	CNT(w, tls_after_hello);
+	if (name_blocked(w, snap, r, &h, &hit))
+		return reset_named(w, snap, f, p, &hit, &h, next, mark);
+	if (is_hello(r) && !h.truncated) {
+		if (!((r == TLS_SNI || r == TLS_ECH) && h.has_sni) &&
+		    w->cfg->no_sni == CFG_NOSNI_BLOCK) {
+			CNT(w, tls_no_sni_blocked);
+			judge_reset(w, p, next);
+			return wf_block(w, f, mark);
+		}
+		f->app_data[0] = 0;
+		return hello_over(w, snap, f, p, s, &h, 0, next, mark);
+	}
+	if (r == TLS_NOT_TLS || r == TLS_MALFORMED) {
+		first_hello(f, NULL, &h);
+		return wait_away(w, f, &h, hello_end(f), mark);
+	}
+	if (wf_last_queued(f))
+		return wf_unjudged(w, f, p, EV_TLS, JUDGE_QUEUE_END, next, mark);
+	if (alone)
+		return wf_alone_failed(w, f, p, EV_TLS, next, mark);
+	return NF_ACCEPT;
+}
+
+/*
+ * f waits for a second hello. 1 if p's own records show that none comes,
+ * as tls_parse_retry() would read them from the stream: p must bring the
+ * stream's next bytes, which start right after the first hello's record
+ * (nothing read past it yet: no buffer, or one with nothing stored ahead
+ * of p; no urgent byte taken out of the stream or in p), so that p's bytes
+ * are the ones it reads, from their start. 0 leaves p to the stream: a
+ * handshake record (a second hello), a record p cuts off, any other
+ * segment. One longer than the buffer holds is decided alike either way:
+ * the stream's reader allows a flow whose buffer filled (hello_over()).
  */
 static int
 retry_done(const struct flow *f, const struct pkt *p)
 {
 	const struct reasm *s = f->stream;
-	uint64_t end = f->app_data[1] & ~TLS_EARLY_BIT;
+	uint64_t end = hello_end(f);
+	size_t at;
 
 	if (p->paylen == 0 || (p->tcp_flags & (PKT_TCP_SYN | PKT_TCP_RST | PKT_TCP_URG)) ||
-	    s == NULL || f->alt != NULL || (s->flags & (REASM_F_OOB | REASM_F_TRUNCATED)) ||
-	    s->high != s->contig || s->contig != end ||
-	    p->seq != f->client_isn + 1 + (uint32_t)(s->base + end))
+	    f->alt != NULL || p->seq != f->client_isn + 1 + (uint32_t)end)
 		return 0;
-	const uint8_t *b = p->payload;
-	size_t off = 0, len = p->paylen;
-	while (off + 5 <= len) {
-		uint8_t type = b[off];
-		size_t rlen = (size_t)b[off + 3] << 8 | b[off + 4];
-		if (type < TLS_REC_CCS || type > TLS_REC_LAST || b[off + 1] != 3)
-			return 1; /* not a TLS record: no hello */
-		if (type == TLS_REC_HANDSHAKE && rlen > 0)
-			return 0;
-		if (type == TLS_REC_APPDATA && !(f->app_data[1] & TLS_EARLY_BIT))
-			return 1; /* encrypted: the server took the first hello */
-		off += 5 + rlen;
-	}
-	return 0;
+	if (s == NULL ? f->app_data[0] != TLS_WAIT_AWAY
+		      : (s->flags & (REASM_F_OOB | REASM_F_TRUNCATED)) || s->high != s->contig ||
+		    s->base + s->contig != end)
+		return 0;
+	return tls_skip_records(
+		   p->payload, p->paylen, 0, (f->app_data[1] & TLS_EARLY_BIT) != 0, &at) != NULL;
 }
 
 /*
@@ -187,11 +287,62 @@ retry_done(const struct flow *f, const struct pkt *p)
 int
 wf_tls_next(struct worker *w, struct flow *f, const struct pkt *p, uint32_t *mark)
 {
-	if (f->app_data[0] != TLS_WAIT_RETRY || f->verdict != FLOW_UNDECIDED || p->ttl < f->ttl ||
+	if (!waits_retry(f) || f->verdict != FLOW_UNDECIDED || p->ttl < f->ttl ||
 	    !retry_done(f, p) || tcpin_check(&f->tcp, p) != TCPIN_TAKE)
 		return -1;
 	f->app_state += (uint32_t)p->l3len;
+	CNT(w, tls_after_hello);
 	return wf_allow(w, f, mark);
+}
+
+/*
+ * The usual first hello: one handshake record, alone and whole in p, the
+ * flow's first data segment, which the server's stack takes as it is (the
+ * caller found it not doubtful; no urgent byte, no SYN data, nothing of the
+ * flow read or stored before). The stream would hold p's bytes and nothing
+ * else, so they are read where they are and no buffer is taken; the
+ * verdict is the one webflow_tls() reaches from the stream. -1 leaves p to
+ * the stream: any other segment, a hello longer than its record.
+ */
+static int
+hello_in_segment(struct worker *w, const struct match_snapshot *snap, struct flow *f,
+    const struct pkt *p, uint32_t *mark)
+{
+	const uint8_t *b = p->payload;
+	size_t n = p->paylen;
+
+	if (f->stream != NULL || f->alt != NULL || f->app_data[0] != 0 ||
+	    (f->flags & FLOW_F_EVASIVE) || (f->tcp.flags & TCPIN_F_SYNDATA) ||
+	    (p->tcp_flags & (PKT_TCP_SYN | PKT_TCP_URG)) || wf_is_scratch(w, f) ||
+	    p->seq != f->client_isn + 1 || n < 9 || n > REASM_MAX || b[0] != TLS_RECORD_HANDSHAKE ||
+	    ((size_t)b[3] << 8 | b[4]) + 5 != n)
+		return -1;
+	struct tls_hello h;
+	struct match_hit hit;
+	int r = tls_parse_client_hello(b, n, 0, &h);
+	if (r == TLS_NEED_MORE)
+		return -1;
+	if (r == TLS_NOT_TLS || r == TLS_MALFORMED) {
+		CNT(w, tls_not_tls);
+		return wf_allow(w, f, mark);
+	}
+	CNT(w, tls_hellos);
+	if (r == TLS_ECH)
+		CNT(w, tls_ech);
+	collateral_seen(w, snap, p, EV_TLS, h.has_sni ? h.sni : NULL, h.sni_len);
+	if (name_blocked(w, snap, r, &h, &hit))
+		return reset_named(w, snap, f, p, &hit, &h, p->seq, mark);
+	if (!((r == TLS_SNI || r == TLS_ECH) && h.has_sni)) {
+		CNT(w, tls_no_sni);
+		if (w->cfg->no_sni == CFG_NOSNI_BLOCK) {
+			CNT(w, tls_no_sni_blocked);
+			judge_reset(w, p, p->seq);
+			return wf_block(w, f, mark);
+		}
+	}
+	if (!h.tls13 || wf_last_queued(f))
+		return wf_allow(w, f, mark);
+	return wait_away(w, f, &h, h.end, mark);
 }
 
 /*
@@ -218,16 +369,31 @@ webflow_tls(
 		return wf_decided(w, f, mark);
 	int low = wf_doubtful(w, f, p);
 	if (p->paylen == 0 && (p->tcp_flags & (PKT_TCP_RST | PKT_TCP_FIN))) {
-		if (!low && !wf_is_scratch(w, f) && tcpin_ends(p, wf_next_seq(f)))
+		if (!low && !wf_is_scratch(w, f) && tcpin_ends(p, tls_next_seq(f)))
 			flow_remove(w->flows, f);
 		return NF_ACCEPT;
 	}
 	if (p->paylen == 0 && !wf_last_queued(f))
 		return NF_ACCEPT;
+	if (!low) {
+		int v = hello_in_segment(w, snap, f, p, mark);
+		if (v != -1)
+			return v;
+	}
 	int alone;
 	struct reasm *s = wf_stream_for(w, f, &alone);
 	if (s == NULL)
 		return wf_unjudged(w, f, p, EV_TLS, JUDGE_NO_BUFFER, p->seq, mark);
+	int copy = f->app_data[0] == TLS_WAIT_COPY;
+	if (f->app_data[0] == TLS_WAIT_AWAY && s->high == 0 && s->base == 0) {
+		/* A buffer taken anew: the stream goes on from the first hello's end, ... */
+		copy = touches_hello(f, p);
+		if (!copy)
+			reasm_skip(s, hello_end(f));
+		/* ... or, for the hello's bytes again, from its start (hello_copy()). */
+		if (!alone)
+			f->app_data[0] = copy ? TLS_WAIT_COPY : TLS_WAIT_RETRY;
+	}
 	uint32_t next = wf_server_next(f, s);
 	if (!low)
 		wf_urgent(w, f, p);
@@ -260,8 +426,11 @@ webflow_tls(
 	if (low && alone && !wf_last_queued(f))
 		return wf_alone_failed(w, f, p, EV_TLS, next, mark);
 	int full = reasm_contig(s) >= reasm_size(s) || (s->flags & REASM_F_TRUNCATED);
-	if (f->app_data[0] == TLS_WAIT_RETRY) {
-		first_hello(f, &h);
+	if (copy)
+		return hello_copy(w, snap, f, p, s, alone, next, mark);
+	if (waits_retry(f)) {
+		CNT(w, tls_after_hello);
+		first_hello(f, s, &h);
 		return hello_over(w, snap, f, p, s, &h, full, next, mark);
 	}
 	int r =

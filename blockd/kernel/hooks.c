@@ -8,6 +8,7 @@
 #include "hooks_backend.h"
 #include "nfcmd.h"
 #include "nfnl.h"
+#include "queued.h"
 
 /* The backends, in the order backend = auto tries them: one line each. */
 static const struct hooks_backend *const backends[] = {
@@ -125,6 +126,40 @@ nft_one_way(struct nfcmd_buf *b, const struct hooks_spec *s)
 	nfcmd_add(b, "notrack\n\t}\n");
 }
 
+/*
+ * A TLS flow whose first hello passed (mark_hello on the connection) while
+ * the client may still send a second one: the server's first record
+ * decides. A ServerHello (a handshake record whose message is type 2) that
+ * is not a HelloRetryRequest (RFC 8446 4.1.3: its random is the SHA-256 of
+ * "HelloRetryRequest", of which the first 8 bytes are tested) commits the
+ * server to the first hello: no second one is read after it, and the flow
+ * is marked allowed, so the client's next packets stay in the kernel. Only
+ * from where the route to the server leads (fib: a client cannot answer
+ * for its server from its own side), and counted (nft list chain). A
+ * HelloRetryRequest, or a first record not read so, leaves the client's
+ * packets queued for the worker to read; a HelloRetryRequest after such a
+ * ServerHello (one forged from elsewhere) queues them again. Not on output,
+ * where no server's answer comes in.
+ */
+static void
+server_hello_rules(struct nfcmd_buf *b, const struct hooks_spec *s, int place)
+{
+	uint32_t bits = s->mark | s->mark_block | s->mark_hello;
+	char hello[160];
+	struct nfcmd_buf hb = {hello, 0, sizeof(hello), 0};
+
+	if (s->one_way || place == HOOKS_OUTPUT)
+		return;
+	nfcmd_add(&hb, "ct direction reply @ih,0,16 0x%04x @ih,40,8 0x%x @ih,88,64",
+	    QUEUED_TLS_RECORD_HELLO, QUEUED_TLS_SERVER_HELLO);
+	nfcmd_add(b,
+	    "\t\tct mark & 0x%x == 0x%x %s != 0x%016llx fib saddr . iif oif exists counter "
+	    "ct mark set ct mark | 0x%x\n",
+	    bits, s->mark_hello, hello, (unsigned long long)QUEUED_TLS_HRR_HEAD, s->mark);
+	nfcmd_add(b, "\t\tct mark & 0x%x == 0x%x %s 0x%016llx ct mark set ct mark & 0x%x\n", bits,
+	    s->mark_hello | s->mark, hello, (unsigned long long)QUEUED_TLS_HRR_HEAD, ~s->mark);
+}
+
 size_t
 hooks_nft_ruleset(const struct hooks_spec *s, char *out, size_t outlen)
 {
@@ -161,14 +196,18 @@ hooks_nft_ruleset(const struct hooks_spec *s, char *out, size_t outlen)
 		 */
 		nfcmd_add(&b,
 		    "\tchain mark_%s {\n"
-		    "\t\ttype filter hook %s priority %d; policy accept;\n"
+		    "\t\ttype filter hook %s priority %d; policy accept;\n",
+		    h, h, HOOKS_MARK_PRIO);
+		server_hello_rules(&b, s, i);
+		nfcmd_add(&b,
 		    "\t\tmeta mark & 0x%x == 0 return\n"
 		    "\t\tmeta mark & 0x%x == 0x%x return\n"
 		    "\t\tmeta mark & 0x%x == 0x%x ct mark set ct mark | 0x%x\n"
+		    "\t\tmeta mark & 0x%x == 0x%x ct mark set ct mark | 0x%x\n"
 		    "\t\tmeta mark & 0x%x == 0x%x ct mark set ct mark | 0x%x drop\n"
 		    "\t}\n",
-		    h, h, HOOKS_MARK_PRIO, inj, inj, inj, s->mark, s->mark, s->mark, s->mark_block,
-		    s->mark_block, s->mark_block);
+		    inj | s->mark_hello, inj, inj, s->mark, s->mark, s->mark, s->mark_hello,
+		    s->mark_hello, s->mark_hello, s->mark_block, s->mark_block, s->mark_block);
 	}
 	nfcmd_add(&b, "}\n");
 	return nfcmd_len(&b);

@@ -37,6 +37,8 @@ struct hooks_spec {
 	uint32_t mark;       /* ct/packet mark bit: flow decided, allowed (leaves the queue) */
 	uint32_t mark_block; /* ct/packet mark bit: flow decided, blocked (dropped in the kernel) */
 	uint32_t mark_late;  /* packet mark bit: queued past its bytes, the flow still undecided */
+	uint32_t
+	    mark_hello; /* ct/packet mark bit: TLS hello allowed, the server's answer decides */
 	struct cfg_ports ports; /* the [flows] ports (queued.h's QUEUED_PORTS selectors) */
 	int one_way;            /* [netfilter] paths = one: the servers' packets never pass here */
 	/* IP enforcement (both backends: always nft sets and chains in table inet blockd) */

@@ -49,6 +49,18 @@ enum queued_kind {
 #define QUEUED_QUIC_V1         0x00000001u
 #define QUEUED_QUIC_V2         0x6b3343cfu
 
+/*
+ * The server's first record on a TLS flow whose first hello passed while a
+ * second may come (hooks.c, mark_hello): a handshake record (type 0x16,
+ * version 3.x) whose message is a ServerHello (type 2), and, 11 bytes in,
+ * the first 8 bytes of its random, which a HelloRetryRequest fixes (RFC
+ * 8446 4.1.3). A ServerHello that is no HelloRetryRequest commits the server
+ * to the first hello.
+ */
+#define QUEUED_TLS_RECORD_HELLO 0x1603u /* record type and version major */
+#define QUEUED_TLS_SERVER_HELLO 0x02u
+#define QUEUED_TLS_HRR_HEAD     0xcf21ad74e59a6111ull
+
 /* One selector: client packets to (proto, port), and how much of a flow. */
 struct queued {
 	uint8_t proto;  /* IPPROTO_UDP or IPPROTO_TCP */

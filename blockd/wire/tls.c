@@ -14,7 +14,7 @@
 #define TLS_EXT_ECH    0xfe0d
 #define TLS_V13        0x0304
 #define REC_CCS        0x14
-#define REC_HANDSHAKE  0x16
+#define REC_HANDSHAKE  TLS_RECORD_HANDSHAKE
 #define REC_APPDATA    0x17
 #define TLS_EXT_SEEN   128 /* distinct extension types tracked for duplicates */
 
@@ -614,29 +614,40 @@ hello_done(struct tls_hello *out, const char *why)
 	return TLS_HELLO_DONE;
 }
 
-int
-tls_parse_retry(
-    const uint8_t *buf, size_t len, const struct tls_hello *first, int flags, struct tls_hello *out)
+const char *
+tls_skip_records(const uint8_t *buf, size_t len, size_t off, int early_data, size_t *at)
 {
-	size_t off = first->end;
-	int r;
-
-	hello_clear(out);
-	if (!first->tls13 || first->end == 0)
-		return hello_done(out, "no TLS 1.3 offered: no HelloRetryRequest");
 	/* change_cipher_spec (middlebox compatibility), empty records, alerts, early data */
 	while (off + 5 <= len) {
 		size_t rlen = (size_t)buf[off + 3] << 8 | buf[off + 4];
 
 		if (!record_type(buf[off]) || buf[off + 1] != 3)
-			return hello_done(out, "not a TLS record after the ClientHello");
+			return "not a TLS record after the ClientHello";
 		if (buf[off] == REC_HANDSHAKE && rlen > 0)
 			break;
-		if (buf[off] == REC_APPDATA && !first->early_data)
-			return hello_done(
-			    out, "encrypted records: the server took the first hello");
+		if (buf[off] == REC_APPDATA && !early_data)
+			return "encrypted records: the server took the first hello";
 		off += 5 + rlen;
 	}
+	*at = off;
+	return NULL;
+}
+
+int
+tls_parse_retry(
+    const uint8_t *buf, size_t len, const struct tls_hello *first, int flags, struct tls_hello *out)
+{
+	size_t off = 0;
+	const char *why;
+	int r;
+
+	hello_clear(out);
+	if (!first->tls13)
+		return hello_done(out, "no TLS 1.3 offered: no HelloRetryRequest");
+	if (first->truncated)
+		return hello_done(out, "the first hello's end was not read");
+	if ((why = tls_skip_records(buf, len, first->end, first->early_data, &off)) != NULL)
+		return hello_done(out, why);
 	if (off + 5 > len) {
 		out->need = off + 5;
 		return TLS_NEED_MORE;

@@ -5,9 +5,10 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#define TLS_SNI_MAX  253 /* longest name blockd matches, without a trailing dot */
-#define TLS_NAME_RAW 255 /* longest host_name OpenSSL accepts (TLSEXT_MAXLEN_host_name) */
-#define TLS_SNI_PAD  8   /* bytes after sni's NUL that a reader of whole words may read */
+#define TLS_SNI_MAX          253  /* longest name blockd matches, without a trailing dot */
+#define TLS_NAME_RAW         255  /* longest host_name OpenSSL accepts (TLSEXT_MAXLEN_host_name) */
+#define TLS_SNI_PAD          8    /* bytes after sni's NUL that a reader of whole words may read */
+#define TLS_RECORD_HANDSHAKE 0x16 /* a handshake record's type (RFC 8446 5.1) */
 
 enum tls_result {
 	TLS_NEED_MORE = 0, /* a prefix of a ClientHello; need says how much is wanted */
@@ -114,10 +115,25 @@ int tls_parse_handshake(const uint8_t *buf, size_t len, int flags, struct tls_he
  * as tls_parse_client_hello() reads one (its end and need count from the
  * start of buf); an encrypted record or another handshake message means no
  * second hello will come: TLS_HELLO_DONE, as for a first hello that did not
- * offer TLS 1.3. TLS_NEED_MORE until one of these is seen.
+ * offer TLS 1.3. TLS_NEED_MORE until one of these is seen. The records are
+ * read from first->end on: 0 when buf starts right after the first hello
+ * (a stream whose window moved past it). A first hello not read to its end
+ * (truncated) has no end to read from: TLS_HELLO_DONE.
  */
 int tls_parse_retry(const uint8_t *buf, size_t len, const struct tls_hello *first, int flags,
     struct tls_hello *out);
+
+/*
+ * tls_skip_records(): the records of buf[off..len) that may come between a
+ * first hello and a second, as tls_parse_retry() walks them: NULL, with *at
+ * the offset of the first handshake record that has bytes, or of the first
+ * record header not whole in buf (*at + 5 > len: more is wanted); or, when
+ * they show that no second hello comes, why (a byte that starts no TLS
+ * record; an encrypted record where the first hello offered no early data).
+ * A record that goes on past len is stepped over. Pure.
+ */
+const char *tls_skip_records(
+    const uint8_t *buf, size_t len, size_t off, int early_data, size_t *at);
 
 /* tls_result_name(): "need-more", "sni", ... for logs and tests. */
 const char *tls_result_name(int);

@@ -13,7 +13,11 @@
  * packets blockd's rules queue are handed over (queued_web_tcp()): the SYN,
  * the handshake's ACK if the rules queue it, the 517-byte ClientHello, and
  * for an allowed flow, whose TLS 1.3 hello leaves it undecided until the
- * client's next record shows no second hello comes, that record. Flows go
+ * server's answer shows no second hello comes, the client's next records:
+ * the rules read that answer and keep them in the kernel where the
+ * server's side passes the appliance (mark_hello), so b_flowpath.sh counts
+ * them only for paths = one; they are handed over here all the same, to
+ * count what they cost where they come. Flows go
  * in groups of 64, one kind of packet at a time (the allowed flows' hellos,
  * then the blocked ones', which also pay for the resets and the event); each
  * kind has its own function (drive_syn, drive_ack, drive_hello_allowed,

@@ -19,6 +19,22 @@ tb_wait_for tb_server curl -sk --max-time 1 --tlsv1.3 "https://$TB_SERVER4/" ||
 	tb_fail "nginx does not answer TLS 1.3 (see $TB_DIR/nginx-error.log)"
 tb_blockd_conf
 tb_list "suffix blocked.example CL-2026-000123"
+# Hand-made connections (evade_tcp.py) from ports 40000-40999, whose resets the client's
+# kernel would send are dropped.
+tb_client sysctl -qw net.ipv4.ip_local_port_range="41000 60999"
+tb_client nft -f - <<'EOT' || tb_fail "cannot install the client's reset filter"
+table inet evasion {
+	chain out {
+		type filter hook output priority 0; policy accept;
+		tcp sport 40000-40999 tcp flags & rst == rst drop
+	}
+}
+EOT
+port=40000
+# The appliance routes a forged segment back out where it came from and tells its source, the
+# server's address, to reach the client directly (an ICMP redirect): the server must not.
+tb_server sysctl -qw net.ipv4.conf.all.accept_redirects=0 net.ipv6.conf.all.accept_redirects=0 \
+	net.ipv6.conf.s0.accept_redirects=0
 
 fails=0
 fail() {
@@ -74,8 +90,21 @@ for phase in control blockd; do
 			expect "$want_http" "$(run http "$addr" $http_cases)" "HTTP, $phase, IPv$fam"
 			expect "$want_dns" "$(run dns "$res" $dns_cases)" "DNS, $phase, IPv$fam"
 		}
+		# A ServerHello forged from the client's side after a HelloRetryRequest: the rules
+		# take a server's answer only from where the route to the server leads.
+		out=$(tb_client /usr/bin/python3 tests/lib/evade_tcp.py tls $port "$addr" \
+			hrrforge blocked.example 2>&1)
+		port=$((port + 1))
+		case $phase:$out in
+		control:"hrrforge blocked.example handshake" | blockd:"hrrforge blocked.example reset")
+			echo "PASS TLS, $phase, IPv$fam: $out" ;;
+		*) fail "TLS, $phase, IPv$fam: forged ServerHello: $out" ;;
+		esac
 	done
 done
 
+# The HelloRetryRequest cases: the rules kept the client's packets queued after the server's
+# answer, and blockd read the second hello from where the first ended.
+[ "$(tb_stat tls_after_hello)" -ge 2 ] || fail "no client segment after a first hello reached blockd"
 [ "$fails" -eq 0 ] || exit 1
 echo "t_evasion_readers: all passed"

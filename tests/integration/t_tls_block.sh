@@ -63,6 +63,19 @@ for addr in "$TB_SERVER4" "$TB_SERVER6"; do
 	[ "$out" = handshake ] || fail "no SNI via $addr: $out"
 done
 
+# An allowed hello that offers TLS 1.3 waits for a second one until the server answers: the rules
+# read that answer (a ServerHello, no HelloRetryRequest) and let the flow go, so the client's
+# next records never reach blockd. Per flow: one wait handed to the rules, one let go by them.
+w0=$(tb_stat tls_hello_waits) k0=$(tb_server_hellos) a0=$(tb_stat tls_after_hello)
+for i in 1 2 3 4; do
+	out=$(curl_https "$TB_SERVER4" allowed.example)
+	case $out in *"served allowed.example/x"*) ;; *) fail "curl allowed.example, round $i: $out" ;; esac
+done
+w1=$(tb_stat tls_hello_waits) k1=$(tb_server_hellos) a1=$(tb_stat tls_after_hello)
+[ $((w1 - w0)) -eq 4 ] || fail "hellos handed to the rules: $((w1 - w0)), want 4"
+[ $((k1 - k0)) -eq 4 ] || fail "flows the rules let go at the ServerHello: $((k1 - k0)), want 4"
+echo "PASS 4 allowed flows left to the rules at the ServerHello (client segments read after: $((a1 - a0)))"
+
 log="$TB_DIR/enforcement.jsonl"
 has_events() {
 	[ "$(grep -c '"method":"tls".*"order":"CL-2026-000123".*"action":"reset"' "$log")" -ge "$1" ] &&

@@ -135,6 +135,7 @@ class Conn:
                 continue
             sport, dport = struct.unpack(">HH", tcp[:4])
             if sport == self.dport and dport == self.sport:
+                self.frame = frame  # the last one: its addresses, for forge()
                 yield tcp, tcp[(tcp[12] >> 4) * 4 :]
 
     def connect(self):
@@ -147,8 +148,26 @@ class Conn:
                 return True
         return False
 
+    def forge(self, off, ack, data):
+        """A segment as if from the server (its stream offset off), sent from here to the
+        gateway, which routes it back to us: one the server never sent. Needs a frame of
+        the server's in self.frame (after connect())."""
+        f = self.frame
+        if self.v6:
+            me = socket.inet_ntop(socket.AF_INET6, f[14 + 24 : 14 + 40])
+            ip, et = IPv6(src=self.addr, dst=me), b"\x86\xdd"
+        else:
+            me = socket.inet_ntop(socket.AF_INET, f[14 + 16 : 14 + 20])
+            ip, et = IP(src=self.addr, dst=me), b"\x08\x00"
+        seg = TCP(sport=self.dport, dport=self.sport, flags="PA", window=65535,
+                  seq=(self.sack + off) & 0xFFFFFFFF, ack=ack & 0xFFFFFFFF) / data
+        self.forged = data
+        self.inp.send(f[6:12] + f[0:6] + et + bytes(ip / seg))
+
     def result(self):
         for tcp, payload in self.packets(time.monotonic() + 3):
+            if payload and payload == getattr(self, "forged", None):
+                continue  # forge()'s own, on its way out or back
             if tcp[13] & 0x04:
                 return "reset"
             if payload[:1] == b"\x16":

@@ -31,6 +31,10 @@ NAME is blocked.example or allowed.example; TWIN is the other one. CASE:
   ovfirst  (tls, http, dns) the data up to past the name naming NAME, then all of it
            again naming TWIN: a Linux server keeps the bytes it already has in order,
            so it reads NAME from the first copy
+  hrrforge (tls, a server offering TLS 1.3) a first hello naming TWIN that the server
+           answers with a HelloRetryRequest, then a ServerHello forged from the client's
+           side as if from the server (rules that trusted it would let the flow go), then
+           the second hello, naming NAME
   pipe     (dns) a query for allowed.example and one for NAME in one stream, cut inside
            the first and twice inside the second's name; the last two sent last first
 RESULT, tls: reset, handshake, alert or timeout (as evade.py); http: 451 (blockd's
@@ -38,8 +42,11 @@ notice), served:HOST/PATH (the test bed's page, naming the host it served), rese
 timeout; dns: the answer to the query for NAME: answered (an address record), NXDOMAIN,
 another RCODE's name, reset (and no answer) or timeout.
 """
+import os
 import random
 import re
+import select
+import socket
 import struct
 import sys
 import time
@@ -48,6 +55,7 @@ from scapy.layers.inet import TCP
 from scapy.layers.inet6 import IPv6, IPv6ExtHdrHopByHop
 
 from evade import RCODES, TWIN, Conn, dns_query, qname
+from readers import HRR_RANDOM, hello13, rec
 from tls_hello import client_hello
 
 
@@ -102,6 +110,38 @@ def dns_result(c, qid, sent):
     return "reset" if reset else "timeout"
 
 
+def hrr_forged(c, name):
+    """hrrforge: a TLS 1.3 hello naming TWIN without a key share, so the server asks again
+    (HelloRetryRequest); then a ServerHello forged from the client's side, as if the server
+    had taken the first hello, then the second hello naming NAME."""
+    rnd, sid = os.urandom(32), os.urandom(32)
+    first = hello13(TWIN[name], b"", rnd, sid)
+    c.send(c.ip() / c.seg(0, first))
+    got = b""
+    for _, payload in c.packets(time.monotonic() + 3):
+        got += payload
+        if len(got) >= 43:
+            break
+    if len(got) < 43 or got[0] != 22 or got[5] != 2 or got[11:43] != HRR_RANDOM:
+        return "no-retry"
+    c.sack = (c.sack + len(got)) & 0xFFFFFFFF  # acknowledged below with the second hello
+    body = b"\x03\x03" + os.urandom(32) + bytes([len(sid)]) + sid + b"\x13\x01\x00"
+    body += struct.pack(">H", 6) + struct.pack(">HHH", 43, 2, 0x0304)
+    fake = rec(22, b"\x02" + len(body).to_bytes(3, "big") + body, b"\x03\x03")
+    c.forge(0, c.isn + 1 + len(first), fake)
+    # The second hello follows once the forged one came back through the gateway (or not
+    # within a second: dropped there).
+    deadline = time.monotonic() + 1
+    while time.monotonic() < deadline and select.select(
+            [c.inp], [], [], max(0, deadline - time.monotonic()))[0]:
+        frame, meta = c.inp.recvfrom(65536)
+        if meta[2] != socket.PACKET_OUTGOING and fake in frame:
+            break
+    second = rec(20, b"\x01", b"\x03\x03") + hello13(name, os.urandom(32), rnd, sid)
+    c.send(c.ip() / c.seg(len(first), second))
+    return c.result()
+
+
 def run(kind, addr, case, name, sport):
     c = Conn(addr, sport, {"tls": 443, "http": 80, "dns": 53}[kind])
     qid = random.randrange(1, 65536)
@@ -152,6 +192,9 @@ def run(kind, addr, case, name, sport):
             return "no-connection"
     elif not c.connect():
         return "no-connection"
+
+    if case == "hrrforge":
+        return hrr_forged(c, name)
 
     ip = c.ip
     if case == "urg":

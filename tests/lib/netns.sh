@@ -437,6 +437,13 @@ tb_list_atomic() {
 	mv -f "$TB_DIR/stage/rules/blocklist" "$TB_DIR/rules/blocklist"
 }
 
+# tb_server_hellos: TLS flows the appliance's rules let go at the server's ServerHello (mark_hello).
+tb_server_hellos() {
+	tb_appliance nft list chain inet blockd mark_forward |
+		awk '/ct direction reply/ { for (i = 1; i < NF; i++) if ($i == "packets") s += $(i + 1) }
+			END { print s + 0 }'
+}
+
 # tb_stat NAME: blockd's counter NAME (blockctl stats), summed over the queues.
 tb_stat() {
 	"${BLOCKCTL:-build/blockctl}" -s "$TB_DIR/control.sock" stats |

@@ -291,4 +291,5 @@ def main():
         print(case, run(addr, case), flush=True)
 
 
-main()
+if __name__ == "__main__":
+    main()

@@ -17,6 +17,7 @@ spec(int backend, int hook, int fail_open, unsigned first, unsigned last)
 	    .mark = 0x100000,
 	    .mark_block = 0x200000,
 	    .mark_late = 0x400000,
+	    .mark_hello = 0x800000,
 	    .ports = {0, 2, {80, 443}}};
 }
 
@@ -58,8 +59,21 @@ Test(hooks, nft_forward_fail_open)
 	/* A packet blockd blocked marks its connection and goes no further. */
 	cr_assert_not_null(
 	    strstr(t, "meta mark & 0x200000 == 0x200000 ct mark set ct mark | 0x200000 drop\n"));
+	/*
+	 * A TLS flow whose first hello passed: the server's first record, a
+	 * ServerHello and no HelloRetryRequest, marks it allowed; then packets
+	 * without blockd's bits leave after one test.
+	 */
 	cr_assert_not_null(strstr(strstr(t, "chain mark_forward {"),
-	    "policy accept;\n\t\tmeta mark & 0x300000 == 0 return\n"));
+	    "policy accept;\n\t\tct mark & 0xb00000 == 0x800000 ct direction reply "
+	    "@ih,0,16 0x1603 @ih,40,8 0x2 @ih,88,64 != 0xcf21ad74e59a6111 "
+	    "fib saddr . iif oif exists counter ct mark set ct mark | 0x100000\n"
+	    "\t\tct mark & 0xb00000 == 0x900000 ct direction reply "
+	    "@ih,0,16 0x1603 @ih,40,8 0x2 @ih,88,64 0xcf21ad74e59a6111 "
+	    "ct mark set ct mark & 0xffefffff\n"
+	    "\t\tmeta mark & 0xb00000 == 0 return\n"));
+	cr_assert_not_null(
+	    strstr(t, "meta mark & 0x800000 == 0x800000 ct mark set ct mark | 0x800000\n"));
 	cr_assert_null(strstr(t, "chain queue_output"));
 	cr_assert_not_null(
 	    strstr(t, "chain inject_output {\n\t\ttype filter hook output priority -300;"));
@@ -96,6 +110,12 @@ Test(hooks, iptables_backend_keeps_mark_chains_only_in_nft)
 	cr_assert_not_null(strstr(t, "chain inject_output"));
 	cr_assert_not_null(strstr(t, "chain mark_forward"));
 	cr_assert_not_null(strstr(t, "chain mark_output"));
+	/* The server's answer comes in on forward and input; fib's iif cannot be read on output. */
+	const char *mo = strstr(t, "chain mark_output"), *mi = strstr(t, "chain mark_input");
+	cr_assert_not_null(mi);
+	cr_assert_not_null(strstr(mi, "fib saddr . iif oif exists"));
+	cr_assert(strstr(mo, "fib saddr") == NULL || strstr(mo, "fib saddr") > mi,
+	    "no fib rule in mark_output");
 
 	cr_assert_gt(hooks_ipt_rules(&s, t, sizeof(t)), 0);
 	cr_assert_eq(strncmp(t, "*mangle\n:BLOCKD-FWD - [0:0]\n", 28), 0);
@@ -254,11 +274,13 @@ Test(hooks, one_way_paths)
 
 	cr_assert_gt(hooks_nft_ruleset(&s, t, sizeof(t)), 0);
 	cr_assert_null(strstr(t, "chain one_way"), "both paths: conntrack sees every SYN");
+	cr_assert_not_null(strstr(t, "ct direction reply @ih,0,16 0x1603"));
 	cr_assert_gt(hooks_ipt_rules(&s, t, sizeof(t)), 0);
 	cr_assert_null(strstr(t, "UNTRACKED"));
 
 	s.one_way = 1;
 	cr_assert_gt(hooks_nft_ruleset(&s, t, sizeof(t)), 0);
+	cr_assert_null(strstr(t, "ct direction reply"), "no server's answer to read");
 	cr_assert_not_null(strstr(t,
 	    "\tchain one_way {\n\t\ttype filter hook prerouting priority -300; policy accept;\n"
 	    "\t\ttcp flags & (syn | ack) == syn tcp dport { 53, 80, 443 } notrack\n\t}\n"));

@@ -498,6 +498,16 @@ Test(tls, second_hello_after_retry_request)
 		cr_assert_eq(r, TLS_NEED_MORE, "prefix %zu: %s", i, tls_result_name(r));
 		cr_assert_gt(h2.need, i);
 	}
+	/* The same read from a buffer that starts right after the first hello. */
+	struct tls_hello from = h;
+	from.end = 0;
+	cr_assert_eq(tls_parse_retry(rec + n1, n - n1, &from, 0, &h2), TLS_SNI);
+	cr_assert_str_eq(h2.sni, "www.blocked.example");
+	cr_assert_eq(h2.end, n - n1);
+	cr_assert_eq(tls_parse_retry(rec + n1, 0, &from, 0, &h2), TLS_NEED_MORE);
+	/* A first hello not read to its end gives nothing to read from. */
+	from.truncated = 1;
+	cr_assert_eq(tls_parse_retry(rec + n1, n - n1, &from, 0, &h2), TLS_HELLO_DONE);
 
 	/* TLS 1.3 without a retry: change_cipher_spec, then encrypted records */
 	n = insert_record(n1, n1, 0x14, "\x01", 1);

@@ -153,6 +153,15 @@ send_seg(const struct seg *s)
 	return f->verdict;
 }
 
+/* The flow of the segments send_seg() makes. */
+static struct flow *
+the_flow(void)
+{
+	struct flow_key k;
+	flow_key_v4(&k, IPPROTO_TCP, client, 40000, server, 443);
+	return flow_lookup(w.flows, &k, w.now);
+}
+
 static uint8_t hs[4096], first[4096], rest[4096];
 static size_t nfirst;
 
@@ -181,9 +190,13 @@ start_with(int early)
 	}
 	nfirst = hello_records(first, sizeof(first), hs, hl, 16384);
 	(void)send_seg(&(struct seg){.flags = PKT_TCP_SYN, .seq = ISN});
+	uint64_t waits = atomic_load(&w.c.tls_hello_waits);
 	cr_assert_eq(
 	    send_seg(&(struct seg){PKT_TCP_ACK | PKT_TCP_PSH, ISN + 1, 0, 0, 0, first, nfirst}),
 	    FLOW_UNDECIDED);
+	/* Nothing past the hello: its buffer went back, the rules wait for the server's answer. */
+	cr_assert_null(the_flow()->stream);
+	cr_assert_eq(atomic_load(&w.c.tls_hello_waits), waits + 1);
 }
 
 static void
@@ -248,6 +261,55 @@ Test(webflow, next_records_allow)
 	flow_key_v4(&k, IPPROTO_TCP, client, 40000, server, 443);
 	cr_assert_null(flow_lookup(w.flows, &k, w.now)->stream);
 	cr_assert_eq(atomic_load(&w.c.tls_blocked), 0);
+}
+
+/*
+ * The hello sent again after its buffer went back: the stream takes none of
+ * its bytes (read already), the flow still waits, and a second hello after
+ * it is read from where the first ended.
+ */
+Test(webflow, hello_again_then_second_hello_blocks)
+{
+	start();
+	cr_assert_eq(send_data(ISN + 1, first, nfirst), FLOW_UNDECIDED);
+	cr_assert_null(the_flow()->stream);
+	size_t n = ccs(rest);
+	n += second(rest + n);
+	cr_assert_eq(send_data(NEXT, rest, n), FLOW_BLOCKED);
+	cr_assert_eq(atomic_load(&w.c.tls_after_hello), 2);
+}
+
+/*
+ * The first hello's bytes again, naming a blocked name: the first copy may
+ * never have reached the server (too large for a link past the appliance,
+ * say), so this one is read as its own, and resets.
+ */
+Test(webflow, other_copy_of_hello_blocks)
+{
+	start();
+	size_t n = second(rest);
+	cr_assert_eq(send_data(ISN + 1, rest, n), FLOW_BLOCKED);
+	cr_assert_eq(atomic_load(&w.c.tls_blocked), 1);
+}
+
+/* The same copy in two segments: the first waits in a buffer, the second resets. */
+Test(webflow, other_copy_of_hello_split_blocks)
+{
+	start();
+	size_t n = second(rest);
+	cr_assert_eq(send_data(ISN + 1, rest, 7), FLOW_UNDECIDED);
+	cr_assert_not_null(the_flow()->stream);
+	cr_assert_eq(send_data(ISN + 8, rest + 7, n - 7), FLOW_BLOCKED);
+}
+
+/* A copy that starts before the stream does and reaches into the hello is read too. */
+Test(webflow, copy_from_before_start_blocks)
+{
+	start();
+	static uint8_t pre[4096];
+	pre[0] = 0x16;
+	size_t n = second(pre + 1);
+	cr_assert_eq(send_data(ISN, pre, n + 1), FLOW_BLOCKED);
 }
 
 /* A record that is no TLS after the hello: no second hello comes, as the reader says. */
