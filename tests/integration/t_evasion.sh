@@ -37,17 +37,7 @@ fail() {
 # The Debian python, which has scapy.
 py=/usr/bin/python3
 
-# Hand-made TCP connections come from ports 40000-40999: the client's kernel, which knows
-# nothing of them, must not reset them, and must not pick those ports itself.
-tb_client sysctl -qw net.ipv4.ip_local_port_range="41000 60999"
-tb_client nft -f - <<'EOF' || tb_fail "cannot install the client's reset filter"
-table inet evasion {
-	chain out {
-		type filter hook output priority 0; policy accept;
-		tcp sport 40000-40999 tcp flags & rst == rst drop
-	}
-}
-EOF
+tb_client_raw_ports
 
 # evade_tls ADDR CASE NAME...: evade.py's TLS cases, each from a source port never used before;
 # the output in $ev_out (not called in a subshell, so the next port is remembered).

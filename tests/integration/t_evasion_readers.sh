@@ -1,7 +1,8 @@
 #!/bin/sh
 # Evasion by spelling: TLS, HTTP and DNS streams that nginx, OpenSSL and Unbound accept although
 # they differ from the plain form (empty records, odd server names, a second ClientHello, lenient
-# request lines and fields, bytes after a DNS question). Each case is first a control with blockd
+# request lines and fields, bytes after a DNS question; a ServerHello forged from the client's side
+# between two ClientHellos). Each case is first a control with blockd
 # stopped: the real server must serve (or answer) the blocked name, or the case proves nothing and
 # the test fails. Then with blockd running the name is blocked. IPv4 and IPv6.
 set -u
@@ -19,17 +20,7 @@ tb_wait_for tb_server curl -sk --max-time 1 --tlsv1.3 "https://$TB_SERVER4/" ||
 	tb_fail "nginx does not answer TLS 1.3 (see $TB_DIR/nginx-error.log)"
 tb_blockd_conf
 tb_list "suffix blocked.example CL-2026-000123"
-# Hand-made connections (evade_tcp.py) from ports 40000-40999, whose resets the client's
-# kernel would send are dropped.
-tb_client sysctl -qw net.ipv4.ip_local_port_range="41000 60999"
-tb_client nft -f - <<'EOT' || tb_fail "cannot install the client's reset filter"
-table inet evasion {
-	chain out {
-		type filter hook output priority 0; policy accept;
-		tcp sport 40000-40999 tcp flags & rst == rst drop
-	}
-}
-EOT
+tb_client_raw_ports
 port=40000
 # The appliance routes a forged segment back out where it came from and tells its source, the
 # server's address, to reach the client directly (an ICMP redirect): the server must not.

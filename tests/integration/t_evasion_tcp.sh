@@ -20,16 +20,7 @@ fail() {
 }
 py=/usr/bin/python3 # the Debian python, which has scapy
 
-# Hand-made connections come from ports 40000-40999: the client's kernel must not reset them.
-tb_client sysctl -qw net.ipv4.ip_local_port_range="41000 60999"
-tb_client nft -f - <<'EOT' || tb_fail "cannot install the client's reset filter"
-table inet evasion {
-	chain out {
-		type filter hook output priority 0; policy accept;
-		tcp sport 40000-40999 tcp flags & rst == rst drop
-	}
-}
-EOT
+tb_client_raw_ports
 
 port=40000
 # evade KIND ADDR CASE NAME...: evade_tcp.py's cases, each from a port never used before.

@@ -437,6 +437,21 @@ tb_list_atomic() {
 	mv -f "$TB_DIR/stage/rules/blocklist" "$TB_DIR/rules/blocklist"
 }
 
+# tb_client_raw_ports: hand-made TCP connections (evade.py, evade_tcp.py) come from ports
+# 40000-40999: the client's kernel, which knows nothing of them, must not reset them, and must
+# not pick those ports itself.
+tb_client_raw_ports() {
+	tb_client sysctl -qw net.ipv4.ip_local_port_range="41000 60999"
+	tb_client nft -f - <<'EOT' || tb_fail "cannot install the client's reset filter"
+table inet evasion {
+	chain out {
+		type filter hook output priority 0; policy accept;
+		tcp sport 40000-40999 tcp flags & rst == rst drop
+	}
+}
+EOT
+}
+
 # tb_server_hellos: TLS flows the appliance's rules let go at the server's ServerHello (mark_hello).
 tb_server_hellos() {
 	tb_appliance nft list chain inet blockd mark_forward |
