@@ -437,14 +437,14 @@ domain_scan(const struct match_snapshot *s, const char *buf, int n, const uint8_
 	/*
 	 * Hash the suffixes in one pass from the right (match_int.h), and
 	 * start loading each one's filter word; they are then tried most
-	 * specific first. Suffixes with more labels than any listed name
-	 * cannot match.
+	 * specific first. Suffixes with more labels than any listed name, or
+	 * fewer, cannot match: their words are mixed, but they are not probed.
 	 */
 	int first = nlab > s->names.max_labels ? nlab - s->names.max_labels : 0;
 	uint64_t h = NAME_HASH_SEED, w;
 	size_t done = 0;
 
-	for (j = nlab - 1; j >= first; j--, nl++) { /* hs[0] is the shortest */
+	for (j = nlab - s->names.min_labels; j >= first; j--, nl++) { /* hs[0] is the shortest */
 		size_t len = (size_t)(n - lab[j]);
 
 		for (; done + 8 <= len; done += 8) {
