@@ -422,9 +422,11 @@ set_hit(struct match_hit *hit, const struct mmember *m, uint8_t type)
 /*
  * The suffixes of a normalized name, most specific first; only those the
  * Bloom filter cannot rule out are probed. With allow_only, only reports
- * whether the allowlist covers the name.
+ * whether the allowlist covers the name. Inline in the lookups of every
+ * name (match_domain(), match_domain_labels()); URLs call it through
+ * domain_scan_url().
  */
-static int
+static inline __attribute__((always_inline)) int
 domain_scan(const struct match_snapshot *s, const char *buf, int n, const uint8_t *lab, int nlab,
     int64_t now, struct match_hit *hit, int allow_only)
 {
@@ -490,6 +492,13 @@ domain_scan(const struct match_snapshot *s, const char *buf, int n, const uint8_
 	if (!found)
 		return MATCH_NONE;
 	return allowed ? MATCH_ALLOW : MATCH_BLOCK;
+}
+
+static __attribute__((noinline)) int
+domain_scan_url(const struct match_snapshot *s, const char *buf, int n, const uint8_t *lab,
+    int nlab, int64_t now, struct match_hit *hit, int allow_only)
+{
+	return domain_scan(s, buf, n, lab, nlab, now, hit, allow_only);
 }
 
 int
@@ -588,14 +597,14 @@ match_url(const struct match_snapshot *s, const char *host, size_t hostlen, cons
 				    order_active(s, m.order, now)) {
 					set_hit(hit, &m, RULE_URL);
 					if (s->names_allow &&
-					    domain_scan(s, buf, n, lab, nlab, now, NULL, 1))
+					    domain_scan_url(s, buf, n, lab, nlab, now, NULL, 1))
 						return MATCH_ALLOW;
 					return MATCH_BLOCK;
 				}
 			}
 		}
 	}
-	return domain_scan(s, buf, n, lab, nlab, now, hit, 0);
+	return domain_scan_url(s, buf, n, lab, nlab, now, hit, 0);
 }
 
 static int
