@@ -444,16 +444,16 @@ domain_scan(const struct match_snapshot *s, const char *buf, int n, const uint8_
 	 */
 	int first = nlab > s->names.max_labels ? nlab - s->names.max_labels : 0;
 	uint64_t h = NAME_HASH_SEED, w;
-	size_t done = 0;
+	const char *end = buf + n, *q = end; /* the words from q to the end are mixed into h */
 
 	for (j = nlab - s->names.min_labels; j >= first; j--, nl++) { /* hs[0] is the shortest */
-		size_t len = (size_t)(n - lab[j]);
+		const char *sfx = buf + lab[j];
 
-		for (; done + 8 <= len; done += 8) {
-			__builtin_memcpy(&w, buf + n - done - 8, 8);
+		for (; q - sfx >= 8; q -= 8) {
+			__builtin_memcpy(&w, q - 8, 8);
 			h = name_mix(h, w);
 		}
-		hs[nl] = name_hash_end(h, buf + lab[j], len - done, len);
+		hs[nl] = name_hash_end(h, sfx, (size_t)(q - sfx), (size_t)(end - sfx));
 		__builtin_prefetch(name_bloom_word(&s->names, hs[nl]));
 		at[nl] = lab[j];
 	}
