@@ -266,6 +266,8 @@ attrs_walk(const uint8_t *m, size_t off, size_t mlen, struct nfqueue_packet *p, 
 	struct nlattr h;
 	uint32_t cap = 0;
 
+	p->data = NULL;
+	p->len = 0;
 	while (off + NLA_HDRLEN <= mlen) {
 		memcpy(&h, m + off, sizeof(h));
 		size_t alen = h.nla_len;
@@ -324,7 +326,10 @@ packet_read(const struct nlmsghdr *nlh, struct nfqueue_packet *p)
 	size_t mlen = nlh->nlmsg_len; /* read once: the stores into p may alias it */
 	int have_hdr = 0;
 
-	memset(p, 0, sizeof(*p));
+	/* What no attribute may set; the rest is set when read (data and len by the walk). */
+	p->mark = 0;
+	p->truncated = 0;
+	p->skb_info = 0;
 	/*
 	 * The attributes as the kernel orders them (nfqnl_build_packet_message()):
 	 * the header, the devices, the mark, the hardware address, ... the
@@ -362,7 +367,7 @@ packet_read(const struct nlmsghdr *nlh, struct nfqueue_packet *p)
 		if (h.nla_type == NFQA_PAYLOAD && h.nla_len >= NLA_HDRLEN &&
 		    mlen - off - h.nla_len < NLA_HDRLEN) {
 			p->data = m + off + NLA_HDRLEN;
-			p->len = h.nla_len - NLA_HDRLEN;
+			p->len = (size_t)h.nla_len - NLA_HDRLEN;
 			return have_hdr ? 0 : -1;
 		}
 	}
