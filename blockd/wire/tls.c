@@ -423,14 +423,17 @@ parse_cut(const uint8_t *h, size_t len, size_t end, struct tls_hello *out)
 	return TLS_NEED_MORE;
 }
 
-/* tls_parse_handshake(), inlined into tls_parse_client_hello()'s usual path. */
+/*
+ * tls_parse_handshake() of a cleared out (hello_clear()), inlined into
+ * tls_parse_client_hello()'s usual path. Sets no more than hello_clear()
+ * clears of what the record layer notes (nrecords, skipped, end).
+ */
 static inline int
 parse_handshake(const uint8_t *buf, size_t len, int flags, struct tls_hello *out)
 {
 	uint32_t hdr = len >= 4 ? rd32(buf) : (uint32_t)(len >= 1 ? buf[0] : 1) << 24;
 	size_t body = hdr & 0xffffff;
 
-	hello_clear(out);
 	if (hdr >> 24 != 1) {
 		out->why = "handshake message is not a ClientHello";
 		return TLS_NOT_TLS;
@@ -454,6 +457,7 @@ parse_handshake(const uint8_t *buf, size_t len, int flags, struct tls_hello *out
 int
 tls_parse_handshake(const uint8_t *buf, size_t len, int flags, struct tls_hello *out)
 {
+	hello_clear(out);
 	return parse_handshake(buf, len, flags, out);
 }
 
@@ -597,11 +601,11 @@ tls_parse_client_hello(const uint8_t *buf, size_t len, int flags, struct tls_hel
 		size_t want = 4 + ((size_t)h[1] << 16 | (size_t)h[2] << 8 | h[3]);
 
 		if (rlen >= 4 && rlen <= TLS_RECORD_MAX && rlen <= len - 5 && want <= rlen) {
-			int r = parse_handshake(h, want, flags, out);
-
+			/* Noted before the parse, which leaves them: it ends in a tail call. */
+			hello_clear(out);
 			out->nrecords = 1;
 			out->end = 5 + rlen;
-			return r;
+			return parse_handshake(h, want, flags, out);
 		}
 	}
 	return parse_records(buf, len, flags, out);
