@@ -289,12 +289,17 @@ parse_whole(const uint8_t *h, size_t end, struct tls_hello *out)
 		return malformed(out, OVERRUN);
 	if (rd16(h + off) != end - off - 2)
 		return malformed(out, "extensions length does not match the ClientHello");
-	for (x = p = h + off + 2; p != e; p += 4 + n) {
+	for (x = p = h + off + 2;; p += 4 + n) {
 		size_t rem = (size_t)(e - p);
 		uint32_t hdr;
 		unsigned type;
 
-		if (rem < 4 || (n = (hdr = rd32(p)) & 0xffff) > rem - 4) {
+		if (rem < 4) { /* one test for the end and for a header cut short */
+			if (rem != 0)
+				why = OVERRUN;
+			break;
+		}
+		if ((n = (hdr = rd32(p)) & 0xffff) > rem - 4) {
 			why = OVERRUN;
 			break;
 		}
