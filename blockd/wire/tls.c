@@ -152,7 +152,7 @@ parse_sni(struct cur *e, struct tls_hello *out)
 }
 
 /* parse_sni() for a whole extension body b[0..n), as plain offsets. */
-static int
+static inline __attribute__((always_inline)) int
 parse_whole_sni(const uint8_t *b, size_t n, struct tls_hello *out)
 {
 	size_t off, nlen;
@@ -253,10 +253,11 @@ ext_note(unsigned type, const uint8_t *x, const uint8_t *p, uint64_t *low, uint6
  * one bound check, reaching the results parse_cut() would. The
  * server_name extension is read after the walk (keeping it free of calls),
  * as if in its place: its failure is reported with the facts the walk
- * noted before it.
+ * noted before it. counted: whether the types below 64 count towards the
+ * 129th (parse_whole()).
  */
-static int
-parse_whole(const uint8_t *h, size_t end, struct tls_hello *out)
+static inline __attribute__((always_inline)) int
+whole_hello(const uint8_t *h, size_t end, struct tls_hello *out, int counted)
 {
 	uint64_t low = 0, hashed = 0;
 	unsigned room = TLS_EXT_SEEN + 1;
@@ -312,7 +313,7 @@ parse_whole(const uint8_t *h, size_t end, struct tls_hello *out)
 				why = "extension type repeated";
 				break;
 			}
-			if (--room == 0) {
+			if (counted && --room == 0) {
 				why = "more than 128 extensions";
 				break;
 			}
@@ -349,6 +350,20 @@ parse_whole(const uint8_t *h, size_t end, struct tls_hello *out)
 	if (out->ech)
 		return TLS_ECH;
 	return out->has_sni ? TLS_SNI : TLS_NO_SNI;
+}
+
+/*
+ * whole_hello(), its walk without the count where 129 extensions cannot
+ * fit: each takes 4 bytes at least, and they start 47 bytes in at the
+ * earliest (after the shortest session id, cipher suites and compression
+ * methods, and their length).
+ */
+static int
+parse_whole(const uint8_t *h, size_t end, struct tls_hello *out)
+{
+	if (end < 47 + 4 * (TLS_EXT_SEEN + 1))
+		return whole_hello(h, end, out, 0);
+	return whole_hello(h, end, out, 1);
 }
 
 /* The hello cut short for good (TLS_PARTIAL_OK): h[0..len) of its end > len bytes. */
