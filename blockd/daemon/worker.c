@@ -23,6 +23,26 @@
 #define BATCH         64
 #define CNT(w, field) counter_add(&(w)->c.field, 1)
 
+/* handle() of the kinds but TLS. */
+static int
+handle_other(struct worker *w, const struct match_snapshot *snap, int kind, const struct pkt *p,
+    int verdict, uint32_t *flowmark)
+{
+	switch (kind) {
+	case QUEUED_DNS_UDP:
+		return dnsflow_udp(w, snap, p);
+	case QUEUED_DNS_TCP:
+		return dnsflow_tcp(w, snap, p);
+	case QUEUED_QUIC:
+		return webflow_quic(w, snap, p, flowmark);
+	case QUEUED_HTTP:
+		return webflow_http(w, snap, p, flowmark);
+	default:
+		CNT(w, other); /* nothing the hooks send here otherwise: passed and counted */
+		return verdict;
+	}
+}
+
 /*
  * p judged by its handler, the snapshot held meanwhile (a packet with none
  * holds none); returns its verdict, or verdict when no handler takes it.
@@ -32,26 +52,11 @@ handle(struct worker *w, int kind, const struct pkt *p, int verdict, uint32_t *f
 {
 	const struct match_snapshot *snap = snapref_enter(w->snaps, w->index);
 
-	switch (kind) {
-	case QUEUED_DNS_UDP:
-		verdict = dnsflow_udp(w, snap, p);
-		break;
-	case QUEUED_DNS_TCP:
-		verdict = dnsflow_tcp(w, snap, p);
-		break;
-	case QUEUED_TLS:
+	/* TLS first, the most of them: one test before the others' table. */
+	if (kind == QUEUED_TLS)
 		verdict = webflow_tls(w, snap, p, flowmark);
-		break;
-	case QUEUED_QUIC:
-		verdict = webflow_quic(w, snap, p, flowmark);
-		break;
-	case QUEUED_HTTP:
-		verdict = webflow_http(w, snap, p, flowmark);
-		break;
-	default:
-		CNT(w, other); /* nothing the hooks send here otherwise: passed and counted */
-		break;
-	}
+	else
+		verdict = handle_other(w, snap, kind, p, verdict, flowmark);
 	snapref_leave(w->snaps, w->index);
 	return verdict;
 }
