@@ -616,9 +616,9 @@ tls_parse_client_hello(const uint8_t *buf, size_t len, int flags, struct tls_hel
 {
 	/* The usual hello: one handshake record holds all of it, parsed in place. */
 	if (len >= 9 && buf[0] == REC_HANDSHAKE && buf[1] == 3) {
-		size_t rlen = (size_t)buf[3] << 8 | buf[4];
+		size_t rlen = rd16(buf + 3);
 		const uint8_t *h = buf + 5;
-		size_t want = 4 + ((size_t)h[1] << 16 | (size_t)h[2] << 8 | h[3]);
+		size_t want = 4 + (rd32(h) & 0xffffff);
 
 		if (rlen >= 4 && rlen <= TLS_RECORD_MAX && rlen <= len - 5 && want <= rlen) {
 			/* Noted before the parse, which leaves them: it ends in a tail call. */
