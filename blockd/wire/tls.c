@@ -248,6 +248,27 @@ ext_note(unsigned type, const uint8_t *x, const uint8_t *p, uint64_t *low, uint6
 #define EXT_READ_LOW (1ull << TLS_EXT_SNI | 1ull << TLS_EXT_EARLY | 1ull << TLS_EXT_VERS)
 
 /*
+ * The facts whole_hello() notes, as it noted them of the extensions from x
+ * up to p (their headers read whole, no type repeated): for a server_name
+ * at p refused, which no fact after it may outlive.
+ */
+static __attribute__((noinline)) void
+facts_before(const uint8_t *x, const uint8_t *p, struct tls_hello *out)
+{
+	out->ech = out->tls13 = out->early_data = 0;
+	for (; x != p; x += 4 + rd16(x + 2)) {
+		unsigned type = rd16(x);
+
+		if (type == TLS_EXT_ECH)
+			out->ech = 1;
+		else if (type == TLS_EXT_VERS)
+			out->tls13 = (uint8_t)whole_offers_tls13(x + 4, rd16(x + 2));
+		else if (type == TLS_EXT_EARLY)
+			out->early_data = 1;
+	}
+}
+
+/*
  * The hello when all of it is at hand (the usual case), h[0..end) with
  * end >= 45: nothing can be short, so each field is read at its offset with
  * one bound check, reaching the results parse_cut() would. The
@@ -262,7 +283,6 @@ whole_hello(const uint8_t *h, size_t end, struct tls_hello *out, int counted)
 	uint64_t low = 0, hashed = 0;
 	unsigned room = TLS_EXT_SEEN + 1;
 	const uint8_t *x, *p, *e = h + end, *sni = NULL;
-	uint8_t before_sni[3] = {0}; /* ech, tls13, early_data */
 	size_t off, n, sni_len = 0;
 	const char *why = NULL;
 	int r;
@@ -330,9 +350,6 @@ whole_hello(const uint8_t *h, size_t end, struct tls_hello *out, int counted)
 		if (type == TLS_EXT_SNI) {
 			sni = p + 4;
 			sni_len = n;
-			before_sni[0] = out->ech;
-			before_sni[1] = out->tls13;
-			before_sni[2] = out->early_data;
 		} else if (type == TLS_EXT_VERS) {
 			out->tls13 = (uint8_t)whole_offers_tls13(p + 4, n);
 		} else {
@@ -340,9 +357,7 @@ whole_hello(const uint8_t *h, size_t end, struct tls_hello *out, int counted)
 		}
 	}
 	if (sni != NULL && (r = parse_whole_sni(sni, sni_len, out)) != 0) {
-		out->ech = before_sni[0];
-		out->tls13 = before_sni[1];
-		out->early_data = before_sni[2];
+		facts_before(x, sni - 4, out);
 		return r;
 	}
 	if (why != NULL)
