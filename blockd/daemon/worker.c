@@ -23,6 +23,26 @@
 #define BATCH         64
 #define CNT(w, field) counter_add(&(w)->c.field, 1)
 
+/* handle() of the kinds but TLS. */
+static int
+handle_other(struct worker *w, const struct match_snapshot *snap, int kind, const struct pkt *p,
+    int verdict, uint32_t *flowmark)
+{
+	switch (kind) {
+	case QUEUED_DNS_UDP:
+		return dnsflow_udp(w, snap, p);
+	case QUEUED_DNS_TCP:
+		return dnsflow_tcp(w, snap, p);
+	case QUEUED_QUIC:
+		return webflow_quic(w, snap, p, flowmark);
+	case QUEUED_HTTP:
+		return webflow_http(w, snap, p, flowmark);
+	default:
+		CNT(w, other); /* nothing the hooks send here otherwise: passed and counted */
+		return verdict;
+	}
+}
+
 /*
  * p judged by its handler, the snapshot held meanwhile (a packet with none
  * holds none); returns its verdict, or verdict when no handler takes it.
@@ -32,26 +52,11 @@ handle(struct worker *w, int kind, const struct pkt *p, int verdict, uint32_t *f
 {
 	const struct match_snapshot *snap = snapref_enter(w->snaps, w->index);
 
-	switch (kind) {
-	case QUEUED_DNS_UDP:
-		verdict = dnsflow_udp(w, snap, p);
-		break;
-	case QUEUED_DNS_TCP:
-		verdict = dnsflow_tcp(w, snap, p);
-		break;
-	case QUEUED_TLS:
+	/* TLS first, the most of them: one test before the others' table. */
+	if (kind == QUEUED_TLS)
 		verdict = webflow_tls(w, snap, p, flowmark);
-		break;
-	case QUEUED_QUIC:
-		verdict = webflow_quic(w, snap, p, flowmark);
-		break;
-	case QUEUED_HTTP:
-		verdict = webflow_http(w, snap, p, flowmark);
-		break;
-	default:
-		CNT(w, other); /* nothing the hooks send here otherwise: passed and counted */
-		break;
-	}
+	else
+		verdict = handle_other(w, snap, kind, p, verdict, flowmark);
 	snapref_leave(w->snaps, w->index);
 	return verdict;
 }
@@ -61,8 +66,6 @@ worker_packet(void *arg, struct nfqueue *q, const struct nfqueue_packet *np)
 {
 	struct worker *w = arg;
 	struct pkt *p = &w->pkt;
-	int setmark = 0;
-	uint32_t mark = np->mark;
 
 	if (np->truncated || np->data == NULL) {
 		CNT(w, pkt_truncated);
@@ -118,11 +121,8 @@ worker_packet(void *arg, struct nfqueue *q, const struct nfqueue_packet *np)
 		w->verdict = handle(w, kind, p, w->verdict, &w->flowmark);
 	else if (!picked)
 		CNT(w, other); /* nothing the hooks send here otherwise: passed and counted */
-	if (w->flowmark) {
-		setmark = 1;
-		mark |= w->flowmark;
-	}
-	nfqueue_verdict(q, np->id, w->verdict, setmark, mark);
+	/* The mark read only now: fewer values kept across the handlers. */
+	nfqueue_verdict(q, np->id, w->verdict, w->flowmark != 0, np->mark | w->flowmark);
 }
 
 /* Publishes the flow table's size for metrics and blockctl stats, which must not read the table. */

@@ -266,6 +266,8 @@ attrs_walk(const uint8_t *m, size_t off, size_t mlen, struct nfqueue_packet *p, 
 	struct nlattr h;
 	uint32_t cap = 0;
 
+	p->data = NULL;
+	p->len = 0;
 	while (off + NLA_HDRLEN <= mlen) {
 		memcpy(&h, m + off, sizeof(h));
 		size_t alen = h.nla_len;
@@ -324,7 +326,10 @@ packet_read(const struct nlmsghdr *nlh, struct nfqueue_packet *p)
 	size_t mlen = nlh->nlmsg_len; /* read once: the stores into p may alias it */
 	int have_hdr = 0;
 
-	memset(p, 0, sizeof(*p));
+	/* What no attribute may set; the rest is set when read (data and len by the walk). */
+	p->mark = 0;
+	p->truncated = 0;
+	p->skb_info = 0;
 	/*
 	 * The attributes as the kernel orders them (nfqnl_build_packet_message()):
 	 * the header, the devices, the mark, the hardware address, ... the
@@ -362,7 +367,7 @@ packet_read(const struct nlmsghdr *nlh, struct nfqueue_packet *p)
 		if (h.nla_type == NFQA_PAYLOAD && h.nla_len >= NLA_HDRLEN &&
 		    mlen - off - h.nla_len < NLA_HDRLEN) {
 			p->data = m + off + NLA_HDRLEN;
-			p->len = h.nla_len - NLA_HDRLEN;
+			p->len = (size_t)h.nla_len - NLA_HDRLEN;
 			return have_hdr ? 0 : -1;
 		}
 	}
@@ -372,18 +377,24 @@ packet_read(const struct nlmsghdr *nlh, struct nfqueue_packet *p)
 unsigned
 nfqueue_dispatch(struct nfqueue *q, const void *buf, size_t len, nfqueue_packet_fn fn, void *arg)
 {
-	const uint8_t *b = buf;
-	size_t off = 0;
+	const uint8_t *m = buf;
+	size_t rest = len; /* the bytes from m on */
 	unsigned done = 0;
 	struct nfqueue_packet *p = &q->pkt;
 
-	/* mnl_nlmsg_ok() and mnl_nlmsg_next() as offsets, without a library call a message. */
-	while (len - off >= sizeof(struct nlmsghdr)) {
-		const struct nlmsghdr *nlh = (const struct nlmsghdr *)(b + off);
+	/*
+	 * mnl_nlmsg_ok() and mnl_nlmsg_next() as a cursor and what is left,
+	 * without a library call a message, and with no more values kept
+	 * across fn than registers keep.
+	 */
+	while (rest >= sizeof(struct nlmsghdr)) {
+		const struct nlmsghdr *nlh = (const struct nlmsghdr *)m;
 		size_t mlen = nlh->nlmsg_len;
-		if (mlen < sizeof(struct nlmsghdr) || mlen > len - off)
+		if (mlen < sizeof(struct nlmsghdr) || mlen > rest)
 			break;
-		off += NLMSG_ALIGN(mlen) < len - off ? NLMSG_ALIGN(mlen) : len - off;
+		size_t step = NLMSG_ALIGN(mlen) < rest ? NLMSG_ALIGN(mlen) : rest;
+		m += step;
+		rest -= step;
 		/* A packet first: NLMSG_ERROR and NLMSG_DONE are not NFQNL_MSG_PACKET either. */
 		if ((nlh->nlmsg_type & 0xff) != NFQNL_MSG_PACKET) {
 			if (nlh->nlmsg_type != NLMSG_ERROR && nlh->nlmsg_type != NLMSG_DONE)

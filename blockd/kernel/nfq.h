@@ -110,7 +110,11 @@ nfqueue_verdict(struct nfqueue *q, uint32_t id, int verdict, int setmark, uint32
 		counter_add(&q->c.dropped, 1);
 	else
 		counter_add(&q->c.accepted, 1);
-	if (q->run_n > 0 && q->run_verdict == verdict && q->run_setmark == setmark &&
+	/*
+	 * With no run pending (run_n 0), the last one's fields are left: to
+	 * extend them is to start a run as nfqueue_run_start() would.
+	 */
+	if (q->run_verdict == verdict && q->run_setmark == setmark &&
 	    (!setmark || q->run_mark == mark) && id > q->run_last) {
 		q->run_last = id;
 		q->run_n++;

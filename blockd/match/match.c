@@ -422,9 +422,11 @@ set_hit(struct match_hit *hit, const struct mmember *m, uint8_t type)
 /*
  * The suffixes of a normalized name, most specific first; only those the
  * Bloom filter cannot rule out are probed. With allow_only, only reports
- * whether the allowlist covers the name.
+ * whether the allowlist covers the name. Inline in the lookups of every
+ * name (match_domain(), match_domain_labels()); URLs call it through
+ * domain_scan_url().
  */
-static int
+static inline __attribute__((always_inline)) int
 domain_scan(const struct match_snapshot *s, const char *buf, int n, const uint8_t *lab, int nlab,
     int64_t now, struct match_hit *hit, int allow_only)
 {
@@ -437,21 +439,21 @@ domain_scan(const struct match_snapshot *s, const char *buf, int n, const uint8_
 	/*
 	 * Hash the suffixes in one pass from the right (match_int.h), and
 	 * start loading each one's filter word; they are then tried most
-	 * specific first. Suffixes with more labels than any listed name
-	 * cannot match.
+	 * specific first. Suffixes with more labels than any listed name, or
+	 * fewer, cannot match: their words are mixed, but they are not probed.
 	 */
 	int first = nlab > s->names.max_labels ? nlab - s->names.max_labels : 0;
 	uint64_t h = NAME_HASH_SEED, w;
-	size_t done = 0;
+	const char *end = buf + n, *q = end; /* the words from q to the end are mixed into h */
 
-	for (j = nlab - 1; j >= first; j--, nl++) { /* hs[0] is the shortest */
-		size_t len = (size_t)(n - lab[j]);
+	for (j = nlab - s->names.min_labels; j >= first; j--, nl++) { /* hs[0] is the shortest */
+		const char *sfx = buf + lab[j];
 
-		for (; done + 8 <= len; done += 8) {
-			__builtin_memcpy(&w, buf + n - done - 8, 8);
+		for (; q - sfx >= 8; q -= 8) {
+			__builtin_memcpy(&w, q - 8, 8);
 			h = name_mix(h, w);
 		}
-		hs[nl] = name_hash_end(h, buf + lab[j], len - done, len);
+		hs[nl] = name_hash_end(h, sfx, (size_t)(q - sfx), (size_t)(end - sfx));
 		__builtin_prefetch(name_bloom_word(&s->names, hs[nl]));
 		at[nl] = lab[j];
 	}
@@ -490,6 +492,13 @@ domain_scan(const struct match_snapshot *s, const char *buf, int n, const uint8_
 	if (!found)
 		return MATCH_NONE;
 	return allowed ? MATCH_ALLOW : MATCH_BLOCK;
+}
+
+static __attribute__((noinline)) int
+domain_scan_url(const struct match_snapshot *s, const char *buf, int n, const uint8_t *lab,
+    int nlab, int64_t now, struct match_hit *hit, int allow_only)
+{
+	return domain_scan(s, buf, n, lab, nlab, now, hit, allow_only);
 }
 
 int
@@ -588,14 +597,14 @@ match_url(const struct match_snapshot *s, const char *host, size_t hostlen, cons
 				    order_active(s, m.order, now)) {
 					set_hit(hit, &m, RULE_URL);
 					if (s->names_allow &&
-					    domain_scan(s, buf, n, lab, nlab, now, NULL, 1))
+					    domain_scan_url(s, buf, n, lab, nlab, now, NULL, 1))
 						return MATCH_ALLOW;
 					return MATCH_BLOCK;
 				}
 			}
 		}
 	}
-	return domain_scan(s, buf, n, lab, nlab, now, hit, 0);
+	return domain_scan_url(s, buf, n, lab, nlab, now, hit, 0);
 }
 
 static int

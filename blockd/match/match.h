@@ -2,6 +2,8 @@
 #ifndef BLOCKD_MATCH_H
 #define BLOCKD_MATCH_H
 
+#include <pthread.h>
+#include <stdatomic.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -85,13 +87,37 @@ void match_counts(const struct match_snapshot *, size_t counts[RULE_NTYPES]);
  * reader has left it (epochs). Reader slots are numbered 0..nreaders-1 and
  * each is used by one thread only.
  */
-struct snapref;
+struct snapref_reader {
+	_Atomic uint64_t epoch;
+	char pad[64 - sizeof(uint64_t)]; /* one cache line per reader */
+};
+
+/* Here for snapref_enter() and snapref_leave(), inline: every packet judged enters. */
+struct snapref {
+	_Atomic(struct match_snapshot *) cur;
+	_Atomic uint64_t epoch;
+	pthread_mutex_t swap_lock; /* swaps come from the control thread; serialise anyway */
+	unsigned nreaders;
+	struct snapref_reader *readers;
+};
 
 struct snapref *snapref_create(unsigned nreaders);
 void snapref_destroy(struct snapref *); /* frees the current snapshot */
+
 /* Pin and return the current snapshot (may be NULL before the first list). */
-const struct match_snapshot *snapref_enter(struct snapref *, unsigned reader);
-void snapref_leave(struct snapref *, unsigned reader);
+static inline const struct match_snapshot *
+snapref_enter(struct snapref *r, unsigned reader)
+{
+	/* Announce first, then read the pointer: the swap side checks in the opposite order. */
+	atomic_store(&r->readers[reader].epoch, atomic_load(&r->epoch));
+	return atomic_load(&r->cur);
+}
+
+static inline void
+snapref_leave(struct snapref *r, unsigned reader)
+{
+	atomic_store_explicit(&r->readers[reader].epoch, 0, memory_order_release);
+}
 /* Publish s (ownership passes); waits for readers of the old one, then frees it. */
 void snapref_swap(struct snapref *, struct match_snapshot *s);
 /* The current snapshot for the single control thread (not pinned; do not swap concurrently). */

@@ -80,6 +80,7 @@ struct name_table {
 	size_t extlen;
 	size_t nkeys;
 	int max_labels; /* of any key: longer suffixes of a query need no probe */
+	int min_labels; /* of any key (at least 1): nor do shorter ones */
 };
 
 /* A found key: its members are read with name_rec_member(). */
@@ -170,15 +171,13 @@ name_hash(const char *p, size_t len)
 	}
 	return name_hash_end(h, p, k, len);
 }
+/* One wide multiply, its halves folded (as wyhash ends): every bit of h reaches every bit. */
 static inline uint64_t
 name_hash_final(uint64_t h)
 {
-	h ^= h >> 33;
-	h *= 0xff51afd7ed558ccdull;
-	h ^= h >> 33;
-	h *= 0xc4ceb9fe1a85ec53ull;
-	h ^= h >> 33;
-	return h;
+	unsigned __int128 r = (unsigned __int128)h * 0xc4ceb9fe1a85ec53ull;
+
+	return (uint64_t)r ^ (uint64_t)(r >> 64);
 }
 
 /* Bits of the hash: fingerprint 0..15, Bloom bits 16..33, Bloom block 40.., home bucket 32... */

@@ -1,4 +1,5 @@
 /* The name table: domain names and URL hosts hashed from the right, checked byte for byte. */
+#include <limits.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -226,7 +227,7 @@ name_table_build(struct name_table *t, const struct name_src *src, size_t n)
 	uint16_t *fps = NULL;
 	size_t i, j, nb, cur, used, ext = 0, xoff = 0, nkeys = 0, home, end;
 	double bytes;
-	int max_labels = 0;
+	int max_labels = 0, min_labels = INT_MAX;
 
 	memset(t, 0, sizeof(*t));
 	if (n == 0)
@@ -262,6 +263,7 @@ name_table_build(struct name_table *t, const struct name_src *src, size_t n)
 		start[home_of(t, h) + 1]++;
 		t->bloom[(h >> 40) & t->bloom_mask] |= name_bloom_bits(h);
 		max_labels = nl > max_labels ? nl : max_labels;
+		min_labels = nl < min_labels ? nl : min_labels;
 	}
 	for (i = 0; i < t->nhome; i++)
 		start[i + 1] += start[i];
@@ -376,6 +378,7 @@ name_table_build(struct name_table *t, const struct name_src *src, size_t n)
 	}
 	t->nkeys = nkeys;
 	t->max_labels = max_labels;
+	t->min_labels = min_labels;
 	free(order);
 	free(fps);
 	free(start);

@@ -8,23 +8,12 @@
 
 /*
  * Each reader slot holds the global epoch it saw on entering, or 0 while
- * outside. A swap publishes the new snapshot, advances the epoch, and frees
- * the old one once every slot is 0 or has caught up with the new epoch:
- * such a reader entered after the publication and cannot hold the old one.
- * Readers never wait and never write anything shared but their own slot.
+ * outside (snapref_enter() and snapref_leave(), match.h). A swap publishes
+ * the new snapshot, advances the epoch, and frees the old one once every
+ * slot is 0 or has caught up with the new epoch: such a reader entered
+ * after the publication and cannot hold the old one. Readers never wait
+ * and never write anything shared but their own slot.
  */
-struct reader_slot {
-	_Atomic uint64_t epoch;
-	char pad[64 - sizeof(uint64_t)]; /* one cache line per reader */
-};
-
-struct snapref {
-	_Atomic(struct match_snapshot *) cur;
-	_Atomic uint64_t epoch;
-	pthread_mutex_t swap_lock; /* swaps come from the control thread; serialise anyway */
-	unsigned nreaders;
-	struct reader_slot *readers;
-};
 
 struct snapref *
 snapref_create(unsigned nreaders)
@@ -56,20 +45,6 @@ snapref_destroy(struct snapref *r)
 	pthread_mutex_destroy(&r->swap_lock);
 	free(r->readers);
 	free(r);
-}
-
-const struct match_snapshot *
-snapref_enter(struct snapref *r, unsigned reader)
-{
-	/* Announce first, then read the pointer: the swap side checks in the opposite order. */
-	atomic_store(&r->readers[reader].epoch, atomic_load(&r->epoch));
-	return atomic_load(&r->cur);
-}
-
-void
-snapref_leave(struct snapref *r, unsigned reader)
-{
-	atomic_store_explicit(&r->readers[reader].epoch, 0, memory_order_release);
 }
 
 void

@@ -137,18 +137,23 @@ int
 client_take(struct client_table *t, int family, const uint8_t *addr, int res, uint32_t cap)
 {
 	uint64_t w = addr_word(family, addr);
-	uint32_t i = find(t, (uint8_t)family, w);
+	uint32_t i = slot_of(t, (uint8_t)family, w);
+	struct client *c;
 
-	if (t->slots[i].key[0] == 0) {
+	/* find(), with the slot's address kept rather than its index: fewer registers. */
+	while ((c = &t->slots[i])->key[0] != 0 && (c->key[0] != family || slot_word(c) != w))
+		i = (i + 1) & t->mask;
+	uint32_t *held = &c->held[res];
+	if (c->key[0] == 0) {
 		if (cap == 0 || t->used >= t->max_used)
 			return -1;
-		t->slots[i].key[0] = (uint8_t)family;
-		memcpy(t->slots[i].key + 1, &w, 8);
+		c->key[0] = (uint8_t)family;
+		memcpy(c->key + 1, &w, 8);
 		t->used++;
-	} else if (t->slots[i].held[res] >= cap) {
+	} else if (*held >= cap) {
 		return -1;
 	}
-	t->slots[i].held[res]++;
+	(*held)++;
 	return 0;
 }
 

@@ -152,7 +152,7 @@ parse_sni(struct cur *e, struct tls_hello *out)
 }
 
 /* parse_sni() for a whole extension body b[0..n), as plain offsets. */
-static int
+static inline __attribute__((always_inline)) int
 parse_whole_sni(const uint8_t *b, size_t n, struct tls_hello *out)
 {
 	size_t off, nlen;
@@ -248,20 +248,41 @@ ext_note(unsigned type, const uint8_t *x, const uint8_t *p, uint64_t *low, uint6
 #define EXT_READ_LOW (1ull << TLS_EXT_SNI | 1ull << TLS_EXT_EARLY | 1ull << TLS_EXT_VERS)
 
 /*
+ * The facts whole_hello() notes, as it noted them of the extensions from x
+ * up to p (their headers read whole, no type repeated): for a server_name
+ * at p refused, which no fact after it may outlive.
+ */
+static __attribute__((noinline)) void
+facts_before(const uint8_t *x, const uint8_t *p, struct tls_hello *out)
+{
+	out->ech = out->tls13 = out->early_data = 0;
+	for (; x != p; x += 4 + rd16(x + 2)) {
+		unsigned type = rd16(x);
+
+		if (type == TLS_EXT_ECH)
+			out->ech = 1;
+		else if (type == TLS_EXT_VERS)
+			out->tls13 = (uint8_t)whole_offers_tls13(x + 4, rd16(x + 2));
+		else if (type == TLS_EXT_EARLY)
+			out->early_data = 1;
+	}
+}
+
+/*
  * The hello when all of it is at hand (the usual case), h[0..end) with
  * end >= 45: nothing can be short, so each field is read at its offset with
  * one bound check, reaching the results parse_cut() would. The
  * server_name extension is read after the walk (keeping it free of calls),
  * as if in its place: its failure is reported with the facts the walk
- * noted before it.
+ * noted before it. counted: whether the types below 64 count towards the
+ * 129th (parse_whole()).
  */
-static int
-parse_whole(const uint8_t *h, size_t end, struct tls_hello *out)
+static inline __attribute__((always_inline)) int
+whole_hello(const uint8_t *h, size_t end, struct tls_hello *out, int counted)
 {
 	uint64_t low = 0, hashed = 0;
 	unsigned room = TLS_EXT_SEEN + 1;
 	const uint8_t *x, *p, *e = h + end, *sni = NULL;
-	uint8_t before_sni[3] = {0}; /* ech, tls13, early_data */
 	size_t off, n, sni_len = 0;
 	const char *why = NULL;
 	int r;
@@ -289,12 +310,17 @@ parse_whole(const uint8_t *h, size_t end, struct tls_hello *out)
 		return malformed(out, OVERRUN);
 	if (rd16(h + off) != end - off - 2)
 		return malformed(out, "extensions length does not match the ClientHello");
-	for (x = p = h + off + 2; p != e; p += 4 + n) {
+	for (x = p = h + off + 2;; p += 4 + n) {
 		size_t rem = (size_t)(e - p);
 		uint32_t hdr;
 		unsigned type;
 
-		if (rem < 4 || (n = (hdr = rd32(p)) & 0xffff) > rem - 4) {
+		if (rem < 4) { /* one test for the end and for a header cut short */
+			if (rem != 0)
+				why = OVERRUN;
+			break;
+		}
+		if ((n = (hdr = rd32(p)) & 0xffff) > rem - 4) {
 			why = OVERRUN;
 			break;
 		}
@@ -307,7 +333,7 @@ parse_whole(const uint8_t *h, size_t end, struct tls_hello *out)
 				why = "extension type repeated";
 				break;
 			}
-			if (--room == 0) {
+			if (counted && --room == 0) {
 				why = "more than 128 extensions";
 				break;
 			}
@@ -324,9 +350,6 @@ parse_whole(const uint8_t *h, size_t end, struct tls_hello *out)
 		if (type == TLS_EXT_SNI) {
 			sni = p + 4;
 			sni_len = n;
-			before_sni[0] = out->ech;
-			before_sni[1] = out->tls13;
-			before_sni[2] = out->early_data;
 		} else if (type == TLS_EXT_VERS) {
 			out->tls13 = (uint8_t)whole_offers_tls13(p + 4, n);
 		} else {
@@ -334,9 +357,7 @@ parse_whole(const uint8_t *h, size_t end, struct tls_hello *out)
 		}
 	}
 	if (sni != NULL && (r = parse_whole_sni(sni, sni_len, out)) != 0) {
-		out->ech = before_sni[0];
-		out->tls13 = before_sni[1];
-		out->early_data = before_sni[2];
+		facts_before(x, sni - 4, out);
 		return r;
 	}
 	if (why != NULL)
@@ -344,6 +365,20 @@ parse_whole(const uint8_t *h, size_t end, struct tls_hello *out)
 	if (out->ech)
 		return TLS_ECH;
 	return out->has_sni ? TLS_SNI : TLS_NO_SNI;
+}
+
+/*
+ * whole_hello(), its walk without the count where 129 extensions cannot
+ * fit: each takes 4 bytes at least, and they start 47 bytes in at the
+ * earliest (after the shortest session id, cipher suites and compression
+ * methods, and their length).
+ */
+static int
+parse_whole(const uint8_t *h, size_t end, struct tls_hello *out)
+{
+	if (end < 47 + 4 * (TLS_EXT_SEEN + 1))
+		return whole_hello(h, end, out, 0);
+	return whole_hello(h, end, out, 1);
 }
 
 /* The hello cut short for good (TLS_PARTIAL_OK): h[0..len) of its end > len bytes. */
@@ -423,14 +458,17 @@ parse_cut(const uint8_t *h, size_t len, size_t end, struct tls_hello *out)
 	return TLS_NEED_MORE;
 }
 
-/* tls_parse_handshake(), inlined into tls_parse_client_hello()'s usual path. */
+/*
+ * tls_parse_handshake() of a cleared out (hello_clear()), inlined into
+ * tls_parse_client_hello()'s usual path. Sets no more than hello_clear()
+ * clears of what the record layer notes (nrecords, skipped, end).
+ */
 static inline int
 parse_handshake(const uint8_t *buf, size_t len, int flags, struct tls_hello *out)
 {
 	uint32_t hdr = len >= 4 ? rd32(buf) : (uint32_t)(len >= 1 ? buf[0] : 1) << 24;
 	size_t body = hdr & 0xffffff;
 
-	hello_clear(out);
 	if (hdr >> 24 != 1) {
 		out->why = "handshake message is not a ClientHello";
 		return TLS_NOT_TLS;
@@ -454,6 +492,7 @@ parse_handshake(const uint8_t *buf, size_t len, int flags, struct tls_hello *out
 int
 tls_parse_handshake(const uint8_t *buf, size_t len, int flags, struct tls_hello *out)
 {
+	hello_clear(out);
 	return parse_handshake(buf, len, flags, out);
 }
 
@@ -592,16 +631,16 @@ tls_parse_client_hello(const uint8_t *buf, size_t len, int flags, struct tls_hel
 {
 	/* The usual hello: one handshake record holds all of it, parsed in place. */
 	if (len >= 9 && buf[0] == REC_HANDSHAKE && buf[1] == 3) {
-		size_t rlen = (size_t)buf[3] << 8 | buf[4];
+		size_t rlen = rd16(buf + 3);
 		const uint8_t *h = buf + 5;
-		size_t want = 4 + ((size_t)h[1] << 16 | (size_t)h[2] << 8 | h[3]);
+		size_t want = 4 + (rd32(h) & 0xffffff);
 
 		if (rlen >= 4 && rlen <= TLS_RECORD_MAX && rlen <= len - 5 && want <= rlen) {
-			int r = parse_handshake(h, want, flags, out);
-
+			/* Noted before the parse, which leaves them: it ends in a tail call. */
+			hello_clear(out);
 			out->nrecords = 1;
 			out->end = 5 + rlen;
-			return r;
+			return parse_handshake(h, want, flags, out);
 		}
 	}
 	return parse_records(buf, len, flags, out);

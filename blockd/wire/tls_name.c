@@ -1,6 +1,9 @@
 /* TLS server_name: a host_name read as the server reads it, the usual name sixteen bytes a step. */
 #include <stddef.h>
 #include <string.h>
+#ifdef __SSE2__
+#include <emmintrin.h>
+#endif
 
 #include "base/bytes.h"
 #include "hostname.h"
@@ -104,28 +107,48 @@ lanes_in(u8x16 v, uint8_t lo, uint8_t hi)
 	return (u8x16)((s8x16)(v + (uint8_t)(0x80 - lo)) < (int8_t)(hi - lo - 0x80 + 1));
 }
 
-/* plain_word() for sixteen bytes (skip: bits, up to 120). */
+/* The high bits of v's lanes, lane k's as bit k: SSE2's movemask, else two multiplies. */
+static inline unsigned
+lanes_mask(u8x16 v)
+{
+#ifdef __SSE2__
+	return (unsigned)_mm_movemask_epi8((__m128i)v);
+#else
+	u64x2 h = (u64x2)(v & 0x80);
+
+	return (unsigned)((h[0] * 0x0002040810204081ull) >> 56) |
+	    (unsigned)((h[1] * 0x0002040810204081ull) >> 56) << 8;
+#endif
+}
+
+/*
+ * plain_word() for sixteen bytes (skip: bytes, up to 15), its dots ending
+ * labels as plain_dots() ends them, a bit a byte.
+ */
 static inline __attribute__((always_inline)) int
 plain_chunk(
     const uint8_t *n, size_t at, unsigned skip, char *name, size_t *dot, size_t *nl, uint8_t *lab)
 {
 	u8x16 v, letters, dots;
-	u64x2 ok, d;
+	unsigned d;
 
 	memcpy(&v, n + at, 16);
 	letters = lanes_in(v | 0x20, 'a', 'z'); /* either case */
 	dots = (u8x16)(v == '.');
-	ok =
-	    (u64x2)(letters | dots | lanes_in(v, '0', '9') | (u8x16)(v == '-') | (u8x16)(v == '_'));
-	if ((ok[0] & ok[1]) != ~0ull)
+	if (lanes_mask(letters | dots | lanes_in(v, '0', '9') | (u8x16)(v == '-') |
+		(u8x16)(v == '_')) != 0xffff)
 		return 0;
 	v |= letters & 0x20;
 	memcpy(name + at, &v, 16);
-	d = (u64x2)(dots & 0x80);
-	if (skip >= 64)
-		return plain_dots(d[1] & ~0ull << (skip - 64), at + 8, dot, nl, lab);
-	return plain_dots(d[0] & ~0ull << skip, at, dot, nl, lab) &&
-	    plain_dots(d[1], at + 8, dot, nl, lab);
+	for (d = lanes_mask(dots) >> skip << skip; d; d &= d - 1) {
+		size_t k = at + (unsigned)__builtin_ctz(d);
+
+		if (k - *dot - 1 > 62)
+			return 0;
+		*dot = k + 1;
+		lab[(*nl)++] = (uint8_t)(k + 1);
+	}
+	return 1;
 }
 
 /* take_plain_name()'s end: the name, n[0..len) with its last dot at dot - 1, read whole. */
@@ -178,8 +201,7 @@ take_plain_name(const uint8_t *n, size_t len, struct tls_hello *out)
 		if (!plain_chunk(n, i, 0, out->sni, &dot, &nl, out->lab))
 			return 0;
 	if (i < len &&
-	    !plain_chunk(
-		n, len - 16, 8 * (unsigned)(i - (len - 16)), out->sni, &dot, &nl, out->lab))
+	    !plain_chunk(n, len - 16, (unsigned)(i - (len - 16)), out->sni, &dot, &nl, out->lab))
 		return 0;
 	return plain_name_end(n, len, dot, nl, out);
 }
