@@ -159,8 +159,9 @@ pick_tcp(
 	}
 	if (f != NULL && picked(f->app)) {
 		/*
-		 * Most often the packet after an allowed TLS 1.3 hello, which
-		 * shows that no second hello comes: decided here, as allowed.
+		 * Most often the packet after an allowed TLS 1.3 hello (where
+		 * the rules did not read the server's answer), which shows
+		 * that no second hello comes: decided here, as allowed.
 		 */
 		int v = f->app == QUEUED_TLS ? wf_tls_next(w, f, p, mark) : -1;
 		if (v == -1)
