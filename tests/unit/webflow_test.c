@@ -567,3 +567,59 @@ Test(webflow, hello_with_cut_record_header_waits)
 	m += appdata(first + n + m, 40);
 	cr_assert_eq(send_data(ISN + 1 + (uint32_t)(n + 6), first + n + 6, m - 6), FLOW_ALLOWED);
 }
+
+/* The first hello whole in its segment, read where it lies: its outcomes as from a stream. */
+static int
+first_hello_seg(const struct hello_opts *o)
+{
+	size_t hl = hello_build(hs, sizeof(hs), o);
+	size_t n = hello_records(first, sizeof(first), hs, hl, 16384);
+
+	(void)send_seg(&(struct seg){.flags = PKT_TCP_SYN, .seq = ISN});
+	return send_data(ISN + 1, first, n);
+}
+
+Test(webflow, hello_in_segment_blocked_resets)
+{
+	cr_assert_eq(
+	    first_hello_seg(&(struct hello_opts){.sni = "www.blocked.example"}), FLOW_BLOCKED);
+	cr_assert_eq(atomic_load(&w.c.tls_blocked), 1);
+	cr_assert_eq(atomic_load(&w.c.tls_hello_waits), 0);
+}
+
+/* A repeated server_name is refused by the server as by the reader: no hello, allowed. */
+Test(webflow, hello_in_segment_malformed_allows)
+{
+	cr_assert_eq(
+	    first_hello_seg(&(struct hello_opts){.sni = "www.blocked.example", .dup_sni = 1}),
+	    FLOW_ALLOWED);
+	cr_assert_eq(atomic_load(&w.c.tls_not_tls), 1);
+	cr_assert_eq(atomic_load(&w.c.tls_blocked), 0);
+}
+
+/* No server_name: no_sni decides, and under block the flow is reset. */
+Test(webflow, hello_in_segment_no_sni_block)
+{
+	cfg.no_sni = CFG_NOSNI_BLOCK;
+	cr_assert_eq(first_hello_seg(&(struct hello_opts){.sni = NULL}), FLOW_BLOCKED);
+	cr_assert_eq(atomic_load(&w.c.tls_no_sni_blocked), 1);
+}
+
+Test(webflow, hello_in_segment_no_sni_passes_and_waits)
+{
+	cr_assert_eq(first_hello_seg(&(struct hello_opts){.sni = NULL}), FLOW_UNDECIDED);
+	cr_assert_eq(atomic_load(&w.c.tls_no_sni), 1);
+	cr_assert_eq(atomic_load(&w.c.tls_hello_waits), 1);
+	cr_assert_null(the_flow()->stream);
+}
+
+/* A hello longer than its record (two records): read from the stream, the same verdict. */
+Test(webflow, hello_in_two_records_blocks)
+{
+	struct hello_opts o = {.sni = "www.blocked.example"};
+	size_t hl = hello_build(hs, sizeof(hs), &o);
+	size_t n = hello_records(first, sizeof(first), hs, hl, 100);
+
+	(void)send_seg(&(struct seg){.flags = PKT_TCP_SYN, .seq = ISN});
+	cr_assert_eq(send_data(ISN + 1, first, n), FLOW_BLOCKED);
+}
