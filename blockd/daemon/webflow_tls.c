@@ -21,8 +21,10 @@
 /*
  * app_data[0] of a TLS flow whose first hello passed while a second may
  * come: its buffer kept (TLS_WAIT_RETRY), or let go with nothing read past
- * the hello (TLS_WAIT_AWAY): the stream then resumes at the hello's end,
- * unless the hello's bytes come again (TLS_WAIT_COPY: read anew from the
+ * the hello (TLS_WAIT_AWAY): as webflow_http.c's give_back_idle() does, the
+ * stream's position then moves into the flow's initial sequence number, so
+ * a buffer taken later starts at the hello's end; unless the hello's bytes
+ * come again (TLS_WAIT_COPY: the position moved back, read anew from the
  * stream's start, hello_copy()).
  */
 #define TLS_WAIT_RETRY 1
@@ -30,6 +32,7 @@
 #define TLS_WAIT_COPY  3
 #define TLS_EARLY_BIT  (1ull << 63) /* app_data[1]: the first hello's end, and early_data offered */
 /* app_data[2]: 1 once the flow was handed to the rules with mark_hello (counted). */
+/* app_data[3]: TLS_WAIT_AWAY: how far the initial sequence number moved (the hello's bytes). */
 
 /* f waits for a second hello, with its buffer or without. */
 static inline int
@@ -47,35 +50,26 @@ hello_end(const struct flow *f)
 
 /*
  * What tls_parse_retry() reads of f's first hello, kept in app_data[1]
- * while the flow waits for a second one: its end in s (whose window may
- * start there), and whether it offered early data. The hello's bytes stay
- * as they were read (the stream keeps each byte's first copy), so reading
- * them again would give the same.
+ * while the flow waits for a second one: its end in the stream (0 once the
+ * stream's position moved there), and whether it offered early data. The
+ * hello's bytes stay as they were read (the stream keeps each byte's first
+ * copy), so reading them again would give the same.
  */
 static void
-first_hello(const struct flow *f, const struct reasm *s, struct tls_hello *h)
+first_hello(const struct flow *f, struct tls_hello *h)
 {
 	memset(h, 0, sizeof(*h));
 	h->tls13 = 1;
-	h->end = (size_t)(hello_end(f) - (s != NULL ? s->base : 0));
+	h->end = (size_t)hello_end(f);
 	h->early_data = (f->app_data[1] & TLS_EARLY_BIT) != 0;
 }
 
-/* 1 if p brings bytes of f's first hello, whose buffer went back (TLS_WAIT_AWAY). */
+/* 1 if p brings bytes of f's first hello, before the position it moved to (TLS_WAIT_AWAY). */
 static int
 touches_hello(const struct flow *f, const struct pkt *p)
 {
 	int64_t at = (int32_t)(tcpin_data_seq(p) - (f->client_isn + 1));
-	return at < (int64_t)hello_end(f) && at + (int64_t)p->paylen > 0;
-}
-
-/* The sequence number the server expects next from f's client (wf_next_seq(), any buffer let go). */
-static uint32_t
-tls_next_seq(const struct flow *f)
-{
-	if (f->app_data[0] == TLS_WAIT_AWAY && f->stream == NULL)
-		return f->client_isn + 1 + (uint32_t)hello_end(f);
-	return wf_next_seq(f);
+	return at < 0 && at + (int64_t)p->paylen > -(int64_t)f->app_data[3];
 }
 
 /* r is a ClientHello read to its end (or as far as it will go). */
@@ -127,8 +121,11 @@ static int
 wait_away(struct worker *w, struct flow *f, const struct tls_hello *h, uint64_t end, uint32_t *mark)
 {
 	wf_release(w, f);
+	f->client_isn += (uint32_t)end;
+	f->app_data[3] = end;
 	f->app_data[0] = TLS_WAIT_AWAY; /* the first hello is judged and counted */
-	f->app_data[1] = end | (h->early_data ? TLS_EARLY_BIT : 0);
+	f->app_data[1] =
+	    h->early_data ? TLS_EARLY_BIT : 0; /* it ends where the stream now starts */
 	if (f->app_data[2] == 0)
 		CNT(w, tls_hello_waits); /* once a flow, whatever comes again */
 	f->app_data[2] = 1;
@@ -235,7 +232,7 @@ hello_copy(struct worker *w, const struct match_snapshot *snap, struct flow *f, 
 		return hello_over(w, snap, f, p, s, &h, 0, next, mark);
 	}
 	if (r == TLS_NOT_TLS || r == TLS_MALFORMED) {
-		first_hello(f, NULL, &h);
+		first_hello(f, &h);
 		return wait_away(w, f, &h, hello_end(f), mark);
 	}
 	if (wf_last_queued(f))
@@ -369,7 +366,7 @@ webflow_tls(
 		return wf_decided(w, f, mark);
 	int low = wf_doubtful(w, f, p);
 	if (p->paylen == 0 && (p->tcp_flags & (PKT_TCP_RST | PKT_TCP_FIN))) {
-		if (!low && !wf_is_scratch(w, f) && tcpin_ends(p, tls_next_seq(f)))
+		if (!low && !wf_is_scratch(w, f) && tcpin_ends(p, wf_next_seq(f)))
 			flow_remove(w->flows, f);
 		return NF_ACCEPT;
 	}
@@ -385,14 +382,19 @@ webflow_tls(
 	if (s == NULL)
 		return wf_unjudged(w, f, p, EV_TLS, JUDGE_NO_BUFFER, p->seq, mark);
 	int copy = f->app_data[0] == TLS_WAIT_COPY;
-	if (f->app_data[0] == TLS_WAIT_AWAY && s->high == 0 && s->base == 0) {
-		/* A buffer taken anew: the stream goes on from the first hello's end, ... */
-		copy = touches_hello(f, p);
-		if (!copy)
-			reasm_skip(s, hello_end(f));
-		/* ... or, for the hello's bytes again, from its start (hello_copy()). */
-		if (!alone)
-			f->app_data[0] = copy ? TLS_WAIT_COPY : TLS_WAIT_RETRY;
+	if (f->app_data[0] == TLS_WAIT_AWAY) {
+		/*
+		 * A buffer taken anew starts where the first hello ended; for
+		 * the hello's bytes again, the position moves back to its start
+		 * (hello_copy()), also for one read alone.
+		 */
+		if ((copy = touches_hello(f, p)) != 0) {
+			f->client_isn -= (uint32_t)f->app_data[3];
+			f->app_data[1] |= f->app_data[3];
+			f->app_data[0] = TLS_WAIT_COPY;
+		} else if (!alone) {
+			f->app_data[0] = TLS_WAIT_RETRY;
+		}
 	}
 	uint32_t next = wf_server_next(f, s);
 	if (!low)
@@ -430,7 +432,7 @@ webflow_tls(
 		return hello_copy(w, snap, f, p, s, alone, next, mark);
 	if (waits_retry(f)) {
 		CNT(w, tls_after_hello);
-		first_hello(f, s, &h);
+		first_hello(f, &h);
 		return hello_over(w, snap, f, p, s, &h, full, next, mark);
 	}
 	int r =
