@@ -55,6 +55,23 @@ cases() {
 		[ $fam = v6 ] && list="$list hbh2 blocked.example"
 		evade tls "$addr" urg blocked.example $list
 		expect $tls "$ev_out" "$1: TLS, $fam"
+		# A whole hello for the other name that a link past the appliance drops (too big for
+		# it: the server's side drops TCP packets over 1280 bytes), then the real one at the
+		# same place: read as a copy of its own.
+		tb_server nft -f - <<'EOT' || tb_fail "cannot narrow the server's link"
+table inet narrow {
+	chain in {
+		type filter hook prerouting priority -400; policy accept;
+		meta l4proto tcp meta length > 1280 counter drop
+	}
+}
+EOT
+		evade tls "$addr" bigfirst blocked.example
+		dropped=$(tb_server nft list chain inet narrow in | grep -o 'packets [0-9]*')
+		tb_server nft delete table inet narrow
+		# The first copy must not have reached the server, or the case proves nothing.
+		[ "$dropped" != "packets 0" ] || fail "$1: bigfirst: the first copy was not dropped"
+		expect $tls "$ev_out" "$1: TLS, first copy dropped past the appliance, $fam"
 		# (Urgent data in a request: nginx stops reading at the urgent byte and never
 		# answers, so the case proves nothing for HTTP.)
 		evade http "$addr" $list

@@ -31,6 +31,10 @@ NAME is blocked.example or allowed.example; TWIN is the other one. CASE:
   ovfirst  (tls, http, dns) the data up to past the name naming NAME, then all of it
            again naming TWIN: a Linux server keeps the bytes it already has in order,
            so it reads NAME from the first copy
+  bigfirst (tls) the hello for TWIN, whole, padded to BIG_PAYLOAD bytes (and not to be
+           fragmented), then the hello for NAME at the same sequence numbers: where a link
+           past the appliance is too narrow for the first (the caller drops it before
+           the server), the server reads the second
   hrrforge (tls, a server offering TLS 1.3) a first hello naming TWIN that the server
            answers with a HelloRetryRequest, then a ServerHello forged from the client's
            side as if from the server (rules that trusted it would let the flow go), then
@@ -51,10 +55,10 @@ import struct
 import sys
 import time
 
-from scapy.layers.inet import TCP
+from scapy.layers.inet import IP, TCP
 from scapy.layers.inet6 import IPv6, IPv6ExtHdrHopByHop
 
-from evade import RCODES, TWIN, Conn, dns_query, qname
+from evade import RCODES, TWIN, Conn, dns_query, padded_hello, qname
 from readers import HRR_RANDOM, hello13, rec
 from tls_hello import client_hello
 
@@ -108,6 +112,9 @@ def dns_result(c, qid, sent):
         if tcp[13] & 0x04:
             reset = True
     return "reset" if reset else "timeout"
+
+
+BIG_PAYLOAD = 1380  # bigfirst: a packet of 1420 to 1440 bytes, over an MTU of 1280
 
 
 def hrr_forged(c, name):
@@ -212,6 +219,10 @@ def run(kind, addr, case, name, sport):
         f = seg(0, fake)
         opts = [("NOP", None), ("NOP", None), ("Timestamp", (ts + 2, 0))]
         c.send([ip() / f, ip() / seg(0, data)])
+    elif case == "bigfirst":
+        big = padded_hello(TWIN[name], BIG_PAYLOAD - len(padded_hello(TWIN[name], 0)))
+        df = IPv6(dst=addr) if c.v6 else IP(dst=addr, flags="DF")
+        c.send([df / seg(0, big), ip() / seg(0, data)])
     elif case == "noack":
         c.send([ip() / seg(0, fake, "P"), ip() / seg(0, data)])
     elif case == "hbh2":
